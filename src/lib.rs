@@ -1,0 +1,5 @@
+#![doc = include_str!("../README.md")]
+
+pub mod diagnostic;
+pub mod source;
+pub mod syntax;

@@ -1,0 +1,90 @@
+use crate::diagnostic::{DiagnosticKind, did_you_mean};
+
+/// Everything that can go wrong turning text into a syntax tree.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SyntaxError {
+    #[error("unexpected {found}, expected {expected}")]
+    Unexpected { found: String, expected: String },
+    #[error("nesting is deeper than {limit} levels")]
+    TooDeep { limit: usize },
+    #[error("the file is not valid UTF-8")]
+    InvalidUtf8,
+    #[error("the file is {size} bytes, more than the limit of {limit} bytes")]
+    TooLarge { size: usize, limit: usize },
+    #[error("`{text}` is not a valid date")]
+    InvalidDate { text: String, reason: String },
+    #[error("`{text}` is not a valid duration")]
+    InvalidDuration { text: String, reason: String },
+    #[error("`{text}` is not a valid number")]
+    InvalidNumber { text: String },
+    #[error("unknown escape `{text}` in string")]
+    InvalidEscape { text: String },
+    #[error("`{clause}` is given twice")]
+    DuplicateClause { clause: &'static str },
+    #[error("a query names one region, not a list")]
+    RegionList,
+    /// The grammar produced a tree this parser does not expect: a bug in lawful.
+    #[error("internal error: the parser does not understand the shape of `{rule}`")]
+    Shape { rule: String },
+}
+
+impl DiagnosticKind for SyntaxError {
+    fn code(&self) -> &'static str {
+        match self {
+            SyntaxError::Unexpected { .. } => "lawful::syntax::unexpected",
+            SyntaxError::TooDeep { .. } => "lawful::syntax::too_deep",
+            SyntaxError::InvalidUtf8 => "lawful::syntax::invalid_utf8",
+            SyntaxError::TooLarge { .. } => "lawful::syntax::too_large",
+            SyntaxError::InvalidDate { .. } => "lawful::syntax::invalid_date",
+            SyntaxError::InvalidDuration { .. } => "lawful::syntax::invalid_duration",
+            SyntaxError::InvalidNumber { .. } => "lawful::syntax::invalid_number",
+            SyntaxError::InvalidEscape { .. } => "lawful::syntax::invalid_escape",
+            SyntaxError::DuplicateClause { .. } => "lawful::syntax::duplicate_clause",
+            SyntaxError::RegionList => "lawful::syntax::region_list",
+            SyntaxError::Shape { .. } => "lawful::syntax::internal",
+        }
+    }
+
+    fn help(&self) -> Option<String> {
+        Some(match self {
+            SyntaxError::Unexpected { .. } => {
+                "see docs/language.md for the statement's syntax".to_owned()
+            }
+            SyntaxError::TooDeep { .. } => {
+                "split the condition into simpler parts or name them with separate rules".to_owned()
+            }
+            SyntaxError::InvalidUtf8 => "save the file as UTF-8".to_owned(),
+            SyntaxError::TooLarge { .. } => "split the policy into files joined with `use`".to_owned(),
+            SyntaxError::InvalidDate { reason, .. } => {
+                format!("write dates as `2024-12-13` or `2024-12-13T10:00:00Z` ({reason})")
+            }
+            SyntaxError::InvalidDuration { reason, .. } => format!(
+                "write durations as `3 years`, `2 months`, `30 days` or ISO 8601 `P3Y` ({reason})"
+            ),
+            SyntaxError::InvalidNumber { .. } => "numbers must fit in 64 bits".to_owned(),
+            SyntaxError::InvalidEscape { .. } => {
+                "strings support the escapes `\\\"`, `\\\\`, `\\n` and `\\t`".to_owned()
+            }
+            SyntaxError::DuplicateClause { clause } => format!("keep one `{clause}` clause"),
+            SyntaxError::RegionList => "write `in DE`, a single region".to_owned(),
+            SyntaxError::Shape { .. } => {
+                "please report this with the policy file that caused it".to_owned()
+            }
+        })
+    }
+}
+
+/// Help for a name that fits none of a fixed set of words.
+pub fn one_of(name: &str, allowed: &[&str]) -> String {
+    let hint = did_you_mean(crate::diagnostic::suggest(name, allowed.iter().copied()));
+    let list = allowed
+        .iter()
+        .map(|a| format!("`{a}`"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    if hint.is_empty() {
+        format!("use one of {list}")
+    } else {
+        format!("{hint} (one of {list})")
+    }
+}

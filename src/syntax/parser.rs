@@ -1,0 +1,1181 @@
+//! pest → AST. The only file that names pest's `Rule` and `Pair`. One lowering function per
+//! grammar rule; a tree of an unexpected shape becomes [`SyntaxError::Shape`], never a panic.
+
+use pest::Parser as _;
+use pest::iterators::Pair;
+
+use super::ast::*;
+use super::error::SyntaxError;
+use crate::source::{SourceId, Span};
+
+#[derive(pest_derive::Parser)]
+#[grammar = "../grammar/lawful.pest"]
+struct Grammar;
+
+type Result<T> = std::result::Result<T, (SyntaxError, Span)>;
+
+/// A pest pair plus the file it came from.
+#[derive(Clone)]
+struct Node<'i> {
+    pair: Pair<'i, Rule>,
+    source: SourceId,
+}
+
+impl<'i> Node<'i> {
+    fn rule(&self) -> Rule {
+        self.pair.as_rule()
+    }
+
+    fn span(&self) -> Span {
+        let s = self.pair.as_span();
+        Span::new(self.source, s.start(), s.end())
+    }
+
+    fn text(&self) -> &'i str {
+        self.pair.as_str()
+    }
+
+    fn children(&self) -> impl Iterator<Item = Node<'i>> + '_ {
+        let source = self.source;
+        self.pair
+            .clone()
+            .into_inner()
+            .map(move |pair| Node { pair, source })
+    }
+
+    fn all(&self, rule: Rule) -> impl Iterator<Item = Node<'i>> + '_ {
+        self.children().filter(move |n| n.rule() == rule)
+    }
+
+    fn opt(&self, rule: Rule) -> Option<Node<'i>> {
+        self.all(rule).next()
+    }
+
+    fn has(&self, rule: Rule) -> bool {
+        self.opt(rule).is_some()
+    }
+
+    fn one(&self, rule: Rule) -> Result<Node<'i>> {
+        self.opt(rule).ok_or_else(|| self.shape())
+    }
+
+    fn nth(&self, rule: Rule, n: usize) -> Result<Node<'i>> {
+        self.all(rule).nth(n).ok_or_else(|| self.shape())
+    }
+
+    /// The first child that is not a keyword.
+    fn first_meaningful(&self) -> Result<Node<'i>> {
+        self.children()
+            .find(|n| !is_keyword(n.rule()))
+            .ok_or_else(|| self.shape())
+    }
+
+    fn shape(&self) -> (SyntaxError, Span) {
+        (
+            SyntaxError::Shape {
+                rule: format!("{:?}", self.rule()),
+            },
+            self.span(),
+        )
+    }
+
+    fn name(&self) -> Name {
+        Name {
+            text: self.text().to_owned(),
+            span: self.span(),
+        }
+    }
+}
+
+fn is_keyword(rule: Rule) -> bool {
+    rule_name(rule).starts_with("`")
+}
+
+/// Parse one file. Errors carry the span they point at.
+pub fn parse_file(source: SourceId, text: &str) -> Result<File> {
+    let mut pairs = Grammar::parse(Rule::file, text).map_err(|e| pest_error(source, text, &e))?;
+    let pair = pairs.next().ok_or((
+        SyntaxError::Shape {
+            rule: "file".to_owned(),
+        },
+        Span::new(source, 0, 0),
+    ))?;
+    file(Node { pair, source })
+}
+
+fn pest_error(source: SourceId, text: &str, error: &pest::error::Error<Rule>) -> (SyntaxError, Span) {
+    use pest::error::{ErrorVariant, InputLocation};
+    let pos = match error.location {
+        InputLocation::Pos(p) => p,
+        InputLocation::Span((s, _)) => s,
+    };
+    // Point at the whole offending word, or at the end of input.
+    let rest = text.get(pos..).unwrap_or("");
+    let word_len = rest
+        .char_indices()
+        .find(|(i, c)| *i > 0 && !(c.is_alphanumeric() || *c == '_' || *c == '.' || *c == '-'))
+        .map_or(rest.len(), |(i, _)| i);
+    let word_len = if rest.starts_with(|c: char| c.is_alphanumeric() || c == '_') {
+        word_len
+    } else {
+        rest.chars().next().map_or(0, char::len_utf8)
+    };
+    let found = match rest.get(..word_len) {
+        None | Some("") => "end of file".to_owned(),
+        Some(w) => format!("`{}`", truncate(w, 40)),
+    };
+    let expected = match &error.variant {
+        ErrorVariant::ParsingError { positives, .. } => {
+            let mut names: Vec<&str> = positives.iter().map(|r| rule_name(*r)).collect();
+            names.sort_unstable();
+            names.dedup();
+            human_list(&names)
+        }
+        ErrorVariant::CustomError { message } => message.clone(),
+    };
+    (
+        SyntaxError::Unexpected { found, expected },
+        Span::new(source, pos, pos + word_len),
+    )
+}
+
+fn truncate(s: &str, max: usize) -> String {
+    if s.chars().count() <= max {
+        s.to_owned()
+    } else {
+        let cut: String = s.chars().take(max).collect();
+        format!("{cut}…")
+    }
+}
+
+fn human_list(names: &[&str]) -> String {
+    match names {
+        [] => "something else".to_owned(),
+        [one] => (*one).to_owned(),
+        [init @ .., last] if init.len() < 8 => format!("{} or {last}", init.join(", ")),
+        _ => {
+            let head: Vec<&str> = names.iter().take(8).copied().collect();
+            format!("one of {}, …", head.join(", "))
+        }
+    }
+}
+
+/// How a grammar rule is named in "expected …" messages.
+fn rule_name(rule: Rule) -> &'static str {
+    use Rule::*;
+    match rule {
+        EOI => "end of file",
+        ident | ident_raw => "a name",
+        path => "a dotted name",
+        region_code | region_item | region_list => "a region code",
+        string | string_body => "a string",
+        int => "a number",
+        date => "a date",
+        duration => "a duration",
+        lint_name => "a lint name",
+        selector | selector_list => "a selector",
+        recipient_item | recipient_selector | recipient_list => "a recipient",
+        condition | and_expr | not_expr | atom | predicate | subject_test | set_member => {
+            "a condition"
+        }
+        subject_ref => "`subject.…`",
+        cmp_op => "a comparison",
+        literal | attr_value => "a value",
+        item | doc_comment | outer_attr => "a declaration",
+        inner_attr => "`#![allow(…)]`",
+        kw_policy => "`policy`",
+        kw_controller => "`controller`",
+        kw_contact => "`contact`",
+        kw_version => "`version`",
+        kw_effective => "`effective`",
+        kw_updated => "`updated`",
+        kw_use => "`use`",
+        kw_region => "`region`",
+        kw_group => "`group`",
+        kw_fact => "`fact`",
+        kw_flag => "`flag`",
+        kw_category => "`category`",
+        kw_field => "`field`",
+        kw_subject => "`subject`",
+        kw_kind => "`kind`",
+        kw_attribute => "`attribute`",
+        kw_event => "`event`",
+        kw_children => "`children`",
+        kw_under => "`under`",
+        kw_unknown => "`unknown`",
+        kw_age => "`age`",
+        kw_is => "`is`",
+        kw_default => "`default`",
+        kw_require => "`require`",
+        kw_purpose => "`purpose`",
+        kw_uses => "`uses`",
+        kw_subjects => "`subjects`",
+        kw_basis => "`basis`",
+        kw_art9 => "`art9`",
+        kw_direct_marketing => "`direct_marketing`",
+        kw_survives => "`survives`",
+        kw_withdrawal => "`withdrawal`",
+        kw_taints => "`taints`",
+        kw_prior => "`prior`",
+        kw_data => "`data`",
+        kw_recipient => "`recipient`",
+        kw_located => "`located`",
+        kw_purposes => "`purposes`",
+        kw_categories => "`categories`",
+        kw_sale => "`sale`",
+        kw_sharing => "`sharing`",
+        kw_transfer => "`transfer`",
+        kw_localize => "`localize`",
+        kw_from => "`from`",
+        kw_to => "`to`",
+        kw_with => "`with`",
+        kw_retain => "`retain`",
+        kw_at => "`at`",
+        kw_least => "`least`",
+        kw_most => "`most`",
+        kw_after => "`after`",
+        kw_for => "`for`",
+        kw_in => "`in`",
+        kw_when => "`when`",
+        kw_except => "`except`",
+        kw_deny => "`deny`",
+        kw_allow => "`allow`",
+        kw_disclose => "`disclose`",
+        kw_sell => "`sell`",
+        kw_share => "`share`",
+        kw_assert => "`assert`",
+        kw_never => "`never`",
+        kw_always => "`always`",
+        kw_only => "`only`",
+        kw_may => "`may`",
+        kw_requires => "`requires`",
+        kw_test => "`test`",
+        kw_expect => "`expect`",
+        kw_explicit => "`explicit`",
+        kw_consent => "`consent`",
+        kw_withdrawn => "`withdrawn`",
+        kw_objected => "`objected`",
+        kw_opted_out => "`opted_out`",
+        kw_set => "`set`",
+        kw_collected => "`collected`",
+        kw_retention => "`retention`",
+        kw_events => "`events`",
+        kw_now => "`now`",
+        kw_until => "`until`",
+        kw_since => "`since`",
+        kw_not => "`not`",
+        kw_and => "`and`",
+        kw_or => "`or`",
+        kw_true => "`true`",
+        kw_false => "`false`",
+        policy_header => "`policy`",
+        use_decl => "`use`",
+        region_decl => "`region`",
+        group_decl => "`group`",
+        fact_decl => "`fact`",
+        flag_decl => "`flag`",
+        category_decl => "`category`",
+        field_decl => "`field`",
+        subject_kind_decl => "`subject kind`",
+        attribute_decl => "`attribute`",
+        event_decl => "`event`",
+        children_decl => "`children`",
+        purpose_decl => "`purpose`",
+        recipient_decl => "`recipient`",
+        transfer_decl => "`transfer`",
+        localize_decl => "`localize`",
+        retain_decl => "`retain`",
+        deny_decl => "`deny`",
+        assert_decl => "`assert`",
+        test_decl => "`test`",
+        header_entry => "a header entry (`controller`, `contact`, `version`, `effective`, `updated`)",
+        children_entry => "`under`, `unknown age` or `default`",
+        purpose_entry => {
+            "a purpose entry (`uses`, `basis`, `subjects`, `survives`, `children`, …)"
+        }
+        recipient_entry => "`purposes`, `categories`, `sale`, `sharing` or `when`",
+        subject_entry => "a subject entry (`region`, `age`, `consent`, …)",
+        expectation => "`expect`",
+        _ => "something else",
+    }
+}
+
+// ------------------------------------------------------------------------ literals
+
+fn string(node: &Node) -> Result<StrLit> {
+    let body = node.one(Rule::string_body)?;
+    let raw = body.text();
+    let mut value = String::with_capacity(raw.len());
+    let mut chars = raw.char_indices();
+    while let Some((i, c)) = chars.next() {
+        if c != '\\' {
+            value.push(c);
+            continue;
+        }
+        match chars.next() {
+            Some((_, '"')) => value.push('"'),
+            Some((_, '\\')) => value.push('\\'),
+            Some((_, 'n')) => value.push('\n'),
+            Some((_, 't')) => value.push('\t'),
+            Some((j, other)) => {
+                let start = body.span().start as usize + i;
+                let end = body.span().start as usize + j + other.len_utf8();
+                return Err((
+                    SyntaxError::InvalidEscape {
+                        text: format!("\\{other}"),
+                    },
+                    Span::new(node.source, start, end),
+                ));
+            }
+            None => return Err(node.shape()),
+        }
+    }
+    Ok(StrLit {
+        value,
+        span: node.span(),
+    })
+}
+
+fn opt_string(node: &Node) -> Result<Option<StrLit>> {
+    node.opt(Rule::string).map(|s| string(&s)).transpose()
+}
+
+fn int(node: &Node) -> Result<IntLit> {
+    let value = node.text().parse::<i64>().map_err(|_| {
+        (
+            SyntaxError::InvalidNumber {
+                text: truncate(node.text(), 40),
+            },
+            node.span(),
+        )
+    })?;
+    Ok(IntLit {
+        value,
+        span: node.span(),
+    })
+}
+
+fn date(node: &Node) -> Result<DateLit> {
+    let text = node.text();
+    let parsed = if text.contains('T') {
+        text.parse::<jiff::Timestamp>().map_err(|e| e.to_string())
+    } else {
+        text.parse::<jiff::civil::Date>()
+            .map_err(|e| e.to_string())
+            .and_then(|d| {
+                d.to_zoned(jiff::tz::TimeZone::UTC)
+                    .map(|z| z.timestamp())
+                    .map_err(|e| e.to_string())
+            })
+    };
+    let value = parsed.map_err(|reason| {
+        (
+            SyntaxError::InvalidDate {
+                text: text.to_owned(),
+                reason,
+            },
+            node.span(),
+        )
+    })?;
+    Ok(DateLit {
+        value,
+        span: node.span(),
+    })
+}
+
+fn duration(node: &Node) -> Result<DurationLit> {
+    let text = node.text();
+    let value = text.parse::<jiff::Span>().map_err(|e| {
+        (
+            SyntaxError::InvalidDuration {
+                text: text.to_owned(),
+                reason: e.to_string(),
+            },
+            node.span(),
+        )
+    })?;
+    Ok(DurationLit {
+        value,
+        text: text.to_owned(),
+        span: node.span(),
+    })
+}
+
+// ------------------------------------------------------------------------ file and items
+
+fn file(node: Node) -> Result<File> {
+    let mut docs = Vec::new();
+    let mut allows = Vec::new();
+    let mut items = Vec::new();
+    for child in node.children() {
+        match child.rule() {
+            Rule::inner_doc => docs.push(doc_line(child.text(), "//!")),
+            Rule::inner_attr => allows.extend(child.all(Rule::lint_name).map(|n| n.name())),
+            Rule::item => items.push(item(&child)?),
+            _ => {}
+        }
+    }
+    Ok(File {
+        source: node.source,
+        docs: join_docs(docs),
+        allows,
+        items,
+    })
+}
+
+fn doc_line(text: &str, marker: &str) -> String {
+    let rest = text.strip_prefix(marker).unwrap_or(text);
+    rest.strip_prefix(' ').unwrap_or(rest).trim_end().to_owned()
+}
+
+fn join_docs(lines: Vec<String>) -> Option<String> {
+    (!lines.is_empty()).then(|| lines.join("\n"))
+}
+
+fn item(node: &Node) -> Result<Item> {
+    let mut docs = Vec::new();
+    let mut allows = Vec::new();
+    let mut decl = None;
+    for child in node.children() {
+        match child.rule() {
+            Rule::doc_comment => docs.push(doc_line(child.text(), "///")),
+            Rule::outer_attr => allows.extend(child.all(Rule::lint_name).map(|n| n.name())),
+            _ => decl = Some(declaration(&child)?),
+        }
+    }
+    Ok(Item {
+        docs: join_docs(docs),
+        allows,
+        decl: decl.ok_or_else(|| node.shape())?,
+        span: node.span(),
+    })
+}
+
+fn declaration(node: &Node) -> Result<Decl> {
+    Ok(match node.rule() {
+        Rule::policy_header => Decl::Policy(policy_header(node)?),
+        Rule::use_decl => Decl::Use(use_decl(node)?),
+        Rule::region_decl => Decl::Region(RegionDecl {
+            code: node.one(Rule::region_code)?.name(),
+            title: opt_string(node)?,
+            parents: opt_region_scope(node)?.unwrap_or_default(),
+        }),
+        Rule::group_decl => Decl::Group(GroupDecl {
+            code: node.one(Rule::region_code)?.name(),
+            title: opt_string(node)?,
+            members: region_list(&node.nth(Rule::region_list, 0)?),
+            except: node
+                .all(Rule::region_list)
+                .nth(1)
+                .map(|n| region_list(&n))
+                .unwrap_or_default(),
+        }),
+        Rule::fact_decl => Decl::Fact(FactDecl {
+            name: node.one(Rule::ident)?.name(),
+            value: int(&node.one(Rule::int)?)?,
+            scope: opt_region_scope(node)?.unwrap_or_default(),
+        }),
+        Rule::flag_decl => Decl::Flag(FlagDecl {
+            name: node.one(Rule::ident)?.name(),
+            title: opt_string(node)?,
+        }),
+        Rule::category_decl => Decl::Category(CategoryDecl {
+            path: node.one(Rule::path)?.name(),
+            title: opt_string(node)?,
+            flags: node.all(Rule::ident).map(|n| n.name()).collect(),
+        }),
+        Rule::field_decl => Decl::Field(FieldDecl {
+            path: node.nth(Rule::path, 0)?.name(),
+            category: node.nth(Rule::path, 1)?.name(),
+            title: opt_string(node)?,
+        }),
+        Rule::subject_kind_decl => Decl::SubjectKind(SubjectKindDecl {
+            name: node.one(Rule::ident)?.name(),
+            title: opt_string(node)?,
+        }),
+        Rule::attribute_decl => Decl::Attribute(AttributeDecl {
+            name: node.nth(Rule::ident, 0)?.name(),
+            ty: node.nth(Rule::ident, 1)?.name(),
+        }),
+        Rule::event_decl => Decl::Event(EventDecl {
+            name: node.one(Rule::ident)?.name(),
+            title: opt_string(node)?,
+        }),
+        Rule::children_decl => Decl::Children(children_decl(node)?),
+        Rule::purpose_decl => Decl::Purpose(purpose_decl(node)?),
+        Rule::recipient_decl => Decl::Recipient(recipient_decl(node)?),
+        Rule::transfer_decl => Decl::Transfer(TransferDecl {
+            data: selector_list(&node.one(Rule::selector_list)?)?,
+            from: region_list(&node.nth(Rule::region_list, 0)?),
+            to: region_list(&node.nth(Rule::region_list, 1)?),
+            safeguard: node.opt(Rule::ident).map(|n| n.name()),
+        }),
+        Rule::localize_decl => Decl::Localize(LocalizeDecl {
+            data: selector_list(&node.one(Rule::selector_list)?)?,
+            regions: region_scope(&node.one(Rule::region_scope)?)?,
+        }),
+        Rule::retain_decl => Decl::Retain(retain_decl(node)?),
+        Rule::deny_decl => Decl::Deny(deny_decl(node)?),
+        Rule::assert_decl => Decl::Assert(assert_decl(node)?),
+        Rule::test_decl => Decl::Test(test_decl(node)?),
+        _ => return Err(node.shape()),
+    })
+}
+
+fn policy_header(node: &Node) -> Result<PolicyHeader> {
+    let mut header = PolicyHeader {
+        name: Some(string(&node.one(Rule::string)?)?),
+        ..PolicyHeader::default()
+    };
+    for entry in node.all(Rule::header_entry) {
+        let keyword = entry.children().next().ok_or_else(|| entry.shape())?;
+        match keyword.rule() {
+            Rule::kw_controller => header.controllers.push(string(&entry.one(Rule::string)?)?),
+            Rule::kw_contact => header.contacts.push(string(&entry.one(Rule::string)?)?),
+            Rule::kw_version => {
+                set_once(&mut header.version, string(&entry.one(Rule::string)?)?, "version", &entry)?
+            }
+            Rule::kw_effective => {
+                set_once(&mut header.effective, date(&entry.one(Rule::date)?)?, "effective", &entry)?
+            }
+            Rule::kw_updated => {
+                set_once(&mut header.updated, date(&entry.one(Rule::date)?)?, "updated", &entry)?
+            }
+            _ => return Err(entry.shape()),
+        }
+    }
+    Ok(header)
+}
+
+fn set_once<T>(slot: &mut Option<T>, value: T, clause: &'static str, node: &Node) -> Result<()> {
+    if slot.is_some() {
+        return Err((SyntaxError::DuplicateClause { clause }, node.span()));
+    }
+    *slot = Some(value);
+    Ok(())
+}
+
+fn use_decl(node: &Node) -> Result<UseDecl> {
+    let target = if let Some(module) = node.opt(Rule::std_module) {
+        UseTarget::Std(module.name())
+    } else {
+        UseTarget::File(string(&node.one(Rule::string)?)?)
+    };
+    Ok(UseDecl { target })
+}
+
+// ------------------------------------------------------------------------ regions, selectors
+
+fn region_list(node: &Node) -> Vec<RegionRef> {
+    node.all(Rule::region_item)
+        .map(|item| match item.opt(Rule::region_code) {
+            Some(code) => RegionRef::Code(code.name()),
+            None => RegionRef::Anywhere(item.span()),
+        })
+        .collect()
+}
+
+fn region_scope(node: &Node) -> Result<Vec<RegionRef>> {
+    Ok(region_list(&node.one(Rule::region_list)?))
+}
+
+fn opt_region_scope(node: &Node) -> Result<Option<Vec<RegionRef>>> {
+    node.opt(Rule::region_scope).map(|s| region_scope(&s)).transpose()
+}
+
+fn selector(node: &Node) -> Selector {
+    let text = node.text();
+    let kind = if text == "*" {
+        SelectorKind::All
+    } else if let Some(flag) = text.strip_prefix('#') {
+        SelectorKind::Flag(flag.to_owned())
+    } else if let Some(path) = text.strip_suffix(".*") {
+        SelectorKind::Path {
+            path: path.to_owned(),
+            star: true,
+        }
+    } else {
+        SelectorKind::Path {
+            path: text.to_owned(),
+            star: false,
+        }
+    };
+    Selector {
+        kind,
+        span: node.span(),
+    }
+}
+
+fn selector_list(node: &Node) -> Result<Vec<Selector>> {
+    Ok(node.all(Rule::selector).map(|n| selector(&n)).collect())
+}
+
+fn recipient_list(node: &Node) -> Result<Vec<RecipientSel>> {
+    node.all(Rule::recipient_selector)
+        .map(|sel| {
+            let kind = if let Some(kind) = sel.opt(Rule::ident) {
+                RecipientSelKind::Kind(kind.name())
+            } else {
+                let item = sel.one(Rule::recipient_item)?;
+                match item.text() {
+                    "*" => RecipientSelKind::Any,
+                    name => RecipientSelKind::Named(name.to_owned()),
+                }
+            };
+            Ok(RecipientSel {
+                kind,
+                span: sel.span(),
+            })
+        })
+        .collect()
+}
+
+// ------------------------------------------------------------------------ children, purposes
+
+fn children_treatment(node: &Node) -> Result<ChildrenTreatment> {
+    let kind = if node.has(Rule::kw_deny) {
+        TreatmentKind::Deny
+    } else if node.has(Rule::kw_allow) {
+        TreatmentKind::Allow
+    } else {
+        TreatmentKind::Require(node.one(Rule::ident)?.name())
+    };
+    Ok(ChildrenTreatment {
+        kind,
+        span: node.span(),
+    })
+}
+
+fn children_decl(node: &Node) -> Result<ChildrenDecl> {
+    let mut decl = ChildrenDecl::default();
+    for entry in node.all(Rule::children_entry) {
+        let inner = entry.first_meaningful()?;
+        match inner.rule() {
+            Rule::children_threshold => {
+                let threshold = match inner.opt(Rule::int) {
+                    Some(n) => Threshold::Age(int(&n)?),
+                    None => Threshold::Fact(inner.one(Rule::ident)?.name()),
+                };
+                decl.thresholds.push(ChildThreshold {
+                    threshold,
+                    scope: opt_region_scope(&inner)?.unwrap_or_default(),
+                    span: inner.span(),
+                });
+            }
+            Rule::children_unknown_age => {
+                let value = inner.one(Rule::ident)?.name();
+                set_once(&mut decl.unknown_age, value, "unknown age", &inner)?;
+            }
+            Rule::children_default => {
+                let treatment = children_treatment(&inner.one(Rule::children_treatment)?)?;
+                set_once(&mut decl.default, treatment, "default", &inner)?;
+            }
+            _ => return Err(inner.shape()),
+        }
+    }
+    Ok(decl)
+}
+
+fn purpose_decl(node: &Node) -> Result<PurposeDecl> {
+    let mut decl = PurposeDecl {
+        path: node.one(Rule::path)?.name(),
+        title: opt_string(node)?,
+        uses: Vec::new(),
+        subjects: Vec::new(),
+        bases: Vec::new(),
+        direct_marketing: None,
+        survives: Vec::new(),
+        children: None,
+        taints_prior_data: None,
+    };
+    for entry in node.all(Rule::purpose_entry) {
+        let inner = entry.first_meaningful()?;
+        match inner.rule() {
+            Rule::uses_entry => decl.uses.extend(selector_list(&inner.one(Rule::selector_list)?)?),
+            Rule::subjects_entry => decl.subjects.extend(inner.all(Rule::ident).map(|n| n.name())),
+            Rule::basis_entry => decl.bases.push(basis_entry(&inner)?),
+            Rule::direct_marketing_entry => {
+                set_once(&mut decl.direct_marketing, inner.span(), "direct_marketing", &inner)?
+            }
+            Rule::survives_entry => decl.survives.extend(inner.all(Rule::ident).map(|n| n.name())),
+            Rule::purpose_children_entry => {
+                let treatment = children_treatment(&inner.one(Rule::children_treatment)?)?;
+                set_once(&mut decl.children, treatment, "children", &inner)?;
+            }
+            Rule::taint_entry => set_once(
+                &mut decl.taints_prior_data,
+                inner.span(),
+                "withdrawal taints prior data",
+                &inner,
+            )?,
+            _ => return Err(inner.shape()),
+        }
+    }
+    Ok(decl)
+}
+
+fn basis_entry(node: &Node) -> Result<BasisDecl> {
+    let alternatives = node
+        .one(Rule::basis_alternatives)?
+        .all(Rule::basis_name)
+        .map(|b| {
+            Ok(BasisName {
+                name: b.nth(Rule::ident, 0)?.name(),
+                arg: b.all(Rule::ident).nth(1).map(|n| n.name()),
+                span: b.span(),
+            })
+        })
+        .collect::<Result<Vec<_>>>()?;
+    let mut decl = BasisDecl {
+        alternatives,
+        scope: None,
+        when: None,
+        art9: None,
+        span: node.span(),
+    };
+    for modifier in node.all(Rule::basis_modifier) {
+        let inner = modifier.first_meaningful()?;
+        match inner.rule() {
+            Rule::region_scope => set_once(&mut decl.scope, region_scope(&inner)?, "in", &inner)?,
+            Rule::when_clause => set_once(&mut decl.when, when_clause(&inner)?, "when", &inner)?,
+            Rule::art9_clause => {
+                set_once(&mut decl.art9, inner.one(Rule::ident)?.name(), "art9", &inner)?
+            }
+            _ => return Err(inner.shape()),
+        }
+    }
+    Ok(decl)
+}
+
+fn recipient_decl(node: &Node) -> Result<RecipientDecl> {
+    let mut decl = RecipientDecl {
+        name: node.nth(Rule::ident, 0)?.name(),
+        title: opt_string(node)?,
+        kind: node.nth(Rule::ident, 1)?.name(),
+        located: node
+            .opt(Rule::region_list)
+            .map(|n| region_list(&n))
+            .unwrap_or_default(),
+        purposes: Vec::new(),
+        categories: Vec::new(),
+        sale: None,
+        sharing: None,
+        conditions: Vec::new(),
+    };
+    for entry in node.all(Rule::recipient_entry) {
+        let first = entry.children().next().ok_or_else(|| entry.shape())?;
+        match first.rule() {
+            Rule::kw_purposes => decl
+                .purposes
+                .extend(selector_list(&entry.one(Rule::selector_list)?)?),
+            Rule::kw_categories => decl
+                .categories
+                .extend(selector_list(&entry.one(Rule::selector_list)?)?),
+            Rule::kw_sale => set_once(&mut decl.sale, first.span(), "sale", &entry)?,
+            Rule::kw_sharing => set_once(&mut decl.sharing, first.span(), "sharing", &entry)?,
+            Rule::when_clause => decl.conditions.push(when_clause(&first)?),
+            _ => return Err(entry.shape()),
+        }
+    }
+    Ok(decl)
+}
+
+fn retain_decl(node: &Node) -> Result<RetainDecl> {
+    let bound = node.one(Rule::retention_bound)?;
+    Ok(RetainDecl {
+        data: selector_list(&node.nth(Rule::selector_list, 0)?)?,
+        purposes: match node.all(Rule::selector_list).nth(1) {
+            Some(list) => selector_list(&list)?,
+            None => Vec::new(),
+        },
+        bound: if bound.has(Rule::kw_least) {
+            RetentionBound::AtLeast
+        } else {
+            RetentionBound::AtMost
+        },
+        duration: duration(&node.one(Rule::duration)?)?,
+        after: node.one(Rule::ident)?.name(),
+        scope: opt_region_scope(node)?,
+    })
+}
+
+// ------------------------------------------------------------------------ rules, assertions
+
+fn action(node: &Node) -> Result<Action> {
+    let inner = node.first_meaningful()?;
+    let nth_selectors = |n| -> Result<Vec<Selector>> {
+        match inner.all(Rule::selector_list).nth(n) {
+            Some(list) => selector_list(&list),
+            None => Ok(Vec::new()),
+        }
+    };
+    Ok(match inner.rule() {
+        Rule::use_action => Action::Use {
+            data: nth_selectors(0)?,
+            purposes: nth_selectors(1)?,
+        },
+        Rule::disclose_action => Action::Disclose {
+            data: nth_selectors(0)?,
+            recipients: recipient_list(&inner.one(Rule::recipient_list)?)?,
+            purposes: nth_selectors(1)?,
+        },
+        Rule::sell_action => Action::Sell {
+            data: nth_selectors(0)?,
+        },
+        Rule::share_action => Action::Share {
+            data: nth_selectors(0)?,
+        },
+        Rule::transfer_action => Action::Transfer {
+            data: nth_selectors(0)?,
+            from: region_list(&inner.nth(Rule::region_list, 0)?),
+            to: region_list(&inner.nth(Rule::region_list, 1)?),
+        },
+        _ => return Err(inner.shape()),
+    })
+}
+
+fn rule_scope(node: &Node) -> Result<RuleScope> {
+    let mut scope = RuleScope::default();
+    for modifier in node.all(Rule::rule_modifier) {
+        let inner = modifier.first_meaningful()?;
+        match inner.rule() {
+            Rule::region_scope => set_once(&mut scope.regions, region_scope(&inner)?, "in", &inner)?,
+            Rule::when_clause => set_once(&mut scope.when, when_clause(&inner)?, "when", &inner)?,
+            Rule::except_clause => scope.excepts.push(except_clause(&inner)?),
+            _ => return Err(inner.shape()),
+        }
+    }
+    Ok(scope)
+}
+
+fn except_clause(node: &Node) -> Result<Except> {
+    let inner = node.first_meaningful()?;
+    let kind = match inner.rule() {
+        Rule::when_clause => ExceptKind::When(when_clause(&inner)?),
+        Rule::except_for => ExceptKind::For(selector_list(&inner.one(Rule::selector_list)?)?),
+        Rule::region_scope => ExceptKind::In(region_scope(&inner)?),
+        Rule::except_to => match inner.opt(Rule::region_list) {
+            Some(list) => ExceptKind::ToRegions(region_list(&list)),
+            None => ExceptKind::ToRecipients(recipient_list(&inner.one(Rule::recipient_list)?)?),
+        },
+        _ => return Err(inner.shape()),
+    };
+    Ok(Except {
+        kind,
+        span: node.span(),
+    })
+}
+
+fn deny_decl(node: &Node) -> Result<DenyDecl> {
+    let action_node = node.one(Rule::action)?;
+    Ok(DenyDecl {
+        name: node.one(Rule::ident)?.name(),
+        action: action(&action_node)?,
+        action_span: action_node.span(),
+        scope: rule_scope(node)?,
+    })
+}
+
+fn assert_decl(node: &Node) -> Result<AssertDecl> {
+    let inner = node.first_meaningful()?;
+    let kind = match inner.rule() {
+        Rule::assert_never => AssertKind::Never {
+            action: action(&inner.one(Rule::action)?)?,
+            scope: rule_scope(&inner)?,
+        },
+        Rule::assert_only => AssertKind::Only {
+            purposes: selector_list(&inner.nth(Rule::selector_list, 0)?)?,
+            data: selector_list(&inner.nth(Rule::selector_list, 1)?)?,
+        },
+        Rule::assert_requires => AssertKind::Requires {
+            purpose: inner.one(Rule::path)?.name(),
+            basis: inner.one(Rule::ident)?.name(),
+            scope: opt_region_scope(&inner)?,
+        },
+        _ => return Err(inner.shape()),
+    };
+    Ok(AssertDecl { kind })
+}
+
+// ------------------------------------------------------------------------ conditions
+
+fn when_clause(node: &Node) -> Result<Condition> {
+    condition(&node.one(Rule::condition)?)
+}
+
+fn condition(node: &Node) -> Result<Condition> {
+    let mut parts = node
+        .all(Rule::and_expr)
+        .map(|n| and_expr(&n))
+        .collect::<Result<Vec<_>>>()?;
+    Ok(if parts.len() == 1 {
+        parts.pop().ok_or_else(|| node.shape())?
+    } else {
+        Condition {
+            kind: CondKind::Or(parts),
+            span: node.span(),
+        }
+    })
+}
+
+fn and_expr(node: &Node) -> Result<Condition> {
+    let mut parts = node
+        .all(Rule::not_expr)
+        .map(|n| not_expr(&n))
+        .collect::<Result<Vec<_>>>()?;
+    Ok(if parts.len() == 1 {
+        parts.pop().ok_or_else(|| node.shape())?
+    } else {
+        Condition {
+            kind: CondKind::And(parts),
+            span: node.span(),
+        }
+    })
+}
+
+fn not_expr(node: &Node) -> Result<Condition> {
+    let mut cond = atom(&node.one(Rule::atom)?)?;
+    // `not not x` is `x`; any number of `not`s, no recursion.
+    if node.all(Rule::kw_not).count() % 2 == 1 {
+        cond = Condition {
+            kind: CondKind::Not(Box::new(cond)),
+            span: node.span(),
+        };
+    }
+    Ok(cond)
+}
+
+fn atom(node: &Node) -> Result<Condition> {
+    let inner = node.children().next().ok_or_else(|| node.shape())?;
+    let kind = match inner.rule() {
+        Rule::condition => return condition(&inner),
+        Rule::kw_true => CondKind::True,
+        Rule::kw_false => CondKind::False,
+        Rule::subject_test => {
+            let field = subject_field(&inner.one(Rule::subject_ref)?);
+            let test = if let Some(op) = inner.opt(Rule::cmp_op) {
+                SubjectTest::Compare(cmp_op(&op)?, literal(&inner.one(Rule::literal)?)?)
+            } else if let Some(scope) = inner.opt(Rule::region_scope) {
+                SubjectTest::InRegions(region_scope(&scope)?)
+            } else {
+                SubjectTest::Bare
+            };
+            CondKind::Subject { field, test }
+        }
+        Rule::set_member => CondKind::SetMember {
+            value: string(&inner.one(Rule::string)?)?,
+            attribute: subject_field(&inner.one(Rule::subject_ref)?),
+        },
+        Rule::predicate => CondKind::Predicate {
+            name: inner.one(Rule::ident)?.name(),
+            arg: inner.opt(Rule::selector).map(|s| selector(&s)),
+        },
+        _ => return Err(inner.shape()),
+    };
+    Ok(Condition {
+        kind,
+        span: node.span(),
+    })
+}
+
+/// `subject.verified` → the name `verified`, spanned on the whole reference.
+fn subject_field(node: &Node) -> Name {
+    Name {
+        text: node.text().trim_start_matches("subject.").to_owned(),
+        span: node.span(),
+    }
+}
+
+fn cmp_op(node: &Node) -> Result<CmpOp> {
+    Ok(match node.text() {
+        "==" => CmpOp::Eq,
+        "!=" => CmpOp::Ne,
+        "<" => CmpOp::Lt,
+        "<=" => CmpOp::Le,
+        ">" => CmpOp::Gt,
+        ">=" => CmpOp::Ge,
+        _ => return Err(node.shape()),
+    })
+}
+
+fn literal_kind(node: &Node) -> Result<LiteralKind> {
+    let inner = node.children().next().ok_or_else(|| node.shape())?;
+    Ok(match inner.rule() {
+        Rule::kw_true => LiteralKind::Bool(true),
+        Rule::kw_false => LiteralKind::Bool(false),
+        Rule::int => LiteralKind::Int(int(&inner)?.value),
+        Rule::string => LiteralKind::Str(string(&inner)?.value),
+        Rule::ident => LiteralKind::Ident(inner.text().to_owned()),
+        _ => return Err(inner.shape()),
+    })
+}
+
+fn literal(node: &Node) -> Result<Literal> {
+    Ok(Literal {
+        kind: literal_kind(node)?,
+        span: node.span(),
+    })
+}
+
+// ------------------------------------------------------------------------ tests
+
+fn test_decl(node: &Node) -> Result<TestDecl> {
+    Ok(TestDecl {
+        name: string(&node.one(Rule::string)?)?,
+        subject: node.opt(Rule::test_subject).map(|s| test_subject(&s)).transpose()?,
+        expectations: node
+            .all(Rule::expectation)
+            .map(|e| expectation(&e))
+            .collect::<Result<_>>()?,
+    })
+}
+
+fn test_subject(node: &Node) -> Result<SubjectSpec> {
+    let entries = node
+        .all(Rule::subject_entry)
+        .map(|e| subject_entry(&e))
+        .collect::<Result<_>>()?;
+    Ok(SubjectSpec {
+        entries,
+        span: node.span(),
+    })
+}
+
+fn subject_entry(node: &Node) -> Result<SubjectEntry> {
+    let first = node.children().next().ok_or_else(|| node.shape())?;
+    let kind = match first.rule() {
+        Rule::kw_region => SubjectEntryKind::Region(node.one(Rule::region_code)?.name()),
+        Rule::kw_age => SubjectEntryKind::Age(int(&node.one(Rule::int)?)?),
+        Rule::kw_kind => SubjectEntryKind::Kind(node.one(Rule::ident)?.name()),
+        Rule::kw_explicit | Rule::kw_consent => SubjectEntryKind::Consent {
+            explicit: first.rule() == Rule::kw_explicit,
+            purpose: node.one(Rule::path)?.name(),
+            at: node.opt(Rule::date).map(|d| date(&d)).transpose()?,
+        },
+        Rule::kw_withdrawn => SubjectEntryKind::Withdrawn {
+            purpose: node.one(Rule::path)?.name(),
+            at: date(&node.one(Rule::date)?)?,
+        },
+        Rule::kw_objected => SubjectEntryKind::Objected(node.all(Rule::path).map(|n| n.name()).collect()),
+        Rule::kw_opted_out => {
+            SubjectEntryKind::OptedOut(node.all(Rule::ident).map(|n| n.name()).collect())
+        }
+        Rule::kw_set => {
+            let value_node = node.one(Rule::attr_value)?;
+            let value = match value_node.opt(Rule::literal) {
+                Some(lit) => AttrValueKind::Scalar(literal_kind(&lit)?),
+                None => AttrValueKind::Set(
+                    value_node
+                        .all(Rule::string)
+                        .map(|s| string(&s).map(|s| s.value))
+                        .collect::<Result<_>>()?,
+                ),
+            };
+            SubjectEntryKind::Set {
+                attribute: node.one(Rule::ident)?.name(),
+                value,
+            }
+        }
+        Rule::ident => SubjectEntryKind::Flag(first.name()),
+        _ => return Err(node.shape()),
+    };
+    Ok(SubjectEntry {
+        kind,
+        span: node.span(),
+    })
+}
+
+fn expectation(node: &Node) -> Result<Expectation> {
+    let inner = node.first_meaningful()?;
+    let kind = match inner.rule() {
+        Rule::expect_decision => {
+            let outcome = inner.one(Rule::outcome)?;
+            ExpectationKind::Decision {
+                outcome: if outcome.has(Rule::kw_allow) {
+                    Outcome::Allow
+                } else {
+                    Outcome::Deny
+                },
+                reason: inner.opt(Rule::ident).map(|n| n.name()),
+                query: query(&inner.one(Rule::query)?)?,
+                detail: inner
+                    .opt(Rule::expect_detail)
+                    .map(|d| {
+                        let name = d.one(Rule::ident)?.name();
+                        Ok(if d.has(Rule::kw_basis) {
+                            ExpectDetail::Basis(name)
+                        } else {
+                            ExpectDetail::Safeguard(name)
+                        })
+                    })
+                    .transpose()?,
+            }
+        }
+        Rule::expect_retention => {
+            let verdict = inner.one(Rule::retention_verdict)?;
+            let region = single_region(&inner.one(Rule::region_scope)?)?;
+            ExpectationKind::Retention {
+                data: selector(&inner.one(Rule::selector)?),
+                purpose: inner.opt(Rule::path).map(|n| n.name()),
+                region,
+                events: inner
+                    .all(Rule::retention_event)
+                    .map(|e| Ok((e.one(Rule::ident)?.name(), date(&e.one(Rule::date)?)?)))
+                    .collect::<Result<_>>()?,
+                now: date(&inner.one(Rule::date)?)?,
+                verdict: RetentionVerdict {
+                    name: verdict.one(Rule::ident)?.name(),
+                    date: verdict.opt(Rule::date).map(|d| date(&d)).transpose()?,
+                },
+            }
+        }
+        _ => return Err(inner.shape()),
+    };
+    Ok(Expectation {
+        kind,
+        span: node.span(),
+    })
+}
+
+fn single_region(scope: &Node) -> Result<Name> {
+    match region_scope(scope)?.as_slice() {
+        [RegionRef::Code(name)] => Ok(name.clone()),
+        _ => Err((SyntaxError::RegionList, scope.span())),
+    }
+}
+
+fn query(node: &Node) -> Result<Query> {
+    let inner = node.first_meaningful()?;
+    let kind = match inner.rule() {
+        Rule::use_query => QueryKind::Use {
+            data: inner.nth(Rule::path, 0)?.name(),
+            purpose: inner.nth(Rule::path, 1)?.name(),
+        },
+        Rule::disclose_query => QueryKind::Disclose {
+            data: inner.nth(Rule::path, 0)?.name(),
+            recipient: inner.one(Rule::ident)?.name(),
+            purpose: inner.nth(Rule::path, 1)?.name(),
+        },
+        Rule::transfer_query => QueryKind::Transfer {
+            data: selector(&inner.one(Rule::selector)?),
+            from: inner.nth(Rule::region_code, 0)?.name(),
+            to: inner.nth(Rule::region_code, 1)?.name(),
+        },
+        _ => return Err(inner.shape()),
+    };
+    let mut region = None;
+    let mut collected = None;
+    for option in inner.all(Rule::query_option) {
+        if let Some(scope) = option.opt(Rule::region_scope) {
+            set_once(&mut region, single_region(&scope)?, "in", &option)?;
+        } else {
+            set_once(&mut collected, date(&option.one(Rule::date)?)?, "collected", &option)?;
+        }
+    }
+    Ok(Query {
+        kind,
+        region,
+        collected,
+        span: node.span(),
+    })
+}
