@@ -78,10 +78,10 @@ impl Diagnostic {
     }
 
     /// Pair with the sources so miette can render it.
-    pub fn render<'a>(&'a self, sources: &'a SourceMap) -> Rendered<'a> {
+    pub fn render<'a>(&'a self, sources: &SourceMap) -> Rendered<'a> {
         Rendered {
             diagnostic: self,
-            sources,
+            source: sources.named_source(self.span.source),
         }
     }
 
@@ -151,7 +151,7 @@ pub struct JsonRelated {
 /// A diagnostic with its sources, ready for miette's report handlers.
 pub struct Rendered<'a> {
     diagnostic: &'a Diagnostic,
-    sources: &'a SourceMap,
+    source: miette::NamedSource<std::sync::Arc<str>>,
 }
 
 impl fmt::Debug for Rendered<'_> {
@@ -188,8 +188,7 @@ impl miette::Diagnostic for Rendered<'_> {
     }
 
     fn source_code(&self) -> Option<&dyn miette::SourceCode> {
-        let file = self.sources.get(self.diagnostic.span.source)?;
-        Some(&file.text as &dyn miette::SourceCode)
+        Some(&self.source as &dyn miette::SourceCode)
     }
 
     fn labels(&self) -> Option<Box<dyn Iterator<Item = miette::LabeledSpan> + '_>> {

@@ -1,5 +1,72 @@
 #![doc = include_str!("../README.md")]
 
+pub mod check;
 pub mod diagnostic;
+pub mod load;
+pub mod model;
 pub mod source;
+pub mod subject;
 pub mod syntax;
+
+use std::path::Path;
+
+pub use diagnostic::{Diagnostic, Diagnostics, Severity};
+pub use model::Policy;
+pub use source::SourceMap;
+pub use subject::Subject;
+
+/// A policy that checked without errors, with its warnings.
+#[derive(Debug, Clone)]
+pub struct Compiled {
+    pub policy: Policy,
+    pub warnings: Diagnostics,
+}
+
+/// A policy that did not check: every diagnostic, and the sources to render them with.
+#[derive(Debug, Clone)]
+pub struct Failed {
+    pub sources: SourceMap,
+    pub diagnostics: Diagnostics,
+}
+
+impl std::fmt::Display for Failed {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let errors = self.diagnostics.errors().count();
+        write!(f, "the policy has {errors} error(s)")?;
+        for d in self.diagnostics.errors() {
+            let (line, col) = self.sources.line_col(d.span);
+            write!(f, "\n  {}:{line}:{col}: {} [{}]", self.sources.name(d.span.source), d.message, d.code)?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for Failed {}
+
+/// Load, check and compile the policy at `path` and everything it imports.
+pub fn compile_file(path: impl AsRef<Path>) -> Result<Compiled, Failed> {
+    finish(load::load_path(path.as_ref()))
+}
+
+/// Check and compile policy text. `name` labels diagnostics; relative `use` paths resolve
+/// from the current directory.
+pub fn compile_str(name: &str, text: &str) -> Result<Compiled, Failed> {
+    finish(load::load_str(name, text))
+}
+
+fn finish((loaded, load_diagnostics): (load::Loaded, Diagnostics)) -> Result<Compiled, Failed> {
+    if load_diagnostics.has_errors() {
+        return Err(Failed {
+            sources: loaded.sources,
+            diagnostics: load_diagnostics,
+        });
+    }
+    let sources = loaded.sources.clone();
+    let (policy, diagnostics) = check::check(loaded);
+    let mut all = load_diagnostics;
+    all.extend(diagnostics);
+    match policy {
+        Some(policy) => Ok(Compiled { policy, warnings: all }),
+        None => Err(Failed { sources, diagnostics: all }),
+    }
+}

@@ -1,1 +1,7 @@
-fn main() {}
+//! The `lawful` command-line tool.
+
+mod cli;
+
+fn main() -> std::process::ExitCode {
+    cli::run()
+}

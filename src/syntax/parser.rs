@@ -26,9 +26,19 @@ impl<'i> Node<'i> {
         self.pair.as_rule()
     }
 
+    /// The pair's span without trailing whitespace or comments: pest keeps the implicit
+    /// skip before an optional part that then matched nothing.
     fn span(&self) -> Span {
         let s = self.pair.as_span();
-        Span::new(self.source, s.start(), s.end())
+        let last_child_end = self.pair.clone().into_inner().last().map(|c| c.as_span().end());
+        let end = match last_child_end {
+            Some(child_end) if child_end <= s.end() => {
+                let tail = s.as_str().get(child_end - s.start()..).unwrap_or("");
+                child_end + trim_skipped(tail).len()
+            }
+            _ => s.end(),
+        };
+        Span::new(self.source, s.start(), end)
     }
 
     fn text(&self) -> &'i str {
@@ -83,6 +93,19 @@ impl<'i> Node<'i> {
         Name {
             text: self.text().to_owned(),
             span: self.span(),
+        }
+    }
+}
+
+/// `tail` (text after a pair's last child, so holding no strings) without trailing
+/// whitespace and `//` comments.
+fn trim_skipped(mut tail: &str) -> &str {
+    loop {
+        tail = tail.trim_end();
+        let line_start = tail.rfind('\n').map_or(0, |i| i + 1);
+        match tail.get(line_start..).and_then(|line| line.find("//")) {
+            Some(comment) => tail = tail.get(..line_start + comment).unwrap_or(""),
+            None => return tail,
         }
     }
 }

@@ -1,0 +1,269 @@
+//! What the checker reports. Codes are stable: `lawful::check::*` for errors,
+//! `lawful::lint::*` (kebab-case, silenceable with `#[allow(...)]`) for warnings.
+
+use crate::diagnostic::{DiagnosticKind, Severity, did_you_mean};
+
+/// The kinds of names a policy declares or refers to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NameKind {
+    Region,
+    Category,
+    Field,
+    /// A field or a category (queries accept either).
+    Data,
+    Purpose,
+    Recipient,
+    RecipientKind,
+    Flag,
+    SubjectKind,
+    Attribute,
+    AttributeType,
+    Event,
+    Fact,
+    Basis,
+    OptOutKind,
+    Art9Condition,
+    Safeguard,
+    Predicate,
+    SubjectField,
+    Survival,
+    Treatment,
+    AgeDefault,
+    SubjectFlag,
+    Reason,
+    Verdict,
+    Rule,
+    Lint,
+}
+
+impl NameKind {
+    pub fn noun(self) -> &'static str {
+        match self {
+            NameKind::Region => "region",
+            NameKind::Category => "category",
+            NameKind::Field => "field",
+            NameKind::Data => "field or category",
+            NameKind::Purpose => "purpose",
+            NameKind::Recipient => "recipient",
+            NameKind::RecipientKind => "recipient kind",
+            NameKind::Flag => "flag",
+            NameKind::SubjectKind => "subject kind",
+            NameKind::Attribute => "subject attribute",
+            NameKind::AttributeType => "attribute type",
+            NameKind::Event => "event",
+            NameKind::Fact => "regime fact",
+            NameKind::Basis => "legal basis",
+            NameKind::OptOutKind => "opt-out kind",
+            NameKind::Art9Condition => "Art. 9 condition",
+            NameKind::Safeguard => "transfer safeguard",
+            NameKind::Predicate => "condition",
+            NameKind::SubjectField => "subject property",
+            NameKind::Survival => "survival",
+            NameKind::Treatment => "children treatment",
+            NameKind::AgeDefault => "unknown-age default",
+            NameKind::SubjectFlag => "subject flag",
+            NameKind::Reason => "reason code",
+            NameKind::Verdict => "retention verdict",
+            NameKind::Rule => "rule",
+            NameKind::Lint => "lint",
+        }
+    }
+
+    fn unknown_code(self) -> &'static str {
+        match self {
+            NameKind::Region => "lawful::check::unknown_region",
+            NameKind::Category => "lawful::check::unknown_category",
+            NameKind::Field => "lawful::check::unknown_field",
+            NameKind::Data => "lawful::check::unknown_data",
+            NameKind::Purpose => "lawful::check::unknown_purpose",
+            NameKind::Recipient => "lawful::check::unknown_recipient",
+            NameKind::RecipientKind => "lawful::check::unknown_recipient_kind",
+            NameKind::Flag => "lawful::check::unknown_flag",
+            NameKind::SubjectKind => "lawful::check::unknown_subject_kind",
+            NameKind::Attribute => "lawful::check::unknown_attribute",
+            NameKind::AttributeType => "lawful::check::unknown_attribute_type",
+            NameKind::Event => "lawful::check::unknown_event",
+            NameKind::Fact => "lawful::check::unknown_fact",
+            NameKind::Basis => "lawful::check::unknown_basis",
+            NameKind::OptOutKind => "lawful::check::unknown_opt_out_kind",
+            NameKind::Art9Condition => "lawful::check::unknown_art9_condition",
+            NameKind::Safeguard => "lawful::check::unknown_safeguard",
+            NameKind::Predicate => "lawful::check::unknown_predicate",
+            NameKind::SubjectField => "lawful::check::unknown_subject_property",
+            NameKind::Survival => "lawful::check::unknown_survival",
+            NameKind::Treatment => "lawful::check::unknown_treatment",
+            NameKind::AgeDefault => "lawful::check::unknown_age_default",
+            NameKind::SubjectFlag => "lawful::check::unknown_subject_flag",
+            NameKind::Reason => "lawful::check::unknown_reason",
+            NameKind::Verdict => "lawful::check::unknown_verdict",
+            NameKind::Rule => "lawful::check::unknown_rule",
+            NameKind::Lint => "lawful::lint::unknown-lint",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum CheckError {
+    #[error("unknown {} `{name}`", kind.noun())]
+    Unknown {
+        kind: NameKind,
+        name: String,
+        suggestion: Option<String>,
+        /// Shown when there is no close match and the set of names is small.
+        choices: Vec<String>,
+    },
+    #[error("{} `{name}` is declared twice", kind.noun())]
+    Duplicate { kind: NameKind, name: String },
+    #[error("the policy header is given twice")]
+    DuplicatePolicyHeader,
+    #[error("region containment cycle: {chain}")]
+    RegionCycle { chain: String },
+    #[error("purpose `{purpose}` has no legal basis")]
+    MissingBasis { purpose: String },
+    #[error("purpose `{purpose}` uses special category `{category}` on a basis that is not explicit consent")]
+    SpecialWithoutArt9 { purpose: String, category: String },
+    #[error("retention of `{data}`: the minimum ({min}) is longer than the maximum ({max})")]
+    RetentionConflict { data: String, min: String, max: String },
+    #[error("`{what}` is {found}, expected {expected}")]
+    TypeMismatch {
+        what: String,
+        expected: String,
+        found: String,
+    },
+    #[error("{message}")]
+    InvalidCondition { message: String, help: String },
+    #[error("age `{value}` is out of range")]
+    AgeOutOfRange { value: i64 },
+    #[error("`{name}` is both a field and a category")]
+    AmbiguousName { name: String },
+    #[error("`{text}` cannot select {what}")]
+    InvalidSelector { text: String, what: &'static str },
+    #[error("{message}")]
+    InvalidBasis { message: String, help: String },
+    #[error("{message}")]
+    InvalidExpectation { message: String, help: String },
+    #[error("the query names no region and the test subject has none")]
+    MissingRegion,
+    #[error("regime fact `{fact}` has no value for `{region}`")]
+    MissingFactValue { fact: String, region: String },
+    #[error("`{name}` is not a group and cannot exclude regions")]
+    InvalidGroup { name: String },
+    /// A warning: its name is the lint's name.
+    #[error("{message}")]
+    Lint {
+        lint: &'static str,
+        message: String,
+        help: String,
+    },
+}
+
+/// Lints (warnings) the checker knows; names are kebab-case.
+pub const LINTS: &[&str] = &[
+    "unused-category",
+    "unused-field",
+    "unused-recipient",
+    "empty-purpose",
+    "purpose-without-retention",
+    "basis-gap",
+    "unknown-lint",
+    "shadowed-rule",
+    "unreachable-purpose",
+    "useless-exception",
+];
+
+impl DiagnosticKind for CheckError {
+    fn code(&self) -> &'static str {
+        match self {
+            CheckError::Unknown { kind, .. } => kind.unknown_code(),
+            CheckError::Duplicate { .. } => "lawful::check::duplicate_declaration",
+            CheckError::DuplicatePolicyHeader => "lawful::check::duplicate_policy_header",
+            CheckError::RegionCycle { .. } => "lawful::check::region_cycle",
+            CheckError::MissingBasis { .. } => "lawful::check::missing_basis",
+            CheckError::SpecialWithoutArt9 { .. } => "lawful::check::special_category_without_art9",
+            CheckError::RetentionConflict { .. } => "lawful::check::retention_conflict",
+            CheckError::TypeMismatch { .. } => "lawful::check::type_mismatch",
+            CheckError::InvalidCondition { .. } => "lawful::check::invalid_condition",
+            CheckError::AgeOutOfRange { .. } => "lawful::check::age_out_of_range",
+            CheckError::AmbiguousName { .. } => "lawful::check::ambiguous_name",
+            CheckError::InvalidSelector { .. } => "lawful::check::invalid_selector",
+            CheckError::InvalidBasis { .. } => "lawful::check::invalid_basis",
+            CheckError::InvalidExpectation { .. } => "lawful::check::invalid_expectation",
+            CheckError::MissingRegion => "lawful::check::missing_region",
+            CheckError::MissingFactValue { .. } => "lawful::check::missing_fact_value",
+            CheckError::InvalidGroup { .. } => "lawful::check::invalid_group",
+            CheckError::Lint { lint, .. } => match *lint {
+                "unused-category" => "lawful::lint::unused-category",
+                "unused-field" => "lawful::lint::unused-field",
+                "unused-recipient" => "lawful::lint::unused-recipient",
+                "empty-purpose" => "lawful::lint::empty-purpose",
+                "purpose-without-retention" => "lawful::lint::purpose-without-retention",
+                "basis-gap" => "lawful::lint::basis-gap",
+                "shadowed-rule" => "lawful::lint::shadowed-rule",
+                "unreachable-purpose" => "lawful::lint::unreachable-purpose",
+                "useless-exception" => "lawful::lint::useless-exception",
+                _ => "lawful::lint::unknown-lint",
+            },
+        }
+    }
+
+    fn severity(&self) -> Severity {
+        match self {
+            CheckError::Lint { .. } => Severity::Warning,
+            CheckError::Unknown {
+                kind: NameKind::Lint,
+                ..
+            } => Severity::Warning,
+            _ => Severity::Error,
+        }
+    }
+
+    fn help(&self) -> Option<String> {
+        Some(match self {
+            CheckError::Unknown {
+                kind,
+                suggestion,
+                choices,
+                ..
+            } => {
+                if suggestion.is_some() {
+                    did_you_mean(suggestion.as_deref())
+                } else if !choices.is_empty() && choices.len() <= 12 {
+                    let list: Vec<String> = choices.iter().map(|c| format!("`{c}`")).collect();
+                    format!("expected one of {}", list.join(", "))
+                } else {
+                    format!("declare the {} or fix the spelling", kind.noun())
+                }
+            }
+            CheckError::Duplicate { .. } => "remove or rename one of the declarations".to_owned(),
+            CheckError::DuplicatePolicyHeader => "keep one `policy` block per policy".to_owned(),
+            CheckError::RegionCycle { .. } => {
+                "a region cannot lie within itself: remove one containment".to_owned()
+            }
+            CheckError::MissingBasis { .. } => {
+                "add `basis …` (e.g. `basis contract`, `basis consent in EU`)".to_owned()
+            }
+            CheckError::SpecialWithoutArt9 { .. } => {
+                "use `basis explicit_consent`, or name the Art. 9(2) condition with `art9(…)`"
+                    .to_owned()
+            }
+            CheckError::RetentionConflict { .. } => {
+                "shorten the minimum or lengthen the maximum so both can be met".to_owned()
+            }
+            CheckError::TypeMismatch { .. } => "compare with a value of the declared type".to_owned(),
+            CheckError::InvalidCondition { help, .. }
+            | CheckError::InvalidBasis { help, .. }
+            | CheckError::InvalidExpectation { help, .. } => help.clone(),
+            CheckError::AgeOutOfRange { .. } => "ages are between 0 and 150".to_owned(),
+            CheckError::AmbiguousName { .. } => "rename the field so queries are unambiguous".to_owned(),
+            CheckError::InvalidSelector { .. } => {
+                "`#flag` selects categories only; name purposes by path".to_owned()
+            }
+            CheckError::MissingRegion => "add `in DE` to the query or `region DE` to the subject".to_owned(),
+            CheckError::MissingFactValue { .. } => {
+                "declare the fact for that region or narrow the scope".to_owned()
+            }
+            CheckError::InvalidGroup { .. } => "declare it with `group`".to_owned(),
+            CheckError::Lint { help, .. } => help.clone(),
+        })
+    }
+}

@@ -1,0 +1,144 @@
+//! Warnings. Each lint has a kebab-case name a policy can silence with `#[allow(name)]`.
+//! Unused-declaration lints look only at the root policy's own declarations: a shared
+//! vocabulary or the standard library is not expected to be used in full.
+
+use super::Checker;
+use crate::model::*;
+use crate::syntax::ast::{self, Decl};
+
+impl Checker {
+    pub(super) fn lint(&mut self, files: &[ast::File]) {
+        let Some(root) = files.iter().find(|f| f.source == self.root) else { return };
+        let is_policy = root.items.iter().any(|i| matches!(i.decl, Decl::Policy(_)));
+        let mut used_categories = IdSet::new(self.categories.len());
+        for p in &self.purposes.items {
+            used_categories.union_with(&p.uses);
+        }
+        let mut jurisdictions: Vec<(String, IdSet)> = Vec::new();
+        for file in files {
+            for item in &file.items {
+                if let Decl::Purpose(p) = &item.decl {
+                    for b in &p.bases {
+                        for r in b.scope.iter().flatten() {
+                            if let ast::RegionRef::Code(name) = r {
+                                if !jurisdictions.iter().any(|(n, _)| n == &name.text) {
+                                    let set = self.region_scope(std::slice::from_ref(r));
+                                    jurisdictions.push((name.text.clone(), set));
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        for item in &root.items {
+            match &item.decl {
+                Decl::Category(c) if is_policy => {
+                    let Some(id) = self.categories.get(&c.path.text) else { continue };
+                    // A category is used when a purpose may use it or any descendant.
+                    let used = self
+                        .category_descendants
+                        .get(id as usize)
+                        .is_some_and(|d| d.intersects(&used_categories));
+                    if !used {
+                        self.warn(
+                            "unused-category",
+                            format!("no purpose uses category `{}`", c.path.text),
+                            "add it to a purpose's `uses`, or remove it".to_owned(),
+                            c.path.span,
+                            "unused",
+                        );
+                    }
+                }
+                Decl::Field(f) if is_policy => {
+                    let category = self.fields.get(&f.path.text).and_then(|id| self.fields.item(id)).map(|f| f.category);
+                    if category.is_some_and(|c| !used_categories.contains(c.index())) {
+                        self.warn(
+                            "unused-field",
+                            format!("no purpose may use field `{}`", f.path.text),
+                            "add its category to a purpose's `uses`, or remove the field".to_owned(),
+                            f.path.span,
+                            "never usable",
+                        );
+                    }
+                }
+                Decl::Purpose(p) => self.lint_purpose(p, &jurisdictions),
+                Decl::Recipient(r) => self.lint_recipient(r),
+                _ => {}
+            }
+        }
+    }
+
+    fn lint_purpose(&mut self, decl: &ast::PurposeDecl, jurisdictions: &[(String, IdSet)]) {
+        let Some(id) = self.purposes.get(&decl.path.text) else { return };
+        let Some(purpose) = self.purposes.item(id).cloned() else { return };
+        if purpose.info.span != decl.path.span {
+            return;
+        }
+        if purpose.uses.is_empty() {
+            self.warn(
+                "empty-purpose",
+                format!("purpose `{}` uses no category", decl.path.text),
+                "add `uses …`; a purpose that uses nothing allows nothing".to_owned(),
+                decl.path.span,
+                "uses nothing",
+            );
+            return;
+        }
+        let retained = self.retention.iter().any(|r| {
+            r.bound == RetentionBound::AtMost
+                && r.categories.intersects(&purpose.uses)
+                && r.purposes.as_ref().is_none_or(|p| p.contains(id as usize))
+        });
+        if !retained {
+            self.warn(
+                "purpose-without-retention",
+                format!("no maximum retention covers the data of purpose `{}`", decl.path.text),
+                "add `retain … at most …`, or `#[allow(purpose-without-retention)]` citing why the text gives none".to_owned(),
+                decl.path.span,
+                "kept forever?",
+            );
+        }
+        let mut covered = IdSet::new(self.regions.len());
+        for b in &purpose.bases {
+            covered.union_with(&b.scope);
+        }
+        let gap = jurisdictions.iter().find(|(_, set)| {
+            let mut missing = set.clone();
+            missing.difference_with(&covered);
+            !missing.is_empty()
+        });
+        if let Some((name, _)) = gap {
+            self.warn(
+                "basis-gap",
+                format!("purpose `{}` has no legal basis in `{name}`, where other purposes have one", decl.path.text),
+                format!("add `basis … in {name}`, or `#[allow(basis-gap)]` if the purpose does not run there"),
+                decl.path.span,
+                "denied there",
+            );
+        }
+    }
+
+    fn lint_recipient(&mut self, decl: &ast::RecipientDecl) {
+        let Some(id) = self.recipients.get(&decl.name.text) else { return };
+        let Some(recipient) = self.recipients.item(id).cloned() else { return };
+        if recipient.info.span != decl.name.span {
+            return;
+        }
+        let reachable = recipient.purposes.iter().any(|p| {
+            self.purposes
+                .items
+                .get(p)
+                .is_some_and(|purpose| purpose.uses.intersects(&recipient.categories))
+        });
+        if !reachable {
+            self.warn(
+                "unused-recipient",
+                format!("recipient `{}` can never receive anything", decl.name.text),
+                "none of its purposes uses any of its categories".to_owned(),
+                decl.name.span,
+                "nothing to receive",
+            );
+        }
+    }
+}

@@ -1,0 +1,493 @@
+//! Pass 3: purposes, recipients, rules, transfers, retention and children become model
+//! tables.
+
+use super::{CheckError, Checker, NameKind};
+use crate::model::*;
+use crate::source::Span;
+use crate::syntax::ast::{self, Decl, ExceptKind, Threshold, TreatmentKind};
+
+impl Checker {
+    pub(super) fn lower(&mut self, files: &[ast::File]) {
+        // Facts before children, which read them.
+        for file in files {
+            for item in &file.items {
+                if let Decl::Fact(f) = &item.decl {
+                    let scope = self.region_scope(&f.scope);
+                    self.facts.entry(f.name.text.clone()).or_default().push((scope, f.value.value));
+                }
+            }
+        }
+        for file in files {
+            for item in &file.items {
+                let docs = item.docs.clone();
+                match &item.decl {
+                    Decl::Purpose(p) => self.lower_purpose(p),
+                    Decl::Recipient(r) => self.lower_recipient(r, docs),
+                    Decl::Deny(d) => {
+                        let rule = self.lower_rule(&d.name.text, &d.action, &d.scope, docs, d.name.span, ProvenanceKind::Deny);
+                        self.rules.push(rule);
+                    }
+                    Decl::Transfer(t) => self.lower_transfer(t, docs, item.span),
+                    Decl::Localize(l) => {
+                        let categories = self.category_selectors(&l.data);
+                        let within = self.region_scope(&l.regions);
+                        let provenance = self.add_provenance(ProvenanceKind::Localize, "localize".to_owned(), docs, item.span);
+                        self.localizations.push(Localization { categories, within, provenance });
+                    }
+                    Decl::Retain(r) => self.lower_retention(r, docs, item.span),
+                    _ => {}
+                }
+            }
+        }
+        self.lower_children(files);
+        self.check_retention_conflicts();
+    }
+
+    fn lower_purpose(&mut self, decl: &ast::PurposeDecl) {
+        let Some(id) = self.purposes.get(&decl.path.text) else { return };
+        // A duplicate declaration was reported already; only the first is compiled.
+        if self.purposes.item(id).is_some_and(|p| p.info.span != decl.path.span) {
+            return;
+        }
+        let uses = self.category_selectors(&decl.uses);
+        let subjects = (!decl.subjects.is_empty()).then(|| {
+            let mut set = IdSet::new(self.subject_kinds.len());
+            for s in &decl.subjects {
+                match self.subject_kinds.get(&s.text) {
+                    Some(k) => set.insert(k as usize),
+                    None => {
+                        let names: Vec<String> = self.subject_kinds.names().map(str::to_owned).collect();
+                        self.unknown(NameKind::SubjectKind, &s.text, s.span, names.iter().map(String::as_str));
+                    }
+                }
+            }
+            set
+        });
+        let mut survives_restriction = false;
+        let mut survives_erasure = false;
+        for s in &decl.survives {
+            match s.text.as_str() {
+                "restriction" => survives_restriction = true,
+                "erasure" => survives_erasure = true,
+                other => self.unknown(NameKind::Survival, other, s.span, ["restriction", "erasure"]),
+            }
+        }
+        let children = decl.children.as_ref().map(|t| self.treatment(t));
+        let mut bases = Vec::new();
+        for basis in &decl.bases {
+            if let Some(b) = self.lower_basis(&decl.path.text, basis) {
+                bases.push(b);
+            }
+        }
+        if bases.is_empty() && decl.bases.is_empty() {
+            self.error(
+                CheckError::MissingBasis { purpose: decl.path.text.clone() },
+                decl.path.span,
+                "no `basis` here",
+            );
+        }
+        self.check_special_categories(decl, &uses);
+        if let Some(p) = self.purposes.item_mut(id) {
+            p.uses = uses;
+            p.bases = bases;
+            p.subjects = subjects;
+            p.direct_marketing = decl.direct_marketing.is_some();
+            p.survives_restriction = survives_restriction;
+            p.survives_erasure = survives_erasure;
+            p.children = children;
+            p.taints_prior_data = decl.taints_prior_data.is_some();
+        }
+    }
+
+    fn treatment(&mut self, t: &ast::ChildrenTreatment) -> ChildTreatment {
+        match &t.kind {
+            TreatmentKind::Deny => ChildTreatment::Deny,
+            TreatmentKind::Allow => ChildTreatment::Allow,
+            TreatmentKind::Require(what) if what.text == "parental_consent" => ChildTreatment::RequireParentalConsent,
+            TreatmentKind::Require(what) => {
+                self.unknown(NameKind::Treatment, &what.text, what.span, ["parental_consent"]);
+                ChildTreatment::Deny
+            }
+        }
+    }
+
+    fn lower_basis(&mut self, purpose: &str, decl: &ast::BasisDecl) -> Option<BasisDecl> {
+        let mut alternatives = Vec::new();
+        for alt in &decl.alternatives {
+            let basis = match (alt.name.text.as_str(), &alt.arg) {
+                ("consent", None) => Basis::Consent,
+                ("explicit_consent", None) => Basis::ExplicitConsent,
+                ("contract", None) => Basis::Contract,
+                ("legal_obligation", None) => Basis::LegalObligation,
+                ("vital_interest", None) => Basis::VitalInterest,
+                ("public_task", None) => Basis::PublicTask,
+                ("legitimate_interest", None) => Basis::LegitimateInterest,
+                ("opt_out", Some(kind)) => match OptOutKind::parse(&kind.text) {
+                    Some(k) => Basis::OptOut(k),
+                    None => {
+                        self.unknown(NameKind::OptOutKind, &kind.text, kind.span, OptOutKind::names());
+                        continue;
+                    }
+                },
+                ("opt_out", None) => {
+                    self.error(
+                        CheckError::InvalidBasis {
+                            message: "`opt_out` needs the kind of processing".to_owned(),
+                            help: format!("write e.g. `opt_out(marketing)`; kinds: {}", OptOutKind::names().join(", ")),
+                        },
+                        alt.span,
+                        "which opt-out?",
+                    );
+                    continue;
+                }
+                (name, Some(arg)) if Basis::NAMES.contains(&name) => {
+                    self.error(
+                        CheckError::InvalidBasis {
+                            message: format!("`{name}` takes no argument"),
+                            help: format!("write `{name}`"),
+                        },
+                        arg.span,
+                        "unexpected",
+                    );
+                    continue;
+                }
+                (name, _) => {
+                    self.unknown(NameKind::Basis, name, alt.name.span, Basis::NAMES.iter().copied());
+                    continue;
+                }
+            };
+            alternatives.push(basis);
+        }
+        if alternatives.is_empty() {
+            return None;
+        }
+        let art9 = match &decl.art9 {
+            Some(cond) if ART9_CONDITIONS.contains(&cond.text.as_str()) => Some(cond.text.clone()),
+            Some(cond) => {
+                self.unknown(NameKind::Art9Condition, &cond.text, cond.span, ART9_CONDITIONS.iter().copied());
+                None
+            }
+            None => None,
+        };
+        let scope = self.region_scope(decl.scope.as_deref().unwrap_or_default());
+        let when = decl.when.as_ref().map(|c| self.condition(c));
+        let names: Vec<String> = alternatives.iter().map(|b| b.name()).collect();
+        let provenance = self.add_provenance(
+            ProvenanceKind::Basis,
+            format!("{purpose}: basis {}", names.join(" or ")),
+            None,
+            decl.span,
+        );
+        Some(BasisDecl { alternatives, scope, when, art9, provenance })
+    }
+
+    /// DESIGN § Check time: a special category used without explicit consent or an Art. 9
+    /// condition, where GDPR applies.
+    fn check_special_categories(&mut self, decl: &ast::PurposeDecl, uses: &IdSet) {
+        let special: Vec<usize> = uses
+            .iter()
+            .filter(|c| self.categories.items.get(*c).is_some_and(|cat| cat.flags.contains(FLAG_SPECIAL.index())))
+            .collect();
+        let Some(first) = special.first() else { return };
+        let category = self.categories.items.get(*first).map(|c| c.info.name.clone()).unwrap_or_default();
+        let gdpr = self.gdpr_area();
+        for basis in &decl.bases {
+            let explicit_only = basis.alternatives.iter().all(|a| a.name.text == "explicit_consent");
+            if explicit_only || basis.art9.is_some() {
+                continue;
+            }
+            let scope = self.region_scope(basis.scope.as_deref().unwrap_or_default());
+            if !scope.intersects(&gdpr) {
+                continue;
+            }
+            self.error(
+                CheckError::SpecialWithoutArt9 {
+                    purpose: decl.path.text.clone(),
+                    category: category.clone(),
+                },
+                basis.span,
+                "not explicit consent and no `art9(…)`",
+            );
+        }
+    }
+
+    fn lower_recipient(&mut self, decl: &ast::RecipientDecl, docs: Option<String>) {
+        let Some(id) = self.recipients.get(&decl.name.text) else { return };
+        if self.recipients.item(id).is_some_and(|r| r.info.span != decl.name.span) {
+            return;
+        }
+        let located: Vec<RegionId> = decl.located.iter().filter_map(|r| self.region_ref(r)).collect();
+        let purposes = self.purpose_selectors(&decl.purposes);
+        let categories = self.category_selectors(&decl.categories);
+        let conditions: Vec<Cond> = decl.conditions.iter().map(|c| self.condition(c)).collect();
+        let span = decl.name.span;
+        let provenance = self.add_provenance(ProvenanceKind::Recipient, decl.name.text.clone(), docs, span);
+        if let Some(r) = self.recipients.item_mut(id) {
+            r.located = located;
+            r.purposes = purposes;
+            r.categories = categories;
+            r.conditions = conditions;
+            r.provenance = provenance;
+        }
+    }
+
+    /// A deny rule or the shape of a `never` assertion.
+    pub(super) fn lower_rule(
+        &mut self,
+        name: &str,
+        action: &ast::Action,
+        scope: &ast::RuleScope,
+        docs: Option<String>,
+        span: Span,
+        kind: ProvenanceKind,
+    ) -> DenyRule {
+        let (categories, action) = match action {
+            ast::Action::Use { data, purposes } => (
+                self.category_selectors(data),
+                RuleAction::Use { purposes: self.purpose_selectors(purposes) },
+            ),
+            ast::Action::Disclose { data, recipients, purposes } => {
+                let categories = self.category_selectors(data);
+                let recipients = self.recipient_selectors(recipients);
+                let purposes = if purposes.is_empty() {
+                    IdSet::full(self.purposes.len())
+                } else {
+                    self.purpose_selectors(purposes)
+                };
+                (categories, RuleAction::Disclose { recipients, purposes })
+            }
+            ast::Action::Sell { data } => (self.category_selectors(data), RuleAction::Sell),
+            ast::Action::Share { data } => (self.category_selectors(data), RuleAction::Share),
+            ast::Action::Transfer { data, from, to } => (
+                self.category_selectors(data),
+                RuleAction::Transfer {
+                    from: self.region_scope(from),
+                    to: self.region_scope(to),
+                },
+            ),
+        };
+        let regions = self.region_scope(scope.regions.as_deref().unwrap_or_default());
+        let when = scope.when.as_ref().map(|c| self.condition(c));
+        let excepts = scope.excepts.iter().map(|e| self.lower_except(e)).collect();
+        let provenance = self.add_provenance(kind, name.to_owned(), docs.clone(), span);
+        DenyRule {
+            info: Info {
+                name: name.to_owned(),
+                title: None,
+                docs,
+                span,
+            },
+            action,
+            categories,
+            regions,
+            when,
+            excepts,
+            provenance,
+        }
+    }
+
+    fn lower_except(&mut self, except: &ast::Except) -> Except {
+        let mut out = Except {
+            when: None,
+            purposes: None,
+            regions: None,
+            to_regions: None,
+            recipients: None,
+        };
+        match &except.kind {
+            ExceptKind::When(c) => out.when = Some(self.condition(c)),
+            ExceptKind::For(p) => out.purposes = Some(self.purpose_selectors(p)),
+            ExceptKind::In(r) => out.regions = Some(self.region_scope(r)),
+            ExceptKind::ToRegions(r) => out.to_regions = Some(self.region_scope(r)),
+            ExceptKind::ToRecipients(r) => out.recipients = Some(self.recipient_selectors(r)),
+        }
+        out
+    }
+
+    fn lower_transfer(&mut self, decl: &ast::TransferDecl, docs: Option<String>, span: Span) {
+        let categories = self.category_selectors(&decl.data);
+        let from = self.region_scope(&decl.from);
+        let to = self.region_scope(&decl.to);
+        let safeguard = match &decl.safeguard {
+            Some(s) if SAFEGUARDS.contains(&s.text.as_str()) => Some(s.text.clone()),
+            Some(s) => {
+                self.unknown(NameKind::Safeguard, &s.text, s.span, SAFEGUARDS.iter().copied());
+                None
+            }
+            None => None,
+        };
+        let name = match &safeguard {
+            Some(s) => format!("transfer with {s}"),
+            None => "transfer".to_owned(),
+        };
+        let provenance = self.add_provenance(ProvenanceKind::Transfer, name, docs, span);
+        self.transfers.push(TransferRule { categories, from, to, safeguard, provenance });
+    }
+
+    fn lower_retention(&mut self, decl: &ast::RetainDecl, docs: Option<String>, span: Span) {
+        let categories = self.category_selectors(&decl.data);
+        let purposes = (!decl.purposes.is_empty()).then(|| self.purpose_selectors(&decl.purposes));
+        let regions = self.region_scope(decl.scope.as_deref().unwrap_or_default());
+        let after = match self.events.get(&decl.after.text) {
+            Some(e) => EventId(e),
+            None => {
+                let names: Vec<String> = self.events.names().map(str::to_owned).collect();
+                self.unknown(NameKind::Event, &decl.after.text, decl.after.span, names.iter().map(String::as_str));
+                EventId(0)
+            }
+        };
+        let bound = match decl.bound {
+            ast::RetentionBound::AtLeast => RetentionBound::AtLeast,
+            ast::RetentionBound::AtMost => RetentionBound::AtMost,
+        };
+        let word = if bound == RetentionBound::AtLeast { "at least" } else { "at most" };
+        let name = format!("retain {word} {} after {}", decl.duration.text, decl.after.text);
+        let provenance = self.add_provenance(ProvenanceKind::Retain, name, docs, span);
+        self.retention.push(RetentionRule {
+            categories,
+            purposes,
+            regions,
+            bound,
+            period: decl.duration.value,
+            period_text: decl.duration.text.clone(),
+            after,
+            provenance,
+        });
+    }
+
+    /// DESIGN § Retention: a minimum longer than a maximum for the same data is an error.
+    fn check_retention_conflicts(&mut self) {
+        let reference = jiff::civil::date(2000, 1, 1);
+        let mut conflicts = Vec::new();
+        for min in self.retention.iter().filter(|r| r.bound == RetentionBound::AtLeast) {
+            for max in self.retention.iter().filter(|r| r.bound == RetentionBound::AtMost) {
+                let same_data = min.after == max.after
+                    && min.categories.intersects(&max.categories)
+                    && min.regions.intersects(&max.regions)
+                    && match (&min.purposes, &max.purposes) {
+                        (Some(a), Some(b)) => a.intersects(b),
+                        _ => true,
+                    };
+                let longer = min
+                    .period
+                    .compare((max.period, reference))
+                    .is_ok_and(|o| o == std::cmp::Ordering::Greater);
+                if same_data && longer {
+                    conflicts.push((min.provenance, max.provenance, min.period_text.clone(), max.period_text.clone(), min.categories.clone(), max.categories.clone()));
+                }
+            }
+        }
+        for (min, max, min_text, max_text, a, b) in conflicts {
+            let mut both = a;
+            both.intersect_with(&b);
+            let data = both
+                .iter()
+                .next()
+                .and_then(|c| self.categories.items.get(c))
+                .map(|c| c.info.name.clone())
+                .unwrap_or_default();
+            let span = self.provenance.get(min.index()).map(|p| p.span).unwrap_or_default();
+            let related = self.provenance.get(max.index()).map(|p| p.span).unwrap_or_default();
+            self.error_related(
+                CheckError::RetentionConflict { data, min: min_text, max: max_text },
+                span,
+                "minimum",
+                related,
+                "maximum",
+            );
+        }
+    }
+
+    fn lower_children(&mut self, files: &[ast::File]) {
+        let count = self.regions.len();
+        let mut thresholds: Vec<(IdSet, ThresholdValue, ProvenanceId)> = Vec::new();
+        for file in files {
+            for item in &file.items {
+                let Decl::Children(c) = &item.decl else { continue };
+                for t in &c.thresholds {
+                    let scope = self.region_scope(&t.scope);
+                    let value = match &t.threshold {
+                        Threshold::Age(n) => {
+                            if !(0..=150).contains(&n.value) {
+                                self.error(CheckError::AgeOutOfRange { value: n.value }, n.span, "not an age");
+                                continue;
+                            }
+                            ThresholdValue::Age(u8::try_from(n.value).unwrap_or(u8::MAX))
+                        }
+                        Threshold::Fact(name) => {
+                            if !self.facts.contains_key(&name.text) {
+                                let names: Vec<String> = self.facts.keys().cloned().collect();
+                                self.unknown(NameKind::Fact, &name.text, name.span, names.iter().map(String::as_str));
+                                continue;
+                            }
+                            ThresholdValue::Fact(name.text.clone(), name.span)
+                        }
+                    };
+                    let provenance = self.add_provenance(ProvenanceKind::Children, "children".to_owned(), item.docs.clone(), t.span);
+                    thresholds.push((scope, value, provenance));
+                }
+                if let Some(u) = &c.unknown_age {
+                    self.children.unknown_age = match u.text.as_str() {
+                        "child" => UnknownAge::Child,
+                        "adult" => UnknownAge::Adult,
+                        other => {
+                            self.unknown(NameKind::AgeDefault, other, u.span, ["child", "adult"]);
+                            UnknownAge::Child
+                        }
+                    };
+                }
+                if let Some(d) = &c.default {
+                    self.children.default = self.treatment(d);
+                }
+            }
+        }
+        self.children.threshold = vec![None; count];
+        self.children.threshold_provenance = vec![None; count];
+        let mut missing = Vec::new();
+        for region in 0..count {
+            // Most specific scope containing the region wins; declaration order breaks ties.
+            let best = thresholds
+                .iter()
+                .filter(|(scope, ..)| scope.contains(region))
+                .min_by_key(|(scope, ..)| scope.count());
+            let Some((_, value, provenance)) = best else { continue };
+            let age = match value {
+                ThresholdValue::Age(age) => Some(*age),
+                ThresholdValue::Fact(name, span) => {
+                    let v = self.fact_value(name, region);
+                    if v.is_none() {
+                        missing.push((name.clone(), *span, region));
+                    }
+                    v.and_then(|v| u8::try_from(v).ok())
+                }
+            };
+            if let Some(slot) = self.children.threshold.get_mut(region) {
+                *slot = age;
+            }
+            if let Some(slot) = self.children.threshold_provenance.get_mut(region) {
+                *slot = Some(*provenance);
+            }
+        }
+        // One error per fact use, naming the first region without a value.
+        missing.dedup_by(|a, b| a.0 == b.0 && a.1 == b.1);
+        for (fact, span, region) in missing {
+            let region = self.regions.items.get(region).map(|r| r.info.name.clone()).unwrap_or_default();
+            self.error(CheckError::MissingFactValue { fact, region }, span, "no value for some regions");
+        }
+    }
+
+    /// The value of a regime fact for a region (most specific scope wins).
+    fn fact_value(&self, fact: &str, region: usize) -> Option<i64> {
+        self.facts
+            .get(fact)?
+            .iter()
+            .filter(|(scope, _)| scope.contains(region))
+            .min_by_key(|(scope, _)| scope.count())
+            .map(|(_, v)| *v)
+    }
+}
+
+enum ThresholdValue {
+    Age(u8),
+    Fact(String, Span),
+}

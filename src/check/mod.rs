@@ -1,0 +1,357 @@
+//! Syntax trees → checked, compiled [`Policy`]. Resolves every name (with suggestions),
+//! builds the region / category / purpose hierarchies, validates what DESIGN.md § Check time
+//! asks, runs the lints, and fills the model's tables.
+//!
+//! **Invariant:** every problem is reported in one run; a `Policy` is produced only when
+//! there is no error.
+
+mod declare;
+mod error;
+mod index;
+mod lints;
+mod lower;
+mod regions;
+mod resolve;
+mod tests;
+
+use std::collections::HashMap;
+
+pub use error::{CheckError, LINTS, NameKind};
+
+use crate::diagnostic::{Diagnostic, Diagnostics, suggest};
+use crate::load::Loaded;
+use crate::model::*;
+use crate::source::{SourceId, SourceMap, Span};
+use crate::syntax::ast;
+
+/// Check loaded files and compile them. Returns the policy when there are no errors, and
+/// every diagnostic (warnings included) either way.
+pub fn check(loaded: Loaded) -> (Option<Policy>, Diagnostics) {
+    let Loaded {
+        sources,
+        files,
+        root,
+    } = loaded;
+    let mut checker = Checker::new(root);
+    checker.declare(&files);
+    checker.build_regions(&files);
+    checker.build_categories(&files);
+    checker.lower(&files);
+    checker.compile_tests(&files);
+    checker.build_indexes();
+    checker.lint(&files);
+    let mut diagnostics = checker.finish_diagnostics(&files);
+    diagnostics.sort();
+    if diagnostics.has_errors() {
+        return (None, diagnostics);
+    }
+    let policy = checker.into_policy(sources);
+    (Some(policy), diagnostics)
+}
+
+/// A named table under construction: entries plus a by-name index.
+struct Table<T> {
+    items: Vec<T>,
+    index: HashMap<String, u32>,
+}
+
+impl<T> Default for Table<T> {
+    fn default() -> Self {
+        Table {
+            items: Vec::new(),
+            index: HashMap::new(),
+        }
+    }
+}
+
+impl<T> Table<T> {
+    fn get(&self, name: &str) -> Option<u32> {
+        self.index.get(name).copied()
+    }
+
+    fn push(&mut self, name: &str, item: T) -> u32 {
+        let id = u32::try_from(self.items.len()).unwrap_or(u32::MAX);
+        self.items.push(item);
+        self.index.insert(name.to_owned(), id);
+        id
+    }
+
+    fn item(&self, id: u32) -> Option<&T> {
+        self.items.get(id as usize)
+    }
+
+    fn item_mut(&mut self, id: u32) -> Option<&mut T> {
+        self.items.get_mut(id as usize)
+    }
+
+    fn len(&self) -> usize {
+        self.items.len()
+    }
+
+    fn names(&self) -> impl Iterator<Item = &str> {
+        self.index.keys().map(String::as_str)
+    }
+}
+
+struct Checker {
+    root: SourceId,
+    diagnostics: Diagnostics,
+    header: Header,
+    header_span: Option<Span>,
+
+    regions: Table<Region>,
+    region_parents: Vec<Vec<RegionId>>,
+    categories: Table<Category>,
+    category_descendants: Vec<IdSet>,
+    fields: Table<Field>,
+    purposes: Table<Purpose>,
+    purpose_descendants: Vec<IdSet>,
+    recipients: Table<Recipient>,
+    flags: Table<Info>,
+    subject_kinds: Table<Info>,
+    attributes: Table<Attribute>,
+    events: Table<Info>,
+    facts: HashMap<String, Vec<(IdSet, i64)>>,
+    fact_spans: HashMap<String, Span>,
+    symbols: Table<()>,
+    rule_names: HashMap<String, Span>,
+
+    rules: Vec<DenyRule>,
+    transfers: Vec<TransferRule>,
+    localizations: Vec<Localization>,
+    retention: Vec<RetentionRule>,
+    children: Children,
+    provenance: Vec<Provenance>,
+    tests: Vec<model_tests::CompiledTest>,
+    assertions: Vec<model_tests::CompiledAssertion>,
+    index: Indexes,
+
+    /// Spans whose warnings are silenced, with the silenced lint names.
+    allowed: Vec<(Span, Vec<String>)>,
+}
+
+use crate::model::tests as model_tests;
+
+impl Checker {
+    fn new(root: SourceId) -> Self {
+        let mut flags = Table::default();
+        for name in BUILTIN_FLAGS {
+            flags.push(
+                name,
+                Info {
+                    name: (*name).to_owned(),
+                    ..Info::default()
+                },
+            );
+        }
+        let mut events = Table::default();
+        for name in BUILTIN_EVENTS {
+            events.push(
+                name,
+                Info {
+                    name: (*name).to_owned(),
+                    ..Info::default()
+                },
+            );
+        }
+        Checker {
+            root,
+            diagnostics: Diagnostics::default(),
+            header: Header::default(),
+            header_span: None,
+            regions: Table::default(),
+            region_parents: Vec::new(),
+            categories: Table::default(),
+            category_descendants: Vec::new(),
+            fields: Table::default(),
+            purposes: Table::default(),
+            purpose_descendants: Vec::new(),
+            recipients: Table::default(),
+            flags,
+            subject_kinds: Table::default(),
+            attributes: Table::default(),
+            events,
+            facts: HashMap::new(),
+            fact_spans: HashMap::new(),
+            symbols: Table::default(),
+            rule_names: HashMap::new(),
+            rules: Vec::new(),
+            transfers: Vec::new(),
+            localizations: Vec::new(),
+            retention: Vec::new(),
+            children: Children {
+                threshold: Vec::new(),
+                threshold_provenance: Vec::new(),
+                unknown_age: UnknownAge::Child,
+                default: ChildTreatment::Deny,
+            },
+            provenance: Vec::new(),
+            tests: Vec::new(),
+            assertions: Vec::new(),
+            index: Indexes::default(),
+            allowed: Vec::new(),
+        }
+    }
+
+    fn error(&mut self, error: CheckError, span: Span, label: impl Into<String>) {
+        self.diagnostics.push(Diagnostic::new(&error, span, label));
+    }
+
+    fn error_related(
+        &mut self,
+        error: CheckError,
+        span: Span,
+        label: impl Into<String>,
+        related: Span,
+        note: impl Into<String>,
+    ) {
+        self.diagnostics
+            .push(Diagnostic::new(&error, span, label).with_related(related, note));
+    }
+
+    fn warn(&mut self, lint: &'static str, message: String, help: String, span: Span, label: &str) {
+        let error = CheckError::Lint {
+            lint,
+            message,
+            help,
+        };
+        self.diagnostics.push(Diagnostic::new(&error, span, label));
+    }
+
+    /// Report an unknown name with the closest candidate.
+    fn unknown<'n>(
+        &mut self,
+        kind: NameKind,
+        name: &str,
+        span: Span,
+        candidates: impl IntoIterator<Item = &'n str>,
+    ) {
+        let candidates: Vec<&str> = candidates.into_iter().collect();
+        let suggestion = suggest(name, candidates.iter().copied()).map(str::to_owned);
+        let mut choices: Vec<String> = candidates.iter().map(|c| (*c).to_owned()).collect();
+        choices.sort();
+        let error = CheckError::Unknown {
+            kind,
+            name: name.to_owned(),
+            suggestion,
+            choices,
+        };
+        let label = format!("not a declared {}", kind.noun());
+        self.diagnostics.push(Diagnostic::new(&error, span, label));
+    }
+
+    fn add_provenance(&mut self, kind: ProvenanceKind, name: String, docs: Option<String>, span: Span) -> ProvenanceId {
+        let id = ProvenanceId::from_index(self.provenance.len());
+        self.provenance.push(Provenance {
+            kind,
+            name,
+            docs,
+            span,
+        });
+        id
+    }
+
+    fn intern_symbol(&mut self, text: &str) -> SymbolId {
+        match self.symbols.get(text) {
+            Some(id) => SymbolId(id),
+            None => SymbolId(self.symbols.push(text, ())),
+        }
+    }
+
+    fn into_policy(self, sources: SourceMap) -> Policy {
+        let mut index = self.index;
+        for (name, id) in &self.regions.index {
+            index.regions.insert(name, RegionId(*id));
+        }
+        for (name, id) in &self.categories.index {
+            index.categories.insert(name, CategoryId(*id));
+        }
+        for (name, id) in &self.fields.index {
+            index.fields.insert(name, FieldId(*id));
+        }
+        for (name, id) in &self.purposes.index {
+            index.purposes.insert(name, PurposeId(*id));
+        }
+        for (name, id) in &self.recipients.index {
+            index.recipients.insert(name, RecipientId(*id));
+        }
+        for (name, id) in &self.subject_kinds.index {
+            index.subject_kinds.insert(name, SubjectKindId(*id));
+        }
+        for (name, id) in &self.attributes.index {
+            index.attributes.insert(name, AttributeId(*id));
+        }
+        for (name, id) in &self.events.index {
+            index.events.insert(name, EventId(*id));
+        }
+        let mut symbols = vec![String::new(); self.symbols.len()];
+        for (name, id) in &self.symbols.index {
+            index.symbols.insert(name, SymbolId(*id));
+            if let Some(slot) = symbols.get_mut(*id as usize) {
+                slot.clone_from(name);
+            }
+        }
+        Policy {
+            header: self.header,
+            sources,
+            regions: self.regions.items,
+            categories: self.categories.items,
+            fields: self.fields.items,
+            purposes: self.purposes.items,
+            recipients: self.recipients.items,
+            subject_kinds: self.subject_kinds.items,
+            attributes: self.attributes.items,
+            events: self.events.items,
+            flags: self.flags.items,
+            symbols,
+            rules: self.rules,
+            transfers: self.transfers,
+            localizations: self.localizations,
+            retention: self.retention,
+            children: self.children,
+            provenance: self.provenance,
+            tests: self.tests,
+            assertions: self.assertions,
+            index,
+        }
+    }
+
+    /// Drop silenced warnings; warn about unknown lint names.
+    fn finish_diagnostics(&mut self, files: &[ast::File]) -> Diagnostics {
+        for file in files {
+            let whole = Span::new(file.source, 0, u32::MAX as usize);
+            self.allow(whole, &file.allows);
+            for item in &file.items {
+                self.allow(item.span, &item.allows);
+            }
+        }
+        let diagnostics = std::mem::take(&mut self.diagnostics);
+        let allowed = &self.allowed;
+        let mut kept = Diagnostics::default();
+        kept.extend(diagnostics.into_iter().filter(|d| {
+            let Some(lint) = d.lint_name() else {
+                return true;
+            };
+            !allowed.iter().any(|(span, names)| {
+                span.source == d.span.source
+                    && span.start <= d.span.start
+                    && d.span.end <= span.end
+                    && names.iter().any(|n| n == lint)
+            })
+        }));
+        kept
+    }
+
+    fn allow(&mut self, span: Span, names: &[ast::Name]) {
+        if names.is_empty() {
+            return;
+        }
+        for name in names {
+            if !LINTS.contains(&name.text.as_str()) {
+                self.unknown(NameKind::Lint, &name.text, name.span, LINTS.iter().copied());
+            }
+        }
+        self.allowed
+            .push((span, names.iter().map(|n| n.text.clone()).collect()));
+    }
+}

@@ -1,0 +1,418 @@
+//! Resolving references: category and purpose hierarchies, selectors, recipients and
+//! conditions.
+
+use super::{CheckError, Checker, NameKind};
+use crate::model::*;
+use crate::syntax::ast::{self, CmpOp, CondKind, Decl, LiteralKind, RecipientSelKind, SelectorKind, SubjectTest};
+
+impl Checker {
+    /// Ancestors, inherited flags and descendant sets of categories and purposes; field
+    /// categories.
+    pub(super) fn build_categories(&mut self, files: &[ast::File]) {
+        let count = self.categories.len();
+        // Direct flags first.
+        for file in files {
+            for item in &file.items {
+                let Decl::Category(c) = &item.decl else { continue };
+                let Some(id) = self.categories.get(&c.path.text) else { continue };
+                for flag in &c.flags {
+                    match self.flags.get(&flag.text) {
+                        Some(f) => {
+                            if let Some(cat) = self.categories.item_mut(id) {
+                                cat.flags.insert(f as usize);
+                            }
+                        }
+                        None => {
+                            let names: Vec<String> = self.flags.names().map(str::to_owned).collect();
+                            self.unknown(NameKind::Flag, &flag.text, flag.span, names.iter().map(String::as_str));
+                        }
+                    }
+                }
+            }
+        }
+        // Parents always precede children in the table (ancestors are created first).
+        self.category_descendants = vec![IdSet::new(count); count];
+        for i in 0..count {
+            let id = u32::try_from(i).unwrap_or(u32::MAX);
+            let Some(parent) = self.categories.item(id).and_then(|c| c.parent) else {
+                if let Some(c) = self.categories.item_mut(id) {
+                    c.ancestors = vec![CategoryId(id)];
+                }
+                continue;
+            };
+            let (mut ancestors, parent_flags) = self
+                .categories
+                .item(parent.0)
+                .map(|p| (p.ancestors.clone(), p.flags.clone()))
+                .unwrap_or_default();
+            ancestors.insert(0, CategoryId(id));
+            if let Some(c) = self.categories.item_mut(id) {
+                c.ancestors = ancestors;
+                c.flags.union_with(&parent_flags);
+            }
+        }
+        for i in 0..count {
+            let ancestors = self.categories.item(u32::try_from(i).unwrap_or(u32::MAX)).map(|c| c.ancestors.clone()).unwrap_or_default();
+            for a in ancestors {
+                if let Some(set) = self.category_descendants.get_mut(a.index()) {
+                    set.insert(i);
+                }
+            }
+        }
+        let purpose_count = self.purposes.len();
+        self.purpose_descendants = vec![IdSet::new(purpose_count); purpose_count];
+        for i in 0..purpose_count {
+            let id = u32::try_from(i).unwrap_or(u32::MAX);
+            let mut ancestors = self
+                .purposes
+                .item(id)
+                .and_then(|p| p.parent)
+                .and_then(|parent| self.purposes.item(parent.0))
+                .map(|p| p.ancestors.clone())
+                .unwrap_or_default();
+            ancestors.insert(0, PurposeId(id));
+            for a in &ancestors {
+                if let Some(set) = self.purpose_descendants.get_mut(a.index()) {
+                    set.insert(i);
+                }
+            }
+            if let Some(p) = self.purposes.item_mut(id) {
+                p.ancestors = ancestors;
+            }
+        }
+        // Fields.
+        for file in files {
+            for item in &file.items {
+                let Decl::Field(f) = &item.decl else { continue };
+                if self.categories.get(&f.path.text).is_some() {
+                    self.error(
+                        CheckError::AmbiguousName { name: f.path.text.clone() },
+                        f.path.span,
+                        "also a category",
+                    );
+                }
+                let category = self.category_name(&f.category);
+                if let (Some(field), Some(category)) = (self.fields.get(&f.path.text), category) {
+                    if let Some(field) = self.fields.item_mut(field) {
+                        if field.info.span == f.path.span {
+                            field.category = category;
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// A category by exact name, reporting an unknown one.
+    pub(super) fn category_name(&mut self, name: &ast::Name) -> Option<CategoryId> {
+        match self.categories.get(&name.text) {
+            Some(id) => Some(CategoryId(id)),
+            None => {
+                let names: Vec<String> = self.categories.names().map(str::to_owned).collect();
+                self.unknown(NameKind::Category, &name.text, name.span, names.iter().map(String::as_str));
+                None
+            }
+        }
+    }
+
+    pub(super) fn purpose_name(&mut self, name: &ast::Name) -> Option<PurposeId> {
+        match self.purposes.get(&name.text) {
+            Some(id) => Some(PurposeId(id)),
+            None => {
+                let names: Vec<String> = self.purposes.names().map(str::to_owned).collect();
+                self.unknown(NameKind::Purpose, &name.text, name.span, names.iter().map(String::as_str));
+                None
+            }
+        }
+    }
+
+    /// Categories a selector list covers (descendants included).
+    pub(super) fn category_selectors(&mut self, selectors: &[ast::Selector]) -> IdSet {
+        let count = self.categories.len();
+        let mut set = IdSet::new(count);
+        for selector in selectors {
+            match &selector.kind {
+                SelectorKind::All => return IdSet::full(count),
+                SelectorKind::Path { path, .. } => {
+                    let name = ast::Name {
+                        text: path.clone(),
+                        span: selector.span,
+                    };
+                    if let Some(id) = self.category_name(&name) {
+                        if let Some(desc) = self.category_descendants.get(id.index()) {
+                            set.union_with(desc);
+                        }
+                    }
+                }
+                SelectorKind::Flag(flag) => match self.flags.get(flag) {
+                    Some(f) => {
+                        for (i, c) in self.categories.items.iter().enumerate() {
+                            if c.flags.contains(f as usize) {
+                                set.insert(i);
+                            }
+                        }
+                    }
+                    None => {
+                        let names: Vec<String> = self.flags.names().map(str::to_owned).collect();
+                        self.unknown(NameKind::Flag, flag, selector.span, names.iter().map(String::as_str));
+                    }
+                },
+            }
+        }
+        set
+    }
+
+    /// Purposes a selector list covers (descendants included).
+    pub(super) fn purpose_selectors(&mut self, selectors: &[ast::Selector]) -> IdSet {
+        let count = self.purposes.len();
+        let mut set = IdSet::new(count);
+        for selector in selectors {
+            match &selector.kind {
+                SelectorKind::All => return IdSet::full(count),
+                SelectorKind::Path { path, .. } => {
+                    let name = ast::Name {
+                        text: path.clone(),
+                        span: selector.span,
+                    };
+                    if let Some(id) = self.purpose_name(&name) {
+                        if let Some(desc) = self.purpose_descendants.get(id.index()) {
+                            set.union_with(desc);
+                        }
+                    }
+                }
+                SelectorKind::Flag(flag) => self.error(
+                    CheckError::InvalidSelector {
+                        text: format!("#{flag}"),
+                        what: "purposes",
+                    },
+                    selector.span,
+                    "a category flag",
+                ),
+            }
+        }
+        set
+    }
+
+    pub(super) fn recipient_selectors(&mut self, selectors: &[ast::RecipientSel]) -> IdSet {
+        let count = self.recipients.len();
+        let mut set = IdSet::new(count);
+        for selector in selectors {
+            match &selector.kind {
+                RecipientSelKind::Any => return IdSet::full(count),
+                RecipientSelKind::Named(name) => match self.recipients.get(name) {
+                    Some(id) => set.insert(id as usize),
+                    None => {
+                        let names: Vec<String> = self.recipients.names().map(str::to_owned).collect();
+                        self.unknown(NameKind::Recipient, name, selector.span, names.iter().map(String::as_str));
+                    }
+                },
+                RecipientSelKind::Kind(kind) => match RecipientKind::parse(&kind.text) {
+                    Some(kind) => {
+                        for (i, r) in self.recipients.items.iter().enumerate() {
+                            if r.kind == kind {
+                                set.insert(i);
+                            }
+                        }
+                    }
+                    None => self.unknown(NameKind::RecipientKind, &kind.text, kind.span, RecipientKind::names()),
+                },
+            }
+        }
+        set
+    }
+
+    /// Compile a condition. Depth is bounded by the parser's nesting limit.
+    pub(super) fn condition(&mut self, cond: &ast::Condition) -> Cond {
+        match &cond.kind {
+            CondKind::True => Cond::True,
+            CondKind::False => Cond::False,
+            CondKind::Not(inner) => Cond::Not(Box::new(self.condition(inner))),
+            CondKind::And(parts) => Cond::And(parts.iter().map(|p| self.condition(p)).collect()),
+            CondKind::Or(parts) => Cond::Or(parts.iter().map(|p| self.condition(p)).collect()),
+            CondKind::Subject { field, test } => self.subject_condition(field, test),
+            CondKind::SetMember { value, attribute } => {
+                let Some((id, ty)) = self.attribute(attribute) else { return Cond::False };
+                if ty != AttributeType::Set {
+                    self.type_mismatch(&attribute.text, "a set attribute", ty.name(), attribute.span);
+                    return Cond::False;
+                }
+                let symbol = self.intern_symbol(&value.value);
+                Cond::Is(Predicate::SetContains(id, symbol))
+            }
+            CondKind::Predicate { name, arg } => self.predicate(name, arg.as_ref()),
+        }
+    }
+
+    fn type_mismatch(&mut self, what: &str, expected: &str, found: &str, span: crate::source::Span) {
+        self.error(
+            CheckError::TypeMismatch {
+                what: what.to_owned(),
+                expected: expected.to_owned(),
+                found: found.to_owned(),
+            },
+            span,
+            "wrong type",
+        );
+    }
+
+    fn attribute(&mut self, name: &ast::Name) -> Option<(AttributeId, AttributeType)> {
+        match self.attributes.get(&name.text) {
+            Some(id) => self.attributes.item(id).map(|a| (AttributeId(id), a.ty)),
+            None => {
+                let mut names: Vec<String> = self.attributes.names().map(str::to_owned).collect();
+                names.extend(["child", "adult", "age", "region", "kind"].map(str::to_owned));
+                self.unknown(NameKind::Attribute, &name.text, name.span, names.iter().map(String::as_str));
+                None
+            }
+        }
+    }
+
+    fn invalid_condition(&mut self, message: String, help: &str, span: crate::source::Span) {
+        self.error(
+            CheckError::InvalidCondition {
+                message,
+                help: help.to_owned(),
+            },
+            span,
+            "here",
+        );
+    }
+
+    fn subject_condition(&mut self, field: &ast::Name, test: &SubjectTest) -> Cond {
+        let span = field.span;
+        match (field.text.as_str(), test) {
+            ("child", SubjectTest::Bare) => Cond::Is(Predicate::Child),
+            ("adult", SubjectTest::Bare) => Cond::Is(Predicate::Adult),
+            ("age", SubjectTest::Compare(op, lit)) => match lit.kind {
+                LiteralKind::Int(n) => Cond::Is(Predicate::Age(*op, n)),
+                _ => {
+                    self.type_mismatch("subject.age", "a number", literal_type(&lit.kind), lit.span);
+                    Cond::False
+                }
+            },
+            ("region", SubjectTest::InRegions(regions)) => Cond::Is(Predicate::RegionIn(self.region_scope(regions))),
+            ("kind", SubjectTest::Compare(op @ (CmpOp::Eq | CmpOp::Ne), lit)) => {
+                let LiteralKind::Ident(kind) = &lit.kind else {
+                    self.type_mismatch("subject.kind", "a subject kind", literal_type(&lit.kind), lit.span);
+                    return Cond::False;
+                };
+                let Some(id) = self.subject_kinds.get(kind) else {
+                    let names: Vec<String> = self.subject_kinds.names().map(str::to_owned).collect();
+                    self.unknown(NameKind::SubjectKind, kind, lit.span, names.iter().map(String::as_str));
+                    return Cond::False;
+                };
+                let is = Cond::Is(Predicate::KindIs(SubjectKindId(id)));
+                if *op == CmpOp::Eq { is } else { Cond::Not(Box::new(is)) }
+            }
+            ("child" | "adult", _) => {
+                self.invalid_condition(format!("`subject.{}` takes no comparison", field.text), "write `subject.child` or `not subject.child`", span);
+                Cond::False
+            }
+            ("age", _) => {
+                self.invalid_condition("`subject.age` needs a comparison".to_owned(), "write e.g. `subject.age < 16`", span);
+                Cond::False
+            }
+            ("region", _) => {
+                self.invalid_condition("`subject.region` needs `in`".to_owned(), "write e.g. `subject.region in EU`", span);
+                Cond::False
+            }
+            ("kind", _) => {
+                self.invalid_condition("`subject.kind` needs `==` or `!=`".to_owned(), "write e.g. `subject.kind == family_member`", span);
+                Cond::False
+            }
+            (_, test) => {
+                let Some((id, ty)) = self.attribute(field) else { return Cond::False };
+                match (ty, test) {
+                    (AttributeType::Bool, SubjectTest::Bare) => Cond::Is(Predicate::AttrTrue(id)),
+                    (_, SubjectTest::Compare(op, lit)) => {
+                        let value = match (ty, &lit.kind) {
+                            (AttributeType::Bool, LiteralKind::Bool(b)) => AttrValue::Bool(*b),
+                            (AttributeType::Int, LiteralKind::Int(n)) => AttrValue::Int(*n),
+                            (AttributeType::String, LiteralKind::Str(s)) => AttrValue::Str(Some(self.intern_symbol(s))),
+                            _ => {
+                                self.type_mismatch(&format!("subject.{}", field.text), ty.name(), literal_type(&lit.kind), lit.span);
+                                return Cond::False;
+                            }
+                        };
+                        let ordered = matches!(op, CmpOp::Lt | CmpOp::Le | CmpOp::Gt | CmpOp::Ge);
+                        if ordered && ty != AttributeType::Int {
+                            self.invalid_condition(format!("`{}` attributes cannot be ordered", ty.name()), "use `==` or `!=`", span);
+                            return Cond::False;
+                        }
+                        Cond::Is(Predicate::AttrCmp(id, *op, value))
+                    }
+                    (_, SubjectTest::InRegions(_)) => {
+                        self.invalid_condition(format!("`subject.{}` is not a region", field.text), "only `subject.region` takes `in`", span);
+                        Cond::False
+                    }
+                    (ty, SubjectTest::Bare) => {
+                        self.type_mismatch(&format!("subject.{}", field.text), "a bool attribute", ty.name(), span);
+                        Cond::False
+                    }
+                }
+            }
+        }
+    }
+
+    fn predicate(&mut self, name: &ast::Name, arg: Option<&ast::Selector>) -> Cond {
+        const NAMES: &[&str] = &["consent", "explicit_consent", "objected", "opted_out", "gpc", "restricted", "erased", "parental_consent"];
+        let purpose_arg = |this: &mut Self| -> Option<PurposeId> {
+            match arg.map(|a| &a.kind) {
+                Some(SelectorKind::Path { path, .. }) => {
+                    let span = arg.map(|a| a.span).unwrap_or(name.span);
+                    this.purpose_name(&ast::Name { text: path.clone(), span })
+                }
+                _ => {
+                    this.invalid_condition(format!("`{}` needs a purpose", name.text), &format!("write `{}(marketing.direct)`", name.text), name.span);
+                    None
+                }
+            }
+        };
+        let no_arg = |this: &mut Self, p: Predicate| -> Cond {
+            if let Some(a) = arg {
+                this.invalid_condition(format!("`{}` takes no argument", name.text), &format!("write `{}`", name.text), a.span);
+            }
+            Cond::Is(p)
+        };
+        match name.text.as_str() {
+            "consent" => purpose_arg(self).map_or(Cond::False, |p| Cond::Is(Predicate::Consent(p))),
+            "explicit_consent" => purpose_arg(self).map_or(Cond::False, |p| Cond::Is(Predicate::ExplicitConsent(p))),
+            "objected" => purpose_arg(self).map_or(Cond::False, |p| Cond::Is(Predicate::Objected(p))),
+            "opted_out" => {
+                let kind = match arg.map(|a| &a.kind) {
+                    Some(SelectorKind::Path { path, .. }) => OptOutKind::parse(path),
+                    _ => None,
+                };
+                match kind {
+                    Some(kind) => Cond::Is(Predicate::OptedOut(kind)),
+                    None => {
+                        let text = arg.map_or(String::new(), |a| match &a.kind {
+                            SelectorKind::Path { path, .. } => path.clone(),
+                            _ => String::new(),
+                        });
+                        let span = arg.map_or(name.span, |a| a.span);
+                        self.unknown(NameKind::OptOutKind, &text, span, OptOutKind::names());
+                        Cond::False
+                    }
+                }
+            }
+            "gpc" => no_arg(self, Predicate::Gpc),
+            "restricted" => no_arg(self, Predicate::Restricted),
+            "erased" => no_arg(self, Predicate::Erased),
+            "parental_consent" => no_arg(self, Predicate::ParentalConsent),
+            other => {
+                self.unknown(NameKind::Predicate, other, name.span, NAMES.iter().copied());
+                Cond::False
+            }
+        }
+    }
+}
+
+fn literal_type(kind: &LiteralKind) -> &'static str {
+    match kind {
+        LiteralKind::Bool(_) => "a bool",
+        LiteralKind::Int(_) => "a number",
+        LiteralKind::Str(_) => "a string",
+        LiteralKind::Ident(_) => "a name",
+    }
+}

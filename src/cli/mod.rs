@@ -1,0 +1,93 @@
+//! clap commands. Output shapes (human and JSON) live here, at the edge; the library
+//! returns typed values.
+
+mod check;
+mod render;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+/// Exit codes shared by every command.
+pub mod exit {
+    /// Clean / allowed / all tests passed.
+    pub const OK: u8 = 0;
+    /// The policy has errors, a test failed, or a query named something unknown.
+    pub const FAILED: u8 = 1;
+    /// Usage or I/O error.
+    pub const USAGE: u8 = 2;
+    /// A query was denied.
+    pub const DENIED: u8 = 3;
+}
+
+#[derive(Debug, Parser)]
+#[command(name = "lawful", version, about = "Privacy policy as code: check, test and query policies")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
+pub enum Format {
+    #[default]
+    Human,
+    Json,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Check policy files: exit 0 when clean (warnings allowed), 1 on errors, 2 on usage/I/O.
+    Check {
+        /// Policy files or directories (searched recursively for `*.lawful`).
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
+        #[arg(long, value_enum, default_value_t)]
+        format: Format,
+    },
+}
+
+pub fn run() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let _ = e.print();
+            return ExitCode::from(if e.use_stderr() { exit::USAGE } else { exit::OK });
+        }
+    };
+    let code = match cli.command {
+        Command::Check { paths, format } => check::run(&paths, format),
+    };
+    ExitCode::from(code)
+}
+
+/// Every `*.lawful` file named or under a named directory, sorted; an error names a path
+/// that does not exist.
+pub fn policy_files(paths: &[PathBuf]) -> Result<Vec<PathBuf>, String> {
+    let mut files = Vec::new();
+    for path in paths {
+        if path.is_dir() {
+            collect(path, &mut files).map_err(|e| format!("cannot read `{}`: {e}", path.display()))?;
+        } else if path.is_file() {
+            files.push(path.clone());
+        } else {
+            return Err(format!("`{}` does not exist", path.display()));
+        }
+    }
+    Ok(files)
+}
+
+fn collect(dir: &std::path::Path, files: &mut Vec<PathBuf>) -> std::io::Result<()> {
+    let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)?
+        .map(|e| e.map(|e| e.path()))
+        .collect::<Result<_, _>>()?;
+    entries.sort();
+    for entry in entries {
+        if entry.is_dir() {
+            collect(&entry, files)?;
+        } else if entry.extension().is_some_and(|e| e == "lawful") {
+            files.push(entry);
+        }
+    }
+    Ok(())
+}

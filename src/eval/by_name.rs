@@ -1,0 +1,91 @@
+//! Convenience: questions by name. Each call hashes the names; prepare handles once with
+//! [`Policy::purpose`], [`Policy::field`] … for the hot path.
+
+use crate::model::tests::DataRef;
+use crate::model::Policy;
+use crate::subject::Subject;
+
+use super::decision::Decision;
+use super::names::NameError;
+use super::query::{resolve_data, Query, QueryError};
+
+/// A question that could not be asked: a name the policy lacks, or a query that cannot be
+/// answered.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum EvalError {
+    #[error(transparent)]
+    Name(#[from] NameError),
+    #[error(transparent)]
+    Query(#[from] QueryError),
+}
+
+impl EvalError {
+    pub fn code(&self) -> &'static str {
+        match self {
+            EvalError::Name(e) => e.code(),
+            EvalError::Query(e) => e.code(),
+        }
+    }
+}
+
+impl Policy {
+    /// May `purpose` use `data` (a field or category name) of `subject` in `region`
+    /// (default: the subject's region)?
+    ///
+    /// ```ignore
+    /// let decision = policy.decide_use_by_name("marketing.direct", "orders.email", &subject, Some("DE"))?;
+    /// ```
+    pub fn decide_use_by_name(
+        &self,
+        purpose: &str,
+        data: &str,
+        subject: &Subject,
+        region: Option<&str>,
+    ) -> Result<Decision, EvalError> {
+        let query = self.query_by_name(purpose, data, region)?;
+        Ok(self.decide_use(&query, subject)?)
+    }
+
+    /// May `recipient` receive `data` for `purpose`?
+    pub fn decide_disclosure_by_name(
+        &self,
+        recipient: &str,
+        purpose: &str,
+        data: &str,
+        subject: &Subject,
+        region: Option<&str>,
+    ) -> Result<Decision, EvalError> {
+        let recipient = self.recipient(recipient)?;
+        let query = self.query_by_name(purpose, data, region)?;
+        Ok(self.decide_disclosure(recipient, &query, subject)?)
+    }
+
+    /// May `data` (a field or category name) collected in `from` go to `to`?
+    pub fn decide_transfer_by_name(
+        &self,
+        data: &str,
+        from: &str,
+        to: &str,
+    ) -> Result<Decision, EvalError> {
+        let data = self.data(data)?;
+        let category = resolve_data(self, data)?;
+        let from = self.region(from)?;
+        let to = self.region(to)?;
+        Ok(self.decide_transfer(category, from, to)?)
+    }
+
+    fn query_by_name(
+        &self,
+        purpose: &str,
+        data: &str,
+        region: Option<&str>,
+    ) -> Result<Query, NameError> {
+        let purpose = self.purpose(purpose)?;
+        let data: DataRef = self.data(data)?;
+        let mut query = Query::new(purpose, data);
+        if let Some(region) = region {
+            query.region = Some(self.region(region)?);
+        }
+        Ok(query)
+    }
+}

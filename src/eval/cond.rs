@@ -1,0 +1,215 @@
+//! Evaluating compiled conditions against a subject.
+//!
+//! Conditions use three-valued logic: a predicate about something the subject does not
+//! say (an unknown age, an attribute not given, no subject at all for a bare transfer
+//! query) is [`Truth::Unknown`]. Each caller resolves `Unknown` towards failing closed:
+//! a deny rule whose `when` is unknown applies; an exception, a basis `when` or a
+//! recipient condition that is unknown does not hold.
+
+use std::cmp::Ordering;
+
+use crate::model::{AttrValue, Cond, Policy, Predicate, PurposeId, RegionId, UnknownAge};
+use crate::subject::Subject;
+use crate::syntax::ast::CmpOp;
+
+/// Kleene's three-valued truth.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Truth {
+    False,
+    Unknown,
+    True,
+}
+
+impl Truth {
+    fn from_bool(b: bool) -> Truth {
+        if b {
+            Truth::True
+        } else {
+            Truth::False
+        }
+    }
+
+    fn not(self) -> Truth {
+        match self {
+            Truth::False => Truth::True,
+            Truth::Unknown => Truth::Unknown,
+            Truth::True => Truth::False,
+        }
+    }
+
+    /// Resolve towards "the restriction applies" (deny rules).
+    pub fn or_true(self) -> bool {
+        self != Truth::False
+    }
+
+    /// Resolve towards "the permission does not hold" (exceptions, bases, conditions).
+    pub fn or_false(self) -> bool {
+        self == Truth::True
+    }
+}
+
+/// What a condition is evaluated against.
+#[derive(Debug, Clone, Copy)]
+pub struct Env<'a> {
+    pub policy: &'a Policy,
+    /// `None` for questions about no particular subject (a bare transfer).
+    pub subject: Option<&'a Subject>,
+    /// The query region: `subject.child` uses its age threshold.
+    pub region: RegionId,
+}
+
+impl Env<'_> {
+    pub fn eval(&self, cond: &Cond) -> Truth {
+        match cond {
+            Cond::True => Truth::True,
+            Cond::False => Truth::False,
+            Cond::Not(inner) => self.eval(inner).not(),
+            Cond::And(parts) => {
+                let mut result = Truth::True;
+                for part in parts {
+                    match self.eval(part) {
+                        Truth::False => return Truth::False,
+                        Truth::Unknown => result = Truth::Unknown,
+                        Truth::True => {}
+                    }
+                }
+                result
+            }
+            Cond::Or(parts) => {
+                let mut result = Truth::False;
+                for part in parts {
+                    match self.eval(part) {
+                        Truth::True => return Truth::True,
+                        Truth::Unknown => result = Truth::Unknown,
+                        Truth::False => {}
+                    }
+                }
+                result
+            }
+            Cond::Is(predicate) => self.predicate(predicate),
+        }
+    }
+
+    /// `None` (no condition) holds.
+    pub fn eval_opt(&self, cond: Option<&Cond>) -> Truth {
+        cond.map_or(Truth::True, |c| self.eval(c))
+    }
+
+    fn predicate(&self, predicate: &Predicate) -> Truth {
+        if matches!(predicate, Predicate::Never) {
+            return Truth::False;
+        }
+        let Some(subject) = self.subject else {
+            return Truth::Unknown;
+        };
+        let policy = self.policy;
+        match predicate {
+            Predicate::Child => Truth::from_bool(is_child(policy, subject, self.region)),
+            Predicate::Adult => Truth::from_bool(!is_child(policy, subject, self.region)),
+            Predicate::Age(op, n) => subject
+                .age
+                .map_or(Truth::Unknown, |age| Truth::from_bool(compare(*op, i64::from(age).cmp(n)))),
+            Predicate::RegionIn(set) => subject
+                .region
+                .map_or(Truth::Unknown, |r| Truth::from_bool(set.contains(r.index()))),
+            Predicate::KindIs(kind) => subject
+                .kind
+                .or(policy.index.default_subject_kind)
+                .map_or(Truth::Unknown, |k| Truth::from_bool(k == *kind)),
+            Predicate::Consent(p) => {
+                Truth::from_bool(has_active_consent(policy, subject, *p, false))
+            }
+            Predicate::ExplicitConsent(p) => {
+                Truth::from_bool(has_active_consent(policy, subject, *p, true))
+            }
+            Predicate::Objected(p) => Truth::from_bool(has_objected(policy, subject, *p)),
+            Predicate::OptedOut(kind) => Truth::from_bool(subject.has_opted_out(*kind)),
+            Predicate::Gpc => Truth::from_bool(subject.gpc),
+            Predicate::Restricted => Truth::from_bool(subject.restricted),
+            Predicate::Erased => Truth::from_bool(subject.is_erased()),
+            Predicate::ParentalConsent => Truth::from_bool(subject.parental_consent),
+            Predicate::AttrTrue(id) => match subject.attribute(*id) {
+                None => Truth::Unknown,
+                Some(AttrValue::Bool(b)) => Truth::from_bool(*b),
+                Some(_) => Truth::False,
+            },
+            Predicate::AttrCmp(id, op, literal) => match subject.attribute(*id) {
+                None => Truth::Unknown,
+                Some(value) => Truth::from_bool(compare_values(*op, value, literal)),
+            },
+            Predicate::SetContains(id, symbol) => match subject.attribute(*id) {
+                None => Truth::Unknown,
+                Some(AttrValue::Set(items)) => Truth::from_bool(items.contains(symbol)),
+                Some(_) => Truth::False,
+            },
+            Predicate::Never => Truth::False,
+        }
+    }
+}
+
+fn compare(op: CmpOp, ordering: Ordering) -> bool {
+    match op {
+        CmpOp::Eq => ordering == Ordering::Equal,
+        CmpOp::Ne => ordering != Ordering::Equal,
+        CmpOp::Lt => ordering == Ordering::Less,
+        CmpOp::Le => ordering != Ordering::Greater,
+        CmpOp::Gt => ordering == Ordering::Greater,
+        CmpOp::Ge => ordering != Ordering::Less,
+    }
+}
+
+fn compare_values(op: CmpOp, value: &AttrValue, literal: &AttrValue) -> bool {
+    match (value, literal) {
+        (AttrValue::Int(a), AttrValue::Int(b)) => compare(op, a.cmp(b)),
+        (AttrValue::Bool(a), AttrValue::Bool(b)) => compare(op, a.cmp(b)),
+        // A string the policy never mentions (`None`) equals no literal.
+        (AttrValue::Str(a), AttrValue::Str(b)) => {
+            let equal = a.is_some() && a == b;
+            match op {
+                CmpOp::Eq => equal,
+                CmpOp::Ne => !equal,
+                _ => false,
+            }
+        }
+        _ => false,
+    }
+}
+
+/// Below the age threshold of `region`; an unknown age as the policy says.
+pub fn is_child(policy: &Policy, subject: &Subject, region: RegionId) -> bool {
+    let Some(Some(threshold)) = policy.children.threshold.get(region.index()) else {
+        return false;
+    };
+    match subject.age {
+        None => policy.children.unknown_age == UnknownAge::Child,
+        Some(age) => age < u16::from(*threshold),
+    }
+}
+
+/// The purpose and its ancestors (self first).
+pub fn lineage(policy: &Policy, purpose: PurposeId) -> &[PurposeId] {
+    policy
+        .purposes
+        .get(purpose.index())
+        .map_or(&[], |p| p.ancestors.as_slice())
+}
+
+/// An active consent to `purpose` or an ancestor (explicit when `explicit`).
+pub fn has_active_consent(
+    policy: &Policy,
+    subject: &Subject,
+    purpose: PurposeId,
+    explicit: bool,
+) -> bool {
+    let lineage = lineage(policy, purpose);
+    subject
+        .consents
+        .iter()
+        .any(|c| lineage.contains(&c.purpose) && c.is_active() && (c.explicit || !explicit))
+}
+
+/// An objection to `purpose` or an ancestor.
+pub fn has_objected(policy: &Policy, subject: &Subject, purpose: PurposeId) -> bool {
+    let lineage = lineage(policy, purpose);
+    subject.objections.iter().any(|o| lineage.contains(o))
+}

@@ -1,0 +1,280 @@
+//! The answer to a question: small, `Copy`, built without allocating. Names, sentences and
+//! JSON are produced from it afterwards, off the hot path.
+
+use crate::model::tests::DataRef;
+use crate::model::{
+    Basis, CategoryId, OptOutKind, Policy, ProvenanceId, PurposeId, RecipientId, RegionId,
+};
+use crate::source::Span;
+
+use super::Reason;
+
+/// The question a decision answers, with every name resolved.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Asked {
+    Use {
+        purpose: PurposeId,
+        data: DataRef,
+        region: RegionId,
+    },
+    Disclose {
+        recipient: RecipientId,
+        purpose: PurposeId,
+        data: DataRef,
+        region: RegionId,
+    },
+    Transfer {
+        category: CategoryId,
+        from: RegionId,
+        to: RegionId,
+    },
+}
+
+impl Asked {
+    pub fn purpose(self) -> Option<PurposeId> {
+        match self {
+            Asked::Use { purpose, .. } | Asked::Disclose { purpose, .. } => Some(purpose),
+            Asked::Transfer { .. } => None,
+        }
+    }
+
+    pub fn region(self) -> RegionId {
+        match self {
+            Asked::Use { region, .. } | Asked::Disclose { region, .. } => region,
+            Asked::Transfer { from, .. } => from,
+        }
+    }
+
+    /// The category of the data asked about (`None` only for an id from another policy).
+    pub fn category(self, policy: &Policy) -> Option<CategoryId> {
+        match self {
+            Asked::Use { data, .. } | Asked::Disclose { data, .. } => category_of(policy, data),
+            Asked::Transfer { category, .. } => Some(category),
+        }
+    }
+}
+
+pub(crate) fn category_of(policy: &Policy, data: DataRef) -> Option<CategoryId> {
+    match data {
+        DataRef::Category(c) => policy.categories.get(c.index()).map(|_| c),
+        DataRef::Field(f) => policy.fields.get(f.index()).map(|f| f.category),
+    }
+}
+
+/// Facts about how a decision was reached that explanations and hints need.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Detail {
+    /// `opted_out`: the opt-out that applied.
+    pub opt_out: Option<OptOutKind>,
+    /// `opted_out`: only the subject's Global Privacy Control signal made it an opt-out.
+    pub via_gpc: bool,
+    /// Consent reasons: explicit consent was required (special category or
+    /// `explicit_consent` basis).
+    pub explicit_required: bool,
+    /// `consent_withdrawn`: the data was collected before a withdrawal and the purpose's
+    /// withdrawal taints prior data (consenting again does not help).
+    pub tainted: bool,
+    /// Child reasons: the age threshold of the region (`None` with an unknown age).
+    pub child_threshold: Option<u8>,
+    /// Child reasons: the subject's age was unknown and the policy treats that as a child.
+    pub age_unknown: bool,
+    /// Transfer (or a disclosure's transfer to the recipient's location): the destination.
+    pub transfer_to: Option<RegionId>,
+    /// The `transfer` rule that permitted it (index into [`Policy::transfers`]).
+    pub transfer_rule: Option<u32>,
+    /// The destination lies within the origin: no transfer rule needed.
+    pub domestic: bool,
+}
+
+/// What the controller must do when it goes ahead.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Obligations {
+    bits: u8,
+    opt_outs: u8,
+    retention: Option<u32>,
+}
+
+/// One obligation of an allowed decision.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Obligation {
+    /// The basis is consent: stop when it is withdrawn.
+    HonourWithdrawal,
+    /// The basis is legitimate interest: stop when the subject objects.
+    HonourObjection,
+    /// The basis is the opt-out model (or the disclosure is a sale / sharing): stop when
+    /// the subject opts out.
+    HonourOptOut(OptOutKind),
+    /// Keep the data no longer than this `retain … at most` rule says (index into
+    /// [`Policy::retention`]).
+    RetainAtMost(u32),
+}
+
+impl Obligations {
+    const WITHDRAWAL: u8 = 1;
+    const OBJECTION: u8 = 2;
+
+    pub fn is_empty(&self) -> bool {
+        self.bits == 0 && self.opt_outs == 0 && self.retention.is_none()
+    }
+
+    pub(crate) fn honour_withdrawal(&mut self) {
+        self.bits |= Self::WITHDRAWAL;
+    }
+
+    pub(crate) fn honour_objection(&mut self) {
+        self.bits |= Self::OBJECTION;
+    }
+
+    pub(crate) fn honour_opt_out(&mut self, kind: OptOutKind) {
+        self.opt_outs |= kind.bit();
+    }
+
+    pub(crate) fn retain_at_most(&mut self, rule: u32) {
+        self.retention = Some(rule);
+    }
+
+    pub fn contains(&self, obligation: Obligation) -> bool {
+        self.iter().any(|o| o == obligation)
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = Obligation> + '_ {
+        let withdrawal = (self.bits & Self::WITHDRAWAL != 0).then_some(Obligation::HonourWithdrawal);
+        let objection = (self.bits & Self::OBJECTION != 0).then_some(Obligation::HonourObjection);
+        let opt_outs = OptOutKind::ALL
+            .into_iter()
+            .filter(|k| self.opt_outs & k.bit() != 0)
+            .map(Obligation::HonourOptOut);
+        withdrawal
+            .into_iter()
+            .chain(objection)
+            .chain(opt_outs)
+            .chain(self.retention.map(Obligation::RetainAtMost))
+    }
+}
+
+impl Obligation {
+    /// Stable code: `honour_withdrawal`, `honour_objection`, `honour_opt_out`,
+    /// `retain_at_most`.
+    pub fn code(self) -> &'static str {
+        match self {
+            Obligation::HonourWithdrawal => "honour_withdrawal",
+            Obligation::HonourObjection => "honour_objection",
+            Obligation::HonourOptOut(_) => "honour_opt_out",
+            Obligation::RetainAtMost(_) => "retain_at_most",
+        }
+    }
+
+    /// The code with its argument: `honour_opt_out(sale)`,
+    /// `retain_at_most(2 years after consent_withdrawn)`.
+    pub fn describe(self, policy: &Policy) -> String {
+        match self {
+            Obligation::HonourOptOut(kind) => format!("honour_opt_out({})", kind.name()),
+            Obligation::RetainAtMost(rule) => match policy.retention.get(rule as usize) {
+                Some(r) => format!(
+                    "retain_at_most({} after {})",
+                    r.period_text,
+                    policy.event_name(r.after)
+                ),
+                None => self.code().to_owned(),
+            },
+            other => other.code().to_owned(),
+        }
+    }
+}
+
+/// A decision on a use, a disclosure or a transfer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Decision {
+    pub reason: Reason,
+    /// The legal basis that allowed it (for a disclosure, the basis of its use).
+    pub basis: Option<Basis>,
+    /// The deciding declaration: the deny rule, the basis declaration, the recipient, the
+    /// transfer or localisation rule … `None` when the purpose itself decided (see
+    /// [`Decision::rule_ref`], which falls back to it).
+    pub rule: Option<ProvenanceId>,
+    pub obligations: Obligations,
+    pub asked: Asked,
+    pub detail: Detail,
+}
+
+/// Name and location of the declaration that decided.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RuleRef<'p> {
+    pub name: &'p str,
+    pub span: Span,
+}
+
+impl Decision {
+    pub(crate) fn new(asked: Asked, reason: Reason) -> Self {
+        Decision {
+            reason,
+            basis: None,
+            rule: None,
+            obligations: Obligations::default(),
+            asked,
+            detail: Detail::default(),
+        }
+    }
+
+    pub(crate) fn with_rule(mut self, rule: ProvenanceId) -> Self {
+        self.rule = Some(rule);
+        self
+    }
+
+    pub fn allowed(&self) -> bool {
+        self.reason.is_allowed()
+    }
+
+    /// The transfer safeguard reported (`scc`, `adequacy` …), for transfers and for
+    /// disclosures to a recipient in another region.
+    pub fn safeguard<'p>(&self, policy: &'p Policy) -> Option<&'p str> {
+        let rule = policy.transfers.get(self.detail.transfer_rule? as usize)?;
+        rule.safeguard.as_deref()
+    }
+
+    /// The deciding declaration, or the purpose (recipient) asked about when the purpose's
+    /// own declaration decided.
+    pub fn rule_ref<'p>(&self, policy: &'p Policy) -> Option<RuleRef<'p>> {
+        if let Some(p) = self.rule.and_then(|id| policy.provenance(id)) {
+            return Some(RuleRef {
+                name: &p.name,
+                span: p.span,
+            });
+        }
+        let purpose = self.asked.purpose().and_then(|p| policy.purposes.get(p.index()))?;
+        Some(RuleRef {
+            name: &purpose.info.name,
+            span: purpose.info.span,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn decision_is_small_and_copy() {
+        fn assert_copy<T: Copy>() {}
+        assert_copy::<Decision>();
+        assert!(std::mem::size_of::<Decision>() <= 64, "{}", std::mem::size_of::<Decision>());
+    }
+
+    #[test]
+    fn obligations_iterate_in_order() {
+        let mut o = Obligations::default();
+        assert!(o.is_empty());
+        o.retain_at_most(3);
+        o.honour_opt_out(OptOutKind::Sale);
+        o.honour_withdrawal();
+        let all: Vec<_> = o.iter().collect();
+        assert_eq!(
+            all,
+            vec![
+                Obligation::HonourWithdrawal,
+                Obligation::HonourOptOut(OptOutKind::Sale),
+                Obligation::RetainAtMost(3)
+            ]
+        );
+    }
+}

@@ -1,0 +1,136 @@
+//! Deciding a disclosure: may recipient Q receive category C for purpose P, for subject S
+//! in region R?
+
+use crate::model::{OptOutKind, Policy, RecipientId, RuleAction};
+use crate::subject::Subject;
+
+use super::cond::Env;
+use super::decision::{Asked, Decision, Detail};
+use super::query::{check_recipient, Query, QueryError};
+use super::rules::{indexed, Situation};
+use super::transfer::TransferQuestion;
+use super::usage::UseQuery;
+use super::Reason;
+
+impl Policy {
+    /// May `recipient` receive `query.data` for `query.purpose`? (`query.recipient` is
+    /// ignored.) The use must be allowed, the recipient declared for the purpose and the
+    /// category, no deny rule may match, the subject must not have opted out of a sale or
+    /// of sharing the disclosure is, the recipient's conditions must hold, and the transfer
+    /// to each region the recipient is located in must be allowed.
+    pub fn decide_disclosure(
+        &self,
+        recipient: RecipientId,
+        query: &Query,
+        subject: &Subject,
+    ) -> Result<Decision, QueryError> {
+        check_recipient(self, recipient)?;
+        let use_query = UseQuery::prepare(self, query, subject)?;
+        Ok(decide(self, recipient, &use_query, subject))
+    }
+}
+
+fn decide(policy: &Policy, id: RecipientId, query: &UseQuery, subject: &Subject) -> Decision {
+    let asked = Asked::Disclose {
+        recipient: id,
+        purpose: query.purpose,
+        data: query.data,
+        region: query.region,
+    };
+    let deny = |reason| Decision::new(asked, reason);
+
+    let mut decision = query.decide(policy, subject);
+    decision.asked = asked;
+    if !decision.allowed() {
+        return decision;
+    }
+    let Some(recipient) = policy.recipients.get(id.index()) else {
+        return deny(Reason::RecipientNotDeclared);
+    };
+    let declared = recipient.purposes.contains(query.purpose.index())
+        && recipient.categories.contains(query.category.index());
+    if !declared {
+        return deny(Reason::RecipientNotDeclared).with_rule(recipient.provenance);
+    }
+
+    let env = Env {
+        policy,
+        subject: Some(subject),
+        region: query.region,
+    };
+    let situation = Situation {
+        env,
+        category: query.category,
+        purpose: Some(query.purpose),
+        recipient: Some(id),
+        to: &recipient.located,
+    };
+    let rules = indexed(policy, policy.index.disclosure_rules_by_category.get(query.category.index()));
+    for rule in rules {
+        let action = match &rule.action {
+            RuleAction::Disclose { recipients, purposes } => {
+                recipients.contains(id.index()) && purposes.contains(query.purpose.index())
+            }
+            RuleAction::Sell => recipient.sale,
+            RuleAction::Share => recipient.sharing,
+            RuleAction::Use { .. } | RuleAction::Transfer { .. } => false,
+        };
+        if action && situation.rule_applies(rule) {
+            return deny(Reason::DeniedByRule).with_rule(rule.provenance);
+        }
+    }
+
+    let opted_out = |kind: OptOutKind| Policy::opted_out(subject.opt_outs, subject.gpc, kind);
+    let refused = if recipient.sale && opted_out(OptOutKind::Sale) {
+        Some(OptOutKind::Sale)
+    } else if recipient.sharing {
+        [OptOutKind::Sharing, OptOutKind::TargetedAdvertising]
+            .into_iter()
+            .find(|&k| opted_out(k))
+    } else {
+        None
+    };
+    if let Some(kind) = refused {
+        let mut denial = deny(Reason::OptedOut).with_rule(recipient.provenance);
+        denial.detail = Detail {
+            opt_out: Some(kind),
+            via_gpc: subject.opt_outs & kind.bit() == 0,
+            ..Detail::default()
+        };
+        return denial;
+    }
+
+    if !recipient.conditions.iter().all(|c| env.eval(c).or_false()) {
+        return deny(Reason::RecipientCondition).with_rule(recipient.provenance);
+    }
+
+    for &location in &recipient.located {
+        let transfer = TransferQuestion {
+            category: query.category,
+            from: query.region,
+            to: location,
+            subject: Some(subject),
+            purpose: Some(query.purpose),
+            recipient: Some(id),
+        }
+        .decide(policy);
+        if !transfer.allowed() {
+            let mut denial = transfer;
+            denial.asked = asked;
+            return denial;
+        }
+        if decision.detail.transfer_rule.is_none() && transfer.detail.transfer_rule.is_some() {
+            decision.detail.transfer_to = Some(location);
+            decision.detail.transfer_rule = transfer.detail.transfer_rule;
+        }
+    }
+
+    decision.rule = Some(recipient.provenance);
+    if recipient.sale {
+        decision.obligations.honour_opt_out(OptOutKind::Sale);
+    }
+    if recipient.sharing {
+        decision.obligations.honour_opt_out(OptOutKind::Sharing);
+    }
+    decision
+}

@@ -1,0 +1,157 @@
+//! Prepared handles: names resolved to ids once, at the API edge, with "did you mean" on a
+//! miss. The hot path never sees a string.
+
+use std::fmt;
+
+use crate::diagnostic::suggest;
+use crate::model::tests::DataRef;
+use crate::model::{
+    AttributeId, CategoryId, EventId, FieldId, NameIndex, OptOutKind, Policy, PurposeId,
+    RecipientId, RegionId, SubjectKindId,
+};
+
+/// What kind of name was looked up.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NameKind {
+    Purpose,
+    Field,
+    Category,
+    /// A field or a category.
+    Data,
+    Region,
+    Recipient,
+    SubjectKind,
+    Attribute,
+    Event,
+    OptOut,
+}
+
+impl NameKind {
+    pub fn describe(self) -> &'static str {
+        match self {
+            NameKind::Purpose => "purpose",
+            NameKind::Field => "field",
+            NameKind::Category => "category",
+            NameKind::Data => "field or category",
+            NameKind::Region => "region",
+            NameKind::Recipient => "recipient",
+            NameKind::SubjectKind => "subject kind",
+            NameKind::Attribute => "attribute",
+            NameKind::Event => "event",
+            NameKind::OptOut => "opt-out",
+        }
+    }
+
+    /// Stable code, e.g. `lawful::eval::unknown_purpose`.
+    pub fn code(self) -> &'static str {
+        match self {
+            NameKind::Purpose => "lawful::eval::unknown_purpose",
+            NameKind::Field => "lawful::eval::unknown_field",
+            NameKind::Category => "lawful::eval::unknown_category",
+            NameKind::Data => "lawful::eval::unknown_data",
+            NameKind::Region => "lawful::eval::unknown_region",
+            NameKind::Recipient => "lawful::eval::unknown_recipient",
+            NameKind::SubjectKind => "lawful::eval::unknown_subject_kind",
+            NameKind::Attribute => "lawful::eval::unknown_attribute",
+            NameKind::Event => "lawful::eval::unknown_event",
+            NameKind::OptOut => "lawful::eval::unknown_opt_out",
+        }
+    }
+}
+
+impl fmt::Display for NameKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.describe())
+    }
+}
+
+/// A name the policy does not declare: `unknown purpose `marketng`, did you mean `marketing`?`
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown {kind} `{name}`{}", self.suggestion.as_ref().map_or_else(String::new, |s| format!(", did you mean `{s}`?")))]
+pub struct NameError {
+    pub kind: NameKind,
+    pub name: String,
+    pub suggestion: Option<String>,
+}
+
+impl NameError {
+    pub fn code(&self) -> &'static str {
+        self.kind.code()
+    }
+
+    fn new<'a>(kind: NameKind, name: &str, candidates: impl Iterator<Item = &'a str> + Clone) -> Self {
+        // A region written in the wrong case (`de`) is the likeliest slip.
+        let suggestion = candidates
+            .clone()
+            .find(|c| c.eq_ignore_ascii_case(name))
+            .or_else(|| suggest(name, candidates));
+        NameError {
+            kind,
+            name: name.to_owned(),
+            suggestion: suggestion.map(str::to_owned),
+        }
+    }
+}
+
+fn lookup<I: Copy>(index: &NameIndex<I>, kind: NameKind, name: &str) -> Result<I, NameError> {
+    index
+        .get(name)
+        .ok_or_else(|| NameError::new(kind, name, index.names()))
+}
+
+impl Policy {
+    pub fn purpose(&self, name: &str) -> Result<PurposeId, NameError> {
+        lookup(&self.index.purposes, NameKind::Purpose, name)
+    }
+
+    pub fn field(&self, name: &str) -> Result<FieldId, NameError> {
+        lookup(&self.index.fields, NameKind::Field, name)
+    }
+
+    pub fn category(&self, name: &str) -> Result<CategoryId, NameError> {
+        lookup(&self.index.categories, NameKind::Category, name)
+    }
+
+    /// A field, else a category, of that name.
+    pub fn data(&self, name: &str) -> Result<DataRef, NameError> {
+        if let Some(field) = self.index.fields.get(name) {
+            return Ok(DataRef::Field(field));
+        }
+        if let Some(category) = self.index.categories.get(name) {
+            return Ok(DataRef::Category(category));
+        }
+        let candidates = self.index.fields.names().chain(self.index.categories.names());
+        Err(NameError::new(NameKind::Data, name, candidates))
+    }
+
+    pub fn region(&self, name: &str) -> Result<RegionId, NameError> {
+        lookup(&self.index.regions, NameKind::Region, name)
+    }
+
+    pub fn recipient(&self, name: &str) -> Result<RecipientId, NameError> {
+        lookup(&self.index.recipients, NameKind::Recipient, name)
+    }
+
+    pub fn subject_kind(&self, name: &str) -> Result<SubjectKindId, NameError> {
+        lookup(&self.index.subject_kinds, NameKind::SubjectKind, name)
+    }
+
+    pub fn attribute(&self, name: &str) -> Result<AttributeId, NameError> {
+        lookup(&self.index.attributes, NameKind::Attribute, name)
+    }
+
+    pub fn event(&self, name: &str) -> Result<EventId, NameError> {
+        lookup(&self.index.events, NameKind::Event, name)
+    }
+}
+
+/// `sale`, `sharing`, `targeted_advertising`, `profiling`, `marketing`.
+pub fn opt_out_kind(name: &str) -> Result<OptOutKind, NameError> {
+    OptOutKind::parse(name).ok_or_else(|| {
+        NameError::new(
+            NameKind::OptOut,
+            name,
+            OptOutKind::ALL.iter().map(|k| k.name()),
+        )
+    })
+}

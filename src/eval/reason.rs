@@ -1,0 +1,158 @@
+//! Why a decision came out the way it did: the stable reason codes.
+
+use std::fmt;
+
+/// The reason a decision was made. The codes are stable: logs, JSON output and `expect`
+/// lines in policy tests rely on them.
+///
+/// | code | question | step | meaning |
+/// |---|---|---|---|
+/// | `allowed` | all | 8 | every check passed |
+/// | `not_declared` | use | 2 | the purpose does not declare the data's category (closed world) |
+/// | `subject_kind` | use | 2 | the purpose does not process this kind of subject |
+/// | `denied_by_rule` | all | 3 | a `deny` rule matched and none of its exceptions applied |
+/// | `no_legal_basis` | use | 4 | the purpose has no basis declaration for the region, or none whose `when` holds |
+/// | `consent_missing` | use | 5 | the basis needs (explicit) consent the subject has not given |
+/// | `consent_withdrawn` | use | 5 | the subject withdrew consent (or the data was collected before a withdrawal and the purpose says withdrawal taints prior data) |
+/// | `objected` | use | 5 | the subject objected to the purpose (absolute for direct marketing) |
+/// | `opted_out` | use, disclose | 5 | the subject opted out (or sent a Global Privacy Control signal) |
+/// | `restricted` | use | 6 | processing is restricted (GDPR Art. 18) and the purpose does not survive restriction |
+/// | `erased` | use | 6 | erasure was requested or the account deleted, and the purpose does not survive erasure |
+/// | `child` | use | 7 | the subject is a child and the purpose is denied for children |
+/// | `parental_consent_missing` | use | 7 | the subject is a child and the purpose needs parental consent |
+/// | `recipient_not_declared` | disclose | — | the recipient is not declared for the purpose or the category |
+/// | `recipient_condition` | disclose | — | one of the recipient's `when` conditions does not hold |
+/// | `localized` | transfer | — | a `localize` rule keeps the data in the region it was collected in |
+/// | `transfer_forbidden` | transfer | — | no `transfer` rule permits the destination |
+///
+/// A disclosure is denied with the reason of the use decision it includes, or of the
+/// transfer to the recipient's location, when that is what fails.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Reason {
+    Allowed,
+    NotDeclared,
+    SubjectKind,
+    DeniedByRule,
+    NoLegalBasis,
+    ConsentMissing,
+    ConsentWithdrawn,
+    Objected,
+    OptedOut,
+    Restricted,
+    Erased,
+    Child,
+    ParentalConsentMissing,
+    RecipientNotDeclared,
+    RecipientCondition,
+    Localized,
+    TransferForbidden,
+}
+
+impl Reason {
+    /// Every reason, in the order of [`Reason::CODES`].
+    pub const ALL: &'static [Reason] = &[
+        Reason::Allowed,
+        Reason::NotDeclared,
+        Reason::SubjectKind,
+        Reason::DeniedByRule,
+        Reason::NoLegalBasis,
+        Reason::ConsentMissing,
+        Reason::ConsentWithdrawn,
+        Reason::Objected,
+        Reason::OptedOut,
+        Reason::Restricted,
+        Reason::Erased,
+        Reason::Child,
+        Reason::ParentalConsentMissing,
+        Reason::RecipientNotDeclared,
+        Reason::RecipientCondition,
+        Reason::Localized,
+        Reason::TransferForbidden,
+    ];
+
+    /// Every reason code (see the table on [`Reason`]).
+    pub const CODES: &'static [&'static str] = &[
+        "allowed",
+        "not_declared",
+        "subject_kind",
+        "denied_by_rule",
+        "no_legal_basis",
+        "consent_missing",
+        "consent_withdrawn",
+        "objected",
+        "opted_out",
+        "restricted",
+        "erased",
+        "child",
+        "parental_consent_missing",
+        "recipient_not_declared",
+        "recipient_condition",
+        "localized",
+        "transfer_forbidden",
+    ];
+
+    /// The stable snake_case code.
+    pub fn code(self) -> &'static str {
+        match self {
+            Reason::Allowed => "allowed",
+            Reason::NotDeclared => "not_declared",
+            Reason::SubjectKind => "subject_kind",
+            Reason::DeniedByRule => "denied_by_rule",
+            Reason::NoLegalBasis => "no_legal_basis",
+            Reason::ConsentMissing => "consent_missing",
+            Reason::ConsentWithdrawn => "consent_withdrawn",
+            Reason::Objected => "objected",
+            Reason::OptedOut => "opted_out",
+            Reason::Restricted => "restricted",
+            Reason::Erased => "erased",
+            Reason::Child => "child",
+            Reason::ParentalConsentMissing => "parental_consent_missing",
+            Reason::RecipientNotDeclared => "recipient_not_declared",
+            Reason::RecipientCondition => "recipient_condition",
+            Reason::Localized => "localized",
+            Reason::TransferForbidden => "transfer_forbidden",
+        }
+    }
+
+    pub fn from_code(code: &str) -> Option<Reason> {
+        Reason::ALL.iter().copied().find(|r| r.code() == code)
+    }
+
+    pub fn is_allowed(self) -> bool {
+        self == Reason::Allowed
+    }
+}
+
+impl fmt::Display for Reason {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.code())
+    }
+}
+
+impl serde::Serialize for Reason {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.code())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_round_trip_and_match_all() {
+        assert_eq!(Reason::ALL.len(), Reason::CODES.len());
+        for (reason, code) in Reason::ALL.iter().zip(Reason::CODES) {
+            assert_eq!(reason.code(), *code);
+            assert_eq!(Reason::from_code(code), Some(*reason));
+        }
+        assert_eq!(Reason::from_code("consent"), None);
+    }
+
+    #[test]
+    fn codes_are_snake_case() {
+        for code in Reason::CODES {
+            assert!(code.chars().all(|c| c.is_ascii_lowercase() || c == '_'), "{code}");
+        }
+    }
+}

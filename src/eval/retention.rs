@@ -1,0 +1,186 @@
+//! Retention: must the data be kept, may it be kept, or must it be deleted, and until when?
+
+use jiff::tz::TimeZone;
+use jiff::Timestamp;
+
+use crate::model::{
+    CategoryId, EventId, Policy, ProvenanceId, PurposeId, RegionId, RetentionBound,
+    RetentionRule,
+};
+
+use super::query::{check_category, check_purpose, check_region, QueryError};
+use super::usage::retention_rules;
+
+/// A retention question. `events` are the subject's timestamps the periods are anchored on
+/// (the first entry for an event counts).
+#[derive(Debug, Clone, Copy)]
+pub struct RetentionQuery<'a> {
+    pub category: CategoryId,
+    /// `None`: only rules without `for PURPOSES` apply.
+    pub purpose: Option<PurposeId>,
+    pub region: RegionId,
+    pub events: &'a [(EventId, Timestamp)],
+    pub now: Timestamp,
+}
+
+/// The retention verdicts; the codes are stable (`must_keep`, `may_keep`, `must_delete`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Verdict {
+    MustKeep,
+    MayKeep,
+    MustDelete,
+}
+
+impl Verdict {
+    pub const CODES: &'static [&'static str] = &["must_keep", "may_keep", "must_delete"];
+
+    pub fn code(self) -> &'static str {
+        match self {
+            Verdict::MustKeep => "must_keep",
+            Verdict::MayKeep => "may_keep",
+            Verdict::MustDelete => "must_delete",
+        }
+    }
+
+    pub fn from_code(code: &str) -> Option<Verdict> {
+        [Verdict::MustKeep, Verdict::MayKeep, Verdict::MustDelete]
+            .into_iter()
+            .find(|v| v.code() == code)
+    }
+}
+
+impl serde::Serialize for Verdict {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.code())
+    }
+}
+
+/// Why a retention verdict has no date, or what else the caller should know.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RetentionNote {
+    None,
+    /// A minimum applies but the event it runs from has not happened yet: keep, no end
+    /// date known.
+    AwaitingEvent(EventId),
+    /// Maximums apply but none of their events has happened yet: no deadline yet.
+    NoDeadlineYet,
+    /// The policy declares no maximum for this data: no deadline at all.
+    NoMaximum,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RetentionDecision {
+    pub verdict: Verdict,
+    /// `must_keep`: until; `may_keep`: until (the deletion deadline); `must_delete`: since.
+    pub date: Option<Timestamp>,
+    /// The deciding `retain` rule.
+    pub rule: Option<ProvenanceId>,
+    pub note: RetentionNote,
+    pub category: CategoryId,
+    pub purpose: Option<PurposeId>,
+    pub region: RegionId,
+}
+
+impl Policy {
+    /// Rules for the category whose regions contain the query region and whose purposes
+    /// (if any) contain the query purpose; each anchored on its event. The latest minimum
+    /// not yet reached (or one whose event is still to come) → `must_keep`; else the
+    /// earliest maximum → `may_keep` until it, or `must_delete` once it has passed; else
+    /// `may_keep` with no date.
+    pub fn decide_retention(
+        &self,
+        query: &RetentionQuery<'_>,
+    ) -> Result<RetentionDecision, QueryError> {
+        check_category(self, query.category)?;
+        check_region(self, query.region)?;
+        if let Some(p) = query.purpose {
+            check_purpose(self, p)?;
+        }
+        let mut latest_minimum: Option<(Timestamp, ProvenanceId)> = None;
+        let mut pending_minimum: Option<(EventId, ProvenanceId)> = None;
+        let mut earliest_maximum: Option<(Timestamp, ProvenanceId)> = None;
+        let mut pending_maximum = false;
+        let applicable = retention_rules(self, query.category)
+            .map(|(_, rule)| rule)
+            .filter(|rule| applies(rule, query));
+        for rule in applicable {
+            let anchor = query
+                .events
+                .iter()
+                .find(|(event, _)| *event == rule.after)
+                .map(|(_, at)| *at);
+            let end = anchor.and_then(|at| add_period(at, rule.period));
+            match (rule.bound, end) {
+                (RetentionBound::AtLeast, Some(end)) => {
+                    if latest_minimum.map_or(true, |(t, _)| end > t) {
+                        latest_minimum = Some((end, rule.provenance));
+                    }
+                }
+                // No anchor yet, or a period too long for the calendar: keep.
+                (RetentionBound::AtLeast, None) => {
+                    if pending_minimum.is_none() {
+                        pending_minimum = Some((rule.after, rule.provenance));
+                    }
+                }
+                (RetentionBound::AtMost, Some(end)) => {
+                    if earliest_maximum.map_or(true, |(t, _)| end < t) {
+                        earliest_maximum = Some((end, rule.provenance));
+                    }
+                }
+                (RetentionBound::AtMost, None) => pending_maximum = true,
+            }
+        }
+
+        let decision = |verdict, date, rule, note| RetentionDecision {
+            verdict,
+            date,
+            rule,
+            note,
+            category: query.category,
+            purpose: query.purpose,
+            region: query.region,
+        };
+        if let Some((event, rule)) = pending_minimum {
+            return Ok(decision(
+                Verdict::MustKeep,
+                None,
+                Some(rule),
+                RetentionNote::AwaitingEvent(event),
+            ));
+        }
+        if let Some((until, rule)) = latest_minimum {
+            if query.now < until {
+                return Ok(decision(Verdict::MustKeep, Some(until), Some(rule), RetentionNote::None));
+            }
+        }
+        Ok(match earliest_maximum {
+            Some((deadline, rule)) if query.now < deadline => {
+                decision(Verdict::MayKeep, Some(deadline), Some(rule), RetentionNote::None)
+            }
+            Some((deadline, rule)) => {
+                decision(Verdict::MustDelete, Some(deadline), Some(rule), RetentionNote::None)
+            }
+            None if pending_maximum => {
+                decision(Verdict::MayKeep, None, None, RetentionNote::NoDeadlineYet)
+            }
+            None => decision(Verdict::MayKeep, None, None, RetentionNote::NoMaximum),
+        })
+    }
+}
+
+fn applies(rule: &RetentionRule, query: &RetentionQuery<'_>) -> bool {
+    let purpose = match (&rule.purposes, query.purpose) {
+        (None, _) => true,
+        (Some(set), Some(p)) => set.contains(p.index()),
+        (Some(_), None) => false,
+    };
+    purpose && rule.regions.contains(query.region.index())
+}
+
+/// Calendar arithmetic in UTC (`2023-01-31 + 1 month = 2023-02-28`); `None` on overflow.
+pub(crate) fn add_period(at: Timestamp, period: jiff::Span) -> Option<Timestamp> {
+    at.to_zoned(TimeZone::UTC)
+        .checked_add(period)
+        .ok()
+        .map(|z| z.timestamp())
+}

@@ -1,0 +1,148 @@
+//! Deciding a transfer: may data of category C collected in region A be stored or
+//! processed in region B, and with which safeguard?
+
+use crate::model::{CategoryId, Policy, PurposeId, RecipientId, RegionId, RuleAction};
+use crate::subject::Subject;
+
+use super::cond::Env;
+use super::decision::{Asked, Decision};
+use super::query::{check_category, check_region, QueryError};
+use super::rules::{indexed, Situation};
+use super::Reason;
+
+impl Policy {
+    /// May `category` collected in `from` go to `to`? Deny rules whose conditions are
+    /// about a subject match (fail closed): use [`Policy::decide_transfer_for`] to test
+    /// them against one.
+    pub fn decide_transfer(
+        &self,
+        category: CategoryId,
+        from: RegionId,
+        to: RegionId,
+    ) -> Result<Decision, QueryError> {
+        self.transfer_checked(category, from, to, None)
+    }
+
+    /// [`Policy::decide_transfer`] for the data of one subject.
+    pub fn decide_transfer_for(
+        &self,
+        subject: &Subject,
+        category: CategoryId,
+        from: RegionId,
+        to: RegionId,
+    ) -> Result<Decision, QueryError> {
+        self.transfer_checked(category, from, to, Some(subject))
+    }
+
+    fn transfer_checked(
+        &self,
+        category: CategoryId,
+        from: RegionId,
+        to: RegionId,
+        subject: Option<&Subject>,
+    ) -> Result<Decision, QueryError> {
+        check_category(self, category)?;
+        check_region(self, from)?;
+        check_region(self, to)?;
+        let question = TransferQuestion {
+            category,
+            from,
+            to,
+            subject,
+            purpose: None,
+            recipient: None,
+        };
+        Ok(question.decide(self))
+    }
+}
+
+/// One transfer, with the disclosure it is part of, if any.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct TransferQuestion<'a> {
+    pub category: CategoryId,
+    pub from: RegionId,
+    pub to: RegionId,
+    pub subject: Option<&'a Subject>,
+    pub purpose: Option<PurposeId>,
+    pub recipient: Option<RecipientId>,
+}
+
+impl TransferQuestion<'_> {
+    /// Deny rules first (a deny always wins), then: domestic → allowed; localisation →
+    /// `localized`; the first permitting `transfer` rule → allowed with its safeguard;
+    /// none → `transfer_forbidden`.
+    pub fn decide(&self, policy: &Policy) -> Decision {
+        let asked = Asked::Transfer {
+            category: self.category,
+            from: self.from,
+            to: self.to,
+        };
+        let mut decision = self.decide_inner(policy, asked);
+        decision.detail.transfer_to = Some(self.to);
+        decision
+    }
+
+    fn decide_inner(&self, policy: &Policy, asked: Asked) -> Decision {
+        let (from, to, category) = (self.from.index(), self.to.index(), self.category.index());
+        let situation = Situation {
+            env: Env {
+                policy,
+                subject: self.subject,
+                region: self.from,
+            },
+            category: self.category,
+            purpose: self.purpose,
+            recipient: self.recipient,
+            to: std::slice::from_ref(&self.to),
+        };
+        let rules = indexed(policy, policy.index.transfer_rules_by_category.get(category));
+        for rule in rules {
+            let RuleAction::Transfer { from: rule_from, to: rule_to } = &rule.action else {
+                continue;
+            };
+            if rule_from.contains(from) && rule_to.contains(to) && situation.rule_applies(rule) {
+                return Decision::new(asked, Reason::DeniedByRule).with_rule(rule.provenance);
+            }
+        }
+
+        let domestic = policy
+            .regions
+            .get(to)
+            .is_some_and(|region| region.within.contains(from));
+        if domestic {
+            let mut decision = Decision::new(asked, Reason::Allowed);
+            decision.detail.domestic = true;
+            return decision;
+        }
+
+        let localizations = policy
+            .index
+            .localizations_by_category
+            .get(category)
+            .into_iter()
+            .flatten()
+            .filter_map(|&i| policy.localizations.get(i as usize));
+        for localization in localizations {
+            if localization.within.contains(from) && !localization.within.contains(to) {
+                return Decision::new(asked, Reason::Localized).with_rule(localization.provenance);
+            }
+        }
+
+        let permits = policy
+            .index
+            .transfers_by_category
+            .get(category)
+            .into_iter()
+            .flatten()
+            .filter_map(|&i| policy.transfers.get(i as usize).map(|t| (i, t)));
+        for (index, transfer) in permits {
+            if transfer.from.contains(from) && transfer.to.contains(to) {
+                let mut decision =
+                    Decision::new(asked, Reason::Allowed).with_rule(transfer.provenance);
+                decision.detail.transfer_rule = Some(index);
+                return decision;
+            }
+        }
+        Decision::new(asked, Reason::TransferForbidden)
+    }
+}

@@ -1,0 +1,325 @@
+//! Deciding a use: may purpose P use category C of subject S in region R
+//! (DESIGN.md § Semantics, "Deciding a use", steps 1–8).
+
+use crate::model::tests::DataRef;
+use crate::model::{
+    Basis, BasisDecl, CategoryId, ChildTreatment, Policy, ProvenanceId, Purpose, PurposeId,
+    RegionId, RetentionBound, RuleAction, FLAG_SPECIAL,
+};
+use crate::subject::Subject;
+
+use super::cond::{has_objected, is_child, lineage, Env};
+use super::decision::{Asked, Decision, Detail, Obligations};
+use super::query::{check_purpose, check_region, resolve_data, Query, QueryError};
+use super::rules::{indexed, Situation};
+use super::Reason;
+
+impl Policy {
+    /// Decide a query: a use, or a disclosure when it names a recipient.
+    pub fn decide(&self, query: &Query, subject: &Subject) -> Result<Decision, QueryError> {
+        match query.recipient {
+            Some(recipient) => self.decide_disclosure(recipient, query, subject),
+            None => self.decide_use(query, subject),
+        }
+    }
+
+    /// May `query.purpose` use `query.data` of `subject` in the query region (default: the
+    /// subject's region)? Ignores `query.recipient`.
+    pub fn decide_use(&self, query: &Query, subject: &Subject) -> Result<Decision, QueryError> {
+        let use_query = UseQuery::prepare(self, query, subject)?;
+        Ok(use_query.decide(self, subject))
+    }
+}
+
+/// A use question with every id checked.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct UseQuery {
+    pub purpose: PurposeId,
+    pub data: DataRef,
+    pub category: CategoryId,
+    pub region: RegionId,
+    pub collected_at: Option<jiff::Timestamp>,
+}
+
+impl UseQuery {
+    pub fn prepare(policy: &Policy, query: &Query, subject: &Subject) -> Result<Self, QueryError> {
+        check_purpose(policy, query.purpose)?;
+        let category = resolve_data(policy, query.data)?;
+        let region = query.region.or(subject.region).ok_or(QueryError::NoRegion)?;
+        check_region(policy, region)?;
+        Ok(UseQuery {
+            purpose: query.purpose,
+            data: query.data,
+            category,
+            region,
+            collected_at: query.collected_at,
+        })
+    }
+
+    pub fn asked(&self) -> Asked {
+        Asked::Use {
+            purpose: self.purpose,
+            data: self.data,
+            region: self.region,
+        }
+    }
+
+    pub fn decide(&self, policy: &Policy, subject: &Subject) -> Decision {
+        let asked = self.asked();
+        let deny = |reason| Decision::new(asked, reason);
+        let Some(purpose) = policy.purposes.get(self.purpose.index()) else {
+            return deny(Reason::NotDeclared);
+        };
+
+        // Step 2: closed world.
+        if !purpose.uses.contains(self.category.index()) {
+            return deny(Reason::NotDeclared);
+        }
+        if let Some(kinds) = &purpose.subjects {
+            let kind = subject.kind.or(policy.index.default_subject_kind);
+            if !kind.is_some_and(|k| kinds.contains(k.index())) {
+                return deny(Reason::SubjectKind);
+            }
+        }
+
+        // Step 3: deny rules override everything.
+        let env = Env {
+            policy,
+            subject: Some(subject),
+            region: self.region,
+        };
+        let situation = Situation {
+            env,
+            category: self.category,
+            purpose: Some(self.purpose),
+            recipient: None,
+            to: &[],
+        };
+        let rules = indexed(policy, policy.index.use_rules_by_purpose.get(self.purpose.index()));
+        for rule in rules {
+            let RuleAction::Use { purposes } = &rule.action else {
+                continue;
+            };
+            if purposes.contains(self.purpose.index()) && situation.rule_applies(rule) {
+                return deny(Reason::DeniedByRule).with_rule(rule.provenance);
+            }
+        }
+
+        // Step 4: the basis declarations for the region whose `when` holds.
+        let declarations = || {
+            basis_declarations(policy, purpose, self.purpose, self.region)
+                .filter(|d| env.eval_opt(d.when.as_ref()).or_false())
+        };
+        if declarations().next().is_none() {
+            return deny(Reason::NoLegalBasis);
+        }
+
+        // Step 5: the subject's side of the basis.
+        if purpose.direct_marketing && has_objected(policy, subject, self.purpose) {
+            return deny(Reason::Objected);
+        }
+        let special = policy
+            .categories
+            .get(self.category.index())
+            .is_some_and(|c| c.flags.contains(FLAG_SPECIAL.index()));
+        let mut chosen: Option<(Basis, ProvenanceId)> = None;
+        let mut first_failure: Option<Decision> = None;
+        'declarations: for declaration in declarations() {
+            for &basis in &declaration.alternatives {
+                match self.check_basis(policy, purpose, subject, basis, special) {
+                    Ok(()) => {
+                        chosen = Some((basis, declaration.provenance));
+                        break 'declarations;
+                    }
+                    Err((reason, detail)) => {
+                        if first_failure.is_none() {
+                            let mut failure = deny(reason).with_rule(declaration.provenance);
+                            failure.detail = detail;
+                            first_failure = Some(failure);
+                        }
+                    }
+                }
+            }
+        }
+        let Some((basis, provenance)) = chosen else {
+            return first_failure.unwrap_or_else(|| deny(Reason::NoLegalBasis));
+        };
+
+        // Step 6: restriction and erasure stop what does not survive them.
+        if subject.restricted && !purpose.survives_restriction {
+            return deny(Reason::Restricted);
+        }
+        if subject.is_erased() && !purpose.survives_erasure {
+            return deny(Reason::Erased);
+        }
+
+        // Step 7: children.
+        if is_child(policy, subject, self.region) {
+            let treatment = purpose.children.unwrap_or(policy.children.default);
+            let child_rule = policy
+                .children
+                .threshold_provenance
+                .get(self.region.index())
+                .copied()
+                .flatten();
+            let mut denial = |reason| {
+                let mut d = deny(reason);
+                d.rule = child_rule;
+                d.detail.child_threshold = policy
+                    .children
+                    .threshold
+                    .get(self.region.index())
+                    .copied()
+                    .flatten();
+                d.detail.age_unknown = subject.age.is_none();
+                d
+            };
+            match treatment {
+                ChildTreatment::Deny => return denial(Reason::Child),
+                ChildTreatment::RequireParentalConsent if !subject.parental_consent => {
+                    return denial(Reason::ParentalConsentMissing)
+                }
+                ChildTreatment::RequireParentalConsent | ChildTreatment::Allow => {}
+            }
+        }
+
+        // Step 8: allow, with what the controller must keep doing.
+        let mut decision = deny(Reason::Allowed).with_rule(provenance);
+        decision.basis = Some(basis);
+        decision.obligations = self.obligations(policy, basis);
+        decision
+    }
+
+    /// Whether one alternative holds for the subject; else the denial reason.
+    fn check_basis(
+        &self,
+        policy: &Policy,
+        purpose: &Purpose,
+        subject: &Subject,
+        basis: Basis,
+        special: bool,
+    ) -> Result<(), (Reason, Detail)> {
+        match basis {
+            Basis::Consent => self.check_consent(policy, purpose, subject, special),
+            Basis::ExplicitConsent => self.check_consent(policy, purpose, subject, true),
+            Basis::LegitimateInterest => {
+                if has_objected(policy, subject, self.purpose) {
+                    Err((Reason::Objected, Detail::default()))
+                } else {
+                    Ok(())
+                }
+            }
+            Basis::OptOut(kind) => {
+                if Policy::opted_out(subject.opt_outs, subject.gpc, kind) {
+                    let detail = Detail {
+                        opt_out: Some(kind),
+                        via_gpc: subject.opt_outs & kind.bit() == 0,
+                        ..Detail::default()
+                    };
+                    Err((Reason::OptedOut, detail))
+                } else {
+                    Ok(())
+                }
+            }
+            Basis::Contract | Basis::LegalObligation | Basis::VitalInterest | Basis::PublicTask => {
+                Ok(())
+            }
+        }
+    }
+
+    fn check_consent(
+        &self,
+        policy: &Policy,
+        purpose: &Purpose,
+        subject: &Subject,
+        explicit: bool,
+    ) -> Result<(), (Reason, Detail)> {
+        let lineage = lineage(policy, self.purpose);
+        let mut active = false;
+        let mut withdrawn = false;
+        let mut tainted = false;
+        for record in subject.consents.iter().filter(|c| lineage.contains(&c.purpose)) {
+            if let (true, Some(collected), Some(withdrawn_at)) =
+                (purpose.taints_prior_data, self.collected_at, record.withdrawn_at)
+            {
+                tainted |= collected < withdrawn_at;
+            }
+            if record.is_active() {
+                active |= record.explicit || !explicit;
+            } else {
+                withdrawn |= record.withdrawn_at.is_some();
+            }
+        }
+        let detail = Detail {
+            explicit_required: explicit,
+            tainted,
+            ..Detail::default()
+        };
+        if tainted {
+            Err((Reason::ConsentWithdrawn, detail))
+        } else if active {
+            Ok(())
+        } else if withdrawn {
+            Err((Reason::ConsentWithdrawn, detail))
+        } else {
+            Err((Reason::ConsentMissing, detail))
+        }
+    }
+
+    fn obligations(&self, policy: &Policy, basis: Basis) -> Obligations {
+        let mut obligations = Obligations::default();
+        match basis {
+            Basis::Consent | Basis::ExplicitConsent => obligations.honour_withdrawal(),
+            Basis::LegitimateInterest => obligations.honour_objection(),
+            Basis::OptOut(kind) => obligations.honour_opt_out(kind),
+            Basis::Contract | Basis::LegalObligation | Basis::VitalInterest | Basis::PublicTask => {}
+        }
+        let limit = retention_rules(policy, self.category).find(|(_, rule)| {
+            rule.bound == RetentionBound::AtMost
+                && rule.regions.contains(self.region.index())
+                && rule
+                    .purposes
+                    .as_ref()
+                    .map_or(true, |set| set.contains(self.purpose.index()))
+        });
+        if let Some((index, _)) = limit {
+            obligations.retain_at_most(index);
+        }
+        obligations
+    }
+}
+
+/// The basis declarations at the most specific scope containing `region`.
+fn basis_declarations<'p>(
+    policy: &'p Policy,
+    purpose: &'p Purpose,
+    id: PurposeId,
+    region: RegionId,
+) -> impl Iterator<Item = &'p BasisDecl> + 'p {
+    let slot = id
+        .index()
+        .checked_mul(policy.regions.len())
+        .and_then(|i| i.checked_add(region.index()));
+    let choice = slot.and_then(|i| policy.index.basis_choice.get(i)).copied();
+    let list = choice.and_then(|c| {
+        let start = c.start as usize;
+        policy.index.basis_lists.get(start..start.checked_add(c.len as usize)?)
+    });
+    list.unwrap_or(&[])
+        .iter()
+        .filter_map(move |&i| purpose.bases.get(i as usize))
+}
+
+/// The retention rules covering a category, with their index in [`Policy::retention`].
+pub(crate) fn retention_rules(
+    policy: &Policy,
+    category: CategoryId,
+) -> impl Iterator<Item = (u32, &crate::model::RetentionRule)> + '_ {
+    policy
+        .index
+        .retention_by_category
+        .get(category.index())
+        .into_iter()
+        .flatten()
+        .filter_map(move |&i| policy.retention.get(i as usize).map(|r| (i, r)))
+}

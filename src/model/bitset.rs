@@ -1,0 +1,63 @@
+//! Membership sets over dense ids.
+
+use fixedbitset::FixedBitSet;
+
+/// A fixed-size set of ids of one table.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct IdSet(FixedBitSet);
+
+impl IdSet {
+    pub fn new(len: usize) -> Self {
+        IdSet(FixedBitSet::with_capacity(len))
+    }
+
+    pub fn full(len: usize) -> Self {
+        let mut bits = FixedBitSet::with_capacity(len);
+        bits.insert_range(..);
+        IdSet(bits)
+    }
+
+    #[inline]
+    pub fn contains(&self, index: usize) -> bool {
+        self.0.contains(index)
+    }
+
+    pub fn insert(&mut self, index: usize) {
+        if index >= self.0.len() {
+            self.0.grow(index + 1);
+        }
+        self.0.insert(index);
+    }
+
+    pub fn union_with(&mut self, other: &IdSet) {
+        self.0.union_with(&other.0);
+    }
+
+    pub fn intersect_with(&mut self, other: &IdSet) {
+        self.0.intersect_with(&other.0);
+    }
+
+    pub fn difference_with(&mut self, other: &IdSet) {
+        self.0.difference_with(&other.0);
+    }
+
+    pub fn intersects(&self, other: &IdSet) -> bool {
+        !self.0.is_disjoint(&other.0)
+    }
+
+    pub fn count(&self) -> usize {
+        self.0.count_ones(..)
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_clear()
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = usize> + '_ {
+        self.0.ones()
+    }
+
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+}

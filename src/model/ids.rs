@@ -1,0 +1,43 @@
+//! Dense ids. Every name in a policy becomes a `u32` index into its table at compile time;
+//! the evaluator never sees a string.
+
+macro_rules! id_type {
+    ($($(#[$doc:meta])* $name:ident),* $(,)?) => {$(
+        $(#[$doc])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        pub struct $name(pub u32);
+
+        impl $name {
+            #[inline]
+            pub fn index(self) -> usize {
+                self.0 as usize
+            }
+
+            /// Ids are assigned by the checker from table lengths, which fit in `u32`
+            /// (files are capped at 64 MiB, so a table can't reach 2^32 entries).
+            #[inline]
+            pub(crate) fn from_index(index: usize) -> Self {
+                $name(u32::try_from(index).unwrap_or(u32::MAX))
+            }
+        }
+    )*};
+}
+
+id_type! {
+    RegionId,
+    CategoryId,
+    FieldId,
+    PurposeId,
+    RecipientId,
+    SubjectKindId,
+    AttributeId,
+    EventId,
+    FlagId,
+    /// A `deny` rule.
+    RuleId,
+    /// Where a decision's deciding rule came from (a basis declaration, a deny rule, a
+    /// recipient, a transfer or retention rule …); see [`crate::model::Provenance`].
+    ProvenanceId,
+    /// An interned string value of a subject attribute (`"gold"`).
+    SymbolId,
+}

@@ -1,0 +1,389 @@
+//! The compiled policy's tables.
+
+use std::collections::HashMap;
+
+use super::condition::{Cond, OptOutKind};
+use super::ids::*;
+use super::tests::{CompiledAssertion, CompiledTest};
+use super::{Basis, ChildTreatment, IdSet, RecipientKind, UnknownAge};
+use crate::source::{SourceMap, Span};
+
+/// Documentation and location of a declaration: read by explanations and tools, never by
+/// the evaluator's decision logic.
+#[derive(Debug, Clone, Default)]
+pub struct Info {
+    pub name: String,
+    pub title: Option<String>,
+    pub docs: Option<String>,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Header {
+    pub name: Option<String>,
+    pub controllers: Vec<String>,
+    pub contacts: Vec<String>,
+    pub version: Option<String>,
+    pub effective: Option<jiff::Timestamp>,
+    pub updated: Option<jiff::Timestamp>,
+    pub docs: Option<String>,
+}
+
+/// A name → id index, used only at the API edge to prepare handles.
+#[derive(Debug, Clone)]
+pub struct NameIndex<I> {
+    map: HashMap<String, I>,
+}
+
+impl<I> Default for NameIndex<I> {
+    fn default() -> Self {
+        NameIndex {
+            map: HashMap::new(),
+        }
+    }
+}
+
+impl<I: Copy> NameIndex<I> {
+    pub fn insert(&mut self, name: &str, id: I) {
+        self.map.insert(name.to_owned(), id);
+    }
+
+    pub fn get(&self, name: &str) -> Option<I> {
+        self.map.get(name).copied()
+    }
+
+    pub fn names(&self) -> impl Iterator<Item = &str> {
+        self.map.keys().map(String::as_str)
+    }
+
+    pub fn len(&self) -> usize {
+        self.map.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.map.is_empty()
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Region {
+    pub info: Info,
+    pub is_group: bool,
+    /// Every region this one lies within, itself included.
+    pub within: IdSet,
+    /// Every region lying within this one, itself included.
+    pub inside: IdSet,
+}
+
+#[derive(Debug, Clone)]
+pub struct Category {
+    pub info: Info,
+    pub parent: Option<CategoryId>,
+    /// Declared explicitly (not only implied by a dotted descendant).
+    pub declared: bool,
+    /// Self and ancestors, nearest first.
+    pub ancestors: Vec<CategoryId>,
+    /// Flags, inherited ones included.
+    pub flags: IdSet,
+}
+
+#[derive(Debug, Clone)]
+pub struct Field {
+    pub info: Info,
+    pub category: CategoryId,
+}
+
+/// One `basis` declaration of a purpose.
+#[derive(Debug, Clone)]
+pub struct BasisDecl {
+    /// Tried in order; the first that holds is reported.
+    pub alternatives: Vec<Basis>,
+    /// Regions it applies in (every region when the declaration has no `in`).
+    pub scope: IdSet,
+    pub when: Option<Cond>,
+    pub art9: Option<String>,
+    pub provenance: ProvenanceId,
+}
+
+#[derive(Debug, Clone)]
+pub struct Purpose {
+    pub info: Info,
+    pub parent: Option<PurposeId>,
+    pub declared: bool,
+    /// Self and ancestors, nearest first.
+    pub ancestors: Vec<PurposeId>,
+    /// Categories it may use (selectors expanded to every covered category).
+    pub uses: IdSet,
+    pub bases: Vec<BasisDecl>,
+    /// Subject kinds it may process; `None` = all.
+    pub subjects: Option<IdSet>,
+    pub direct_marketing: bool,
+    pub survives_restriction: bool,
+    pub survives_erasure: bool,
+    /// `None`: the policy's children default applies.
+    pub children: Option<ChildTreatment>,
+    pub taints_prior_data: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct Recipient {
+    pub info: Info,
+    pub kind: RecipientKind,
+    /// Where it sits; empty when the policy does not say (no transfer check then).
+    pub located: Vec<RegionId>,
+    pub purposes: IdSet,
+    pub categories: IdSet,
+    pub sale: bool,
+    pub sharing: bool,
+    pub conditions: Vec<Cond>,
+    pub provenance: ProvenanceId,
+}
+
+/// What a `deny` rule forbids.
+#[derive(Debug, Clone)]
+pub enum RuleAction {
+    Use { purposes: IdSet },
+    Disclose { recipients: IdSet, purposes: IdSet },
+    Sell,
+    Share,
+    Transfer { from: IdSet, to: IdSet },
+}
+
+#[derive(Debug, Clone)]
+pub struct Except {
+    /// The exception applies when all its parts hold.
+    pub when: Option<Cond>,
+    pub purposes: Option<IdSet>,
+    pub regions: Option<IdSet>,
+    pub to_regions: Option<IdSet>,
+    pub recipients: Option<IdSet>,
+}
+
+#[derive(Debug, Clone)]
+pub struct DenyRule {
+    pub info: Info,
+    pub action: RuleAction,
+    pub categories: IdSet,
+    /// Query regions it applies in.
+    pub regions: IdSet,
+    pub when: Option<Cond>,
+    pub excepts: Vec<Except>,
+    pub provenance: ProvenanceId,
+}
+
+#[derive(Debug, Clone)]
+pub struct TransferRule {
+    pub categories: IdSet,
+    pub from: IdSet,
+    pub to: IdSet,
+    pub safeguard: Option<String>,
+    pub provenance: ProvenanceId,
+}
+
+#[derive(Debug, Clone)]
+pub struct Localization {
+    pub categories: IdSet,
+    /// Data collected inside `within` must stay inside it.
+    pub within: IdSet,
+    pub provenance: ProvenanceId,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RetentionBound {
+    AtLeast,
+    AtMost,
+}
+
+#[derive(Debug, Clone)]
+pub struct RetentionRule {
+    pub categories: IdSet,
+    /// `None`: applies whatever the purpose.
+    pub purposes: Option<IdSet>,
+    pub regions: IdSet,
+    pub bound: RetentionBound,
+    pub period: jiff::Span,
+    pub period_text: String,
+    pub after: EventId,
+    pub provenance: ProvenanceId,
+}
+
+/// Age thresholds and what happens to children (DESIGN § Semantics step 7).
+#[derive(Debug, Clone)]
+pub struct Children {
+    /// Age below which a subject is a child, per region (most specific declaration wins).
+    pub threshold: Vec<Option<u8>>,
+    /// The declaration that set each region's threshold.
+    pub threshold_provenance: Vec<Option<ProvenanceId>>,
+    pub unknown_age: UnknownAge,
+    pub default: ChildTreatment,
+}
+
+/// What kind of declaration decided something, for explanations.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ProvenanceKind {
+    Purpose,
+    Basis,
+    Deny,
+    Recipient,
+    Transfer,
+    Localize,
+    Retain,
+    Children,
+}
+
+#[derive(Debug, Clone)]
+pub struct Provenance {
+    pub kind: ProvenanceKind,
+    /// The rule's name, or for unnamed declarations a short description.
+    pub name: String,
+    pub docs: Option<String>,
+    pub span: Span,
+}
+
+/// A checked, compiled policy. Immutable; share it with `Arc` across threads.
+#[derive(Debug, Clone)]
+pub struct Policy {
+    pub header: Header,
+    pub sources: SourceMap,
+    pub regions: Vec<Region>,
+    pub categories: Vec<Category>,
+    pub fields: Vec<Field>,
+    pub purposes: Vec<Purpose>,
+    pub recipients: Vec<Recipient>,
+    pub subject_kinds: Vec<Info>,
+    pub attributes: Vec<Attribute>,
+    pub events: Vec<Info>,
+    pub flags: Vec<Info>,
+    pub symbols: Vec<String>,
+    pub rules: Vec<DenyRule>,
+    pub transfers: Vec<TransferRule>,
+    pub localizations: Vec<Localization>,
+    pub retention: Vec<RetentionRule>,
+    pub children: Children,
+    pub provenance: Vec<Provenance>,
+    pub tests: Vec<CompiledTest>,
+    pub assertions: Vec<CompiledAssertion>,
+    pub index: Indexes,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AttributeType {
+    Bool,
+    Int,
+    String,
+    Set,
+}
+
+impl AttributeType {
+    pub fn parse(name: &str) -> Option<Self> {
+        Some(match name {
+            "bool" => AttributeType::Bool,
+            "int" => AttributeType::Int,
+            "string" => AttributeType::String,
+            "set" => AttributeType::Set,
+            _ => return None,
+        })
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            AttributeType::Bool => "bool",
+            AttributeType::Int => "int",
+            AttributeType::String => "string",
+            AttributeType::Set => "set",
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Attribute {
+    pub info: Info,
+    pub ty: AttributeType,
+}
+
+/// Lookup structures: by-name indexes for the API edge and per-id rule lists for the
+/// evaluator, so the cost of a decision does not grow with the number of rules.
+#[derive(Debug, Clone, Default)]
+pub struct Indexes {
+    pub regions: NameIndex<RegionId>,
+    pub categories: NameIndex<CategoryId>,
+    pub fields: NameIndex<FieldId>,
+    pub purposes: NameIndex<PurposeId>,
+    pub recipients: NameIndex<RecipientId>,
+    pub subject_kinds: NameIndex<SubjectKindId>,
+    pub attributes: NameIndex<AttributeId>,
+    pub events: NameIndex<EventId>,
+    pub symbols: NameIndex<SymbolId>,
+    /// `use` deny rules that may apply to each purpose.
+    pub use_rules_by_purpose: Vec<Vec<RuleId>>,
+    /// `disclose`/`sell`/`share` deny rules that may apply to each category.
+    pub disclosure_rules_by_category: Vec<Vec<RuleId>>,
+    /// `transfer` deny rules that may apply to each category.
+    pub transfer_rules_by_category: Vec<Vec<RuleId>>,
+    /// Transfer permissions covering each category.
+    pub transfers_by_category: Vec<Vec<u32>>,
+    /// Localisation rules covering each category.
+    pub localizations_by_category: Vec<Vec<u32>>,
+    /// Retention rules covering each category.
+    pub retention_by_category: Vec<Vec<u32>>,
+    /// For purpose `p` and region `r`, `basis_choice[p * regions + r]` is the range of
+    /// `basis_lists` naming the basis declarations (indexes into `Purpose::bases`) at the
+    /// most specific scope containing `r`, in declaration order.
+    pub basis_choice: Vec<BasisChoice>,
+    pub basis_lists: Vec<u32>,
+    /// The subject kind queried when a subject gives none (`user`, if declared).
+    pub default_subject_kind: Option<SubjectKindId>,
+}
+
+/// A range of [`Indexes::basis_lists`].
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct BasisChoice {
+    pub start: u32,
+    pub len: u32,
+}
+
+impl Policy {
+    pub fn region_count(&self) -> usize {
+        self.regions.len()
+    }
+
+    pub fn provenance(&self, id: ProvenanceId) -> Option<&Provenance> {
+        self.provenance.get(id.index())
+    }
+
+    pub fn purpose_info(&self, id: PurposeId) -> Option<&Purpose> {
+        self.purposes.get(id.index())
+    }
+
+    pub fn category_info(&self, id: CategoryId) -> Option<&Category> {
+        self.categories.get(id.index())
+    }
+
+    pub fn region_name(&self, id: RegionId) -> &str {
+        self.regions.get(id.index()).map_or("?", |r| r.info.name.as_str())
+    }
+
+    pub fn purpose_name(&self, id: PurposeId) -> &str {
+        self.purposes.get(id.index()).map_or("?", |p| p.info.name.as_str())
+    }
+
+    pub fn category_name(&self, id: CategoryId) -> &str {
+        self.categories.get(id.index()).map_or("?", |c| c.info.name.as_str())
+    }
+
+    pub fn recipient_name(&self, id: RecipientId) -> &str {
+        self.recipients.get(id.index()).map_or("?", |r| r.info.name.as_str())
+    }
+
+    pub fn event_name(&self, id: EventId) -> &str {
+        self.events.get(id.index()).map_or("?", |e| e.name.as_str())
+    }
+
+    /// Whether a subject of this opt-out mask has opted out of `kind`.
+    pub fn opted_out(mask: u8, gpc: bool, kind: OptOutKind) -> bool {
+        mask & kind.bit() != 0 || (gpc && OptOutKind::GPC_MASK & kind.bit() != 0)
+    }
+}
