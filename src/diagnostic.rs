@@ -194,10 +194,7 @@ impl miette::Diagnostic for Rendered<'_> {
     fn labels(&self) -> Option<Box<dyn Iterator<Item = miette::LabeledSpan> + '_>> {
         let primary = self.diagnostic.span;
         let label = (!self.diagnostic.label.is_empty()).then(|| self.diagnostic.label.clone());
-        let mut labels = vec![miette::LabeledSpan::new_primary_with_span(
-            label,
-            primary,
-        )];
+        let mut labels = vec![miette::LabeledSpan::new_primary_with_span(label, primary)];
         // miette renders one source per diagnostic: related spans in other files become notes.
         labels.extend(
             self.diagnostic
@@ -226,7 +223,11 @@ pub fn foreign_notes(diagnostic: &Diagnostic, sources: &SourceMap) -> Vec<String
         .filter(|r| r.span.source != diagnostic.span.source)
         .map(|r| {
             let (line, col) = sources.line_col(r.span);
-            format!("{} ({}:{line}:{col})", r.message, sources.name(r.span.source))
+            format!(
+                "{} ({}:{line}:{col})",
+                r.message,
+                sources.name(r.span.source)
+            )
         })
         .collect()
 }
@@ -264,7 +265,8 @@ impl Diagnostics {
 
     /// Order by file and position, errors before warnings at the same place.
     pub fn sort(&mut self) {
-        self.items.sort_by_key(|d| (d.span.source, d.span.start, d.severity));
+        self.items
+            .sort_by_key(|d| (d.span.source, d.span.start, d.severity));
     }
 }
 

@@ -35,7 +35,13 @@ impl std::fmt::Display for Failed {
         write!(f, "the policy has {errors} error(s)")?;
         for d in self.diagnostics.errors() {
             let (line, col) = self.sources.line_col(d.span);
-            write!(f, "\n  {}:{line}:{col}: {} [{}]", self.sources.name(d.span.source), d.message, d.code)?;
+            write!(
+                f,
+                "\n  {}:{line}:{col}: {} [{}]",
+                self.sources.name(d.span.source),
+                d.message,
+                d.code
+            )?;
         }
         Ok(())
     }
@@ -66,7 +72,13 @@ fn finish((loaded, load_diagnostics): (load::Loaded, Diagnostics)) -> Result<Com
     let mut all = load_diagnostics;
     all.extend(diagnostics);
     match policy {
-        Some(policy) => Ok(Compiled { policy, warnings: all }),
-        None => Err(Failed { sources, diagnostics: all }),
+        Some(policy) => Ok(Compiled {
+            policy,
+            warnings: all,
+        }),
+        None => Err(Failed {
+            sources,
+            diagnostics: all,
+        }),
     }
 }

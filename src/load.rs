@@ -6,7 +6,7 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::diagnostic::{Diagnostic, DiagnosticKind, Diagnostics, did_you_mean, suggest};
+use crate::diagnostic::{did_you_mean, suggest, Diagnostic, DiagnosticKind, Diagnostics};
 use crate::source::{Origin, SourceId, SourceMap, Span};
 use crate::syntax::{self, ast};
 
@@ -30,7 +30,10 @@ pub enum LoadError {
     #[error("`{path}` imports itself")]
     SelfImport { path: String },
     #[error("unknown standard library module `std::{name}`")]
-    UnknownStdModule { name: String, suggestion: Option<String> },
+    UnknownStdModule {
+        name: String,
+        suggestion: Option<String>,
+    },
 }
 
 impl DiagnosticKind for LoadError {
@@ -57,9 +60,14 @@ impl DiagnosticKind for LoadError {
             }
             LoadError::SelfImport { .. } => "remove the `use` of the file itself".to_owned(),
             LoadError::UnknownStdModule { suggestion, .. } => {
-                let names: Vec<String> = STD_MODULES.iter().map(|(n, _)| format!("`std::{n}`")).collect();
+                let names: Vec<String> = STD_MODULES
+                    .iter()
+                    .map(|(n, _)| format!("`std::{n}`"))
+                    .collect();
                 let hint = did_you_mean(suggestion.as_deref());
-                format!("{hint} the standard library has {}", names.join(", ")).trim().to_owned()
+                format!("{hint} the standard library has {}", names.join(", "))
+                    .trim()
+                    .to_owned()
             }
         })
     }
@@ -253,7 +261,8 @@ impl Loader {
                 chain: chain.join(" → "),
             }
         };
-        self.diagnostics.push(Diagnostic::new(&error, span, "imported here"));
+        self.diagnostics
+            .push(Diagnostic::new(&error, span, "imported here"));
     }
 
     /// The file an import names, loading it on first sight.
@@ -261,14 +270,19 @@ impl Loader {
         let (origin, text) = match &import.target {
             ast::UseTarget::Std(name) => {
                 let module = name.text.trim_start_matches("std::");
-                let Some((static_name, text)) = STD_MODULES.iter().find(|(n, _)| *n == module) else {
-                    let suggestion =
-                        suggest(module, STD_MODULES.iter().map(|(n, _)| *n)).map(|s| format!("std::{s}"));
+                let Some((static_name, text)) = STD_MODULES.iter().find(|(n, _)| *n == module)
+                else {
+                    let suggestion = suggest(module, STD_MODULES.iter().map(|(n, _)| *n))
+                        .map(|s| format!("std::{s}"));
                     let error = LoadError::UnknownStdModule {
                         name: module.to_owned(),
                         suggestion,
                     };
-                    self.diagnostics.push(Diagnostic::new(&error, name.span, "not in the standard library"));
+                    self.diagnostics.push(Diagnostic::new(
+                        &error,
+                        name.span,
+                        "not in the standard library",
+                    ));
                     return None;
                 };
                 (Origin::Std(static_name), Some((*text).to_owned()))
@@ -290,14 +304,15 @@ impl Loader {
         let text = match text {
             Some(text) => text,
             None => {
-                let Some(path) = origin.path() else {
-                    return None;
-                };
+                let path = origin.path()?;
                 match read_file(path) {
                     Ok(text) => text,
                     Err(error) => {
-                        self.diagnostics
-                            .push(Diagnostic::new(&error, use_span(import), "imported here"));
+                        self.diagnostics.push(Diagnostic::new(
+                            &error,
+                            use_span(import),
+                            "imported here",
+                        ));
                         return None;
                     }
                 }

@@ -145,7 +145,10 @@ impl SourceMap {
 
     /// A miette source for one file, named for display.
     pub fn named_source(&self, id: SourceId) -> miette::NamedSource<Arc<str>> {
-        let text = self.get(id).map(|f| f.text.clone()).unwrap_or_else(|| Arc::from(""));
+        let text = self
+            .get(id)
+            .map(|f| f.text.clone())
+            .unwrap_or_else(|| Arc::from(""));
         miette::NamedSource::new(self.name(id), text)
     }
 

@@ -52,13 +52,16 @@ impl Checker {
             }
             Decl::Recipient(r) => self.declare_recipient(r, docs),
             Decl::Fact(f) => {
-                self.fact_spans.entry(f.name.text.clone()).or_insert(f.name.span);
+                self.fact_spans
+                    .entry(f.name.text.clone())
+                    .or_insert(f.name.span);
             }
             Decl::Deny(rule) => {
                 if let Some(first) = self.rule_names.get(&rule.name.text).copied() {
                     self.duplicate(NameKind::Rule, &rule.name, first);
                 } else {
-                    self.rule_names.insert(rule.name.text.clone(), rule.name.span);
+                    self.rule_names
+                        .insert(rule.name.text.clone(), rule.name.span);
                 }
             }
             _ => {}
@@ -96,13 +99,25 @@ impl Checker {
         );
     }
 
-    fn declare_header(&mut self, header: &ast::PolicyHeader, span: Span, in_root: bool, file_docs: Option<&String>) {
+    fn declare_header(
+        &mut self,
+        header: &ast::PolicyHeader,
+        span: Span,
+        in_root: bool,
+        file_docs: Option<&String>,
+    ) {
         if !in_root {
             // An imported policy contributes its declarations, not its identity.
             return;
         }
         if let Some(first) = self.header_span {
-            self.error_related(CheckError::DuplicatePolicyHeader, span, "second header", first, "first header");
+            self.error_related(
+                CheckError::DuplicatePolicyHeader,
+                span,
+                "second header",
+                first,
+                "first header",
+            );
             return;
         }
         self.header_span = Some(span);
@@ -117,9 +132,19 @@ impl Checker {
         };
     }
 
-    fn declare_region(&mut self, code: &ast::Name, title: Option<&ast::StrLit>, docs: Option<&String>, is_group: bool) {
+    fn declare_region(
+        &mut self,
+        code: &ast::Name,
+        title: Option<&ast::StrLit>,
+        docs: Option<&String>,
+        is_group: bool,
+    ) {
         if let Some(first) = self.regions.get(&code.text) {
-            let first = self.regions.item(first).map(|r| r.info.span).unwrap_or_default();
+            let first = self
+                .regions
+                .item(first)
+                .map(|r| r.info.span)
+                .unwrap_or_default();
             self.duplicate(NameKind::Region, code, first);
             return;
         }
@@ -137,14 +162,23 @@ impl Checker {
 
     fn declare_attribute(&mut self, a: &ast::AttributeDecl, docs: Option<&String>) {
         if let Some(first) = self.attributes.get(&a.name.text) {
-            let first = self.attributes.item(first).map(|x| x.info.span).unwrap_or_default();
+            let first = self
+                .attributes
+                .item(first)
+                .map(|x| x.info.span)
+                .unwrap_or_default();
             self.duplicate(NameKind::Attribute, &a.name, first);
             return;
         }
         let ty = match AttributeType::parse(&a.ty.text) {
             Some(ty) => ty,
             None => {
-                self.unknown(NameKind::AttributeType, &a.ty.text, a.ty.span, ["bool", "int", "string", "set"]);
+                self.unknown(
+                    NameKind::AttributeType,
+                    &a.ty.text,
+                    a.ty.span,
+                    ["bool", "int", "string", "set"],
+                );
                 AttributeType::Bool
             }
         };
@@ -158,7 +192,12 @@ impl Checker {
     }
 
     /// Declare a category and its implied ancestors; returns its id.
-    fn declare_category(&mut self, path: &ast::Name, title: Option<&ast::StrLit>, docs: Option<&String>) -> Option<CategoryId> {
+    fn declare_category(
+        &mut self,
+        path: &ast::Name,
+        title: Option<&ast::StrLit>,
+        docs: Option<&String>,
+    ) -> Option<CategoryId> {
         if let Some(existing) = self.categories.get(&path.text) {
             let (declared, span) = self
                 .categories
@@ -174,10 +213,10 @@ impl Checker {
             }
             return Some(CategoryId(existing));
         }
-        let parent = match path.text.rsplit_once('.') {
-            Some((parent, _)) => Some(self.implied_category(parent, path.span)),
-            None => None,
-        };
+        let parent = path
+            .text
+            .rsplit_once('.')
+            .map(|(parent, _)| self.implied_category(parent, path.span));
         let id = self.categories.push(
             &path.text,
             Category {
@@ -213,7 +252,12 @@ impl Checker {
         parent.unwrap_or(CategoryId(0))
     }
 
-    fn declare_purpose(&mut self, path: &ast::Name, title: Option<&ast::StrLit>, docs: Option<&String>) {
+    fn declare_purpose(
+        &mut self,
+        path: &ast::Name,
+        title: Option<&ast::StrLit>,
+        docs: Option<&String>,
+    ) {
         if let Some(existing) = self.purposes.get(&path.text) {
             let (declared, span) = self
                 .purposes
@@ -233,7 +277,10 @@ impl Checker {
             .text
             .rsplit_once('.')
             .map(|(parent, _)| self.implied_purpose(parent, path.span));
-        self.purposes.push(&path.text, empty_purpose(info(&path.text, title, docs, path.span), parent, true));
+        self.purposes.push(
+            &path.text,
+            empty_purpose(info(&path.text, title, docs, path.span), parent, true),
+        );
     }
 
     fn implied_purpose(&mut self, name: &str, span: Span) -> PurposeId {
@@ -252,7 +299,11 @@ impl Checker {
 
     fn declare_field(&mut self, f: &ast::FieldDecl, docs: Option<&String>) {
         if let Some(first) = self.fields.get(&f.path.text) {
-            let first = self.fields.item(first).map(|x| x.info.span).unwrap_or_default();
+            let first = self
+                .fields
+                .item(first)
+                .map(|x| x.info.span)
+                .unwrap_or_default();
             self.duplicate(NameKind::Field, &f.path, first);
             return;
         }
@@ -268,14 +319,23 @@ impl Checker {
 
     fn declare_recipient(&mut self, r: &ast::RecipientDecl, docs: Option<&String>) {
         if let Some(first) = self.recipients.get(&r.name.text) {
-            let first = self.recipients.item(first).map(|x| x.info.span).unwrap_or_default();
+            let first = self
+                .recipients
+                .item(first)
+                .map(|x| x.info.span)
+                .unwrap_or_default();
             self.duplicate(NameKind::Recipient, &r.name, first);
             return;
         }
         let kind = match RecipientKind::parse(&r.kind.text) {
             Some(kind) => kind,
             None => {
-                self.unknown(NameKind::RecipientKind, &r.kind.text, r.kind.span, RecipientKind::names());
+                self.unknown(
+                    NameKind::RecipientKind,
+                    &r.kind.text,
+                    r.kind.span,
+                    RecipientKind::names(),
+                );
                 RecipientKind::Processor
             }
         };
@@ -319,4 +379,3 @@ fn empty_purpose(info: Info, parent: Option<PurposeId>, declared: bool) -> Purpo
         taints_prior_data: false,
     }
 }
-

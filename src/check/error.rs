@@ -1,7 +1,7 @@
 //! What the checker reports. Codes are stable: `lawful::check::*` for errors,
 //! `lawful::lint::*` (kebab-case, silenceable with `#[allow(...)]`) for warnings.
 
-use crate::diagnostic::{DiagnosticKind, Severity, did_you_mean};
+use crate::diagnostic::{did_you_mean, DiagnosticKind, Severity};
 
 /// The kinds of names a policy declares or refers to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -123,7 +123,11 @@ pub enum CheckError {
     #[error("purpose `{purpose}` uses special category `{category}` on a basis that is not explicit consent")]
     SpecialWithoutArt9 { purpose: String, category: String },
     #[error("retention of `{data}`: the minimum ({min}) is longer than the maximum ({max})")]
-    RetentionConflict { data: String, min: String, max: String },
+    RetentionConflict {
+        data: String,
+        min: String,
+        max: String,
+    },
     #[error("`{what}` is {found}, expected {expected}")]
     TypeMismatch {
         what: String,
@@ -249,16 +253,22 @@ impl DiagnosticKind for CheckError {
             CheckError::RetentionConflict { .. } => {
                 "shorten the minimum or lengthen the maximum so both can be met".to_owned()
             }
-            CheckError::TypeMismatch { .. } => "compare with a value of the declared type".to_owned(),
+            CheckError::TypeMismatch { .. } => {
+                "compare with a value of the declared type".to_owned()
+            }
             CheckError::InvalidCondition { help, .. }
             | CheckError::InvalidBasis { help, .. }
             | CheckError::InvalidExpectation { help, .. } => help.clone(),
             CheckError::AgeOutOfRange { .. } => "ages are between 0 and 150".to_owned(),
-            CheckError::AmbiguousName { .. } => "rename the field so queries are unambiguous".to_owned(),
+            CheckError::AmbiguousName { .. } => {
+                "rename the field so queries are unambiguous".to_owned()
+            }
             CheckError::InvalidSelector { .. } => {
                 "`#flag` selects categories only; name purposes by path".to_owned()
             }
-            CheckError::MissingRegion => "add `in DE` to the query or `region DE` to the subject".to_owned(),
+            CheckError::MissingRegion => {
+                "add `in DE` to the query or `region DE` to the subject".to_owned()
+            }
             CheckError::MissingFactValue { .. } => {
                 "declare the fact for that region or narrow the scope".to_owned()
             }

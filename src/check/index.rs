@@ -25,15 +25,27 @@ impl Checker {
         }
         let mut transfers = vec![Vec::new(); categories];
         for (i, t) in self.transfers.iter().enumerate() {
-            push_each(&mut transfers, &t.categories, u32::try_from(i).unwrap_or(u32::MAX));
+            push_each(
+                &mut transfers,
+                &t.categories,
+                u32::try_from(i).unwrap_or(u32::MAX),
+            );
         }
         let mut localizations = vec![Vec::new(); categories];
         for (i, l) in self.localizations.iter().enumerate() {
-            push_each(&mut localizations, &l.categories, u32::try_from(i).unwrap_or(u32::MAX));
+            push_each(
+                &mut localizations,
+                &l.categories,
+                u32::try_from(i).unwrap_or(u32::MAX),
+            );
         }
         let mut retention = vec![Vec::new(); categories];
         for (i, r) in self.retention.iter().enumerate() {
-            push_each(&mut retention, &r.categories, u32::try_from(i).unwrap_or(u32::MAX));
+            push_each(
+                &mut retention,
+                &r.categories,
+                u32::try_from(i).unwrap_or(u32::MAX),
+            );
         }
 
         let mut basis_choice = Vec::with_capacity(purposes * regions);

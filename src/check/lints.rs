@@ -8,7 +8,9 @@ use crate::syntax::ast::{self, Decl};
 
 impl Checker {
     pub(super) fn lint(&mut self, files: &[ast::File]) {
-        let Some(root) = files.iter().find(|f| f.source == self.root) else { return };
+        let Some(root) = files.iter().find(|f| f.source == self.root) else {
+            return;
+        };
         let is_policy = root.items.iter().any(|i| matches!(i.decl, Decl::Policy(_)));
         let mut used_categories = IdSet::new(self.categories.len());
         for p in &self.purposes.items {
@@ -34,7 +36,9 @@ impl Checker {
         for item in &root.items {
             match &item.decl {
                 Decl::Category(c) if is_policy => {
-                    let Some(id) = self.categories.get(&c.path.text) else { continue };
+                    let Some(id) = self.categories.get(&c.path.text) else {
+                        continue;
+                    };
                     // A category is used when a purpose may use it or any descendant.
                     let used = self
                         .category_descendants
@@ -51,12 +55,17 @@ impl Checker {
                     }
                 }
                 Decl::Field(f) if is_policy => {
-                    let category = self.fields.get(&f.path.text).and_then(|id| self.fields.item(id)).map(|f| f.category);
+                    let category = self
+                        .fields
+                        .get(&f.path.text)
+                        .and_then(|id| self.fields.item(id))
+                        .map(|f| f.category);
                     if category.is_some_and(|c| !used_categories.contains(c.index())) {
                         self.warn(
                             "unused-field",
                             format!("no purpose may use field `{}`", f.path.text),
-                            "add its category to a purpose's `uses`, or remove the field".to_owned(),
+                            "add its category to a purpose's `uses`, or remove the field"
+                                .to_owned(),
                             f.path.span,
                             "never usable",
                         );
@@ -70,8 +79,12 @@ impl Checker {
     }
 
     fn lint_purpose(&mut self, decl: &ast::PurposeDecl, jurisdictions: &[(String, IdSet)]) {
-        let Some(id) = self.purposes.get(&decl.path.text) else { return };
-        let Some(purpose) = self.purposes.item(id).cloned() else { return };
+        let Some(id) = self.purposes.get(&decl.path.text) else {
+            return;
+        };
+        let Some(purpose) = self.purposes.item(id).cloned() else {
+            return;
+        };
         if purpose.info.span != decl.path.span {
             return;
         }
@@ -120,8 +133,12 @@ impl Checker {
     }
 
     fn lint_recipient(&mut self, decl: &ast::RecipientDecl) {
-        let Some(id) = self.recipients.get(&decl.name.text) else { return };
-        let Some(recipient) = self.recipients.item(id).cloned() else { return };
+        let Some(id) = self.recipients.get(&decl.name.text) else {
+            return;
+        };
+        let Some(recipient) = self.recipients.item(id).cloned() else {
+            return;
+        };
         if recipient.info.span != decl.name.span {
             return;
         }

@@ -13,7 +13,10 @@ impl Checker {
             for item in &file.items {
                 if let Decl::Fact(f) = &item.decl {
                     let scope = self.region_scope(&f.scope);
-                    self.facts.entry(f.name.text.clone()).or_default().push((scope, f.value.value));
+                    self.facts
+                        .entry(f.name.text.clone())
+                        .or_default()
+                        .push((scope, f.value.value));
                 }
             }
         }
@@ -24,15 +27,31 @@ impl Checker {
                     Decl::Purpose(p) => self.lower_purpose(p),
                     Decl::Recipient(r) => self.lower_recipient(r, docs),
                     Decl::Deny(d) => {
-                        let rule = self.lower_rule(&d.name.text, &d.action, &d.scope, docs, d.name.span, ProvenanceKind::Deny);
+                        let rule = self.lower_rule(
+                            &d.name.text,
+                            &d.action,
+                            &d.scope,
+                            docs,
+                            d.name.span,
+                            ProvenanceKind::Deny,
+                        );
                         self.rules.push(rule);
                     }
                     Decl::Transfer(t) => self.lower_transfer(t, docs, item.span),
                     Decl::Localize(l) => {
                         let categories = self.category_selectors(&l.data);
                         let within = self.region_scope(&l.regions);
-                        let provenance = self.add_provenance(ProvenanceKind::Localize, "localize".to_owned(), docs, item.span);
-                        self.localizations.push(Localization { categories, within, provenance });
+                        let provenance = self.add_provenance(
+                            ProvenanceKind::Localize,
+                            "localize".to_owned(),
+                            docs,
+                            item.span,
+                        );
+                        self.localizations.push(Localization {
+                            categories,
+                            within,
+                            provenance,
+                        });
                     }
                     Decl::Retain(r) => self.lower_retention(r, docs, item.span),
                     _ => {}
@@ -44,9 +63,15 @@ impl Checker {
     }
 
     fn lower_purpose(&mut self, decl: &ast::PurposeDecl) {
-        let Some(id) = self.purposes.get(&decl.path.text) else { return };
+        let Some(id) = self.purposes.get(&decl.path.text) else {
+            return;
+        };
         // A duplicate declaration was reported already; only the first is compiled.
-        if self.purposes.item(id).is_some_and(|p| p.info.span != decl.path.span) {
+        if self
+            .purposes
+            .item(id)
+            .is_some_and(|p| p.info.span != decl.path.span)
+        {
             return;
         }
         let uses = self.category_selectors(&decl.uses);
@@ -56,8 +81,14 @@ impl Checker {
                 match self.subject_kinds.get(&s.text) {
                     Some(k) => set.insert(k as usize),
                     None => {
-                        let names: Vec<String> = self.subject_kinds.names().map(str::to_owned).collect();
-                        self.unknown(NameKind::SubjectKind, &s.text, s.span, names.iter().map(String::as_str));
+                        let names: Vec<String> =
+                            self.subject_kinds.names().map(str::to_owned).collect();
+                        self.unknown(
+                            NameKind::SubjectKind,
+                            &s.text,
+                            s.span,
+                            names.iter().map(String::as_str),
+                        );
                     }
                 }
             }
@@ -69,7 +100,12 @@ impl Checker {
             match s.text.as_str() {
                 "restriction" => survives_restriction = true,
                 "erasure" => survives_erasure = true,
-                other => self.unknown(NameKind::Survival, other, s.span, ["restriction", "erasure"]),
+                other => self.unknown(
+                    NameKind::Survival,
+                    other,
+                    s.span,
+                    ["restriction", "erasure"],
+                ),
             }
         }
         let children = decl.children.as_ref().map(|t| self.treatment(t));
@@ -81,7 +117,9 @@ impl Checker {
         }
         if bases.is_empty() && decl.bases.is_empty() {
             self.error(
-                CheckError::MissingBasis { purpose: decl.path.text.clone() },
+                CheckError::MissingBasis {
+                    purpose: decl.path.text.clone(),
+                },
                 decl.path.span,
                 "no `basis` here",
             );
@@ -103,9 +141,16 @@ impl Checker {
         match &t.kind {
             TreatmentKind::Deny => ChildTreatment::Deny,
             TreatmentKind::Allow => ChildTreatment::Allow,
-            TreatmentKind::Require(what) if what.text == "parental_consent" => ChildTreatment::RequireParentalConsent,
+            TreatmentKind::Require(what) if what.text == "parental_consent" => {
+                ChildTreatment::RequireParentalConsent
+            }
             TreatmentKind::Require(what) => {
-                self.unknown(NameKind::Treatment, &what.text, what.span, ["parental_consent"]);
+                self.unknown(
+                    NameKind::Treatment,
+                    &what.text,
+                    what.span,
+                    ["parental_consent"],
+                );
                 ChildTreatment::Deny
             }
         }
@@ -125,7 +170,12 @@ impl Checker {
                 ("opt_out", Some(kind)) => match OptOutKind::parse(&kind.text) {
                     Some(k) => Basis::OptOut(k),
                     None => {
-                        self.unknown(NameKind::OptOutKind, &kind.text, kind.span, OptOutKind::names());
+                        self.unknown(
+                            NameKind::OptOutKind,
+                            &kind.text,
+                            kind.span,
+                            OptOutKind::names(),
+                        );
                         continue;
                     }
                 },
@@ -133,7 +183,10 @@ impl Checker {
                     self.error(
                         CheckError::InvalidBasis {
                             message: "`opt_out` needs the kind of processing".to_owned(),
-                            help: format!("write e.g. `opt_out(marketing)`; kinds: {}", OptOutKind::names().join(", ")),
+                            help: format!(
+                                "write e.g. `opt_out(marketing)`; kinds: {}",
+                                OptOutKind::names().join(", ")
+                            ),
                         },
                         alt.span,
                         "which opt-out?",
@@ -152,7 +205,12 @@ impl Checker {
                     continue;
                 }
                 (name, _) => {
-                    self.unknown(NameKind::Basis, name, alt.name.span, Basis::NAMES.iter().copied());
+                    self.unknown(
+                        NameKind::Basis,
+                        name,
+                        alt.name.span,
+                        Basis::NAMES.iter().copied(),
+                    );
                     continue;
                 }
             };
@@ -164,7 +222,12 @@ impl Checker {
         let art9 = match &decl.art9 {
             Some(cond) if ART9_CONDITIONS.contains(&cond.text.as_str()) => Some(cond.text.clone()),
             Some(cond) => {
-                self.unknown(NameKind::Art9Condition, &cond.text, cond.span, ART9_CONDITIONS.iter().copied());
+                self.unknown(
+                    NameKind::Art9Condition,
+                    &cond.text,
+                    cond.span,
+                    ART9_CONDITIONS.iter().copied(),
+                );
                 None
             }
             None => None,
@@ -178,7 +241,13 @@ impl Checker {
             None,
             decl.span,
         );
-        Some(BasisDecl { alternatives, scope, when, art9, provenance })
+        Some(BasisDecl {
+            alternatives,
+            scope,
+            when,
+            art9,
+            provenance,
+        })
     }
 
     /// DESIGN § Check time: a special category used without explicit consent or an Art. 9
@@ -186,13 +255,26 @@ impl Checker {
     fn check_special_categories(&mut self, decl: &ast::PurposeDecl, uses: &IdSet) {
         let special: Vec<usize> = uses
             .iter()
-            .filter(|c| self.categories.items.get(*c).is_some_and(|cat| cat.flags.contains(FLAG_SPECIAL.index())))
+            .filter(|c| {
+                self.categories
+                    .items
+                    .get(*c)
+                    .is_some_and(|cat| cat.flags.contains(FLAG_SPECIAL.index()))
+            })
             .collect();
         let Some(first) = special.first() else { return };
-        let category = self.categories.items.get(*first).map(|c| c.info.name.clone()).unwrap_or_default();
+        let category = self
+            .categories
+            .items
+            .get(*first)
+            .map(|c| c.info.name.clone())
+            .unwrap_or_default();
         let gdpr = self.gdpr_area();
         for basis in &decl.bases {
-            let explicit_only = basis.alternatives.iter().all(|a| a.name.text == "explicit_consent");
+            let explicit_only = basis
+                .alternatives
+                .iter()
+                .all(|a| a.name.text == "explicit_consent");
             if explicit_only || basis.art9.is_some() {
                 continue;
             }
@@ -212,16 +294,31 @@ impl Checker {
     }
 
     fn lower_recipient(&mut self, decl: &ast::RecipientDecl, docs: Option<String>) {
-        let Some(id) = self.recipients.get(&decl.name.text) else { return };
-        if self.recipients.item(id).is_some_and(|r| r.info.span != decl.name.span) {
+        let Some(id) = self.recipients.get(&decl.name.text) else {
+            return;
+        };
+        if self
+            .recipients
+            .item(id)
+            .is_some_and(|r| r.info.span != decl.name.span)
+        {
             return;
         }
-        let located: Vec<RegionId> = decl.located.iter().filter_map(|r| self.region_ref(r)).collect();
+        let located: Vec<RegionId> = decl
+            .located
+            .iter()
+            .filter_map(|r| self.region_ref(r))
+            .collect();
         let purposes = self.purpose_selectors(&decl.purposes);
         let categories = self.category_selectors(&decl.categories);
         let conditions: Vec<Cond> = decl.conditions.iter().map(|c| self.condition(c)).collect();
         let span = decl.name.span;
-        let provenance = self.add_provenance(ProvenanceKind::Recipient, decl.name.text.clone(), docs, span);
+        let provenance = self.add_provenance(
+            ProvenanceKind::Recipient,
+            decl.name.text.clone(),
+            docs,
+            span,
+        );
         if let Some(r) = self.recipients.item_mut(id) {
             r.located = located;
             r.purposes = purposes;
@@ -244,9 +341,15 @@ impl Checker {
         let (categories, action) = match action {
             ast::Action::Use { data, purposes } => (
                 self.category_selectors(data),
-                RuleAction::Use { purposes: self.purpose_selectors(purposes) },
+                RuleAction::Use {
+                    purposes: self.purpose_selectors(purposes),
+                },
             ),
-            ast::Action::Disclose { data, recipients, purposes } => {
+            ast::Action::Disclose {
+                data,
+                recipients,
+                purposes,
+            } => {
                 let categories = self.category_selectors(data);
                 let recipients = self.recipient_selectors(recipients);
                 let purposes = if purposes.is_empty() {
@@ -254,7 +357,13 @@ impl Checker {
                 } else {
                     self.purpose_selectors(purposes)
                 };
-                (categories, RuleAction::Disclose { recipients, purposes })
+                (
+                    categories,
+                    RuleAction::Disclose {
+                        recipients,
+                        purposes,
+                    },
+                )
             }
             ast::Action::Sell { data } => (self.category_selectors(data), RuleAction::Sell),
             ast::Action::Share { data } => (self.category_selectors(data), RuleAction::Share),
@@ -311,7 +420,12 @@ impl Checker {
         let safeguard = match &decl.safeguard {
             Some(s) if SAFEGUARDS.contains(&s.text.as_str()) => Some(s.text.clone()),
             Some(s) => {
-                self.unknown(NameKind::Safeguard, &s.text, s.span, SAFEGUARDS.iter().copied());
+                self.unknown(
+                    NameKind::Safeguard,
+                    &s.text,
+                    s.span,
+                    SAFEGUARDS.iter().copied(),
+                );
                 None
             }
             None => None,
@@ -321,7 +435,13 @@ impl Checker {
             None => "transfer".to_owned(),
         };
         let provenance = self.add_provenance(ProvenanceKind::Transfer, name, docs, span);
-        self.transfers.push(TransferRule { categories, from, to, safeguard, provenance });
+        self.transfers.push(TransferRule {
+            categories,
+            from,
+            to,
+            safeguard,
+            provenance,
+        });
     }
 
     fn lower_retention(&mut self, decl: &ast::RetainDecl, docs: Option<String>, span: Span) {
@@ -332,7 +452,12 @@ impl Checker {
             Some(e) => EventId(e),
             None => {
                 let names: Vec<String> = self.events.names().map(str::to_owned).collect();
-                self.unknown(NameKind::Event, &decl.after.text, decl.after.span, names.iter().map(String::as_str));
+                self.unknown(
+                    NameKind::Event,
+                    &decl.after.text,
+                    decl.after.span,
+                    names.iter().map(String::as_str),
+                );
                 EventId(0)
             }
         };
@@ -340,8 +465,15 @@ impl Checker {
             ast::RetentionBound::AtLeast => RetentionBound::AtLeast,
             ast::RetentionBound::AtMost => RetentionBound::AtMost,
         };
-        let word = if bound == RetentionBound::AtLeast { "at least" } else { "at most" };
-        let name = format!("retain {word} {} after {}", decl.duration.text, decl.after.text);
+        let word = if bound == RetentionBound::AtLeast {
+            "at least"
+        } else {
+            "at most"
+        };
+        let name = format!(
+            "retain {word} {} after {}",
+            decl.duration.text, decl.after.text
+        );
         let provenance = self.add_provenance(ProvenanceKind::Retain, name, docs, span);
         self.retention.push(RetentionRule {
             categories,
@@ -359,8 +491,16 @@ impl Checker {
     fn check_retention_conflicts(&mut self) {
         let reference = jiff::civil::date(2000, 1, 1);
         let mut conflicts = Vec::new();
-        for min in self.retention.iter().filter(|r| r.bound == RetentionBound::AtLeast) {
-            for max in self.retention.iter().filter(|r| r.bound == RetentionBound::AtMost) {
+        for min in self
+            .retention
+            .iter()
+            .filter(|r| r.bound == RetentionBound::AtLeast)
+        {
+            for max in self
+                .retention
+                .iter()
+                .filter(|r| r.bound == RetentionBound::AtMost)
+            {
                 let same_data = min.after == max.after
                     && min.categories.intersects(&max.categories)
                     && min.regions.intersects(&max.regions)
@@ -373,7 +513,14 @@ impl Checker {
                     .compare((max.period, reference))
                     .is_ok_and(|o| o == std::cmp::Ordering::Greater);
                 if same_data && longer {
-                    conflicts.push((min.provenance, max.provenance, min.period_text.clone(), max.period_text.clone(), min.categories.clone(), max.categories.clone()));
+                    conflicts.push((
+                        min.provenance,
+                        max.provenance,
+                        min.period_text.clone(),
+                        max.period_text.clone(),
+                        min.categories.clone(),
+                        max.categories.clone(),
+                    ));
                 }
             }
         }
@@ -386,10 +533,22 @@ impl Checker {
                 .and_then(|c| self.categories.items.get(c))
                 .map(|c| c.info.name.clone())
                 .unwrap_or_default();
-            let span = self.provenance.get(min.index()).map(|p| p.span).unwrap_or_default();
-            let related = self.provenance.get(max.index()).map(|p| p.span).unwrap_or_default();
+            let span = self
+                .provenance
+                .get(min.index())
+                .map(|p| p.span)
+                .unwrap_or_default();
+            let related = self
+                .provenance
+                .get(max.index())
+                .map(|p| p.span)
+                .unwrap_or_default();
             self.error_related(
-                CheckError::RetentionConflict { data, min: min_text, max: max_text },
+                CheckError::RetentionConflict {
+                    data,
+                    min: min_text,
+                    max: max_text,
+                },
                 span,
                 "minimum",
                 related,
@@ -403,13 +562,19 @@ impl Checker {
         let mut thresholds: Vec<(IdSet, ThresholdValue, ProvenanceId)> = Vec::new();
         for file in files {
             for item in &file.items {
-                let Decl::Children(c) = &item.decl else { continue };
+                let Decl::Children(c) = &item.decl else {
+                    continue;
+                };
                 for t in &c.thresholds {
                     let scope = self.region_scope(&t.scope);
                     let value = match &t.threshold {
                         Threshold::Age(n) => {
                             if !(0..=150).contains(&n.value) {
-                                self.error(CheckError::AgeOutOfRange { value: n.value }, n.span, "not an age");
+                                self.error(
+                                    CheckError::AgeOutOfRange { value: n.value },
+                                    n.span,
+                                    "not an age",
+                                );
                                 continue;
                             }
                             ThresholdValue::Age(u8::try_from(n.value).unwrap_or(u8::MAX))
@@ -417,13 +582,23 @@ impl Checker {
                         Threshold::Fact(name) => {
                             if !self.facts.contains_key(&name.text) {
                                 let names: Vec<String> = self.facts.keys().cloned().collect();
-                                self.unknown(NameKind::Fact, &name.text, name.span, names.iter().map(String::as_str));
+                                self.unknown(
+                                    NameKind::Fact,
+                                    &name.text,
+                                    name.span,
+                                    names.iter().map(String::as_str),
+                                );
                                 continue;
                             }
                             ThresholdValue::Fact(name.text.clone(), name.span)
                         }
                     };
-                    let provenance = self.add_provenance(ProvenanceKind::Children, "children".to_owned(), item.docs.clone(), t.span);
+                    let provenance = self.add_provenance(
+                        ProvenanceKind::Children,
+                        "children".to_owned(),
+                        item.docs.clone(),
+                        t.span,
+                    );
                     thresholds.push((scope, value, provenance));
                 }
                 if let Some(u) = &c.unknown_age {
@@ -450,11 +625,13 @@ impl Checker {
                 .iter()
                 .filter(|(scope, ..)| scope.contains(region))
                 .min_by_key(|(scope, ..)| scope.count());
-            let Some((_, value, provenance)) = best else { continue };
+            let Some((_, value, provenance)) = best else {
+                continue;
+            };
             let age = match value {
                 ThresholdValue::Age(age) => Some(*age),
                 ThresholdValue::Fact(name, span) => {
-                    let v = self.fact_value(name, region);
+                    let v = self.fact_value_or_strictest(name, region);
                     if v.is_none() {
                         missing.push((name.clone(), *span, region));
                     }
@@ -471,9 +648,34 @@ impl Checker {
         // One error per fact use, naming the first region without a value.
         missing.dedup_by(|a, b| a.0 == b.0 && a.1 == b.1);
         for (fact, span, region) in missing {
-            let region = self.regions.items.get(region).map(|r| r.info.name.clone()).unwrap_or_default();
-            self.error(CheckError::MissingFactValue { fact, region }, span, "no value for some regions");
+            let region = self
+                .regions
+                .items
+                .get(region)
+                .map(|r| r.info.name.clone())
+                .unwrap_or_default();
+            self.error(
+                CheckError::MissingFactValue { fact, region },
+                span,
+                "no value for some regions",
+            );
         }
+    }
+
+    /// A group without its own value takes the highest value of its members: asked about
+    /// "the EU" as a whole, the strictest member's age of consent applies (fail closed).
+    fn fact_value_or_strictest(&self, fact: &str, region: usize) -> Option<i64> {
+        self.fact_value(fact, region).or_else(|| {
+            let r = self.regions.items.get(region)?;
+            if !r.is_group {
+                return None;
+            }
+            r.inside
+                .iter()
+                .filter(|i| *i != region)
+                .filter_map(|i| self.fact_value(fact, i))
+                .max()
+        })
     }
 
     /// The value of a regime fact for a region (most specific scope wins).

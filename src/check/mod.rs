@@ -16,9 +16,9 @@ mod tests;
 
 use std::collections::HashMap;
 
-pub use error::{CheckError, LINTS, NameKind};
+pub use error::{CheckError, NameKind, LINTS};
 
-use crate::diagnostic::{Diagnostic, Diagnostics, suggest};
+use crate::diagnostic::{suggest, Diagnostic, Diagnostics};
 use crate::load::Loaded;
 use crate::model::*;
 use crate::source::{SourceId, SourceMap, Span};
@@ -240,7 +240,13 @@ impl Checker {
         self.diagnostics.push(Diagnostic::new(&error, span, label));
     }
 
-    fn add_provenance(&mut self, kind: ProvenanceKind, name: String, docs: Option<String>, span: Span) -> ProvenanceId {
+    fn add_provenance(
+        &mut self,
+        kind: ProvenanceKind,
+        name: String,
+        docs: Option<String>,
+        span: Span,
+    ) -> ProvenanceId {
         let id = ProvenanceId::from_index(self.provenance.len());
         self.provenance.push(Provenance {
             kind,

@@ -14,7 +14,9 @@ impl Checker {
             for item in &file.items {
                 match &item.decl {
                     Decl::Region(r) => {
-                        let Some(child) = self.regions.get(&r.code.text) else { continue };
+                        let Some(child) = self.regions.get(&r.code.text) else {
+                            continue;
+                        };
                         for parent in &r.parents {
                             if let Some(p) = self.region_ref(parent) {
                                 self.add_parent(RegionId(child), p);
@@ -22,8 +24,13 @@ impl Checker {
                         }
                     }
                     Decl::Group(g) => {
-                        let Some(group) = self.regions.get(&g.code.text) else { continue };
-                        if g.members.iter().any(|m| matches!(m, RegionRef::Anywhere(_))) {
+                        let Some(group) = self.regions.get(&g.code.text) else {
+                            continue;
+                        };
+                        if g.members
+                            .iter()
+                            .any(|m| matches!(m, RegionRef::Anywhere(_)))
+                        {
                             star_groups.push((RegionId(group), g));
                             continue;
                         }
@@ -34,7 +41,9 @@ impl Checker {
                         }
                         if let Some(first) = g.except.first() {
                             self.error(
-                                CheckError::InvalidGroup { name: g.code.text.clone() },
+                                CheckError::InvalidGroup {
+                                    name: g.code.text.clone(),
+                                },
                                 first.span(),
                                 "`except` only narrows `*`",
                             );
@@ -86,7 +95,12 @@ impl Checker {
                 Some(id) => Some(RegionId(id)),
                 None => {
                     let names: Vec<String> = self.regions.names().map(str::to_owned).collect();
-                    self.unknown(NameKind::Region, &name.text, name.span, names.iter().map(String::as_str));
+                    self.unknown(
+                        NameKind::Region,
+                        &name.text,
+                        name.span,
+                        names.iter().map(String::as_str),
+                    );
                     None
                 }
             },
@@ -127,7 +141,11 @@ impl Checker {
                 *c = 1;
             }
             while let Some(&mut (node, ref mut next)) = stack.last_mut() {
-                let parent = self.region_parents.get(node).and_then(|p| p.get(*next)).copied();
+                let parent = self
+                    .region_parents
+                    .get(node)
+                    .and_then(|p| p.get(*next))
+                    .copied();
                 *next += 1;
                 match parent {
                     Some(parent) => match colour.get(parent.index()) {
@@ -138,7 +156,10 @@ impl Checker {
                             stack.push((parent.index(), 0));
                         }
                         Some(1) => {
-                            let from = stack.iter().position(|(n, _)| *n == parent.index()).unwrap_or(0);
+                            let from = stack
+                                .iter()
+                                .position(|(n, _)| *n == parent.index())
+                                .unwrap_or(0);
                             let mut chain: Vec<RegionId> = stack
                                 .get(from..)
                                 .unwrap_or_default()
@@ -162,7 +183,11 @@ impl Checker {
         for chain in cycles {
             let names: Vec<String> = chain
                 .iter()
-                .map(|id| self.regions.item(id.0).map_or_else(String::new, |r| r.info.name.clone()))
+                .map(|id| {
+                    self.regions
+                        .item(id.0)
+                        .map_or_else(String::new, |r| r.info.name.clone())
+                })
                 .collect();
             let span = chain
                 .first()
@@ -224,7 +249,11 @@ impl Checker {
                 area.union_with(&r.inside);
             }
         }
-        if area.is_empty() { IdSet::full(count) } else { area }
+        if area.is_empty() {
+            IdSet::full(count)
+        } else {
+            area
+        }
     }
 }
 

@@ -3,7 +3,9 @@
 
 use super::{CheckError, Checker, NameKind};
 use crate::model::*;
-use crate::syntax::ast::{self, CmpOp, CondKind, Decl, LiteralKind, RecipientSelKind, SelectorKind, SubjectTest};
+use crate::syntax::ast::{
+    self, CmpOp, CondKind, Decl, LiteralKind, RecipientSelKind, SelectorKind, SubjectTest,
+};
 
 impl Checker {
     /// Ancestors, inherited flags and descendant sets of categories and purposes; field
@@ -13,8 +15,12 @@ impl Checker {
         // Direct flags first.
         for file in files {
             for item in &file.items {
-                let Decl::Category(c) = &item.decl else { continue };
-                let Some(id) = self.categories.get(&c.path.text) else { continue };
+                let Decl::Category(c) = &item.decl else {
+                    continue;
+                };
+                let Some(id) = self.categories.get(&c.path.text) else {
+                    continue;
+                };
                 for flag in &c.flags {
                     match self.flags.get(&flag.text) {
                         Some(f) => {
@@ -23,8 +29,14 @@ impl Checker {
                             }
                         }
                         None => {
-                            let names: Vec<String> = self.flags.names().map(str::to_owned).collect();
-                            self.unknown(NameKind::Flag, &flag.text, flag.span, names.iter().map(String::as_str));
+                            let names: Vec<String> =
+                                self.flags.names().map(str::to_owned).collect();
+                            self.unknown(
+                                NameKind::Flag,
+                                &flag.text,
+                                flag.span,
+                                names.iter().map(String::as_str),
+                            );
                         }
                     }
                 }
@@ -52,7 +64,11 @@ impl Checker {
             }
         }
         for i in 0..count {
-            let ancestors = self.categories.item(u32::try_from(i).unwrap_or(u32::MAX)).map(|c| c.ancestors.clone()).unwrap_or_default();
+            let ancestors = self
+                .categories
+                .item(u32::try_from(i).unwrap_or(u32::MAX))
+                .map(|c| c.ancestors.clone())
+                .unwrap_or_default();
             for a in ancestors {
                 if let Some(set) = self.category_descendants.get_mut(a.index()) {
                     set.insert(i);
@@ -86,7 +102,9 @@ impl Checker {
                 let Decl::Field(f) = &item.decl else { continue };
                 if self.categories.get(&f.path.text).is_some() {
                     self.error(
-                        CheckError::AmbiguousName { name: f.path.text.clone() },
+                        CheckError::AmbiguousName {
+                            name: f.path.text.clone(),
+                        },
                         f.path.span,
                         "also a category",
                     );
@@ -109,7 +127,12 @@ impl Checker {
             Some(id) => Some(CategoryId(id)),
             None => {
                 let names: Vec<String> = self.categories.names().map(str::to_owned).collect();
-                self.unknown(NameKind::Category, &name.text, name.span, names.iter().map(String::as_str));
+                self.unknown(
+                    NameKind::Category,
+                    &name.text,
+                    name.span,
+                    names.iter().map(String::as_str),
+                );
                 None
             }
         }
@@ -120,7 +143,12 @@ impl Checker {
             Some(id) => Some(PurposeId(id)),
             None => {
                 let names: Vec<String> = self.purposes.names().map(str::to_owned).collect();
-                self.unknown(NameKind::Purpose, &name.text, name.span, names.iter().map(String::as_str));
+                self.unknown(
+                    NameKind::Purpose,
+                    &name.text,
+                    name.span,
+                    names.iter().map(String::as_str),
+                );
                 None
             }
         }
@@ -154,7 +182,12 @@ impl Checker {
                     }
                     None => {
                         let names: Vec<String> = self.flags.names().map(str::to_owned).collect();
-                        self.unknown(NameKind::Flag, flag, selector.span, names.iter().map(String::as_str));
+                        self.unknown(
+                            NameKind::Flag,
+                            flag,
+                            selector.span,
+                            names.iter().map(String::as_str),
+                        );
                     }
                 },
             }
@@ -202,8 +235,14 @@ impl Checker {
                 RecipientSelKind::Named(name) => match self.recipients.get(name) {
                     Some(id) => set.insert(id as usize),
                     None => {
-                        let names: Vec<String> = self.recipients.names().map(str::to_owned).collect();
-                        self.unknown(NameKind::Recipient, name, selector.span, names.iter().map(String::as_str));
+                        let names: Vec<String> =
+                            self.recipients.names().map(str::to_owned).collect();
+                        self.unknown(
+                            NameKind::Recipient,
+                            name,
+                            selector.span,
+                            names.iter().map(String::as_str),
+                        );
                     }
                 },
                 RecipientSelKind::Kind(kind) => match RecipientKind::parse(&kind.text) {
@@ -214,7 +253,12 @@ impl Checker {
                             }
                         }
                     }
-                    None => self.unknown(NameKind::RecipientKind, &kind.text, kind.span, RecipientKind::names()),
+                    None => self.unknown(
+                        NameKind::RecipientKind,
+                        &kind.text,
+                        kind.span,
+                        RecipientKind::names(),
+                    ),
                 },
             }
         }
@@ -231,9 +275,16 @@ impl Checker {
             CondKind::Or(parts) => Cond::Or(parts.iter().map(|p| self.condition(p)).collect()),
             CondKind::Subject { field, test } => self.subject_condition(field, test),
             CondKind::SetMember { value, attribute } => {
-                let Some((id, ty)) = self.attribute(attribute) else { return Cond::False };
+                let Some((id, ty)) = self.attribute(attribute) else {
+                    return Cond::False;
+                };
                 if ty != AttributeType::Set {
-                    self.type_mismatch(&attribute.text, "a set attribute", ty.name(), attribute.span);
+                    self.type_mismatch(
+                        &attribute.text,
+                        "a set attribute",
+                        ty.name(),
+                        attribute.span,
+                    );
                     return Cond::False;
                 }
                 let symbol = self.intern_symbol(&value.value);
@@ -243,7 +294,13 @@ impl Checker {
         }
     }
 
-    fn type_mismatch(&mut self, what: &str, expected: &str, found: &str, span: crate::source::Span) {
+    fn type_mismatch(
+        &mut self,
+        what: &str,
+        expected: &str,
+        found: &str,
+        span: crate::source::Span,
+    ) {
         self.error(
             CheckError::TypeMismatch {
                 what: what.to_owned(),
@@ -261,7 +318,12 @@ impl Checker {
             None => {
                 let mut names: Vec<String> = self.attributes.names().map(str::to_owned).collect();
                 names.extend(["child", "adult", "age", "region", "kind"].map(str::to_owned));
-                self.unknown(NameKind::Attribute, &name.text, name.span, names.iter().map(String::as_str));
+                self.unknown(
+                    NameKind::Attribute,
+                    &name.text,
+                    name.span,
+                    names.iter().map(String::as_str),
+                );
                 None
             }
         }
@@ -286,67 +348,127 @@ impl Checker {
             ("age", SubjectTest::Compare(op, lit)) => match lit.kind {
                 LiteralKind::Int(n) => Cond::Is(Predicate::Age(*op, n)),
                 _ => {
-                    self.type_mismatch("subject.age", "a number", literal_type(&lit.kind), lit.span);
+                    self.type_mismatch(
+                        "subject.age",
+                        "a number",
+                        literal_type(&lit.kind),
+                        lit.span,
+                    );
                     Cond::False
                 }
             },
-            ("region", SubjectTest::InRegions(regions)) => Cond::Is(Predicate::RegionIn(self.region_scope(regions))),
+            ("region", SubjectTest::InRegions(regions)) => {
+                Cond::Is(Predicate::RegionIn(self.region_scope(regions)))
+            }
             ("kind", SubjectTest::Compare(op @ (CmpOp::Eq | CmpOp::Ne), lit)) => {
                 let LiteralKind::Ident(kind) = &lit.kind else {
-                    self.type_mismatch("subject.kind", "a subject kind", literal_type(&lit.kind), lit.span);
+                    self.type_mismatch(
+                        "subject.kind",
+                        "a subject kind",
+                        literal_type(&lit.kind),
+                        lit.span,
+                    );
                     return Cond::False;
                 };
                 let Some(id) = self.subject_kinds.get(kind) else {
-                    let names: Vec<String> = self.subject_kinds.names().map(str::to_owned).collect();
-                    self.unknown(NameKind::SubjectKind, kind, lit.span, names.iter().map(String::as_str));
+                    let names: Vec<String> =
+                        self.subject_kinds.names().map(str::to_owned).collect();
+                    self.unknown(
+                        NameKind::SubjectKind,
+                        kind,
+                        lit.span,
+                        names.iter().map(String::as_str),
+                    );
                     return Cond::False;
                 };
                 let is = Cond::Is(Predicate::KindIs(SubjectKindId(id)));
-                if *op == CmpOp::Eq { is } else { Cond::Not(Box::new(is)) }
+                if *op == CmpOp::Eq {
+                    is
+                } else {
+                    Cond::Not(Box::new(is))
+                }
             }
             ("child" | "adult", _) => {
-                self.invalid_condition(format!("`subject.{}` takes no comparison", field.text), "write `subject.child` or `not subject.child`", span);
+                self.invalid_condition(
+                    format!("`subject.{}` takes no comparison", field.text),
+                    "write `subject.child` or `not subject.child`",
+                    span,
+                );
                 Cond::False
             }
             ("age", _) => {
-                self.invalid_condition("`subject.age` needs a comparison".to_owned(), "write e.g. `subject.age < 16`", span);
+                self.invalid_condition(
+                    "`subject.age` needs a comparison".to_owned(),
+                    "write e.g. `subject.age < 16`",
+                    span,
+                );
                 Cond::False
             }
             ("region", _) => {
-                self.invalid_condition("`subject.region` needs `in`".to_owned(), "write e.g. `subject.region in EU`", span);
+                self.invalid_condition(
+                    "`subject.region` needs `in`".to_owned(),
+                    "write e.g. `subject.region in EU`",
+                    span,
+                );
                 Cond::False
             }
             ("kind", _) => {
-                self.invalid_condition("`subject.kind` needs `==` or `!=`".to_owned(), "write e.g. `subject.kind == family_member`", span);
+                self.invalid_condition(
+                    "`subject.kind` needs `==` or `!=`".to_owned(),
+                    "write e.g. `subject.kind == family_member`",
+                    span,
+                );
                 Cond::False
             }
             (_, test) => {
-                let Some((id, ty)) = self.attribute(field) else { return Cond::False };
+                let Some((id, ty)) = self.attribute(field) else {
+                    return Cond::False;
+                };
                 match (ty, test) {
                     (AttributeType::Bool, SubjectTest::Bare) => Cond::Is(Predicate::AttrTrue(id)),
                     (_, SubjectTest::Compare(op, lit)) => {
                         let value = match (ty, &lit.kind) {
                             (AttributeType::Bool, LiteralKind::Bool(b)) => AttrValue::Bool(*b),
                             (AttributeType::Int, LiteralKind::Int(n)) => AttrValue::Int(*n),
-                            (AttributeType::String, LiteralKind::Str(s)) => AttrValue::Str(Some(self.intern_symbol(s))),
+                            (AttributeType::String, LiteralKind::Str(s)) => {
+                                AttrValue::Str(Some(self.intern_symbol(s)))
+                            }
                             _ => {
-                                self.type_mismatch(&format!("subject.{}", field.text), ty.name(), literal_type(&lit.kind), lit.span);
+                                self.type_mismatch(
+                                    &format!("subject.{}", field.text),
+                                    ty.name(),
+                                    literal_type(&lit.kind),
+                                    lit.span,
+                                );
                                 return Cond::False;
                             }
                         };
                         let ordered = matches!(op, CmpOp::Lt | CmpOp::Le | CmpOp::Gt | CmpOp::Ge);
                         if ordered && ty != AttributeType::Int {
-                            self.invalid_condition(format!("`{}` attributes cannot be ordered", ty.name()), "use `==` or `!=`", span);
+                            self.invalid_condition(
+                                format!("`{}` attributes cannot be ordered", ty.name()),
+                                "use `==` or `!=`",
+                                span,
+                            );
                             return Cond::False;
                         }
                         Cond::Is(Predicate::AttrCmp(id, *op, value))
                     }
                     (_, SubjectTest::InRegions(_)) => {
-                        self.invalid_condition(format!("`subject.{}` is not a region", field.text), "only `subject.region` takes `in`", span);
+                        self.invalid_condition(
+                            format!("`subject.{}` is not a region", field.text),
+                            "only `subject.region` takes `in`",
+                            span,
+                        );
                         Cond::False
                     }
                     (ty, SubjectTest::Bare) => {
-                        self.type_mismatch(&format!("subject.{}", field.text), "a bool attribute", ty.name(), span);
+                        self.type_mismatch(
+                            &format!("subject.{}", field.text),
+                            "a bool attribute",
+                            ty.name(),
+                            span,
+                        );
                         Cond::False
                     }
                 }
@@ -355,29 +477,53 @@ impl Checker {
     }
 
     fn predicate(&mut self, name: &ast::Name, arg: Option<&ast::Selector>) -> Cond {
-        const NAMES: &[&str] = &["consent", "explicit_consent", "objected", "opted_out", "gpc", "restricted", "erased", "parental_consent"];
+        const NAMES: &[&str] = &[
+            "consent",
+            "explicit_consent",
+            "objected",
+            "opted_out",
+            "gpc",
+            "restricted",
+            "erased",
+            "parental_consent",
+        ];
         let purpose_arg = |this: &mut Self| -> Option<PurposeId> {
             match arg.map(|a| &a.kind) {
                 Some(SelectorKind::Path { path, .. }) => {
                     let span = arg.map(|a| a.span).unwrap_or(name.span);
-                    this.purpose_name(&ast::Name { text: path.clone(), span })
+                    this.purpose_name(&ast::Name {
+                        text: path.clone(),
+                        span,
+                    })
                 }
                 _ => {
-                    this.invalid_condition(format!("`{}` needs a purpose", name.text), &format!("write `{}(marketing.direct)`", name.text), name.span);
+                    this.invalid_condition(
+                        format!("`{}` needs a purpose", name.text),
+                        &format!("write `{}(marketing.direct)`", name.text),
+                        name.span,
+                    );
                     None
                 }
             }
         };
         let no_arg = |this: &mut Self, p: Predicate| -> Cond {
             if let Some(a) = arg {
-                this.invalid_condition(format!("`{}` takes no argument", name.text), &format!("write `{}`", name.text), a.span);
+                this.invalid_condition(
+                    format!("`{}` takes no argument", name.text),
+                    &format!("write `{}`", name.text),
+                    a.span,
+                );
             }
             Cond::Is(p)
         };
         match name.text.as_str() {
             "consent" => purpose_arg(self).map_or(Cond::False, |p| Cond::Is(Predicate::Consent(p))),
-            "explicit_consent" => purpose_arg(self).map_or(Cond::False, |p| Cond::Is(Predicate::ExplicitConsent(p))),
-            "objected" => purpose_arg(self).map_or(Cond::False, |p| Cond::Is(Predicate::Objected(p))),
+            "explicit_consent" => {
+                purpose_arg(self).map_or(Cond::False, |p| Cond::Is(Predicate::ExplicitConsent(p)))
+            }
+            "objected" => {
+                purpose_arg(self).map_or(Cond::False, |p| Cond::Is(Predicate::Objected(p)))
+            }
             "opted_out" => {
                 let kind = match arg.map(|a| &a.kind) {
                     Some(SelectorKind::Path { path, .. }) => OptOutKind::parse(path),

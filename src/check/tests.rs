@@ -5,15 +5,24 @@ use super::{CheckError, Checker, NameKind};
 // TEMP until the eval module lands: the same file, compiled here.
 #[path = "../eval/reason.rs"]
 mod reason;
-use reason::Reason;
 use crate::model::tests::*;
 use crate::model::*;
 use crate::source::Span;
 use crate::subject::{ConsentRecord, Subject};
-use crate::syntax::ast::{self, AttrValueKind, Decl, ExpectationKind, LiteralKind, QueryKind, SubjectEntryKind};
+use crate::syntax::ast::{
+    self, AttrValueKind, Decl, ExpectationKind, LiteralKind, QueryKind, SubjectEntryKind,
+};
+use reason::Reason;
 
 const VERDICTS: &[&str] = &["must_keep", "may_keep", "must_delete"];
-const SUBJECT_FLAGS: &[&str] = &["gpc", "restricted", "erased", "erasure_requested", "account_deleted", "parental_consent"];
+const SUBJECT_FLAGS: &[&str] = &[
+    "gpc",
+    "restricted",
+    "erased",
+    "erasure_requested",
+    "account_deleted",
+    "parental_consent",
+];
 
 impl Checker {
     pub(super) fn compile_tests(&mut self, files: &[ast::File]) {
@@ -35,8 +44,17 @@ impl Checker {
         }
     }
 
-    fn compile_test(&mut self, test: &ast::TestDecl, docs: Option<String>, span: Span) -> CompiledTest {
-        let subject = test.subject.as_ref().map(|s| self.compile_subject(s)).unwrap_or_default();
+    fn compile_test(
+        &mut self,
+        test: &ast::TestDecl,
+        docs: Option<String>,
+        span: Span,
+    ) -> CompiledTest {
+        let subject = test
+            .subject
+            .as_ref()
+            .map(|s| self.compile_subject(s))
+            .unwrap_or_default();
         let expectations = test
             .expectations
             .iter()
@@ -65,24 +83,44 @@ impl Checker {
                 SubjectEntryKind::Region(r) => subject.region = self.region_name(r),
                 SubjectEntryKind::Age(age) => match u16::try_from(age.value) {
                     Ok(a) if a <= 150 => subject.age = Some(a),
-                    _ => self.error(CheckError::AgeOutOfRange { value: age.value }, age.span, "not an age"),
+                    _ => self.error(
+                        CheckError::AgeOutOfRange { value: age.value },
+                        age.span,
+                        "not an age",
+                    ),
                 },
                 SubjectEntryKind::Kind(k) => match self.subject_kinds.get(&k.text) {
                     Some(id) => subject.kind = Some(SubjectKindId(id)),
                     None => {
-                        let names: Vec<String> = self.subject_kinds.names().map(str::to_owned).collect();
-                        self.unknown(NameKind::SubjectKind, &k.text, k.span, names.iter().map(String::as_str));
+                        let names: Vec<String> =
+                            self.subject_kinds.names().map(str::to_owned).collect();
+                        self.unknown(
+                            NameKind::SubjectKind,
+                            &k.text,
+                            k.span,
+                            names.iter().map(String::as_str),
+                        );
                     }
                 },
-                SubjectEntryKind::Consent { explicit, purpose, at } => {
+                SubjectEntryKind::Consent {
+                    explicit,
+                    purpose,
+                    at,
+                } => {
                     if let Some(p) = self.purpose_name(purpose) {
-                        let given_at = Some(at.as_ref().map_or(jiff::Timestamp::UNIX_EPOCH, |d| d.value));
+                        let given_at =
+                            Some(at.as_ref().map_or(jiff::Timestamp::UNIX_EPOCH, |d| d.value));
                         match subject.consents.iter_mut().find(|c| c.purpose == p) {
                             Some(record) => {
                                 record.given_at = given_at;
                                 record.explicit = *explicit;
                             }
-                            None => subject.consents.push(ConsentRecord { purpose: p, given_at, withdrawn_at: None, explicit: *explicit }),
+                            None => subject.consents.push(ConsentRecord {
+                                purpose: p,
+                                given_at,
+                                withdrawn_at: None,
+                                explicit: *explicit,
+                            }),
                         }
                     }
                 }
@@ -90,7 +128,12 @@ impl Checker {
                     if let Some(p) = self.purpose_name(purpose) {
                         match subject.consents.iter_mut().find(|c| c.purpose == p) {
                             Some(record) => record.withdrawn_at = Some(at.value),
-                            None => subject.consents.push(ConsentRecord { purpose: p, given_at: None, withdrawn_at: Some(at.value), explicit: false }),
+                            None => subject.consents.push(ConsentRecord {
+                                purpose: p,
+                                given_at: None,
+                                withdrawn_at: Some(at.value),
+                                explicit: false,
+                            }),
                         }
                     }
                 }
@@ -105,18 +148,30 @@ impl Checker {
                     for k in kinds {
                         match OptOutKind::parse(&k.text) {
                             Some(kind) => subject.opt_out(kind),
-                            None => self.unknown(NameKind::OptOutKind, &k.text, k.span, OptOutKind::names()),
+                            None => self.unknown(
+                                NameKind::OptOutKind,
+                                &k.text,
+                                k.span,
+                                OptOutKind::names(),
+                            ),
                         }
                     }
                 }
-                SubjectEntryKind::Set { attribute, value } => self.set_attribute(&mut subject, attribute, value),
+                SubjectEntryKind::Set { attribute, value } => {
+                    self.set_attribute(&mut subject, attribute, value)
+                }
                 SubjectEntryKind::Flag(flag) => match flag.text.as_str() {
                     "gpc" => subject.gpc = true,
                     "restricted" => subject.restricted = true,
                     "erased" | "erasure_requested" => subject.erasure_requested = true,
                     "account_deleted" => subject.account_deleted = true,
                     "parental_consent" => subject.parental_consent = true,
-                    other => self.unknown(NameKind::SubjectFlag, other, flag.span, SUBJECT_FLAGS.iter().copied()),
+                    other => self.unknown(
+                        NameKind::SubjectFlag,
+                        other,
+                        flag.span,
+                        SUBJECT_FLAGS.iter().copied(),
+                    ),
                 },
             }
         }
@@ -126,15 +181,29 @@ impl Checker {
     fn set_attribute(&mut self, subject: &mut Subject, name: &ast::Name, value: &AttrValueKind) {
         let Some(id) = self.attributes.get(&name.text) else {
             let names: Vec<String> = self.attributes.names().map(str::to_owned).collect();
-            self.unknown(NameKind::Attribute, &name.text, name.span, names.iter().map(String::as_str));
+            self.unknown(
+                NameKind::Attribute,
+                &name.text,
+                name.span,
+                names.iter().map(String::as_str),
+            );
             return;
         };
-        let ty = self.attributes.item(id).map_or(AttributeType::Bool, |a| a.ty);
+        let ty = self
+            .attributes
+            .item(id)
+            .map_or(AttributeType::Bool, |a| a.ty);
         let value = match (ty, value) {
-            (AttributeType::Bool, AttrValueKind::Scalar(LiteralKind::Bool(b))) => AttrValue::Bool(*b),
+            (AttributeType::Bool, AttrValueKind::Scalar(LiteralKind::Bool(b))) => {
+                AttrValue::Bool(*b)
+            }
             (AttributeType::Int, AttrValueKind::Scalar(LiteralKind::Int(n))) => AttrValue::Int(*n),
-            (AttributeType::String, AttrValueKind::Scalar(LiteralKind::Str(s))) => AttrValue::Str(Some(self.intern_symbol(s))),
-            (AttributeType::Set, AttrValueKind::Set(items)) => AttrValue::Set(items.iter().map(|s| self.intern_symbol(s)).collect()),
+            (AttributeType::String, AttrValueKind::Scalar(LiteralKind::Str(s))) => {
+                AttrValue::Str(Some(self.intern_symbol(s)))
+            }
+            (AttributeType::Set, AttrValueKind::Set(items)) => {
+                AttrValue::Set(items.iter().map(|s| self.intern_symbol(s)).collect())
+            }
             _ => {
                 self.error(
                     CheckError::TypeMismatch {
@@ -161,17 +230,33 @@ impl Checker {
         if let Some(c) = self.categories.get(&name.text) {
             return Some(DataRef::Category(CategoryId(c)));
         }
-        let names: Vec<String> = self.fields.names().chain(self.categories.names()).map(str::to_owned).collect();
-        self.unknown(NameKind::Data, &name.text, name.span, names.iter().map(String::as_str));
+        let names: Vec<String> = self
+            .fields
+            .names()
+            .chain(self.categories.names())
+            .map(str::to_owned)
+            .collect();
+        self.unknown(
+            NameKind::Data,
+            &name.text,
+            name.span,
+            names.iter().map(String::as_str),
+        );
         None
     }
 
     fn selector_category(&mut self, selector: &ast::Selector) -> Option<CategoryId> {
         match &selector.kind {
-            ast::SelectorKind::Path { path, .. } => self.category_name(&ast::Name { text: path.clone(), span: selector.span }),
+            ast::SelectorKind::Path { path, .. } => self.category_name(&ast::Name {
+                text: path.clone(),
+                span: selector.span,
+            }),
             _ => {
                 self.error(
-                    CheckError::InvalidSelector { text: "this".to_owned(), what: "one category" },
+                    CheckError::InvalidSelector {
+                        text: "this".to_owned(),
+                        what: "one category",
+                    },
                     selector.span,
                     "name one category, e.g. `user.contact.*`",
                 );
@@ -180,18 +265,33 @@ impl Checker {
         }
     }
 
-    fn compile_expectation(&mut self, e: &ast::Expectation, subject: &Subject) -> Option<Expectation> {
+    fn compile_expectation(
+        &mut self,
+        e: &ast::Expectation,
+        subject: &Subject,
+    ) -> Option<Expectation> {
         let expected = match &e.kind {
-            ExpectationKind::Decision { outcome, reason, query, detail } => {
+            ExpectationKind::Decision {
+                outcome,
+                reason,
+                query,
+                detail,
+            } => {
                 let allow = *outcome == ast::Outcome::Allow;
                 if let Some(reason) = reason {
                     if Reason::from_code(&reason.text).is_none() {
-                        self.unknown(NameKind::Reason, &reason.text, reason.span, Reason::CODES.iter().copied());
+                        self.unknown(
+                            NameKind::Reason,
+                            &reason.text,
+                            reason.span,
+                            Reason::CODES.iter().copied(),
+                        );
                     } else if allow {
                         self.error(
                             CheckError::InvalidExpectation {
                                 message: "`expect allow` takes no reason".to_owned(),
-                                help: "reasons explain denials: `expect deny consent_missing …`".to_owned(),
+                                help: "reasons explain denials: `expect deny consent_missing …`"
+                                    .to_owned(),
                             },
                             reason.span,
                             "here",
@@ -201,22 +301,45 @@ impl Checker {
                 let (basis, safeguard) = match detail {
                     Some(ast::ExpectDetail::Basis(b)) => {
                         if !Basis::NAMES.contains(&b.text.as_str()) {
-                            self.unknown(NameKind::Basis, &b.text, b.span, Basis::NAMES.iter().copied());
+                            self.unknown(
+                                NameKind::Basis,
+                                &b.text,
+                                b.span,
+                                Basis::NAMES.iter().copied(),
+                            );
                         }
                         (basis_by_name(&b.text), None)
                     }
                     Some(ast::ExpectDetail::Safeguard(s)) => {
                         if !SAFEGUARDS.contains(&s.text.as_str()) {
-                            self.unknown(NameKind::Safeguard, &s.text, s.span, SAFEGUARDS.iter().copied());
+                            self.unknown(
+                                NameKind::Safeguard,
+                                &s.text,
+                                s.span,
+                                SAFEGUARDS.iter().copied(),
+                            );
                         }
                         (None, Some(s.text.clone()))
                     }
                     None => (None, None),
                 };
                 let query = self.compile_query(query, subject)?;
-                Expected::Decision { allow, reason: reason.as_ref().map(|r| r.text.clone()), query, basis, safeguard }
+                Expected::Decision {
+                    allow,
+                    reason: reason.as_ref().map(|r| r.text.clone()),
+                    query,
+                    basis,
+                    safeguard,
+                }
             }
-            ExpectationKind::Retention { data, purpose, region, events, now, verdict } => {
+            ExpectationKind::Retention {
+                data,
+                purpose,
+                region,
+                events,
+                now,
+                verdict,
+            } => {
                 let category = self.selector_category(data);
                 let purpose = purpose.as_ref().and_then(|p| self.purpose_name(p));
                 let region = self.region_name(region);
@@ -225,13 +348,24 @@ impl Checker {
                     match self.events.get(&name.text) {
                         Some(id) => compiled_events.push((EventId(id), date.value)),
                         None => {
-                            let names: Vec<String> = self.events.names().map(str::to_owned).collect();
-                            self.unknown(NameKind::Event, &name.text, name.span, names.iter().map(String::as_str));
+                            let names: Vec<String> =
+                                self.events.names().map(str::to_owned).collect();
+                            self.unknown(
+                                NameKind::Event,
+                                &name.text,
+                                name.span,
+                                names.iter().map(String::as_str),
+                            );
                         }
                     }
                 }
                 if !VERDICTS.contains(&verdict.name.text.as_str()) {
-                    self.unknown(NameKind::Verdict, &verdict.name.text, verdict.name.span, VERDICTS.iter().copied());
+                    self.unknown(
+                        NameKind::Verdict,
+                        &verdict.name.text,
+                        verdict.name.span,
+                        VERDICTS.iter().copied(),
+                    );
                 }
                 Expected::Retention {
                     category: category?,
@@ -244,7 +378,10 @@ impl Checker {
                 }
             }
         };
-        Some(Expectation { expected, span: e.span })
+        Some(Expectation {
+            expected,
+            span: e.span,
+        })
     }
 
     fn compile_query(&mut self, query: &ast::Query, subject: &Subject) -> Option<TestQuery> {
@@ -258,42 +395,86 @@ impl Checker {
             QueryKind::Use { data, purpose } => {
                 let data = self.data_ref(data);
                 let purpose = self.purpose_name(purpose);
-                TestQuery::Use { data: data?, purpose: purpose?, region, collected }
+                TestQuery::Use {
+                    data: data?,
+                    purpose: purpose?,
+                    region,
+                    collected,
+                }
             }
-            QueryKind::Disclose { data, recipient, purpose } => {
+            QueryKind::Disclose {
+                data,
+                recipient,
+                purpose,
+            } => {
                 let data = self.data_ref(data);
                 let recipient = match self.recipients.get(&recipient.text) {
                     Some(r) => Some(RecipientId(r)),
                     None => {
-                        let names: Vec<String> = self.recipients.names().map(str::to_owned).collect();
-                        self.unknown(NameKind::Recipient, &recipient.text, recipient.span, names.iter().map(String::as_str));
+                        let names: Vec<String> =
+                            self.recipients.names().map(str::to_owned).collect();
+                        self.unknown(
+                            NameKind::Recipient,
+                            &recipient.text,
+                            recipient.span,
+                            names.iter().map(String::as_str),
+                        );
                         None
                     }
                 };
                 let purpose = self.purpose_name(purpose);
-                TestQuery::Disclose { data: data?, recipient: recipient?, purpose: purpose?, region, collected }
+                TestQuery::Disclose {
+                    data: data?,
+                    recipient: recipient?,
+                    purpose: purpose?,
+                    region,
+                    collected,
+                }
             }
             QueryKind::Transfer { data, from, to } => {
                 let category = self.selector_category(data);
                 let from = self.region_name(from);
                 let to = self.region_name(to);
-                TestQuery::Transfer { category: category?, from: from?, to: to? }
+                TestQuery::Transfer {
+                    category: category?,
+                    from: from?,
+                    to: to?,
+                }
             }
         })
     }
 
-    fn compile_assertion(&mut self, assert: &ast::AssertDecl, docs: Option<String>, span: Span) -> CompiledAssertion {
+    fn compile_assertion(
+        &mut self,
+        assert: &ast::AssertDecl,
+        docs: Option<String>,
+        span: Span,
+    ) -> CompiledAssertion {
         let kind = match &assert.kind {
-            ast::AssertKind::Never { action, scope } => {
-                AssertionKind::Never(self.lower_rule("assertion", action, scope, docs.clone(), span, ProvenanceKind::Deny))
-            }
+            ast::AssertKind::Never { action, scope } => AssertionKind::Never(self.lower_rule(
+                "assertion",
+                action,
+                scope,
+                docs.clone(),
+                span,
+                ProvenanceKind::Deny,
+            )),
             ast::AssertKind::Only { purposes, data } => AssertionKind::Only {
                 purposes: self.purpose_selectors(purposes),
                 categories: self.category_selectors(data),
             },
-            ast::AssertKind::Requires { purpose, basis, scope } => {
+            ast::AssertKind::Requires {
+                purpose,
+                basis,
+                scope,
+            } => {
                 if !Basis::NAMES.contains(&basis.text.as_str()) {
-                    self.unknown(NameKind::Basis, &basis.text, basis.span, Basis::NAMES.iter().copied());
+                    self.unknown(
+                        NameKind::Basis,
+                        &basis.text,
+                        basis.span,
+                        Basis::NAMES.iter().copied(),
+                    );
                 }
                 let purpose = self.purpose_name(purpose).unwrap_or(PurposeId(0));
                 AssertionKind::Requires {

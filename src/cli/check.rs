@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use lawful::diagnostic::Diagnostic;
 
-use super::{Format, exit, render};
+use super::{exit, render, Format};
 
 pub fn run(paths: &[PathBuf], format: Format) -> u8 {
     let files = match super::policy_files(paths) {
@@ -45,5 +45,9 @@ pub fn run(paths: &[PathBuf], format: Format) -> u8 {
         ),
         Format::Json => println!("{}", serde_json::Value::Array(json)),
     }
-    if errors > 0 { exit::FAILED } else { exit::OK }
+    if errors > 0 {
+        exit::FAILED
+    } else {
+        exit::OK
+    }
 }

@@ -22,7 +22,11 @@ pub mod exit {
 }
 
 #[derive(Debug, Parser)]
-#[command(name = "lawful", version, about = "Privacy policy as code: check, test and query policies")]
+#[command(
+    name = "lawful",
+    version,
+    about = "Privacy policy as code: check, test and query policies"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -52,7 +56,11 @@ pub fn run() -> ExitCode {
         Ok(cli) => cli,
         Err(e) => {
             let _ = e.print();
-            return ExitCode::from(if e.use_stderr() { exit::USAGE } else { exit::OK });
+            return ExitCode::from(if e.use_stderr() {
+                exit::USAGE
+            } else {
+                exit::OK
+            });
         }
     };
     let code = match cli.command {
@@ -67,7 +75,8 @@ pub fn policy_files(paths: &[PathBuf]) -> Result<Vec<PathBuf>, String> {
     let mut files = Vec::new();
     for path in paths {
         if path.is_dir() {
-            collect(path, &mut files).map_err(|e| format!("cannot read `{}`: {e}", path.display()))?;
+            collect(path, &mut files)
+                .map_err(|e| format!("cannot read `{}`: {e}", path.display()))?;
         } else if path.is_file() {
             files.push(path.clone());
         } else {

@@ -2,7 +2,7 @@
 
 use std::io::IsTerminal;
 
-use lawful::diagnostic::{Diagnostic, foreign_notes};
+use lawful::diagnostic::{foreign_notes, Diagnostic};
 use lawful::source::SourceMap;
 
 /// miette's graphical report, coloured only on a terminal without `NO_COLOR`.

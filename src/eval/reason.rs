@@ -152,7 +152,10 @@ mod tests {
     #[test]
     fn codes_are_snake_case() {
         for code in Reason::CODES {
-            assert!(code.chars().all(|c| c.is_ascii_lowercase() || c == '_'), "{code}");
+            assert!(
+                code.chars().all(|c| c.is_ascii_lowercase() || c == '_'),
+                "{code}"
+            );
         }
     }
 }

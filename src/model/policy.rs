@@ -363,19 +363,27 @@ impl Policy {
     }
 
     pub fn region_name(&self, id: RegionId) -> &str {
-        self.regions.get(id.index()).map_or("?", |r| r.info.name.as_str())
+        self.regions
+            .get(id.index())
+            .map_or("?", |r| r.info.name.as_str())
     }
 
     pub fn purpose_name(&self, id: PurposeId) -> &str {
-        self.purposes.get(id.index()).map_or("?", |p| p.info.name.as_str())
+        self.purposes
+            .get(id.index())
+            .map_or("?", |p| p.info.name.as_str())
     }
 
     pub fn category_name(&self, id: CategoryId) -> &str {
-        self.categories.get(id.index()).map_or("?", |c| c.info.name.as_str())
+        self.categories
+            .get(id.index())
+            .map_or("?", |c| c.info.name.as_str())
     }
 
     pub fn recipient_name(&self, id: RecipientId) -> &str {
-        self.recipients.get(id.index()).map_or("?", |r| r.info.name.as_str())
+        self.recipients
+            .get(id.index())
+            .map_or("?", |r| r.info.name.as_str())
     }
 
     pub fn event_name(&self, id: EventId) -> &str {

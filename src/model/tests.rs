@@ -74,7 +74,7 @@ pub struct CompiledTest {
 #[derive(Debug, Clone)]
 pub enum AssertionKind {
     /// `never …`: no situation may match this shape (reusing the deny-rule form).
-    Never(DenyRule),
+    Never(Box<DenyRule>),
     /// `only P may use C`.
     Only { purposes: IdSet, categories: IdSet },
     /// `P requires B in R`.

@@ -375,10 +375,7 @@ pub struct DenyDecl {
 #[derive(Debug, Clone)]
 pub enum AssertKind {
     /// `never ACTION …` / `always deny ACTION …`
-    Never {
-        action: Action,
-        scope: RuleScope,
-    },
+    Never { action: Action, scope: RuleScope },
     /// `only P, Q may use C`
     Only {
         purposes: Vec<Selector>,
@@ -438,11 +435,20 @@ pub enum CondKind {
     And(Vec<Condition>),
     Or(Vec<Condition>),
     /// `subject.NAME …`
-    Subject { field: Name, test: SubjectTest },
+    Subject {
+        field: Name,
+        test: SubjectTest,
+    },
     /// `"x" in subject.roles`
-    SetMember { value: StrLit, attribute: Name },
+    SetMember {
+        value: StrLit,
+        attribute: Name,
+    },
     /// `consent(P)`, `opted_out(sale)`, `gpc`, `restricted`, …
-    Predicate { name: Name, arg: Option<Selector> },
+    Predicate {
+        name: Name,
+        arg: Option<Selector>,
+    },
 }
 
 #[derive(Debug, Clone)]

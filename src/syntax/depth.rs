@@ -56,7 +56,10 @@ mod tests {
         let id = SourceId(0);
         assert_eq!(find_too_deep(id, "(((("), None);
         let deep = "(".repeat(MAX_DEPTH + 1);
-        assert_eq!(find_too_deep(id, &deep), Some(Span::new(id, MAX_DEPTH, MAX_DEPTH + 1)));
+        assert_eq!(
+            find_too_deep(id, &deep),
+            Some(Span::new(id, MAX_DEPTH, MAX_DEPTH + 1))
+        );
         let quoted = format!("\"{deep}\"");
         assert_eq!(find_too_deep(id, &quoted), None);
         let commented = format!("// {deep}\n");

@@ -1,4 +1,4 @@
-use crate::diagnostic::{DiagnosticKind, did_you_mean};
+use crate::diagnostic::{did_you_mean, DiagnosticKind};
 
 /// Everything that can go wrong turning text into a syntax tree.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -54,7 +54,9 @@ impl DiagnosticKind for SyntaxError {
                 "split the condition into simpler parts or name them with separate rules".to_owned()
             }
             SyntaxError::InvalidUtf8 => "save the file as UTF-8".to_owned(),
-            SyntaxError::TooLarge { .. } => "split the policy into files joined with `use`".to_owned(),
+            SyntaxError::TooLarge { .. } => {
+                "split the policy into files joined with `use`".to_owned()
+            }
             SyntaxError::InvalidDate { reason, .. } => {
                 format!("write dates as `2024-12-13` or `2024-12-13T10:00:00Z` ({reason})")
             }

@@ -9,7 +9,7 @@ mod error;
 mod parser;
 
 pub use depth::MAX_DEPTH;
-pub use error::{SyntaxError, one_of};
+pub use error::{one_of, SyntaxError};
 
 use crate::source::{SourceId, Span};
 

@@ -1,8 +1,8 @@
 //! pest → AST. The only file that names pest's `Rule` and `Pair`. One lowering function per
 //! grammar rule; a tree of an unexpected shape becomes [`SyntaxError::Shape`], never a panic.
 
-use pest::Parser as _;
 use pest::iterators::Pair;
+use pest::Parser as _;
 
 use super::ast::*;
 use super::error::SyntaxError;
@@ -30,7 +30,12 @@ impl<'i> Node<'i> {
     /// skip before an optional part that then matched nothing.
     fn span(&self) -> Span {
         let s = self.pair.as_span();
-        let last_child_end = self.pair.clone().into_inner().last().map(|c| c.as_span().end());
+        let last_child_end = self
+            .pair
+            .clone()
+            .into_inner()
+            .last()
+            .map(|c| c.as_span().end());
         let end = match last_child_end {
             Some(child_end) if child_end <= s.end() => {
                 let tail = s.as_str().get(child_end - s.start()..).unwrap_or("");
@@ -126,7 +131,11 @@ pub fn parse_file(source: SourceId, text: &str) -> Result<File> {
     file(Node { pair, source })
 }
 
-fn pest_error(source: SourceId, text: &str, error: &pest::error::Error<Rule>) -> (SyntaxError, Span) {
+fn pest_error(
+    source: SourceId,
+    text: &str,
+    error: &pest::error::Error<Rule>,
+) -> (SyntaxError, Span) {
     use pest::error::{ErrorVariant, InputLocation};
     let pos = match error.location {
         InputLocation::Pos(p) => p,
@@ -311,11 +320,11 @@ fn rule_name(rule: Rule) -> &'static str {
         deny_decl => "`deny`",
         assert_decl => "`assert`",
         test_decl => "`test`",
-        header_entry => "a header entry (`controller`, `contact`, `version`, `effective`, `updated`)",
-        children_entry => "`under`, `unknown age` or `default`",
-        purpose_entry => {
-            "a purpose entry (`uses`, `basis`, `subjects`, `survives`, `children`, …)"
+        header_entry => {
+            "a header entry (`controller`, `contact`, `version`, `effective`, `updated`)"
         }
+        children_entry => "`under`, `unknown age` or `default`",
+        purpose_entry => "a purpose entry (`uses`, `basis`, `subjects`, `survives`, `children`, …)",
         recipient_entry => "`purposes`, `categories`, `sale`, `sharing` or `when`",
         subject_entry => "a subject entry (`region`, `age`, `consent`, …)",
         expectation => "`expect`",
@@ -555,15 +564,24 @@ fn policy_header(node: &Node) -> Result<PolicyHeader> {
         match keyword.rule() {
             Rule::kw_controller => header.controllers.push(string(&entry.one(Rule::string)?)?),
             Rule::kw_contact => header.contacts.push(string(&entry.one(Rule::string)?)?),
-            Rule::kw_version => {
-                set_once(&mut header.version, string(&entry.one(Rule::string)?)?, "version", &entry)?
-            }
-            Rule::kw_effective => {
-                set_once(&mut header.effective, date(&entry.one(Rule::date)?)?, "effective", &entry)?
-            }
-            Rule::kw_updated => {
-                set_once(&mut header.updated, date(&entry.one(Rule::date)?)?, "updated", &entry)?
-            }
+            Rule::kw_version => set_once(
+                &mut header.version,
+                string(&entry.one(Rule::string)?)?,
+                "version",
+                &entry,
+            )?,
+            Rule::kw_effective => set_once(
+                &mut header.effective,
+                date(&entry.one(Rule::date)?)?,
+                "effective",
+                &entry,
+            )?,
+            Rule::kw_updated => set_once(
+                &mut header.updated,
+                date(&entry.one(Rule::date)?)?,
+                "updated",
+                &entry,
+            )?,
             _ => return Err(entry.shape()),
         }
     }
@@ -603,7 +621,9 @@ fn region_scope(node: &Node) -> Result<Vec<RegionRef>> {
 }
 
 fn opt_region_scope(node: &Node) -> Result<Option<Vec<RegionRef>>> {
-    node.opt(Rule::region_scope).map(|s| region_scope(&s)).transpose()
+    node.opt(Rule::region_scope)
+        .map(|s| region_scope(&s))
+        .transpose()
 }
 
 fn selector(node: &Node) -> Selector {
@@ -714,13 +734,22 @@ fn purpose_decl(node: &Node) -> Result<PurposeDecl> {
     for entry in node.all(Rule::purpose_entry) {
         let inner = entry.first_meaningful()?;
         match inner.rule() {
-            Rule::uses_entry => decl.uses.extend(selector_list(&inner.one(Rule::selector_list)?)?),
-            Rule::subjects_entry => decl.subjects.extend(inner.all(Rule::ident).map(|n| n.name())),
+            Rule::uses_entry => decl
+                .uses
+                .extend(selector_list(&inner.one(Rule::selector_list)?)?),
+            Rule::subjects_entry => decl
+                .subjects
+                .extend(inner.all(Rule::ident).map(|n| n.name())),
             Rule::basis_entry => decl.bases.push(basis_entry(&inner)?),
-            Rule::direct_marketing_entry => {
-                set_once(&mut decl.direct_marketing, inner.span(), "direct_marketing", &inner)?
-            }
-            Rule::survives_entry => decl.survives.extend(inner.all(Rule::ident).map(|n| n.name())),
+            Rule::direct_marketing_entry => set_once(
+                &mut decl.direct_marketing,
+                inner.span(),
+                "direct_marketing",
+                &inner,
+            )?,
+            Rule::survives_entry => decl
+                .survives
+                .extend(inner.all(Rule::ident).map(|n| n.name())),
             Rule::purpose_children_entry => {
                 let treatment = children_treatment(&inner.one(Rule::children_treatment)?)?;
                 set_once(&mut decl.children, treatment, "children", &inner)?;
@@ -761,9 +790,12 @@ fn basis_entry(node: &Node) -> Result<BasisDecl> {
         match inner.rule() {
             Rule::region_scope => set_once(&mut decl.scope, region_scope(&inner)?, "in", &inner)?,
             Rule::when_clause => set_once(&mut decl.when, when_clause(&inner)?, "when", &inner)?,
-            Rule::art9_clause => {
-                set_once(&mut decl.art9, inner.one(Rule::ident)?.name(), "art9", &inner)?
-            }
+            Rule::art9_clause => set_once(
+                &mut decl.art9,
+                inner.one(Rule::ident)?.name(),
+                "art9",
+                &inner,
+            )?,
             _ => return Err(inner.shape()),
         }
     }
@@ -862,7 +894,9 @@ fn rule_scope(node: &Node) -> Result<RuleScope> {
     for modifier in node.all(Rule::rule_modifier) {
         let inner = modifier.first_meaningful()?;
         match inner.rule() {
-            Rule::region_scope => set_once(&mut scope.regions, region_scope(&inner)?, "in", &inner)?,
+            Rule::region_scope => {
+                set_once(&mut scope.regions, region_scope(&inner)?, "in", &inner)?
+            }
             Rule::when_clause => set_once(&mut scope.when, when_clause(&inner)?, "when", &inner)?,
             Rule::except_clause => scope.excepts.push(except_clause(&inner)?),
             _ => return Err(inner.shape()),
@@ -1045,7 +1079,10 @@ fn literal(node: &Node) -> Result<Literal> {
 fn test_decl(node: &Node) -> Result<TestDecl> {
     Ok(TestDecl {
         name: string(&node.one(Rule::string)?)?,
-        subject: node.opt(Rule::test_subject).map(|s| test_subject(&s)).transpose()?,
+        subject: node
+            .opt(Rule::test_subject)
+            .map(|s| test_subject(&s))
+            .transpose()?,
         expectations: node
             .all(Rule::expectation)
             .map(|e| expectation(&e))
@@ -1079,7 +1116,9 @@ fn subject_entry(node: &Node) -> Result<SubjectEntry> {
             purpose: node.one(Rule::path)?.name(),
             at: date(&node.one(Rule::date)?)?,
         },
-        Rule::kw_objected => SubjectEntryKind::Objected(node.all(Rule::path).map(|n| n.name()).collect()),
+        Rule::kw_objected => {
+            SubjectEntryKind::Objected(node.all(Rule::path).map(|n| n.name()).collect())
+        }
         Rule::kw_opted_out => {
             SubjectEntryKind::OptedOut(node.all(Rule::ident).map(|n| n.name()).collect())
         }
@@ -1192,7 +1231,12 @@ fn query(node: &Node) -> Result<Query> {
         if let Some(scope) = option.opt(Rule::region_scope) {
             set_once(&mut region, single_region(&scope)?, "in", &option)?;
         } else {
-            set_once(&mut collected, date(&option.one(Rule::date)?)?, "collected", &option)?;
+            set_once(
+                &mut collected,
+                date(&option.one(Rule::date)?)?,
+                "collected",
+                &option,
+            )?;
         }
     }
     Ok(Query {

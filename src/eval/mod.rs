@@ -1,0 +1,57 @@
+//! The evaluator: decisions over a compiled [`Policy`](crate::model::Policy).
+//!
+//! Questions (DESIGN.md § Semantics):
+//! - **use**: [`Policy::decide_use`](crate::model::Policy::decide_use) — may purpose P use
+//!   field or category C of subject S in region R?
+//! - **disclosure**: [`Policy::decide_disclosure`](crate::model::Policy::decide_disclosure)
+//!   — may recipient Q receive it?
+//! - **transfer**: [`Policy::decide_transfer`](crate::model::Policy::decide_transfer) —
+//!   may it go from region A to region B, with which safeguard?
+//! - **retention**: [`Policy::decide_retention`](crate::model::Policy::decide_retention) —
+//!   must keep / may keep / must delete, until when?
+//! - **field mask**: [`Policy::field_mask`](crate::model::Policy::field_mask) and
+//!   [`Policy::purposes_for_field`](crate::model::Policy::purposes_for_field).
+//!
+//! Names become ids once, at the edge ([`Policy::purpose`](crate::model::Policy::purpose),
+//! [`Policy::field`](crate::model::Policy::field) …, each failing with a [`NameError`] that
+//! suggests the closest name). The prepared path — [`Query`] in, [`Decision`] out — hashes
+//! no string and allocates nothing; sentences ([`Decision::explain`],
+//! [`Decision::would_change`]) and JSON ([`Decision::to_json`]) are made afterwards.
+//!
+//! **Invariant:** the evaluator never panics and never allows what it cannot decide: an id
+//! from another policy is a [`QueryError`], a condition about something the subject does
+//! not say is resolved towards denial (see [`cond`]).
+
+mod by_name;
+pub mod cond;
+mod decision;
+mod disclose;
+mod explain;
+mod json;
+mod mask;
+mod names;
+mod query;
+mod reason;
+mod retention;
+mod rules;
+mod shared;
+mod subject_input;
+mod transfer;
+mod usage;
+
+#[cfg(test)]
+pub(crate) mod fixture;
+#[cfg(test)]
+mod tests;
+
+pub use crate::model::tests::DataRef;
+pub use by_name::EvalError;
+pub use decision::{Asked, Decision, Detail, Obligation, Obligations, RuleRef};
+pub use explain::format_time;
+pub use json::{DecisionJson, RetentionJson, RuleJson};
+pub use names::{opt_out_kind, NameError, NameKind};
+pub use query::{Query, QueryError};
+pub use reason::Reason;
+pub use retention::{RetentionDecision, RetentionNote, RetentionQuery, Verdict};
+pub use shared::SharedPolicy;
+pub use subject_input::{parse_time, AttrInput, SubjectBuilder, SubjectError, SubjectProblem, MAX_AGE};
