@@ -2,11 +2,15 @@
 
 pub mod check;
 pub mod diagnostic;
+pub mod eval;
 pub mod load;
 pub mod model;
 pub mod source;
 pub mod subject;
 pub mod syntax;
+#[doc(hidden)]
+pub mod synth;
+pub mod testing;
 
 use std::path::Path;
 

@@ -451,14 +451,14 @@ impl Checker {
         span: Span,
     ) -> CompiledAssertion {
         let kind = match &assert.kind {
-            ast::AssertKind::Never { action, scope } => AssertionKind::Never(self.lower_rule(
+            ast::AssertKind::Never { action, scope } => AssertionKind::Never(Box::new(self.lower_rule(
                 "assertion",
                 action,
                 scope,
                 docs.clone(),
                 span,
                 ProvenanceKind::Deny,
-            )),
+            ))),
             ast::AssertKind::Only { purposes, data } => AssertionKind::Only {
                 purposes: self.purpose_selectors(purposes),
                 categories: self.category_selectors(data),

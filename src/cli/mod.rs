@@ -3,6 +3,7 @@
 
 mod check;
 mod render;
+mod test;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -49,6 +50,12 @@ enum Command {
         #[arg(long, value_enum, default_value_t)]
         format: Format,
     },
+    /// Run the `test` blocks of policies: prints each failure, ends with `N passed, M failed`,
+    /// exits 0 only if every test passes.
+    Test {
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
+    },
 }
 
 pub fn run() -> ExitCode {
@@ -65,6 +72,7 @@ pub fn run() -> ExitCode {
     };
     let code = match cli.command {
         Command::Check { paths, format } => check::run(&paths, format),
+        Command::Test { paths } => test::run(&paths),
     };
     ExitCode::from(code)
 }

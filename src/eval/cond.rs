@@ -106,12 +106,12 @@ impl Env<'_> {
         match predicate {
             Predicate::Child => Truth::from_bool(is_child(policy, subject, self.region)),
             Predicate::Adult => Truth::from_bool(!is_child(policy, subject, self.region)),
-            Predicate::Age(op, n) => subject
-                .age
-                .map_or(Truth::Unknown, |age| Truth::from_bool(compare(*op, i64::from(age).cmp(n)))),
-            Predicate::RegionIn(set) => subject
-                .region
-                .map_or(Truth::Unknown, |r| Truth::from_bool(set.contains(r.index()))),
+            Predicate::Age(op, n) => subject.age.map_or(Truth::Unknown, |age| {
+                Truth::from_bool(compare(*op, i64::from(age).cmp(n)))
+            }),
+            Predicate::RegionIn(set) => subject.region.map_or(Truth::Unknown, |r| {
+                Truth::from_bool(set.contains(r.index()))
+            }),
             Predicate::KindIs(kind) => subject
                 .kind
                 .or(policy.index.default_subject_kind)

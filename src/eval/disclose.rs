@@ -65,12 +65,19 @@ fn decide(policy: &Policy, id: RecipientId, query: &UseQuery, subject: &Subject)
         recipient: Some(id),
         to: &recipient.located,
     };
-    let rules = indexed(policy, policy.index.disclosure_rules_by_category.get(query.category.index()));
+    let rules = indexed(
+        policy,
+        policy
+            .index
+            .disclosure_rules_by_category
+            .get(query.category.index()),
+    );
     for rule in rules {
         let action = match &rule.action {
-            RuleAction::Disclose { recipients, purposes } => {
-                recipients.contains(id.index()) && purposes.contains(query.purpose.index())
-            }
+            RuleAction::Disclose {
+                recipients,
+                purposes,
+            } => recipients.contains(id.index()) && purposes.contains(query.purpose.index()),
             RuleAction::Sell => recipient.sale,
             RuleAction::Share => recipient.sharing,
             RuleAction::Use { .. } | RuleAction::Transfer { .. } => false,

@@ -15,7 +15,11 @@ impl Decision {
     pub fn explain(&self, policy: &Policy) -> String {
         let names = Names { policy };
         let head = match self.asked {
-            Asked::Use { purpose, data, region } => format!(
+            Asked::Use {
+                purpose,
+                data,
+                region,
+            } => format!(
                 "`{}` may{} use `{}` in `{}`",
                 names.purpose(purpose),
                 if self.allowed() { "" } else { " not" },
@@ -54,7 +58,10 @@ impl Decision {
         let names = Names { policy };
         let transfer = match (self.detail.transfer_to, self.safeguard(policy)) {
             (Some(to), Some(safeguard)) => {
-                format!(" with the safeguard `{safeguard}` for `{}`", names.region(to))
+                format!(
+                    " with the safeguard `{safeguard}` for `{}`",
+                    names.region(to)
+                )
             }
             _ => String::new(),
         };
@@ -84,7 +91,11 @@ impl Decision {
             .category(policy)
             .map_or("?", |c| policy.category_name(c));
         let region = names.region(self.asked.region());
-        let explicit = if self.detail.explicit_required { "explicit " } else { "" };
+        let explicit = if self.detail.explicit_required {
+            "explicit "
+        } else {
+            ""
+        };
         let clause = match self.reason {
             Reason::Allowed => String::new(),
             Reason::NotDeclared => {
@@ -121,9 +132,7 @@ impl Decision {
             Reason::OptedOut => {
                 let kind = self.detail.opt_out.map_or("it", |k| k.name());
                 if self.detail.via_gpc {
-                    format!(
-                        "the subject's Global Privacy Control signal is an opt-out of `{kind}`"
-                    )
+                    format!("the subject's Global Privacy Control signal is an opt-out of `{kind}`")
                 } else {
                     format!("the subject opted out of `{kind}`")
                 }
@@ -134,7 +143,10 @@ impl Decision {
             Reason::Erased => "the subject asked for erasure or deleted the account, and the \
                                purpose does not survive erasure"
                 .to_owned(),
-            Reason::Child => format!("{}, and the purpose is not offered to children", self.child(region)),
+            Reason::Child => format!(
+                "{}, and the purpose is not offered to children",
+                self.child(region)
+            ),
             Reason::ParentalConsentMissing => format!(
                 "{}, and the purpose needs a parent's consent, which was not given",
                 self.child(region)
@@ -175,7 +187,9 @@ impl Decision {
 
     fn child(&self, region: &str) -> String {
         match (self.detail.age_unknown, self.detail.child_threshold) {
-            (true, _) => "the subject's age is unknown, which the policy treats as a child".to_owned(),
+            (true, _) => {
+                "the subject's age is unknown, which the policy treats as a child".to_owned()
+            }
             (false, Some(threshold)) => {
                 format!("the subject is under {threshold} in `{region}`, a child")
             }
@@ -189,14 +203,22 @@ impl Decision {
     pub fn would_change(&self, policy: &Policy) -> Option<String> {
         let names = Names { policy };
         let purpose = self.asked.purpose().map_or("?", |p| names.purpose(p));
-        let explicit = if self.detail.explicit_required { "explicit " } else { "" };
+        let explicit = if self.detail.explicit_required {
+            "explicit "
+        } else {
+            ""
+        };
         Some(match self.reason {
-            Reason::ConsentMissing => format!("would be allowed with {explicit}consent to `{purpose}`"),
+            Reason::ConsentMissing => {
+                format!("would be allowed with {explicit}consent to `{purpose}`")
+            }
             Reason::ConsentWithdrawn if self.detail.tainted => format!(
                 "would be allowed for data collected after a new {explicit}consent to `{purpose}`"
             ),
             Reason::ConsentWithdrawn => {
-                format!("would be allowed if the subject gave {explicit}consent to `{purpose}` again")
+                format!(
+                    "would be allowed if the subject gave {explicit}consent to `{purpose}` again"
+                )
             }
             Reason::Objected => {
                 format!("would be allowed if the subject had not objected to `{purpose}`")
@@ -213,7 +235,9 @@ impl Decision {
                 "would be allowed once the restriction of processing is lifted".to_owned()
             }
             Reason::Child if self.detail.age_unknown => match self.detail.child_threshold {
-                Some(t) => format!("would be decided by age if the subject were known to be {t} or over"),
+                Some(t) => {
+                    format!("would be decided by age if the subject were known to be {t} or over")
+                }
                 None => "would be decided by age if the subject's age were known".to_owned(),
             },
             Reason::Allowed
@@ -329,10 +353,12 @@ impl RetentionDecision {
                 "{head} must be deleted: its retention period ended on {} ({rule}).",
                 format_time(since)
             ),
-            (_, _, RetentionNote::NoDeadlineYet) => format!(
-                "{head} may be kept: no maximum retention period has started yet."
+            (_, _, RetentionNote::NoDeadlineYet) => {
+                format!("{head} may be kept: no maximum retention period has started yet.")
+            }
+            _ => format!(
+                "{head} may be kept: the policy declares no maximum retention period for it."
             ),
-            _ => format!("{head} may be kept: the policy declares no maximum retention period for it."),
         }
     }
 }

@@ -71,7 +71,11 @@ impl Decision {
                 .rule_ref(policy)
                 .map(|r| RuleJson::new(policy, r.name, r.span)),
             safeguard: self.safeguard(policy).map(str::to_owned),
-            obligations: self.obligations.iter().map(|o| o.describe(policy)).collect(),
+            obligations: self
+                .obligations
+                .iter()
+                .map(|o| o.describe(policy))
+                .collect(),
             explanation: self.explain(policy),
             would_change: self.would_change(policy),
         }

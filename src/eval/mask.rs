@@ -67,9 +67,7 @@ impl Policy {
         Ok((0..self.purposes.len())
             .map(PurposeId::from_index)
             .filter(move |&purpose| {
-                prepared.is_some_and(|q| {
-                    UseQuery { purpose, ..q }.decide(self, subject).allowed()
-                })
+                prepared.is_some_and(|q| UseQuery { purpose, ..q }.decide(self, subject).allowed())
             }))
     }
 }

@@ -54,4 +54,6 @@ pub use query::{Query, QueryError};
 pub use reason::Reason;
 pub use retention::{RetentionDecision, RetentionNote, RetentionQuery, Verdict};
 pub use shared::SharedPolicy;
-pub use subject_input::{parse_time, AttrInput, SubjectBuilder, SubjectError, SubjectProblem, MAX_AGE};
+pub use subject_input::{
+    parse_time, AttrInput, SubjectBuilder, SubjectError, SubjectProblem, MAX_AGE,
+};

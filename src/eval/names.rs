@@ -79,12 +79,16 @@ impl NameError {
         self.kind.code()
     }
 
-    fn new<'a>(kind: NameKind, name: &str, candidates: impl Iterator<Item = &'a str> + Clone) -> Self {
-        // A region written in the wrong case (`de`) is the likeliest slip.
+    fn new<'a>(kind: NameKind, name: &str, candidates: impl Iterator<Item = &'a str>) -> Self {
+        // Only on a miss, so collecting is fine. A region written in the wrong case (`de`)
+        // is the likeliest slip.
+        let mut candidates: Vec<&str> = candidates.collect();
+        candidates.sort_unstable();
         let suggestion = candidates
-            .clone()
+            .iter()
+            .copied()
             .find(|c| c.eq_ignore_ascii_case(name))
-            .or_else(|| suggest(name, candidates));
+            .or_else(|| suggest(name, candidates.iter().copied()));
         NameError {
             kind,
             name: name.to_owned(),
@@ -120,7 +124,11 @@ impl Policy {
         if let Some(category) = self.index.categories.get(name) {
             return Ok(DataRef::Category(category));
         }
-        let candidates = self.index.fields.names().chain(self.index.categories.names());
+        let candidates = self
+            .index
+            .fields
+            .names()
+            .chain(self.index.categories.names());
         Err(NameError::new(NameKind::Data, name, candidates))
     }
 

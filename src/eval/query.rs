@@ -88,28 +88,40 @@ impl QueryError {
 pub(crate) fn check_purpose(policy: &Policy, id: PurposeId) -> Result<(), QueryError> {
     match policy.purposes.get(id.index()) {
         Some(_) => Ok(()),
-        None => Err(QueryError::ForeignId { kind: "purpose", id: id.0 }),
+        None => Err(QueryError::ForeignId {
+            kind: "purpose",
+            id: id.0,
+        }),
     }
 }
 
 pub(crate) fn check_region(policy: &Policy, id: RegionId) -> Result<(), QueryError> {
     match policy.regions.get(id.index()) {
         Some(_) => Ok(()),
-        None => Err(QueryError::ForeignId { kind: "region", id: id.0 }),
+        None => Err(QueryError::ForeignId {
+            kind: "region",
+            id: id.0,
+        }),
     }
 }
 
 pub(crate) fn check_category(policy: &Policy, id: CategoryId) -> Result<(), QueryError> {
     match policy.categories.get(id.index()) {
         Some(_) => Ok(()),
-        None => Err(QueryError::ForeignId { kind: "category", id: id.0 }),
+        None => Err(QueryError::ForeignId {
+            kind: "category",
+            id: id.0,
+        }),
     }
 }
 
 pub(crate) fn check_recipient(policy: &Policy, id: RecipientId) -> Result<(), QueryError> {
     match policy.recipients.get(id.index()) {
         Some(_) => Ok(()),
-        None => Err(QueryError::ForeignId { kind: "recipient", id: id.0 }),
+        None => Err(QueryError::ForeignId {
+            kind: "recipient",
+            id: id.0,
+        }),
     }
 }
 
@@ -121,6 +133,9 @@ pub(crate) fn resolve_data(policy: &Policy, data: DataRef) -> Result<CategoryId,
             .fields
             .get(f.index())
             .map(|field| field.category)
-            .ok_or(QueryError::ForeignId { kind: "field", id: f.0 }),
+            .ok_or(QueryError::ForeignId {
+                kind: "field",
+                id: f.0,
+            }),
     }
 }

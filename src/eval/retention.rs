@@ -4,8 +4,7 @@ use jiff::tz::TimeZone;
 use jiff::Timestamp;
 
 use crate::model::{
-    CategoryId, EventId, Policy, ProvenanceId, PurposeId, RegionId, RetentionBound,
-    RetentionRule,
+    CategoryId, EventId, Policy, ProvenanceId, PurposeId, RegionId, RetentionBound, RetentionRule,
 };
 
 use super::query::{check_category, check_purpose, check_region, QueryError};
@@ -112,7 +111,7 @@ impl Policy {
             let end = anchor.and_then(|at| add_period(at, rule.period));
             match (rule.bound, end) {
                 (RetentionBound::AtLeast, Some(end)) => {
-                    if latest_minimum.map_or(true, |(t, _)| end > t) {
+                    if latest_minimum.is_none_or(|(t, _)| end > t) {
                         latest_minimum = Some((end, rule.provenance));
                     }
                 }
@@ -123,7 +122,7 @@ impl Policy {
                     }
                 }
                 (RetentionBound::AtMost, Some(end)) => {
-                    if earliest_maximum.map_or(true, |(t, _)| end < t) {
+                    if earliest_maximum.is_none_or(|(t, _)| end < t) {
                         earliest_maximum = Some((end, rule.provenance));
                     }
                 }
@@ -150,16 +149,27 @@ impl Policy {
         }
         if let Some((until, rule)) = latest_minimum {
             if query.now < until {
-                return Ok(decision(Verdict::MustKeep, Some(until), Some(rule), RetentionNote::None));
+                return Ok(decision(
+                    Verdict::MustKeep,
+                    Some(until),
+                    Some(rule),
+                    RetentionNote::None,
+                ));
             }
         }
         Ok(match earliest_maximum {
-            Some((deadline, rule)) if query.now < deadline => {
-                decision(Verdict::MayKeep, Some(deadline), Some(rule), RetentionNote::None)
-            }
-            Some((deadline, rule)) => {
-                decision(Verdict::MustDelete, Some(deadline), Some(rule), RetentionNote::None)
-            }
+            Some((deadline, rule)) if query.now < deadline => decision(
+                Verdict::MayKeep,
+                Some(deadline),
+                Some(rule),
+                RetentionNote::None,
+            ),
+            Some((deadline, rule)) => decision(
+                Verdict::MustDelete,
+                Some(deadline),
+                Some(rule),
+                RetentionNote::None,
+            ),
             None if pending_maximum => {
                 decision(Verdict::MayKeep, None, None, RetentionNote::NoDeadlineYet)
             }

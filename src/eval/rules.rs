@@ -35,22 +35,22 @@ impl Situation<'_> {
         let when = except
             .when
             .as_ref()
-            .map_or(true, |c| self.env.eval(c).or_false());
+            .is_none_or(|c| self.env.eval(c).or_false());
         let purposes = except
             .purposes
             .as_ref()
-            .map_or(true, |set| self.purpose.is_some_and(|p| set.contains(p.index())));
+            .is_none_or(|set| self.purpose.is_some_and(|p| set.contains(p.index())));
         let regions = except
             .regions
             .as_ref()
-            .map_or(true, |set| set.contains(self.region().index()));
-        let to = except.to_regions.as_ref().map_or(true, |set| {
+            .is_none_or(|set| set.contains(self.region().index()));
+        let to = except.to_regions.as_ref().is_none_or(|set| {
             !self.to.is_empty() && self.to.iter().all(|r| set.contains(r.index()))
         });
         let recipients = except
             .recipients
             .as_ref()
-            .map_or(true, |set| self.recipient.is_some_and(|q| set.contains(q.index())));
+            .is_none_or(|set| self.recipient.is_some_and(|q| set.contains(q.index())));
         when && purposes && regions && to && recipients
     }
 }

@@ -162,7 +162,10 @@ impl<'p> SubjectBuilder<'p> {
     }
 
     pub fn kind(mut self, name: &str) -> Result<Self, SubjectError> {
-        let kind = self.policy.subject_kind(name).map_err(|e| unknown("kind", e))?;
+        let kind = self
+            .policy
+            .subject_kind(name)
+            .map_err(|e| unknown("kind", e))?;
         self.subject.kind = Some(kind);
         Ok(self)
     }
@@ -173,7 +176,11 @@ impl<'p> SubjectBuilder<'p> {
     }
 
     /// An explicit consent (GDPR Art. 9(2)(a)).
-    pub fn explicit_consent(self, purpose: &str, given_at: Timestamp) -> Result<Self, SubjectError> {
+    pub fn explicit_consent(
+        self,
+        purpose: &str,
+        given_at: Timestamp,
+    ) -> Result<Self, SubjectError> {
         self.consent_record(purpose, Some(given_at), None, true)
     }
 
@@ -278,7 +285,10 @@ impl<'p> SubjectBuilder<'p> {
     /// mentions are kept as "equal to no literal".
     pub fn attribute(mut self, name: &str, value: AttrInput<'_>) -> Result<Self, SubjectError> {
         let at = format!("attributes.{name}");
-        let id = self.policy.attribute(name).map_err(|e| unknown(at.clone(), e))?;
+        let id = self
+            .policy
+            .attribute(name)
+            .map_err(|e| unknown(at.clone(), e))?;
         let declared = self
             .policy
             .attributes
@@ -352,7 +362,11 @@ impl Subject {
     /// ```
     /// Every field is optional; `null` means "not given". Timestamps are RFC 3339 or plain
     /// dates (midnight UTC) and may not lie after `now`.
-    pub fn from_json(policy: &Policy, value: &Value, now: Timestamp) -> Result<Subject, SubjectError> {
+    pub fn from_json(
+        policy: &Policy,
+        value: &Value,
+        now: Timestamp,
+    ) -> Result<Subject, SubjectError> {
         let object = expect_object("", value)?;
         check_fields("", object, SUBJECT_FIELDS)?;
         let mut builder = SubjectBuilder::new(policy, now);
@@ -367,7 +381,11 @@ impl Subject {
     }
 
     /// [`Subject::from_json`] from text.
-    pub fn from_json_str(policy: &Policy, text: &str, now: Timestamp) -> Result<Subject, SubjectError> {
+    pub fn from_json_str(
+        policy: &Policy,
+        text: &str,
+        now: Timestamp,
+    ) -> Result<Subject, SubjectError> {
         let value: Value = serde_json::from_str(text)
             .map_err(|e| error("", SubjectProblem::Syntax(e.to_string())))?;
         Subject::from_json(policy, &value, now)
@@ -384,9 +402,9 @@ fn read_field<'p>(
         "kind" => builder.kind(expect_str(key, value)?),
         "age" => {
             let age = match value {
-                Value::Number(n) => n.as_i64().ok_or_else(|| {
-                    error(key, SubjectProblem::AgeOutOfRange(n.to_string()))
-                })?,
+                Value::Number(n) => n
+                    .as_i64()
+                    .ok_or_else(|| error(key, SubjectProblem::AgeOutOfRange(n.to_string())))?,
                 other => return Err(type_error(key, "a whole number", other)),
             };
             builder.age(age)
@@ -486,7 +504,9 @@ pub fn parse_time(field: &str, value: &Value) -> Result<Timestamp, SubjectError>
         .ok()
         .or_else(|| {
             let date = text.parse::<jiff::civil::Date>().ok()?;
-            date.to_zoned(jiff::tz::TimeZone::UTC).ok().map(|z| z.timestamp())
+            date.to_zoned(jiff::tz::TimeZone::UTC)
+                .ok()
+                .map(|z| z.timestamp())
         })
         .ok_or_else(|| {
             error(
@@ -498,7 +518,11 @@ pub fn parse_time(field: &str, value: &Value) -> Result<Timestamp, SubjectError>
         })
 }
 
-fn check_fields(at: &str, object: &Map<String, Value>, known: &'static [&'static str]) -> Result<(), SubjectError> {
+fn check_fields(
+    at: &str,
+    object: &Map<String, Value>,
+    known: &'static [&'static str],
+) -> Result<(), SubjectError> {
     match object.keys().find(|k| !known.contains(&k.as_str())) {
         Some(key) => Err(error(
             at,
@@ -533,17 +557,28 @@ fn type_error(field: &str, expected: &'static str, found: &Value) -> SubjectErro
 }
 
 fn expect_str<'v>(field: &str, value: &'v Value) -> Result<&'v str, SubjectError> {
-    value.as_str().ok_or_else(|| type_error(field, "a string", value))
+    value
+        .as_str()
+        .ok_or_else(|| type_error(field, "a string", value))
 }
 
 fn expect_bool(field: &str, value: &Value) -> Result<bool, SubjectError> {
-    value.as_bool().ok_or_else(|| type_error(field, "true or false", value))
+    value
+        .as_bool()
+        .ok_or_else(|| type_error(field, "true or false", value))
 }
 
 fn expect_array<'v>(field: &str, value: &'v Value) -> Result<&'v Vec<Value>, SubjectError> {
-    value.as_array().ok_or_else(|| type_error(field, "an array", value))
+    value
+        .as_array()
+        .ok_or_else(|| type_error(field, "an array", value))
 }
 
-fn expect_object<'v>(field: &str, value: &'v Value) -> Result<&'v Map<String, Value>, SubjectError> {
-    value.as_object().ok_or_else(|| type_error(field, "an object", value))
+fn expect_object<'v>(
+    field: &str,
+    value: &'v Value,
+) -> Result<&'v Map<String, Value>, SubjectError> {
+    value
+        .as_object()
+        .ok_or_else(|| type_error(field, "an object", value))
 }

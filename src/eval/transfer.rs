@@ -95,9 +95,16 @@ impl TransferQuestion<'_> {
             recipient: self.recipient,
             to: std::slice::from_ref(&self.to),
         };
-        let rules = indexed(policy, policy.index.transfer_rules_by_category.get(category));
+        let rules = indexed(
+            policy,
+            policy.index.transfer_rules_by_category.get(category),
+        );
         for rule in rules {
-            let RuleAction::Transfer { from: rule_from, to: rule_to } = &rule.action else {
+            let RuleAction::Transfer {
+                from: rule_from,
+                to: rule_to,
+            } = &rule.action
+            else {
                 continue;
             };
             if rule_from.contains(from) && rule_to.contains(to) && situation.rule_applies(rule) {

@@ -45,7 +45,10 @@ impl UseQuery {
     pub fn prepare(policy: &Policy, query: &Query, subject: &Subject) -> Result<Self, QueryError> {
         check_purpose(policy, query.purpose)?;
         let category = resolve_data(policy, query.data)?;
-        let region = query.region.or(subject.region).ok_or(QueryError::NoRegion)?;
+        let region = query
+            .region
+            .or(subject.region)
+            .ok_or(QueryError::NoRegion)?;
         check_region(policy, region)?;
         Ok(UseQuery {
             purpose: query.purpose,
@@ -95,7 +98,10 @@ impl UseQuery {
             recipient: None,
             to: &[],
         };
-        let rules = indexed(policy, policy.index.use_rules_by_purpose.get(self.purpose.index()));
+        let rules = indexed(
+            policy,
+            policy.index.use_rules_by_purpose.get(self.purpose.index()),
+        );
         for rule in rules {
             let RuleAction::Use { purposes } = &rule.action else {
                 continue;
@@ -162,7 +168,7 @@ impl UseQuery {
                 .get(self.region.index())
                 .copied()
                 .flatten();
-            let mut denial = |reason| {
+            let denial = |reason| {
                 let mut d = deny(reason);
                 d.rule = child_rule;
                 d.detail.child_threshold = policy
@@ -238,10 +244,16 @@ impl UseQuery {
         let mut active = false;
         let mut withdrawn = false;
         let mut tainted = false;
-        for record in subject.consents.iter().filter(|c| lineage.contains(&c.purpose)) {
-            if let (true, Some(collected), Some(withdrawn_at)) =
-                (purpose.taints_prior_data, self.collected_at, record.withdrawn_at)
-            {
+        for record in subject
+            .consents
+            .iter()
+            .filter(|c| lineage.contains(&c.purpose))
+        {
+            if let (true, Some(collected), Some(withdrawn_at)) = (
+                purpose.taints_prior_data,
+                self.collected_at,
+                record.withdrawn_at,
+            ) {
                 tainted |= collected < withdrawn_at;
             }
             if record.is_active() {
@@ -272,7 +284,8 @@ impl UseQuery {
             Basis::Consent | Basis::ExplicitConsent => obligations.honour_withdrawal(),
             Basis::LegitimateInterest => obligations.honour_objection(),
             Basis::OptOut(kind) => obligations.honour_opt_out(kind),
-            Basis::Contract | Basis::LegalObligation | Basis::VitalInterest | Basis::PublicTask => {}
+            Basis::Contract | Basis::LegalObligation | Basis::VitalInterest | Basis::PublicTask => {
+            }
         }
         let limit = retention_rules(policy, self.category).find(|(_, rule)| {
             rule.bound == RetentionBound::AtMost
@@ -280,7 +293,7 @@ impl UseQuery {
                 && rule
                     .purposes
                     .as_ref()
-                    .map_or(true, |set| set.contains(self.purpose.index()))
+                    .is_none_or(|set| set.contains(self.purpose.index()))
         });
         if let Some((index, _)) = limit {
             obligations.retain_at_most(index);
@@ -303,7 +316,10 @@ fn basis_declarations<'p>(
     let choice = slot.and_then(|i| policy.index.basis_choice.get(i)).copied();
     let list = choice.and_then(|c| {
         let start = c.start as usize;
-        policy.index.basis_lists.get(start..start.checked_add(c.len as usize)?)
+        policy
+            .index
+            .basis_lists
+            .get(start..start.checked_add(c.len as usize)?)
     });
     list.unwrap_or(&[])
         .iter()

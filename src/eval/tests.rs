@@ -1,0 +1,1276 @@
+//! Unit tests of the evaluator on hand-built policies (see `fixture`). The semantics are
+//! also tested end to end, from policy text, in `tests/eval_semantics.rs`.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic
+)]
+
+use jiff::{Span as Period, Timestamp};
+
+use super::fixture::Fx;
+use super::*;
+use crate::model::*;
+use crate::subject::{ConsentRecord, Subject};
+
+/// Ids of the base policy.
+struct Shop {
+    eu: RegionId,
+    de: RegionId,
+    us: RegionId,
+    us_ca: RegionId,
+    cn: RegionId,
+    email: CategoryId,
+    weight: CategoryId,
+    device: CategoryId,
+    orders_email: FieldId,
+    health_weight: FieldId,
+    service: PurposeId,
+    marketing: PurposeId,
+    direct: PurposeId,
+    analytics: PurposeId,
+    health: PurposeId,
+}
+
+/// regions EU{DE, FR}, US{US-CA}, CN; categories user.contact.email,
+/// user.health.weight (special), user.device.id; purposes:
+/// - essential.service uses user.*, basis contract
+/// - marketing.direct uses user.contact, basis consent in EU, opt_out(marketing) in US
+/// - analytics uses user.device, basis legitimate_interest
+/// - health.tracking uses user.health, basis consent
+fn shop() -> (Fx, Shop) {
+    let mut fx = Fx::new();
+    let eu = fx.region("EU", &[]);
+    let de = fx.region("DE", &[eu]);
+    let _fr = fx.region("FR", &[eu]);
+    let us = fx.region("US", &[]);
+    let us_ca = fx.region("US-CA", &[us]);
+    let cn = fx.region("CN", &[]);
+    let email = fx.category("user.contact.email", &[]);
+    let weight = fx.category("user.health.weight", &[FLAG_SPECIAL]);
+    let device = fx.category("user.device.id", &[]);
+    let user = fx.category("user", &[]);
+    let contact = fx.category("user.contact", &[]);
+    let health_cat = fx.category("user.health", &[]);
+    let device_cat = fx.category("user.device", &[]);
+    let orders_email = fx.field("orders.email", email);
+    let health_weight = fx.field("health.weight", weight);
+    let service = fx.purpose("essential.service", &[user]);
+    fx.basis(service, &[Basis::Contract], &[], None);
+    let direct = fx.purpose("marketing.direct", &[contact]);
+    let marketing = fx.p.purpose("marketing").unwrap_or(PurposeId(0));
+    let marketing = fx.p.index.purposes.get("marketing").unwrap_or(marketing);
+    fx.basis(direct, &[Basis::Consent], &[eu], None);
+    fx.basis(direct, &[Basis::OptOut(OptOutKind::Marketing)], &[us], None);
+    let analytics = fx.purpose("analytics", &[device_cat]);
+    fx.basis(analytics, &[Basis::LegitimateInterest], &[], None);
+    let health = fx.purpose("health.tracking", &[health_cat]);
+    fx.basis(health, &[Basis::Consent], &[], None);
+    let ids = Shop {
+        eu,
+        de,
+        us,
+        us_ca,
+        cn,
+        email,
+        weight,
+        device,
+        orders_email,
+        health_weight,
+        service,
+        marketing,
+        direct,
+        analytics,
+        health,
+    };
+    (fx, ids)
+}
+
+fn ts(text: &str) -> Timestamp {
+    text.parse().unwrap()
+}
+
+fn adult(region: RegionId) -> Subject {
+    Subject {
+        region: Some(region),
+        age: Some(34),
+        ..Subject::default()
+    }
+}
+
+fn consent(purpose: PurposeId, given: &str) -> ConsentRecord {
+    ConsentRecord {
+        purpose,
+        given_at: Some(ts(given)),
+        withdrawn_at: None,
+        explicit: false,
+    }
+}
+
+fn use_(
+    policy: &Policy,
+    purpose: PurposeId,
+    data: impl Into<DataRef>,
+    subject: &Subject,
+) -> Decision {
+    policy
+        .decide_use(&Query::new(purpose, data), subject)
+        .unwrap()
+}
+
+// ---- step 1: names ------------------------------------------------------------------
+
+#[test]
+fn unknown_names_are_errors_with_suggestions() {
+    let (fx, _) = shop();
+    let p = fx.build();
+    let e = p.purpose("marketing.drect").unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "unknown purpose `marketing.drect`, did you mean `marketing.direct`?"
+    );
+    assert_eq!(e.code(), "lawful::eval::unknown_purpose");
+    assert_eq!(
+        p.region("de").unwrap_err().suggestion.as_deref(),
+        Some("DE")
+    );
+    assert!(p.field("zzz").unwrap_err().suggestion.is_none());
+    assert_eq!(p.data("orders.email").unwrap(), DataRef::Field(FieldId(0)));
+    assert!(matches!(
+        p.data("user.contact.email").unwrap(),
+        DataRef::Category(_)
+    ));
+    let e = p
+        .decide_use_by_name(
+            "marketing.direct",
+            "orders.emial",
+            &Subject::default(),
+            Some("DE"),
+        )
+        .unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "unknown field or category `orders.emial`, did you mean `orders.email`?"
+    );
+}
+
+#[test]
+fn foreign_ids_and_missing_region_are_errors() {
+    let (fx, s) = shop();
+    let p = fx.build();
+    let subject = adult(s.de);
+    let q = Query::new(PurposeId(999), s.orders_email);
+    assert_eq!(
+        p.decide_use(&q, &subject),
+        Err(QueryError::ForeignId {
+            kind: "purpose",
+            id: 999
+        })
+    );
+    let q = Query::new(s.service, FieldId(999));
+    assert!(matches!(
+        p.decide_use(&q, &subject),
+        Err(QueryError::ForeignId { kind: "field", .. })
+    ));
+    let q = Query::new(s.service, s.orders_email).in_region(RegionId(999));
+    assert!(p.decide_use(&q, &subject).is_err());
+    let q = Query::new(s.service, s.orders_email);
+    assert_eq!(
+        p.decide_use(&q, &Subject::default()),
+        Err(QueryError::NoRegion)
+    );
+    assert!(p.decide_transfer(CategoryId(999), s.de, s.us).is_err());
+    assert!(p.decide_disclosure(RecipientId(9), &q, &subject).is_err());
+}
+
+// ---- step 2: closed world -------------------------------------------------------------
+
+#[test]
+fn undeclared_category_is_denied() {
+    let (fx, s) = shop();
+    let p = fx.build();
+    let d = use_(&p, s.analytics, s.orders_email, &adult(s.de));
+    assert_eq!(d.reason, Reason::NotDeclared);
+    assert!(!d.allowed());
+    assert!(use_(&p, s.analytics, s.device, &adult(s.de)).allowed());
+}
+
+#[test]
+fn subject_kind_outside_the_purpose_is_denied() {
+    let (mut fx, s) = shop();
+    let user = fx.subject_kind("user");
+    let family = fx.subject_kind("family_member");
+    let mut kinds = IdSet::new(2);
+    kinds.insert(user.index());
+    fx.purpose_mut(s.service).subjects = Some(kinds);
+    let p = fx.build();
+    let mut subject = adult(s.de);
+    // No kind given: the default kind `user`.
+    assert!(use_(&p, s.service, s.orders_email, &subject).allowed());
+    subject.kind = Some(family);
+    assert_eq!(
+        use_(&p, s.service, s.orders_email, &subject).reason,
+        Reason::SubjectKind
+    );
+}
+
+// ---- step 3: deny rules ---------------------------------------------------------------
+
+#[test]
+fn deny_rules_override_and_exceptions_lift_them() {
+    let (mut fx, s) = shop();
+    let cats = fx.cats(&[s.email]);
+    let purposes = fx.purposes(&[s.service]);
+    let rule = fx.rule(
+        "no_email_in_cn",
+        RuleAction::Use {
+            purposes: purposes.clone(),
+        },
+        cats.clone(),
+        Some(fx.regions(&[s.cn])),
+        None,
+        vec![],
+    );
+    // `when subject.age < 18 except when parental_consent`
+    let minors = fx.rule(
+        "no_minors",
+        RuleAction::Use { purposes },
+        cats,
+        None,
+        Some(Cond::Is(Predicate::Age(crate::syntax::ast::CmpOp::Lt, 18))),
+        vec![Except {
+            when: Some(Cond::Is(Predicate::ParentalConsent)),
+            purposes: None,
+            regions: None,
+            to_regions: None,
+            recipients: None,
+        }],
+    );
+    let p = fx.build();
+    let d = use_(&p, s.service, s.orders_email, &adult(s.cn));
+    assert_eq!((d.reason, d.rule), (Reason::DeniedByRule, Some(rule)));
+    assert!(use_(&p, s.service, s.orders_email, &adult(s.de)).allowed());
+
+    let mut teen = adult(s.de);
+    teen.age = Some(15);
+    let d = use_(&p, s.service, s.orders_email, &teen);
+    assert_eq!((d.reason, d.rule), (Reason::DeniedByRule, Some(minors)));
+    teen.parental_consent = true;
+    assert!(use_(&p, s.service, s.orders_email, &teen).allowed());
+
+    // Unknown age: the rule's `when` is unknown, so it applies (fail closed).
+    let mut unknown = adult(s.de);
+    unknown.age = None;
+    assert_eq!(
+        use_(&p, s.service, s.orders_email, &unknown).reason,
+        Reason::DeniedByRule
+    );
+}
+
+#[test]
+fn exception_parts_about_other_questions_do_not_hold_for_a_use() {
+    let (mut fx, s) = shop();
+    let cats = fx.cats(&[s.email]);
+    let purposes = fx.purposes(&[s.service]);
+    let to = fx.regions(&[s.de]);
+    fx.rule(
+        "r",
+        RuleAction::Use { purposes },
+        cats,
+        None,
+        None,
+        vec![Except {
+            when: None,
+            purposes: None,
+            regions: None,
+            to_regions: Some(to),
+            recipients: None,
+        }],
+    );
+    let p = fx.build();
+    assert_eq!(
+        use_(&p, s.service, s.orders_email, &adult(s.de)).reason,
+        Reason::DeniedByRule
+    );
+}
+
+// ---- step 4: basis choice -------------------------------------------------------------
+
+#[test]
+fn no_basis_for_the_region_is_denied() {
+    let (fx, s) = shop();
+    let p = fx.build();
+    let d = use_(&p, s.direct, s.orders_email, &adult(s.cn));
+    assert_eq!(d.reason, Reason::NoLegalBasis);
+}
+
+#[test]
+fn basis_whose_when_is_false_or_unknown_is_skipped() {
+    let (mut fx, s) = shop();
+    let verified = fx.attribute("verified", AttributeType::Bool);
+    let p2 = fx.purpose("loyalty", &[s.email]);
+    fx.basis(
+        p2,
+        &[Basis::Contract],
+        &[],
+        Some(Cond::Is(Predicate::AttrTrue(verified))),
+    );
+    let p = fx.build();
+    let mut subject = adult(s.de);
+    subject.attributes = vec![None];
+    assert_eq!(use_(&p, p2, s.email, &subject).reason, Reason::NoLegalBasis);
+    subject.attributes = vec![Some(AttrValue::Bool(false))];
+    assert_eq!(use_(&p, p2, s.email, &subject).reason, Reason::NoLegalBasis);
+    subject.attributes = vec![Some(AttrValue::Bool(true))];
+    assert_eq!(use_(&p, p2, s.email, &subject).basis, Some(Basis::Contract));
+}
+
+#[test]
+fn most_specific_scope_wins() {
+    let (mut fx, s) = shop();
+    fx.basis(s.direct, &[Basis::Contract], &[], None);
+    fx.basis(s.direct, &[Basis::LegitimateInterest], &[s.us_ca], None);
+    let p = fx.build();
+    // EU: consent (EU beats everywhere); CN: contract; US-CA: legitimate interest.
+    assert_eq!(
+        use_(&p, s.direct, s.email, &adult(s.de)).reason,
+        Reason::ConsentMissing
+    );
+    assert_eq!(
+        use_(&p, s.direct, s.email, &adult(s.cn)).basis,
+        Some(Basis::Contract)
+    );
+    assert_eq!(
+        use_(&p, s.direct, s.email, &adult(s.us_ca)).basis,
+        Some(Basis::LegitimateInterest)
+    );
+}
+
+// ---- step 5: the subject's side -------------------------------------------------------
+
+#[test]
+fn consent_is_needed_and_covers_descendants() {
+    let (fx, s) = shop();
+    let p = fx.build();
+    let mut subject = adult(s.de);
+    let d = use_(&p, s.direct, s.orders_email, &subject);
+    assert_eq!(d.reason, Reason::ConsentMissing);
+    assert_eq!(
+        d.would_change(&p).as_deref(),
+        Some("would be allowed with consent to `marketing.direct`")
+    );
+    subject
+        .consents
+        .push(consent(s.marketing, "2024-01-01T00:00:00Z"));
+    let d = use_(&p, s.direct, s.orders_email, &subject);
+    assert!(d.allowed(), "{}", d.explain(&p));
+    assert_eq!(d.basis, Some(Basis::Consent));
+    assert!(d.obligations.contains(Obligation::HonourWithdrawal));
+}
+
+#[test]
+fn special_categories_need_explicit_consent() {
+    let (fx, s) = shop();
+    let p = fx.build();
+    let mut subject = adult(s.de);
+    subject
+        .consents
+        .push(consent(s.health, "2024-01-01T00:00:00Z"));
+    let d = use_(&p, s.health, s.health_weight, &subject);
+    assert_eq!(d.reason, Reason::ConsentMissing);
+    assert!(d.detail.explicit_required);
+    assert_eq!(
+        d.would_change(&p).as_deref(),
+        Some("would be allowed with explicit consent to `health.tracking`")
+    );
+    subject.consents[0].explicit = true;
+    assert!(use_(&p, s.health, s.weight, &subject).allowed());
+}
+
+#[test]
+fn withdrawn_consent_and_consent_given_again() {
+    let (fx, s) = shop();
+    let p = fx.build();
+    let mut subject = adult(s.de);
+    let mut record = consent(s.direct, "2024-01-01T00:00:00Z");
+    record.withdrawn_at = Some(ts("2024-03-01T00:00:00Z"));
+    subject.consents.push(record);
+    assert_eq!(
+        use_(&p, s.direct, s.email, &subject).reason,
+        Reason::ConsentWithdrawn
+    );
+    subject.consents[0].given_at = Some(ts("2024-04-01T00:00:00Z"));
+    assert!(use_(&p, s.direct, s.email, &subject).allowed());
+}
+
+#[test]
+fn withdrawal_taints_data_collected_before_it() {
+    let (mut fx, s) = shop();
+    fx.purpose_mut(s.direct).taints_prior_data = true;
+    let p = fx.build();
+    let mut subject = adult(s.de);
+    let mut record = consent(s.direct, "2024-04-01T00:00:00Z");
+    record.withdrawn_at = Some(ts("2024-03-01T00:00:00Z"));
+    subject.consents.push(record);
+    let before = Query::new(s.direct, s.email).collected_at(ts("2024-02-01T00:00:00Z"));
+    let after = Query::new(s.direct, s.email).collected_at(ts("2024-05-01T00:00:00Z"));
+    let d = p.decide_use(&before, &subject).unwrap();
+    assert_eq!(d.reason, Reason::ConsentWithdrawn);
+    assert!(d.detail.tainted);
+    assert!(p.decide_use(&after, &subject).unwrap().allowed());
+    // Without a collection time the query cannot be tainted.
+    assert!(use_(&p, s.direct, s.email, &subject).allowed());
+}
+
+#[test]
+fn legitimate_interest_fails_on_objection_to_purpose_or_ancestor() {
+    let (fx, s) = shop();
+    let p = fx.build();
+    let mut subject = adult(s.de);
+    let d = use_(&p, s.analytics, s.device, &subject);
+    assert_eq!(d.basis, Some(Basis::LegitimateInterest));
+    assert!(d.obligations.contains(Obligation::HonourObjection));
+    subject.objections.push(s.analytics);
+    let d = use_(&p, s.analytics, s.device, &subject);
+    assert_eq!(d.reason, Reason::Objected);
+    assert_eq!(
+        d.would_change(&p).as_deref(),
+        Some("would be allowed if the subject had not objected to `analytics`")
+    );
+}
+
+#[test]
+fn objection_to_direct_marketing_is_absolute() {
+    let (mut fx, s) = shop();
+    fx.purpose_mut(s.direct).direct_marketing = true;
+    let p = fx.build();
+    let mut subject = adult(s.de);
+    subject
+        .consents
+        .push(consent(s.direct, "2024-01-01T00:00:00Z"));
+    assert!(use_(&p, s.direct, s.email, &subject).allowed());
+    subject.objections.push(s.marketing);
+    let d = use_(&p, s.direct, s.email, &subject);
+    assert_eq!(d.reason, Reason::Objected);
+    assert!(d.explain(&p).contains("absolute"), "{}", d.explain(&p));
+}
+
+#[test]
+fn opt_out_basis_and_gpc() {
+    let (mut fx, s) = shop();
+    let ads = fx.purpose("marketing.ads", &[s.email]);
+    fx.basis(ads, &[Basis::OptOut(OptOutKind::Sale)], &[], None);
+    let p = fx.build();
+    let mut subject = adult(s.us);
+    let d = use_(&p, s.direct, s.email, &subject);
+    assert_eq!(d.basis, Some(Basis::OptOut(OptOutKind::Marketing)));
+    assert!(d
+        .obligations
+        .contains(Obligation::HonourOptOut(OptOutKind::Marketing)));
+    // GPC is no opt-out of marketing, but is one of sale.
+    subject.gpc = true;
+    assert!(use_(&p, s.direct, s.email, &subject).allowed());
+    let d = use_(&p, ads, s.email, &subject);
+    assert_eq!(
+        (d.reason, d.detail.opt_out, d.detail.via_gpc),
+        (Reason::OptedOut, Some(OptOutKind::Sale), true)
+    );
+    subject.opt_out(OptOutKind::Marketing);
+    let d = use_(&p, s.direct, s.email, &subject);
+    assert_eq!(d.reason, Reason::OptedOut);
+    assert_eq!(
+        d.would_change(&p).as_deref(),
+        Some("would be allowed if the subject had not opted out of `marketing`")
+    );
+}
+
+#[test]
+fn alternatives_report_the_first_that_holds_or_the_first_failure() {
+    let (mut fx, s) = shop();
+    let p2 = fx.purpose("offers", &[s.email]);
+    let decl = fx.basis(p2, &[Basis::Consent, Basis::LegitimateInterest], &[], None);
+    let p = fx.build();
+    let mut subject = adult(s.de);
+    let d = use_(&p, p2, s.email, &subject);
+    assert_eq!(
+        (d.basis, d.rule),
+        (Some(Basis::LegitimateInterest), Some(decl))
+    );
+    subject.consents.push(consent(p2, "2024-01-01T00:00:00Z"));
+    assert_eq!(use_(&p, p2, s.email, &subject).basis, Some(Basis::Consent));
+    subject.consents.clear();
+    subject.objections.push(p2);
+    let d = use_(&p, p2, s.email, &subject);
+    assert_eq!((d.reason, d.rule), (Reason::ConsentMissing, Some(decl)));
+}
+
+// ---- step 6: restriction and erasure ---------------------------------------------------
+
+#[test]
+fn restriction_and_erasure_stop_what_does_not_survive() {
+    let (mut fx, s) = shop();
+    let legal = fx.purpose("legal", &[s.email]);
+    fx.basis(legal, &[Basis::LegalObligation], &[], None);
+    fx.purpose_mut(legal).survives_restriction = true;
+    fx.purpose_mut(legal).survives_erasure = true;
+    let p = fx.build();
+    let mut subject = adult(s.de);
+    subject.restricted = true;
+    assert_eq!(
+        use_(&p, s.service, s.email, &subject).reason,
+        Reason::Restricted
+    );
+    assert!(use_(&p, legal, s.email, &subject).allowed());
+    subject.restricted = false;
+    subject.account_deleted = true;
+    assert_eq!(
+        use_(&p, s.service, s.email, &subject).reason,
+        Reason::Erased
+    );
+    assert!(use_(&p, legal, s.email, &subject).allowed());
+    subject.account_deleted = false;
+    subject.erasure_requested = true;
+    assert_eq!(
+        use_(&p, s.service, s.email, &subject).reason,
+        Reason::Erased
+    );
+}
+
+// ---- step 7: children -----------------------------------------------------------------
+
+#[test]
+fn children_per_region_threshold_and_treatment() {
+    let (mut fx, s) = shop();
+    let eu_rule = fx.child_threshold(16, &[s.eu]);
+    fx.child_threshold(13, &[s.us]);
+    let games = fx.purpose("games", &[s.email]);
+    fx.basis(games, &[Basis::Contract], &[], None);
+    fx.purpose_mut(games).children = Some(ChildTreatment::RequireParentalConsent);
+    let legal = fx.purpose("legal", &[s.email]);
+    fx.basis(legal, &[Basis::LegalObligation], &[], None);
+    fx.purpose_mut(legal).children = Some(ChildTreatment::Allow);
+    let p = fx.build();
+
+    let mut kid = adult(s.de);
+    kid.age = Some(14);
+    let d = use_(&p, s.service, s.email, &kid);
+    assert_eq!(
+        (d.reason, d.rule, d.detail.child_threshold),
+        (Reason::Child, Some(eu_rule), Some(16))
+    );
+    assert_eq!(
+        use_(&p, games, s.email, &kid).reason,
+        Reason::ParentalConsentMissing
+    );
+    assert!(use_(&p, legal, s.email, &kid).allowed());
+    // 14 is an adult in the US, and CN has no threshold at all.
+    kid.region = Some(s.us);
+    assert!(use_(&p, s.service, s.email, &kid).allowed());
+    kid.region = Some(s.cn);
+    assert!(use_(&p, s.service, s.email, &kid).allowed());
+    kid.region = Some(s.de);
+    kid.parental_consent = true;
+    assert!(use_(&p, games, s.email, &kid).allowed());
+}
+
+#[test]
+fn unknown_age_follows_the_policy() {
+    let (mut fx, s) = shop();
+    fx.child_threshold(16, &[s.eu]);
+    let mut subject = adult(s.de);
+    subject.age = None;
+    let p = fx.build();
+    let d = use_(&p, s.service, s.email, &subject);
+    assert_eq!(d.reason, Reason::Child);
+    assert!(d.detail.age_unknown);
+    let mut p = p;
+    p.children.unknown_age = UnknownAge::Adult;
+    assert!(use_(&p, s.service, s.email, &subject).allowed());
+}
+
+// ---- step 8: allow --------------------------------------------------------------------
+
+#[test]
+fn allow_reports_basis_rule_and_retention_limit() {
+    let (mut fx, s) = shop();
+    let cats = fx.cats(&[s.email]);
+    let purposes = fx.purposes(&[s.marketing]);
+    fx.retain(
+        "r",
+        cats,
+        Some(purposes),
+        None,
+        RetentionBound::AtMost,
+        Period::new().years(2),
+        "consent_withdrawn",
+    );
+    let p = fx.build();
+    let mut subject = adult(s.de);
+    subject
+        .consents
+        .push(consent(s.direct, "2024-01-01T00:00:00Z"));
+    let d = use_(&p, s.direct, s.orders_email, &subject);
+    assert!(d.allowed());
+    let rule = d.rule_ref(&p).unwrap();
+    assert_eq!(rule.name, "marketing.direct consent");
+    assert!(d.obligations.contains(Obligation::RetainAtMost(0)));
+    let json = d.to_json(&p);
+    assert_eq!(json.outcome, "allow");
+    assert_eq!(json.reason, "allowed");
+    assert_eq!(json.basis.as_deref(), Some("consent"));
+    assert_eq!(json.rule.as_ref().unwrap().file, "fixture.lawful");
+    assert_eq!(json.obligations.len(), 2);
+    assert!(
+        json.obligations[1].starts_with("retain_at_most("),
+        "{:?}",
+        json.obligations
+    );
+    assert_eq!(
+        json.explanation,
+        "`marketing.direct` may use `orders.email` in `DE` on the basis of consent (the subject consented)."
+    );
+    assert_eq!(json.would_change, None);
+    // The purpose is the fallback rule when the purpose itself decided.
+    let d = use_(&p, s.analytics, s.orders_email, &subject);
+    assert_eq!(d.rule_ref(&p).unwrap().name, "analytics");
+}
+
+// ---- disclosure -----------------------------------------------------------------------
+
+struct Disclosure {
+    p: Policy,
+    s: Shop,
+    aws: RecipientId,
+    broker: RecipientId,
+    ads: RecipientId,
+    sell_rule: ProvenanceId,
+}
+
+fn disclosure() -> Disclosure {
+    let (mut fx, s) = shop();
+    let user = fx.category("user", &[]);
+    let all_cats = fx.cats(&[user]);
+    let service = fx.purposes(&[s.service]);
+    let marketing = fx.purposes(&[s.marketing]);
+    let aws = fx.recipient(
+        "aws",
+        &[s.us],
+        service.clone(),
+        all_cats.clone(),
+        false,
+        false,
+        vec![],
+    );
+    let broker = fx.recipient(
+        "broker",
+        &[],
+        marketing.clone(),
+        all_cats.clone(),
+        true,
+        false,
+        vec![],
+    );
+    let ads = fx.recipient(
+        "ads",
+        &[],
+        marketing,
+        all_cats.clone(),
+        false,
+        true,
+        vec![Cond::Is(Predicate::Adult)],
+    );
+    let health = fx.cats(&[s.weight]);
+    let sell_rule = fx.rule(
+        "no_health_sale",
+        RuleAction::Sell,
+        health,
+        None,
+        None,
+        vec![],
+    );
+    let eu = fx.regions(&[s.eu]);
+    let us = fx.regions(&[s.us]);
+    fx.transfer(all_cats, eu, us, Some("scc"));
+    fx.child_threshold(13, &[s.us]);
+    fx.purpose_mut(s.direct).children = Some(ChildTreatment::Allow);
+    let p = fx.build();
+    Disclosure {
+        p,
+        s,
+        aws,
+        broker,
+        ads,
+        sell_rule,
+    }
+}
+
+#[test]
+fn disclosure_needs_an_allowed_use_and_a_declared_recipient() {
+    let Disclosure {
+        p, s, aws, broker, ..
+    } = disclosure();
+    let subject = adult(s.de);
+    // The use itself is denied (no consent): that denial.
+    let q = Query::new(s.direct, s.orders_email);
+    let d = p.decide_disclosure(broker, &q, &subject).unwrap();
+    assert_eq!(d.reason, Reason::ConsentMissing);
+    assert!(matches!(d.asked, Asked::Disclose { .. }));
+    // aws is not declared for marketing.
+    let mut consenting = adult(s.us);
+    consenting
+        .consents
+        .push(consent(s.direct, "2024-01-01T00:00:00Z"));
+    let d = p.decide_disclosure(aws, &q, &consenting).unwrap();
+    assert_eq!(d.reason, Reason::RecipientNotDeclared);
+    // The query's own recipient is used by `decide`.
+    let q = Query::new(s.service, s.orders_email).to_recipient(aws);
+    let d = p.decide(&q, &subject).unwrap();
+    assert!(d.allowed(), "{}", d.explain(&p));
+    assert_eq!(d.safeguard(&p), Some("scc"));
+    assert_eq!(d.detail.transfer_to, Some(s.us));
+}
+
+#[test]
+fn disclosure_deny_rules_match_sales() {
+    let Disclosure {
+        mut p,
+        s,
+        broker,
+        sell_rule,
+        ..
+    } = disclosure();
+    // Let the health purpose reach the broker.
+    p.recipients[broker.index()]
+        .purposes
+        .insert(s.health.index());
+    let mut subject = adult(s.us);
+    subject.consents.push(ConsentRecord {
+        explicit: true,
+        ..consent(s.health, "2024-01-01T00:00:00Z")
+    });
+    let q = Query::new(s.health, s.health_weight);
+    assert!(p.decide_use(&q, &subject).unwrap().allowed());
+    let d = p.decide_disclosure(broker, &q, &subject).unwrap();
+    assert_eq!((d.reason, d.rule), (Reason::DeniedByRule, Some(sell_rule)));
+}
+
+#[test]
+fn disclosure_respects_sale_and_sharing_opt_outs() {
+    let Disclosure {
+        p, s, broker, ads, ..
+    } = disclosure();
+    let mut subject = adult(s.us);
+    let q = Query::new(s.direct, s.orders_email);
+    let d = p.decide_disclosure(broker, &q, &subject).unwrap();
+    assert!(d.allowed(), "{}", d.explain(&p));
+    assert!(d
+        .obligations
+        .contains(Obligation::HonourOptOut(OptOutKind::Sale)));
+    subject.gpc = true;
+    let d = p.decide_disclosure(broker, &q, &subject).unwrap();
+    assert_eq!((d.reason, d.detail.via_gpc), (Reason::OptedOut, true));
+    subject.gpc = false;
+    subject.opt_out(OptOutKind::TargetedAdvertising);
+    assert!(p.decide_disclosure(broker, &q, &subject).unwrap().allowed());
+    let d = p.decide_disclosure(ads, &q, &subject).unwrap();
+    assert_eq!(
+        (d.reason, d.detail.opt_out),
+        (Reason::OptedOut, Some(OptOutKind::TargetedAdvertising))
+    );
+}
+
+#[test]
+fn disclosure_conditions_must_hold() {
+    let Disclosure { p, s, ads, .. } = disclosure();
+    let mut kid = adult(s.us);
+    kid.age = Some(10);
+    let q = Query::new(s.direct, s.orders_email);
+    assert!(p.decide_use(&q, &kid).unwrap().allowed());
+    assert_eq!(
+        p.decide_disclosure(ads, &q, &kid).unwrap().reason,
+        Reason::RecipientCondition
+    );
+    kid.age = Some(30);
+    assert!(p.decide_disclosure(ads, &q, &kid).unwrap().allowed());
+}
+
+#[test]
+fn disclosure_checks_the_transfer_to_the_recipient() {
+    let Disclosure { p, s, aws, .. } = disclosure();
+    let subject = adult(s.cn);
+    let q = Query::new(s.service, s.orders_email);
+    let d = p.decide_disclosure(aws, &q, &subject).unwrap();
+    assert_eq!(
+        (d.reason, d.detail.transfer_to),
+        (Reason::TransferForbidden, Some(s.us))
+    );
+    assert!(
+        d.explain(&p).contains("where `aws` is located"),
+        "{}",
+        d.explain(&p)
+    );
+}
+
+// ---- transfer -------------------------------------------------------------------------
+
+#[test]
+fn transfers() {
+    let (mut fx, s) = shop();
+    let user = fx.category("user", &[]);
+    let all = fx.cats(&[user]);
+    let eu = fx.regions(&[s.eu]);
+    let us = fx.regions(&[s.us]);
+    let cn = fx.regions(&[s.cn]);
+    let every = fx.everywhere();
+    fx.transfer(all.clone(), eu.clone(), us.clone(), Some("scc"));
+    fx.transfer(
+        all.clone(),
+        cn.clone(),
+        every.clone(),
+        Some("standard_contract"),
+    );
+    fx.localize(fx.cats(&[s.weight]), cn.clone());
+    let no_us = fx.rule(
+        "no_health_to_us",
+        RuleAction::Transfer {
+            from: every.clone(),
+            to: us.clone(),
+        },
+        fx.cats(&[s.weight]),
+        None,
+        None,
+        vec![Except {
+            when: None,
+            purposes: None,
+            regions: None,
+            to_regions: Some(fx.regions(&[s.us_ca])),
+            recipients: None,
+        }],
+    );
+    let p = fx.build();
+    let d = p.decide_transfer(s.email, s.de, s.us).unwrap();
+    assert_eq!((d.reason, d.safeguard(&p)), (Reason::Allowed, Some("scc")));
+    assert_eq!(
+        d.explain(&p),
+        "`user.contact.email` collected in `DE` may go to `US` with the safeguard `scc` for `US`."
+    );
+    // Domestic: no rule needed.
+    let d = p.decide_transfer(s.email, s.us, s.us_ca).unwrap();
+    assert!(d.allowed() && d.detail.domestic && d.safeguard(&p).is_none());
+    assert_eq!(
+        p.decide_transfer(s.email, s.us, s.de).unwrap().reason,
+        Reason::TransferForbidden
+    );
+    // Localisation beats a permitting transfer rule.
+    assert_eq!(
+        p.decide_transfer(s.weight, s.cn, s.de).unwrap().reason,
+        Reason::Localized
+    );
+    assert!(p.decide_transfer(s.email, s.cn, s.de).unwrap().allowed());
+    // A deny rule beats everything; its `except to US-CA` lifts it.
+    let d = p.decide_transfer(s.weight, s.de, s.us).unwrap();
+    assert_eq!((d.reason, d.rule), (Reason::DeniedByRule, Some(no_us)));
+    assert!(p
+        .decide_transfer(s.weight, s.de, s.us_ca)
+        .unwrap()
+        .allowed());
+    assert!(p
+        .decide_transfer_by_name("orders.email", "DE", "US")
+        .unwrap()
+        .allowed());
+}
+
+#[test]
+fn transfer_rules_about_subjects_fail_closed_without_one() {
+    let (mut fx, s) = shop();
+    let all = fx.cats(&[s.email]);
+    let every = fx.everywhere();
+    fx.transfer(all.clone(), every.clone(), every.clone(), None);
+    fx.rule(
+        "kids_stay",
+        RuleAction::Transfer {
+            from: every.clone(),
+            to: every,
+        },
+        all,
+        None,
+        Some(Cond::Is(Predicate::Age(crate::syntax::ast::CmpOp::Lt, 16))),
+        vec![],
+    );
+    let p = fx.build();
+    assert_eq!(
+        p.decide_transfer(s.email, s.de, s.us).unwrap().reason,
+        Reason::DeniedByRule
+    );
+    let d = p
+        .decide_transfer_for(&adult(s.de), s.email, s.de, s.us)
+        .unwrap();
+    assert!(d.allowed());
+}
+
+// ---- retention ------------------------------------------------------------------------
+
+#[test]
+fn retention_verdicts() {
+    let (mut fx, s) = shop();
+    let cats = fx.cats(&[s.email]);
+    let cn = fx.regions(&[s.cn]);
+    let marketing = fx.purposes(&[s.marketing]);
+    let min = fx.retain(
+        "min",
+        cats.clone(),
+        None,
+        Some(cn),
+        RetentionBound::AtLeast,
+        Period::new().years(3),
+        "transaction_completed",
+    );
+    let max = fx.retain(
+        "max",
+        cats.clone(),
+        None,
+        None,
+        RetentionBound::AtMost,
+        Period::new().years(5),
+        "transaction_completed",
+    );
+    let mkt = fx.retain(
+        "mkt",
+        cats,
+        Some(marketing),
+        None,
+        RetentionBound::AtMost,
+        Period::new().months(2),
+        "consent_withdrawn",
+    );
+    let p = fx.build();
+    let completed = p.event("transaction_completed").unwrap();
+    let withdrawn = p.event("consent_withdrawn").unwrap();
+    let events = [(completed, ts("2023-01-31T00:00:00Z"))];
+    let ask = |region, purpose, events: &[(EventId, Timestamp)], now: &str| {
+        p.decide_retention(&RetentionQuery {
+            category: s.email,
+            purpose,
+            region,
+            events,
+            now: ts(now),
+        })
+        .unwrap()
+    };
+    let d = ask(s.cn, None, &events, "2024-01-01T00:00:00Z");
+    assert_eq!(
+        (d.verdict, d.date, d.rule),
+        (
+            Verdict::MustKeep,
+            Some(ts("2026-01-31T00:00:00Z")),
+            Some(min)
+        )
+    );
+    assert_eq!(d.to_json(&p).date.as_deref(), Some("2026-01-31"));
+    let d = ask(s.cn, None, &events, "2027-01-01T00:00:00Z");
+    assert_eq!((d.verdict, d.rule), (Verdict::MayKeep, Some(max)));
+    let d = ask(s.de, None, &events, "2029-01-01T00:00:00Z");
+    assert_eq!(
+        (d.verdict, d.date),
+        (Verdict::MustDelete, Some(ts("2028-01-31T00:00:00Z")))
+    );
+    // A minimum whose event has not happened: must keep, no date.
+    let d = ask(s.cn, None, &[], "2024-01-01T00:00:00Z");
+    assert_eq!(
+        (d.verdict, d.date, d.note),
+        (
+            Verdict::MustKeep,
+            None,
+            RetentionNote::AwaitingEvent(completed)
+        )
+    );
+    // No anchor for the maximum: no deadline yet.
+    let d = ask(s.de, None, &[], "2024-01-01T00:00:00Z");
+    assert_eq!(
+        (d.verdict, d.note),
+        (Verdict::MayKeep, RetentionNote::NoDeadlineYet)
+    );
+    // The purpose's own (shorter) maximum applies only when the purpose is asked about.
+    let both = [events[0], (withdrawn, ts("2024-01-01T00:00:00Z"))];
+    let d = ask(s.de, Some(s.direct), &both, "2024-02-01T00:00:00Z");
+    assert_eq!(
+        (d.verdict, d.date, d.rule),
+        (
+            Verdict::MayKeep,
+            Some(ts("2024-03-01T00:00:00Z")),
+            Some(mkt)
+        )
+    );
+    let d = ask(s.de, None, &both, "2024-04-01T00:00:00Z");
+    assert_eq!(d.rule, Some(max));
+    // No rules at all.
+    let d = p
+        .decide_retention(&RetentionQuery {
+            category: s.device,
+            purpose: None,
+            region: s.de,
+            events: &[],
+            now: ts("2024-01-01T00:00:00Z"),
+        })
+        .unwrap();
+    assert_eq!(
+        (d.verdict, d.note),
+        (Verdict::MayKeep, RetentionNote::NoMaximum)
+    );
+    assert!(d.explain(&p).contains("no maximum"));
+}
+
+// ---- field mask -----------------------------------------------------------------------
+
+#[test]
+fn field_mask_and_purposes_for_field() {
+    let (fx, s) = shop();
+    let p = fx.build();
+    let subject = adult(s.de);
+    let fields = [s.orders_email, s.health_weight];
+    let mut out = [false; 2];
+    assert_eq!(
+        p.field_mask(s.service, &subject, None, &fields, &mut out),
+        Ok(2)
+    );
+    assert_eq!(out, [true, true]);
+    assert_eq!(
+        p.field_mask(s.direct, &subject, None, &fields, &mut out),
+        Ok(0)
+    );
+    assert!(p
+        .field_mask(s.direct, &subject, None, &fields, &mut [false; 1])
+        .is_err());
+    let purposes: Vec<_> = p
+        .purposes_for_field(s.orders_email, &subject, None)
+        .unwrap()
+        .collect();
+    assert_eq!(purposes, vec![s.service]);
+    let _ = (s.us, s.eu);
+}
+
+// ---- conditions -----------------------------------------------------------------------
+
+#[test]
+fn three_valued_conditions() {
+    use super::cond::{Env, Truth};
+    let (mut fx, s) = shop();
+    let tier = fx.attribute("tier", AttributeType::String);
+    let gold = fx.symbol("gold");
+    let p = fx.build();
+    let mut subject = adult(s.de);
+    subject.attributes = vec![None];
+    let env = Env {
+        policy: &p,
+        subject: Some(&subject),
+        region: s.de,
+    };
+    let is_gold = Cond::Is(Predicate::AttrCmp(
+        tier,
+        crate::syntax::ast::CmpOp::Eq,
+        AttrValue::Str(Some(gold)),
+    ));
+    assert_eq!(env.eval(&is_gold), Truth::Unknown);
+    assert_eq!(
+        env.eval(&Cond::Not(Box::new(is_gold.clone()))),
+        Truth::Unknown
+    );
+    assert_eq!(
+        env.eval(&Cond::Or(vec![is_gold.clone(), Cond::True])),
+        Truth::True
+    );
+    assert_eq!(
+        env.eval(&Cond::And(vec![is_gold.clone(), Cond::False])),
+        Truth::False
+    );
+    subject.attributes = vec![Some(AttrValue::Str(None))];
+    let env = Env {
+        policy: &p,
+        subject: Some(&subject),
+        region: s.de,
+    };
+    assert_eq!(env.eval(&is_gold), Truth::False);
+    let none = Env {
+        policy: &p,
+        subject: None,
+        region: s.de,
+    };
+    assert_eq!(none.eval(&Cond::Is(Predicate::Gpc)), Truth::Unknown);
+    assert_eq!(none.eval(&Cond::Is(Predicate::Never)), Truth::False);
+}
+
+// ---- subjects by name and from JSON ----------------------------------------------------
+
+fn subject_policy() -> Policy {
+    let (mut fx, _) = shop();
+    fx.subject_kind("user");
+    fx.attribute("verified", AttributeType::Bool);
+    fx.attribute("tier", AttributeType::String);
+    fx.attribute("roles", AttributeType::Set);
+    fx.symbol("gold");
+    fx.symbol("admin");
+    fx.build()
+}
+
+const NOW: &str = "2025-01-01T00:00:00Z";
+
+#[test]
+fn subject_builder_validates() {
+    let p = subject_policy();
+    let now = ts(NOW);
+    let subject = SubjectBuilder::new(&p, now)
+        .region("DE")
+        .unwrap()
+        .age(34)
+        .unwrap()
+        .consent("marketing.direct", ts("2024-01-01T00:00:00Z"))
+        .unwrap()
+        .withdrawn("marketing.direct", ts("2024-02-01T00:00:00Z"))
+        .unwrap()
+        .opt_out("sale")
+        .unwrap()
+        .attribute("tier", AttrInput::Str("gold"))
+        .unwrap()
+        .build();
+    assert_eq!(subject.consents.len(), 1);
+    assert!(!subject.consents[0].is_active());
+    assert!(subject.has_opted_out(OptOutKind::Sale));
+    assert_eq!(
+        subject.attributes[1],
+        Some(AttrValue::Str(p.index.symbols.get("gold")))
+    );
+
+    let b = || SubjectBuilder::new(&p, now);
+    assert_eq!(b().age(-1).unwrap_err().field, "age");
+    assert!(b().age(1_000_000_000_000).is_err());
+    assert!(b().age(150).is_ok());
+    let e = b()
+        .consent("marketng.direct", ts("2024-01-01T00:00:00Z"))
+        .unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "consents[0].purpose: unknown purpose `marketng.direct`, did you mean `marketing.direct`?"
+    );
+    let e = b()
+        .consent("marketing", ts("2030-01-01T00:00:00Z"))
+        .unwrap_err();
+    assert_eq!(e.field, "consents[0].given_at");
+    assert_eq!(e.code(), "lawful::subject::timestamp_in_future");
+    let e = b().attribute("verified", AttrInput::Int(3)).unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "attributes.verified: attribute `verified` is declared `bool`, got an int"
+    );
+    assert!(b().region("XX").is_err());
+    assert!(b()
+        .opt_out("sales")
+        .unwrap_err()
+        .to_string()
+        .contains("did you mean `sale`?"));
+}
+
+#[test]
+fn subject_from_json() {
+    let p = subject_policy();
+    let now = ts(NOW);
+    let text = r#"{"region":"DE","age":34,"kind":"user",
+        "consents":[{"purpose":"marketing.direct","given_at":"2024-01-01T00:00:00Z","withdrawn_at":null,"explicit":false},
+                    {"purpose":"health.tracking","given_at":"2024-01-01","explicit":true}],
+        "objections":["analytics"],"opt_outs":["sale"],"gpc":false,"restricted":false,
+        "erasure_requested":false,"account_deleted":false,"parental_consent":false,
+        "attributes":{"verified":true,"roles":["admin","unknown"]}}"#;
+    let subject = Subject::from_json_str(&p, text, now).unwrap();
+    assert_eq!(subject.region, p.region("DE").ok());
+    assert_eq!(subject.age, Some(34));
+    assert_eq!(subject.consents.len(), 2);
+    assert!(subject.consents[1].explicit);
+    assert_eq!(subject.objections.len(), 1);
+    assert_eq!(subject.attributes[0], Some(AttrValue::Bool(true)));
+    assert_eq!(
+        subject.attributes[2],
+        Some(AttrValue::Set(vec![SymbolId(1)]))
+    );
+
+    let err = |text: &str| {
+        Subject::from_json_str(&p, text, now)
+            .unwrap_err()
+            .to_string()
+    };
+    assert_eq!(
+        err(
+            r#"{"consents":[{"purpose":"essential.service"},{"purpose":"essential.service"},{"purpose":"marketng"}]}"#
+        ),
+        "consents[2].purpose: unknown purpose `marketng`, did you mean `marketing`?"
+    );
+    assert_eq!(
+        err(r#"{"age":-1}"#),
+        "age: age must be a whole number from 0 to 150, got -1"
+    );
+    assert!(err(r#"{"age":1000000000000}"#).starts_with("age:"));
+    assert!(err(r#"{"age":34.5}"#).starts_with("age:"));
+    assert_eq!(
+        err(r#"{"age":"34"}"#),
+        "age: expected a whole number, got a string"
+    );
+    assert_eq!(
+        err(r#"{"regoin":"DE"}"#),
+        "unknown field `regoin`, did you mean `region`?"
+    );
+    assert!(err(r#"{"region":"Germany"}"#).starts_with("region: unknown region `Germany`"));
+    assert!(
+        err(r#"{"consents":[{"purpose":"marketing","given_at":"yesterday"}]}"#)
+            .starts_with("consents[0].given_at: not a timestamp")
+    );
+    assert!(
+        err(r#"{"consents":[{"purpose":"marketing","given_at":"2999-01-01"}]}"#)
+            .contains("in the future")
+    );
+    assert_eq!(
+        err(r#"{"attributes":{"verified":"yes"}}"#),
+        "attributes.verified: attribute `verified` is declared `bool`, got a string"
+    );
+    assert_eq!(
+        err(r#"{"attributes":{"verifed":true}}"#),
+        "attributes.verifed: unknown attribute `verifed`, did you mean `verified`?"
+    );
+    assert!(err("{").starts_with("malformed JSON"));
+    assert_eq!(err("[]"), "expected an object, got an array");
+    assert_eq!(err(r#"{"consents":[{}]}"#), "consents[0].purpose: missing");
+    assert!(err(r#"{"opt_outs":["sail"]}"#).starts_with("opt_outs[0]: unknown opt-out `sail`"));
+    // Nulls mean "not given".
+    let subject = Subject::from_json_str(&p, r#"{"age":null,"region":null}"#, now).unwrap();
+    assert_eq!((subject.age, subject.region), (None, None));
+}
+
+// ---- reload ---------------------------------------------------------------------------
+
+#[test]
+fn shared_policy_swaps_while_readers_decide() {
+    let (fx, s) = shop();
+    let old = fx.build();
+    let (mut fx, _) = shop();
+    fx.purpose_mut(s.analytics).uses = IdSet::new(0);
+    let new = fx.build();
+    let shared = std::sync::Arc::new(SharedPolicy::new(old));
+    let subject = adult(s.de);
+    let q = Query::new(s.analytics, s.device);
+    assert!(shared.load().decide(&q, &subject).unwrap().allowed());
+    let reader = {
+        let shared = shared.clone();
+        let subject = subject.clone();
+        std::thread::spawn(move || {
+            for _ in 0..1000 {
+                let policy = shared.load();
+                let _ = policy.decide(&q, &subject).unwrap();
+            }
+        })
+    };
+    let previous = shared.store(new);
+    reader.join().unwrap();
+    assert!(previous.decide(&q, &subject).unwrap().allowed());
+    assert_eq!(
+        shared.load().decide(&q, &subject).unwrap().reason,
+        Reason::NotDeclared
+    );
+}

@@ -1,0 +1,279 @@
+//! Running a policy's `test` blocks (`lawful test`): every expectation is decided with the
+//! evaluator and compared with what the test says. Nothing is printed here; the CLI
+//! renders the [`TestReport`].
+
+use jiff::Timestamp;
+
+use crate::eval::{format_time, Decision, Query, RetentionDecision, RetentionQuery};
+use crate::model::tests::{CompiledTest, Expected, TestQuery};
+use crate::model::{Basis, Policy};
+use crate::source::Span;
+use crate::subject::Subject;
+
+/// The result of running every test of a policy. Counts are of expectations.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct TestReport {
+    /// Number of `test` blocks.
+    pub tests: usize,
+    pub passed: usize,
+    pub failed: usize,
+    pub failures: Vec<TestFailure>,
+}
+
+impl TestReport {
+    pub fn ok(&self) -> bool {
+        self.failed == 0
+    }
+}
+
+/// One expectation that did not hold.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TestFailure {
+    /// The test's name.
+    pub test: String,
+    /// The `test` block.
+    pub test_span: Span,
+    /// The `expect` line.
+    pub span: Span,
+    pub expected: Outcome,
+    pub actual: Outcome,
+    /// The parts that differ: `outcome`, `reason`, `basis`, `safeguard`, `verdict`, `date`.
+    pub mismatched: Vec<&'static str>,
+    /// The evaluator's sentence for what it decided (or the error it hit).
+    pub explanation: String,
+}
+
+/// An outcome as written in a test, or as decided.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Outcome {
+    /// `allow` | `deny` for decisions; `must_keep` | `may_keep` | `must_delete` for
+    /// retention; `error` when the question could not be answered.
+    pub outcome: String,
+    pub reason: Option<String>,
+    pub basis: Option<String>,
+    pub safeguard: Option<String>,
+    /// Retention date (`2026-01-01`).
+    pub date: Option<String>,
+}
+
+/// Run every expectation of every test in `policy`.
+pub fn run_tests(policy: &Policy) -> TestReport {
+    let mut report = TestReport {
+        tests: policy.tests.len(),
+        ..TestReport::default()
+    };
+    for test in &policy.tests {
+        run_test(policy, test, &mut report);
+    }
+    report
+}
+
+fn run_test(policy: &Policy, test: &CompiledTest, report: &mut TestReport) {
+    for expectation in &test.expectations {
+        match check(policy, &test.subject, &expectation.expected) {
+            None => report.passed += 1,
+            Some(mismatch) => {
+                report.failed += 1;
+                report.failures.push(TestFailure {
+                    test: test.name.clone(),
+                    test_span: test.span,
+                    span: expectation.span,
+                    expected: mismatch.expected,
+                    actual: mismatch.actual,
+                    mismatched: mismatch.parts,
+                    explanation: mismatch.explanation,
+                });
+            }
+        }
+    }
+}
+
+struct Mismatch {
+    expected: Outcome,
+    actual: Outcome,
+    parts: Vec<&'static str>,
+    explanation: String,
+}
+
+/// `None` when the expectation holds.
+fn check(policy: &Policy, subject: &Subject, expected: &Expected) -> Option<Mismatch> {
+    match expected {
+        Expected::Decision {
+            allow,
+            reason,
+            query,
+            basis,
+            safeguard,
+        } => {
+            let written = Outcome {
+                outcome: outcome_word(*allow).to_owned(),
+                reason: reason.clone(),
+                basis: basis.map(|b| b.simple_name().to_owned()),
+                safeguard: safeguard.clone(),
+                date: None,
+            };
+            let decision = match decide(policy, subject, query) {
+                Ok(d) => d,
+                Err(error) => return Some(error_mismatch(written, error)),
+            };
+            let actual = Outcome {
+                outcome: outcome_word(decision.allowed()).to_owned(),
+                reason: Some(decision.reason.code().to_owned()),
+                basis: decision.basis.map(|b| b.name()),
+                safeguard: decision.safeguard(policy).map(str::to_owned),
+                date: None,
+            };
+            let mut parts = Vec::new();
+            if *allow != decision.allowed() {
+                parts.push("outcome");
+            }
+            if reason
+                .as_deref()
+                .is_some_and(|r| r != decision.reason.code())
+            {
+                parts.push("reason");
+            }
+            // Tests write `basis opt_out` without the kind: compare simple names.
+            let simple = |b: Basis| b.simple_name();
+            if basis.is_some_and(|b| Some(simple(b)) != decision.basis.map(simple)) {
+                parts.push("basis");
+            }
+            if safeguard
+                .as_deref()
+                .is_some_and(|s| Some(s) != decision.safeguard(policy))
+            {
+                parts.push("safeguard");
+            }
+            mismatch(written, actual, parts, || decision.explain(policy))
+        }
+        Expected::Retention {
+            category,
+            purpose,
+            region,
+            events,
+            now,
+            verdict,
+            date,
+        } => {
+            let written = Outcome {
+                outcome: verdict.clone(),
+                date: date.map(format_time),
+                ..Outcome::default()
+            };
+            let query = RetentionQuery {
+                category: *category,
+                purpose: *purpose,
+                region: *region,
+                events,
+                now: *now,
+            };
+            let decision: RetentionDecision = match policy.decide_retention(&query) {
+                Ok(d) => d,
+                Err(error) => return Some(error_mismatch(written, error.to_string())),
+            };
+            let actual = Outcome {
+                outcome: decision.verdict.code().to_owned(),
+                date: decision.date.map(format_time),
+                ..Outcome::default()
+            };
+            let mut parts = Vec::new();
+            if verdict != decision.verdict.code() {
+                parts.push("verdict");
+            }
+            if let Some(expected_date) = date {
+                if !decision.date.is_some_and(|d| same_time(*expected_date, d)) {
+                    parts.push("date");
+                }
+            }
+            mismatch(written, actual, parts, || decision.explain(policy))
+        }
+    }
+}
+
+fn mismatch(
+    expected: Outcome,
+    actual: Outcome,
+    parts: Vec<&'static str>,
+    explain: impl FnOnce() -> String,
+) -> Option<Mismatch> {
+    if parts.is_empty() {
+        return None;
+    }
+    Some(Mismatch {
+        expected,
+        actual,
+        parts,
+        explanation: explain(),
+    })
+}
+
+fn error_mismatch(expected: Outcome, error: String) -> Mismatch {
+    Mismatch {
+        expected,
+        actual: Outcome {
+            outcome: "error".to_owned(),
+            ..Outcome::default()
+        },
+        parts: vec!["outcome"],
+        explanation: error,
+    }
+}
+
+fn outcome_word(allow: bool) -> &'static str {
+    if allow {
+        "allow"
+    } else {
+        "deny"
+    }
+}
+
+/// Equal, or the written date (midnight UTC) is the decided instant's UTC date.
+fn same_time(written: Timestamp, decided: Timestamp) -> bool {
+    if written == decided {
+        return true;
+    }
+    let utc = jiff::tz::TimeZone::UTC;
+    let written = written.to_zoned(utc.clone());
+    written.time() == jiff::civil::Time::midnight()
+        && written.date() == decided.to_zoned(utc).date()
+}
+
+fn decide(policy: &Policy, subject: &Subject, query: &TestQuery) -> Result<Decision, String> {
+    let result = match *query {
+        TestQuery::Use {
+            data,
+            purpose,
+            region,
+            collected,
+        } => {
+            let query = Query {
+                purpose,
+                data,
+                region,
+                collected_at: collected,
+                recipient: None,
+            };
+            policy.decide_use(&query, subject)
+        }
+        TestQuery::Disclose {
+            data,
+            recipient,
+            purpose,
+            region,
+            collected,
+        } => {
+            let query = Query {
+                purpose,
+                data,
+                region,
+                collected_at: collected,
+                recipient: Some(recipient),
+            };
+            policy.decide_disclosure(recipient, &query, subject)
+        }
+        TestQuery::Transfer { category, from, to } => {
+            policy.decide_transfer_for(subject, category, from, to)
+        }
+    };
+    result.map_err(|e| e.to_string())
+}

@@ -1,0 +1,591 @@
+//! DESIGN.md § Semantics, step by step, from policy text: each test fails if the step it
+//! names is removed from the evaluator. Policies are small and inline; subjects are JSON.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
+
+use jiff::Timestamp;
+use lawful::eval::{Decision, Obligation, Query, Reason, RetentionQuery, Verdict};
+use lawful::model::{Basis, OptOutKind};
+use lawful::{Policy, Subject};
+
+const NOW: &str = "2025-01-01T00:00:00Z";
+
+/// Compile `body` after a header and `use std::regions`.
+fn compile(body: &str) -> Policy {
+    let text = format!("policy \"T\" {{ controller \"T GmbH\" }}\nuse std::regions\n{body}");
+    match lawful::compile_str("t.lawful", &text) {
+        Ok(compiled) => compiled.policy,
+        Err(failed) => panic!("{failed}"),
+    }
+}
+
+fn now() -> Timestamp {
+    NOW.parse().unwrap()
+}
+
+fn ts(text: &str) -> Timestamp {
+    text.parse().unwrap()
+}
+
+fn subject(policy: &Policy, json: &str) -> Subject {
+    Subject::from_json_str(policy, json, now()).unwrap()
+}
+
+/// `purpose` using `data` for the subject `json`, in the subject's region.
+fn decide(policy: &Policy, purpose: &str, data: &str, json: &str) -> Decision {
+    let s = subject(policy, json);
+    policy.decide_use_by_name(purpose, data, &s, None).unwrap()
+}
+
+fn reason(policy: &Policy, purpose: &str, data: &str, json: &str) -> &'static str {
+    decide(policy, purpose, data, json).reason.code()
+}
+
+const ADULT_DE: &str = r#"{"region":"DE","age":34}"#;
+
+// ---- step 1 -------------------------------------------------------------------------
+
+#[test]
+fn step1_unknown_names_are_errors_never_allows() {
+    let p = compile(
+        "category user.contact.email
+         purpose support { uses user.contact.email basis contract }",
+    );
+    let s = subject(&p, ADULT_DE);
+    let e = p
+        .decide_use_by_name("suport", "user.contact.email", &s, None)
+        .unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "unknown purpose `suport`, did you mean `support`?"
+    );
+    assert!(p
+        .decide_use_by_name("support", "user.contact.emial", &s, None)
+        .is_err());
+    assert!(p
+        .decide_use_by_name("support", "user.contact.email", &s, Some("Germany"))
+        .is_err());
+    assert!(p
+        .decide_use_by_name("support", "user.contact.email", &s, Some("DE"))
+        .unwrap()
+        .allowed());
+}
+
+// ---- step 2 -------------------------------------------------------------------------
+
+#[test]
+fn step2_a_purpose_may_use_only_what_it_declares() {
+    let p = compile(
+        "category user.contact.email
+         category user.contact.phone
+         field orders.phone: user.contact.phone
+         purpose support { uses user.contact.email basis contract }",
+    );
+    assert_eq!(reason(&p, "support", "orders.phone", ADULT_DE), "not_declared");
+    assert_eq!(reason(&p, "support", "user.contact.email", ADULT_DE), "allowed");
+}
+
+#[test]
+fn step2_a_purpose_processes_only_its_subject_kinds() {
+    let p = compile(
+        "subject kind user
+         subject kind family_member
+         category user.contact.email
+         purpose support { uses user.contact.email subjects user basis contract }",
+    );
+    let family = r#"{"region":"DE","age":34,"kind":"family_member"}"#;
+    assert_eq!(reason(&p, "support", "user.contact.email", family), "subject_kind");
+    // No kind given: the default kind `user`.
+    assert_eq!(reason(&p, "support", "user.contact.email", ADULT_DE), "allowed");
+}
+
+// ---- step 3 -------------------------------------------------------------------------
+
+#[test]
+fn step3_a_deny_rule_overrides_and_its_exception_lifts_it() {
+    let p = compile(
+        "attribute verified: bool
+         category user.contact.email
+         purpose support { uses user.contact.email basis contract }
+         deny no_unverified_de: use user.contact.* for support in DE
+             except when subject.verified",
+    );
+    let d = decide(&p, "support", "user.contact.email", r#"{"region":"DE","age":34,"attributes":{"verified":false}}"#);
+    assert_eq!(d.reason, Reason::DeniedByRule);
+    assert_eq!(d.rule_ref(&p).unwrap().name, "no_unverified_de");
+    assert_eq!(d.to_json(&p).rule.unwrap().line, 6);
+    let verified = r#"{"region":"DE","age":34,"attributes":{"verified":true}}"#;
+    assert_eq!(reason(&p, "support", "user.contact.email", verified), "allowed");
+    assert_eq!(reason(&p, "support", "user.contact.email", r#"{"region":"FR","age":34}"#), "allowed");
+    // Not saying whether the subject is verified: the exception does not hold.
+    assert_eq!(reason(&p, "support", "user.contact.email", ADULT_DE), "denied_by_rule");
+}
+
+// ---- step 4 -------------------------------------------------------------------------
+
+#[test]
+fn step4_no_basis_for_the_region_is_denied() {
+    let p = compile(
+        "category user.contact.email
+         purpose news { uses user.contact.email basis contract in DE }",
+    );
+    assert_eq!(reason(&p, "news", "user.contact.email", ADULT_DE), "allowed");
+    assert_eq!(
+        reason(&p, "news", "user.contact.email", r#"{"region":"FR","age":34}"#),
+        "no_legal_basis"
+    );
+}
+
+#[test]
+fn step4_the_most_specific_scope_wins_and_false_whens_are_skipped() {
+    let p = compile(
+        "attribute customer: bool
+         category user.contact.email
+         purpose news {
+           uses user.contact.email
+           basis contract
+           basis consent in EU
+           basis legitimate_interest in US-CA when subject.customer
+         }",
+    );
+    assert_eq!(reason(&p, "news", "user.contact.email", ADULT_DE), "consent_missing");
+    let d = decide(&p, "news", "user.contact.email", r#"{"region":"US-NY","age":34}"#);
+    assert_eq!(d.basis, Some(Basis::Contract));
+    let customer = r#"{"region":"US-CA","age":34,"attributes":{"customer":true}}"#;
+    assert_eq!(
+        decide(&p, "news", "user.contact.email", customer).basis,
+        Some(Basis::LegitimateInterest)
+    );
+    // The US-CA declaration is the most specific one, and its `when` is false.
+    let other = r#"{"region":"US-CA","age":34,"attributes":{"customer":false}}"#;
+    assert_eq!(reason(&p, "news", "user.contact.email", other), "no_legal_basis");
+}
+
+// ---- step 5 -------------------------------------------------------------------------
+
+const NEWS: &str = "category user.contact.email
+    category user.health.weight special
+    purpose marketing { uses user.contact.email basis consent }
+    purpose marketing.news { uses user.contact.email basis consent in EU }
+    purpose health { uses user.health.weight basis consent art9(explicit_consent) }";
+
+#[test]
+fn step5_consent_must_be_active_and_covers_descendants() {
+    let p = compile(NEWS);
+    let d = decide(&p, "marketing.news", "user.contact.email", ADULT_DE);
+    assert_eq!(d.reason, Reason::ConsentMissing);
+    assert_eq!(
+        d.would_change(&p).as_deref(),
+        Some("would be allowed with consent to `marketing.news`")
+    );
+    let given = r#"{"region":"DE","consents":[{"purpose":"marketing","given_at":"2024-01-01"}]}"#;
+    let d = decide(&p, "marketing.news", "user.contact.email", given);
+    assert_eq!((d.reason, d.basis), (Reason::Allowed, Some(Basis::Consent)));
+    assert!(d.obligations.contains(Obligation::HonourWithdrawal));
+    let withdrawn = r#"{"region":"DE","consents":[{"purpose":"marketing","given_at":"2024-01-01","withdrawn_at":"2024-02-01"}]}"#;
+    assert_eq!(reason(&p, "marketing.news", "user.contact.email", withdrawn), "consent_withdrawn");
+    let again = r#"{"region":"DE","consents":[{"purpose":"marketing","given_at":"2024-03-01","withdrawn_at":"2024-02-01"}]}"#;
+    assert_eq!(reason(&p, "marketing.news", "user.contact.email", again), "allowed");
+    // A consent to a descendant does not cover the parent.
+    let child_only = r#"{"region":"DE","consents":[{"purpose":"marketing.news","given_at":"2024-01-01"}]}"#;
+    assert_eq!(reason(&p, "marketing", "user.contact.email", child_only), "consent_missing");
+}
+
+#[test]
+fn step5_special_categories_need_explicit_consent() {
+    let p = compile(NEWS);
+    let plain = r#"{"region":"DE","consents":[{"purpose":"health","given_at":"2024-01-01"}]}"#;
+    let d = decide(&p, "health", "user.health.weight", plain);
+    assert_eq!(d.reason, Reason::ConsentMissing);
+    assert_eq!(
+        d.would_change(&p).as_deref(),
+        Some("would be allowed with explicit consent to `health`")
+    );
+    let explicit = r#"{"region":"DE","consents":[{"purpose":"health","given_at":"2024-01-01","explicit":true}]}"#;
+    assert_eq!(reason(&p, "health", "user.health.weight", explicit), "allowed");
+}
+
+#[test]
+fn step5_legitimate_interest_fails_on_objection() {
+    let p = compile(
+        "category user.device.id
+         purpose analytics { uses user.device.id basis legitimate_interest }
+         purpose analytics.usage { uses user.device.id basis legitimate_interest }",
+    );
+    let d = decide(&p, "analytics.usage", "user.device.id", ADULT_DE);
+    assert_eq!(d.basis, Some(Basis::LegitimateInterest));
+    assert!(d.obligations.contains(Obligation::HonourObjection));
+    let objected = r#"{"region":"DE","objections":["analytics"]}"#;
+    let d = decide(&p, "analytics.usage", "user.device.id", objected);
+    assert_eq!(d.reason, Reason::Objected);
+    assert!(d.would_change(&p).unwrap().contains("had not objected"));
+}
+
+#[test]
+fn step5_an_objection_to_direct_marketing_is_absolute() {
+    let p = compile(
+        "category user.contact.email
+         purpose marketing { uses user.contact.email basis consent direct_marketing }",
+    );
+    let json = r#"{"region":"DE","consents":[{"purpose":"marketing","given_at":"2024-01-01"}],"objections":["marketing"]}"#;
+    assert_eq!(reason(&p, "marketing", "user.contact.email", json), "objected");
+}
+
+#[test]
+fn step5_opt_out_model() {
+    let p = compile(
+        "category user.contact.email
+         purpose marketing { uses user.contact.email basis opt_out(marketing) }
+         purpose ads { uses user.contact.email basis opt_out(sale) }",
+    );
+    let us = r#"{"region":"US-CA","age":34}"#;
+    let d = decide(&p, "marketing", "user.contact.email", us);
+    assert_eq!(d.basis, Some(Basis::OptOut(OptOutKind::Marketing)));
+    assert!(d.obligations.contains(Obligation::HonourOptOut(OptOutKind::Marketing)));
+    let opted = r#"{"region":"US-CA","opt_outs":["marketing"]}"#;
+    assert_eq!(reason(&p, "marketing", "user.contact.email", opted), "opted_out");
+    // Global Privacy Control is an opt-out of sale, not of marketing.
+    let gpc = r#"{"region":"US-CA","gpc":true}"#;
+    assert_eq!(reason(&p, "marketing", "user.contact.email", gpc), "allowed");
+    assert_eq!(reason(&p, "ads", "user.contact.email", gpc), "opted_out");
+}
+
+#[test]
+fn step5_alternatives_first_that_holds_is_reported() {
+    let p = compile(
+        "category user.contact.email
+         purpose offers { uses user.contact.email basis consent or legitimate_interest }",
+    );
+    assert_eq!(
+        decide(&p, "offers", "user.contact.email", ADULT_DE).basis,
+        Some(Basis::LegitimateInterest)
+    );
+    let consented = r#"{"region":"DE","consents":[{"purpose":"offers","given_at":"2024-01-01"}]}"#;
+    assert_eq!(
+        decide(&p, "offers", "user.contact.email", consented).basis,
+        Some(Basis::Consent)
+    );
+    // Neither holds: the first failing alternative's reason.
+    let objected = r#"{"region":"DE","objections":["offers"]}"#;
+    assert_eq!(reason(&p, "offers", "user.contact.email", objected), "consent_missing");
+}
+
+#[test]
+fn step5_withdrawal_taints_data_collected_before_it() {
+    let p = compile(
+        "category user.contact.email
+         purpose news { uses user.contact.email basis consent withdrawal taints prior data }
+         purpose plain { uses user.contact.email basis consent }",
+    );
+    let json = r#"{"region":"DE","consents":[
+        {"purpose":"news","given_at":"2024-03-01","withdrawn_at":"2024-02-01"},
+        {"purpose":"plain","given_at":"2024-03-01","withdrawn_at":"2024-02-01"}]}"#;
+    let s = subject(&p, json);
+    let ask = |purpose: &str, collected: &str| {
+        let q = Query::new(p.purpose(purpose).unwrap(), p.data("user.contact.email").unwrap())
+            .collected_at(ts(collected));
+        p.decide_use(&q, &s).unwrap()
+    };
+    let d = ask("news", "2024-01-15T00:00:00Z");
+    assert_eq!(d.reason, Reason::ConsentWithdrawn);
+    assert!(d.explain(&p).contains("collected before"), "{}", d.explain(&p));
+    assert!(ask("news", "2024-04-01T00:00:00Z").allowed());
+    assert!(ask("plain", "2024-01-15T00:00:00Z").allowed());
+}
+
+// ---- step 6 -------------------------------------------------------------------------
+
+#[test]
+fn step6_restriction_and_erasure() {
+    let p = compile(
+        "category user.contact.email
+         purpose support { uses user.contact.email basis contract }
+         purpose legal { uses user.contact.email basis legal_obligation survives restriction, erasure }",
+    );
+    let restricted = r#"{"region":"DE","restricted":true}"#;
+    assert_eq!(reason(&p, "support", "user.contact.email", restricted), "restricted");
+    assert_eq!(reason(&p, "legal", "user.contact.email", restricted), "allowed");
+    for erased in [
+        r#"{"region":"DE","erasure_requested":true}"#,
+        r#"{"region":"DE","account_deleted":true}"#,
+    ] {
+        assert_eq!(reason(&p, "support", "user.contact.email", erased), "erased");
+        assert_eq!(reason(&p, "legal", "user.contact.email", erased), "allowed");
+    }
+}
+
+// ---- step 7 -------------------------------------------------------------------------
+
+#[test]
+fn step7_children() {
+    let p = compile(
+        "category user.contact.email
+         children { under 16 in EU  under 13 in US  unknown age is child  default deny }
+         purpose support { uses user.contact.email basis contract }
+         purpose games { uses user.contact.email basis contract children require parental_consent }
+         purpose legal { uses user.contact.email basis legal_obligation children allow }",
+    );
+    let kid = r#"{"region":"DE","age":14}"#;
+    let d = decide(&p, "support", "user.contact.email", kid);
+    assert_eq!(d.reason, Reason::Child);
+    assert!(d.explain(&p).contains("under 16"), "{}", d.explain(&p));
+    assert_eq!(reason(&p, "games", "user.contact.email", kid), "parental_consent_missing");
+    assert_eq!(
+        reason(&p, "games", "user.contact.email", r#"{"region":"DE","age":14,"parental_consent":true}"#),
+        "allowed"
+    );
+    assert_eq!(reason(&p, "legal", "user.contact.email", kid), "allowed");
+    // 14 is not a child in the US; CN has no threshold in this policy.
+    assert_eq!(reason(&p, "support", "user.contact.email", r#"{"region":"US-CA","age":14}"#), "allowed");
+    assert_eq!(reason(&p, "support", "user.contact.email", r#"{"region":"CN","age":5}"#), "allowed");
+    // Unknown age as the policy says.
+    assert_eq!(reason(&p, "support", "user.contact.email", r#"{"region":"DE"}"#), "child");
+    assert_eq!(reason(&p, "support", "user.contact.email", ADULT_DE), "allowed");
+}
+
+#[test]
+fn step7_unknown_age_may_be_adult() {
+    let p = compile(
+        "category user.contact.email
+         children { under 16  unknown age is adult }
+         purpose support { uses user.contact.email basis contract }",
+    );
+    assert_eq!(reason(&p, "support", "user.contact.email", r#"{"region":"DE"}"#), "allowed");
+    assert_eq!(reason(&p, "support", "user.contact.email", r#"{"region":"DE","age":10}"#), "child");
+}
+
+// ---- step 8 -------------------------------------------------------------------------
+
+#[test]
+fn step8_allow_reports_basis_rule_obligations_and_a_sentence() {
+    let p = compile(
+        "category user.contact.email
+         field orders.email: user.contact.email
+         purpose news {
+           uses user.contact.email
+           basis consent in EU
+         }
+         retain user.contact.email for news at most 2 years after consent_withdrawn",
+    );
+    let json = r#"{"region":"DE","consents":[{"purpose":"news","given_at":"2024-01-01"}]}"#;
+    let d = decide(&p, "news", "orders.email", json);
+    let out = d.to_json(&p);
+    assert_eq!(out.outcome, "allow");
+    assert_eq!(out.reason, "allowed");
+    assert_eq!(out.basis.as_deref(), Some("consent"));
+    let rule = out.rule.unwrap();
+    assert_eq!((rule.file.as_str(), rule.line), ("t.lawful", 7));
+    assert_eq!(out.obligations.len(), 2, "{:?}", out.obligations);
+    assert_eq!(out.obligations[0], "honour_withdrawal");
+    assert!(out.obligations[1].starts_with("retain_at_most("), "{:?}", out.obligations);
+    assert_eq!(
+        out.explanation,
+        "`news` may use `orders.email` in `DE` on the basis of consent (the subject consented)."
+    );
+    assert_eq!(out.would_change, None);
+    let text = serde_json::to_value(&out).unwrap();
+    for key in ["outcome", "reason", "basis", "rule", "safeguard", "obligations", "explanation", "would_change"] {
+        assert!(text.get(key).is_some(), "{key}");
+    }
+}
+
+// ---- disclosure ---------------------------------------------------------------------
+
+const SHARING: &str = "category user.contact.email
+    category user.health.weight special sensitive
+    purpose support { uses user.contact.email basis contract }
+    purpose ads { uses user.contact.email, user.health.weight basis opt_out(sale) }
+    recipient aws kind processor located US { purposes support categories user.* }
+    recipient broker kind partner { purposes ads categories user.* sale }
+    recipient adnet kind ad_network { purposes ads categories user.contact.* sharing when subject.adult }
+    recipient mailer kind processor { purposes support categories user.contact.* }
+    transfer user.* from EU to US with scc
+    deny no_sensitive_sale: sell #sensitive
+    deny no_mailer_in_fr: disclose user.* to mailer in FR";
+
+fn disclose(p: &Policy, recipient: &str, purpose: &str, data: &str, json: &str) -> Decision {
+    let s = subject(p, json);
+    p.decide_disclosure_by_name(recipient, purpose, data, &s, None).unwrap()
+}
+
+#[test]
+fn disclosure_needs_the_use_the_declaration_and_no_deny_rule() {
+    let p = compile(SHARING);
+    let us = r#"{"region":"US-CA","age":34}"#;
+    // The use is denied: that reason.
+    let opted = r#"{"region":"US-CA","age":34,"opt_outs":["sale"]}"#;
+    assert_eq!(disclose(&p, "broker", "ads", "user.contact.email", opted).reason, Reason::OptedOut);
+    assert_eq!(
+        disclose(&p, "aws", "ads", "user.contact.email", us).reason,
+        Reason::RecipientNotDeclared
+    );
+    assert_eq!(
+        disclose(&p, "adnet", "ads", "user.health.weight", us).reason,
+        Reason::RecipientNotDeclared
+    );
+    let d = disclose(&p, "broker", "ads", "user.health.weight", us);
+    assert_eq!(d.reason, Reason::DeniedByRule);
+    assert_eq!(d.rule_ref(&p).unwrap().name, "no_sensitive_sale");
+    let d = disclose(&p, "mailer", "support", "user.contact.email", r#"{"region":"FR","age":34}"#);
+    assert_eq!(d.rule_ref(&p).unwrap().name, "no_mailer_in_fr");
+    assert!(disclose(&p, "mailer", "support", "user.contact.email", ADULT_DE).allowed());
+    let d = disclose(&p, "broker", "ads", "user.contact.email", us);
+    assert!(d.allowed(), "{}", d.explain(&p));
+    assert!(d.obligations.contains(Obligation::HonourOptOut(OptOutKind::Sale)));
+}
+
+#[test]
+fn disclosure_sale_and_sharing_respect_opt_outs_and_conditions() {
+    let p = compile(
+        "category user.contact.email
+         purpose ads { uses user.contact.email basis contract }
+         recipient broker kind partner { purposes ads categories user.* sale }
+         recipient adnet kind ad_network { purposes ads categories user.* sharing when subject.adult }
+         children { under 13 unknown age is child default allow }",
+    );
+    let us = r#"{"region":"US-CA","age":34}"#;
+    assert!(disclose(&p, "broker", "ads", "user.contact.email", us).allowed());
+    let gpc = r#"{"region":"US-CA","age":34,"gpc":true}"#;
+    let d = disclose(&p, "broker", "ads", "user.contact.email", gpc);
+    assert_eq!(d.reason, Reason::OptedOut);
+    assert_eq!(d.would_change(&p).as_deref(), Some("would be allowed without the Global Privacy Control signal"));
+    let targeted = r#"{"region":"US-CA","age":34,"opt_outs":["targeted_advertising"]}"#;
+    assert!(disclose(&p, "broker", "ads", "user.contact.email", targeted).allowed());
+    assert_eq!(disclose(&p, "adnet", "ads", "user.contact.email", targeted).reason, Reason::OptedOut);
+    assert!(disclose(&p, "adnet", "ads", "user.contact.email", us).allowed());
+    let kid = r#"{"region":"US-CA","age":10}"#;
+    assert!(decide(&p, "ads", "user.contact.email", kid).allowed());
+    assert_eq!(disclose(&p, "adnet", "ads", "user.contact.email", kid).reason, Reason::RecipientCondition);
+}
+
+#[test]
+fn disclosure_checks_the_transfer_to_the_recipient() {
+    let p = compile(SHARING);
+    let d = disclose(&p, "aws", "support", "user.contact.email", ADULT_DE);
+    assert!(d.allowed());
+    assert_eq!(d.safeguard(&p), Some("scc"));
+    let d = disclose(&p, "aws", "support", "user.contact.email", r#"{"region":"CN","age":34}"#);
+    assert_eq!(d.reason, Reason::TransferForbidden);
+    assert!(d.explain(&p).contains("where `aws` is located"), "{}", d.explain(&p));
+}
+
+// ---- transfer -----------------------------------------------------------------------
+
+#[test]
+fn transfers() {
+    let p = compile(
+        "category user.contact.email
+         category user.health.weight special
+         transfer user.* from EU to US with scc
+         transfer user.* from CN to * with standard_contract
+         localize user.health.* in CN
+         deny no_health_to_us: transfer user.health.* from * to US except to US-CA",
+    );
+    let t = |data: &str, from: &str, to: &str| p.decide_transfer_by_name(data, from, to).unwrap();
+    let d = t("user.contact.email", "DE", "US");
+    assert_eq!((d.reason, d.safeguard(&p)), (Reason::Allowed, Some("scc")));
+    // Domestic: no rule needed, no safeguard.
+    let d = t("user.contact.email", "US", "US-CA");
+    assert!(d.allowed() && d.detail.domestic && d.safeguard(&p).is_none());
+    assert_eq!(t("user.contact.email", "US", "DE").reason, Reason::TransferForbidden);
+    assert_eq!(t("user.health.weight", "CN", "DE").reason, Reason::Localized);
+    assert_eq!(t("user.contact.email", "CN", "DE").safeguard(&p), Some("standard_contract"));
+    assert_eq!(t("user.health.weight", "DE", "US").reason, Reason::DeniedByRule);
+    assert!(t("user.health.weight", "DE", "US-CA").allowed());
+}
+
+// ---- retention ----------------------------------------------------------------------
+
+#[test]
+fn retention() {
+    let p = compile(
+        "category user.transaction.amount
+         retain user.transaction.* at least 3 years after transaction_completed in CN
+         retain user.* at most 5 years after transaction_completed",
+    );
+    let category = p.category("user.transaction.amount").unwrap();
+    let completed = p.event("transaction_completed").unwrap();
+    let events = [(completed, ts("2023-01-01T00:00:00Z"))];
+    let ask = |region: &str, now: &str, events: &[_]| {
+        p.decide_retention(&RetentionQuery {
+            category,
+            purpose: None,
+            region: p.region(region).unwrap(),
+            events,
+            now: ts(now),
+        })
+        .unwrap()
+    };
+    let d = ask("CN", "2024-01-01T00:00:00Z", &events);
+    assert_eq!((d.verdict, d.date), (Verdict::MustKeep, Some(ts("2026-01-01T00:00:00Z"))));
+    assert_eq!(d.to_json(&p).verdict, "must_keep");
+    let d = ask("DE", "2024-01-01T00:00:00Z", &events);
+    assert_eq!((d.verdict, d.date), (Verdict::MayKeep, Some(ts("2028-01-01T00:00:00Z"))));
+    let d = ask("DE", "2029-01-01T00:00:00Z", &events);
+    assert_eq!(d.verdict, Verdict::MustDelete);
+    let d = ask("CN", "2024-01-01T00:00:00Z", &[]);
+    assert_eq!((d.verdict, d.date), (Verdict::MustKeep, None));
+}
+
+// ---- field mask ---------------------------------------------------------------------
+
+#[test]
+fn field_mask() {
+    let p = compile(
+        "category user.contact.email
+         category user.contact.phone
+         field orders.email: user.contact.email
+         field orders.phone: user.contact.phone
+         purpose support { uses user.contact.* basis contract }
+         purpose news { uses user.contact.email basis legitimate_interest }",
+    );
+    let s = subject(&p, ADULT_DE);
+    let fields = [p.field("orders.email").unwrap(), p.field("orders.phone").unwrap()];
+    let mut allowed = [false; 2];
+    let news = p.purpose("news").unwrap();
+    assert_eq!(p.field_mask(news, &s, None, &fields, &mut allowed), Ok(1));
+    assert_eq!(allowed, [true, false]);
+    let names: Vec<&str> = p
+        .purposes_for_field(fields[0], &s, None)
+        .unwrap()
+        .map(|id| p.purpose_name(id))
+        .collect();
+    assert_eq!(names, vec!["support", "news"]);
+}
+
+// ---- policy tests -------------------------------------------------------------------
+
+#[test]
+fn the_test_runner_reports_each_failing_expectation() {
+    let p = compile(
+        r#"category user.contact.email
+         category user.transaction.amount
+         field orders.email: user.contact.email
+         purpose news { uses user.contact.email basis consent }
+         transfer user.* from EU to US with scc
+         retain user.transaction.* at least 3 years after transaction_completed in CN
+         test "passes" {
+           subject { region DE age 34 consent news at 2024-01-01 }
+           expect allow use orders.email for news basis consent
+           expect deny not_declared use user.transaction.amount for news
+           expect allow transfer user.contact.email from DE to US with scc
+           expect retention user.transaction.* in CN
+               events { transaction_completed 2023-01-01 } now 2024-01-01
+               must_keep until 2026-01-01
+         }
+         test "fails" {
+           subject { region DE age 34 }
+           expect allow use orders.email for news
+           expect deny consent_withdrawn use orders.email for news
+         }"#,
+    );
+    let report = lawful::testing::run_tests(&p);
+    assert_eq!((report.tests, report.passed, report.failed), (2, 4, 2), "{report:#?}");
+    let first = &report.failures[0];
+    assert_eq!(first.test, "fails");
+    assert_eq!(first.expected.outcome, "allow");
+    assert_eq!(first.actual.outcome, "deny");
+    assert_eq!(first.actual.reason.as_deref(), Some("consent_missing"));
+    assert_eq!(first.mismatched, vec!["outcome"]);
+    assert!(first.explanation.contains("has not given consent"), "{}", first.explanation);
+    assert_eq!(report.failures[1].mismatched, vec!["reason"]);
+}
