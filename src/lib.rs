@@ -2,7 +2,9 @@
 
 pub mod check;
 pub mod diagnostic;
+pub mod docgen;
 pub mod eval;
+pub mod format;
 pub mod load;
 pub mod model;
 pub mod source;

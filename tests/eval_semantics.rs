@@ -136,6 +136,16 @@ fn step4_no_basis_for_the_region_is_denied() {
 }
 
 #[test]
+fn step4_comes_before_the_subject_checks() {
+    let p = compile(
+        "category user.contact.email
+         purpose news { uses user.contact.email basis consent in DE direct_marketing }",
+    );
+    let objected = r#"{"region":"FR","age":34,"objections":["news"]}"#;
+    assert_eq!(reason(&p, "news", "user.contact.email", objected), "no_legal_basis");
+}
+
+#[test]
 fn step4_the_most_specific_scope_wins_and_false_whens_are_skipped() {
     let p = compile(
         "attribute customer: bool
@@ -372,7 +382,7 @@ fn step8_allow_reports_basis_rule_obligations_and_a_sentence() {
     assert_eq!(out.outcome, "allow");
     assert_eq!(out.reason, "allowed");
     assert_eq!(out.basis.as_deref(), Some("consent"));
-    let rule = out.rule.unwrap();
+    let rule = out.rule.clone().unwrap();
     assert_eq!((rule.file.as_str(), rule.line), ("t.lawful", 7));
     assert_eq!(out.obligations.len(), 2, "{:?}", out.obligations);
     assert_eq!(out.obligations[0], "honour_withdrawal");
@@ -391,13 +401,14 @@ fn step8_allow_reports_basis_rule_obligations_and_a_sentence() {
 // ---- disclosure ---------------------------------------------------------------------
 
 const SHARING: &str = "category user.contact.email
-    category user.health.weight special sensitive
+    category user.health.weight sensitive
     purpose support { uses user.contact.email basis contract }
+    purpose news { uses user.contact.email basis consent }
     purpose ads { uses user.contact.email, user.health.weight basis opt_out(sale) }
     recipient aws kind processor located US { purposes support categories user.* }
     recipient broker kind partner { purposes ads categories user.* sale }
     recipient adnet kind ad_network { purposes ads categories user.contact.* sharing when subject.adult }
-    recipient mailer kind processor { purposes support categories user.contact.* }
+    recipient mailer kind processor { purposes support, news categories user.contact.* }
     transfer user.* from EU to US with scc
     deny no_sensitive_sale: sell #sensitive
     deny no_mailer_in_fr: disclose user.* to mailer in FR";
@@ -412,6 +423,8 @@ fn disclosure_needs_the_use_the_declaration_and_no_deny_rule() {
     let p = compile(SHARING);
     let us = r#"{"region":"US-CA","age":34}"#;
     // The use is denied: that reason.
+    let d = disclose(&p, "mailer", "news", "user.contact.email", ADULT_DE);
+    assert_eq!(d.reason, Reason::ConsentMissing);
     let opted = r#"{"region":"US-CA","age":34,"opt_outs":["sale"]}"#;
     assert_eq!(disclose(&p, "broker", "ads", "user.contact.email", opted).reason, Reason::OptedOut);
     assert_eq!(

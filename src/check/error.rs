@@ -33,6 +33,7 @@ pub enum NameKind {
     Reason,
     Verdict,
     Rule,
+    Right,
     Lint,
 }
 
@@ -65,6 +66,7 @@ impl NameKind {
             NameKind::Reason => "reason code",
             NameKind::Verdict => "retention verdict",
             NameKind::Rule => "rule",
+            NameKind::Right => "data subject right",
             NameKind::Lint => "lint",
         }
     }
@@ -97,6 +99,7 @@ impl NameKind {
             NameKind::Reason => "lawful::check::unknown_reason",
             NameKind::Verdict => "lawful::check::unknown_verdict",
             NameKind::Rule => "lawful::check::unknown_rule",
+            NameKind::Right => "lawful::check::unknown_right",
             NameKind::Lint => "lawful::lint::unknown-lint",
         }
     }

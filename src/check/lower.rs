@@ -54,6 +54,7 @@ impl Checker {
                         });
                     }
                     Decl::Retain(r) => self.lower_retention(r, docs, item.span),
+                    Decl::Rights(r) => self.lower_rights(r),
                     _ => {}
                 }
             }
@@ -485,6 +486,74 @@ impl Checker {
             after,
             provenance,
         });
+    }
+
+    fn lower_rights(&mut self, decl: &ast::RightsDecl) {
+        for right in &decl.rights {
+            let Some(name) = RIGHTS.iter().copied().find(|r| *r == right.name.text) else {
+                self.unknown(NameKind::Right, &right.name.text, right.name.span, RIGHTS.iter().copied());
+                continue;
+            };
+            let opt_out = match (name, &right.arg) {
+                ("opt_out", Some(kind)) => match OptOutKind::parse(&kind.text) {
+                    Some(k) => Some(k),
+                    None => {
+                        self.unknown(NameKind::OptOutKind, &kind.text, kind.span, OptOutKind::names());
+                        continue;
+                    }
+                },
+                ("opt_out", None) => {
+                    self.unknown(NameKind::OptOutKind, "", right.name.span, OptOutKind::names());
+                    continue;
+                }
+                (_, Some(arg)) => {
+                    self.error(
+                        CheckError::InvalidBasis {
+                            message: format!("the right `{name}` takes no argument"),
+                            help: format!("write `{name}`"),
+                        },
+                        arg.span,
+                        "unexpected",
+                    );
+                    continue;
+                }
+                (_, None) => None,
+            };
+            let regions = self.region_scope(&right.scope);
+            self.rights.push(Right {
+                info: Info {
+                    name: self.sources_text(right),
+                    title: None,
+                    docs: right.docs.clone(),
+                    span: right.span,
+                },
+                name,
+                opt_out,
+                regions,
+            });
+        }
+        for response in &decl.responses {
+            let regions = self.region_scope(&response.scope);
+            self.responses.push(ResponseTime {
+                info: Info {
+                    name: "respond".to_owned(),
+                    title: None,
+                    docs: response.docs.clone(),
+                    span: response.span,
+                },
+                within: response.within.value,
+                within_text: response.within.text.clone(),
+                extension: response.extension.as_ref().map(|e| (e.value, e.text.clone())),
+                regions,
+            });
+        }
+    }
+
+    fn sources_text(&self, right: &ast::RightEntry) -> String {
+        match &right.arg {
+            Some(arg) => format!("{}({})", right.name.text, arg.text),
+            None => right.name.text.clone(),
+        }
     }
 
     /// DESIGN § Retention: a minimum longer than a maximum for the same data is an error.

@@ -2,6 +2,8 @@
 //! returns typed values.
 
 mod check;
+mod doc;
+mod fmt;
 mod render;
 mod test;
 
@@ -56,6 +58,26 @@ enum Command {
         #[arg(required = true)]
         paths: Vec<PathBuf>,
     },
+    /// Rewrite policy files in the canonical layout. With `--check`, list the files that are
+    /// not formatted and exit 1 instead; files that do not parse are reported and left alone.
+    Fmt {
+        /// Only report files that would change.
+        #[arg(long)]
+        check: bool,
+        /// Policy files or directories (searched recursively for `*.lawful`).
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
+    },
+    /// Generate the privacy notice and the GDPR Art. 30 record of processing activities of a
+    /// policy, as Markdown or as one self-contained HTML file.
+    Doc {
+        policy: PathBuf,
+        #[arg(long, value_enum, default_value_t)]
+        format: doc::DocFormat,
+        /// Write to this file instead of standard output.
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
 }
 
 pub fn run() -> ExitCode {
@@ -73,6 +95,12 @@ pub fn run() -> ExitCode {
     let code = match cli.command {
         Command::Check { paths, format } => check::run(&paths, format),
         Command::Test { paths } => test::run(&paths),
+        Command::Fmt { check, paths } => fmt::run(&paths, check),
+        Command::Doc {
+            policy,
+            format,
+            out,
+        } => doc::run(&policy, format, out.as_deref()),
     };
     ExitCode::from(code)
 }

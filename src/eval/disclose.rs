@@ -39,10 +39,10 @@ fn decide(policy: &Policy, id: RecipientId, query: &UseQuery, subject: &Subject)
     };
     let deny = |reason| Decision::new(asked, reason);
 
-    let mut decision = query.decide(policy, subject);
-    decision.asked = asked;
-    if !decision.allowed() {
-        return decision;
+    // The use must be allowed: a denied use is the answer.
+    let used = query.decide(policy, subject);
+    if !used.allowed() {
+        return Decision { asked, ..used };
     }
     let Some(recipient) = policy.recipients.get(id.index()) else {
         return deny(Reason::RecipientNotDeclared);
@@ -111,6 +111,9 @@ fn decide(policy: &Policy, id: RecipientId, query: &UseQuery, subject: &Subject)
         return deny(Reason::RecipientCondition).with_rule(recipient.provenance);
     }
 
+    let mut decision = Decision::new(asked, Reason::Allowed).with_rule(recipient.provenance);
+    decision.basis = used.basis;
+    decision.obligations = used.obligations;
     for &location in &recipient.located {
         let transfer = TransferQuestion {
             category: query.category,
@@ -122,17 +125,13 @@ fn decide(policy: &Policy, id: RecipientId, query: &UseQuery, subject: &Subject)
         }
         .decide(policy);
         if !transfer.allowed() {
-            let mut denial = transfer;
-            denial.asked = asked;
-            return denial;
+            return Decision { asked, ..transfer };
         }
         if decision.detail.transfer_rule.is_none() && transfer.detail.transfer_rule.is_some() {
             decision.detail.transfer_to = Some(location);
             decision.detail.transfer_rule = transfer.detail.transfer_rule;
         }
     }
-
-    decision.rule = Some(recipient.provenance);
     if recipient.sale {
         decision.obligations.honour_opt_out(OptOutKind::Sale);
     }

@@ -306,6 +306,16 @@ fn no_basis_for_the_region_is_denied() {
 }
 
 #[test]
+fn no_basis_comes_before_the_subject_checks() {
+    let (mut fx, s) = shop();
+    fx.purpose_mut(s.direct).direct_marketing = true;
+    let p = fx.build();
+    let mut subject = adult(s.cn);
+    subject.objections.push(s.direct);
+    assert_eq!(use_(&p, s.direct, s.email, &subject).reason, Reason::NoLegalBasis);
+}
+
+#[test]
 fn basis_whose_when_is_false_or_unknown_is_skipped() {
     let (mut fx, s) = shop();
     let verified = fx.attribute("verified", AttributeType::Bool);

@@ -190,7 +190,7 @@ impl UseQuery {
         }
 
         // Step 8: allow, with what the controller must keep doing.
-        let mut decision = deny(Reason::Allowed).with_rule(provenance);
+        let mut decision = Decision::new(asked, Reason::Allowed).with_rule(provenance);
         decision.basis = Some(basis);
         decision.obligations = self.obligations(policy, basis);
         decision

@@ -263,9 +263,55 @@ pub struct Policy {
     pub retention: Vec<RetentionRule>,
     pub children: Children,
     pub provenance: Vec<Provenance>,
+    pub rights: Vec<Right>,
+    pub responses: Vec<ResponseTime>,
     pub tests: Vec<CompiledTest>,
     pub assertions: Vec<CompiledAssertion>,
     pub index: Indexes,
+}
+
+/// Data-subject rights a policy grants (read by notices, not by decisions).
+pub const RIGHTS: &[&str] = &[
+    "access",
+    "rectification",
+    "erasure",
+    "restriction",
+    "portability",
+    "objection",
+    "withdraw_consent",
+    "opt_out",
+    "automated_decision",
+    "complaint",
+    "know",
+    "delete",
+    "correct",
+    "limit_sensitive",
+    "non_discrimination",
+    "appeal",
+    "deceased_user",
+    "account_deletion",
+    "explanation",
+];
+
+/// A right the policy grants, and where.
+#[derive(Debug, Clone)]
+pub struct Right {
+    pub info: Info,
+    /// One of [`RIGHTS`].
+    pub name: &'static str,
+    /// For `opt_out(kind)`.
+    pub opt_out: Option<OptOutKind>,
+    pub regions: IdSet,
+}
+
+/// How fast requests are answered, and by how much that may be extended.
+#[derive(Debug, Clone)]
+pub struct ResponseTime {
+    pub info: Info,
+    pub within: jiff::Span,
+    pub within_text: String,
+    pub extension: Option<(jiff::Span, String)>,
+    pub regions: IdSet,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]

@@ -77,6 +77,7 @@ pub enum Decl {
     Deny(DenyDecl),
     Assert(AssertDecl),
     Test(TestDecl),
+    Rights(RightsDecl),
 }
 
 #[derive(Debug, Clone, Default)]
@@ -572,4 +573,30 @@ pub enum ExpectationKind {
 pub struct Expectation {
     pub kind: ExpectationKind,
     pub span: Span,
+}
+
+/// A data-subject right the policy grants (`access`, `opt_out(sale)` …), where.
+#[derive(Debug, Clone)]
+pub struct RightEntry {
+    pub docs: Option<String>,
+    pub name: Name,
+    pub arg: Option<Name>,
+    pub scope: Vec<RegionRef>,
+    pub span: Span,
+}
+
+/// How fast requests are answered.
+#[derive(Debug, Clone)]
+pub struct ResponseEntry {
+    pub docs: Option<String>,
+    pub within: DurationLit,
+    pub extension: Option<DurationLit>,
+    pub scope: Vec<RegionRef>,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct RightsDecl {
+    pub rights: Vec<RightEntry>,
+    pub responses: Vec<ResponseEntry>,
 }

@@ -296,6 +296,12 @@ fn rule_name(rule: Rule) -> &'static str {
         kw_until => "`until`",
         kw_since => "`since`",
         kw_not => "`not`",
+        kw_rights => "`rights`",
+        kw_respond => "`respond`",
+        kw_within => "`within`",
+        kw_extendable => "`extendable`",
+        kw_by => "`by`",
+        rights_decl => "`rights`",
         kw_and => "`and`",
         kw_or => "`or`",
         kw_true => "`true`",
@@ -550,6 +556,7 @@ fn declaration(node: &Node) -> Result<Decl> {
         Rule::deny_decl => Decl::Deny(deny_decl(node)?),
         Rule::assert_decl => Decl::Assert(assert_decl(node)?),
         Rule::test_decl => Decl::Test(test_decl(node)?),
+        Rule::rights_decl => Decl::Rights(rights_decl(node)?),
         _ => return Err(node.shape()),
     })
 }
@@ -852,6 +859,43 @@ fn retain_decl(node: &Node) -> Result<RetainDecl> {
         after: node.one(Rule::ident)?.name(),
         scope: opt_region_scope(node)?,
     })
+}
+
+fn rights_decl(node: &Node) -> Result<RightsDecl> {
+    let mut decl = RightsDecl::default();
+    for entry in node.all(Rule::rights_entry) {
+        let docs: Vec<String> = entry
+            .all(Rule::doc_comment)
+            .map(|d| doc_line(d.text(), "///"))
+            .collect();
+        let docs = join_docs(docs);
+        if let Some(response) = entry.opt(Rule::response_entry) {
+            let within = duration(&response.nth(Rule::duration, 0)?)?;
+            let extension = response
+                .all(Rule::duration)
+                .nth(1)
+                .map(|d| duration(&d))
+                .transpose()?;
+            decl.responses.push(ResponseEntry {
+                docs,
+                within,
+                extension,
+                scope: opt_region_scope(&response)?.unwrap_or_default(),
+                span: response.span(),
+            });
+        } else {
+            let right = entry.one(Rule::right_entry)?;
+            let name = right.one(Rule::basis_name)?;
+            decl.rights.push(RightEntry {
+                docs,
+                name: name.nth(Rule::ident, 0)?.name(),
+                arg: name.all(Rule::ident).nth(1).map(|n| n.name()),
+                scope: opt_region_scope(&right)?.unwrap_or_default(),
+                span: right.span(),
+            });
+        }
+    }
+    Ok(decl)
 }
 
 // ------------------------------------------------------------------------ rules, assertions
@@ -1163,11 +1207,9 @@ fn expectation(node: &Node) -> Result<Expectation> {
                 detail: inner
                     .opt(Rule::expect_detail)
                     .map(|d| {
-                        let name = d.one(Rule::ident)?.name();
-                        Ok(if d.has(Rule::kw_basis) {
-                            ExpectDetail::Basis(name)
-                        } else {
-                            ExpectDetail::Safeguard(name)
+                        Ok(match d.opt(Rule::basis_name) {
+                            Some(basis) => ExpectDetail::Basis(basis.name()),
+                            None => ExpectDetail::Safeguard(d.one(Rule::ident)?.name()),
                         })
                     })
                     .transpose()?,

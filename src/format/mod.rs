@@ -1,0 +1,116 @@
+//! `lawful fmt`: one canonical layout for policy files.
+//!
+//! pest drops comments, so the formatter does not print from the syntax tree: it re-lexes the
+//! text into tokens that keep comments and line breaks ([`lexer`]), decides the whitespace
+//! between them from the tokens alone ([`layout`]), and prints lines ([`out`]).
+//!
+//! **Invariant:** formatting only changes whitespace between tokens (and collapses the
+//! spaces inside a human duration): the sequence of tokens, strings and comments included,
+//! is the same before and after, which [`format_source`] verifies before it returns. The
+//! grammar allows any whitespace between these tokens, so the result parses to the same
+//! tree. The layout depends only on the tokens, blank lines and comment positions, so
+//! formatting is idempotent.
+
+mod layout;
+mod lexer;
+mod out;
+
+use crate::diagnostic::DiagnosticKind;
+use crate::source::{SourceId, Span};
+use crate::syntax::{self, SyntaxError};
+
+pub use layout::WIDTH;
+
+/// Why a text was not formatted.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum FormatError {
+    /// The text is not a policy file; formatting it could change what it means.
+    #[error("{error}")]
+    Syntax { error: SyntaxError, span: Span },
+    /// The formatter would have changed a token: a bug in lawful. The text is left alone.
+    #[error("internal error: formatting would change `{found}` (expected `{expected}`)")]
+    Changed {
+        expected: String,
+        found: String,
+        span: Span,
+    },
+}
+
+impl FormatError {
+    /// Where in the input the problem is.
+    pub fn span(&self) -> Span {
+        match self {
+            FormatError::Syntax { span, .. } | FormatError::Changed { span, .. } => *span,
+        }
+    }
+}
+
+impl DiagnosticKind for FormatError {
+    fn code(&self) -> &'static str {
+        match self {
+            FormatError::Syntax { error, .. } => error.code(),
+            FormatError::Changed { .. } => "lawful::format::internal",
+        }
+    }
+
+    fn help(&self) -> Option<String> {
+        match self {
+            FormatError::Syntax { error, .. } => error.help(),
+            FormatError::Changed { .. } => {
+                Some("the file was left unchanged; please report this with the file".to_owned())
+            }
+        }
+    }
+}
+
+/// The canonical layout of a policy file's text. The text must parse (a file that does not
+/// is returned as [`FormatError::Syntax`], since its tokens cannot be trusted).
+pub fn format_source(text: &str) -> Result<String, FormatError> {
+    let source = SourceId(0);
+    syntax::parse(source, text).map_err(|(error, span)| FormatError::Syntax { error, span })?;
+    let tokens = lexer::lex(text).map_err(|e| FormatError::Syntax {
+        error: SyntaxError::Unexpected {
+            found: "a character outside the language".to_owned(),
+            expected: "a token".to_owned(),
+        },
+        span: Span::new(source, e.offset, e.offset + 1),
+    })?;
+    let formatted = layout::file(&tokens);
+    verify(text, &tokens, &formatted)?;
+    Ok(formatted)
+}
+
+/// The formatted text has the same tokens as the input, and still parses.
+fn verify(text: &str, tokens: &[lexer::Token<'_>], formatted: &str) -> Result<(), FormatError> {
+    let source = SourceId(0);
+    let changed = |expected: &str, found: &str, offset: usize| FormatError::Changed {
+        expected: expected.to_owned(),
+        found: found.to_owned(),
+        span: Span::new(source, offset, offset),
+    };
+    let after = lexer::lex(formatted).map_err(|e| changed("", "an unknown character", e.offset))?;
+    let offset = |t: &lexer::Token<'_>| {
+        (t.text.as_ptr() as usize).saturating_sub(text.as_ptr() as usize)
+    };
+    for (k, before) in tokens.iter().enumerate() {
+        let Some(now) = after.get(k) else {
+            return Err(changed(before.text, "the end of the file", offset(before)));
+        };
+        if now.kind != before.kind || now.printed() != before.printed() {
+            return Err(changed(before.text, now.text, offset(before)));
+        }
+        if before.kind == lexer::Kind::Comment && !before.first_on_line && now.first_on_line {
+            return Err(changed(before.text, "a comment moved to its own line", offset(before)));
+        }
+    }
+    if let Some(extra) = after.get(tokens.len()) {
+        return Err(changed("the end of the file", extra.text, text.len()));
+    }
+    syntax::parse(source, formatted).map_err(|(_, span)| {
+        changed("text that parses", "a syntax error", span.start as usize)
+    })?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,94 @@
+//! The prepared hot path allocates nothing: every question of a seed policy, decided with
+//! prepared ids under a counting allocator, performs zero heap allocations.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
+
+use std::alloc::System;
+
+use lawful::eval::{DataRef, Query, RetentionQuery};
+use lawful::model::{CategoryId, FieldId, PurposeId, RecipientId, RegionId};
+use lawful::Subject;
+use stats_alloc::{Region, StatsAlloc, INSTRUMENTED_SYSTEM};
+
+// The counters are global: this file holds a single test so nothing else runs meanwhile.
+#[global_allocator]
+static GLOBAL: &StatsAlloc<System> = &INSTRUMENTED_SYSTEM;
+
+fn allocations_during(f: impl FnOnce()) -> usize {
+    let region = Region::new(GLOBAL);
+    f();
+    let change = region.change();
+    change.allocations + change.reallocations
+}
+
+#[test]
+fn prepared_decisions_do_not_allocate() {
+    let policy = lawful::compile_file("policies/anker.lawful").unwrap().policy;
+    let now = "2025-01-01T00:00:00Z".parse().unwrap();
+    let subjects: Vec<Subject> = [
+        r#"{"region":"DE","age":34}"#,
+        r#"{"region":"US-CA","age":15,"gpc":true,"opt_outs":["sale"]}"#,
+        r#"{"region":"FR","restricted":true}"#,
+    ]
+    .iter()
+    .map(|json| Subject::from_json_str(&policy, json, now).unwrap())
+    .collect();
+    let purposes: Vec<PurposeId> = (0..policy.purposes.len() as u32).map(PurposeId).collect();
+    let fields: Vec<FieldId> = (0..policy.fields.len() as u32).map(FieldId).collect();
+    let recipients: Vec<RecipientId> =
+        (0..policy.recipients.len() as u32).map(RecipientId).collect();
+    let regions = [policy.region("DE").unwrap(), policy.region("US").unwrap(), policy.region("CN").unwrap()];
+    let categories: Vec<CategoryId> = (0..policy.categories.len() as u32).map(CategoryId).collect();
+    let events = [(policy.event("collected").unwrap(), now)];
+    let mut mask = vec![false; fields.len()];
+    let mut decided = 0usize;
+    let mut allowed = 0usize;
+
+    let count = allocations_during(|| {
+        for subject in &subjects {
+            for &purpose in &purposes {
+                for &field in &fields {
+                    let q = Query::new(purpose, DataRef::Field(field));
+                    let d = policy.decide(&q, subject).unwrap();
+                    decided += 1;
+                    allowed += usize::from(d.allowed());
+                }
+                for &recipient in &recipients {
+                    let q = Query::new(purpose, DataRef::Field(fields[0])).to_recipient(recipient);
+                    let _ = policy.decide(&q, subject).unwrap();
+                }
+                policy.field_mask(purpose, subject, None, &fields, &mut mask).unwrap();
+            }
+        }
+        for &category in categories.iter().step_by(7) {
+            for &from in &regions {
+                for &to in &regions {
+                    let _ = policy.decide_transfer(category, from, to).unwrap();
+                }
+            }
+            let _ = policy
+                .decide_retention(&RetentionQuery {
+                    category,
+                    purpose: None,
+                    region: regions[0],
+                    events: &events,
+                    now,
+                })
+                .unwrap();
+        }
+    });
+    assert!(decided > 1000 && allowed > 0, "{decided} decided, {allowed} allowed");
+    assert_eq!(count, 0, "allocations on the prepared path");
+
+    // By name, every name known: hashing, but no allocation either.
+    let purpose = policy.purpose_name(purposes[0]).to_owned();
+    let field = policy.fields[0].info.name.clone();
+    let count = allocations_during(|| {
+        for subject in &subjects {
+            let _ = policy.decide_use_by_name(&purpose, &field, subject, Some("DE")).unwrap();
+        }
+    });
+    assert_eq!(count, 0, "allocations on the by-name path");
+    // The counter does count.
+    assert!(allocations_during(|| drop(std::hint::black_box(vec![1u8; 64]))) > 0);
+    let _: RegionId = regions[0];
+}
