@@ -108,7 +108,7 @@ fn check(policy: &Policy, subject: &Subject, expected: &Expected) -> Option<Mism
             let written = Outcome {
                 outcome: outcome_word(*allow).to_owned(),
                 reason: reason.clone(),
-                basis: basis.map(|b| b.simple_name().to_owned()),
+                basis: basis.clone(),
                 safeguard: safeguard.clone(),
                 date: None,
             };
@@ -133,9 +133,10 @@ fn check(policy: &Policy, subject: &Subject, expected: &Expected) -> Option<Mism
             {
                 parts.push("reason");
             }
-            // Tests write `basis opt_out` without the kind: compare simple names.
-            let simple = |b: Basis| b.simple_name();
-            if basis.is_some_and(|b| Some(simple(b)) != decision.basis.map(simple)) {
+            if basis
+                .as_deref()
+                .is_some_and(|b| !basis_matches(b, decision.basis))
+            {
                 parts.push("basis");
             }
             if safeguard
@@ -276,4 +277,15 @@ fn decide(policy: &Policy, subject: &Subject, query: &TestQuery) -> Result<Decis
         }
     };
     result.map_err(|e| e.to_string())
+}
+
+/// `opt_out` (no kind) matches any opt-out basis; anything else must match exactly.
+fn basis_matches(written: &str, decided: Option<Basis>) -> bool {
+    decided.is_some_and(|b| {
+        if written.contains('(') {
+            b.name() == written
+        } else {
+            b.simple_name() == written
+        }
+    })
 }

@@ -1,5 +1,11 @@
 //! `lawful check`: exit codes (0 clean, 1 errors, 2 usage), the JSON output's shape, and
 //! snapshots of the human and JSON output.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic
+)]
 
 mod support;
 
@@ -18,7 +24,12 @@ fn lawful() -> Command {
 
 /// Run `lawful check --format json ARGS…`: the exit code and the parsed diagnostics.
 fn check_json(args: &[&str]) -> (i32, Vec<Value>) {
-    let output = lawful().arg("check").args(["--format", "json"]).args(args).output().unwrap();
+    let output = lawful()
+        .arg("check")
+        .args(["--format", "json"])
+        .args(args)
+        .output()
+        .unwrap();
     let stdout = String::from_utf8(output.stdout).unwrap();
     let value: Value = serde_json::from_str(&stdout)
         .unwrap_or_else(|e| panic!("`lawful check` printed invalid JSON ({e}): {stdout}"));
@@ -30,7 +41,11 @@ fn check_json(args: &[&str]) -> (i32, Vec<Value>) {
 
 /// Every documented field is there with its type.
 fn assert_json_shape(d: &Value) {
-    let str_field = |key: &str| d[key].as_str().unwrap_or_else(|| panic!("`{key}` is not a string in {d}"));
+    let str_field = |key: &str| {
+        d[key]
+            .as_str()
+            .unwrap_or_else(|| panic!("`{key}` is not a string in {d}"))
+    };
     let code = str_field("code");
     assert!(code.starts_with("lawful::"), "code {code}");
     assert!(["error", "warning"].contains(&str_field("severity")), "{d}");
@@ -41,12 +56,18 @@ fn assert_json_shape(d: &Value) {
     assert!(d["line"].as_u64().is_some_and(|n| n >= 1), "{d}");
     assert!(d["column"].as_u64().is_some_and(|n| n >= 1), "{d}");
     let span = &d["span"];
-    let (start, end) = (span["start"].as_u64().unwrap(), span["end"].as_u64().unwrap());
+    let (start, end) = (
+        span["start"].as_u64().unwrap(),
+        span["end"].as_u64().unwrap(),
+    );
     assert!(start <= end, "{d}");
     assert!(span["text"].is_string(), "{d}");
     for r in d["related"].as_array().unwrap() {
         assert!(r["message"].is_string() && r["file"].is_string(), "{d}");
-        assert!(r["line"].as_u64().is_some() && r["column"].as_u64().is_some(), "{d}");
+        assert!(
+            r["line"].as_u64().is_some() && r["column"].as_u64().is_some(),
+            "{d}"
+        );
     }
 }
 
@@ -63,9 +84,15 @@ fn each_invalid_case_fails_with_its_codes_in_json() {
         for d in &items {
             assert_json_shape(d);
         }
-        let produced: std::collections::BTreeSet<String> =
-            items.iter().map(|d| d["code"].as_str().unwrap().to_owned()).collect();
-        assert_eq!(produced, expected, "{}: codes in the JSON output", case.name);
+        let produced: std::collections::BTreeSet<String> = items
+            .iter()
+            .map(|d| d["code"].as_str().unwrap().to_owned())
+            .collect();
+        assert_eq!(
+            produced, expected,
+            "{}: codes in the JSON output",
+            case.name
+        );
     }
 }
 
@@ -109,7 +136,10 @@ fn a_missing_path_is_a_usage_error() {
         .unwrap();
     assert_eq!(output.status.code(), Some(EXIT_USAGE));
     let stderr = String::from_utf8(output.stderr).unwrap();
-    assert!(stderr.contains("`tests/valid/does-not-exist.lawful` does not exist"), "{stderr}");
+    assert!(
+        stderr.contains("`tests/valid/does-not-exist.lawful` does not exist"),
+        "{stderr}"
+    );
 }
 
 #[test]
@@ -137,6 +167,20 @@ fn help_and_version_exit_zero() {
 fn snapshot_human_output() {
     let output = lawful()
         .args(["check", "tests/diagnostics/unknown_purpose.lawful"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(EXIT_ERRORS));
+    insta::assert_snapshot!(String::from_utf8(output.stderr).unwrap());
+}
+
+/// A related span in another file becomes a note after the report.
+#[test]
+fn snapshot_human_output_with_a_note_in_another_file() {
+    let output = lawful()
+        .args([
+            "check",
+            "tests/diagnostics/duplicate_across_files/main.lawful",
+        ])
         .output()
         .unwrap();
     assert_eq!(output.status.code(), Some(EXIT_ERRORS));

@@ -1,6 +1,11 @@
 //! The prepared hot path allocates nothing: every question of a seed policy, decided with
 //! prepared ids under a counting allocator, performs zero heap allocations.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic
+)]
 
 use std::alloc::System;
 
@@ -22,7 +27,9 @@ fn allocations_during(f: impl FnOnce()) -> usize {
 
 #[test]
 fn prepared_decisions_do_not_allocate() {
-    let policy = lawful::compile_file("policies/anker.lawful").unwrap().policy;
+    let policy = lawful::compile_file("policies/anker.lawful")
+        .unwrap()
+        .policy;
     let now = "2025-01-01T00:00:00Z".parse().unwrap();
     let subjects: Vec<Subject> = [
         r#"{"region":"DE","age":34}"#,
@@ -34,10 +41,17 @@ fn prepared_decisions_do_not_allocate() {
     .collect();
     let purposes: Vec<PurposeId> = (0..policy.purposes.len() as u32).map(PurposeId).collect();
     let fields: Vec<FieldId> = (0..policy.fields.len() as u32).map(FieldId).collect();
-    let recipients: Vec<RecipientId> =
-        (0..policy.recipients.len() as u32).map(RecipientId).collect();
-    let regions = [policy.region("DE").unwrap(), policy.region("US").unwrap(), policy.region("CN").unwrap()];
-    let categories: Vec<CategoryId> = (0..policy.categories.len() as u32).map(CategoryId).collect();
+    let recipients: Vec<RecipientId> = (0..policy.recipients.len() as u32)
+        .map(RecipientId)
+        .collect();
+    let regions = [
+        policy.region("DE").unwrap(),
+        policy.region("US").unwrap(),
+        policy.region("CN").unwrap(),
+    ];
+    let categories: Vec<CategoryId> = (0..policy.categories.len() as u32)
+        .map(CategoryId)
+        .collect();
     let events = [(policy.event("collected").unwrap(), now)];
     let mut mask = vec![false; fields.len()];
     let mut decided = 0usize;
@@ -56,7 +70,9 @@ fn prepared_decisions_do_not_allocate() {
                     let q = Query::new(purpose, DataRef::Field(fields[0])).to_recipient(recipient);
                     let _ = policy.decide(&q, subject).unwrap();
                 }
-                policy.field_mask(purpose, subject, None, &fields, &mut mask).unwrap();
+                policy
+                    .field_mask(purpose, subject, None, &fields, &mut mask)
+                    .unwrap();
             }
         }
         for &category in categories.iter().step_by(7) {
@@ -76,7 +92,10 @@ fn prepared_decisions_do_not_allocate() {
                 .unwrap();
         }
     });
-    assert!(decided > 1000 && allowed > 0, "{decided} decided, {allowed} allowed");
+    assert!(
+        decided > 1000 && allowed > 0,
+        "{decided} decided, {allowed} allowed"
+    );
     assert_eq!(count, 0, "allocations on the prepared path");
 
     // By name, every name known: hashing, but no allocation either.
@@ -84,7 +103,9 @@ fn prepared_decisions_do_not_allocate() {
     let field = policy.fields[0].info.name.clone();
     let count = allocations_during(|| {
         for subject in &subjects {
-            let _ = policy.decide_use_by_name(&purpose, &field, subject, Some("DE")).unwrap();
+            let _ = policy
+                .decide_use_by_name(&purpose, &field, subject, Some("DE"))
+                .unwrap();
         }
     });
     assert_eq!(count, 0, "allocations on the by-name path");

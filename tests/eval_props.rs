@@ -1,7 +1,12 @@
 //! Properties of the evaluator over a seed policy: it never panics on any subject or any
 //! ids (in range or not), and an allowed use always respects the closed world, has a basis,
 //! and respects restriction and erasure.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic
+)]
 
 use std::sync::OnceLock;
 
@@ -16,7 +21,11 @@ use proptest::prelude::*;
 
 fn policy() -> &'static Policy {
     static POLICY: OnceLock<Policy> = OnceLock::new();
-    POLICY.get_or_init(|| lawful::compile_file("policies/minipower.lawful").unwrap().policy)
+    POLICY.get_or_init(|| {
+        lawful::compile_file("policies/minipower.lawful")
+            .unwrap()
+            .policy
+    })
 }
 
 /// Ids up to a little past the end of their table.
@@ -41,13 +50,20 @@ fn attr() -> impl Strategy<Value = Option<AttrValue>> {
 
 fn subject() -> impl Strategy<Value = Subject> {
     let p = policy();
-    let consent = (id(p.purposes.len()), proptest::option::of(time()), proptest::option::of(time()), any::<bool>())
-        .prop_map(|(purpose, given_at, withdrawn_at, explicit)| ConsentRecord {
-            purpose: PurposeId(purpose),
-            given_at,
-            withdrawn_at,
-            explicit,
-        });
+    let consent = (
+        id(p.purposes.len()),
+        proptest::option::of(time()),
+        proptest::option::of(time()),
+        any::<bool>(),
+    )
+        .prop_map(
+            |(purpose, given_at, withdrawn_at, explicit)| ConsentRecord {
+                purpose: PurposeId(purpose),
+                given_at,
+                withdrawn_at,
+                explicit,
+            },
+        );
     (
         (
             proptest::option::of(id(p.regions.len()).prop_map(RegionId)),
@@ -56,22 +72,28 @@ fn subject() -> impl Strategy<Value = Subject> {
             proptest::collection::vec(consent, 0..4),
             proptest::collection::vec(id(p.purposes.len()).prop_map(PurposeId), 0..3),
         ),
-        (any::<u8>(), any::<[bool; 6]>(), proptest::collection::vec(attr(), 0..6)),
+        (
+            any::<u8>(),
+            any::<[bool; 6]>(),
+            proptest::collection::vec(attr(), 0..6),
+        ),
     )
-        .prop_map(|((region, age, kind, consents, objections), (opt_outs, flags, attributes))| Subject {
-            region,
-            age,
-            kind,
-            consents,
-            objections,
-            opt_outs,
-            gpc: flags[0],
-            restricted: flags[1],
-            erasure_requested: flags[2],
-            account_deleted: flags[3],
-            parental_consent: flags[4],
-            attributes,
-        })
+        .prop_map(
+            |((region, age, kind, consents, objections), (opt_outs, flags, attributes))| Subject {
+                region,
+                age,
+                kind,
+                consents,
+                objections,
+                opt_outs,
+                gpc: flags[0],
+                restricted: flags[1],
+                erasure_requested: flags[2],
+                account_deleted: flags[3],
+                parental_consent: flags[4],
+                attributes,
+            },
+        )
 }
 
 fn query() -> impl Strategy<Value = Query> {

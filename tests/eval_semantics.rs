@@ -1,6 +1,11 @@
 //! DESIGN.md § Semantics, step by step, from policy text: each test fails if the step it
 //! names is removed from the evaluator. Policies are small and inline; subjects are JSON.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic
+)]
 
 use jiff::Timestamp;
 use lawful::eval::{Decision, Obligation, Query, Reason, RetentionQuery, Verdict};
@@ -80,8 +85,14 @@ fn step2_a_purpose_may_use_only_what_it_declares() {
          field orders.phone: user.contact.phone
          purpose support { uses user.contact.email basis contract }",
     );
-    assert_eq!(reason(&p, "support", "orders.phone", ADULT_DE), "not_declared");
-    assert_eq!(reason(&p, "support", "user.contact.email", ADULT_DE), "allowed");
+    assert_eq!(
+        reason(&p, "support", "orders.phone", ADULT_DE),
+        "not_declared"
+    );
+    assert_eq!(
+        reason(&p, "support", "user.contact.email", ADULT_DE),
+        "allowed"
+    );
 }
 
 #[test]
@@ -93,9 +104,15 @@ fn step2_a_purpose_processes_only_its_subject_kinds() {
          purpose support { uses user.contact.email subjects user basis contract }",
     );
     let family = r#"{"region":"DE","age":34,"kind":"family_member"}"#;
-    assert_eq!(reason(&p, "support", "user.contact.email", family), "subject_kind");
+    assert_eq!(
+        reason(&p, "support", "user.contact.email", family),
+        "subject_kind"
+    );
     // No kind given: the default kind `user`.
-    assert_eq!(reason(&p, "support", "user.contact.email", ADULT_DE), "allowed");
+    assert_eq!(
+        reason(&p, "support", "user.contact.email", ADULT_DE),
+        "allowed"
+    );
 }
 
 // ---- step 3 -------------------------------------------------------------------------
@@ -109,15 +126,34 @@ fn step3_a_deny_rule_overrides_and_its_exception_lifts_it() {
          deny no_unverified_de: use user.contact.* for support in DE
              except when subject.verified",
     );
-    let d = decide(&p, "support", "user.contact.email", r#"{"region":"DE","age":34,"attributes":{"verified":false}}"#);
+    let d = decide(
+        &p,
+        "support",
+        "user.contact.email",
+        r#"{"region":"DE","age":34,"attributes":{"verified":false}}"#,
+    );
     assert_eq!(d.reason, Reason::DeniedByRule);
     assert_eq!(d.rule_ref(&p).unwrap().name, "no_unverified_de");
     assert_eq!(d.to_json(&p).rule.unwrap().line, 6);
     let verified = r#"{"region":"DE","age":34,"attributes":{"verified":true}}"#;
-    assert_eq!(reason(&p, "support", "user.contact.email", verified), "allowed");
-    assert_eq!(reason(&p, "support", "user.contact.email", r#"{"region":"FR","age":34}"#), "allowed");
+    assert_eq!(
+        reason(&p, "support", "user.contact.email", verified),
+        "allowed"
+    );
+    assert_eq!(
+        reason(
+            &p,
+            "support",
+            "user.contact.email",
+            r#"{"region":"FR","age":34}"#
+        ),
+        "allowed"
+    );
     // Not saying whether the subject is verified: the exception does not hold.
-    assert_eq!(reason(&p, "support", "user.contact.email", ADULT_DE), "denied_by_rule");
+    assert_eq!(
+        reason(&p, "support", "user.contact.email", ADULT_DE),
+        "denied_by_rule"
+    );
 }
 
 // ---- step 4 -------------------------------------------------------------------------
@@ -128,9 +164,17 @@ fn step4_no_basis_for_the_region_is_denied() {
         "category user.contact.email
          purpose news { uses user.contact.email basis contract in DE }",
     );
-    assert_eq!(reason(&p, "news", "user.contact.email", ADULT_DE), "allowed");
     assert_eq!(
-        reason(&p, "news", "user.contact.email", r#"{"region":"FR","age":34}"#),
+        reason(&p, "news", "user.contact.email", ADULT_DE),
+        "allowed"
+    );
+    assert_eq!(
+        reason(
+            &p,
+            "news",
+            "user.contact.email",
+            r#"{"region":"FR","age":34}"#
+        ),
         "no_legal_basis"
     );
 }
@@ -142,7 +186,10 @@ fn step4_comes_before_the_subject_checks() {
          purpose news { uses user.contact.email basis consent in DE direct_marketing }",
     );
     let objected = r#"{"region":"FR","age":34,"objections":["news"]}"#;
-    assert_eq!(reason(&p, "news", "user.contact.email", objected), "no_legal_basis");
+    assert_eq!(
+        reason(&p, "news", "user.contact.email", objected),
+        "no_legal_basis"
+    );
 }
 
 #[test]
@@ -157,8 +204,16 @@ fn step4_the_most_specific_scope_wins_and_false_whens_are_skipped() {
            basis legitimate_interest in US-CA when subject.customer
          }",
     );
-    assert_eq!(reason(&p, "news", "user.contact.email", ADULT_DE), "consent_missing");
-    let d = decide(&p, "news", "user.contact.email", r#"{"region":"US-NY","age":34}"#);
+    assert_eq!(
+        reason(&p, "news", "user.contact.email", ADULT_DE),
+        "consent_missing"
+    );
+    let d = decide(
+        &p,
+        "news",
+        "user.contact.email",
+        r#"{"region":"US-NY","age":34}"#,
+    );
     assert_eq!(d.basis, Some(Basis::Contract));
     let customer = r#"{"region":"US-CA","age":34,"attributes":{"customer":true}}"#;
     assert_eq!(
@@ -167,7 +222,10 @@ fn step4_the_most_specific_scope_wins_and_false_whens_are_skipped() {
     );
     // The US-CA declaration is the most specific one, and its `when` is false.
     let other = r#"{"region":"US-CA","age":34,"attributes":{"customer":false}}"#;
-    assert_eq!(reason(&p, "news", "user.contact.email", other), "no_legal_basis");
+    assert_eq!(
+        reason(&p, "news", "user.contact.email", other),
+        "no_legal_basis"
+    );
 }
 
 // ---- step 5 -------------------------------------------------------------------------
@@ -192,12 +250,22 @@ fn step5_consent_must_be_active_and_covers_descendants() {
     assert_eq!((d.reason, d.basis), (Reason::Allowed, Some(Basis::Consent)));
     assert!(d.obligations.contains(Obligation::HonourWithdrawal));
     let withdrawn = r#"{"region":"DE","consents":[{"purpose":"marketing","given_at":"2024-01-01","withdrawn_at":"2024-02-01"}]}"#;
-    assert_eq!(reason(&p, "marketing.news", "user.contact.email", withdrawn), "consent_withdrawn");
+    assert_eq!(
+        reason(&p, "marketing.news", "user.contact.email", withdrawn),
+        "consent_withdrawn"
+    );
     let again = r#"{"region":"DE","consents":[{"purpose":"marketing","given_at":"2024-03-01","withdrawn_at":"2024-02-01"}]}"#;
-    assert_eq!(reason(&p, "marketing.news", "user.contact.email", again), "allowed");
+    assert_eq!(
+        reason(&p, "marketing.news", "user.contact.email", again),
+        "allowed"
+    );
     // A consent to a descendant does not cover the parent.
-    let child_only = r#"{"region":"DE","consents":[{"purpose":"marketing.news","given_at":"2024-01-01"}]}"#;
-    assert_eq!(reason(&p, "marketing", "user.contact.email", child_only), "consent_missing");
+    let child_only =
+        r#"{"region":"DE","consents":[{"purpose":"marketing.news","given_at":"2024-01-01"}]}"#;
+    assert_eq!(
+        reason(&p, "marketing", "user.contact.email", child_only),
+        "consent_missing"
+    );
 }
 
 #[test]
@@ -211,7 +279,10 @@ fn step5_special_categories_need_explicit_consent() {
         Some("would be allowed with explicit consent to `health`")
     );
     let explicit = r#"{"region":"DE","consents":[{"purpose":"health","given_at":"2024-01-01","explicit":true}]}"#;
-    assert_eq!(reason(&p, "health", "user.health.weight", explicit), "allowed");
+    assert_eq!(
+        reason(&p, "health", "user.health.weight", explicit),
+        "allowed"
+    );
 }
 
 #[test]
@@ -237,7 +308,10 @@ fn step5_an_objection_to_direct_marketing_is_absolute() {
          purpose marketing { uses user.contact.email basis consent direct_marketing }",
     );
     let json = r#"{"region":"DE","consents":[{"purpose":"marketing","given_at":"2024-01-01"}],"objections":["marketing"]}"#;
-    assert_eq!(reason(&p, "marketing", "user.contact.email", json), "objected");
+    assert_eq!(
+        reason(&p, "marketing", "user.contact.email", json),
+        "objected"
+    );
 }
 
 #[test]
@@ -250,12 +324,20 @@ fn step5_opt_out_model() {
     let us = r#"{"region":"US-CA","age":34}"#;
     let d = decide(&p, "marketing", "user.contact.email", us);
     assert_eq!(d.basis, Some(Basis::OptOut(OptOutKind::Marketing)));
-    assert!(d.obligations.contains(Obligation::HonourOptOut(OptOutKind::Marketing)));
+    assert!(d
+        .obligations
+        .contains(Obligation::HonourOptOut(OptOutKind::Marketing)));
     let opted = r#"{"region":"US-CA","opt_outs":["marketing"]}"#;
-    assert_eq!(reason(&p, "marketing", "user.contact.email", opted), "opted_out");
+    assert_eq!(
+        reason(&p, "marketing", "user.contact.email", opted),
+        "opted_out"
+    );
     // Global Privacy Control is an opt-out of sale, not of marketing.
     let gpc = r#"{"region":"US-CA","gpc":true}"#;
-    assert_eq!(reason(&p, "marketing", "user.contact.email", gpc), "allowed");
+    assert_eq!(
+        reason(&p, "marketing", "user.contact.email", gpc),
+        "allowed"
+    );
     assert_eq!(reason(&p, "ads", "user.contact.email", gpc), "opted_out");
 }
 
@@ -276,7 +358,10 @@ fn step5_alternatives_first_that_holds_is_reported() {
     );
     // Neither holds: the first failing alternative's reason.
     let objected = r#"{"region":"DE","objections":["offers"]}"#;
-    assert_eq!(reason(&p, "offers", "user.contact.email", objected), "consent_missing");
+    assert_eq!(
+        reason(&p, "offers", "user.contact.email", objected),
+        "consent_missing"
+    );
 }
 
 #[test]
@@ -291,13 +376,20 @@ fn step5_withdrawal_taints_data_collected_before_it() {
         {"purpose":"plain","given_at":"2024-03-01","withdrawn_at":"2024-02-01"}]}"#;
     let s = subject(&p, json);
     let ask = |purpose: &str, collected: &str| {
-        let q = Query::new(p.purpose(purpose).unwrap(), p.data("user.contact.email").unwrap())
-            .collected_at(ts(collected));
+        let q = Query::new(
+            p.purpose(purpose).unwrap(),
+            p.data("user.contact.email").unwrap(),
+        )
+        .collected_at(ts(collected));
         p.decide_use(&q, &s).unwrap()
     };
     let d = ask("news", "2024-01-15T00:00:00Z");
     assert_eq!(d.reason, Reason::ConsentWithdrawn);
-    assert!(d.explain(&p).contains("collected before"), "{}", d.explain(&p));
+    assert!(
+        d.explain(&p).contains("collected before"),
+        "{}",
+        d.explain(&p)
+    );
     assert!(ask("news", "2024-04-01T00:00:00Z").allowed());
     assert!(ask("plain", "2024-01-15T00:00:00Z").allowed());
 }
@@ -312,13 +404,22 @@ fn step6_restriction_and_erasure() {
          purpose legal { uses user.contact.email basis legal_obligation survives restriction, erasure }",
     );
     let restricted = r#"{"region":"DE","restricted":true}"#;
-    assert_eq!(reason(&p, "support", "user.contact.email", restricted), "restricted");
-    assert_eq!(reason(&p, "legal", "user.contact.email", restricted), "allowed");
+    assert_eq!(
+        reason(&p, "support", "user.contact.email", restricted),
+        "restricted"
+    );
+    assert_eq!(
+        reason(&p, "legal", "user.contact.email", restricted),
+        "allowed"
+    );
     for erased in [
         r#"{"region":"DE","erasure_requested":true}"#,
         r#"{"region":"DE","account_deleted":true}"#,
     ] {
-        assert_eq!(reason(&p, "support", "user.contact.email", erased), "erased");
+        assert_eq!(
+            reason(&p, "support", "user.contact.email", erased),
+            "erased"
+        );
         assert_eq!(reason(&p, "legal", "user.contact.email", erased), "allowed");
     }
 }
@@ -338,18 +439,48 @@ fn step7_children() {
     let d = decide(&p, "support", "user.contact.email", kid);
     assert_eq!(d.reason, Reason::Child);
     assert!(d.explain(&p).contains("under 16"), "{}", d.explain(&p));
-    assert_eq!(reason(&p, "games", "user.contact.email", kid), "parental_consent_missing");
     assert_eq!(
-        reason(&p, "games", "user.contact.email", r#"{"region":"DE","age":14,"parental_consent":true}"#),
+        reason(&p, "games", "user.contact.email", kid),
+        "parental_consent_missing"
+    );
+    assert_eq!(
+        reason(
+            &p,
+            "games",
+            "user.contact.email",
+            r#"{"region":"DE","age":14,"parental_consent":true}"#
+        ),
         "allowed"
     );
     assert_eq!(reason(&p, "legal", "user.contact.email", kid), "allowed");
     // 14 is not a child in the US; CN has no threshold in this policy.
-    assert_eq!(reason(&p, "support", "user.contact.email", r#"{"region":"US-CA","age":14}"#), "allowed");
-    assert_eq!(reason(&p, "support", "user.contact.email", r#"{"region":"CN","age":5}"#), "allowed");
+    assert_eq!(
+        reason(
+            &p,
+            "support",
+            "user.contact.email",
+            r#"{"region":"US-CA","age":14}"#
+        ),
+        "allowed"
+    );
+    assert_eq!(
+        reason(
+            &p,
+            "support",
+            "user.contact.email",
+            r#"{"region":"CN","age":5}"#
+        ),
+        "allowed"
+    );
     // Unknown age as the policy says.
-    assert_eq!(reason(&p, "support", "user.contact.email", r#"{"region":"DE"}"#), "child");
-    assert_eq!(reason(&p, "support", "user.contact.email", ADULT_DE), "allowed");
+    assert_eq!(
+        reason(&p, "support", "user.contact.email", r#"{"region":"DE"}"#),
+        "child"
+    );
+    assert_eq!(
+        reason(&p, "support", "user.contact.email", ADULT_DE),
+        "allowed"
+    );
 }
 
 #[test]
@@ -359,8 +490,19 @@ fn step7_unknown_age_may_be_adult() {
          children { under 16  unknown age is adult }
          purpose support { uses user.contact.email basis contract }",
     );
-    assert_eq!(reason(&p, "support", "user.contact.email", r#"{"region":"DE"}"#), "allowed");
-    assert_eq!(reason(&p, "support", "user.contact.email", r#"{"region":"DE","age":10}"#), "child");
+    assert_eq!(
+        reason(&p, "support", "user.contact.email", r#"{"region":"DE"}"#),
+        "allowed"
+    );
+    assert_eq!(
+        reason(
+            &p,
+            "support",
+            "user.contact.email",
+            r#"{"region":"DE","age":10}"#
+        ),
+        "child"
+    );
 }
 
 // ---- step 8 -------------------------------------------------------------------------
@@ -386,14 +528,27 @@ fn step8_allow_reports_basis_rule_obligations_and_a_sentence() {
     assert_eq!((rule.file.as_str(), rule.line), ("t.lawful", 7));
     assert_eq!(out.obligations.len(), 2, "{:?}", out.obligations);
     assert_eq!(out.obligations[0], "honour_withdrawal");
-    assert!(out.obligations[1].starts_with("retain_at_most("), "{:?}", out.obligations);
+    assert!(
+        out.obligations[1].starts_with("retain_at_most("),
+        "{:?}",
+        out.obligations
+    );
     assert_eq!(
         out.explanation,
         "`news` may use `orders.email` in `DE` on the basis of consent (the subject consented)."
     );
     assert_eq!(out.would_change, None);
     let text = serde_json::to_value(&out).unwrap();
-    for key in ["outcome", "reason", "basis", "rule", "safeguard", "obligations", "explanation", "would_change"] {
+    for key in [
+        "outcome",
+        "reason",
+        "basis",
+        "rule",
+        "safeguard",
+        "obligations",
+        "explanation",
+        "would_change",
+    ] {
         assert!(text.get(key).is_some(), "{key}");
     }
 }
@@ -415,7 +570,8 @@ const SHARING: &str = "category user.contact.email
 
 fn disclose(p: &Policy, recipient: &str, purpose: &str, data: &str, json: &str) -> Decision {
     let s = subject(p, json);
-    p.decide_disclosure_by_name(recipient, purpose, data, &s, None).unwrap()
+    p.decide_disclosure_by_name(recipient, purpose, data, &s, None)
+        .unwrap()
 }
 
 #[test]
@@ -426,7 +582,10 @@ fn disclosure_needs_the_use_the_declaration_and_no_deny_rule() {
     let d = disclose(&p, "mailer", "news", "user.contact.email", ADULT_DE);
     assert_eq!(d.reason, Reason::ConsentMissing);
     let opted = r#"{"region":"US-CA","age":34,"opt_outs":["sale"]}"#;
-    assert_eq!(disclose(&p, "broker", "ads", "user.contact.email", opted).reason, Reason::OptedOut);
+    assert_eq!(
+        disclose(&p, "broker", "ads", "user.contact.email", opted).reason,
+        Reason::OptedOut
+    );
     assert_eq!(
         disclose(&p, "aws", "ads", "user.contact.email", us).reason,
         Reason::RecipientNotDeclared
@@ -438,12 +597,20 @@ fn disclosure_needs_the_use_the_declaration_and_no_deny_rule() {
     let d = disclose(&p, "broker", "ads", "user.health.weight", us);
     assert_eq!(d.reason, Reason::DeniedByRule);
     assert_eq!(d.rule_ref(&p).unwrap().name, "no_sensitive_sale");
-    let d = disclose(&p, "mailer", "support", "user.contact.email", r#"{"region":"FR","age":34}"#);
+    let d = disclose(
+        &p,
+        "mailer",
+        "support",
+        "user.contact.email",
+        r#"{"region":"FR","age":34}"#,
+    );
     assert_eq!(d.rule_ref(&p).unwrap().name, "no_mailer_in_fr");
     assert!(disclose(&p, "mailer", "support", "user.contact.email", ADULT_DE).allowed());
     let d = disclose(&p, "broker", "ads", "user.contact.email", us);
     assert!(d.allowed(), "{}", d.explain(&p));
-    assert!(d.obligations.contains(Obligation::HonourOptOut(OptOutKind::Sale)));
+    assert!(d
+        .obligations
+        .contains(Obligation::HonourOptOut(OptOutKind::Sale)));
 }
 
 #[test]
@@ -460,14 +627,23 @@ fn disclosure_sale_and_sharing_respect_opt_outs_and_conditions() {
     let gpc = r#"{"region":"US-CA","age":34,"gpc":true}"#;
     let d = disclose(&p, "broker", "ads", "user.contact.email", gpc);
     assert_eq!(d.reason, Reason::OptedOut);
-    assert_eq!(d.would_change(&p).as_deref(), Some("would be allowed without the Global Privacy Control signal"));
+    assert_eq!(
+        d.would_change(&p).as_deref(),
+        Some("would be allowed without the Global Privacy Control signal")
+    );
     let targeted = r#"{"region":"US-CA","age":34,"opt_outs":["targeted_advertising"]}"#;
     assert!(disclose(&p, "broker", "ads", "user.contact.email", targeted).allowed());
-    assert_eq!(disclose(&p, "adnet", "ads", "user.contact.email", targeted).reason, Reason::OptedOut);
+    assert_eq!(
+        disclose(&p, "adnet", "ads", "user.contact.email", targeted).reason,
+        Reason::OptedOut
+    );
     assert!(disclose(&p, "adnet", "ads", "user.contact.email", us).allowed());
     let kid = r#"{"region":"US-CA","age":10}"#;
     assert!(decide(&p, "ads", "user.contact.email", kid).allowed());
-    assert_eq!(disclose(&p, "adnet", "ads", "user.contact.email", kid).reason, Reason::RecipientCondition);
+    assert_eq!(
+        disclose(&p, "adnet", "ads", "user.contact.email", kid).reason,
+        Reason::RecipientCondition
+    );
 }
 
 #[test]
@@ -476,9 +652,19 @@ fn disclosure_checks_the_transfer_to_the_recipient() {
     let d = disclose(&p, "aws", "support", "user.contact.email", ADULT_DE);
     assert!(d.allowed());
     assert_eq!(d.safeguard(&p), Some("scc"));
-    let d = disclose(&p, "aws", "support", "user.contact.email", r#"{"region":"CN","age":34}"#);
+    let d = disclose(
+        &p,
+        "aws",
+        "support",
+        "user.contact.email",
+        r#"{"region":"CN","age":34}"#,
+    );
     assert_eq!(d.reason, Reason::TransferForbidden);
-    assert!(d.explain(&p).contains("where `aws` is located"), "{}", d.explain(&p));
+    assert!(
+        d.explain(&p).contains("where `aws` is located"),
+        "{}",
+        d.explain(&p)
+    );
 }
 
 // ---- transfer -----------------------------------------------------------------------
@@ -499,10 +685,22 @@ fn transfers() {
     // Domestic: no rule needed, no safeguard.
     let d = t("user.contact.email", "US", "US-CA");
     assert!(d.allowed() && d.detail.domestic && d.safeguard(&p).is_none());
-    assert_eq!(t("user.contact.email", "US", "DE").reason, Reason::TransferForbidden);
-    assert_eq!(t("user.health.weight", "CN", "DE").reason, Reason::Localized);
-    assert_eq!(t("user.contact.email", "CN", "DE").safeguard(&p), Some("standard_contract"));
-    assert_eq!(t("user.health.weight", "DE", "US").reason, Reason::DeniedByRule);
+    assert_eq!(
+        t("user.contact.email", "US", "DE").reason,
+        Reason::TransferForbidden
+    );
+    assert_eq!(
+        t("user.health.weight", "CN", "DE").reason,
+        Reason::Localized
+    );
+    assert_eq!(
+        t("user.contact.email", "CN", "DE").safeguard(&p),
+        Some("standard_contract")
+    );
+    assert_eq!(
+        t("user.health.weight", "DE", "US").reason,
+        Reason::DeniedByRule
+    );
     assert!(t("user.health.weight", "DE", "US-CA").allowed());
 }
 
@@ -529,10 +727,16 @@ fn retention() {
         .unwrap()
     };
     let d = ask("CN", "2024-01-01T00:00:00Z", &events);
-    assert_eq!((d.verdict, d.date), (Verdict::MustKeep, Some(ts("2026-01-01T00:00:00Z"))));
+    assert_eq!(
+        (d.verdict, d.date),
+        (Verdict::MustKeep, Some(ts("2026-01-01T00:00:00Z")))
+    );
     assert_eq!(d.to_json(&p).verdict, "must_keep");
     let d = ask("DE", "2024-01-01T00:00:00Z", &events);
-    assert_eq!((d.verdict, d.date), (Verdict::MayKeep, Some(ts("2028-01-01T00:00:00Z"))));
+    assert_eq!(
+        (d.verdict, d.date),
+        (Verdict::MayKeep, Some(ts("2028-01-01T00:00:00Z")))
+    );
     let d = ask("DE", "2029-01-01T00:00:00Z", &events);
     assert_eq!(d.verdict, Verdict::MustDelete);
     let d = ask("CN", "2024-01-01T00:00:00Z", &[]);
@@ -552,7 +756,10 @@ fn field_mask() {
          purpose news { uses user.contact.email basis legitimate_interest }",
     );
     let s = subject(&p, ADULT_DE);
-    let fields = [p.field("orders.email").unwrap(), p.field("orders.phone").unwrap()];
+    let fields = [
+        p.field("orders.email").unwrap(),
+        p.field("orders.phone").unwrap(),
+    ];
     let mut allowed = [false; 2];
     let news = p.purpose("news").unwrap();
     assert_eq!(p.field_mask(news, &s, None, &fields, &mut allowed), Ok(1));
@@ -592,13 +799,21 @@ fn the_test_runner_reports_each_failing_expectation() {
          }"#,
     );
     let report = lawful::testing::run_tests(&p);
-    assert_eq!((report.tests, report.passed, report.failed), (2, 4, 2), "{report:#?}");
+    assert_eq!(
+        (report.tests, report.passed, report.failed),
+        (2, 4, 2),
+        "{report:#?}"
+    );
     let first = &report.failures[0];
     assert_eq!(first.test, "fails");
     assert_eq!(first.expected.outcome, "allow");
     assert_eq!(first.actual.outcome, "deny");
     assert_eq!(first.actual.reason.as_deref(), Some("consent_missing"));
     assert_eq!(first.mismatched, vec!["outcome"]);
-    assert!(first.explanation.contains("has not given consent"), "{}", first.explanation);
+    assert!(
+        first.explanation.contains("has not given consent"),
+        "{}",
+        first.explanation
+    );
     assert_eq!(report.failures[1].mismatched, vec!["reason"]);
 }

@@ -1,6 +1,12 @@
 //! Hostile input: whatever the bytes, compiling gives a diagnostic (or succeeds) — never a
 //! panic, a stack overflow or a hang. Every test runs on the default test thread, whose
 //! stack is small (2 MiB): unbounded recursion would overflow it and fail the test.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic
+)]
 
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
@@ -15,7 +21,11 @@ fn compile(name: &str, text: &str) -> Result<Compiled, Failed> {
     let start = Instant::now();
     let result = lawful::compile_str(name, text);
     let elapsed = start.elapsed();
-    assert!(elapsed < TIME_LIMIT, "{name}: compiling {} bytes took {elapsed:?}", text.len());
+    assert!(
+        elapsed < TIME_LIMIT,
+        "{name}: compiling {} bytes took {elapsed:?}",
+        text.len()
+    );
     result
 }
 
@@ -25,7 +35,12 @@ fn assert_clean(name: &str, text: &str) {
         Ok(compiled) => assert!(
             compiled.warnings.is_empty(),
             "{name}: unexpected warnings {:?}",
-            compiled.warnings.items.iter().map(|d| d.code).collect::<Vec<_>>()
+            compiled
+                .warnings
+                .items
+                .iter()
+                .map(|d| d.code)
+                .collect::<Vec<_>>()
         ),
         Err(failed) => panic!("{name}: {failed}"),
     }
@@ -45,10 +60,19 @@ fn assert_fails_with(name: &str, text: &str, codes: &[&str]) -> Failed {
 
 fn assert_spans_valid(name: &str, failed: &Failed) {
     for d in &failed.diagnostics.items {
-        let file = failed.sources.get(d.span.source).expect("the span's file is loaded");
+        let file = failed
+            .sources
+            .get(d.span.source)
+            .expect("the span's file is loaded");
         let (start, end) = (d.span.start as usize, d.span.end as usize);
-        assert!(start <= end && end <= file.text.len(), "{name}: span {start}..{end} out of the file");
-        assert!(file.text.is_char_boundary(start) && file.text.is_char_boundary(end), "{name}: span {start}..{end}");
+        assert!(
+            start <= end && end <= file.text.len(),
+            "{name}: span {start}..{end} out of the file"
+        );
+        assert!(
+            file.text.is_char_boundary(start) && file.text.is_char_boundary(end),
+            "{name}: span {start}..{end}"
+        );
     }
 }
 
@@ -63,7 +87,9 @@ fn temp_file(name: &str, bytes: &[u8]) -> PathBuf {
 fn garbage(len: usize, mut seed: u64) -> Vec<u8> {
     (0..len)
         .map(|_| {
-            seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            seed = seed
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
             (seed >> 56) as u8
         })
         .collect()
@@ -94,8 +120,16 @@ fn binary_garbage() {
         assert_eq!(failed.diagnostics.len(), 1);
     }
     let controls: String = (0u8..32).map(char::from).collect();
-    assert_fails_with("controls.lawful", &controls, &["lawful::syntax::unexpected"]);
-    assert_fails_with("nul.lawful", "category user\0email", &["lawful::syntax::unexpected"]);
+    assert_fails_with(
+        "controls.lawful",
+        &controls,
+        &["lawful::syntax::unexpected"],
+    );
+    assert_fails_with(
+        "nul.lawful",
+        "category user\0email",
+        &["lawful::syntax::unexpected"],
+    );
 }
 
 #[test]
@@ -105,7 +139,7 @@ fn invalid_utf8_file_is_a_diagnostic() {
     latin1.extend_from_slice(&[0xff, 0xfe, 0x00, 0xc3]);
     let latin1_path = temp_file("hostile_latin1.lawful", &latin1);
     for path in [garbage_path, latin1_path] {
-        let failed = lawful::compile_file(&path).err().expect("invalid UTF-8 must not compile");
+        let failed = lawful::compile_file(&path).expect_err("invalid UTF-8 must not compile");
         assert_spans_valid("invalid UTF-8", &failed);
         let codes: Vec<&str> = failed.diagnostics.items.iter().map(|d| d.code).collect();
         assert_eq!(codes, ["lawful::load::invalid_utf8"], "{}", path.display());
@@ -115,7 +149,7 @@ fn invalid_utf8_file_is_a_diagnostic() {
 #[test]
 fn a_file_that_does_not_exist_is_a_diagnostic() {
     let path = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("hostile_no_such_file.lawful");
-    let failed = lawful::compile_file(&path).err().expect("a missing file must not compile");
+    let failed = lawful::compile_file(&path).expect_err("a missing file must not compile");
     let codes: Vec<&str> = failed.diagnostics.items.iter().map(|d| d.code).collect();
     assert_eq!(codes, ["lawful::load::missing_import"]);
 }
@@ -144,7 +178,10 @@ fn a_file_over_the_size_limit() {
 fn nesting_at_the_limit_compiles() {
     let depth = lawful::syntax::MAX_DEPTH;
     let cond = format!("{}true{}", "(".repeat(depth), ")".repeat(depth));
-    assert_clean("at_limit.lawful", &format!("{BASE}deny deep: use * for service when {cond}\n"));
+    assert_clean(
+        "at_limit.lawful",
+        &format!("{BASE}deny deep: use * for service when {cond}\n"),
+    );
 }
 
 #[test]
@@ -162,7 +199,10 @@ fn a_hundred_thousand_nested_parentheses() {
 
 #[test]
 fn a_hundred_thousand_unclosed_parentheses() {
-    let text = format!("{BASE}deny deep: use * for service when {}", "(".repeat(100_000));
+    let text = format!(
+        "{BASE}deny deep: use * for service when {}",
+        "(".repeat(100_000)
+    );
     assert_fails_with("unclosed.lawful", &text, &["lawful::syntax::too_deep"]);
 }
 
@@ -193,14 +233,22 @@ fn a_million_character_identifier() {
     assert_clean("long_name.lawful", &format!("category {name} \"Long\"\n"));
     // Referred to and unknown: an error with a suggestion search over short candidates.
     let text = format!("{BASE}retain {name} at most 1 year after collected\n");
-    assert_fails_with("long_reference.lawful", &text, &["lawful::check::unknown_category"]);
+    assert_fails_with(
+        "long_reference.lawful",
+        &text,
+        &["lawful::check::unknown_category"],
+    );
 }
 
 #[test]
 fn a_path_of_two_hundred_thousand_segments_in_a_reference() {
     let path = format!("user{}", ".x".repeat(200_000));
     let text = format!("{BASE}retain {path} at most 1 year after collected\n");
-    assert_fails_with("long_path.lawful", &text, &["lawful::check::unknown_category"]);
+    assert_fails_with(
+        "long_path.lawful",
+        &text,
+        &["lawful::check::unknown_category"],
+    );
 }
 
 /// Declaring a dotted category declares each ancestor. The checker's hierarchy tables are
@@ -219,11 +267,21 @@ fn a_deep_declared_path() {
 #[test]
 fn a_one_megabyte_string() {
     let title = "é".repeat(500_000);
-    assert_clean("long_string.lawful", &format!("category user.x \"{title}\"\n"));
+    assert_clean(
+        "long_string.lawful",
+        &format!("category user.x \"{title}\"\n"),
+    );
     let escapes = "\\\"\\\\".repeat(250_000);
-    assert_clean("escapes.lawful", &format!("category user.x \"{escapes}\"\n"));
+    assert_clean(
+        "escapes.lawful",
+        &format!("category user.x \"{escapes}\"\n"),
+    );
     let unterminated = format!("category user.x \"{}", "x".repeat(1_000_000));
-    assert_fails_with("unterminated.lawful", &unterminated, &["lawful::syntax::unexpected"]);
+    assert_fails_with(
+        "unterminated.lawful",
+        &unterminated,
+        &["lawful::syntax::unexpected"],
+    );
 }
 
 #[test]
@@ -240,12 +298,16 @@ fn a_hundred_thousand_nots() {
 fn a_hundred_thousand_terms() {
     let ors = vec!["gpc"; 100_000].join(" or ");
     let ands = vec!["(restricted or erased)"; 30_000].join(" and ");
-    let text = format!("{BASE}deny ors: use * for service when {ors}\ndeny ands: sell * when {ands}\n");
+    let text =
+        format!("{BASE}deny ors: use * for service when {ors}\ndeny ands: sell * when {ands}\n");
     assert_clean("terms.lawful", &text);
 }
 
 #[test]
 fn a_hundred_thousand_selectors() {
     let list = vec!["user.email"; 100_000].join(", ");
-    assert_clean("selectors.lawful", &format!("{BASE}deny many: sell {list}\n"));
+    assert_clean(
+        "selectors.lawful",
+        &format!("{BASE}deny many: sell {list}\n"),
+    );
 }

@@ -377,5 +377,6 @@ fn empty_purpose(info: Info, parent: Option<PurposeId>, declared: bool) -> Purpo
         survives_erasure: false,
         children: None,
         taints_prior_data: false,
+        provenance: None,
     }
 }

@@ -126,7 +126,15 @@ impl Checker {
             );
         }
         self.check_special_categories(decl, &uses);
+        let docs = self.purposes.item(id).and_then(|p| p.info.docs.clone());
+        let provenance = self.add_provenance(
+            ProvenanceKind::Purpose,
+            decl.path.text.clone(),
+            docs,
+            decl.path.span,
+        );
         if let Some(p) = self.purposes.item_mut(id) {
+            p.provenance = Some(provenance);
             p.uses = uses;
             p.bases = bases;
             p.subjects = subjects;

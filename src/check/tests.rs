@@ -2,9 +2,6 @@
 //! the prover checks the latter.
 
 use super::{CheckError, Checker, NameKind};
-// TEMP until the eval module lands: the same file, compiled here.
-#[path = "../eval/reason.rs"]
-mod reason;
 use crate::model::tests::*;
 use crate::model::*;
 use crate::source::Span;
@@ -12,7 +9,7 @@ use crate::subject::{ConsentRecord, Subject};
 use crate::syntax::ast::{
     self, AttrValueKind, Decl, ExpectationKind, LiteralKind, QueryKind, SubjectEntryKind,
 };
-use reason::Reason;
+use crate::eval::Reason;
 
 const VERDICTS: &[&str] = &["must_keep", "may_keep", "must_delete"];
 const SUBJECT_FLAGS: &[&str] = &[
@@ -300,7 +297,7 @@ impl Checker {
                 }
                 let (basis, safeguard) = match detail {
                     Some(ast::ExpectDetail::Basis(b)) => {
-                        if !Basis::NAMES.contains(&b.text.as_str()) {
+                        if !valid_basis_text(&b.text) {
                             self.unknown(
                                 NameKind::Basis,
                                 &b.text,
@@ -308,7 +305,7 @@ impl Checker {
                                 Basis::NAMES.iter().copied(),
                             );
                         }
-                        (basis_by_name(&b.text), None)
+                        (Some(b.text.clone()), None)
                     }
                     Some(ast::ExpectDetail::Safeguard(s)) => {
                         if !SAFEGUARDS.contains(&s.text.as_str()) {
@@ -488,17 +485,10 @@ impl Checker {
     }
 }
 
-fn basis_by_name(name: &str) -> Option<Basis> {
-    Some(match name {
-        "consent" => Basis::Consent,
-        "explicit_consent" => Basis::ExplicitConsent,
-        "contract" => Basis::Contract,
-        "legal_obligation" => Basis::LegalObligation,
-        "vital_interest" => Basis::VitalInterest,
-        "public_task" => Basis::PublicTask,
-        "legitimate_interest" => Basis::LegitimateInterest,
-        // `opt_out` of any kind: the runner compares simple names.
-        "opt_out" => Basis::OptOut(OptOutKind::Marketing),
-        _ => return None,
-    })
+/// `consent`, `opt_out`, `opt_out(sale)` …: a basis as an expectation may name it.
+fn valid_basis_text(text: &str) -> bool {
+    match text.strip_prefix("opt_out(").and_then(|k| k.strip_suffix(')')) {
+        Some(kind) => OptOutKind::parse(kind).is_some(),
+        None => Basis::NAMES.contains(&text),
+    }
 }

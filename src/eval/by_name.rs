@@ -32,8 +32,26 @@ impl Policy {
     /// May `purpose` use `data` (a field or category name) of `subject` in `region`
     /// (default: the subject's region)?
     ///
-    /// ```ignore
-    /// let decision = policy.decide_use_by_name("marketing.direct", "orders.email", &subject, Some("DE"))?;
+    /// ```
+    /// # use lawful::Subject;
+    /// # let policy = lawful::compile_str("shop.lawful", r#"
+    /// #     policy "Shop" { controller "Shop GmbH" }
+    /// #     region DE "Germany"
+    /// #     category user.contact.email
+    /// #     field orders.email: user.contact.email
+    /// #     purpose marketing.direct { uses user.contact.email basis consent in DE }
+    /// # "#)?.policy;
+    /// let now = "2025-01-01T00:00:00Z".parse()?;
+    /// let subject = Subject::from_json_str(&policy, r#"{"region": "DE"}"#, now)?;
+    /// let decision =
+    ///     policy.decide_use_by_name("marketing.direct", "orders.email", &subject, Some("DE"))?;
+    /// assert!(!decision.allowed());
+    /// let typo = policy.decide_use_by_name("marketing.drect", "orders.email", &subject, None);
+    /// assert_eq!(
+    ///     typo.unwrap_err().to_string(),
+    ///     "unknown purpose `marketing.drect`, did you mean `marketing.direct`?"
+    /// );
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn decide_use_by_name(
         &self,

@@ -56,29 +56,28 @@ impl Decision {
 
     fn allowed_clause(&self, policy: &Policy) -> String {
         let names = Names { policy };
-        let transfer = match (self.detail.transfer_to, self.safeguard(policy)) {
-            (Some(to), Some(safeguard)) => {
-                format!(
-                    " with the safeguard `{safeguard}` for `{}`",
-                    names.region(to)
-                )
-            }
-            _ => String::new(),
-        };
+        let safeguard = self.safeguard(policy);
         match (self.asked, self.basis) {
             (Asked::Transfer { .. }, _) if self.detail.domestic => {
                 ": the destination lies within the region of collection".to_owned()
             }
-            (Asked::Transfer { .. }, _) if transfer.is_empty() => {
-                format!(": {} permits it", names.rule(self.rule))
+            (Asked::Transfer { .. }, _) => match safeguard {
+                Some(safeguard) => format!(" with the safeguard `{safeguard}`"),
+                None => format!(": {} permits it", names.rule(self.rule)),
+            },
+            (_, basis) => {
+                let basis = basis.map_or_else(String::new, |b| {
+                    format!(" on the basis of {} ({})", b.name(), basis_reason(b))
+                });
+                let transfer = match (self.detail.transfer_to, safeguard) {
+                    (Some(to), Some(safeguard)) => format!(
+                        ", with the safeguard `{safeguard}` for the transfer to `{}`",
+                        names.region(to)
+                    ),
+                    _ => String::new(),
+                };
+                format!("{basis}{transfer}")
             }
-            (Asked::Transfer { .. }, _) => transfer,
-            (_, Some(basis)) => format!(
-                " on the basis of {} ({}){transfer}",
-                basis.name(),
-                basis_reason(basis)
-            ),
-            (_, None) => transfer,
         }
     }
 

@@ -51,6 +51,8 @@ impl Fx {
                     default: ChildTreatment::Deny,
                 },
                 provenance: Vec::new(),
+                rights: Vec::new(),
+                responses: Vec::new(),
                 tests: Vec::new(),
                 assertions: Vec::new(),
                 index: Indexes::default(),
@@ -195,6 +197,7 @@ impl Fx {
             survives_erasure: false,
             children: None,
             taints_prior_data: false,
+            provenance: None,
         });
         self.p.index.purposes.insert(name, id);
         id

@@ -5,10 +5,24 @@ use crate::model::{CategoryId, FieldId, Policy, PurposeId, RecipientId, RegionId
 
 /// A use (or, with a recipient, a disclosure) question with prepared ids.
 ///
-/// ```ignore
+/// ```
+/// # use lawful::{eval::Query, Subject};
+/// # let policy = lawful::compile_str("shop.lawful", r#"
+/// #     policy "Shop" { controller "Shop GmbH" }
+/// #     region DE "Germany"
+/// #     category user.contact.email
+/// #     field orders.email: user.contact.email
+/// #     purpose marketing.direct { uses user.contact.email basis consent in DE }
+/// # "#)?.policy;
+/// let now = "2025-01-01T00:00:00Z".parse()?;
+/// let subject = Subject::from_json_str(&policy, r#"{"region": "DE", "age": 34}"#, now)?;
+/// // Prepare once …
 /// let q = Query::new(policy.purpose("marketing.direct")?, policy.field("orders.email")?)
 ///     .in_region(policy.region("DE")?);
+/// // … decide per request: no hashing, no allocation.
 /// let decision = policy.decide(&q, &subject)?;
+/// assert_eq!(decision.reason.code(), "consent_missing");
+/// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Query {

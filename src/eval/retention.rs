@@ -83,9 +83,9 @@ pub struct RetentionDecision {
 impl Policy {
     /// Rules for the category whose regions contain the query region and whose purposes
     /// (if any) contain the query purpose; each anchored on its event. The latest minimum
-    /// not yet reached (or one whose event is still to come) → `must_keep`; else the
-    /// earliest maximum → `may_keep` until it, or `must_delete` once it has passed; else
-    /// `may_keep` with no date.
+    /// not yet reached (or one whose event is still to come) → `must_keep` until it; else
+    /// the earliest maximum (but never before the latest minimum ends) → `may_keep` until
+    /// it, or `must_delete` since it once passed; else `may_keep` with no date.
     pub fn decide_retention(
         &self,
         query: &RetentionQuery<'_>,
@@ -157,6 +157,12 @@ impl Policy {
                 ));
             }
         }
+        // Deleting cannot be due before the minimum ends (a maximum anchored on an earlier
+        // event than the minimum's): the deadline is then the end of the minimum.
+        let earliest_maximum = earliest_maximum.map(|(deadline, rule)| match latest_minimum {
+            Some((until, _)) if until > deadline => (until, rule),
+            _ => (deadline, rule),
+        });
         Ok(match earliest_maximum {
             Some((deadline, rule)) if query.now < deadline => decision(
                 Verdict::MayKeep,

@@ -14,16 +14,29 @@ use crate::model::Policy;
 /// source, so a policy that fails to check can never be swapped in: compile first, and
 /// keep serving the old policy when compiling fails.
 ///
-/// ```ignore
-/// let shared = SharedPolicy::new(lawful::compile_str("shop", &text)?.policy);
-/// // per request:
+/// ```
+/// # use lawful::{eval::{Query, SharedPolicy}, Subject};
+/// # let text = r#"
+/// #     policy "Shop" { controller "Shop GmbH" }
+/// #     region DE "Germany"
+/// #     category user.contact.email
+/// #     purpose support { uses user.contact.email basis contract }
+/// # "#;
+/// let shared = SharedPolicy::new(lawful::compile_str("shop.lawful", text)?.policy);
+/// // Per request: the policy current at this moment.
 /// let policy = shared.load();
-/// let decision = policy.decide(&query, &subject)?;
-/// // on reload:
-/// match lawful::compile_str("shop", &new_text) {
-///     Ok(compiled) => shared.store(compiled.policy),
-///     Err(failed) => log_and_keep_old(failed),
+/// let subject = Subject::from_json_str(&policy, r#"{"region": "DE"}"#, jiff::Timestamp::now())?;
+/// let decision = policy.decide_use_by_name("support", "user.contact.email", &subject, None)?;
+/// assert!(decision.allowed());
+/// // On reload: only a policy that checked can be stored; on failure keep the old one.
+/// match lawful::compile_str("shop.lawful", "policy \"Shop\" { controller 1 }") {
+///     Ok(compiled) => {
+///         shared.store(compiled.policy);
+///     }
+///     Err(failed) => eprintln!("keeping the current policy: {failed}"),
 /// }
+/// assert!(shared.load().purpose("support").is_ok());
+/// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 #[derive(Debug)]
 pub struct SharedPolicy {

@@ -114,12 +114,25 @@ impl AttrInput<'_> {
 
 /// Builds a [`Subject`] by name, checking each value against the policy.
 ///
-/// ```ignore
+/// ```
+/// # use lawful::eval::SubjectBuilder;
+/// # let policy = lawful::compile_str("shop.lawful", r#"
+/// #     policy "Shop" { controller "Shop GmbH" }
+/// #     region DE "Germany"
+/// #     category user.contact.email
+/// #     field orders.email: user.contact.email
+/// #     purpose marketing.direct { uses user.contact.email basis consent in DE }
+/// # "#)?.policy;
+/// let now = "2025-01-01T00:00:00Z".parse()?;
 /// let subject = SubjectBuilder::new(&policy, now)
 ///     .region("DE")?
 ///     .age(34)?
-///     .consent("marketing.direct", given_at)?
+///     .consent("marketing.direct", "2024-01-01T00:00:00Z".parse()?)?
 ///     .build();
+/// assert!(policy.decide_use_by_name("marketing.direct", "orders.email", &subject, None)?.allowed());
+/// let err = SubjectBuilder::new(&policy, now).age(-1).unwrap_err();
+/// assert_eq!(err.to_string(), "age: age must be a whole number from 0 to 150, got -1");
+/// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 #[derive(Debug, Clone)]
 pub struct SubjectBuilder<'p> {

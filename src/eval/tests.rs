@@ -312,7 +312,10 @@ fn no_basis_comes_before_the_subject_checks() {
     let p = fx.build();
     let mut subject = adult(s.cn);
     subject.objections.push(s.direct);
-    assert_eq!(use_(&p, s.direct, s.email, &subject).reason, Reason::NoLegalBasis);
+    assert_eq!(
+        use_(&p, s.direct, s.email, &subject).reason,
+        Reason::NoLegalBasis
+    );
 }
 
 #[test]
@@ -863,7 +866,7 @@ fn transfers() {
     assert_eq!((d.reason, d.safeguard(&p)), (Reason::Allowed, Some("scc")));
     assert_eq!(
         d.explain(&p),
-        "`user.contact.email` collected in `DE` may go to `US` with the safeguard `scc` for `US`."
+        "`user.contact.email` collected in `DE` may go to `US` with the safeguard `scc`."
     );
     // Domestic: no rule needed.
     let d = p.decide_transfer(s.email, s.us, s.us_ca).unwrap();
@@ -1014,6 +1017,18 @@ fn retention_verdicts() {
     );
     let d = ask(s.de, None, &both, "2024-04-01T00:00:00Z");
     assert_eq!(d.rule, Some(max));
+    // A maximum anchored on an earlier event than the minimum: deletion is due only once
+    // the minimum ends, under the maximum's rule.
+    let both = [events[0], (withdrawn, ts("2023-02-01T00:00:00Z"))];
+    let d = ask(s.cn, Some(s.direct), &both, "2026-06-01T00:00:00Z");
+    assert_eq!(
+        (d.verdict, d.date, d.rule),
+        (
+            Verdict::MustDelete,
+            Some(ts("2026-01-31T00:00:00Z")),
+            Some(mkt)
+        )
+    );
     // No rules at all.
     let d = p
         .decide_retention(&RetentionQuery {

@@ -20,7 +20,7 @@ use super::lexer::{Kind, Token};
 use super::out::Out;
 
 /// The line width the layout aims for. Lines without a break opportunity may be longer.
-pub const WIDTH: usize = 100;
+pub const WIDTH: usize = 96;
 const INDENT: usize = 2;
 const CONTINUATION: usize = 4;
 /// A list whose first item starts at most this far from its line's indent is continued
@@ -49,6 +49,7 @@ const DECLARATIONS: &[&str] = &[
     "deny",
     "assert",
     "test",
+    "rights",
 ];
 
 /// The kind of a `{ … }` body, named by the keyword that opens its construct.
@@ -60,6 +61,7 @@ enum Block {
     Recipient,
     Test,
     Subject,
+    Rights,
     Other,
 }
 
@@ -73,6 +75,7 @@ impl Block {
             Some("recipient") => Block::Recipient,
             Some("test") => Block::Test,
             Some("subject") => Block::Subject,
+            Some("rights") => Block::Rights,
             _ => Block::Other,
         }
     }
@@ -124,6 +127,12 @@ impl Block {
                 word != "at"
                     && !prev.is_some_and(|p| p.kind == Kind::Word && TAKES_ARGUMENT.contains(&p.text))
             }
+            Block::Rights => {
+                !matches!(word, "in" | "within" | "extendable" | "by")
+                    && !prev.is_some_and(|p| {
+                        p.kind == Kind::Word && matches!(p.text, "in" | "within" | "by" | "respond")
+                    })
+            }
             Block::Other => false,
         }
     }
@@ -167,12 +176,16 @@ fn item_end(tokens: &[Token<'_>], start: usize) -> usize {
 }
 
 /// Scan from `start + 1` for the first token at brace depth 0 for which `starts` holds; a
-/// comment on its own line before such a token (or before the end) ends the scan too.
+/// doc comment on its own line, and a comment on its own line before such a token (or
+/// before the end), end the scan too.
 fn split_end(tokens: &[Token<'_>], start: usize, starts: impl Fn(usize) -> bool) -> usize {
     let mut depth = 0usize;
     let mut k = start + 1;
     while let Some(t) = tokens.get(k) {
         if depth == 0 {
+            if t.kind == Kind::DocComment && t.first_on_line {
+                return k;
+            }
             if t.kind == Kind::Comment && t.first_on_line {
                 let next = (k..tokens.len())
                     .find(|&j| tokens.get(j).is_some_and(|t| !t.is_comment()))
@@ -207,7 +220,7 @@ fn sequence(tokens: &[Token<'_>], indent: usize, block: Option<Block>, out: &mut
     while let Some(t) = tokens.get(i) {
         let blank = t.newlines_before >= 2;
         if t.is_comment() {
-            if t.first_on_line {
+            if t.first_on_line || t.kind != Kind::Comment {
                 out.comment_line(indent, t.text, blank);
             } else {
                 out.trailing_comment(t.text);
@@ -304,7 +317,9 @@ fn depths(tokens: &[Token<'_>]) -> Vec<usize> {
         .collect()
 }
 
-/// Where a too-long line breaks before a clause (set in `breaks`).
+/// Where a line breaks no matter how the rest fits: before each `except` of a rule with
+/// several, or of a rule too long for one line; before the events, the `now` and the
+/// verdict of a retention expectation too long for one line.
 fn clause_breaks(tokens: &[Token<'_>], indent: usize) -> Vec<bool> {
     let depth = depths(tokens);
     let at_top = |k: usize, word: &str| {
@@ -318,11 +333,11 @@ fn clause_breaks(tokens: &[Token<'_>], indent: usize) -> Vec<bool> {
         .map(|t| t.text)
         .collect();
     let too_long = |from: usize, to: usize| {
-        indent + CONTINUATION * usize::from(from > 0) + width(tokens.get(from..to).unwrap_or(&[]))
-            > WIDTH
+        let indent = indent + CONTINUATION * usize::from(from > 0);
+        indent + width(tokens.get(from..to).unwrap_or(&[])) > WIDTH
     };
     match words.as_slice() {
-        ["expect", "retention", ..] => {
+        ["expect", "retention", ..] if too_long(0, tokens.len()) => {
             let events = (0..tokens.len()).find(|&k| at_top(k, "events"));
             let now = (0..tokens.len()).find(|&k| at_top(k, "now"));
             if let Some(events) = events {
@@ -340,33 +355,15 @@ fn clause_breaks(tokens: &[Token<'_>], indent: usize) -> Vec<bool> {
                 }
             }
         }
-        ["deny", ..] | ["assert", "never" | "always", ..] if too_long(0, tokens.len()) => {
-            for k in 1..tokens.len() {
-                if at_top(k, "except") {
+        ["deny", ..] | ["assert", "never" | "always", ..] => {
+            let excepts: Vec<usize> = (1..tokens.len()).filter(|&k| at_top(k, "except")).collect();
+            if excepts.len() > 1 || too_long(0, tokens.len()) {
+                for k in excepts {
                     set(&mut breaks, k);
                 }
             }
         }
         _ => {}
-    }
-    // A segment still too long breaks before its `when` (not `except when`).
-    let mut starts: Vec<usize> = std::iter::once(0)
-        .chain((1..tokens.len()).filter(|&k| breaks.get(k) == Some(&true)))
-        .collect();
-    starts.push(tokens.len());
-    for pair in starts.windows(2) {
-        let &[from, to] = pair else {
-            continue;
-        };
-        if !too_long(from, to) {
-            continue;
-        }
-        let when = (from + 1..to).find(|&k| {
-            at_top(k, "when") && !previous(tokens, k).is_some_and(|p| p.is_word("except"))
-        });
-        if let Some(when) = when {
-            set(&mut breaks, when);
-        }
     }
     breaks
 }
@@ -377,12 +374,63 @@ fn set(breaks: &mut [bool], k: usize) {
     }
 }
 
+/// Where a too-long line may break, before the token: after a comma, after a comma list,
+/// before `when` (not `except when`), and before `or`/`and` of a `when` condition (outside
+/// parentheses).
+fn opportunities(tokens: &[Token<'_>]) -> Vec<bool> {
+    let depth = depths(tokens);
+    let mut in_condition = false;
+    let mut list_ends = vec![false; tokens.len()];
+    let mut k = 0;
+    while k < tokens.len() {
+        let len = list_len(tokens, k);
+        if len > 0 {
+            set(&mut list_ends, k + len);
+        }
+        k += len.max(1);
+    }
+    tokens
+        .iter()
+        .enumerate()
+        .map(|(k, t)| {
+            if list_ends.get(k) == Some(&true) && t.kind == Kind::Word {
+                return true;
+            }
+            let prev = previous(tokens, k);
+            if prev.is_some_and(|p| p.is_punct(",")) {
+                return true;
+            }
+            if depth.get(k) != Some(&0) || t.kind != Kind::Word {
+                return false;
+            }
+            match t.text {
+                "when" => {
+                    in_condition = true;
+                    k > 0 && !prev.is_some_and(|p| p.is_word("except"))
+                }
+                "or" | "and" => in_condition,
+                "except" | "in" => {
+                    in_condition = false;
+                    false
+                }
+                _ => false,
+            }
+        })
+        .collect()
+}
+
 /// The tokens of the comma list whose first item is at `k`, or 0 when `k` starts no list:
 /// items are one token, or `kind NAME`.
 fn list_len(tokens: &[Token<'_>], k: usize) -> usize {
+    let skip_comments = |mut j: usize| {
+        while tokens.get(j).is_some_and(Token::is_comment) {
+            j += 1;
+        }
+        j
+    };
     let item = |j: usize| -> usize {
         match tokens.get(j) {
-            Some(t) if t.is_word("kind") => 2,
+            Some(t) if t.is_word("kind") => skip_comments(j + 1) + 1 - j,
             Some(t) if matches!(t.kind, Kind::Word | Kind::Str) => 1,
             _ => 0,
         }
@@ -396,8 +444,9 @@ fn list_len(tokens: &[Token<'_>], k: usize) -> usize {
         }
         items += 1;
         j += n;
-        if tokens.get(j).is_some_and(|t| t.is_punct(",")) {
-            j += 1;
+        let comma = skip_comments(j);
+        if tokens.get(comma).is_some_and(|t| t.is_punct(",")) {
+            j = skip_comments(comma + 1);
         } else {
             break;
         }
@@ -413,6 +462,7 @@ fn list_len(tokens: &[Token<'_>], k: usize) -> usize {
 /// module docs describe.
 fn logical(tokens: &[Token<'_>], indent: usize, blank: bool, out: &mut Out) {
     let breaks = clause_breaks(tokens, indent);
+    let opportunities = opportunities(tokens);
     let continuation = indent + CONTINUATION;
     out.new_line(indent, blank);
     let mut line_indent = indent;
@@ -424,68 +474,73 @@ fn logical(tokens: &[Token<'_>], indent: usize, blank: bool, out: &mut Out) {
         if list.is_some_and(|(_, end)| k >= end) {
             list = None;
         }
-        let resume = list.map_or(continuation, |(col, _)| col);
+        let in_list = prev.is_some_and(|p| p.is_punct(","));
+        let resume = match list {
+            Some((col, _)) if in_list => col,
+            _ => continuation.max(line_indent),
+        };
         if t.is_comment() {
-            if t.first_on_line && out.has_code() {
-                out.comment_line(resume, t.text, false);
-            } else if t.first_on_line {
-                out.comment_line(line_indent, t.text, false);
-            } else {
+            if !t.first_on_line && t.kind == Kind::Comment {
                 out.trailing_comment(t.text);
+            } else if out.has_code() || after_comment {
+                out.comment_line(resume, t.text, false);
+            } else {
+                out.comment_line(line_indent, t.text, false);
             }
             after_comment = true;
             continue;
         }
-        let own = t.printed();
         let space = spaced(prev, t);
-        if breaks.get(k) == Some(&true) && k > 0 {
+        if breaks.get(k) == Some(&true) {
             out.new_line(continuation, false);
             line_indent = continuation;
             list = None;
         } else if after_comment {
             out.new_line(resume, false);
             line_indent = resume;
-        } else if prev.is_some_and(|p| p.is_punct(",")) && list.is_some() {
-            let chunk = chunk_width(tokens, k, &breaks);
-            if out.col() + 1 + chunk > WIDTH {
+        } else if opportunities.get(k) == Some(&true) && out.has_code() {
+            let chunk = chunk_width(tokens, k, &breaks, &opportunities);
+            if out.col() + usize::from(space) + chunk > WIDTH {
                 out.new_line(resume, false);
                 line_indent = resume;
             }
         }
         after_comment = false;
-        if list.is_none() && !prev.is_some_and(|p| p.is_punct(",")) {
+        if list.is_none() && !in_list {
             let len = list_len(tokens, k);
             if len > 0 {
                 let start = out.col() + usize::from(space && out.has_code());
                 let all = width(tokens.get(k..k + len).unwrap_or(&[]));
-                let col = if start.saturating_sub(line_indent) <= ALIGN_LIMIT {
+                let far = start.saturating_sub(line_indent);
+                let after_equals = prev.is_some_and(|p| p.is_punct("="));
+                let col = if far <= ALIGN_LIMIT {
                     start
                 } else {
-                    if start + all > WIDTH && out.has_code() {
-                        out.new_line(continuation, false);
-                        line_indent = continuation;
+                    let first = width(tokens.get(k..=k).unwrap_or(&[]));
+                    let fits = start + if after_equals { all } else { first } <= WIDTH;
+                    if !fits && out.has_code() {
+                        out.new_line(continuation.max(line_indent), false);
+                        line_indent = continuation.max(line_indent);
                     }
                     continuation.max(line_indent)
                 };
                 list = Some((col, k + len));
             }
         }
-        out.push(&own, space);
+        out.push(&t.printed(), space);
     }
 }
 
-/// Width of the tokens from `k` up to and including the next comma (or a break, comment or
+/// Width of the tokens from `k` up to the next break or break opportunity (or a comment, or
 /// the end), with the space before `k`.
-fn chunk_width(tokens: &[Token<'_>], k: usize, breaks: &[bool]) -> usize {
+fn chunk_width(tokens: &[Token<'_>], k: usize, breaks: &[bool], opportunities: &[bool]) -> usize {
     let mut end = k;
     for (j, t) in tokens.iter().enumerate().skip(k) {
-        if t.is_comment() || (j > k && breaks.get(j) == Some(&true)) {
+        let stop = j > k && (breaks.get(j) == Some(&true) || opportunities.get(j) == Some(&true));
+        if t.is_comment() || stop {
             break;
         }
         end = j + 1;
-        if t.is_punct(",") {
-            break;
-        }
     }
     width(tokens.get(k..end).unwrap_or(&[]))
 }

@@ -179,14 +179,14 @@ fn word_len(rest: &str) -> usize {
     len
 }
 
-/// Whether the previous significant token is `least` or `most`: a retention bound, so a
-/// human duration (`3 years`) follows.
+/// Whether the previous significant token is one a duration follows: a retention bound
+/// (`at most 3 years`) or a response deadline (`within 1 month extendable by 2 months`).
 fn after_bound(tokens: &[Token<'_>]) -> bool {
     tokens
         .iter()
         .rev()
         .find(|t| !t.is_comment())
-        .is_some_and(|t| t.is_word("least") || t.is_word("most"))
+        .is_some_and(|t| t.kind == Kind::Word && matches!(t.text, "least" | "most" | "within" | "by"))
 }
 
 /// The grammar's `human_duration`: `DIGITS " "+ ALPHA+ (" "+ DIGITS " "+ ALPHA+)*`.

@@ -112,5 +112,67 @@ fn verify(text: &str, tokens: &[lexer::Token<'_>], formatted: &str) -> Result<()
     Ok(())
 }
 
+/// A gap between two tokens, as [`respace`] offers it.
+#[doc(hidden)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Gap {
+    /// The tokens may touch (one of them is `,` `{` `}` `=` `[` `]`, the other a word or string).
+    pub may_be_empty: bool,
+    /// A comment ends the line before the gap.
+    pub needs_newline: bool,
+    /// The token after the gap is a comment.
+    pub before_comment: bool,
+    /// Line breaks in the gap as written.
+    pub newlines: u32,
+}
+
+/// The tokens of `text` joined with the whitespace `choose` returns for each gap (which is
+/// made legal: never empty unless allowed, a line break after a comment). Gaps next to `(`
+/// or `)` keep their text (`opt_out(sale)` must stay unspaced). For property tests of the
+/// formatter: any such text means the same as `text`. `None` if `text` does not lex.
+#[doc(hidden)]
+pub fn respace(text: &str, mut choose: impl FnMut(Gap) -> String) -> Option<String> {
+    let tokens = lexer::lex(text).ok()?;
+    let offset = |t: &lexer::Token<'_>| (t.text.as_ptr() as usize).saturating_sub(text.as_ptr() as usize);
+    let touchable = |t: &lexer::Token<'_>| {
+        t.kind == lexer::Kind::Punct && matches!(t.text, "," | "{" | "}" | "=" | "[" | "]")
+    };
+    let wordish = |t: &lexer::Token<'_>| {
+        matches!(t.kind, lexer::Kind::Word | lexer::Kind::Str | lexer::Kind::Duration)
+    };
+    let mut out = String::with_capacity(text.len());
+    let mut prev: Option<&lexer::Token<'_>> = None;
+    for t in &tokens {
+        if let Some(p) = prev {
+            let fixed = p.is_punct("(") || p.is_punct(")") || t.is_punct("(") || t.is_punct(")");
+            if fixed {
+                let end = offset(p) + p.text.len();
+                out.push_str(text.get(end..offset(t)).unwrap_or(" "));
+            } else {
+                let gap = Gap {
+                    may_be_empty: (touchable(p) && wordish(t)) || (wordish(p) && touchable(t)),
+                    needs_newline: p.is_comment(),
+                    before_comment: t.is_comment(),
+                    newlines: t.newlines_before,
+                };
+                let mut space: String = choose(gap).chars().filter(|c| matches!(c, ' ' | '\t' | '\n')).collect();
+                if gap.needs_newline && !space.contains('\n') {
+                    space.push('\n');
+                }
+                if space.is_empty() && !gap.may_be_empty {
+                    space.push(' ');
+                }
+                out.push_str(&space);
+            }
+        }
+        out.push_str(if t.is_comment() { t.text } else { text.get(offset(t)..offset(t) + t.text.len()).unwrap_or(t.text) });
+        prev = Some(t);
+    }
+    if prev.is_some() {
+        out.push('\n');
+    }
+    Some(out)
+}
+
 #[cfg(test)]
 mod tests;

@@ -16,6 +16,7 @@ macro_rules! id_type {
             /// Ids are assigned by the checker from table lengths, which fit in `u32`
             /// (files are capped at 64 MiB, so a table can't reach 2^32 entries).
             #[inline]
+            #[allow(dead_code)] // generated for every id type; not all are built from indexes
             pub(crate) fn from_index(index: usize) -> Self {
                 $name(u32::try_from(index).unwrap_or(u32::MAX))
             }

@@ -123,6 +123,8 @@ pub struct Purpose {
     /// `None`: the policy's children default applies.
     pub children: Option<ChildTreatment>,
     pub taints_prior_data: bool,
+    /// The `purpose` declaration; `None` for a purpose only implied by a dotted name.
+    pub provenance: Option<ProvenanceId>,
 }
 
 #[derive(Debug, Clone)]

@@ -1,7 +1,7 @@
 //! Test blocks and assertions, resolved to ids, for `lawful test` and the prover.
 
 use super::ids::*;
-use super::{Basis, DenyRule, IdSet};
+use super::{DenyRule, IdSet};
 use crate::source::Span;
 use crate::subject::Subject;
 
@@ -41,7 +41,8 @@ pub enum Expected {
         /// A reason code (checked against the evaluator's list at compile time).
         reason: Option<String>,
         query: TestQuery,
-        basis: Option<Basis>,
+        /// As written: `consent`, `opt_out` (any kind) or `opt_out(sale)`.
+        basis: Option<String>,
         safeguard: Option<String>,
     },
     Retention {

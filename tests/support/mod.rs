@@ -50,7 +50,8 @@ pub fn cases() -> Vec<Case> {
 }
 
 fn expected_codes(root: &Path) -> BTreeSet<String> {
-    let bytes = std::fs::read(root).unwrap_or_else(|e| panic!("cannot read {}: {e}", root.display()));
+    let bytes =
+        std::fs::read(root).unwrap_or_else(|e| panic!("cannot read {}: {e}", root.display()));
     String::from_utf8_lossy(&bytes)
         .lines()
         .take_while(|line| line.starts_with("//"))
