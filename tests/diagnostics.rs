@@ -120,7 +120,8 @@ fn check_case(case: &Case, bless: bool) -> Vec<String> {
         .collect();
     if produced != expected {
         problems.push(format!(
-            "codes differ from the header:\n      expected {expected:?}\n      produced {produced:?}"
+            "codes differ from the header:\n      \
+             expected {expected:?}\n      produced {produced:?}"
         ));
     }
     for d in &diagnostics.items {
@@ -186,7 +187,11 @@ fn diagnostics_corpus() {
             }
         }
     }
-    assert!(report.is_empty(), "diagnostics corpus failures:{report}\n(LAWFUL_BLESS=1 cargo test --test diagnostics rewrites golden files)");
+    assert!(
+        report.is_empty(),
+        "diagnostics corpus failures:{report}\n\
+         (LAWFUL_BLESS=1 cargo test --test diagnostics rewrites golden files)"
+    );
 }
 
 /// Every code the corpus expects, across all cases, covers each code the checker, the

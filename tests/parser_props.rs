@@ -428,7 +428,10 @@ fn named_recipients(n: usize) -> impl Strategy<Value = String> {
     let item = prop_oneof![
         2 => pick(RECIPIENT_KINDS).prop_map(|k| format!("kind {k}")),
         // `r0` when there are no recipients would be unknown: a kind instead.
-        3 => (0..n.max(1)).prop_map(move |i| if n == 0 { "kind processor".to_owned() } else { format!("r{i}") }),
+        3 => (0..n.max(1)).prop_map(move |i| match n {
+            0 => "kind processor".to_owned(),
+            _ => format!("r{i}"),
+        }),
     ];
     prop::collection::vec(item, 1..3).prop_map(|items| items.join(", "))
 }
@@ -708,7 +711,8 @@ fn header(s: Sizes) -> String {
     let mut out = String::from(
         "//! A generated policy.\nflag tagged \"Tagged\"\nsubject kind user\nsubject kind member\n",
     );
-    out.push_str("attribute verified: bool\nattribute household: int\nattribute tier: string\nattribute roles: set\n");
+    out.push_str("attribute verified: bool\nattribute household: int\n");
+    out.push_str("attribute tier: string\nattribute roles: set\n");
     out.push_str("event renewed \"Renewed\"\n");
     for i in 0..s.regions {
         if i % 2 == 1 {

@@ -176,14 +176,14 @@ fn item_end(tokens: &[Token<'_>], start: usize) -> usize {
 }
 
 /// Scan from `start + 1` for the first token at brace depth 0 for which `starts` holds; a
-/// doc comment on its own line, and a comment on its own line before such a token (or
-/// before the end), end the scan too.
+/// doc comment, and a comment on its own line before such a token (or before the end), end
+/// the scan too.
 fn split_end(tokens: &[Token<'_>], start: usize, starts: impl Fn(usize) -> bool) -> usize {
     let mut depth = 0usize;
     let mut k = start + 1;
     while let Some(t) = tokens.get(k) {
         if depth == 0 {
-            if t.kind == Kind::DocComment && t.first_on_line {
+            if t.kind == Kind::DocComment {
                 return k;
             }
             if t.kind == Kind::Comment && t.first_on_line {
