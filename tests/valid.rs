@@ -280,6 +280,7 @@ fn the_corpus_uses_every_construct() {
         "may_keep\n",
         "T10:00:00Z",
         "basis opt_out\n",
+        "basis opt_out(profiling)\n",
         // data subject rights
         "rights {",
         "  access in",
