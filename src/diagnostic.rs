@@ -284,16 +284,44 @@ impl IntoIterator for Diagnostics {
     }
 }
 
-/// "did you mean `x`?": the closest candidate above a similarity threshold.
+/// "did you mean `x`?": the closest candidate by edit distance (with transpositions, so
+/// `gcp` finds `gpc`), accepted when at most a third of the name differs.
 pub fn suggest<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
-    // Jaro-Winkler favours shared prefixes, which is how dotted names get misspelt.
-    const THRESHOLD: f64 = 0.8;
+    // Edit distance is quadratic in length: names this long are not typos of each other.
+    const MAX_LEN: usize = 128;
+    let len = name.chars().count();
+    if len == 0 || len > MAX_LEN {
+        return None;
+    }
+    let allowed = (len / 3).max(1);
     candidates
         .into_iter()
-        .map(|c| (strsim::jaro_winkler(name, c), c))
-        .filter(|(score, _)| *score >= THRESHOLD)
-        .max_by(|a, b| a.0.total_cmp(&b.0))
+        .filter(|c| c.len() <= MAX_LEN * 4)
+        .filter_map(|c| {
+            let distance = strsim::osa_distance(name, c);
+            // A truncated name (`str` for `string`) is a typo too.
+            let truncated = len >= 3 && c.starts_with(name);
+            (distance <= allowed || truncated).then_some((distance, c))
+        })
+        // Closest first; among equals, the one sharing the longest prefix (`US-CAL` is
+        // `US-CA` more than `US-AL`).
+        .min_by(|a, b| {
+            a.0.cmp(&b.0).then_with(|| {
+                strsim::jaro_winkler(name, b.1).total_cmp(&strsim::jaro_winkler(name, a.1))
+            })
+        })
         .map(|(_, c)| c)
+}
+
+/// A user-written name shortened for a message.
+pub fn shorten(name: &str) -> String {
+    const MAX: usize = 80;
+    if name.chars().count() <= MAX {
+        name.to_owned()
+    } else {
+        let head: String = name.chars().take(MAX).collect();
+        format!("{head}…")
+    }
 }
 
 /// Append " did you mean `x`?" to a help line when there is a close candidate.
@@ -311,5 +339,15 @@ mod tests {
         assert_eq!(suggest("marketing.drect", names), Some("marketing.direct"));
         assert_eq!(suggest("analytcs", names), Some("analytics"));
         assert_eq!(suggest("zzz", names), None);
+        assert_eq!(suggest("gcp", ["gpc", "restricted"]), Some("gpc"));
+        assert_eq!(suggest("US-CAL", ["US-AL", "US-CA"]), Some("US-CA"));
+        assert_eq!(
+            suggest("str", ["bool", "int", "string", "set"]),
+            Some("string")
+        );
+        // Only the ancestor is close in prefix, not in spelling: no suggestion.
+        assert_eq!(suggest("user.adress", ["user.email", "user"]), None);
+        let long = "a".repeat(1_000_000);
+        assert_eq!(suggest(&long, [long.as_str()]), None);
     }
 }

@@ -6,6 +6,10 @@ use crate::model::*;
 use crate::source::Span;
 use crate::syntax::ast::{self, Decl};
 
+/// Deepest dotted name (`a.b.c` has 3 segments). Real taxonomies stay under 8; the bound keeps
+/// ancestor lists, which every category and purpose stores, small.
+pub const MAX_PATH_SEGMENTS: usize = 32;
+
 fn info(name: &str, title: Option<&ast::StrLit>, docs: Option<&String>, span: Span) -> Info {
     Info {
         name: name.to_owned(),
@@ -26,6 +30,27 @@ impl Checker {
 
     fn declare_item(&mut self, item: &ast::Item, in_root: bool, file_docs: Option<&String>) {
         let docs = item.docs.as_ref();
+        let path = match &item.decl {
+            Decl::Category(c) => Some(&c.path),
+            Decl::Purpose(p) => Some(&p.path),
+            Decl::Field(f) => Some(&f.path),
+            _ => None,
+        };
+        if let Some(path) = path {
+            let segments = path.text.split('.').count();
+            if segments > MAX_PATH_SEGMENTS {
+                self.error(
+                    CheckError::NameTooDeep {
+                        name: crate::diagnostic::shorten(&path.text),
+                        segments,
+                        limit: MAX_PATH_SEGMENTS,
+                    },
+                    path.span,
+                    "too deep",
+                );
+                return;
+            }
+        }
         match &item.decl {
             Decl::Policy(header) => self.declare_header(header, item.span, in_root, file_docs),
             Decl::Region(r) => self.declare_region(&r.code, r.title.as_ref(), docs, false),
@@ -87,6 +112,15 @@ impl Checker {
     }
 
     fn duplicate(&mut self, kind: NameKind, name: &ast::Name, first: Span) {
+        if first == Span::default() {
+            // The first declaration is built in (`special`, `collected` …).
+            let error = CheckError::Duplicate {
+                kind,
+                name: name.text.clone(),
+            };
+            self.error(error, name.span, "built into every policy");
+            return;
+        }
         self.error_related(
             CheckError::Duplicate {
                 kind,

@@ -131,7 +131,7 @@ pub enum CheckError {
         min: String,
         max: String,
     },
-    #[error("`{what}` is {found}, expected {expected}")]
+    #[error("`{what}`: expected {expected}, found {found}")]
     TypeMismatch {
         what: String,
         expected: String,
@@ -144,7 +144,11 @@ pub enum CheckError {
     #[error("`{name}` is both a field and a category")]
     AmbiguousName { name: String },
     #[error("`{text}` cannot select {what}")]
-    InvalidSelector { text: String, what: &'static str },
+    InvalidSelector {
+        text: String,
+        what: &'static str,
+        help: &'static str,
+    },
     #[error("{message}")]
     InvalidBasis { message: String, help: String },
     #[error("{message}")]
@@ -153,8 +157,16 @@ pub enum CheckError {
     MissingRegion,
     #[error("regime fact `{fact}` has no value for `{region}`")]
     MissingFactValue { fact: String, region: String },
-    #[error("`{name}` is not a group and cannot exclude regions")]
+    #[error("group `{name}` lists its members, so `except` has nothing to narrow")]
     InvalidGroup { name: String },
+    #[error("`{name}` has {segments} segments, more than the limit of {limit}")]
+    NameTooDeep {
+        name: String,
+        segments: usize,
+        limit: usize,
+    },
+    #[error("{message}")]
+    InvalidRight { message: String, help: String },
     /// A warning: its name is the lint's name.
     #[error("{message}")]
     Lint {
@@ -198,6 +210,8 @@ impl DiagnosticKind for CheckError {
             CheckError::MissingRegion => "lawful::check::missing_region",
             CheckError::MissingFactValue { .. } => "lawful::check::missing_fact_value",
             CheckError::InvalidGroup { .. } => "lawful::check::invalid_group",
+            CheckError::NameTooDeep { .. } => "lawful::check::name_too_deep",
+            CheckError::InvalidRight { .. } => "lawful::check::invalid_right",
             CheckError::Lint { lint, .. } => match *lint {
                 "unused-category" => "lawful::lint::unused-category",
                 "unused-field" => "lawful::lint::unused-field",
@@ -266,16 +280,18 @@ impl DiagnosticKind for CheckError {
             CheckError::AmbiguousName { .. } => {
                 "rename the field so queries are unambiguous".to_owned()
             }
-            CheckError::InvalidSelector { .. } => {
-                "`#flag` selects categories only; name purposes by path".to_owned()
-            }
+            CheckError::InvalidSelector { help, .. } => (*help).to_owned(),
             CheckError::MissingRegion => {
                 "add `in DE` to the query or `region DE` to the subject".to_owned()
             }
             CheckError::MissingFactValue { .. } => {
                 "declare the fact for that region or narrow the scope".to_owned()
             }
-            CheckError::InvalidGroup { .. } => "declare it with `group`".to_owned(),
+            CheckError::InvalidGroup { .. } => {
+                "`except` only narrows `= *`: drop it, or write `= * except …`".to_owned()
+            }
+            CheckError::NameTooDeep { .. } => "flatten the hierarchy".to_owned(),
+            CheckError::InvalidRight { help, .. } => help.clone(),
             CheckError::Lint { help, .. } => help.clone(),
         })
     }

@@ -23,9 +23,16 @@ impl Checker {
                     for b in &p.bases {
                         for r in b.scope.iter().flatten() {
                             if let ast::RegionRef::Code(name) = r {
-                                if !jurisdictions.iter().any(|(n, _)| n == &name.text) {
-                                    let set = self.region_scope(std::slice::from_ref(r));
-                                    jurisdictions.push((name.text.clone(), set));
+                                let known = self
+                                    .regions
+                                    .get(&name.text)
+                                    .and_then(|id| self.regions.item(id));
+                                // Unknown regions were reported when the basis was lowered.
+                                if let Some(region) = known {
+                                    if !jurisdictions.iter().any(|(n, _)| n == &name.text) {
+                                        jurisdictions
+                                            .push((name.text.clone(), region.inside.clone()));
+                                    }
                                 }
                             }
                         }
@@ -41,9 +48,10 @@ impl Checker {
                     };
                     // A category is used when a purpose may use it or any descendant.
                     let used = self
-                        .category_descendants
-                        .get(id as usize)
-                        .is_some_and(|d| d.intersects(&used_categories));
+                        .category_tree
+                        .subtree(id as usize)
+                        .iter()
+                        .any(|c| used_categories.contains(*c as usize));
                     if !used {
                         self.warn(
                             "unused-category",
@@ -88,7 +96,7 @@ impl Checker {
         if purpose.info.span != decl.path.span {
             return;
         }
-        if purpose.uses.is_empty() {
+        if decl.uses.is_empty() {
             self.warn(
                 "empty-purpose",
                 format!("purpose `{}` uses no category", decl.path.text),
@@ -96,6 +104,10 @@ impl Checker {
                 decl.path.span,
                 "uses nothing",
             );
+            return;
+        }
+        if purpose.uses.is_empty() {
+            // Its `uses` named only unknown categories, already reported.
             return;
         }
         let retained = self.retention.iter().any(|r| {

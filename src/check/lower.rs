@@ -125,7 +125,7 @@ impl Checker {
                 "no `basis` here",
             );
         }
-        self.check_special_categories(decl, &uses);
+        self.check_special_categories(decl, &bases, &uses);
         let docs = self.purposes.item(id).and_then(|p| p.info.docs.clone());
         let provenance = self.add_provenance(
             ProvenanceKind::Purpose,
@@ -237,7 +237,8 @@ impl Checker {
                     cond.span,
                     ART9_CONDITIONS.iter().copied(),
                 );
-                None
+                // Kept, so the special-category check does not report the same line again.
+                Some(cond.text.clone())
             }
             None => None,
         };
@@ -261,42 +262,49 @@ impl Checker {
 
     /// DESIGN § Check time: a special category used without explicit consent or an Art. 9
     /// condition, where GDPR applies.
-    fn check_special_categories(&mut self, decl: &ast::PurposeDecl, uses: &IdSet) {
-        let special: Vec<usize> = uses
-            .iter()
-            .filter(|c| {
-                self.categories
-                    .items
-                    .get(*c)
-                    .is_some_and(|cat| cat.flags.contains(FLAG_SPECIAL.index()))
-            })
-            .collect();
-        let Some(first) = special.first() else { return };
+    fn check_special_categories(
+        &mut self,
+        decl: &ast::PurposeDecl,
+        bases: &[BasisDecl],
+        uses: &IdSet,
+    ) {
+        let special = uses.iter().find(|c| {
+            self.categories
+                .items
+                .get(*c)
+                .is_some_and(|cat| cat.flags.contains(FLAG_SPECIAL.index()))
+        });
+        let Some(first) = special else { return };
         let category = self
             .categories
             .items
-            .get(*first)
+            .get(first)
             .map(|c| c.info.name.clone())
             .unwrap_or_default();
         let gdpr = self.gdpr_area();
-        for basis in &decl.bases {
+        let no_regions = self.regions.len() == 0;
+        for basis in bases {
             let explicit_only = basis
                 .alternatives
                 .iter()
-                .all(|a| a.name.text == "explicit_consent");
+                .all(|a| *a == Basis::ExplicitConsent);
             if explicit_only || basis.art9.is_some() {
                 continue;
             }
-            let scope = self.region_scope(basis.scope.as_deref().unwrap_or_default());
-            if !scope.intersects(&gdpr) {
+            if !no_regions && !basis.scope.intersects(&gdpr) {
                 continue;
             }
+            let span = self
+                .provenance
+                .get(basis.provenance.index())
+                .map(|p| p.span)
+                .unwrap_or(decl.path.span);
             self.error(
                 CheckError::SpecialWithoutArt9 {
                     purpose: decl.path.text.clone(),
                     category: category.clone(),
                 },
-                basis.span,
+                span,
                 "not explicit consent and no `art9(…)`",
             );
         }
@@ -499,24 +507,44 @@ impl Checker {
     fn lower_rights(&mut self, decl: &ast::RightsDecl) {
         for right in &decl.rights {
             let Some(name) = RIGHTS.iter().copied().find(|r| *r == right.name.text) else {
-                self.unknown(NameKind::Right, &right.name.text, right.name.span, RIGHTS.iter().copied());
+                self.unknown(
+                    NameKind::Right,
+                    &right.name.text,
+                    right.name.span,
+                    RIGHTS.iter().copied(),
+                );
                 continue;
             };
             let opt_out = match (name, &right.arg) {
                 ("opt_out", Some(kind)) => match OptOutKind::parse(&kind.text) {
                     Some(k) => Some(k),
                     None => {
-                        self.unknown(NameKind::OptOutKind, &kind.text, kind.span, OptOutKind::names());
+                        self.unknown(
+                            NameKind::OptOutKind,
+                            &kind.text,
+                            kind.span,
+                            OptOutKind::names(),
+                        );
                         continue;
                     }
                 },
                 ("opt_out", None) => {
-                    self.unknown(NameKind::OptOutKind, "", right.name.span, OptOutKind::names());
+                    self.error(
+                        CheckError::InvalidRight {
+                            message: "the right `opt_out` needs the kind of processing".to_owned(),
+                            help: format!(
+                                "write e.g. `opt_out(sale)`; kinds: {}",
+                                OptOutKind::names().join(", ")
+                            ),
+                        },
+                        right.name.span,
+                        "which opt-out?",
+                    );
                     continue;
                 }
                 (_, Some(arg)) => {
                     self.error(
-                        CheckError::InvalidBasis {
+                        CheckError::InvalidRight {
                             message: format!("the right `{name}` takes no argument"),
                             help: format!("write `{name}`"),
                         },
@@ -551,7 +579,10 @@ impl Checker {
                 },
                 within: response.within.value,
                 within_text: response.within.text.clone(),
-                extension: response.extension.as_ref().map(|e| (e.value, e.text.clone())),
+                extension: response
+                    .extension
+                    .as_ref()
+                    .map(|e| (e.value, e.text.clone())),
                 regions,
             });
         }
@@ -578,9 +609,12 @@ impl Checker {
                 .iter()
                 .filter(|r| r.bound == RetentionBound::AtMost)
             {
+                // A policy without regions has empty region sets: everything is "everywhere".
+                let same_place = min.regions.intersects(&max.regions)
+                    || (min.regions.is_empty() && max.regions.is_empty());
                 let same_data = min.after == max.after
                     && min.categories.intersects(&max.categories)
-                    && min.regions.intersects(&max.regions)
+                    && same_place
                     && match (&min.purposes, &max.purposes) {
                         (Some(a), Some(b)) => a.intersects(b),
                         _ => true,

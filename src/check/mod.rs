@@ -13,6 +13,7 @@ mod lower;
 mod regions;
 mod resolve;
 mod tests;
+mod tree;
 
 use std::collections::HashMap;
 
@@ -102,10 +103,10 @@ struct Checker {
     regions: Table<Region>,
     region_parents: Vec<Vec<RegionId>>,
     categories: Table<Category>,
-    category_descendants: Vec<IdSet>,
+    category_tree: tree::Subtrees,
     fields: Table<Field>,
     purposes: Table<Purpose>,
-    purpose_descendants: Vec<IdSet>,
+    purpose_tree: tree::Subtrees,
     recipients: Table<Recipient>,
     flags: Table<Info>,
     subject_kinds: Table<Info>,
@@ -127,9 +128,6 @@ struct Checker {
     tests: Vec<model_tests::CompiledTest>,
     assertions: Vec<model_tests::CompiledAssertion>,
     index: Indexes,
-
-    /// Spans whose warnings are silenced, with the silenced lint names.
-    allowed: Vec<(Span, Vec<String>)>,
 }
 
 use crate::model::tests as model_tests;
@@ -164,10 +162,10 @@ impl Checker {
             regions: Table::default(),
             region_parents: Vec::new(),
             categories: Table::default(),
-            category_descendants: Vec::new(),
+            category_tree: tree::Subtrees::default(),
             fields: Table::default(),
             purposes: Table::default(),
-            purpose_descendants: Vec::new(),
+            purpose_tree: tree::Subtrees::default(),
             recipients: Table::default(),
             flags,
             subject_kinds: Table::default(),
@@ -193,7 +191,6 @@ impl Checker {
             tests: Vec::new(),
             assertions: Vec::new(),
             index: Indexes::default(),
-            allowed: Vec::new(),
         }
     }
 
@@ -236,7 +233,7 @@ impl Checker {
         choices.sort();
         let error = CheckError::Unknown {
             kind,
-            name: name.to_owned(),
+            name: crate::diagnostic::shorten(name),
             suggestion,
             choices,
         };
@@ -331,39 +328,63 @@ impl Checker {
     /// Drop silenced warnings; warn about unknown lint names.
     fn finish_diagnostics(&mut self, files: &[ast::File]) -> Diagnostics {
         for file in files {
-            let whole = Span::new(file.source, 0, u32::MAX as usize);
-            self.allow(whole, &file.allows);
+            self.check_lint_names(&file.allows);
             for item in &file.items {
-                self.allow(item.span, &item.allows);
+                self.check_lint_names(&item.allows);
             }
         }
-        let diagnostics = std::mem::take(&mut self.diagnostics);
-        let allowed = &self.allowed;
-        let mut kept = Diagnostics::default();
-        kept.extend(diagnostics.into_iter().filter(|d| {
-            let Some(lint) = d.lint_name() else {
-                return true;
-            };
-            !allowed.iter().any(|(span, names)| {
-                span.source == d.span.source
-                    && span.start <= d.span.start
-                    && d.span.end <= span.end
-                    && names.iter().any(|n| n == lint)
-            })
-        }));
-        kept
+        Allows::from_files(files).retain(std::mem::take(&mut self.diagnostics))
     }
 
-    fn allow(&mut self, span: Span, names: &[ast::Name]) {
-        if names.is_empty() {
-            return;
-        }
+    fn check_lint_names(&mut self, names: &[ast::Name]) {
         for name in names {
             if !LINTS.contains(&name.text.as_str()) {
                 self.unknown(NameKind::Lint, &name.text, name.span, LINTS.iter().copied());
             }
         }
-        self.allowed
-            .push((span, names.iter().map(|n| n.text.clone()).collect()));
+    }
+}
+
+/// The lints silenced where: `#![allow(…)]` for a whole file, `#[allow(…)]` for the
+/// declaration that follows it. Later stages (the prover's lints) filter their warnings with
+/// the same table.
+#[derive(Debug, Clone, Default)]
+pub struct Allows {
+    spans: Vec<(Span, Vec<String>)>,
+}
+
+impl Allows {
+    pub fn from_files(files: &[ast::File]) -> Self {
+        let mut spans = Vec::new();
+        for file in files {
+            let whole = Span::new(file.source, 0, u32::MAX as usize);
+            let items = file.items.iter().map(|i| (i.span, &i.allows));
+            for (span, names) in std::iter::once((whole, &file.allows)).chain(items) {
+                if !names.is_empty() {
+                    spans.push((span, names.iter().map(|n| n.text.clone()).collect()));
+                }
+            }
+        }
+        Allows { spans }
+    }
+
+    /// Whether a diagnostic is a warning silenced at its location.
+    pub fn silences(&self, diagnostic: &Diagnostic) -> bool {
+        let Some(lint) = diagnostic.lint_name() else {
+            return false;
+        };
+        self.spans.iter().any(|(span, names)| {
+            span.source == diagnostic.span.source
+                && span.start <= diagnostic.span.start
+                && diagnostic.span.end <= span.end
+                && names.iter().any(|n| n == lint)
+        })
+    }
+
+    /// The diagnostics that are not silenced.
+    pub fn retain(&self, diagnostics: Diagnostics) -> Diagnostics {
+        let mut kept = Diagnostics::default();
+        kept.extend(diagnostics.into_iter().filter(|d| !self.silences(d)));
+        kept
     }
 }

@@ -42,19 +42,14 @@ impl Checker {
                 }
             }
         }
-        // Parents always precede children in the table (ancestors are created first).
-        self.category_descendants = vec![IdSet::new(count); count];
+        // Parents always precede children in the table (ancestors are created first), so
+        // one forward pass inherits flags and builds ancestor lists (bounded by
+        // MAX_PATH_SEGMENTS).
         for i in 0..count {
             let id = u32::try_from(i).unwrap_or(u32::MAX);
-            let Some(parent) = self.categories.item(id).and_then(|c| c.parent) else {
-                if let Some(c) = self.categories.item_mut(id) {
-                    c.ancestors = vec![CategoryId(id)];
-                }
-                continue;
-            };
-            let (mut ancestors, parent_flags) = self
-                .categories
-                .item(parent.0)
+            let parent = self.categories.item(id).and_then(|c| c.parent);
+            let (mut ancestors, parent_flags) = parent
+                .and_then(|p| self.categories.item(p.0))
                 .map(|p| (p.ancestors.clone(), p.flags.clone()))
                 .unwrap_or_default();
             ancestors.insert(0, CategoryId(id));
@@ -63,20 +58,14 @@ impl Checker {
                 c.flags.union_with(&parent_flags);
             }
         }
-        for i in 0..count {
-            let ancestors = self
-                .categories
-                .item(u32::try_from(i).unwrap_or(u32::MAX))
-                .map(|c| c.ancestors.clone())
-                .unwrap_or_default();
-            for a in ancestors {
-                if let Some(set) = self.category_descendants.get_mut(a.index()) {
-                    set.insert(i);
-                }
-            }
-        }
+        let parents: Vec<Option<u32>> = self
+            .categories
+            .items
+            .iter()
+            .map(|c| c.parent.map(|p| p.0))
+            .collect();
+        self.category_tree = super::tree::Subtrees::new(&parents);
         let purpose_count = self.purposes.len();
-        self.purpose_descendants = vec![IdSet::new(purpose_count); purpose_count];
         for i in 0..purpose_count {
             let id = u32::try_from(i).unwrap_or(u32::MAX);
             let mut ancestors = self
@@ -87,15 +76,17 @@ impl Checker {
                 .map(|p| p.ancestors.clone())
                 .unwrap_or_default();
             ancestors.insert(0, PurposeId(id));
-            for a in &ancestors {
-                if let Some(set) = self.purpose_descendants.get_mut(a.index()) {
-                    set.insert(i);
-                }
-            }
             if let Some(p) = self.purposes.item_mut(id) {
                 p.ancestors = ancestors;
             }
         }
+        let parents: Vec<Option<u32>> = self
+            .purposes
+            .items
+            .iter()
+            .map(|p| p.parent.map(|p| p.0))
+            .collect();
+        self.purpose_tree = super::tree::Subtrees::new(&parents);
         // Fields.
         for file in files {
             for item in &file.items {
@@ -167,9 +158,7 @@ impl Checker {
                         span: selector.span,
                     };
                     if let Some(id) = self.category_name(&name) {
-                        if let Some(desc) = self.category_descendants.get(id.index()) {
-                            set.union_with(desc);
-                        }
+                        self.category_tree.add_subtree(id.index(), &mut set);
                     }
                 }
                 SelectorKind::Flag(flag) => match self.flags.get(flag) {
@@ -208,15 +197,14 @@ impl Checker {
                         span: selector.span,
                     };
                     if let Some(id) = self.purpose_name(&name) {
-                        if let Some(desc) = self.purpose_descendants.get(id.index()) {
-                            set.union_with(desc);
-                        }
+                        self.purpose_tree.add_subtree(id.index(), &mut set);
                     }
                 }
                 SelectorKind::Flag(flag) => self.error(
                     CheckError::InvalidSelector {
                         text: format!("#{flag}"),
                         what: "purposes",
+                        help: "`#flag` selects categories only; name purposes by path",
                     },
                     selector.span,
                     "a category flag",
@@ -280,9 +268,9 @@ impl Checker {
                 };
                 if ty != AttributeType::Set {
                     self.type_mismatch(
-                        &attribute.text,
+                        &format!("subject.{}", attribute.text),
                         "a set attribute",
-                        ty.name(),
+                        &format!("a {} attribute", ty.name()),
                         attribute.span,
                     );
                     return Cond::False;
@@ -436,7 +424,7 @@ impl Checker {
                             _ => {
                                 self.type_mismatch(
                                     &format!("subject.{}", field.text),
-                                    ty.name(),
+                                    type_article(ty),
                                     literal_type(&lit.kind),
                                     lit.span,
                                 );
@@ -465,8 +453,8 @@ impl Checker {
                     (ty, SubjectTest::Bare) => {
                         self.type_mismatch(
                             &format!("subject.{}", field.text),
-                            "a bool attribute",
-                            ty.name(),
+                            "a bool attribute (or a comparison)",
+                            &format!("a {} attribute", ty.name()),
                             span,
                         );
                         Cond::False
@@ -551,6 +539,15 @@ impl Checker {
                 Cond::False
             }
         }
+    }
+}
+
+fn type_article(ty: AttributeType) -> &'static str {
+    match ty {
+        AttributeType::Bool => "a bool",
+        AttributeType::Int => "a number",
+        AttributeType::String => "a string",
+        AttributeType::Set => "a set",
     }
 }
 

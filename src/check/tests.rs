@@ -2,6 +2,7 @@
 //! the prover checks the latter.
 
 use super::{CheckError, Checker, NameKind};
+use crate::eval::Reason;
 use crate::model::tests::*;
 use crate::model::*;
 use crate::source::Span;
@@ -9,7 +10,6 @@ use crate::subject::{ConsentRecord, Subject};
 use crate::syntax::ast::{
     self, AttrValueKind, Decl, ExpectationKind, LiteralKind, QueryKind, SubjectEntryKind,
 };
-use crate::eval::Reason;
 
 const VERDICTS: &[&str] = &["must_keep", "may_keep", "must_delete"];
 const SUBJECT_FLAGS: &[&str] = &[
@@ -205,8 +205,14 @@ impl Checker {
                 self.error(
                     CheckError::TypeMismatch {
                         what: format!("subject.{}", name.text),
-                        expected: ty.name().to_owned(),
-                        found: "a value of another type".to_owned(),
+                        expected: format!("a {} value", ty.name()),
+                        found: match value {
+                            AttrValueKind::Set(_) => "a set".to_owned(),
+                            AttrValueKind::Scalar(LiteralKind::Bool(_)) => "a bool".to_owned(),
+                            AttrValueKind::Scalar(LiteralKind::Int(_)) => "a number".to_owned(),
+                            AttrValueKind::Scalar(LiteralKind::Str(_)) => "a string".to_owned(),
+                            AttrValueKind::Scalar(LiteralKind::Ident(_)) => "a name".to_owned(),
+                        },
                     },
                     name.span,
                     "wrong type",
@@ -251,11 +257,15 @@ impl Checker {
             _ => {
                 self.error(
                     CheckError::InvalidSelector {
-                        text: "this".to_owned(),
-                        what: "one category",
+                        text: match &selector.kind {
+                            ast::SelectorKind::Flag(flag) => format!("#{flag}"),
+                            _ => "*".to_owned(),
+                        },
+                        what: "the one category a query is about",
+                        help: "name one category, e.g. `user.contact` or `user.contact.*`",
                     },
                     selector.span,
-                    "name one category, e.g. `user.contact.*`",
+                    "not one category",
                 );
                 None
             }
@@ -448,14 +458,16 @@ impl Checker {
         span: Span,
     ) -> CompiledAssertion {
         let kind = match &assert.kind {
-            ast::AssertKind::Never { action, scope } => AssertionKind::Never(Box::new(self.lower_rule(
-                "assertion",
-                action,
-                scope,
-                docs.clone(),
-                span,
-                ProvenanceKind::Deny,
-            ))),
+            ast::AssertKind::Never { action, scope } => {
+                AssertionKind::Never(Box::new(self.lower_rule(
+                    "assertion",
+                    action,
+                    scope,
+                    docs.clone(),
+                    span,
+                    ProvenanceKind::Deny,
+                )))
+            }
             ast::AssertKind::Only { purposes, data } => AssertionKind::Only {
                 purposes: self.purpose_selectors(purposes),
                 categories: self.category_selectors(data),
@@ -487,7 +499,10 @@ impl Checker {
 
 /// `consent`, `opt_out`, `opt_out(sale)` …: a basis as an expectation may name it.
 fn valid_basis_text(text: &str) -> bool {
-    match text.strip_prefix("opt_out(").and_then(|k| k.strip_suffix(')')) {
+    match text
+        .strip_prefix("opt_out(")
+        .and_then(|k| k.strip_suffix(')'))
+    {
         Some(kind) => OptOutKind::parse(kind).is_some(),
         None => Basis::NAMES.contains(&text),
     }

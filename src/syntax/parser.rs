@@ -30,20 +30,7 @@ impl<'i> Node<'i> {
     /// skip before an optional part that then matched nothing.
     fn span(&self) -> Span {
         let s = self.pair.as_span();
-        let last_child_end = self
-            .pair
-            .clone()
-            .into_inner()
-            .last()
-            .map(|c| c.as_span().end());
-        let end = match last_child_end {
-            Some(child_end) if child_end <= s.end() => {
-                let tail = s.as_str().get(child_end - s.start()..).unwrap_or("");
-                child_end + trim_skipped(tail).len()
-            }
-            _ => s.end(),
-        };
-        Span::new(self.source, s.start(), end)
+        Span::new(self.source, s.start(), trimmed_end(&self.pair))
     }
 
     fn text(&self) -> &'i str {
@@ -102,6 +89,22 @@ impl<'i> Node<'i> {
     }
 }
 
+/// Where a pair really ends: after its last child's real end plus any literal tokens (`}`),
+/// but before trailing whitespace and comments. Follows the chain of last children, which is
+/// as deep as the grammar nests (bounded by the depth guard).
+fn trimmed_end(pair: &Pair<'_, Rule>) -> usize {
+    let span = pair.as_span();
+    let Some(last) = pair.clone().into_inner().last() else {
+        return span.end();
+    };
+    let child_end = trimmed_end(&last).min(span.end());
+    let tail = span
+        .as_str()
+        .get(child_end.saturating_sub(span.start())..)
+        .unwrap_or("");
+    child_end + trim_skipped(tail).len()
+}
+
 /// `tail` (text after a pair's last child, so holding no strings) without trailing
 /// whitespace and `//` comments.
 fn trim_skipped(mut tail: &str) -> &str {
@@ -115,8 +118,9 @@ fn trim_skipped(mut tail: &str) -> &str {
     }
 }
 
+/// `kw_*` rules: keywords, ignored by lowering unless they carry meaning.
 fn is_keyword(rule: Rule) -> bool {
-    rule_name(rule).starts_with("`")
+    format!("{rule:?}").starts_with("kw_")
 }
 
 /// Parse one file. Errors carry the span they point at.
@@ -207,9 +211,28 @@ fn rule_name(rule: Rule) -> &'static str {
         lint_name => "a lint name",
         selector | selector_list => "a selector",
         recipient_item | recipient_selector | recipient_list => "a recipient",
-        condition | and_expr | not_expr | atom | predicate | subject_test | set_member => {
-            "a condition"
+        condition | and_expr | not_expr | atom | predicate | subject_test | set_member
+        | when_clause => "a condition",
+        region_scope => "`in`",
+        basis_modifier => "`in`, `when` or `art9(…)`",
+        rule_modifier => "`in`, `when` or `except`",
+        except_clause | except_for | except_to => "`except`",
+        art9_clause => "`art9(…)`",
+        basis_alternatives | basis_name => "a legal basis",
+        action | use_action | disclose_action | sell_action | share_action | transfer_action => {
+            "`use`, `disclose`, `sell`, `share` or `transfer`"
         }
+        query | use_query | disclose_query | transfer_query => "`use`, `disclose` or `transfer`",
+        query_option => "`in` or `collected`",
+        expect_detail => "`basis` or `with`",
+        outcome => "`allow` or `deny`",
+        retention_bound => "`least` or `most`",
+        retention_verdict => "`must_keep`, `may_keep` or `must_delete`",
+        retention_event => "an event and its date",
+        children_treatment => "`deny`, `allow` or `require parental_consent`",
+        std_module => "`std::…`",
+        rights_entry | right_entry | response_entry => "a right or `respond within …`",
+        test_subject => "`subject`",
         subject_ref => "`subject.…`",
         cmp_op => "a comparison",
         literal | attr_value => "a value",
