@@ -379,6 +379,7 @@ impl Checker {
                 info: info(&r.name.text, r.title.as_ref(), docs, r.name.span),
                 kind,
                 located: Vec::new(),
+                located_local: r.located_local,
                 purposes: IdSet::default(),
                 categories: IdSet::default(),
                 sale: r.sale.is_some(),

@@ -1,7 +1,7 @@
 //! Deciding a disclosure: may recipient Q receive category C for purpose P, for subject S
 //! in region R?
 
-use crate::model::{OptOutKind, Policy, RecipientId, RuleAction};
+use crate::model::{Localization, OptOutKind, Policy, RecipientId, RuleAction};
 use crate::subject::Subject;
 
 use super::cond::Env;
@@ -17,7 +17,9 @@ impl Policy {
     /// ignored.) The use must be allowed, the recipient declared for the purpose and the
     /// category, no deny rule may match, the subject must not have opted out of a sale or
     /// of sharing the disclosure is, the recipient's conditions must hold, and the transfer
-    /// to each region the recipient is located in must be allowed.
+    /// to each region the recipient is located in must be allowed. A recipient whose
+    /// location the policy does not declare cannot receive data a `localize` rule keeps
+    /// in the query region (fail closed: `localized`).
     pub fn decide_disclosure(
         &self,
         recipient: RecipientId,
@@ -111,6 +113,17 @@ fn decide(policy: &Policy, id: RecipientId, query: &UseQuery, subject: &Subject)
         return deny(Reason::RecipientCondition).with_rule(recipient.provenance);
     }
 
+    // Fail closed: data that must stay in the region cannot go to a recipient whose
+    // location the policy does not declare. A `located local` recipient sits in the
+    // subject's region: no transfer.
+    if recipient.located.is_empty() && !recipient.located_local {
+        if let Some(localization) = localization_covering(policy, query) {
+            let mut denial = deny(Reason::Localized).with_rule(localization.provenance);
+            denial.detail.location_undeclared = true;
+            return denial;
+        }
+    }
+
     let mut decision = Decision::new(asked, Reason::Allowed).with_rule(recipient.provenance);
     decision.basis = used.basis;
     decision.obligations = used.obligations;
@@ -139,4 +152,16 @@ fn decide(policy: &Policy, id: RecipientId, query: &UseQuery, subject: &Subject)
         decision.obligations.honour_opt_out(OptOutKind::Sharing);
     }
     decision
+}
+
+/// The first `localize` rule covering the query's category in the query region.
+fn localization_covering<'p>(policy: &'p Policy, query: &UseQuery) -> Option<&'p Localization> {
+    policy
+        .index
+        .localizations_by_category
+        .get(query.category.index())
+        .into_iter()
+        .flatten()
+        .filter_map(|&i| policy.localizations.get(i as usize))
+        .find(|l| l.within.contains(query.region.index()))
 }

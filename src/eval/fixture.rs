@@ -168,7 +168,23 @@ impl Fx {
     }
 
     /// A purpose (and its dotted ancestors) using these categories and their descendants.
+    /// Like the checker, the purpose named gets a `purpose` provenance; ancestors only
+    /// implied by its dotted name get none (until declared themselves).
     pub fn purpose(&mut self, name: &str, uses: &[CategoryId]) -> PurposeId {
+        let id = self.purpose_implied(name, uses);
+        if self
+            .p
+            .purposes
+            .get(id.index())
+            .is_some_and(|p| p.provenance.is_none())
+        {
+            let provenance = self.prov(ProvenanceKind::Purpose, name);
+            self.purpose_mut(id).provenance = Some(provenance);
+        }
+        id
+    }
+
+    fn purpose_implied(&mut self, name: &str, uses: &[CategoryId]) -> PurposeId {
         let uses = self.cats(uses);
         if let Some(id) = self.p.index.purposes.get(name) {
             if let Some(p) = self.p.purposes.get_mut(id.index()) {
@@ -178,7 +194,7 @@ impl Fx {
         }
         let parent = name
             .rsplit_once('.')
-            .map(|(parent, _)| self.purpose(parent, &[]));
+            .map(|(parent, _)| self.purpose_implied(parent, &[]));
         let id = PurposeId::from_index(self.p.purposes.len());
         let mut ancestors = vec![id];
         if let Some(parent) = parent.and_then(|p| self.p.purposes.get(p.index())) {
@@ -325,6 +341,7 @@ impl Fx {
             info: info(name),
             kind: RecipientKind::Processor,
             located: located.to_vec(),
+            located_local: false,
             purposes,
             categories,
             sale,
@@ -347,13 +364,14 @@ impl Fx {
         });
     }
 
-    pub fn localize(&mut self, categories: IdSet, within: IdSet) {
+    pub fn localize(&mut self, categories: IdSet, within: IdSet) -> ProvenanceId {
         let provenance = self.prov(ProvenanceKind::Localize, "localize");
         self.p.localizations.push(Localization {
             categories,
             within,
             provenance,
         });
+        provenance
     }
 
     #[allow(clippy::too_many_arguments)]

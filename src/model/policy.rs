@@ -131,8 +131,11 @@ pub struct Purpose {
 pub struct Recipient {
     pub info: Info,
     pub kind: RecipientKind,
-    /// Where it sits; empty when the policy does not say (no transfer check then).
+    /// Where it sits. Empty when the policy does not say: a disclosure of data that must stay
+    /// in its region is then denied (fail closed).
     pub located: Vec<RegionId>,
+    /// `located local`: in the subject's own region (a disclosure is no transfer).
+    pub located_local: bool,
     pub purposes: IdSet,
     pub categories: IdSet,
     pub sale: bool,

@@ -280,6 +280,8 @@ pub struct RecipientDecl {
     pub title: Option<StrLit>,
     pub kind: Name,
     pub located: Vec<RegionRef>,
+    /// `located local`: in the subject's own region, so a disclosure is no transfer.
+    pub located_local: bool,
     pub purposes: Vec<Selector>,
     pub categories: Vec<Selector>,
     pub sale: Option<Span>,

@@ -275,6 +275,7 @@ fn rule_name(rule: Rule) -> &'static str {
         kw_data => "`data`",
         kw_recipient => "`recipient`",
         kw_located => "`located`",
+        kw_local => "`local`",
         kw_purposes => "`purposes`",
         kw_categories => "`categories`",
         kw_sale => "`sale`",
@@ -841,6 +842,7 @@ fn recipient_decl(node: &Node) -> Result<RecipientDecl> {
             .opt(Rule::region_list)
             .map(|n| region_list(&n))
             .unwrap_or_default(),
+        located_local: node.has(Rule::kw_local),
         purposes: Vec::new(),
         categories: Vec::new(),
         sale: None,
