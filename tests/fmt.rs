@@ -1,6 +1,12 @@
 //! `lawful fmt`: idempotent, model-preserving, canonical (the layout does not depend on how
 //! the input was spaced), over the seed policies, the standard library, the valid corpus,
 //! synthetic policies and random re-spacings of all of them; and the command's exit codes.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic
+)]
 
 use std::path::{Path, PathBuf};
 
@@ -23,7 +29,11 @@ fn corpus() -> Vec<PathBuf> {
         }
     }
     files.sort();
-    assert!(files.len() >= 8, "the corpus has only {} files", files.len());
+    assert!(
+        files.len() >= 8,
+        "the corpus has only {} files",
+        files.len()
+    );
     files
 }
 
@@ -50,7 +60,12 @@ fn fingerprint(result: Result<lawful::Compiled, lawful::Failed>) -> String {
     let failures: Vec<String> = report
         .failures
         .iter()
-        .map(|f| format!("{} {:?} {:?} {}", f.test, f.expected, f.actual, f.explanation))
+        .map(|f| {
+            format!(
+                "{} {:?} {:?} {}",
+                f.test, f.expected, f.actual, f.explanation
+            )
+        })
         .collect();
     let index = &compiled.policy.index;
     let mut names: Vec<Vec<&str>> = vec![
@@ -87,7 +102,12 @@ fn sets(policy: &lawful::Policy) -> String {
     }
     let mut out = Vec::new();
     for r in &policy.regions {
-        out.push(format!("region {} {:?} {:?}", r.info.name, ids(&r.within), ids(&r.inside)));
+        out.push(format!(
+            "region {} {:?} {:?}",
+            r.info.name,
+            ids(&r.within),
+            ids(&r.inside)
+        ));
     }
     for c in &policy.categories {
         out.push(format!("category {} {:?}", c.info.name, ids(&c.flags)));
@@ -95,15 +115,27 @@ fn sets(policy: &lawful::Policy) -> String {
     for p in &policy.purposes {
         let scopes: Vec<Vec<usize>> = p.bases.iter().map(|b| ids(&b.scope)).collect();
         let subjects = p.subjects.as_ref().map(ids);
-        out.push(format!("purpose {} {:?} {scopes:?} {subjects:?}", p.info.name, ids(&p.uses)));
+        out.push(format!(
+            "purpose {} {:?} {scopes:?} {subjects:?}",
+            p.info.name,
+            ids(&p.uses)
+        ));
     }
     for r in &policy.recipients {
-        out.push(format!("recipient {} {:?} {:?}", r.info.name, ids(&r.purposes), ids(&r.categories)));
+        out.push(format!(
+            "recipient {} {:?} {:?}",
+            r.info.name,
+            ids(&r.purposes),
+            ids(&r.categories)
+        ));
     }
     for r in &policy.rules {
         let action = match &r.action {
             lawful::model::RuleAction::Use { purposes } => vec![ids(purposes)],
-            lawful::model::RuleAction::Disclose { recipients, purposes } => {
+            lawful::model::RuleAction::Disclose {
+                recipients,
+                purposes,
+            } => {
                 vec![ids(recipients), ids(purposes)]
             }
             lawful::model::RuleAction::Transfer { from, to } => vec![ids(from), ids(to)],
@@ -124,14 +156,27 @@ fn sets(policy: &lawful::Policy) -> String {
         ));
     }
     for t in &policy.transfers {
-        out.push(format!("transfer {:?} {:?} {:?}", ids(&t.categories), ids(&t.from), ids(&t.to)));
+        out.push(format!(
+            "transfer {:?} {:?} {:?}",
+            ids(&t.categories),
+            ids(&t.from),
+            ids(&t.to)
+        ));
     }
     for l in &policy.localizations {
-        out.push(format!("localize {:?} {:?}", ids(&l.categories), ids(&l.within)));
+        out.push(format!(
+            "localize {:?} {:?}",
+            ids(&l.categories),
+            ids(&l.within)
+        ));
     }
     for r in &policy.retention {
         let purposes = r.purposes.as_ref().map(ids);
-        out.push(format!("retain {:?} {purposes:?} {:?}", ids(&r.categories), ids(&r.regions)));
+        out.push(format!(
+            "retain {:?} {purposes:?} {:?}",
+            ids(&r.categories),
+            ids(&r.regions)
+        ));
     }
     out.join("\n")
 }
@@ -162,7 +207,10 @@ fn decisions(policy: &lawful::Policy) -> String {
                         &subject,
                         Some(region),
                     );
-                    out.push(format!("{:?}", decision.map(|d| (d.allowed(), d.reason, d.basis))));
+                    out.push(format!(
+                        "{:?}",
+                        decision.map(|d| (d.allowed(), d.reason, d.basis))
+                    ));
                 }
             }
         }
@@ -243,8 +291,15 @@ fn copy_lawful_files(from: &Path, to: &Path) {
 /// `formatted` is a fixed point and compiles to what `original` (the text of `path`) does.
 fn assert_formatted_well(path: &Path, original: &str, formatted: &str) {
     let name = path.display().to_string();
-    assert_same(formatted, &format(formatted, &name), &format!("{name}: not idempotent"));
-    assert!(formatted.ends_with('\n') || formatted.is_empty(), "{name}: no final newline");
+    assert_same(
+        formatted,
+        &format(formatted, &name),
+        &format!("{name}: not idempotent"),
+    );
+    assert!(
+        formatted.ends_with('\n') || formatted.is_empty(),
+        "{name}: no final newline"
+    );
     assert!(
         formatted.lines().all(|l| l.trim_end() == l),
         "{name}: trailing whitespace"
@@ -256,19 +311,23 @@ fn assert_formatted_well(path: &Path, original: &str, formatted: &str) {
     );
 }
 
-/// Equal fingerprints, or a panic showing where they first differ.
+/// Equal texts, or a panic showing where they first differ.
 fn assert_same(expected: &str, found: &str, what: &str) {
     if expected == found {
         return;
     }
     let at = expected
-        .char_indices()
+        .chars()
         .zip(found.chars())
-        .find(|((_, a), b)| a != b)
-        .map_or(expected.len().min(found.len()), |((i, _), _)| i);
-    let from = expected.floor_char_boundary(at.saturating_sub(300));
-    let context = |s: &str| s.get(from..s.ceil_char_boundary((at + 200).min(s.len()))).unwrap_or("").to_owned();
-    panic!("{what}\nexpected: …{}…\n   found: …{}…", context(expected), context(found));
+        .take_while(|(a, b)| a == b)
+        .count();
+    let context =
+        |s: &str| -> String { s.chars().skip(at.saturating_sub(300)).take(500).collect() };
+    panic!(
+        "{what}\nexpected: …{}…\n   found: …{}…",
+        context(expected),
+        context(found)
+    );
 }
 
 #[test]
@@ -321,11 +380,19 @@ fn respace_layout_free(text: &str, seed: u64) -> String {
 /// Re-space `text` freely: blank lines come and go, comments join or leave lines.
 fn respace_anything(text: &str, seed: u64) -> String {
     let mut choices = Choices(seed | 1);
-    respace(text, |_| choices.pick(&["", " ", "\n", "\n\n", "\t \n\n\n", "  "]).to_owned()).unwrap()
+    respace(text, |_| {
+        choices
+            .pick(&["", " ", "\n", "\n\n", "\t \n\n\n", "  "])
+            .to_owned()
+    })
+    .unwrap()
 }
 
 fn cases() -> u32 {
-    std::env::var("PROPTEST_CASES").ok().and_then(|n| n.parse().ok()).unwrap_or(8)
+    std::env::var("PROPTEST_CASES")
+        .ok()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(8)
 }
 
 proptest! {
@@ -382,12 +449,22 @@ fn check_lists_unformatted_files_and_exits_1_without_touching_them() {
     let tidy = dir.join("tidy.lawful");
     std::fs::write(&messy, "category   a\n").unwrap();
     std::fs::write(&tidy, "category a\n").unwrap();
-    let output = lawful().arg("fmt").arg("--check").arg(&dir).output().unwrap();
+    let output = lawful()
+        .arg("fmt")
+        .arg("--check")
+        .arg(&dir)
+        .output()
+        .unwrap();
     assert_eq!(output.status.code(), Some(1));
     let stdout = String::from_utf8_lossy(&output.stdout);
     assert_eq!(stdout.trim(), messy.display().to_string());
     assert_eq!(read(&messy), "category   a\n");
-    lawful().arg("fmt").arg("--check").arg(&tidy).assert().code(0);
+    lawful()
+        .arg("fmt")
+        .arg("--check")
+        .arg(&tidy)
+        .assert()
+        .code(0);
 }
 
 #[test]
@@ -396,8 +473,16 @@ fn fmt_rewrites_in_place_and_then_check_passes() {
     let file = dir.join("p.lawful");
     std::fs::write(&file, "purpose p { uses a basis consent }\ncategory a\n").unwrap();
     lawful().arg("fmt").arg(&file).assert().code(0);
-    assert_eq!(read(&file), "purpose p {\n  uses a\n  basis consent\n}\ncategory a\n");
-    lawful().arg("fmt").arg("--check").arg(&file).assert().code(0);
+    assert_eq!(
+        read(&file),
+        "purpose p {\n  uses a\n  basis consent\n}\ncategory a\n"
+    );
+    lawful()
+        .arg("fmt")
+        .arg("--check")
+        .arg(&file)
+        .assert()
+        .code(0);
 }
 
 #[test]
@@ -419,5 +504,9 @@ fn a_file_that_does_not_parse_is_reported_and_left_alone() {
 #[test]
 fn usage_and_io_errors_exit_2() {
     lawful().arg("fmt").assert().code(2);
-    lawful().arg("fmt").arg("does/not/exist.lawful").assert().code(2);
+    lawful()
+        .arg("fmt")
+        .arg("does/not/exist.lawful")
+        .assert()
+        .code(2);
 }

@@ -43,7 +43,11 @@ pub fn run(paths: &[PathBuf], check: bool) -> u8 {
             }
         }
     }
-    let verb = if check { "would reformat" } else { "reformatted" };
+    let verb = if check {
+        "would reformat"
+    } else {
+        "reformatted"
+    };
     eprintln!(
         "{} file(s): {verb} {changed}, {failed} not formatted (errors)",
         files.len()

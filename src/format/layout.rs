@@ -1,30 +1,34 @@
 //! The canonical layout, decided from the token stream alone (never from the input's
 //! whitespace, except that blank lines and comments stay where the author put them):
 //!
-//! - one declaration per line, at column 0; `{ … }` bodies one entry per line, indented by
-//!   two spaces per level; an empty body is `{}`;
+//! - one declaration per line, at column 0; `{ … }` bodies one entry per line (a test's
+//!   `subject { … }` too), indented by two spaces per level; an empty body is `{}`;
 //! - one space between tokens, none inside `( )`, `[ ]` and before `,` `:` `)` `]`, none
 //!   between a name and its `(` (`opt_out(sale)`, `consent(x)`), one after `not`/`and`/`or`/
 //!   `when`; `events { … }` of a retention expectation stays on its line;
 //! - at most one blank line where the author had at least one, none after `{` or before `}`;
-//! - a line longer than [`WIDTH`] breaks: a rule before each `except`, then before `when`;
-//!   comma lists fill the line and continue under their first item (or four spaces in, when
-//!   the list starts far right, after breaking before it); other continuation lines are
-//!   indented four spaces; `expect retention` always puts its events and its verdict on
-//!   continuation lines;
+//! - a rule with several `except` clauses puts each on a continuation line, and so does a
+//!   rule too long for one line; a retention expectation too long for one line puts its
+//!   events and `now`, and its verdict, on continuation lines;
+//! - a line still longer than [`WIDTH`] breaks where it may: after a comma, after a comma
+//!   list, before `when`, before `or`/`and` of a condition. A list continues under its first
+//!   item when that is near the line's start (`uses a, b,` / `     c`), four spaces in
+//!   otherwise; a list after `=` that does not fit starts on a line of its own. Other
+//!   continuation lines are indented four spaces;
 //! - comments stay where they were: a comment on its own line stays on its own line, a
-//!   trailing comment stays after the code it followed (aligned with trailing comments on
-//!   adjacent lines).
+//!   trailing comment stays after the code it followed (aligned with the trailing comments
+//!   of adjacent lines); doc comments are always on their own line.
 
 use super::lexer::{Kind, Token};
 use super::out::Out;
 
-/// The line width the layout aims for. Lines without a break opportunity may be longer.
+/// The line width the layout aims for (the seed policies' own); lines without a break
+/// opportunity may be longer.
 pub const WIDTH: usize = 96;
 const INDENT: usize = 2;
 const CONTINUATION: usize = 4;
 /// A list whose first item starts at most this far from its line's indent is continued
-/// under its first item; one further right moves to a continuation line of its own.
+/// under its first item; one further right continues four spaces in.
 const ALIGN_LIMIT: usize = 12;
 
 /// Keywords that start a declaration.
@@ -86,15 +90,16 @@ impl Block {
             return false;
         };
         let prev = previous(body, k);
-        if prev.is_some_and(|p| {
-            p.kind == Kind::Punct && !matches!(p.text, "{" | "}" | ")" | "]")
-        }) {
+        if prev.is_some_and(|p| p.kind == Kind::Punct && !matches!(p.text, "{" | "}" | ")" | "]")) {
             return false;
         }
         let word = token.text;
         match self {
             Block::Header => {
-                matches!(word, "controller" | "contact" | "version" | "effective" | "updated")
+                matches!(
+                    word,
+                    "controller" | "contact" | "version" | "effective" | "updated"
+                )
             }
             Block::Children => matches!(word, "under" | "unknown" | "default"),
             Block::Purpose => matches!(
@@ -108,7 +113,10 @@ impl Block {
                     | "withdrawal"
             ),
             Block::Recipient => {
-                matches!(word, "purposes" | "categories" | "sale" | "sharing" | "when")
+                matches!(
+                    word,
+                    "purposes" | "categories" | "sale" | "sharing" | "when"
+                )
             }
             Block::Test => matches!(word, "subject" | "expect"),
             Block::Subject => {
@@ -125,7 +133,8 @@ impl Block {
                     "at",
                 ];
                 word != "at"
-                    && !prev.is_some_and(|p| p.kind == Kind::Word && TAKES_ARGUMENT.contains(&p.text))
+                    && !prev
+                        .is_some_and(|p| p.kind == Kind::Word && TAKES_ARGUMENT.contains(&p.text))
             }
             Block::Rights => {
                 !matches!(word, "in" | "within" | "extendable" | "by")
@@ -284,7 +293,7 @@ fn spaced(prev: Option<&Token<'_>>, t: &Token<'_>) -> bool {
         return false;
     }
     if t.is_punct("(") {
-        return !(prev.kind == Kind::Word && !matches!(prev.text, "not" | "and" | "or" | "when"));
+        return prev.kind != Kind::Word || matches!(prev.text, "not" | "and" | "or" | "when");
     }
     !(prev.is_punct("{") && t.is_punct("}"))
 }

@@ -186,7 +186,9 @@ fn after_bound(tokens: &[Token<'_>]) -> bool {
         .iter()
         .rev()
         .find(|t| !t.is_comment())
-        .is_some_and(|t| t.kind == Kind::Word && matches!(t.text, "least" | "most" | "within" | "by"))
+        .is_some_and(|t| {
+            t.kind == Kind::Word && matches!(t.text, "least" | "most" | "within" | "by")
+        })
 }
 
 /// The grammar's `human_duration`: `DIGITS " "+ ALPHA+ (" "+ DIGITS " "+ ALPHA+)*`.
@@ -194,7 +196,11 @@ fn duration_len(rest: &str) -> Option<usize> {
     let bytes = rest.as_bytes();
     let part = |from: usize| -> Option<usize> {
         let mut i = from;
-        let digits = bytes.get(i..)?.iter().take_while(|b| b.is_ascii_digit()).count();
+        let digits = bytes
+            .get(i..)?
+            .iter()
+            .take_while(|b| b.is_ascii_digit())
+            .count();
         if digits == 0 {
             return None;
         }
@@ -204,7 +210,11 @@ fn duration_len(rest: &str) -> Option<usize> {
             return None;
         }
         i += spaces;
-        let alpha = bytes.get(i..)?.iter().take_while(|b| b.is_ascii_alphabetic()).count();
+        let alpha = bytes
+            .get(i..)?
+            .iter()
+            .take_while(|b| b.is_ascii_alphabetic())
+            .count();
         if alpha == 0 {
             return None;
         }
@@ -212,7 +222,12 @@ fn duration_len(rest: &str) -> Option<usize> {
     };
     let mut end = part(0)?;
     loop {
-        let spaces = bytes.get(end..).unwrap_or(&[]).iter().take_while(|b| **b == b' ').count();
+        let spaces = bytes
+            .get(end..)
+            .unwrap_or(&[])
+            .iter()
+            .take_while(|b| **b == b' ')
+            .count();
         match part(end + spaces) {
             Some(next) if spaces > 0 => end = next,
             _ => break,

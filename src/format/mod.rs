@@ -89,9 +89,8 @@ fn verify(text: &str, tokens: &[lexer::Token<'_>], formatted: &str) -> Result<()
         span: Span::new(source, offset, offset),
     };
     let after = lexer::lex(formatted).map_err(|e| changed("", "an unknown character", e.offset))?;
-    let offset = |t: &lexer::Token<'_>| {
-        (t.text.as_ptr() as usize).saturating_sub(text.as_ptr() as usize)
-    };
+    let offset =
+        |t: &lexer::Token<'_>| (t.text.as_ptr() as usize).saturating_sub(text.as_ptr() as usize);
     for (k, before) in tokens.iter().enumerate() {
         let Some(now) = after.get(k) else {
             return Err(changed(before.text, "the end of the file", offset(before)));
@@ -100,15 +99,18 @@ fn verify(text: &str, tokens: &[lexer::Token<'_>], formatted: &str) -> Result<()
             return Err(changed(before.text, now.text, offset(before)));
         }
         if before.kind == lexer::Kind::Comment && !before.first_on_line && now.first_on_line {
-            return Err(changed(before.text, "a comment moved to its own line", offset(before)));
+            return Err(changed(
+                before.text,
+                "a comment moved to its own line",
+                offset(before),
+            ));
         }
     }
     if let Some(extra) = after.get(tokens.len()) {
         return Err(changed("the end of the file", extra.text, text.len()));
     }
-    syntax::parse(source, formatted).map_err(|(_, span)| {
-        changed("text that parses", "a syntax error", span.start as usize)
-    })?;
+    syntax::parse(source, formatted)
+        .map_err(|(_, span)| changed("text that parses", "a syntax error", span.start as usize))?;
     Ok(())
 }
 
@@ -133,12 +135,16 @@ pub struct Gap {
 #[doc(hidden)]
 pub fn respace(text: &str, mut choose: impl FnMut(Gap) -> String) -> Option<String> {
     let tokens = lexer::lex(text).ok()?;
-    let offset = |t: &lexer::Token<'_>| (t.text.as_ptr() as usize).saturating_sub(text.as_ptr() as usize);
+    let offset =
+        |t: &lexer::Token<'_>| (t.text.as_ptr() as usize).saturating_sub(text.as_ptr() as usize);
     let touchable = |t: &lexer::Token<'_>| {
         t.kind == lexer::Kind::Punct && matches!(t.text, "," | "{" | "}" | "=" | "[" | "]")
     };
     let wordish = |t: &lexer::Token<'_>| {
-        matches!(t.kind, lexer::Kind::Word | lexer::Kind::Str | lexer::Kind::Duration)
+        matches!(
+            t.kind,
+            lexer::Kind::Word | lexer::Kind::Str | lexer::Kind::Duration
+        )
     };
     let mut out = String::with_capacity(text.len());
     let mut prev: Option<&lexer::Token<'_>> = None;
@@ -155,7 +161,10 @@ pub fn respace(text: &str, mut choose: impl FnMut(Gap) -> String) -> Option<Stri
                     before_comment: t.is_comment(),
                     newlines: t.newlines_before,
                 };
-                let mut space: String = choose(gap).chars().filter(|c| matches!(c, ' ' | '\t' | '\n')).collect();
+                let mut space: String = choose(gap)
+                    .chars()
+                    .filter(|c| matches!(c, ' ' | '\t' | '\n'))
+                    .collect();
                 if gap.needs_newline && !space.contains('\n') {
                     space.push('\n');
                 }
@@ -165,7 +174,12 @@ pub fn respace(text: &str, mut choose: impl FnMut(Gap) -> String) -> Option<Stri
                 out.push_str(&space);
             }
         }
-        out.push_str(if t.is_comment() { t.text } else { text.get(offset(t)..offset(t) + t.text.len()).unwrap_or(t.text) });
+        out.push_str(if t.is_comment() {
+            t.text
+        } else {
+            text.get(offset(t)..offset(t) + t.text.len())
+                .unwrap_or(t.text)
+        });
         prev = Some(t);
     }
     if prev.is_some() {

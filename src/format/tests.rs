@@ -1,17 +1,15 @@
 use super::{format_source, FormatError};
 
 fn fmt(text: &str) -> String {
-    match format_source(text) {
-        Ok(out) => {
-            assert_eq!(
-                format_source(&out).ok().as_deref(),
-                Some(out.as_str()),
-                "not idempotent"
-            );
-            out
-        }
-        Err(e) => panic!("{e}\n---\n{text}"),
-    }
+    let out = format_source(text);
+    assert!(out.is_ok(), "{out:?}\n---\n{text}");
+    let out = out.unwrap_or_default();
+    assert_eq!(
+        format_source(&out).ok().as_deref(),
+        Some(out.as_str()),
+        "not idempotent"
+    );
+    out
 }
 
 #[test]
@@ -71,17 +69,32 @@ fn long_lists_fill_and_align_under_their_first_item() {
     let text = format!("purpose p {{ uses {} }}\n", items.join(", "));
     let out = fmt(&text);
     let lines: Vec<&str> = out.lines().collect();
-    assert!(lines.iter().all(|l| l.chars().count() <= super::WIDTH), "{out}");
-    assert!(lines.get(1).is_some_and(|l| l.starts_with("  uses user.category_0, ")));
-    assert!(lines.get(2).is_some_and(|l| l.starts_with("       user.category_")));
+    assert!(
+        lines.iter().all(|l| l.chars().count() <= super::WIDTH),
+        "{out}"
+    );
+    assert!(lines
+        .get(1)
+        .is_some_and(|l| l.starts_with("  uses user.category_0, ")));
+    assert!(lines
+        .get(2)
+        .is_some_and(|l| l.starts_with("       user.category_")));
 }
 
 #[test]
 fn a_group_list_that_does_not_fit_moves_below_the_equals_sign() {
     let codes: Vec<String> = (0..30).map(|i| format!("A{i}")).collect();
-    let text = format!("group G \"A group with a rather long title, for the test\" = {}\n", codes.join(", "));
+    let text = format!(
+        "group G \"A group with a rather long title, for the test\" = {}\n",
+        codes.join(", ")
+    );
     let out = fmt(&text);
-    assert!(out.starts_with("group G \"A group with a rather long title, for the test\" =\n    A0, A1,"), "{out}");
+    assert!(
+        out.starts_with(
+            "group G \"A group with a rather long title, for the test\" =\n    A0, A1,"
+        ),
+        "{out}"
+    );
 }
 
 #[test]
@@ -94,7 +107,8 @@ fn rules_break_before_each_exception_when_long_or_several() {
         fmt("deny r: disclose * to * except to kind processor except to aws\n"),
         "deny r: disclose * to *\n    except to kind processor\n    except to aws\n"
     );
-    let long = "deny no_child_ads_anywhere_at_all: use * for marketing.advertising.* when subject.child \
+    let long =
+        "deny no_child_ads_anywhere_at_all: use * for marketing.advertising.* when subject.child \
                 except when parental_consent\n";
     assert_eq!(
         fmt(long),
@@ -141,7 +155,10 @@ fn rights_entries_and_their_docs_get_their_own_lines() {
 fn text_that_does_not_parse_is_refused() {
     let err = format_source("category a \"unterminated\ncategory b\n");
     assert!(matches!(err, Err(FormatError::Syntax { .. })), "{err:?}");
-    assert!(matches!(format_source("purpose p {"), Err(FormatError::Syntax { .. })));
+    assert!(matches!(
+        format_source("purpose p {"),
+        Err(FormatError::Syntax { .. })
+    ));
 }
 
 #[test]
