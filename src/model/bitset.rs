@@ -3,8 +3,15 @@
 use fixedbitset::FixedBitSet;
 
 /// A fixed-size set of ids of one table.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Clone, Default, PartialEq, Eq)]
 pub struct IdSet(FixedBitSet);
+
+/// The members, not the bit storage: `{0, 3, 7}`.
+impl std::fmt::Debug for IdSet {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_set().entries(self.iter()).finish()
+    }
+}
 
 impl IdSet {
     pub fn new(len: usize) -> Self {
