@@ -1,14 +1,16 @@
 //! How long `lawful check` takes: parse + check + compile, on the richest seed policy and on
 //! synthetic policies. `cargo bench --features bench --bench check`.
 
-use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
+use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 
 fn seed(c: &mut Criterion) {
     let path = concat!(env!("CARGO_MANIFEST_DIR"), "/policies/anker.lawful");
     let text = std::fs::read_to_string(path).unwrap_or_default();
     let mut group = c.benchmark_group("check");
     group.throughput(Throughput::Bytes(text.len() as u64));
-    group.bench_function("anker.lawful", |b| b.iter(|| lawful::compile_file(path).is_ok()));
+    group.bench_function("anker.lawful", |b| {
+        b.iter(|| lawful::compile_file(path).is_ok())
+    });
     group.finish();
 }
 

@@ -2,17 +2,23 @@
 
 pub mod check;
 pub mod diagnostic;
+pub mod diff;
 pub mod docgen;
 pub mod eval;
 pub mod format;
 pub mod load;
 pub mod model;
+/// Property testing a compiled policy (the `proptest` feature).
+#[cfg(feature = "proptest")]
+#[path = "proptest_support.rs"]
+pub mod proptest;
 pub mod source;
 pub mod subject;
 pub mod syntax;
 #[doc(hidden)]
 pub mod synth;
 pub mod testing;
+pub mod verify;
 
 use std::path::Path;
 
@@ -74,10 +80,15 @@ fn finish((loaded, load_diagnostics): (load::Loaded, Diagnostics)) -> Result<Com
         });
     }
     let sources = loaded.sources.clone();
+    let (root, allows) = (loaded.root, check::Allows::from_files(&loaded.files));
     let (policy, diagnostics) = check::check(loaded);
     let mut all = load_diagnostics;
     all.extend(diagnostics);
-    match policy {
+    // Assertions are proven (and the prover's lints run) once the policy checks.
+    if let Some(policy) = &policy {
+        all.extend(allows.retain(verify::check(policy, root)));
+    }
+    match policy.filter(|_| !all.has_errors()) {
         Some(policy) => Ok(Compiled {
             policy,
             warnings: all,

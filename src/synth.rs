@@ -14,27 +14,48 @@ pub fn policy(scale: usize) -> String {
     // Category groups; every group has at least one category.
     let groups = scale.min(50);
     let mut out = String::with_capacity(scale * 900);
-    out.push_str("#![allow(unused-category, unused-field, unused-recipient, basis-gap, purpose-without-retention)]\n");
-    let _ = writeln!(out, "policy \"Synthetic x{scale}\" {{ controller \"Synth Ltd\" }}");
+    out.push_str("#![allow(unused-category, unused-field, unused-recipient, basis-gap, purpose-without-retention, shadowed-rule, unreachable-purpose, useless-exception)]\n");
+    let _ = writeln!(
+        out,
+        "policy \"Synthetic x{scale}\" {{ controller \"Synth Ltd\" }}"
+    );
     out.push_str("use std::regions\n");
     out.push_str("subject kind user\nsubject kind family_member\n");
     out.push_str("attribute verified: bool\nattribute tier: string\n");
-    out.push_str("children {\n  under 16 in EU\n  under 13 in US\n  under 14 in CN\n  default deny\n}\n");
+    out.push_str(
+        "children {\n  under 16 in EU\n  under 13 in US\n  under 14 in CN\n  default deny\n}\n",
+    );
     for c in 0..scale {
         let _ = writeln!(out, "/// Synthetic category {c}.");
-        let _ = writeln!(out, "category data.group{}.item{c} \"Item {c}\"{}", c % groups, if c % 17 == 0 { " sensitive" } else { "" });
+        let _ = writeln!(
+            out,
+            "category data.group{}.item{c} \"Item {c}\"{}",
+            c % groups,
+            if c % 17 == 0 { " sensitive" } else { "" }
+        );
         let _ = writeln!(out, "category data.group{}.item{c}.detail", c % groups);
-        let _ = writeln!(out, "field table{c}.column: data.group{}.item{c}", c % groups);
+        let _ = writeln!(
+            out,
+            "field table{c}.column: data.group{}.item{c}",
+            c % groups
+        );
     }
     for p in 0..scale {
         let group = p % groups;
         let _ = writeln!(out, "/// Synthetic purpose {p}.");
         let _ = writeln!(out, "purpose area{}.purpose{p} \"Purpose {p}\" {{", p % 20);
-        let _ = writeln!(out, "  uses data.group{group}.*, data.group{}.*", (p + 1) % groups);
+        let _ = writeln!(
+            out,
+            "  uses data.group{group}.*, data.group{}.*",
+            (p + 1) % groups
+        );
         let first = scopes.get(p % scopes.len()).copied().unwrap_or("EU");
         let second = scopes.get((p + 3) % scopes.len()).copied().unwrap_or("US");
         let _ = writeln!(out, "  basis consent in {first}");
-        let _ = writeln!(out, "  basis legitimate_interest or contract in {second} when subject.verified");
+        let _ = writeln!(
+            out,
+            "  basis legitimate_interest or contract in {second} when subject.verified"
+        );
         let _ = writeln!(out, "  basis opt_out(sale)");
         if p % 3 == 0 {
             out.push_str("  children require parental_consent\n");
@@ -45,9 +66,21 @@ pub fn policy(scale: usize) -> String {
         out.push_str("}\n");
     }
     for r in 0..scale / 2 {
-        let kind = ["processor", "affiliate", "partner", "ad_network", "authority"].get(r % 5).copied().unwrap_or("processor");
+        let kind = [
+            "processor",
+            "affiliate",
+            "partner",
+            "ad_network",
+            "authority",
+        ]
+        .get(r % 5)
+        .copied()
+        .unwrap_or("processor");
         let located = regions.get(r % regions.len()).copied().unwrap_or("DE");
-        let _ = writeln!(out, "recipient vendor{r} \"Vendor {r}\" kind {kind} located {located} {{");
+        let _ = writeln!(
+            out,
+            "recipient vendor{r} \"Vendor {r}\" kind {kind} located {located} {{"
+        );
         let _ = writeln!(out, "  purposes area{}.*", r % 20);
         let _ = writeln!(out, "  categories data.group{}.*", r % groups);
         if r % 4 == 3 {
@@ -68,13 +101,26 @@ pub fn policy(scale: usize) -> String {
                 let _ = writeln!(out, "deny rule{d}: sell #sensitive in {region}");
             }
             _ => {
-                let _ = writeln!(out, "deny rule{d}: transfer data.group{}.* from CN to * except to CN", d % groups);
+                let _ = writeln!(
+                    out,
+                    "deny rule{d}: transfer data.group{}.* from CN to * except to CN",
+                    d % groups
+                );
             }
         }
         let from = scopes.get(d % scopes.len()).copied().unwrap_or("EU");
         let to = scopes.get((d + 1) % scopes.len()).copied().unwrap_or("US");
-        let _ = writeln!(out, "transfer data.group{}.* from {from} to {to} with scc", d % groups);
-        let _ = writeln!(out, "retain data.group{}.item{d} at most {} days after collected", d % groups, 30 + d % 700);
+        let _ = writeln!(
+            out,
+            "transfer data.group{}.* from {from} to {to} with scc",
+            d % groups
+        );
+        let _ = writeln!(
+            out,
+            "retain data.group{}.item{d} at most {} days after collected",
+            d % groups,
+            30 + d % 700
+        );
     }
     out
 }
@@ -86,7 +132,11 @@ mod tests {
         for scale in [1, 7, 60] {
             let text = super::policy(scale);
             let compiled = crate::compile_str("synthetic.lawful", &text);
-            assert!(compiled.is_ok(), "scale {scale}: {}", compiled.err().map(|e| e.to_string()).unwrap_or_default());
+            assert!(
+                compiled.is_ok(),
+                "scale {scale}: {}",
+                compiled.err().map(|e| e.to_string()).unwrap_or_default()
+            );
             let warnings = compiled.map(|c| c.warnings.len()).unwrap_or(usize::MAX);
             assert_eq!(warnings, 0, "scale {scale}");
         }

@@ -667,6 +667,60 @@ fn disclosure_checks_the_transfer_to_the_recipient() {
     );
 }
 
+#[test]
+fn disclosure_to_a_recipient_of_undeclared_location_fails_closed_under_localisation() {
+    let p = compile(
+        "category user.contact.email
+         category user.device.id
+         purpose support { uses user.* basis contract }
+         recipient helpdesk kind processor { purposes support categories user.* }
+         recipient cn_helpdesk kind processor located CN { purposes support categories user.* }
+         localize user.contact.* in CN
+         recipient regulator kind authority located local { purposes support categories user.* }",
+    );
+    let cn = r#"{"region":"CN","age":34}"#;
+    let d = disclose(&p, "helpdesk", "support", "user.contact.email", cn);
+    assert_eq!(d.reason, Reason::Localized);
+    assert!(d.detail.location_undeclared);
+    let json = d.to_json(&p);
+    assert_eq!(json.rule.unwrap().line, 8);
+    assert!(
+        json.explanation
+            .ends_with("and the policy does not declare where `helpdesk` is located."),
+        "{}",
+        json.explanation
+    );
+    assert!(disclose(&p, "cn_helpdesk", "support", "user.contact.email", cn).allowed());
+    // `located local`: wherever the subject is, so the data does not leave the region.
+    assert!(disclose(&p, "regulator", "support", "user.contact.email", cn).allowed());
+    assert!(disclose(&p, "helpdesk", "support", "user.device.id", cn).allowed());
+    assert!(disclose(&p, "helpdesk", "support", "user.contact.email", ADULT_DE).allowed());
+}
+
+#[test]
+fn purpose_level_denials_point_at_the_purpose_declaration() {
+    let p = compile(
+        "category user.contact.email
+         category user.device.id
+         purpose support { uses user.contact.email basis contract }",
+    );
+    let d = decide(&p, "support", "user.device.id", ADULT_DE);
+    assert_eq!(d.reason, Reason::NotDeclared);
+    let rule = d.to_json(&p).rule.unwrap();
+    assert_eq!(
+        (rule.name.as_str(), rule.line, rule.column),
+        ("support", 5, 18)
+    );
+    let d = decide(
+        &p,
+        "support",
+        "user.contact.email",
+        r#"{"region":"DE","restricted":true}"#,
+    );
+    assert_eq!(d.reason, Reason::Restricted);
+    assert_eq!(d.to_json(&p).rule.unwrap().line, 5);
+}
+
 // ---- transfer -----------------------------------------------------------------------
 
 #[test]
@@ -816,4 +870,53 @@ fn the_test_runner_reports_each_failing_expectation() {
         first.explanation
     );
     assert_eq!(report.failures[1].mismatched, vec!["reason"]);
+}
+
+// ---- JSON -----------------------------------------------------------------------------
+
+/// The renderer's fast path writes exactly what serialising `Decision::to_json` writes,
+/// for every use and disclosure question of the richest seed policy.
+#[test]
+fn the_json_renderer_matches_to_json() {
+    use lawful::eval::{DataRef, JsonRenderer};
+    use lawful::model::{FieldId, PurposeId, RecipientId};
+
+    let p = lawful::compile_file("policies/anker.lawful")
+        .unwrap()
+        .policy;
+    let mut renderer = JsonRenderer::new(&p);
+    let subjects = [
+        r#"{"region":"DE","age":34}"#,
+        r#"{"region":"US-CA","age":15,"gpc":true,"opt_outs":["sale"]}"#,
+        r#"{"region":"FR","restricted":true,"objections":["marketing"]}"#,
+        r#"{"region":"CN","consents":[{"purpose":"analytics","given_at":"2024-01-01","withdrawn_at":"2024-02-01"}]}"#,
+    ];
+    let mut checked = 0;
+    let mut buffer = Vec::new();
+    for json in subjects {
+        let s = subject(&p, json);
+        for purpose in (0..p.purposes.len() as u32).map(PurposeId) {
+            for field in (0..p.fields.len() as u32).map(FieldId) {
+                let mut questions = vec![Query::new(purpose, DataRef::Field(field))];
+                if field.0 % 11 == 0 {
+                    questions.extend((0..p.recipients.len() as u32).map(|r| {
+                        Query::new(purpose, DataRef::Field(field)).to_recipient(RecipientId(r))
+                    }));
+                }
+                for q in questions {
+                    let d = p.decide(&q, &s).unwrap();
+                    buffer.clear();
+                    renderer.write_decision(&d, &mut buffer);
+                    let expected = serde_json::to_vec(&d.to_json(&p)).unwrap();
+                    assert_eq!(
+                        String::from_utf8_lossy(&buffer),
+                        String::from_utf8_lossy(&expected)
+                    );
+                    assert_eq!(renderer.decision(&d), d.to_json(&p));
+                    checked += 1;
+                }
+            }
+        }
+    }
+    assert!(checked > 5_000, "{checked}");
 }

@@ -267,7 +267,11 @@ fn a_path_of_two_hundred_thousand_segments_in_a_reference() {
 fn a_deep_declared_path() {
     let path = format!("user{}", ".x".repeat(200_000));
     let text = format!("category {path} \"Deep\"\n");
-    assert_fails_with("deep_declared.lawful", &text, &["lawful::check::name_too_deep"]);
+    assert_fails_with(
+        "deep_declared.lawful",
+        &text,
+        &["lawful::check::name_too_deep"],
+    );
     let ok = format!("category user{} \"Deep\"\n", ".x".repeat(30));
     assert_clean("deep_ok.lawful", &ok);
 }

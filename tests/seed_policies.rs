@@ -36,7 +36,10 @@ fn every_seed_policy_checks_clean_and_passes_its_tests() {
             .map(|f| format!("{}: expected {:?}, got {:?}", f.test, f.expected, f.actual))
             .collect();
         assert!(failures.is_empty(), "{name}: {failures:#?}");
-        assert!(report.passed > policy.tests.len(), "{name}: expectations not run");
+        assert!(
+            report.passed > policy.tests.len(),
+            "{name}: expectations not run"
+        );
     }
 }
 
@@ -46,19 +49,41 @@ fn every_seed_rule_cites_its_source() {
     for name in POLICIES {
         let compiled = lawful::compile_file(path(name)).map_err(|f| f.to_string());
         let policy = compiled.map(|c| c.policy).unwrap_or_else(|e| panic!("{e}"));
-        let root = policy.sources.find(&lawful::source::Origin::File(path(name)));
+        let root = policy
+            .sources
+            .find(&lawful::source::Origin::File(path(name)));
         let in_root = |span: lawful::source::Span| Some(span.source) == root;
-        for purpose in policy.purposes.iter().filter(|p| p.declared && in_root(p.info.span)) {
-            assert!(purpose.info.docs.is_some(), "{name}: purpose `{}` cites nothing", purpose.info.name);
+        for purpose in policy
+            .purposes
+            .iter()
+            .filter(|p| p.declared && in_root(p.info.span))
+        {
+            assert!(
+                purpose.info.docs.is_some(),
+                "{name}: purpose `{}` cites nothing",
+                purpose.info.name
+            );
         }
         for recipient in policy.recipients.iter().filter(|r| in_root(r.info.span)) {
-            assert!(recipient.info.docs.is_some(), "{name}: recipient `{}` cites nothing", recipient.info.name);
+            assert!(
+                recipient.info.docs.is_some(),
+                "{name}: recipient `{}` cites nothing",
+                recipient.info.name
+            );
         }
         for rule in policy.rules.iter().filter(|r| in_root(r.info.span)) {
-            assert!(rule.info.docs.is_some(), "{name}: rule `{}` cites nothing", rule.info.name);
+            assert!(
+                rule.info.docs.is_some(),
+                "{name}: rule `{}` cites nothing",
+                rule.info.name
+            );
         }
         for test in &policy.tests {
-            assert!(test.docs.is_some(), "{name}: test {:?} names no sentence", test.name);
+            assert!(
+                test.docs.is_some(),
+                "{name}: test {:?} names no sentence",
+                test.name
+            );
         }
     }
 }
@@ -66,7 +91,11 @@ fn every_seed_rule_cites_its_source() {
 #[test]
 fn lawful_test_over_the_policies_folder_passes() {
     let output = Command::cargo_bin("lawful")
-        .map(|mut cmd| cmd.arg("test").arg(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("policies")).output())
+        .map(|mut cmd| {
+            cmd.arg("test")
+                .arg(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("policies"))
+                .output()
+        })
         .unwrap_or_else(|e| panic!("{e}"))
         .unwrap_or_else(|e| panic!("{e}"));
     let stdout = String::from_utf8_lossy(&output.stdout);

@@ -1,11 +1,19 @@
 //! clap commands. Output shapes (human and JSON) live here, at the edge; the library
 //! returns typed values.
 
+mod batch;
 mod check;
+mod common;
+mod diff;
 mod doc;
 mod fmt;
+mod jsonl;
+mod query;
 mod render;
+mod retention;
+mod subject;
 mod test;
+mod transfer;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -22,6 +30,8 @@ pub mod exit {
     pub const USAGE: u8 = 2;
     /// A query was denied.
     pub const DENIED: u8 = 3;
+    /// `diff`: the new policy allows something the old one did not (review required).
+    pub const WIDENED: u8 = 4;
 }
 
 #[derive(Debug, Parser)]
@@ -78,6 +88,22 @@ enum Command {
         #[arg(long)]
         out: Option<PathBuf>,
     },
+    /// May a purpose use a field of a subject (or a recipient receive it)? Exit 0 allowed,
+    /// 3 denied, 1 on an error (unknown name, bad subject, policy with errors), 2 usage.
+    Query(Box<query::QueryArgs>),
+    /// May data collected in one region go to another, with which safeguard? Exit 0
+    /// allowed, 3 denied, 1 error, 2 usage.
+    Transfer(transfer::TransferArgs),
+    /// Must data be kept, may it be kept, or must it be deleted, and until when? Exit 0
+    /// must/may keep, 3 must delete, 1 error, 2 usage.
+    Retention(retention::RetentionArgs),
+    /// Answer JSON Lines queries, one JSON answer per line; a bad line becomes an error line.
+    /// Exit 0 when every line was answered, 1 when any line had an error.
+    Batch(batch::BatchArgs),
+    /// Which decisions change between two versions of a policy, in privacy terms, widened
+    /// first, each with an example. Exit 0 when nothing widened, 4 when something did, 1 when
+    /// a policy has errors, 2 usage.
+    Diff(diff::DiffArgs),
 }
 
 pub fn run() -> ExitCode {
@@ -101,6 +127,11 @@ pub fn run() -> ExitCode {
             format,
             out,
         } => doc::run(&policy, format, out.as_deref()),
+        Command::Query(args) => query::run(&args),
+        Command::Transfer(args) => transfer::run(&args),
+        Command::Retention(args) => retention::run(&args),
+        Command::Batch(args) => batch::run(&args),
+        Command::Diff(args) => diff::run(&args),
     };
     ExitCode::from(code)
 }

@@ -1,6 +1,8 @@
 //! The answer to a question: small, `Copy`, built without allocating. Names, sentences and
 //! JSON are produced from it afterwards, off the hot path.
 
+use std::hash::{Hash, Hasher};
+
 use crate::model::tests::DataRef;
 use crate::model::{
     Basis, CategoryId, OptOutKind, Policy, ProvenanceId, PurposeId, RecipientId, RegionId,
@@ -28,6 +30,37 @@ pub enum Asked {
         from: RegionId,
         to: RegionId,
     },
+}
+
+impl Hash for Asked {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        fn data<H: Hasher>(data: DataRef, state: &mut H) {
+            match data {
+                DataRef::Field(f) => (0u8, f.0).hash(state),
+                DataRef::Category(c) => (1u8, c.0).hash(state),
+            }
+        }
+        match *self {
+            Asked::Use {
+                purpose,
+                data: d,
+                region,
+            } => {
+                (0u8, purpose, region).hash(state);
+                data(d, state);
+            }
+            Asked::Disclose {
+                recipient,
+                purpose,
+                data: d,
+                region,
+            } => {
+                (1u8, recipient, purpose, region).hash(state);
+                data(d, state);
+            }
+            Asked::Transfer { category, from, to } => (2u8, category, from, to).hash(state),
+        }
+    }
 }
 
 impl Asked {
@@ -62,7 +95,7 @@ pub(crate) fn category_of(policy: &Policy, data: DataRef) -> Option<CategoryId> 
 }
 
 /// Facts about how a decision was reached that explanations and hints need.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
 pub struct Detail {
     /// `opted_out`: the opt-out that applied.
     pub opt_out: Option<OptOutKind>,
@@ -84,10 +117,13 @@ pub struct Detail {
     pub transfer_rule: Option<u32>,
     /// The destination lies within the origin: no transfer rule needed.
     pub domestic: bool,
+    /// `localized` disclosure: the recipient's location is not declared, so data a
+    /// localisation rule keeps in the region cannot be shown to stay there.
+    pub location_undeclared: bool,
 }
 
 /// What the controller must do when it goes ahead.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
 pub struct Obligations {
     bits: u8,
     opt_outs: u8,
@@ -168,30 +204,47 @@ impl Obligation {
     /// The code with its argument: `honour_opt_out(sale)`,
     /// `retain_at_most(2 years after consent_withdrawn)`.
     pub fn describe(self, policy: &Policy) -> String {
+        let mut out = String::new();
+        self.write_description(policy, &mut out);
+        out
+    }
+
+    /// Append [`Obligation::describe`]'s text to `out`.
+    pub fn write_description(self, policy: &Policy, out: &mut String) {
+        out.push_str(self.code());
         match self {
-            Obligation::HonourOptOut(kind) => format!("honour_opt_out({})", kind.name()),
-            Obligation::RetainAtMost(rule) => match policy.retention.get(rule as usize) {
-                Some(r) => format!(
-                    "retain_at_most({} after {})",
-                    r.period_text,
-                    policy.event_name(r.after)
-                ),
-                None => self.code().to_owned(),
-            },
-            other => other.code().to_owned(),
+            Obligation::HonourOptOut(kind) => {
+                out.push('(');
+                out.push_str(kind.name());
+                out.push(')');
+            }
+            Obligation::RetainAtMost(rule) => {
+                if let Some(r) = policy.retention.get(rule as usize) {
+                    out.push('(');
+                    out.push_str(&r.period_text);
+                    out.push_str(" after ");
+                    out.push_str(policy.event_name(r.after));
+                    out.push(')');
+                }
+            }
+            Obligation::HonourWithdrawal | Obligation::HonourObjection => {}
         }
     }
 }
 
-/// A decision on a use, a disclosure or a transfer.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// A decision on a use, a disclosure or a transfer. `Hash`: a decision is a pure value, so
+/// what is made from it (sentences, JSON) can be cached by it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct Decision {
     pub reason: Reason,
     /// The legal basis that allowed it (for a disclosure, the basis of its use).
     pub basis: Option<Basis>,
-    /// The deciding declaration: the deny rule, the basis declaration, the recipient, the
-    /// transfer or localisation rule … `None` when the purpose itself decided (see
-    /// [`Decision::rule_ref`], which falls back to it).
+    /// The deciding declaration: the deny rule, the basis declaration, the purpose (for
+    /// `not_declared`, `subject_kind`, `no_legal_basis`, an absolute objection,
+    /// `restricted`, `erased`, or a purpose's own `children` treatment), the children
+    /// threshold, the recipient, the transfer or localisation rule … `None` when nothing
+    /// declared decided, e.g. a domestic transfer, or a denial by a purpose only implied by
+    /// a dotted name (see [`Decision::rule_ref`], which falls back to the purpose).
     pub rule: Option<ProvenanceId>,
     pub obligations: Obligations,
     pub asked: Asked,

@@ -7,7 +7,7 @@ use crate::subject::Subject;
 use super::cond::Env;
 use super::decision::{Asked, Decision, Detail};
 use super::query::{check_recipient, Query, QueryError};
-use super::rules::{indexed, Situation};
+use super::rules::Situation;
 use super::transfer::TransferQuestion;
 use super::usage::UseQuery;
 use super::Reason;
@@ -67,26 +67,43 @@ fn decide(policy: &Policy, id: RecipientId, query: &UseQuery, subject: &Subject)
         recipient: Some(id),
         to: &recipient.located,
     };
-    let rules = indexed(
-        policy,
-        policy
-            .index
-            .disclosure_rules_by_category
-            .get(query.category.index()),
-    );
-    for rule in rules {
-        let action = match &rule.action {
-            RuleAction::Disclose {
-                recipients,
-                purposes,
-            } => recipients.contains(id.index()) && purposes.contains(query.purpose.index()),
-            RuleAction::Sell => recipient.sale,
-            RuleAction::Share => recipient.sharing,
-            RuleAction::Use { .. } | RuleAction::Transfer { .. } => false,
-        };
-        if action && situation.rule_applies(rule) {
-            return deny(Reason::DeniedByRule).with_rule(rule.provenance);
-        }
+    // Only the kinds of rule this disclosure can fall under, each list in declaration
+    // order; a sale or sharing is also a disclosure. The first rule that applies decides.
+    let lookup = &policy.index.rule_lookup;
+    let sell = if recipient.sale {
+        lookup.sell_rules(query.category)
+    } else {
+        &[]
+    };
+    let share = if recipient.sharing {
+        lookup.share_rules(query.category)
+    } else {
+        &[]
+    };
+    let disclose = lookup.disclose_rules(query.category);
+    let first = [disclose, sell, share]
+        .into_iter()
+        .filter_map(|ids| {
+            ids.iter().copied().find(|rule_id| {
+                policy.rules.get(rule_id.index()).is_some_and(|rule| {
+                    let action = match &rule.action {
+                        RuleAction::Disclose {
+                            recipients,
+                            purposes,
+                        } => {
+                            recipients.contains(id.index())
+                                && purposes.contains(query.purpose.index())
+                        }
+                        RuleAction::Sell | RuleAction::Share => true,
+                        RuleAction::Use { .. } | RuleAction::Transfer { .. } => false,
+                    };
+                    action && situation.rule_applies(rule)
+                })
+            })
+        })
+        .min();
+    if let Some(rule) = first.and_then(|id| policy.rules.get(id.index())) {
+        return deny(Reason::DeniedByRule).with_rule(rule.provenance);
     }
 
     let opted_out = |kind: OptOutKind| Policy::opted_out(subject.opt_outs, subject.gpc, kind);

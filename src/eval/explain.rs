@@ -1,9 +1,13 @@
-//! Sentences: what a decision means, and what would change it. Off the hot path.
+//! Sentences: what a decision means, and what would change it. Off the hot path; written
+//! into a caller's buffer ([`Decision::write_explanation`]) so that rendering many decisions
+//! does not allocate per sentence.
+
+use std::fmt::{self, Write as _};
 
 use jiff::Timestamp;
 
 use crate::model::tests::DataRef;
-use crate::model::{Basis, Policy, ProvenanceId, PurposeId, RegionId};
+use crate::model::{Basis, Policy, Provenance, ProvenanceId, PurposeId, RegionId};
 
 use super::decision::{Asked, Decision};
 use super::retention::{RetentionDecision, RetentionNote, Verdict};
@@ -13,75 +17,114 @@ impl Decision {
     /// One sentence a user could be shown, e.g. "`marketing.direct` may not use
     /// `orders.email` in `DE`: the subject withdrew consent to `marketing.direct`."
     pub fn explain(&self, policy: &Policy) -> String {
+        let mut out = String::new();
+        self.write_explanation(policy, &mut out);
+        out
+    }
+
+    /// Append [`Decision::explain`]'s sentence to `out`.
+    pub fn write_explanation(&self, policy: &Policy, out: &mut String) {
+        // Writing to a `String` cannot fail.
+        let _ = self.explain_to(policy, out);
+    }
+
+    fn explain_to(&self, policy: &Policy, out: &mut String) -> fmt::Result {
         let names = Names { policy };
-        let head = match self.asked {
+        let not = if self.allowed() { "" } else { " not" };
+        match self.asked {
             Asked::Use {
                 purpose,
                 data,
                 region,
-            } => format!(
-                "`{}` may{} use `{}` in `{}`",
-                names.purpose(purpose),
-                if self.allowed() { "" } else { " not" },
-                names.data(data),
-                names.region(region),
+            } => cat(
+                out,
+                &[
+                    "`",
+                    names.purpose(purpose),
+                    "` may",
+                    not,
+                    " use `",
+                    names.data(data),
+                    "` in `",
+                    names.region(region),
+                    "`",
+                ],
             ),
             Asked::Disclose {
                 recipient,
                 purpose,
                 data,
                 region,
-            } => format!(
-                "`{}` may{} be disclosed to `{}` for `{}` in `{}`",
-                names.data(data),
-                if self.allowed() { "" } else { " not" },
-                policy.recipient_name(recipient),
-                names.purpose(purpose),
-                names.region(region),
+            } => cat(
+                out,
+                &[
+                    "`",
+                    names.data(data),
+                    "` may",
+                    not,
+                    " be disclosed to `",
+                    policy.recipient_name(recipient),
+                    "` for `",
+                    names.purpose(purpose),
+                    "` in `",
+                    names.region(region),
+                    "`",
+                ],
             ),
-            Asked::Transfer { category, from, to } => format!(
-                "`{}` collected in `{}` may{} go to `{}`",
-                policy.category_name(category),
-                names.region(from),
-                if self.allowed() { "" } else { " not" },
-                names.region(to),
+            Asked::Transfer { category, from, to } => cat(
+                out,
+                &[
+                    "`",
+                    policy.category_name(category),
+                    "` collected in `",
+                    names.region(from),
+                    "` may",
+                    not,
+                    " go to `",
+                    names.region(to),
+                    "`",
+                ],
             ),
-        };
-        if self.allowed() {
-            format!("{head}{}.", self.allowed_clause(policy))
-        } else {
-            format!("{head}: {}.", self.denial_clause(policy))
         }
+        if self.allowed() {
+            self.allowed_clause(policy, out)?;
+        } else {
+            out.push_str(": ");
+            self.denial_clause(policy, out)?;
+        }
+        out.push('.');
+        Ok(())
     }
 
-    fn allowed_clause(&self, policy: &Policy) -> String {
+    fn allowed_clause(&self, policy: &Policy, out: &mut String) -> fmt::Result {
         let names = Names { policy };
         let safeguard = self.safeguard(policy);
         match (self.asked, self.basis) {
             (Asked::Transfer { .. }, _) if self.detail.domestic => {
-                ": the destination lies within the region of collection".to_owned()
+                out.push_str(": the destination lies within the region of collection");
             }
             (Asked::Transfer { .. }, _) => match safeguard {
-                Some(safeguard) => format!(" with the safeguard `{safeguard}`"),
-                None => format!(": {} permits it", names.rule(self.rule)),
+                Some(safeguard) => write!(out, " with the safeguard `{safeguard}`")?,
+                None => write!(out, ": {} permits it", names.rule(self.rule))?,
             },
             (_, basis) => {
-                let basis = basis.map_or_else(String::new, |b| {
-                    format!(" on the basis of {} ({})", b.name(), basis_reason(b))
-                });
-                let transfer = match (self.detail.transfer_to, safeguard) {
-                    (Some(to), Some(safeguard)) => format!(
+                if let Some(b) = basis {
+                    write!(out, " on the basis of {}", BasisName(b))?;
+                    cat(out, &[" (", basis_reason(b), ")"]);
+                }
+                if let (Some(to), Some(safeguard)) = (self.detail.transfer_to, safeguard) {
+                    write!(
+                        out,
                         ", with the safeguard `{safeguard}` for the transfer to `{}`",
                         names.region(to)
-                    ),
-                    _ => String::new(),
-                };
-                format!("{basis}{transfer}")
+                    )?;
+                }
             }
         }
+        Ok(())
     }
 
-    fn denial_clause(&self, policy: &Policy) -> String {
+    fn denial_clause(&self, policy: &Policy, out: &mut String) -> fmt::Result {
         let names = Names { policy };
         let purpose = self.asked.purpose();
         let purpose_name = purpose.map_or("?", |p| names.purpose(p));
@@ -95,111 +138,164 @@ impl Decision {
         } else {
             ""
         };
-        let clause = match self.reason {
-            Reason::Allowed => String::new(),
-            Reason::NotDeclared => {
-                format!("the purpose does not declare the category `{category}`")
+        // A disclosure that fails on the transfer to the recipient's location.
+        if let (Asked::Disclose { recipient, .. }, Some(to)) = (self.asked, self.detail.transfer_to)
+        {
+            write!(
+                out,
+                "the transfer to `{}`, where `{}` is located, is not allowed: ",
+                names.region(to),
+                policy.recipient_name(recipient)
+            )?;
+        }
+        match self.reason {
+            Reason::Allowed => {}
+            Reason::NotDeclared => cat(
+                out,
+                &["the purpose does not declare the category `", category, "`"],
+            ),
+            Reason::SubjectKind => {
+                out.push_str("the purpose does not process this kind of subject");
             }
-            Reason::SubjectKind => "the purpose does not process this kind of subject".to_owned(),
-            Reason::DeniedByRule => format!("{} forbids it", names.rule(self.rule)),
-            Reason::NoLegalBasis => {
-                format!("the purpose has no legal basis that applies in `{region}`")
-            }
-            Reason::ConsentMissing => {
-                format!("the subject has not given {explicit}consent to `{purpose_name}`")
-            }
-            Reason::ConsentWithdrawn if self.detail.tainted => format!(
+            Reason::DeniedByRule => write!(out, "{} forbids it", names.rule(self.rule))?,
+            Reason::NoLegalBasis => write!(
+                out,
+                "the purpose has no legal basis that applies in `{region}`"
+            )?,
+            Reason::ConsentMissing => cat(
+                out,
+                &[
+                    "the subject has not given ",
+                    explicit,
+                    "consent to `",
+                    purpose_name,
+                    "`",
+                ],
+            ),
+            Reason::ConsentWithdrawn if self.detail.tainted => write!(
+                out,
                 "the data was collected before the subject withdrew consent to `{purpose_name}`, \
                  and the purpose keeps such data unusable"
-            ),
+            )?,
             Reason::ConsentWithdrawn => {
-                format!("the subject withdrew consent to `{purpose_name}`")
+                write!(out, "the subject withdrew consent to `{purpose_name}`")?;
             }
             Reason::Objected => {
+                write!(out, "the subject objected to `{purpose_name}`")?;
                 let absolute = purpose
                     .and_then(|p| policy.purposes.get(p.index()))
                     .is_some_and(|p| p.direct_marketing);
                 if absolute {
-                    format!(
-                        "the subject objected to `{purpose_name}`, and an objection to direct \
-                         marketing is absolute"
-                    )
-                } else {
-                    format!("the subject objected to `{purpose_name}`")
+                    out.push_str(", and an objection to direct marketing is absolute");
                 }
             }
             Reason::OptedOut => {
                 let kind = self.detail.opt_out.map_or("it", |k| k.name());
                 if self.detail.via_gpc {
-                    format!("the subject's Global Privacy Control signal is an opt-out of `{kind}`")
+                    write!(
+                        out,
+                        "the subject's Global Privacy Control signal is an opt-out of `{kind}`"
+                    )?;
                 } else {
-                    format!("the subject opted out of `{kind}`")
+                    write!(out, "the subject opted out of `{kind}`")?;
                 }
             }
-            Reason::Restricted => "processing of the subject's data is restricted (GDPR Art. 18) \
-                                   and the purpose does not survive restriction"
-                .to_owned(),
-            Reason::Erased => "the subject asked for erasure or deleted the account, and the \
-                               purpose does not survive erasure"
-                .to_owned(),
-            Reason::Child => format!(
-                "{}, and the purpose is not offered to children",
-                self.child(region)
+            Reason::Restricted => out.push_str(
+                "processing of the subject's data is restricted (GDPR Art. 18) and the purpose \
+                 does not survive restriction",
             ),
-            Reason::ParentalConsentMissing => format!(
-                "{}, and the purpose needs a parent's consent, which was not given",
-                self.child(region)
+            Reason::Erased => out.push_str(
+                "the subject asked for erasure or deleted the account, and the purpose does not \
+                 survive erasure",
             ),
+            Reason::Child => {
+                self.child(region, out)?;
+                out.push_str(", and the purpose is not offered to children");
+            }
+            Reason::ParentalConsentMissing => {
+                self.child(region, out)?;
+                out.push_str(", and the purpose needs a parent's consent, which was not given");
+            }
             Reason::RecipientNotDeclared => match self.asked {
-                Asked::Disclose { recipient, .. } => format!(
-                    "`{}` is not declared to receive `{category}` for `{purpose_name}`",
-                    policy.recipient_name(recipient)
+                Asked::Disclose { recipient, .. } => cat(
+                    out,
+                    &[
+                        "`",
+                        policy.recipient_name(recipient),
+                        "` is not declared to receive `",
+                        category,
+                        "` for `",
+                        purpose_name,
+                        "`",
+                    ],
                 ),
-                _ => "the recipient is not declared for it".to_owned(),
+                _ => out.push_str("the recipient is not declared for it"),
             },
             Reason::RecipientCondition => match self.asked {
-                Asked::Disclose { recipient, .. } => format!(
+                Asked::Disclose { recipient, .. } => write!(
+                    out,
                     "a condition the policy sets on disclosures to `{}` does not hold",
                     policy.recipient_name(recipient)
-                ),
-                _ => "a condition on the recipient does not hold".to_owned(),
+                )?,
+                _ => out.push_str("a condition on the recipient does not hold"),
             },
-            Reason::Localized => format!(
-                "{} keeps `{category}` collected in `{region}` inside it",
-                names.rule(self.rule)
-            ),
-            Reason::TransferForbidden => format!(
+            Reason::Localized => {
+                write!(
+                    out,
+                    "{} keeps `{category}` collected in `{region}` inside it",
+                    names.rule(self.rule)
+                )?;
+                if let Asked::Disclose { recipient, .. } = self.asked {
+                    if self.detail.location_undeclared {
+                        write!(
+                            out,
+                            ", and the policy does not declare where `{}` is located",
+                            policy.recipient_name(recipient)
+                        )?;
+                    }
+                }
+            }
+            Reason::TransferForbidden => write!(
+                out,
                 "no transfer rule lets `{category}` go from `{region}` to `{}`",
                 self.detail.transfer_to.map_or("?", |r| names.region(r))
-            ),
-        };
-        // A disclosure that fails on the transfer to the recipient's location.
-        match (self.asked, self.detail.transfer_to) {
-            (Asked::Disclose { recipient, .. }, Some(to)) if !self.allowed() => format!(
-                "the transfer to `{}`, where `{}` is located, is not allowed: {clause}",
-                names.region(to),
-                policy.recipient_name(recipient)
-            ),
-            _ => clause,
+            )?,
         }
+        Ok(())
     }
 
-    fn child(&self, region: &str) -> String {
+    fn child(&self, region: &str, out: &mut String) -> fmt::Result {
         match (self.detail.age_unknown, self.detail.child_threshold) {
             (true, _) => {
-                "the subject's age is unknown, which the policy treats as a child".to_owned()
+                out.push_str("the subject's age is unknown, which the policy treats as a child");
             }
             (false, Some(threshold)) => {
-                format!("the subject is under {threshold} in `{region}`, a child")
+                write!(
+                    out,
+                    "the subject is under {threshold} in `{region}`, a child"
+                )?;
             }
-            (false, None) => "the subject is a child".to_owned(),
+            (false, None) => out.push_str("the subject is a child"),
         }
+        Ok(())
     }
 
     /// What would change the answer, where the subject could change it: "would be allowed
     /// with consent to `marketing.direct`". The hint lifts the step that decided; a later
     /// step may still deny.
     pub fn would_change(&self, policy: &Policy) -> Option<String> {
+        let mut out = String::new();
+        self.write_would_change(policy, &mut out).then_some(out)
+    }
+
+    /// Append [`Decision::would_change`]'s hint to `out`; `false` (nothing written) when
+    /// there is none.
+    pub fn write_would_change(&self, policy: &Policy, out: &mut String) -> bool {
+        // Writing to a `String` cannot fail.
+        self.would_change_to(policy, out).unwrap_or(false)
+    }
+
+    fn would_change_to(&self, policy: &Policy, out: &mut String) -> Result<bool, fmt::Error> {
         let names = Names { policy };
         let purpose = self.asked.purpose().map_or("?", |p| names.purpose(p));
         let explicit = if self.detail.explicit_required {
@@ -207,37 +303,49 @@ impl Decision {
         } else {
             ""
         };
-        Some(match self.reason {
-            Reason::ConsentMissing => {
-                format!("would be allowed with {explicit}consent to `{purpose}`")
-            }
-            Reason::ConsentWithdrawn if self.detail.tainted => format!(
-                "would be allowed for data collected after a new {explicit}consent to `{purpose}`"
+        match self.reason {
+            Reason::ConsentMissing => cat(
+                out,
+                &[
+                    "would be allowed with ",
+                    explicit,
+                    "consent to `",
+                    purpose,
+                    "`",
+                ],
             ),
-            Reason::ConsentWithdrawn => {
-                format!(
-                    "would be allowed if the subject gave {explicit}consent to `{purpose}` again"
-                )
-            }
-            Reason::Objected => {
-                format!("would be allowed if the subject had not objected to `{purpose}`")
-            }
+            Reason::ConsentWithdrawn if self.detail.tainted => write!(
+                out,
+                "would be allowed for data collected after a new {explicit}consent to `{purpose}`"
+            )?,
+            Reason::ConsentWithdrawn => write!(
+                out,
+                "would be allowed if the subject gave {explicit}consent to `{purpose}` again"
+            )?,
+            Reason::Objected => write!(
+                out,
+                "would be allowed if the subject had not objected to `{purpose}`"
+            )?,
             Reason::OptedOut if self.detail.via_gpc => {
-                "would be allowed without the Global Privacy Control signal".to_owned()
+                out.push_str("would be allowed without the Global Privacy Control signal");
             }
-            Reason::OptedOut => format!(
+            Reason::OptedOut => write!(
+                out,
                 "would be allowed if the subject had not opted out of `{}`",
                 self.detail.opt_out.map_or("it", |k| k.name())
-            ),
-            Reason::ParentalConsentMissing => "would be allowed with parental consent".to_owned(),
+            )?,
+            Reason::ParentalConsentMissing => {
+                out.push_str("would be allowed with parental consent")
+            }
             Reason::Restricted => {
-                "would be allowed once the restriction of processing is lifted".to_owned()
+                out.push_str("would be allowed once the restriction of processing is lifted");
             }
             Reason::Child if self.detail.age_unknown => match self.detail.child_threshold {
-                Some(t) => {
-                    format!("would be decided by age if the subject were known to be {t} or over")
-                }
-                None => "would be decided by age if the subject's age were known".to_owned(),
+                Some(t) => write!(
+                    out,
+                    "would be decided by age if the subject were known to be {t} or over"
+                )?,
+                None => out.push_str("would be decided by age if the subject's age were known"),
             },
             Reason::Allowed
             | Reason::NotDeclared
@@ -249,8 +357,28 @@ impl Decision {
             | Reason::RecipientNotDeclared
             | Reason::RecipientCondition
             | Reason::Localized
-            | Reason::TransferForbidden => return None,
-        })
+            | Reason::TransferForbidden => return Ok(false),
+        }
+        Ok(true)
+    }
+}
+
+/// Append the pieces (faster than `write!` for plain text).
+fn cat(out: &mut String, pieces: &[&str]) {
+    for piece in pieces {
+        out.push_str(piece);
+    }
+}
+
+/// A basis as written in policies (`opt_out(sale)`), without allocating.
+pub(crate) struct BasisName(pub Basis);
+
+impl fmt::Display for BasisName {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.0 {
+            Basis::OptOut(kind) => write!(f, "opt_out({})", kind.name()),
+            other => f.write_str(other.simple_name()),
+        }
     }
 }
 
@@ -291,24 +419,32 @@ impl<'p> Names<'p> {
         }
     }
 
-    /// "the deny rule `no_sale`", "the rule at shop.lawful:12" …
-    fn rule(&self, id: Option<ProvenanceId>) -> String {
-        match id.and_then(|id| self.policy.provenance(id)) {
-            Some(p) => {
-                let kind = match p.kind {
-                    crate::model::ProvenanceKind::Deny => "the deny rule",
-                    crate::model::ProvenanceKind::Transfer => "the transfer rule",
-                    crate::model::ProvenanceKind::Localize => "the localisation rule",
-                    crate::model::ProvenanceKind::Retain => "the retention rule",
-                    crate::model::ProvenanceKind::Basis => "the basis",
-                    crate::model::ProvenanceKind::Recipient => "the recipient",
-                    crate::model::ProvenanceKind::Purpose => "the purpose",
-                    crate::model::ProvenanceKind::Children => "the children rule",
-                };
-                format!("{kind} `{}`", p.name)
-            }
-            None => "a rule".to_owned(),
-        }
+    /// "the deny rule `no_sale`" … ("a rule" when unknown).
+    fn rule(&self, id: Option<ProvenanceId>) -> RuleName<'p> {
+        RuleName(id.and_then(|id| self.policy.provenance(id)))
+    }
+}
+
+/// How a sentence names a deciding declaration: "the deny rule `no_sale`".
+struct RuleName<'p>(Option<&'p Provenance>);
+
+impl fmt::Display for RuleName<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        use crate::model::ProvenanceKind;
+        let Some(p) = self.0 else {
+            return f.write_str("a rule");
+        };
+        let kind = match p.kind {
+            ProvenanceKind::Deny => "the deny rule",
+            ProvenanceKind::Transfer => "the transfer rule",
+            ProvenanceKind::Localize => "the localisation rule",
+            ProvenanceKind::Retain => "the retention rule",
+            ProvenanceKind::Basis => "the basis",
+            ProvenanceKind::Recipient => "the recipient",
+            ProvenanceKind::Purpose => "the purpose",
+            ProvenanceKind::Children => "the children rule",
+        };
+        write!(f, "{kind} `{}`", p.name)
     }
 }
 

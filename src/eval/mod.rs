@@ -48,7 +48,7 @@ pub use crate::model::tests::DataRef;
 pub use by_name::EvalError;
 pub use decision::{Asked, Decision, Detail, Obligation, Obligations, RuleRef};
 pub use explain::format_time;
-pub use json::{DecisionJson, RetentionJson, RuleJson};
+pub use json::{DecisionJson, JsonRenderer, RetentionJson, RuleJson};
 pub use names::{opt_out_kind, NameError, NameKind};
 pub use query::{Query, QueryError};
 pub use reason::Reason;

@@ -22,8 +22,8 @@ use std::fmt;
 /// | `parental_consent_missing` | use | 7 | the subject is a child and the purpose needs parental consent |
 /// | `recipient_not_declared` | disclose | — | the recipient is not declared for the purpose or the category |
 /// | `recipient_condition` | disclose | — | one of the recipient's `when` conditions does not hold |
-/// | `localized` | transfer | — | a `localize` rule keeps the data in the region it was collected in |
-/// | `transfer_forbidden` | transfer | — | no `transfer` rule permits the destination |
+/// | `localized` | transfer, disclose | — | a `localize` rule keeps the data in the region it was collected in (for a disclosure: the recipient is located outside it, or its location is not declared) |
+/// | `transfer_forbidden` | transfer, disclose | — | no `transfer` rule permits the destination |
 ///
 /// A disclosure is denied with the reason of the use decision it includes, or of the
 /// transfer to the recipient's location, when that is what fails.

@@ -644,9 +644,58 @@ fn allow_reports_basis_rule_and_retention_limit() {
         "`marketing.direct` may use `orders.email` in `DE` on the basis of consent (the subject consented)."
     );
     assert_eq!(json.would_change, None);
-    // The purpose is the fallback rule when the purpose itself decided.
+    // A purpose-level denial points at the purpose's declaration …
     let d = use_(&p, s.analytics, s.orders_email, &subject);
+    assert_eq!(d.reason, Reason::NotDeclared);
+    assert_eq!(d.rule, p.purposes[s.analytics.index()].provenance);
     assert_eq!(d.rule_ref(&p).unwrap().name, "analytics");
+    // … and a purpose only implied by a dotted name (no declaration) falls back to it.
+    let d = use_(&p, s.marketing, s.orders_email, &subject);
+    assert_eq!((d.reason, d.rule), (Reason::NotDeclared, None));
+    assert_eq!(d.rule_ref(&p).unwrap().name, "marketing");
+}
+
+#[test]
+fn purpose_level_denials_name_the_purpose_declaration() {
+    let (mut fx, s) = shop();
+    let eu_rule = fx.child_threshold(16, &[s.eu]);
+    let games = fx.purpose("games", &[s.email]);
+    fx.basis(games, &[Basis::Contract], &[], None);
+    fx.purpose_mut(games).children = Some(ChildTreatment::Deny);
+    let kind = fx.subject_kind("employee");
+    let mut kinds = IdSet::new(1);
+    kinds.insert(kind.index());
+    let staff = fx.purpose("staff", &[s.email]);
+    fx.basis(staff, &[Basis::Contract], &[], None);
+    fx.purpose_mut(staff).subjects = Some(kinds);
+    fx.purpose_mut(s.direct).direct_marketing = true;
+    let p = fx.build();
+    let declared = |id: PurposeId| p.purposes[id.index()].provenance;
+    assert!(declared(s.service).is_some());
+
+    let mut subject = adult(s.de);
+    let check = |purpose: PurposeId, subject: &Subject, reason: Reason| {
+        let d = use_(&p, purpose, s.email, subject);
+        assert_eq!((d.reason, d.rule), (reason, declared(purpose)), "{reason}");
+    };
+    check(s.analytics, &subject, Reason::NotDeclared);
+    check(staff, &subject, Reason::SubjectKind);
+    check(s.direct, &adult(s.cn), Reason::NoLegalBasis);
+    subject.objections.push(s.direct);
+    check(s.direct, &subject, Reason::Objected);
+    subject.objections.clear();
+    subject.restricted = true;
+    check(s.service, &subject, Reason::Restricted);
+    subject.restricted = false;
+    subject.erasure_requested = true;
+    check(s.service, &subject, Reason::Erased);
+    subject.erasure_requested = false;
+    // A child: the purpose's own `children deny` decides …
+    subject.age = Some(10);
+    check(games, &subject, Reason::Child);
+    // … else the policy's threshold for the region.
+    let d = use_(&p, s.service, s.email, &subject);
+    assert_eq!((d.reason, d.rule), (Reason::Child, Some(eu_rule)));
 }
 
 // ---- disclosure -----------------------------------------------------------------------
@@ -823,6 +872,57 @@ fn disclosure_checks_the_transfer_to_the_recipient() {
         "{}",
         d.explain(&p)
     );
+}
+
+#[test]
+fn disclosure_to_a_recipient_of_undeclared_location_fails_closed_under_localisation() {
+    let (mut fx, s) = shop();
+    let user = fx.category("user", &[]);
+    let all = fx.cats(&[user]);
+    let service = fx.purposes(&[s.service]);
+    let nowhere = fx.recipient(
+        "warehouse",
+        &[],
+        service.clone(),
+        all.clone(),
+        false,
+        false,
+        vec![],
+    );
+    let local = fx.recipient("cn_dc", &[s.cn], service, all, false, false, vec![]);
+    let cn = fx.regions(&[s.cn]);
+    let rule = fx.localize(fx.cats(&[s.email]), cn);
+    let p = fx.build();
+    let q = Query::new(s.service, s.orders_email);
+    // Collected in CN, the e-mail must stay there: a recipient that could be anywhere
+    // may not receive it.
+    let d = p.decide_disclosure(nowhere, &q, &adult(s.cn)).unwrap();
+    assert_eq!(
+        (d.reason, d.rule, d.detail.location_undeclared),
+        (Reason::Localized, Some(rule), true)
+    );
+    assert_eq!(
+        d.explain(&p),
+        "`orders.email` may not be disclosed to `warehouse` for `essential.service` in `CN`: \
+         the localisation rule `localize` keeps `user.contact.email` collected in `CN` inside \
+         it, and the policy does not declare where `warehouse` is located."
+    );
+    assert_eq!(d.would_change(&p), None);
+    // A recipient located inside the region may; outside the region, or for a category
+    // the rule does not cover, the location does not matter.
+    assert!(p
+        .decide_disclosure(local, &q, &adult(s.cn))
+        .unwrap()
+        .allowed());
+    assert!(p
+        .decide_disclosure(nowhere, &q, &adult(s.de))
+        .unwrap()
+        .allowed());
+    let device = Query::new(s.service, s.device);
+    assert!(p
+        .decide_disclosure(nowhere, &device, &adult(s.cn))
+        .unwrap()
+        .allowed());
 }
 
 // ---- transfer -------------------------------------------------------------------------

@@ -11,7 +11,7 @@ use crate::subject::Subject;
 use super::cond::{has_objected, is_child, lineage, Env};
 use super::decision::{Asked, Decision, Detail, Obligations};
 use super::query::{check_purpose, check_region, resolve_data, Query, QueryError};
-use super::rules::{indexed, Situation};
+use super::rules::Situation;
 use super::Reason;
 
 impl Policy {
@@ -69,9 +69,14 @@ impl UseQuery {
 
     pub fn decide(&self, policy: &Policy, subject: &Subject) -> Decision {
         let asked = self.asked();
-        let deny = |reason| Decision::new(asked, reason);
         let Some(purpose) = policy.purposes.get(self.purpose.index()) else {
-            return deny(Reason::NotDeclared);
+            return Decision::new(asked, Reason::NotDeclared);
+        };
+        // Denials the purpose's own declaration decides point at it (an implied purpose
+        // has none: `Decision::rule_ref` then falls back to its name).
+        let deny = |reason| Decision {
+            rule: purpose.provenance,
+            ..Decision::new(asked, reason)
         };
 
         // Step 2: closed world.
@@ -98,10 +103,11 @@ impl UseQuery {
             recipient: None,
             to: &[],
         };
-        let rules = indexed(
-            policy,
-            policy.index.use_rules_by_purpose.get(self.purpose.index()),
-        );
+        let rules = policy
+            .index
+            .rule_lookup
+            .use_rules(self.purpose, self.category)
+            .filter_map(|id| policy.rules.get(id.index()));
         for rule in rules {
             let RuleAction::Use { purposes } = &rule.action else {
                 continue;
@@ -162,14 +168,20 @@ impl UseQuery {
         // Step 7: children.
         if is_child(policy, subject, self.region) {
             let treatment = purpose.children.unwrap_or(policy.children.default);
-            let child_rule = policy
+            // The purpose's own `children …` decided, else the policy's `children` block
+            // (the threshold declaration for the region).
+            let threshold_rule = policy
                 .children
                 .threshold_provenance
                 .get(self.region.index())
                 .copied()
                 .flatten();
+            let child_rule = match purpose.children {
+                Some(_) => purpose.provenance.or(threshold_rule),
+                None => threshold_rule.or(purpose.provenance),
+            };
             let denial = |reason| {
-                let mut d = deny(reason);
+                let mut d = Decision::new(asked, reason);
                 d.rule = child_rule;
                 d.detail.child_threshold = policy
                     .children

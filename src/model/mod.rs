@@ -7,12 +7,14 @@
 mod bitset;
 mod condition;
 mod ids;
+mod lookup;
 mod policy;
 pub mod tests;
 
 pub use bitset::IdSet;
 pub use condition::{AttrValue, Cond, OptOutKind, Predicate};
 pub use ids::*;
+pub use lookup::RuleLookup;
 pub use policy::*;
 
 /// GDPR and US-state legal bases (DESIGN § Concepts: legal basis).

@@ -1,0 +1,209 @@
+//! What `query`, `transfer`, `retention` and `batch` share: loading the policy, errors with
+//! a stable code, timestamps from flags, and the human rendering of an answer.
+
+use std::fmt::Write as _;
+use std::path::Path;
+
+use jiff::Timestamp;
+use lawful::eval::{
+    parse_time, Decision, DecisionJson, EvalError, NameError, QueryError, RetentionJson, RuleJson,
+    SubjectError, SubjectProblem,
+};
+use lawful::Policy;
+
+use super::{exit, render};
+
+/// An error that ends a command with exit 1: a message naming what is wrong, and a stable
+/// code (`lawful::eval::unknown_purpose`, `lawful::subject::age_out_of_range` …).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CliError {
+    pub message: String,
+    pub code: &'static str,
+}
+
+impl CliError {
+    pub fn new(code: &'static str, message: impl Into<String>) -> Self {
+        CliError {
+            message: message.into(),
+            code,
+        }
+    }
+
+    /// An error about one flag or field: "`--age -1`: age must be …".
+    pub fn at(what: &str, error: impl Into<CliError>) -> Self {
+        let error = error.into();
+        CliError {
+            message: format!("{what}: {}", error.message),
+            code: error.code,
+        }
+    }
+
+    /// Print to standard error; returns the exit code.
+    pub fn report(&self) -> u8 {
+        eprintln!("error[{}]: {}", self.code, self.message);
+        exit::FAILED
+    }
+}
+
+impl From<NameError> for CliError {
+    fn from(e: NameError) -> Self {
+        CliError::new(e.code(), e.to_string())
+    }
+}
+
+impl From<QueryError> for CliError {
+    fn from(e: QueryError) -> Self {
+        CliError::new(e.code(), e.to_string())
+    }
+}
+
+impl From<EvalError> for CliError {
+    fn from(e: EvalError) -> Self {
+        CliError::new(e.code(), e.to_string())
+    }
+}
+
+impl From<SubjectError> for CliError {
+    fn from(e: SubjectError) -> Self {
+        CliError::new(e.code(), e.to_string())
+    }
+}
+
+/// Compile the policy at `path`. A missing file is a usage error (exit 2); a policy with
+/// errors has its diagnostics rendered to standard error (exit 1): nothing is decided on it.
+pub fn load_policy(path: &Path) -> Result<Policy, u8> {
+    if !path.is_file() {
+        eprintln!("error: `{}` is not a policy file", path.display());
+        return Err(exit::USAGE);
+    }
+    match lawful::compile_file(path) {
+        Ok(compiled) => Ok(compiled.policy),
+        Err(failed) => {
+            for d in failed.diagnostics.errors() {
+                eprint!("{}", render::human(d, &failed.sources));
+            }
+            eprintln!(
+                "error[lawful::policy_errors]: `{}` has {} error(s); nothing was decided",
+                path.display(),
+                failed.diagnostics.errors().count()
+            );
+            Err(exit::FAILED)
+        }
+    }
+}
+
+/// A timestamp given on the command line (RFC 3339 or a date); `flag` names it in errors.
+pub fn flag_time(flag: &str, text: &str) -> Result<Timestamp, CliError> {
+    parse_time(flag, &serde_json::Value::String(text.to_owned())).map_err(CliError::from)
+}
+
+/// `--now`, default the current time.
+pub fn now(flag: Option<&str>) -> Result<Timestamp, CliError> {
+    flag.map_or_else(
+        || Ok(Timestamp::now()),
+        |text| flag_time(&format!("`--now {text}`"), text),
+    )
+}
+
+/// A timestamp that may not lie after `now` (collection times, events).
+pub fn past_time(field: &str, text: &str, now: Timestamp) -> Result<Timestamp, CliError> {
+    let at = flag_time(field, text)?;
+    not_in_future(field, at, now)
+}
+
+pub fn not_in_future(field: &str, at: Timestamp, now: Timestamp) -> Result<Timestamp, CliError> {
+    if at > now {
+        let e = SubjectError {
+            field: field.to_owned(),
+            problem: SubjectProblem::InFuture { at, now },
+        };
+        return Err(e.into());
+    }
+    Ok(at)
+}
+
+/// `NAME=VALUE`, split at the first `=`.
+pub fn split_pair<'a>(flag: &str, text: &'a str) -> Result<(&'a str, &'a str), CliError> {
+    text.split_once('=').ok_or_else(|| {
+        CliError::new(
+            "lawful::cli::expected_pair",
+            format!("`{flag} {text}`: expected NAME=VALUE"),
+        )
+    })
+}
+
+/// Exit code of a decision: 0 allowed, 3 denied.
+pub fn decision_exit(decision: &Decision) -> u8 {
+    if decision.allowed() {
+        exit::OK
+    } else {
+        exit::DENIED
+    }
+}
+
+fn rule_text(rule: Option<&RuleJson>) -> String {
+    rule.map_or_else(
+        || "none".to_owned(),
+        |r| format!("{} ({}:{}:{})", r.name, r.file, r.line, r.column),
+    )
+}
+
+/// The human rendering of a use, disclosure or transfer decision:
+///
+/// ```text
+/// deny: consent_missing
+///   `marketing.direct` may not use `orders.email` in `DE`: the subject has not given consent to `marketing.direct`.
+///   basis:        none
+///   rule:         marketing.direct: basis consent (shop.lawful:17:3)
+///   obligations:  none
+///   would change: would be allowed with consent to `marketing.direct`
+/// ```
+pub fn human_decision(json: &DecisionJson) -> String {
+    let mut out = String::new();
+    let _ = writeln!(out, "{}: {}", json.outcome, json.reason);
+    let _ = writeln!(out, "  {}", json.explanation);
+    let _ = writeln!(
+        out,
+        "  basis:        {}",
+        json.basis.as_deref().unwrap_or("none")
+    );
+    let _ = writeln!(out, "  rule:         {}", rule_text(json.rule.as_ref()));
+    if let Some(safeguard) = &json.safeguard {
+        let _ = writeln!(out, "  safeguard:    {safeguard}");
+    }
+    let obligations = if json.obligations.is_empty() {
+        "none".to_owned()
+    } else {
+        json.obligations.join(", ")
+    };
+    let _ = writeln!(out, "  obligations:  {obligations}");
+    if let Some(hint) = &json.would_change {
+        let _ = writeln!(out, "  would change: {hint}");
+    }
+    out
+}
+
+/// The human rendering of a retention decision.
+pub fn human_retention(json: &RetentionJson) -> String {
+    let mut out = String::new();
+    let verdict = match (&json.date, json.verdict.as_str()) {
+        (Some(date), "must_delete") => format!("{} since {date}", json.verdict),
+        (Some(date), _) => format!("{} until {date}", json.verdict),
+        (None, _) => json.verdict.clone(),
+    };
+    let _ = writeln!(out, "{verdict}");
+    let _ = writeln!(out, "  {}", json.explanation);
+    let _ = writeln!(out, "  rule:         {}", rule_text(json.rule.as_ref()));
+    if let Some(note) = &json.note {
+        let _ = writeln!(out, "  note:         {note}");
+    }
+    out
+}
+
+/// Print a value as one line of JSON.
+pub fn print_json(value: &impl serde::Serialize) {
+    match serde_json::to_string(value) {
+        Ok(text) => println!("{text}"),
+        Err(e) => eprintln!("error: cannot serialise the answer: {e}"),
+    }
+}

@@ -1,0 +1,73 @@
+//! `lawful query`: may a purpose use (or a recipient receive) a field of a subject?
+
+use std::path::PathBuf;
+
+use lawful::eval::Query;
+use lawful::Policy;
+
+use super::common::{self, decision_exit, past_time, CliError};
+use super::subject::SubjectArgs;
+use super::Format;
+
+#[derive(Debug, clap::Args)]
+pub struct QueryArgs {
+    /// The policy file.
+    pub policy: PathBuf,
+    /// The purpose asking, e.g. `marketing.direct`.
+    #[arg(long, value_name = "PURPOSE")]
+    pub purpose: String,
+    /// The field (or category) asked about, e.g. `orders.email`.
+    #[arg(long, value_name = "FIELD")]
+    pub field: String,
+    /// Ask whether this recipient may receive it (a disclosure).
+    #[arg(long, value_name = "RECIPIENT")]
+    pub recipient: Option<String>,
+    /// Where the processing happens (default: the subject's region of residence; with
+    /// inline subject flags, also the subject's region).
+    #[arg(long, value_name = "REGION")]
+    pub region: Option<String>,
+    #[command(flatten)]
+    pub subject: SubjectArgs,
+    /// When the data item was collected (for purposes whose withdrawal taints prior data).
+    #[arg(long, value_name = "TIME")]
+    pub collected_at: Option<String>,
+    /// The current time, for checking the subject's timestamps (default: now).
+    #[arg(long, value_name = "TIME")]
+    pub now: Option<String>,
+    #[arg(long, value_enum, default_value_t)]
+    pub format: Format,
+}
+
+pub fn run(args: &QueryArgs) -> u8 {
+    let policy = match common::load_policy(&args.policy) {
+        Ok(policy) => policy,
+        Err(code) => return code,
+    };
+    match decide(&policy, args) {
+        Ok(decision) => {
+            let json = decision.to_json(&policy);
+            match args.format {
+                Format::Human => print!("{}", common::human_decision(&json)),
+                Format::Json => common::print_json(&json),
+            }
+            decision_exit(&decision)
+        }
+        Err(e) => e.report(),
+    }
+}
+
+fn decide(policy: &Policy, args: &QueryArgs) -> Result<lawful::eval::Decision, CliError> {
+    let now = common::now(args.now.as_deref())?;
+    let mut query = Query::new(policy.purpose(&args.purpose)?, policy.data(&args.field)?);
+    if let Some(region) = &args.region {
+        query = query.in_region(policy.region(region)?);
+    }
+    if let Some(recipient) = &args.recipient {
+        query = query.to_recipient(policy.recipient(recipient)?);
+    }
+    if let Some(text) = &args.collected_at {
+        query = query.collected_at(past_time(&format!("`--collected-at {text}`"), text, now)?);
+    }
+    let subject = args.subject.build(policy, args.region.as_deref(), now)?;
+    Ok(policy.decide(&query, &subject)?)
+}

@@ -1,0 +1,83 @@
+//! `lawful retention`: must the data be kept, may it be kept, or must it be deleted?
+
+use std::path::PathBuf;
+
+use lawful::eval::{RetentionDecision, RetentionQuery, Verdict};
+use lawful::Policy;
+
+use super::common::{self, past_time, split_pair, CliError};
+use super::{exit, Format};
+
+#[derive(Debug, clap::Args)]
+pub struct RetentionArgs {
+    /// The policy file.
+    pub policy: PathBuf,
+    /// The category (or field) kept, e.g. `user.transaction`.
+    #[arg(long, value_name = "CATEGORY")]
+    pub category: String,
+    /// Only rules for this purpose (and rules without `for`) apply; default: rules without
+    /// `for` only.
+    #[arg(long, value_name = "PURPOSE")]
+    pub purpose: Option<String>,
+    /// The subject's region.
+    #[arg(long, value_name = "REGION")]
+    pub region: String,
+    /// When an event the periods run from happened: `transaction_completed=2024-01-01`.
+    /// Repeatable.
+    #[arg(long = "event", value_name = "NAME=TIME")]
+    pub events: Vec<String>,
+    /// The current time (default: now).
+    #[arg(long, value_name = "TIME")]
+    pub now: Option<String>,
+    #[arg(long, value_enum, default_value_t)]
+    pub format: Format,
+}
+
+pub fn run(args: &RetentionArgs) -> u8 {
+    let policy = match common::load_policy(&args.policy) {
+        Ok(policy) => policy,
+        Err(code) => return code,
+    };
+    match decide(&policy, args) {
+        Ok(decision) => {
+            let json = decision.to_json(&policy);
+            match args.format {
+                Format::Human => print!("{}", common::human_retention(&json)),
+                Format::Json => common::print_json(&json),
+            }
+            // Keeping is what is asked: `must_delete` answers "no".
+            match decision.verdict {
+                Verdict::MustKeep | Verdict::MayKeep => exit::OK,
+                Verdict::MustDelete => exit::DENIED,
+            }
+        }
+        Err(e) => e.report(),
+    }
+}
+
+fn decide(policy: &Policy, args: &RetentionArgs) -> Result<RetentionDecision, CliError> {
+    let now = common::now(args.now.as_deref())?;
+    let category = super::transfer::category(policy, &args.category)?;
+    let purpose = args
+        .purpose
+        .as_deref()
+        .map(|p| policy.purpose(p))
+        .transpose()?;
+    let region = policy.region(&args.region)?;
+    let mut events = Vec::with_capacity(args.events.len());
+    for text in &args.events {
+        let (name, time) = split_pair("--event", text)?;
+        let event = policy
+            .event(name)
+            .map_err(|e| CliError::at(&format!("`--event {text}`"), e))?;
+        events.push((event, past_time(&format!("`--event {text}`"), time, now)?));
+    }
+    let query = RetentionQuery {
+        category,
+        purpose,
+        region,
+        events: &events,
+        now,
+    };
+    Ok(policy.decide_retention(&query)?)
+}

@@ -1,0 +1,63 @@
+//! `lawful transfer`: may data collected in one region be stored or processed in another?
+
+use std::path::PathBuf;
+
+use lawful::eval::{DataRef, Decision};
+use lawful::Policy;
+
+use super::common::{self, decision_exit, CliError};
+use super::Format;
+
+#[derive(Debug, clap::Args)]
+pub struct TransferArgs {
+    /// The policy file.
+    pub policy: PathBuf,
+    /// The category (or field) transferred, e.g. `user.contact.email`.
+    #[arg(long, value_name = "CATEGORY")]
+    pub category: String,
+    /// Where the data was collected.
+    #[arg(long, value_name = "REGION")]
+    pub from: String,
+    /// Where it would be stored or processed.
+    #[arg(long, value_name = "REGION")]
+    pub to: String,
+    #[arg(long, value_enum, default_value_t)]
+    pub format: Format,
+}
+
+pub fn run(args: &TransferArgs) -> u8 {
+    let policy = match common::load_policy(&args.policy) {
+        Ok(policy) => policy,
+        Err(code) => return code,
+    };
+    match decide(&policy, args) {
+        Ok(decision) => {
+            let json = decision.to_json(&policy);
+            match args.format {
+                Format::Human => print!("{}", common::human_decision(&json)),
+                Format::Json => common::print_json(&json),
+            }
+            decision_exit(&decision)
+        }
+        Err(e) => e.report(),
+    }
+}
+
+fn decide(policy: &Policy, args: &TransferArgs) -> Result<Decision, CliError> {
+    let category = category(policy, &args.category)?;
+    let from = policy.region(&args.from)?;
+    let to = policy.region(&args.to)?;
+    Ok(policy.decide_transfer(category, from, to)?)
+}
+
+/// A category, or the category of a field.
+pub fn category(policy: &Policy, name: &str) -> Result<lawful::model::CategoryId, CliError> {
+    match policy.data(name)? {
+        DataRef::Category(c) => Ok(c),
+        DataRef::Field(f) => policy
+            .fields
+            .get(f.index())
+            .map(|field| field.category)
+            .ok_or_else(|| CliError::new("lawful::eval::foreign_id", "no such field")),
+    }
+}

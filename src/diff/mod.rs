@@ -1,0 +1,264 @@
+//! Semantic diff of two policies: which decisions change between them, in privacy terms.
+//!
+//! [`diff`] asks every question both policies can tell apart — uses, disclosures, transfers
+//! and retention — of both, for every subject the two evaluators can tell apart, and keeps
+//! the decisions that differ. It is exact, not sampled: the question space is the prover's
+//! finite quotient (see [`crate::verify`]) taken over *both* policies at once.
+//!
+//! # How
+//!
+//! 1. **Names carry situations.** The two compiled policies number their declarations
+//!    independently, so every region, category, purpose, recipient, subject kind and
+//!    attribute is taken by name from the union of both (`universe.rs`). A name only one side
+//!    declares is itself a change: the other side cannot ask the question, and its answer
+//!    counts as a denial (a purpose, category or recipient added or removed).
+//! 2. **Joint classes.** Regions and categories are grouped into classes that neither
+//!    evaluator can tell apart: the partition refined by every region (category) set of the
+//!    old policy *and* of the new one. One representative per class is exact for both.
+//! 3. **Joint subjects.** Per question, the subject is cut to the atoms either side reads,
+//!    denials included (`subjects.rs`), and every combination is asked of both policies,
+//!    cheapest first (`verify::search::by_cost`), so each change keeps its simplest example.
+//! 4. **Summaries.** Each change is keyed by what changed (a use newly allowed for subjects
+//!    without consent, a recipient that now buys, a transfer now permitted …) and merged over
+//!    the classes it happened in; the sets are named by the widest declared parent or group
+//!    that covers them exactly (`describe.rs`).
+//!
+//! # Impact
+//!
+//! - **widened** (needs review): something denied is now allowed (a use, a disclosure, a
+//!   transfer), a new recipient receives data, a disclosure became a sale or sharing for
+//!   cross-context advertising, a disclosure now transfers data abroad (or to another
+//!   place), data is kept longer (a maximum extended or removed, a minimum added or
+//!   extended), or a legal basis became weaker (explicit consent → consent → opt-out or
+//!   legitimate interest → contract, legal obligation, vital interest, public task: the
+//!   less say the subject has, the weaker);
+//! - **narrowed**: the reverse;
+//! - **neutral**: a basis of the same strength, a changed transfer safeguard, a deny rule
+//!   renamed or replaced by another that denies the same.
+//!
+//! A disclosure whose use changed is reported as well as the use (it says who receives
+//! the data); a basis change is reported on the use only.
+
+mod describe;
+mod merge;
+mod render;
+mod scan;
+mod subjects;
+mod universe;
+
+use serde::Serialize;
+
+use crate::model::Policy;
+
+pub use render::DiffJson;
+
+/// Compare two policies. Deterministic: the same two policies give the same diff.
+pub fn diff(old: &Policy, new: &Policy) -> PolicyDiff {
+    let u = universe::Universe::new(old, new);
+    let mut scanner = scan::Scanner::new(&u);
+    scanner.run();
+    let cases = scanner.cases;
+    let changes = merge::merge(&u, scanner.cells);
+    PolicyDiff { changes, cases }
+}
+
+/// Every change between two policies, widened first.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PolicyDiff {
+    pub changes: Vec<Change>,
+    /// Decisions made to compute the diff (both policies counted).
+    pub cases: u64,
+}
+
+impl PolicyDiff {
+    pub fn count(&self, impact: Impact) -> usize {
+        self.changes.iter().filter(|c| c.impact == impact).count()
+    }
+
+    pub fn widened(&self) -> usize {
+        self.count(Impact::Widened)
+    }
+
+    pub fn narrowed(&self) -> usize {
+        self.count(Impact::Narrowed)
+    }
+
+    pub fn neutral(&self) -> usize {
+        self.count(Impact::Neutral)
+    }
+
+    /// No decision changes.
+    pub fn is_empty(&self) -> bool {
+        self.changes.is_empty()
+    }
+}
+
+/// What a change does to the protection of personal data.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Impact {
+    /// Allows more: needs review.
+    Widened,
+    Narrowed,
+    Neutral,
+}
+
+impl Impact {
+    pub fn code(self) -> &'static str {
+        match self {
+            Impact::Widened => "widened",
+            Impact::Narrowed => "narrowed",
+            Impact::Neutral => "neutral",
+        }
+    }
+}
+
+/// The kind of a change; [`ChangeKind::code`] is stable.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ChangeKind {
+    /// A purpose the old policy does not declare is allowed a use.
+    PurposeAdded,
+    PurposeRemoved,
+    UseAllowed,
+    UseDenied,
+    BasisWeakened,
+    BasisStrengthened,
+    BasisChanged,
+    /// A recipient the old policy does not declare receives data.
+    RecipientAdded,
+    RecipientRemoved,
+    DisclosureAllowed,
+    DisclosureDenied,
+    SaleAdded,
+    SaleRemoved,
+    SharingAdded,
+    SharingRemoved,
+    /// A disclosure now transfers the data to the recipient's location (or another one).
+    DisclosureTransferAdded,
+    DisclosureTransferRemoved,
+    DisclosureSafeguardChanged,
+    TransferAllowed,
+    TransferDenied,
+    TransferSafeguardChanged,
+    RetentionExtended,
+    RetentionShortened,
+    RetentionLimitRemoved,
+    RetentionLimitAdded,
+    MinimumRetentionAdded,
+    MinimumRetentionExtended,
+    MinimumRetentionShortened,
+    MinimumRetentionRemoved,
+    RuleRenamed,
+    RuleReplaced,
+}
+
+impl ChangeKind {
+    /// The snake_case code used in JSON.
+    pub fn code(self) -> &'static str {
+        match self {
+            ChangeKind::PurposeAdded => "purpose_added",
+            ChangeKind::PurposeRemoved => "purpose_removed",
+            ChangeKind::UseAllowed => "use_allowed",
+            ChangeKind::UseDenied => "use_denied",
+            ChangeKind::BasisWeakened => "basis_weakened",
+            ChangeKind::BasisStrengthened => "basis_strengthened",
+            ChangeKind::BasisChanged => "basis_changed",
+            ChangeKind::RecipientAdded => "recipient_added",
+            ChangeKind::RecipientRemoved => "recipient_removed",
+            ChangeKind::DisclosureAllowed => "disclosure_allowed",
+            ChangeKind::DisclosureDenied => "disclosure_denied",
+            ChangeKind::SaleAdded => "sale_added",
+            ChangeKind::SaleRemoved => "sale_removed",
+            ChangeKind::SharingAdded => "sharing_added",
+            ChangeKind::SharingRemoved => "sharing_removed",
+            ChangeKind::DisclosureTransferAdded => "disclosure_transfer_added",
+            ChangeKind::DisclosureTransferRemoved => "disclosure_transfer_removed",
+            ChangeKind::DisclosureSafeguardChanged => "disclosure_safeguard_changed",
+            ChangeKind::TransferAllowed => "transfer_allowed",
+            ChangeKind::TransferDenied => "transfer_denied",
+            ChangeKind::TransferSafeguardChanged => "transfer_safeguard_changed",
+            ChangeKind::RetentionExtended => "retention_extended",
+            ChangeKind::RetentionShortened => "retention_shortened",
+            ChangeKind::RetentionLimitRemoved => "retention_limit_removed",
+            ChangeKind::RetentionLimitAdded => "retention_limit_added",
+            ChangeKind::MinimumRetentionAdded => "minimum_retention_added",
+            ChangeKind::MinimumRetentionExtended => "minimum_retention_extended",
+            ChangeKind::MinimumRetentionShortened => "minimum_retention_shortened",
+            ChangeKind::MinimumRetentionRemoved => "minimum_retention_removed",
+            ChangeKind::RuleRenamed => "rule_renamed",
+            ChangeKind::RuleReplaced => "rule_replaced",
+        }
+    }
+}
+
+/// One change, merged over every situation it happens in.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Change {
+    pub impact: Impact,
+    pub kind: ChangeKind,
+    /// One sentence: "newly allows `marketing.ads` on `user.contact.email` in `EU` for
+    /// subjects without consent (on the basis of legitimate_interest)".
+    pub summary: String,
+    pub purpose: Option<String>,
+    /// Recipients (disclosures).
+    pub recipients: Vec<String>,
+    /// Every category it happens for, by name.
+    pub categories: Vec<String>,
+    /// Every place it happens in (for a transfer: every origin), by name.
+    pub regions: Vec<String>,
+    /// For a transfer, every destination.
+    pub to_regions: Vec<String>,
+    /// One concrete situation, the simplest found.
+    pub example: Example,
+}
+
+/// A situation in which the change shows: a subject, a question, both answers.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Example {
+    /// The subject in test syntax (`subject { region DE  age 15 }`); `None` for a transfer
+    /// asked about no particular subject, or retention.
+    pub subject: Option<String>,
+    /// The question in test syntax (`use user.contact.email for marketing.ads in DE`).
+    pub question: String,
+    pub old: ExampleSide,
+    pub new: ExampleSide,
+}
+
+/// One policy's answer in an example.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ExampleSide {
+    pub outcome: SideOutcome,
+    /// The reason code (`consent_missing` …) of a decision.
+    pub reason: Option<String>,
+    pub basis: Option<String>,
+    pub safeguard: Option<String>,
+    /// The deciding declaration.
+    pub rule: Option<String>,
+    /// What the controller must do when it goes ahead (`honour_opt_out(sale)` …).
+    pub obligations: Vec<String>,
+    /// The decision's explanation; for retention, the schedule that applies.
+    pub explanation: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SideOutcome {
+    Allow,
+    Deny,
+    /// The policy does not declare a name the question uses.
+    Absent,
+    /// A retention schedule.
+    Retain,
+}
+
+impl SideOutcome {
+    pub fn code(self) -> &'static str {
+        match self {
+            SideOutcome::Allow => "allow",
+            SideOutcome::Deny => "deny",
+            SideOutcome::Absent => "absent",
+            SideOutcome::Retain => "retain",
+        }
+    }
+}

@@ -1,0 +1,154 @@
+//! The diff as text for people and as stable JSON for tools.
+
+use std::fmt::Write as _;
+
+use serde::Serialize;
+
+use super::{Change, ExampleSide, Impact, PolicyDiff};
+
+/// The stable JSON shape of a diff (`lawful diff --format json`).
+///
+/// ```json
+/// {
+///   "old": "policies/anker.lawful",
+///   "new": "edited/anker.lawful",
+///   "widened": 1,
+///   "narrowed": 0,
+///   "neutral": 0,
+///   "cases": 182340,
+///   "changes": [
+///     {
+///       "impact": "widened",
+///       "kind": "use_allowed",
+///       "summary": "newly allows `marketing.ads` on `user.contact.email` in `EU` for subjects without consent (on the basis of legitimate_interest)",
+///       "purpose": "marketing.ads",
+///       "recipients": [],
+///       "categories": ["user.contact.email"],
+///       "regions": ["AT", "BE", "…"],
+///       "to_regions": [],
+///       "example": {
+///         "subject": "subject { region AT }",
+///         "question": "use user.contact.email for marketing.ads in AT",
+///         "old": { "outcome": "deny", "reason": "consent_missing", "basis": null, "safeguard": null,
+///                  "rule": "consent", "obligations": [],
+///                  "explanation": "`marketing.ads` may not use …" },
+///         "new": { "outcome": "allow", "reason": "allowed", "basis": "legitimate_interest",
+///                  "safeguard": null, "rule": "legitimate_interest in EU",
+///                  "obligations": ["honour_objection"], "explanation": "…" }
+///       }
+///     }
+///   ]
+/// }
+/// ```
+///
+/// - `old`, `new`: the labels the caller gave the two policies (the CLI: their paths).
+/// - `widened`, `narrowed`, `neutral`: how many changes have each `impact`; `cases`: how many
+///   decisions (both policies counted) the exhaustive comparison made.
+/// - `changes`: widened first, then narrowed, then neutral; within each, uses, disclosures,
+///   transfers, retention, rules; then by `summary`.
+/// - `impact`: `widened` | `narrowed` | `neutral`; `kind`: a
+///   [`ChangeKind`](super::ChangeKind) code (`use_allowed`, `purpose_added`,
+///   `basis_weakened`, `recipient_added`, `sale_added`, `transfer_allowed`,
+///   `retention_extended`, `rule_renamed` …).
+/// - `summary`: one sentence in privacy terms; sets of categories and regions are named by
+///   the widest declared parent or group covering them exactly (at most 12 names, then
+///   "and N more").
+/// - `purpose`: the purpose (null for transfers and rule renames); `recipients`: for
+///   disclosures; `categories`: every category name; `regions`: every place (for a transfer,
+///   every origin); `to_regions`: for a transfer, every destination. These lists are
+///   complete and sorted.
+/// - `example`: the simplest situation found: `subject` in test syntax (null for a transfer
+///   about no particular subject and for retention), `question` in test syntax, and each
+///   policy's answer: `outcome` `allow` | `deny` | `absent` (the policy does not declare a
+///   name the question uses) | `retain` (a retention schedule); `reason` a decision reason
+///   code; `basis`, `safeguard` and the deciding `rule` where there is one; `obligations`
+///   (`honour_withdrawal`, `honour_objection`, `honour_opt_out(sale)`,
+///   `retain_at_most(2 years after collected)`); `explanation` the decision's sentence (for
+///   retention, the schedule).
+#[derive(Debug, Clone, Serialize)]
+pub struct DiffJson<'a> {
+    pub old: &'a str,
+    pub new: &'a str,
+    pub widened: usize,
+    pub narrowed: usize,
+    pub neutral: usize,
+    pub cases: u64,
+    pub changes: &'a [Change],
+}
+
+impl PolicyDiff {
+    /// The stable JSON shape; `old` and `new` label the policies.
+    pub fn to_json<'a>(&'a self, old: &'a str, new: &'a str) -> DiffJson<'a> {
+        DiffJson {
+            old,
+            new,
+            widened: self.widened(),
+            narrowed: self.narrowed(),
+            neutral: self.neutral(),
+            cases: self.cases,
+            changes: &self.changes,
+        }
+    }
+
+    /// The diff for people: a count line, then each change with its example, widened first.
+    pub fn render_human(&self, old: &str, new: &str) -> String {
+        let mut out = String::new();
+        let _ = writeln!(
+            out,
+            "lawful diff {old} → {new}: {} widened, {} narrowed, {} neutral",
+            self.widened(),
+            self.narrowed(),
+            self.neutral()
+        );
+        if self.changes.is_empty() {
+            out.push_str("\nno decision changes\n");
+            return out;
+        }
+        for (impact, title, mark) in [
+            (Impact::Widened, "widened (review required)", '+'),
+            (Impact::Narrowed, "narrowed", '-'),
+            (Impact::Neutral, "neutral", '~'),
+        ] {
+            let changes: Vec<&Change> =
+                self.changes.iter().filter(|c| c.impact == impact).collect();
+            if changes.is_empty() {
+                continue;
+            }
+            let _ = writeln!(out, "\n{title}:");
+            for change in changes {
+                let _ = writeln!(out, "  {mark} {}", change.summary);
+                let example = &change.example;
+                let subject = example
+                    .subject
+                    .as_deref()
+                    .unwrap_or("no particular subject");
+                let _ = writeln!(out, "      example: {subject}");
+                let _ = writeln!(out, "               {}", example.question);
+                // Obligations only where they tell the two answers apart.
+                let obligations = example.old.obligations != example.new.obligations;
+                for (label, side) in [("old", &example.old), ("new", &example.new)] {
+                    let _ = writeln!(out, "          {label}: {}", side_text(side));
+                    if obligations && !side.obligations.is_empty() {
+                        let _ = writeln!(
+                            out,
+                            "               obligations: {}",
+                            side.obligations.join(", ")
+                        );
+                    }
+                }
+            }
+        }
+        out
+    }
+}
+
+fn side_text(side: &ExampleSide) -> String {
+    let outcome = side.outcome.code();
+    match (&side.reason, &side.basis) {
+        (_, Some(basis)) => format!("{outcome} ({basis}): {}", side.explanation),
+        (Some(reason), None) if reason != "allowed" => {
+            format!("{outcome} ({reason}): {}", side.explanation)
+        }
+        _ => format!("{outcome}: {}", side.explanation),
+    }
+}

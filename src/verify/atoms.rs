@@ -1,0 +1,749 @@
+//! The subject atoms one question can read, each with the finite set of values that the
+//! evaluator can tell apart, and the subject a choice of values builds.
+//!
+//! What a decision reads about the subject, and how each atom is cut down to finitely many
+//! values without losing a case:
+//!
+//! - **age**: compared only with the query region's children threshold (`age < t`) and the
+//!   integers of `subject.age` comparisons; the ages between two such cut points behave
+//!   alike, so one age per interval, plus unknown age.
+//! - **kind**: read only by the purpose's `subjects` and `subject.kind == K`: one kind per
+//!   class of kinds these tell apart; no kind means the default kind.
+//! - **region of residence**: read only by `subject.region in …`: one region per class.
+//! - **consent**: the evaluator reads, for the purpose's lineage (itself and ancestors), the
+//!   OR over the records of any active consent, any active *explicit* consent and any
+//!   withdrawal that happened after the data was collected (taint); conditions read the same
+//!   for other purposes. Purposes inside exactly the same lineages are interchangeable, so
+//!   one atom per class of purposes, with the values none / given / given explicitly and,
+//!   where taint can matter, withdrawn after collection / given again after such a
+//!   withdrawal (explicitly or not). A withdrawal before collection, or a record that is
+//!   only withdrawn, denies exactly like no consent at all.
+//! - **objection**, **opt-outs**, **GPC**, **restriction**, **erasure**: the evaluator only
+//!   ever denies because of them; each is an atom only when a condition reads it (or, for a
+//!   `requires` assertion, when a basis alternative reads it: failing one alternative may
+//!   select another). Otherwise it is left unset, which is the most permissive value.
+//! - **parental consent**: read by the children rules of the purpose and by conditions.
+//! - **attributes**: one value per class their conditions tell apart (booleans:
+//!   unset/true/false; integers: one per interval between cut points; strings: each literal
+//!   compared with plus one never mentioned; sets: every subset of the strings tested).
+
+use std::collections::BTreeMap;
+
+use crate::eval::Query;
+use crate::model::{
+    AttrValue, AttributeId, AttributeType, Basis, ChildTreatment, Cond, IdSet, OptOutKind, Policy,
+    Predicate, PurposeId, RegionId, RuleAction, SubjectKindId, SymbolId, FLAG_SPECIAL,
+};
+use crate::subject::{ConsentRecord, Subject};
+
+use super::question::Question;
+use super::space::Space;
+
+/// `2024-01-01`: consents are given then.
+const GIVEN: jiff::Timestamp = jiff::Timestamp::constant(1_704_067_200, 0);
+/// `2024-03-01`: when the data asked about was collected (where taint matters).
+pub(crate) const COLLECTED: jiff::Timestamp = jiff::Timestamp::constant(1_709_251_200, 0);
+/// `2024-04-01`: withdrawals happen then, after the data was collected.
+const WITHDRAWN: jiff::Timestamp = jiff::Timestamp::constant(1_711_929_600, 0);
+/// `2024-05-01`: consent given again after a withdrawal.
+const REGIVEN: jiff::Timestamp = jiff::Timestamp::constant(1_714_521_600, 0);
+
+/// The largest age a subject can state.
+const MAX_AGE: i64 = crate::eval::MAX_AGE;
+
+/// The value of one consent atom.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum ConsentState {
+    None,
+    Given,
+    GivenExplicit,
+    /// Withdrawn after the data was collected.
+    WithdrawnAfterCollection,
+    /// Given again after a withdrawal that came after the data was collected.
+    RegivenAfterTaint,
+    RegivenExplicitAfterTaint,
+}
+
+impl ConsentState {
+    fn taints(self) -> bool {
+        matches!(
+            self,
+            ConsentState::WithdrawnAfterCollection
+                | ConsentState::RegivenAfterTaint
+                | ConsentState::RegivenExplicitAfterTaint
+        )
+    }
+}
+
+/// Where the subject lives.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Residence {
+    /// The query region (the region a question is decided in).
+    Same,
+    Unknown,
+    In(RegionId),
+}
+
+/// One atom and its values; value 0 is the default (the atom not set).
+#[derive(Debug, Clone)]
+pub(crate) enum Atom {
+    Kind(Vec<Option<SubjectKindId>>),
+    Age(Vec<Option<u16>>),
+    Residence(Vec<Residence>),
+    Consent {
+        purpose: PurposeId,
+        states: Vec<ConsentState>,
+    },
+    Objection(PurposeId),
+    OptOut(OptOutKind),
+    Gpc,
+    Restricted,
+    Erased,
+    ParentalConsent,
+    Attribute {
+        id: AttributeId,
+        values: Vec<Option<AttrValue>>,
+    },
+}
+
+impl Atom {
+    pub fn values(&self) -> usize {
+        match self {
+            Atom::Kind(v) => v.len(),
+            Atom::Age(v) => v.len(),
+            Atom::Residence(v) => v.len(),
+            Atom::Consent { states, .. } => states.len(),
+            Atom::Attribute { values, .. } => values.len(),
+            Atom::Objection(_)
+            | Atom::OptOut(_)
+            | Atom::Gpc
+            | Atom::Restricted
+            | Atom::Erased
+            | Atom::ParentalConsent => 2,
+        }
+    }
+
+    fn taints(&self) -> bool {
+        matches!(self, Atom::Consent { states, .. } if states.iter().any(|s| s.taints()))
+    }
+}
+
+/// What the search is looking for, which decides how far atoms can be cut.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Goal {
+    /// An allowed decision (never / only assertions, reachability, exceptions):
+    /// objections, opt-outs, restriction, erasure and
+    /// taint only ever deny on the way there.
+    Permissive,
+    /// An allowed decision on a particular basis: failing one basis alternative may select
+    /// another, so the atoms the alternatives read all count.
+    Basis,
+    /// A decision a given rule makes (shadowing): atoms as for `Permissive`, but a question
+    /// denied for every subject is still searched (the rule may be what denies it).
+    Decides,
+}
+
+/// The atoms of one question, and whether the query carries a collection date.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Atoms {
+    pub atoms: Vec<Atom>,
+    pub collected: bool,
+}
+
+impl Atoms {
+    pub fn sizes(&self) -> Vec<usize> {
+        self.atoms.iter().map(Atom::values).collect()
+    }
+}
+
+/// Facts about the subject the conditions of one question read.
+#[derive(Debug, Default)]
+pub(crate) struct Reads<'p> {
+    pub(crate) age_cuts: Vec<i64>,
+    pub(crate) child: bool,
+    pub(crate) region_sets: Vec<&'p IdSet>,
+    pub(crate) kinds: Vec<SubjectKindId>,
+    pub(crate) consents: Vec<(PurposeId, bool)>,
+    pub(crate) objections: Vec<PurposeId>,
+    pub(crate) opt_outs: u8,
+    pub(crate) gpc: bool,
+    pub(crate) restricted: bool,
+    pub(crate) erased: bool,
+    pub(crate) parental: bool,
+    pub(crate) attributes: BTreeMap<AttributeId, AttrRead>,
+}
+
+#[derive(Debug, Default)]
+pub(crate) struct AttrRead {
+    pub(crate) cuts: Vec<i64>,
+    pub(crate) symbols: Vec<SymbolId>,
+}
+
+impl<'p> Reads<'p> {
+    pub(crate) fn cond(&mut self, cond: &'p Cond) {
+        match cond {
+            Cond::True | Cond::False => {}
+            Cond::Not(inner) => self.cond(inner),
+            Cond::And(parts) | Cond::Or(parts) => {
+                for part in parts {
+                    self.cond(part);
+                }
+            }
+            Cond::Is(predicate) => self.predicate(predicate),
+        }
+    }
+
+    fn predicate(&mut self, predicate: &'p Predicate) {
+        match predicate {
+            Predicate::Child | Predicate::Adult => self.child = true,
+            Predicate::Age(_, n) => {
+                self.age_cuts.push(*n);
+                self.age_cuts.push(n.saturating_add(1));
+            }
+            Predicate::RegionIn(set) => self.region_sets.push(set),
+            Predicate::KindIs(kind) => self.kinds.push(*kind),
+            Predicate::Consent(p) => self.consents.push((*p, false)),
+            Predicate::ExplicitConsent(p) => self.consents.push((*p, true)),
+            Predicate::Objected(p) => self.objections.push(*p),
+            Predicate::OptedOut(kind) => self.opt_outs |= kind.bit(),
+            Predicate::Gpc => self.gpc = true,
+            Predicate::Restricted => self.restricted = true,
+            Predicate::Erased => self.erased = true,
+            Predicate::ParentalConsent => self.parental = true,
+            Predicate::AttrTrue(id) => {
+                self.attribute(*id);
+            }
+            Predicate::AttrCmp(id, _, literal) => {
+                let read = self.attribute(*id);
+                match literal {
+                    AttrValue::Int(n) => {
+                        read.cuts.push(*n);
+                        read.cuts.push(n.saturating_add(1));
+                    }
+                    AttrValue::Str(Some(symbol)) => read.symbols.push(*symbol),
+                    AttrValue::Set(items) => read.symbols.extend(items.iter().copied()),
+                    AttrValue::Bool(_) | AttrValue::Str(None) => {}
+                }
+            }
+            Predicate::SetContains(id, symbol) => self.attribute(*id).symbols.push(*symbol),
+            Predicate::Never => {}
+        }
+    }
+
+    fn attribute(&mut self, id: AttributeId) -> &mut AttrRead {
+        self.attributes.entry(id).or_default()
+    }
+}
+
+/// The basis alternatives of `purpose` in `region` (at the most specific scope).
+pub(crate) fn basis_alternatives(
+    policy: &Policy,
+    purpose: PurposeId,
+    region: RegionId,
+) -> impl Iterator<Item = &crate::model::BasisDecl> + '_ {
+    let slot = purpose
+        .index()
+        .checked_mul(policy.regions.len())
+        .and_then(|i| i.checked_add(region.index()));
+    let choice = slot
+        .and_then(|i| policy.index.basis_choice.get(i))
+        .copied()
+        .unwrap_or_default();
+    let start = choice.start as usize;
+    let list = policy
+        .index
+        .basis_lists
+        .get(start..start.saturating_add(choice.len as usize))
+        .unwrap_or(&[]);
+    let bases = policy
+        .purposes
+        .get(purpose.index())
+        .map_or(&[][..], |p| p.bases.as_slice());
+    list.iter().filter_map(move |&i| bases.get(i as usize))
+}
+
+/// The conditions a question can evaluate, besides `extra` (an assertion's own).
+pub(crate) fn question_conditions<'p>(policy: &'p Policy, question: &Question) -> Vec<&'p Cond> {
+    let mut out: Vec<&'p Cond> = Vec::new();
+    let rule_conds = |rule: &'p crate::model::DenyRule, out: &mut Vec<&'p Cond>| {
+        out.extend(rule.when.iter());
+        out.extend(rule.excepts.iter().filter_map(|e| e.when.as_ref()));
+    };
+    match *question {
+        Question::Decide(query) => {
+            let Some(category) = category_of(policy, &query) else {
+                return out;
+            };
+            let region = query.region.unwrap_or(RegionId(0));
+            let (c, r) = (category.index(), region.index());
+            let use_rules = policy
+                .index
+                .use_rules_by_purpose
+                .get(query.purpose.index())
+                .into_iter()
+                .flatten()
+                .filter_map(|id| policy.rules.get(id.index()));
+            for rule in use_rules {
+                if rule.categories.contains(c) && rule.regions.contains(r) {
+                    rule_conds(rule, &mut out);
+                }
+            }
+            out.extend(
+                basis_alternatives(policy, query.purpose, region).filter_map(|b| b.when.as_ref()),
+            );
+            let Some(id) = query.recipient else {
+                return out;
+            };
+            let Some(recipient) = policy.recipients.get(id.index()) else {
+                return out;
+            };
+            let disclosure_rules = policy
+                .index
+                .disclosure_rules_by_category
+                .get(c)
+                .into_iter()
+                .flatten()
+                .filter_map(|id| policy.rules.get(id.index()));
+            for rule in disclosure_rules {
+                let action = match &rule.action {
+                    RuleAction::Disclose {
+                        recipients,
+                        purposes,
+                    } => {
+                        recipients.contains(id.index()) && purposes.contains(query.purpose.index())
+                    }
+                    RuleAction::Sell => recipient.sale,
+                    RuleAction::Share => recipient.sharing,
+                    RuleAction::Use { .. } | RuleAction::Transfer { .. } => false,
+                };
+                if action && rule.regions.contains(r) {
+                    rule_conds(rule, &mut out);
+                }
+            }
+            out.extend(recipient.conditions.iter());
+            for location in &recipient.located {
+                transfer_conditions(policy, category, region, *location, &mut out);
+            }
+        }
+        Question::Transfer { category, from, to } => {
+            transfer_conditions(policy, category, from, to, &mut out);
+        }
+    }
+    out
+}
+
+pub(crate) fn transfer_conditions<'p>(
+    policy: &'p Policy,
+    category: crate::model::CategoryId,
+    from: RegionId,
+    to: RegionId,
+    out: &mut Vec<&'p Cond>,
+) {
+    let rules = policy
+        .index
+        .transfer_rules_by_category
+        .get(category.index())
+        .into_iter()
+        .flatten()
+        .filter_map(|id| policy.rules.get(id.index()));
+    for rule in rules {
+        if let RuleAction::Transfer {
+            from: rule_from,
+            to: rule_to,
+        } = &rule.action
+        {
+            if rule_from.contains(from.index())
+                && rule_to.contains(to.index())
+                && rule.regions.contains(from.index())
+            {
+                out.extend(rule.when.iter());
+                out.extend(rule.excepts.iter().filter_map(|e| e.when.as_ref()));
+            }
+        }
+    }
+}
+
+pub(crate) fn category_of(policy: &Policy, query: &Query) -> Option<crate::model::CategoryId> {
+    match query.data {
+        crate::eval::DataRef::Category(c) => Some(c),
+        crate::eval::DataRef::Field(f) => policy.fields.get(f.index()).map(|f| f.category),
+    }
+}
+
+/// Derive the atoms of `question` (whose conditions, plus `extra`, are all it reads).
+pub(crate) fn atoms(
+    policy: &Policy,
+    space: &Space,
+    question: &Question,
+    extra: &[&Cond],
+    goal: Goal,
+) -> Atoms {
+    let mut reads = Reads::default();
+    let conds = question_conditions(policy, question);
+    for cond in conds.iter().chain(extra) {
+        reads.cond(cond);
+    }
+
+    // What the evaluator itself reads for a use (and the use inside a disclosure).
+    let mut kinds_set: Option<&IdSet> = None;
+    let mut consent_lineage: Option<(PurposeId, bool)> = None;
+    let mut objection_lineage: Option<PurposeId> = None;
+    let mut basis_opt_outs = 0u8;
+    let mut parental = reads.parental;
+    let mut threshold = None;
+    let mut taints = false;
+    let env_region = match *question {
+        Question::Decide(query) => query.region.unwrap_or(RegionId(0)),
+        Question::Transfer { from, .. } => from,
+    };
+    let child_threshold = policy
+        .children
+        .threshold
+        .get(env_region.index())
+        .copied()
+        .flatten();
+    if reads.child {
+        threshold = child_threshold;
+    }
+    if let Question::Decide(query) = *question {
+        let purpose = policy.purposes.get(query.purpose.index());
+        kinds_set = purpose.and_then(|p| p.subjects.as_ref());
+        let special = category_of(policy, &query)
+            .and_then(|c| policy.categories.get(c.index()))
+            .is_some_and(|c| c.flags.contains(FLAG_SPECIAL.index()));
+        let mut consent = false;
+        let mut explicit = false;
+        let mut legitimate_interest = false;
+        for declaration in basis_alternatives(policy, query.purpose, env_region) {
+            for basis in &declaration.alternatives {
+                match basis {
+                    Basis::Consent => {
+                        consent = true;
+                        explicit |= special;
+                    }
+                    Basis::ExplicitConsent => {
+                        consent = true;
+                        explicit = true;
+                    }
+                    Basis::LegitimateInterest => legitimate_interest = true,
+                    Basis::OptOut(kind) => basis_opt_outs |= kind.bit(),
+                    Basis::Contract
+                    | Basis::LegalObligation
+                    | Basis::VitalInterest
+                    | Basis::PublicTask => {}
+                }
+            }
+        }
+        if consent {
+            consent_lineage = Some((query.purpose, explicit));
+            taints = goal == Goal::Basis && purpose.is_some_and(|p| p.taints_prior_data);
+        }
+        let objection_read = purpose.is_some_and(|p| p.direct_marketing) || legitimate_interest;
+        if objection_read
+            && (!reads.objections.is_empty() || (goal == Goal::Basis && legitimate_interest))
+        {
+            objection_lineage = Some(query.purpose);
+        }
+        if child_threshold.is_some() {
+            threshold = child_threshold;
+            let treatment = purpose
+                .and_then(|p| p.children)
+                .unwrap_or(policy.children.default);
+            parental |= treatment == ChildTreatment::RequireParentalConsent;
+        }
+    }
+
+    let mut atoms = Vec::new();
+    if let Some(atom) = kind_atom(policy, kinds_set, &reads.kinds) {
+        atoms.push(atom);
+    }
+    let mut cuts = reads.age_cuts.clone();
+    cuts.extend(threshold.map(i64::from));
+    if let Some(atom) = age_atom(cuts) {
+        atoms.push(atom);
+    }
+    if let Some(atom) = residence_atom(space, env_region, &reads.region_sets) {
+        atoms.push(atom);
+    }
+    consent_atoms(policy, consent_lineage, taints, &reads.consents, &mut atoms);
+    objection_atoms(policy, objection_lineage, &reads.objections, &mut atoms);
+    let opt_outs = reads.opt_outs
+        | if goal == Goal::Basis {
+            basis_opt_outs
+        } else {
+            0
+        };
+    atoms.extend(
+        OptOutKind::ALL
+            .into_iter()
+            .filter(|k| opt_outs & k.bit() != 0)
+            .map(Atom::OptOut),
+    );
+    for (on, atom) in [
+        (reads.gpc, Atom::Gpc),
+        (reads.restricted, Atom::Restricted),
+        (reads.erased, Atom::Erased),
+        (parental, Atom::ParentalConsent),
+    ] {
+        if on {
+            atoms.push(atom);
+        }
+    }
+    for (id, read) in reads.attributes {
+        if let Some(atom) = attribute_atom(policy, id, read) {
+            atoms.push(atom);
+        }
+    }
+    let collected = atoms.iter().any(Atom::taints);
+    Atoms { atoms, collected }
+}
+
+fn kind_atom(
+    policy: &Policy,
+    purpose_kinds: Option<&IdSet>,
+    compared: &[SubjectKindId],
+) -> Option<Atom> {
+    if policy.subject_kinds.is_empty() || (purpose_kinds.is_none() && compared.is_empty()) {
+        return None;
+    }
+    let signature = |kind: SubjectKindId| -> Vec<bool> {
+        let mut s: Vec<bool> = compared.iter().map(|k| *k == kind).collect();
+        s.push(purpose_kinds.is_some_and(|set| set.contains(kind.index())));
+        s
+    };
+    let default = policy.index.default_subject_kind.map(signature);
+    let mut seen: Vec<Vec<bool>> = Vec::new();
+    let mut values = vec![None];
+    for index in 0..policy.subject_kinds.len() {
+        let kind = SubjectKindId(super::space::to_u32(index));
+        let s = signature(kind);
+        if Some(&s) == default.as_ref() || seen.contains(&s) {
+            continue;
+        }
+        seen.push(s);
+        values.push(Some(kind));
+    }
+    (values.len() > 1).then_some(Atom::Kind(values))
+}
+
+/// Unknown age, then one age per interval between cut points: the adult end first.
+pub(crate) fn age_atom(mut cuts: Vec<i64>) -> Option<Atom> {
+    cuts.retain(|c| (1..=MAX_AGE).contains(c));
+    cuts.sort_unstable();
+    cuts.dedup();
+    let top = *cuts.last()?;
+    let mut ages = vec![top.clamp(30, MAX_AGE)];
+    let mut upper = top;
+    for &cut in cuts.iter().rev().skip(1) {
+        ages.push(upper - 1);
+        upper = cut;
+    }
+    ages.push(upper - 1);
+    let mut values = vec![None];
+    values.extend(
+        ages.into_iter()
+            .filter_map(|a| u16::try_from(a).ok())
+            .map(Some),
+    );
+    Some(Atom::Age(values))
+}
+
+fn residence_atom(space: &Space, query_region: RegionId, sets: &[&IdSet]) -> Option<Atom> {
+    if sets.is_empty() {
+        return None;
+    }
+    let signature =
+        |r: RegionId| -> Vec<bool> { sets.iter().map(|s| s.contains(r.index())).collect() };
+    let mut seen = vec![signature(query_region)];
+    let mut values = vec![Residence::Same, Residence::Unknown];
+    for &region in &space.region_reps {
+        let s = signature(region);
+        if !seen.contains(&s) {
+            seen.push(s);
+            values.push(Residence::In(region));
+        }
+    }
+    Some(Atom::Residence(values))
+}
+
+/// The purposes whose membership in `lineages` (each a purpose's lineage) is the same are
+/// interchangeable: one representative per class, nearest the front of the first lineage.
+fn purpose_classes(policy: &Policy, lineages: &[PurposeId]) -> Vec<(PurposeId, Vec<bool>)> {
+    let lineage = |p: PurposeId| crate::eval::cond::lineage(policy, p);
+    let mut classes: Vec<(PurposeId, Vec<bool>)> = Vec::new();
+    for &owner in lineages {
+        for &member in lineage(owner) {
+            let signature: Vec<bool> = lineages
+                .iter()
+                .map(|&l| lineage(l).contains(&member))
+                .collect();
+            if !classes.iter().any(|(_, s)| *s == signature) {
+                classes.push((member, signature));
+            }
+        }
+    }
+    classes
+}
+
+fn consent_atoms(
+    policy: &Policy,
+    evaluator: Option<(PurposeId, bool)>,
+    taints: bool,
+    predicates: &[(PurposeId, bool)],
+    atoms: &mut Vec<Atom>,
+) {
+    let mut lineages: Vec<(PurposeId, bool)> = evaluator.into_iter().collect();
+    lineages.extend(predicates.iter().copied());
+    let owners: Vec<PurposeId> = lineages.iter().map(|(p, _)| *p).collect();
+    for (purpose, signature) in purpose_classes(policy, &owners) {
+        let explicit = signature
+            .iter()
+            .zip(&lineages)
+            .any(|(member, (_, explicit))| *member && *explicit);
+        let tainted = taints && evaluator.is_some() && signature.first() == Some(&true);
+        let mut states = vec![ConsentState::None, ConsentState::Given];
+        if explicit {
+            states.push(ConsentState::GivenExplicit);
+        }
+        if tainted {
+            states.push(ConsentState::WithdrawnAfterCollection);
+            states.push(ConsentState::RegivenAfterTaint);
+            if explicit {
+                states.push(ConsentState::RegivenExplicitAfterTaint);
+            }
+        }
+        atoms.push(Atom::Consent { purpose, states });
+    }
+}
+
+fn objection_atoms(
+    policy: &Policy,
+    evaluator: Option<PurposeId>,
+    predicates: &[PurposeId],
+    atoms: &mut Vec<Atom>,
+) {
+    let mut owners: Vec<PurposeId> = evaluator.into_iter().collect();
+    owners.extend(predicates.iter().copied());
+    for (purpose, _) in purpose_classes(policy, &owners) {
+        atoms.push(Atom::Objection(purpose));
+    }
+}
+
+fn attribute_atom(policy: &Policy, id: AttributeId, mut read: AttrRead) -> Option<Atom> {
+    let ty = policy.attributes.get(id.index())?.ty;
+    let mut values: Vec<Option<AttrValue>> = vec![None];
+    match ty {
+        AttributeType::Bool => {
+            values.push(Some(AttrValue::Bool(true)));
+            values.push(Some(AttrValue::Bool(false)));
+        }
+        AttributeType::Int => {
+            read.cuts.sort_unstable();
+            read.cuts.dedup();
+            match read.cuts.first() {
+                None => values.push(Some(AttrValue::Int(0))),
+                Some(first) => {
+                    values.push(Some(AttrValue::Int(first.saturating_sub(1))));
+                    values.extend(read.cuts.iter().map(|c| Some(AttrValue::Int(*c))));
+                }
+            }
+        }
+        AttributeType::String => {
+            read.symbols.sort_unstable();
+            read.symbols.dedup();
+            values.extend(read.symbols.iter().map(|s| Some(AttrValue::Str(Some(*s)))));
+            values.push(Some(AttrValue::Str(None)));
+        }
+        AttributeType::Set => {
+            read.symbols.sort_unstable();
+            read.symbols.dedup();
+            // Every subset of the strings the conditions test (membership of any other
+            // string is never read). Small subsets first.
+            let n = read.symbols.len().min(16);
+            let mut masks: Vec<u32> = (0..(1u32 << n)).collect();
+            masks.sort_by_key(|m| m.count_ones());
+            for mask in masks {
+                let items = read
+                    .symbols
+                    .iter()
+                    .enumerate()
+                    .filter(|(i, _)| mask & (1 << i) != 0)
+                    .map(|(_, s)| *s)
+                    .collect();
+                values.push(Some(AttrValue::Set(items)));
+            }
+        }
+    }
+    Some(Atom::Attribute { id, values })
+}
+
+/// Fill `subject` with the values `choice` picks; `region` is the question's region (the
+/// default residence).
+pub(crate) fn build_subject(
+    policy: &Policy,
+    atoms: &[Atom],
+    choice: &[usize],
+    region: RegionId,
+    subject: &mut Subject,
+) {
+    subject.region = Some(region);
+    subject.age = None;
+    subject.kind = None;
+    subject.consents.clear();
+    subject.objections.clear();
+    subject.opt_outs = 0;
+    subject.gpc = false;
+    subject.restricted = false;
+    subject.erasure_requested = false;
+    subject.account_deleted = false;
+    subject.parental_consent = false;
+    subject.attributes.clear();
+    subject.attributes.resize(policy.attributes.len(), None);
+    for (atom, &value) in atoms.iter().zip(choice) {
+        if value == 0 {
+            continue;
+        }
+        match atom {
+            Atom::Kind(values) => subject.kind = values.get(value).copied().flatten(),
+            Atom::Age(values) => subject.age = values.get(value).copied().flatten(),
+            Atom::Residence(values) => match values.get(value) {
+                Some(Residence::Same) | None => {}
+                Some(Residence::Unknown) => subject.region = None,
+                Some(Residence::In(r)) => subject.region = Some(*r),
+            },
+            Atom::Consent { purpose, states } => {
+                if let Some(record) = states.get(value).and_then(|s| consent_record(*purpose, *s)) {
+                    subject.consents.push(record);
+                }
+            }
+            Atom::Objection(purpose) => subject.objections.push(*purpose),
+            Atom::OptOut(kind) => subject.opt_outs |= kind.bit(),
+            Atom::Gpc => subject.gpc = true,
+            Atom::Restricted => subject.restricted = true,
+            Atom::Erased => subject.erasure_requested = true,
+            Atom::ParentalConsent => subject.parental_consent = true,
+            Atom::Attribute { id, values } => {
+                if let Some(slot) = subject.attributes.get_mut(id.index()) {
+                    *slot = values.get(value).cloned().flatten();
+                }
+            }
+        }
+    }
+}
+
+pub(crate) fn consent_record(purpose: PurposeId, state: ConsentState) -> Option<ConsentRecord> {
+    let record = |given_at, withdrawn_at, explicit| ConsentRecord {
+        purpose,
+        given_at: Some(given_at),
+        withdrawn_at,
+        explicit,
+    };
+    Some(match state {
+        ConsentState::None => return None,
+        ConsentState::Given => record(GIVEN, None, false),
+        ConsentState::GivenExplicit => record(GIVEN, None, true),
+        ConsentState::WithdrawnAfterCollection => record(GIVEN, Some(WITHDRAWN), false),
+        ConsentState::RegivenAfterTaint => record(REGIVEN, Some(WITHDRAWN), false),
+        ConsentState::RegivenExplicitAfterTaint => record(REGIVEN, Some(WITHDRAWN), true),
+    })
+}

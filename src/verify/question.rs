@@ -1,0 +1,192 @@
+//! A question put to the evaluator, and a subject/question pair rendered as `lawful` test
+//! syntax (so a counterexample can be pasted into a `test` block).
+
+use std::fmt::Write as _;
+
+use crate::eval::{DataRef, Decision, Query, QueryError};
+use crate::model::{AttrValue, CategoryId, OptOutKind, Policy, RegionId};
+use crate::subject::Subject;
+
+/// One question: a use or a disclosure (a [`Query`], with `recipient` set for a disclosure),
+/// or a transfer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Question {
+    Decide(Query),
+    Transfer {
+        category: CategoryId,
+        from: RegionId,
+        to: RegionId,
+    },
+}
+
+impl Question {
+    pub fn is_transfer(&self) -> bool {
+        matches!(self, Question::Transfer { .. })
+    }
+
+    /// Ask the evaluator. A transfer without a subject is the bare
+    /// [`Policy::decide_transfer`]; with one, [`Policy::decide_transfer_for`].
+    pub fn decide(
+        &self,
+        policy: &Policy,
+        subject: Option<&Subject>,
+    ) -> Result<Decision, QueryError> {
+        match (*self, subject) {
+            (Question::Decide(query), Some(subject)) => policy.decide(&query, subject),
+            (Question::Decide(query), None) => policy.decide(&query, &Subject::default()),
+            (Question::Transfer { category, from, to }, Some(subject)) => {
+                policy.decide_transfer_for(subject, category, from, to)
+            }
+            (Question::Transfer { category, from, to }, None) => {
+                policy.decide_transfer(category, from, to)
+            }
+        }
+    }
+
+    /// The question in test syntax: `use orders.email for marketing.direct in DE`.
+    pub fn describe(&self, policy: &Policy) -> String {
+        match self {
+            Question::Decide(query) => {
+                let data = data_name(policy, query.data);
+                let purpose = policy.purpose_name(query.purpose);
+                let mut out = match query.recipient {
+                    Some(recipient) => format!(
+                        "disclose {data} to {} for {purpose}",
+                        policy.recipient_name(recipient)
+                    ),
+                    None => format!("use {data} for {purpose}"),
+                };
+                if let Some(region) = query.region {
+                    let _ = write!(out, " in {}", policy.region_name(region));
+                }
+                if let Some(at) = query.collected_at {
+                    let _ = write!(out, " collected {}", date(at));
+                }
+                out
+            }
+            Question::Transfer { category, from, to } => format!(
+                "transfer {} from {} to {}",
+                policy.category_name(*category),
+                policy.region_name(*from),
+                policy.region_name(*to)
+            ),
+        }
+    }
+}
+
+fn data_name(policy: &Policy, data: DataRef) -> &str {
+    match data {
+        DataRef::Category(c) => policy.category_name(c),
+        DataRef::Field(f) => policy
+            .fields
+            .get(f.index())
+            .map_or("?", |f| f.info.name.as_str()),
+    }
+}
+
+/// `2024-01-01`, or the full timestamp when it is not midnight UTC.
+pub(crate) fn date(at: jiff::Timestamp) -> String {
+    let text = at.to_string();
+    match text.strip_suffix("T00:00:00Z") {
+        Some(day) => day.to_owned(),
+        None => text,
+    }
+}
+
+/// A subject as the body of a test block's `subject { … }`, entries separated by two spaces.
+pub fn describe_subject(policy: &Policy, subject: &Subject) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    if let Some(region) = subject.region {
+        parts.push(format!("region {}", policy.region_name(region)));
+    }
+    if let Some(age) = subject.age {
+        parts.push(format!("age {age}"));
+    }
+    if let Some(kind) = subject.kind {
+        let name = policy
+            .subject_kinds
+            .get(kind.index())
+            .map_or("?", |k| k.name.as_str());
+        parts.push(format!("kind {name}"));
+    }
+    for record in &subject.consents {
+        let purpose = policy.purpose_name(record.purpose);
+        if record.given_at.is_some() || record.withdrawn_at.is_none() {
+            let explicit = if record.explicit { "explicit " } else { "" };
+            let at = record
+                .given_at
+                .map(|t| format!(" at {}", date(t)))
+                .unwrap_or_default();
+            parts.push(format!("{explicit}consent {purpose}{at}"));
+        }
+        if let Some(withdrawn) = record.withdrawn_at {
+            parts.push(format!("withdrawn {purpose} at {}", date(withdrawn)));
+        }
+    }
+    if !subject.objections.is_empty() {
+        let names: Vec<&str> = subject
+            .objections
+            .iter()
+            .map(|p| policy.purpose_name(*p))
+            .collect();
+        parts.push(format!("objected {}", names.join(", ")));
+    }
+    let kinds: Vec<&str> = OptOutKind::ALL
+        .into_iter()
+        .filter(|k| subject.opt_outs & k.bit() != 0)
+        .map(OptOutKind::name)
+        .collect();
+    if !kinds.is_empty() {
+        parts.push(format!("opted_out {}", kinds.join(", ")));
+    }
+    for (on, flag) in [
+        (subject.gpc, "gpc"),
+        (subject.restricted, "restricted"),
+        (subject.erasure_requested, "erased"),
+        (subject.account_deleted, "account_deleted"),
+        (subject.parental_consent, "parental_consent"),
+    ] {
+        if on {
+            parts.push(flag.to_owned());
+        }
+    }
+    for (index, value) in subject.attributes.iter().enumerate() {
+        let (Some(value), Some(attribute)) = (value, policy.attributes.get(index)) else {
+            continue;
+        };
+        parts.push(format!(
+            "set {} = {}",
+            attribute.info.name,
+            attr_text(policy, value)
+        ));
+    }
+    format!("subject {{ {} }}", parts.join("  "))
+}
+
+fn attr_text(policy: &Policy, value: &AttrValue) -> String {
+    let symbol = |id: crate::model::SymbolId| {
+        let text = policy.symbols.get(id.index()).map_or("", String::as_str);
+        format!("{text:?}")
+    };
+    match value {
+        AttrValue::Bool(b) => b.to_string(),
+        AttrValue::Int(n) => n.to_string(),
+        AttrValue::Str(Some(id)) => symbol(*id),
+        AttrValue::Str(None) => format!("{:?}", unmentioned_string(policy)),
+        AttrValue::Set(items) => {
+            let items: Vec<String> = items.iter().map(|s| symbol(*s)).collect();
+            format!("[{}]", items.join(", "))
+        }
+    }
+}
+
+/// A string the policy never mentions (it equals no literal a condition compares with).
+pub(crate) fn unmentioned_string(policy: &Policy) -> String {
+    let mut candidate = "other".to_owned();
+    let mut n = 1;
+    while policy.index.symbols.get(&candidate).is_some() {
+        n += 1;
+        candidate = format!("other{n}");
+    }
+    candidate
+}
