@@ -210,7 +210,7 @@ fn table(benches: &[Bench]) {
     }
     println!();
     println!(
-        "ns per decision (batches of {BATCH}; {QUESTIONS} questions, one in eight a disclosure)"
+        "ns per decision (batches of {BATCH}, fastest of {REPEAT} runs; {QUESTIONS} questions, one in eight a disclosure)"
     );
     println!(
         "  {:<10} {:<9} {:>10} {:>10} {:>15} {:>15} {:>10}",

@@ -75,7 +75,8 @@ impl Checker {
             }
         }
 
-        self.index.rule_lookup = RuleLookup::build(&self.rules, purposes, categories);
+        self.index.rule_lookup =
+            RuleLookup::build(&self.rules, &self.transfers, purposes, categories);
         self.index.use_rules_by_purpose = use_rules;
         self.index.disclosure_rules_by_category = disclosure_rules;
         self.index.transfer_rules_by_category = transfer_rules;

@@ -127,13 +127,39 @@ impl<'u, 'p> Describer<'u, 'p> {
             .collect()
     }
 
-    /// "`user.contact.*`, `user.device.ip_address`", "`#sensitive`", "`*`"; and every name.
+    /// "`user.contact.*`, `user.device.ip_address`", "`#sensitive`", "`*`",
+    /// "`user.*` except `user.health.*`"; and every name.
     pub fn categories(&self, set: &BTreeSet<u32>) -> (String, Vec<String>) {
         let u = self.u;
         let names: Vec<String> = set
             .iter()
             .map(|&c| u.categories.name(c).to_owned())
             .collect();
+        let items = self.category_cover(set);
+        // A category around the set minus what it has too many, when that is shorter.
+        let mut best: Option<(u32, Vec<String>)> = None;
+        let mut best_len = items.len();
+        for (c, subtree) in self.subtree.iter().enumerate() {
+            if subtree.len() <= set.len() || !set.is_subset(subtree) {
+                continue;
+            }
+            let rest: BTreeSet<u32> = subtree.difference(set).copied().collect();
+            let except = self.category_cover(&rest);
+            if 1 + except.len() < best_len {
+                best_len = 1 + except.len();
+                best = Some((to_u32(c), except));
+            }
+        }
+        let text = match best {
+            Some((c, except)) => format!("`{}.*` except {}", u.categories.name(c), list(&except)),
+            None => list(&items),
+        };
+        (text, names)
+    }
+
+    /// The widest subtrees inside the set, then what they leave (named alone).
+    fn category_cover(&self, set: &BTreeSet<u32>) -> Vec<String> {
+        let u = self.u;
         let covered = |c: u32| {
             self.subtree
                 .get(c as usize)
@@ -177,7 +203,7 @@ impl<'u, 'p> Describer<'u, 'p> {
                 items = vec![format!("`#{flag}`")];
             }
         }
-        (list(&items), names)
+        items
     }
 
     /// Places as the fewest regions and groups that cover exactly them.

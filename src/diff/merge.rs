@@ -238,12 +238,19 @@ fn qualifier(why: &Why, allowed: bool) -> String {
 struct Parts {
     categories: String,
     category_names: Vec<String>,
+    fields: Vec<String>,
     regions: Regions,
     recipients: Vec<String>,
     to: Option<Regions>,
 }
 
-fn parts(u: &Universe<'_>, d: &Describer<'_, '_>, key: &Key, sets: &Sets) -> Parts {
+fn parts(
+    u: &Universe<'_>,
+    d: &Describer<'_, '_>,
+    key: &Key,
+    sets: &Sets,
+    field: Option<u32>,
+) -> Parts {
     let [a, b, c] = sets;
     let empty = BTreeSet::new();
     let (categories, regions, recipients, to) = match key {
@@ -255,16 +262,38 @@ fn parts(u: &Universe<'_>, d: &Describer<'_, '_>, key: &Key, sets: &Sets) -> Par
         Key::TransferAllowed { .. }
         | Key::TransferDenied { .. }
         | Key::TransferSafeguard { .. } => (c, b, &empty, Some(a)),
-        Key::RuleChanged { .. } => (&empty, &empty, &empty, None),
+        Key::RuleChanged { .. } | Key::OfField { .. } => (&empty, &empty, &empty, None),
         Key::UseAllowed { .. }
         | Key::UseDenied { .. }
         | Key::Basis { .. }
         | Key::Retention { .. } => (a, b, &empty, None),
     };
-    let (text, category_names) = d.categories(&d.category_members(categories));
+    let (text, category_names, fields) = match field {
+        None => {
+            let (text, names) = d.categories(&d.category_members(categories));
+            (text, names, Vec::new())
+        }
+        Some(f) => {
+            let name = u.fields.name(f);
+            let category = |side: Side| {
+                let policy = u.policy(side);
+                u.fields
+                    .id(side, f)
+                    .and_then(|id| policy.fields.get(id as usize))
+                    .map_or("?", |field| policy.category_name(field.category))
+            };
+            let text = format!(
+                "field `{name}` (now `{}`, was `{}`)",
+                category(Side::New),
+                category(Side::Old)
+            );
+            (text, Vec::new(), vec![name.to_owned()])
+        }
+    };
     Parts {
         categories: text,
         category_names,
+        fields,
         regions: d.regions(&d.region_members(regions)),
         recipients: recipients
             .iter()
@@ -281,12 +310,29 @@ fn describe(
     sets: &Sets,
     sample: &Sample,
 ) -> Change {
-    let p = parts(u, d, key, sets);
+    match key {
+        Key::OfField { field, key } => describe_data(u, d, key, sets, sample, Some(*field)),
+        other => describe_data(u, d, other, sets, sample, None),
+    }
+}
+
+/// A change about categories, or (`field`) about a remapped field.
+fn describe_data(
+    u: &Universe<'_>,
+    d: &Describer<'_, '_>,
+    key: &Key,
+    sets: &Sets,
+    sample: &Sample,
+    field: Option<u32>,
+) -> Change {
+    let p = parts(u, d, key, sets, field);
     let purpose_name = |purpose: u32| u.purposes.name(purpose).to_owned();
     let recipients = recipient_list(u, &p.recipients, false);
     let cats = &p.categories;
     let regions = &p.regions.in_text;
     let (kind, summary, purpose) = match key {
+        // Not nested: a field's change wraps a category change once.
+        Key::OfField { key, .. } => return describe_data(u, d, key, sets, sample, field),
         Key::UseAllowed {
             purpose,
             why,
@@ -530,6 +576,7 @@ fn describe(
         purpose: purpose.map(purpose_name),
         recipients: p.recipients,
         categories: p.category_names,
+        fields: p.fields,
         regions,
         to_regions,
         example: example(u, sample),
@@ -678,7 +725,7 @@ fn retention(
         }
         (true, None, Some(n)) => (
             ChangeKind::MinimumRetentionAdded,
-            format!("{whose}: must now be kept at least {n} after {event}"),
+            format!("retention of {whose} now has a minimum: at least {n} after {event}"),
         ),
         (true, Some(o), None) => (
             ChangeKind::MinimumRetentionRemoved,

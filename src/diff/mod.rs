@@ -203,8 +203,11 @@ pub struct Change {
     pub purpose: Option<String>,
     /// Recipients (disclosures).
     pub recipients: Vec<String>,
-    /// Every category it happens for, by name.
+    /// Every category it happens for, by name (empty for a change about a field).
     pub categories: Vec<String>,
+    /// The field, for a change of a field both policies declare but map to different
+    /// categories.
+    pub fields: Vec<String>,
     /// Every place it happens in (for a transfer: every origin), by name.
     pub regions: Vec<String>,
     /// For a transfer, every destination.

@@ -24,6 +24,7 @@ use super::{Change, ExampleSide, Impact, PolicyDiff};
 ///       "purpose": "marketing.ads",
 ///       "recipients": [],
 ///       "categories": ["user.contact.email"],
+///       "fields": [],
 ///       "regions": ["AT", "BE", "…"],
 ///       "to_regions": [],
 ///       "example": {
@@ -54,7 +55,9 @@ use super::{Change, ExampleSide, Impact, PolicyDiff};
 ///   the widest declared parent or group covering them exactly (at most 12 names, then
 ///   "and N more").
 /// - `purpose`: the purpose (null for transfers and rule renames); `recipients`: for
-///   disclosures; `categories`: every category name; `regions`: every place (for a transfer,
+///   disclosures; `categories`: every category name; `fields`: the field, for a change of a
+///   field both policies declare but map to different categories (whose decisions follow the
+///   category: `categories` is then empty); `regions`: every place (for a transfer,
 ///   every origin); `to_regions`: for a transfer, every destination. These lists are
 ///   complete and sorted.
 /// - `example`: the simplest situation found: `subject` in test syntax (null for a transfer

@@ -28,13 +28,13 @@ use std::ops::ControlFlow;
 
 use jiff::tz::TimeZone;
 
-use crate::eval::{Decision, Query, Reason};
+use crate::eval::{DataRef, Decision, Query, Reason};
 use crate::model::{
-    Basis, CategoryId, Cond, OptOutKind, Policy, Predicate, PurposeId, RecipientId, RegionId,
-    RetentionBound,
+    Basis, CategoryId, Cond, FieldId, OptOutKind, Policy, Predicate, PurposeId, RecipientId,
+    RegionId, RetentionBound,
 };
 use crate::subject::Subject;
-use crate::verify::atoms::{basis_alternatives, question_conditions, COLLECTED};
+use crate::verify::atoms::{basis_alternatives, category_of, question_conditions, COLLECTED};
 use crate::verify::search::by_cost;
 use crate::verify::space::to_u32;
 use crate::verify::Question;
@@ -94,9 +94,22 @@ pub(crate) enum Why {
 /// A transfer a disclosure makes: the destination's name and the safeguard.
 pub(crate) type Via = Option<(String, Option<String>)>;
 
+/// The data a use or disclosure asks about: a category (class representative), or a field
+/// both policies declare but map to different categories.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Data {
+    Category(u32),
+    Field(u32),
+}
+
 /// What changed, without where (the cell's dimensions say where).
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub(crate) enum Key {
+    /// A change of a use or disclosure of a remapped field (the category dimension unused).
+    OfField {
+        field: u32,
+        key: Box<Key>,
+    },
     UseAllowed {
         purpose: u32,
         why: Why,
@@ -218,6 +231,27 @@ impl Found {
                 .map(|(key, sample)| Cell { key, dims, sample }),
         );
     }
+
+    /// Flush changes about `data`: a field's are wrapped, its category dimension (`at`)
+    /// cleared.
+    fn flush_data(self, data: Data, mut dims: [u32; 3], at: usize, cells: &mut Vec<Cell>) {
+        match data {
+            Data::Category(_) => self.flush(dims, cells),
+            Data::Field(field) => {
+                if let Some(d) = dims.get_mut(at) {
+                    *d = 0;
+                }
+                cells.extend(self.0.into_iter().map(|(key, sample)| Cell {
+                    key: Key::OfField {
+                        field,
+                        key: Box::new(key),
+                    },
+                    dims,
+                    sample,
+                }));
+            }
+        }
+    }
 }
 
 pub(crate) struct Scanner<'u, 'p> {
@@ -243,7 +277,15 @@ impl<'u, 'p> Scanner<'u, 'p> {
         for purpose in 0..to_u32(u.purposes.len()) {
             for (cc, &category) in u.category_reps.iter().enumerate() {
                 for &region in &u.region_reps {
-                    self.scan_use(purpose, to_u32(cc), category, region);
+                    self.scan_use(purpose, to_u32(cc), Data::Category(category), region);
+                }
+            }
+        }
+        // A field mapped to another category: its questions change with the category's.
+        for field in remapped_fields(u) {
+            for purpose in 0..to_u32(u.purposes.len()) {
+                for &region in &u.region_reps {
+                    self.scan_use(purpose, 0, Data::Field(field), region);
                 }
             }
         }
@@ -256,7 +298,7 @@ impl<'u, 'p> Scanner<'u, 'p> {
         &self,
         side: Side,
         purpose: u32,
-        category: u32,
+        data: Data,
         region: u32,
         recipient: Option<u32>,
     ) -> Slot<'p> {
@@ -268,24 +310,31 @@ impl<'u, 'p> Scanner<'u, 'p> {
             None => None,
         };
         let purpose = PurposeId(u.purposes.id(side, purpose).ok_or(Absent::Purpose)?);
-        let category = CategoryId(u.categories.id(side, category).ok_or(Absent::Category)?);
+        let data: DataRef = match data {
+            Data::Category(c) => DataRef::Category(CategoryId(
+                u.categories.id(side, c).ok_or(Absent::Category)?,
+            )),
+            Data::Field(f) => {
+                DataRef::Field(FieldId(u.fields.id(side, f).ok_or(Absent::Category)?))
+            }
+        };
         let region = RegionId(u.regions.id(side, region).ok_or(Absent::Region)?);
-        let mut query = Query::new(purpose, category).in_region(region);
+        let mut query = Query::new(purpose, data).in_region(region);
         if let Some(q) = recipient {
             query = query.to_recipient(q);
         }
         Ok(SideQuestion::new(u.policy(side), Question::Decide(query)))
     }
 
-    fn scan_use(&mut self, purpose: u32, cc: u32, category: u32, region: u32) {
+    fn scan_use(&mut self, purpose: u32, cc: u32, data: Data, region: u32) {
         let u = self.u;
-        let mut slots = Side::BOTH.map(|side| self.slot(side, purpose, category, region, None));
+        let mut slots = Side::BOTH.map(|side| self.slot(side, purpose, data, region, None));
         let relevant = slots.iter().flatten().any(|s| match s.question {
             Question::Decide(q) => {
                 s.policy
                     .purposes
                     .get(q.purpose.index())
-                    .is_some_and(|p| p.uses.contains(category_index(&q)))
+                    .is_some_and(|p| p.uses.contains(category_index(s.policy, &q)))
                     && basis_alternatives(s.policy, q.purpose, s.region)
                         .next()
                         .is_some()
@@ -333,15 +382,15 @@ impl<'u, 'p> Scanner<'u, 'p> {
         });
         self.cases += cases;
         let rc = u.region_class(region);
-        found.flush([cc, rc, 0], &mut self.cells);
-        self.scan_disclosures(purpose, cc, category, region, &slots, &combos);
+        found.flush_data(data, [cc, rc, 0], 0, &mut self.cells);
+        self.scan_disclosures(purpose, cc, data, region, &slots, &combos);
     }
 
     fn scan_disclosures(
         &mut self,
         purpose: u32,
         cc: u32,
-        category: u32,
+        data: Data,
         region: u32,
         use_slots: &[Slot<'p>; 2],
         combos: &Combos,
@@ -358,14 +407,14 @@ impl<'u, 'p> Scanner<'u, 'p> {
                 };
                 s.policy.recipients.get(q as usize).is_some_and(|r| {
                     r.purposes.contains(query.purpose.index())
-                        && r.categories.contains(category_index(&query))
+                        && r.categories.contains(category_index(s.policy, &query))
                 })
             });
             if !declared {
                 continue;
             }
             let mut slots =
-                Side::BOTH.map(|side| self.slot(side, purpose, category, region, Some(recipient)));
+                Side::BOTH.map(|side| self.slot(side, purpose, data, region, Some(recipient)));
             // The disclosure asks about the same data item as its use.
             for (slot, use_slot) in slots.iter_mut().zip(use_slots) {
                 if let (Ok(s), Ok(use_slot)) = (slot, use_slot) {
@@ -382,7 +431,7 @@ impl<'u, 'p> Scanner<'u, 'p> {
             } else {
                 self.scan_disclosure_combos(purpose, recipient, &slots, combos, &mut found);
             }
-            found.flush([recipient, cc, rc], &mut self.cells);
+            found.flush_data(data, [recipient, cc, rc], 1, &mut self.cells);
         }
     }
 
@@ -603,11 +652,24 @@ impl<'u, 'p> Scanner<'u, 'p> {
     }
 }
 
-fn category_index(query: &Query) -> usize {
-    match query.data {
-        crate::eval::DataRef::Category(c) => c.index(),
-        crate::eval::DataRef::Field(_) => usize::MAX,
-    }
+fn category_index(policy: &Policy, query: &Query) -> usize {
+    category_of(policy, query).map_or(usize::MAX, CategoryId::index)
+}
+
+/// Fields both policies declare, mapped to categories of different names.
+fn remapped_fields(u: &Universe<'_>) -> Vec<u32> {
+    (0..to_u32(u.fields.len()))
+        .filter(|&f| {
+            let category = |side: Side| {
+                let policy = u.policy(side);
+                u.fields
+                    .id(side, f)
+                    .and_then(|id| policy.fields.get(id as usize))
+                    .map(|field| policy.category_name(field.category))
+            };
+            matches!((category(Side::Old), category(Side::New)), (Some(a), Some(b)) if a != b)
+        })
+        .collect()
 }
 
 fn questions(slots: &[Slot<'_>; 2]) -> [Option<Question>; 2] {

@@ -132,6 +132,7 @@ pub(crate) struct Universe<'p> {
     pub recipients: Names,
     pub kinds: Names,
     pub attributes: Names,
+    pub fields: Names,
     pub region_classes: Partition,
     /// How much an example prefers each region (smaller first).
     region_rank: Vec<(bool, bool, usize, u32)>,
@@ -168,6 +169,10 @@ impl<'p> Universe<'p> {
         let attributes = Names::build(
             old.attributes.iter().map(|a| a.info.name.as_str()),
             new.attributes.iter().map(|a| a.info.name.as_str()),
+        );
+        let fields = Names::build(
+            old.fields.iter().map(|f| f.info.name.as_str()),
+            new.fields.iter().map(|f| f.info.name.as_str()),
         );
 
         let policy = |side| match side {
@@ -309,6 +314,7 @@ impl<'p> Universe<'p> {
             recipients,
             kinds,
             attributes,
+            fields,
             region_classes,
             region_rank,
             region_reps,

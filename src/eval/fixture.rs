@@ -435,7 +435,7 @@ impl Fx {
         let purposes = p.purposes.len();
         let categories = p.categories.len();
         let regions = p.regions.len();
-        p.index.rule_lookup = RuleLookup::build(&p.rules, purposes, categories);
+        p.index.rule_lookup = RuleLookup::build(&p.rules, &p.transfers, purposes, categories);
         p.index.use_rules_by_purpose = (0..purposes)
             .map(|pi| {
                 p.rules

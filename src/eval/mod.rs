@@ -16,7 +16,10 @@
 //! [`Policy::field`](crate::model::Policy::field) …, each failing with a [`NameError`] that
 //! suggests the closest name). The prepared path — [`Query`] in, [`Decision`] out — hashes
 //! no string and allocates nothing; sentences ([`Decision::explain`],
-//! [`Decision::would_change`]) and JSON ([`Decision::to_json`]) are made afterwards.
+//! [`Decision::would_change`]) and JSON ([`Decision::to_json`], or [`JsonRenderer`] to write
+//! many into a reused buffer) are made afterwards. Deny rules and transfer permissions are
+//! found through [`RuleLookup`](crate::model::RuleLookup), so a decision's cost does not
+//! grow with the number of rules. [`SharedPolicy`] swaps a reloaded policy in atomically.
 //!
 //! **Invariant:** the evaluator never panics and never allows what it cannot decide: an id
 //! from another policy is a [`QueryError`], a condition about something the subject does

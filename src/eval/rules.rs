@@ -1,6 +1,6 @@
 //! Matching `deny` rules and their exceptions.
 
-use crate::model::{CategoryId, DenyRule, Except, Policy, PurposeId, RecipientId, RegionId};
+use crate::model::{CategoryId, DenyRule, Except, PurposeId, RecipientId, RegionId};
 
 use super::cond::Env;
 
@@ -53,14 +53,4 @@ impl Situation<'_> {
             .is_none_or(|set| self.recipient.is_some_and(|q| set.contains(q.index())));
         when && purposes && regions && to && recipients
     }
-}
-
-/// The rules an index entry names (ids that are out of range are skipped).
-pub(crate) fn indexed<'p>(
-    policy: &'p Policy,
-    list: Option<&'p Vec<crate::model::RuleId>>,
-) -> impl Iterator<Item = &'p DenyRule> + 'p {
-    list.into_iter()
-        .flatten()
-        .filter_map(move |id| policy.rules.get(id.index()))
 }

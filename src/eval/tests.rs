@@ -1399,3 +1399,65 @@ fn shared_policy_swaps_while_readers_decide() {
         Reason::NotDeclared
     );
 }
+
+// ---- rule lookup ----------------------------------------------------------------------
+
+/// The indexed, deduplicated rule lookup decides exactly like walking every rule, on a
+/// synthetic policy full of overlapping and repeated rules and on the richest seed policy.
+#[test]
+fn rule_lookup_decides_like_walking_every_rule() {
+    let synthetic = crate::compile_str("synthetic.lawful", &crate::synth::policy(104))
+        .unwrap()
+        .policy;
+    let anker = crate::compile_file("policies/anker.lawful").unwrap().policy;
+    for indexed in [synthetic, anker] {
+        let mut naive = indexed.clone();
+        naive.index.rule_lookup = RuleLookup::naive(
+            &naive.rules,
+            &naive.transfers,
+            naive.purposes.len(),
+            naive.categories.len(),
+        );
+        let now: Timestamp = "2025-01-01T00:00:00Z".parse().unwrap();
+        let subjects: Vec<Subject> = [
+            r#"{"region":"DE","age":34}"#,
+            r#"{"region":"US-CA","age":12,"gpc":true,"opt_outs":["sale"]}"#,
+            r#"{"region":"CN","age":15,"parental_consent":true}"#,
+            r#"{"region":"FR"}"#,
+        ]
+        .iter()
+        .map(|j| Subject::from_json_str(&indexed, j, now).unwrap())
+        .collect();
+        let mut compared = 0;
+        for subject in &subjects {
+            for p in 0..indexed.purposes.len() {
+                for f in (0..indexed.fields.len()).step_by(3) {
+                    let q = Query::new(PurposeId(p as u32), FieldId(f as u32));
+                    assert_eq!(indexed.decide(&q, subject), naive.decide(&q, subject));
+                    for r in (0..indexed.recipients.len()).step_by(5) {
+                        let q = q.to_recipient(RecipientId(r as u32));
+                        assert_eq!(indexed.decide(&q, subject), naive.decide(&q, subject));
+                        compared += 1;
+                    }
+                    compared += 1;
+                }
+            }
+        }
+        let regions: Vec<RegionId> = ["DE", "US", "CN", "JP", "GB"]
+            .iter()
+            .filter_map(|r| indexed.region(r).ok())
+            .collect();
+        for c in 0..indexed.categories.len() {
+            for &from in &regions {
+                for &to in &regions {
+                    let c = CategoryId(c as u32);
+                    assert_eq!(
+                        indexed.decide_transfer(c, from, to),
+                        naive.decide_transfer(c, from, to)
+                    );
+                }
+            }
+        }
+        assert!(compared > 1000, "{compared}");
+    }
+}

@@ -7,7 +7,7 @@ use crate::subject::Subject;
 use super::cond::Env;
 use super::decision::{Asked, Decision};
 use super::query::{check_category, check_region, QueryError};
-use super::rules::{indexed, Situation};
+use super::rules::Situation;
 use super::Reason;
 
 impl Policy {
@@ -95,10 +95,11 @@ impl TransferQuestion<'_> {
             recipient: self.recipient,
             to: std::slice::from_ref(&self.to),
         };
-        let rules = indexed(
-            policy,
-            policy.index.transfer_rules_by_category.get(category),
-        );
+        let lookup = &policy.index.rule_lookup;
+        let rules = lookup
+            .transfer_denials(self.category)
+            .iter()
+            .filter_map(|id| policy.rules.get(id.index()));
         for rule in rules {
             let RuleAction::Transfer {
                 from: rule_from,
@@ -135,12 +136,9 @@ impl TransferQuestion<'_> {
             }
         }
 
-        let permits = policy
-            .index
-            .transfers_by_category
-            .get(category)
-            .into_iter()
-            .flatten()
+        let permits = lookup
+            .transfer_permits(self.category)
+            .iter()
             .filter_map(|&i| policy.transfers.get(i as usize).map(|t| (i, t)));
         for (index, transfer) in permits {
             if transfer.from.contains(from) && transfer.to.contains(to) {

@@ -1,7 +1,6 @@
 //! The compiled policy's tables.
 
-use std::collections::HashMap;
-use std::hash::{BuildHasherDefault, Hasher};
+use std::hash::Hasher;
 
 use super::condition::{Cond, OptOutKind};
 use super::ids::*;
@@ -30,19 +29,56 @@ pub struct Header {
     pub docs: Option<String>,
 }
 
-/// A name → id index, used only at the API edge to prepare handles (and by the by-name
-/// API on every call, so it hashes with [`NameHasher`]).
-#[derive(Debug, Clone)]
+/// A name → id index, used at the API edge to prepare handles and by the by-name API on
+/// every call. An open-addressing table whose names sit back to back in one string, so a
+/// lookup hashes once ([`NameHasher`]) and compares against nearby bytes instead of
+/// chasing a heap pointer per key.
+#[derive(Clone)]
 pub struct NameIndex<I> {
-    map: HashMap<String, I, BuildHasherDefault<NameHasher>>,
+    /// Linear probing; the length is zero or a power of two at least twice `len`.
+    slots: Vec<Option<Slot<I>>>,
+    /// Every name, back to back.
+    text: String,
+    len: usize,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Slot<I> {
+    hash: u64,
+    start: u32,
+    end: u32,
+    id: I,
+}
+
+/// The names and their ids, sorted by name: the table's layout depends on the order the
+/// names were added in, which says nothing about the policy.
+impl<I: Copy + std::fmt::Debug> std::fmt::Debug for NameIndex<I> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let mut entries: Vec<(&str, I)> = self
+            .slots
+            .iter()
+            .flatten()
+            .map(|slot| (self.name_of(slot), slot.id))
+            .collect();
+        entries.sort_unstable_by_key(|&(name, _)| name);
+        f.debug_map().entries(entries).finish()
+    }
 }
 
 impl<I> Default for NameIndex<I> {
     fn default() -> Self {
         NameIndex {
-            map: HashMap::default(),
+            slots: Vec::new(),
+            text: String::new(),
+            len: 0,
         }
     }
+}
+
+fn name_hash(name: &str) -> u64 {
+    let mut hasher = NameHasher::default();
+    hasher.write(name.as_bytes());
+    hasher.finish()
 }
 
 /// FxHash (rotate, xor, multiply per 8-byte word): a few nanoseconds for a short name,
@@ -86,31 +122,134 @@ impl Hasher for NameHasher {
         self.add(u64::from(n));
     }
 
+    /// The multiplications leave their best-mixed bits at the top: rotate them down to
+    /// where tables take their bucket index from (as rustc-hash 2 does).
     #[inline]
     fn finish(&self) -> u64 {
-        self.hash
+        self.hash.rotate_left(26)
     }
 }
 
 impl<I: Copy> NameIndex<I> {
+    /// Add a name (a name added again gets the new id).
     pub fn insert(&mut self, name: &str, id: I) {
-        self.map.insert(name.to_owned(), id);
+        let hash = name_hash(name);
+        if let Some(slot) = self.find_mut(name, hash) {
+            slot.id = id;
+            return;
+        }
+        if (self.len + 1) * 2 > self.slots.len() {
+            self.grow();
+        }
+        let (Ok(start), Ok(end)) = (
+            u32::try_from(self.text.len()),
+            u32::try_from(self.text.len() + name.len()),
+        ) else {
+            return;
+        };
+        self.text.push_str(name);
+        self.place(Slot {
+            hash,
+            start,
+            end,
+            id,
+        });
+        self.len += 1;
     }
 
+    #[inline]
     pub fn get(&self, name: &str) -> Option<I> {
-        self.map.get(name).copied()
+        let hash = name_hash(name);
+        let mask = self.slots.len().checked_sub(1)?;
+        let mut i = hash as usize & mask;
+        loop {
+            let slot = self.slots.get(i)?.as_ref()?;
+            if slot.hash == hash && self.name_of(slot) == name {
+                return Some(slot.id);
+            }
+            i = (i + 1) & mask;
+        }
     }
 
     pub fn names(&self) -> impl Iterator<Item = &str> {
-        self.map.keys().map(String::as_str)
+        self.slots.iter().flatten().map(|slot| self.name_of(slot))
     }
 
     pub fn len(&self) -> usize {
-        self.map.len()
+        self.len
     }
 
     pub fn is_empty(&self) -> bool {
-        self.map.is_empty()
+        self.len == 0
+    }
+
+    fn name_of(&self, slot: &Slot<I>) -> &str {
+        self.text
+            .get(slot.start as usize..slot.end as usize)
+            .unwrap_or("")
+    }
+
+    fn find_mut(&mut self, name: &str, hash: u64) -> Option<&mut Slot<I>> {
+        let mask = self.slots.len().checked_sub(1)?;
+        let mut i = hash as usize & mask;
+        loop {
+            let slot = self.slots.get(i)?.as_ref()?;
+            if slot.hash == hash && self.name_of(slot) == name {
+                return self.slots.get_mut(i)?.as_mut();
+            }
+            i = (i + 1) & mask;
+        }
+    }
+
+    /// Put a slot into the first free place of its probe sequence (there always is one).
+    fn place(&mut self, new: Slot<I>) {
+        let Some(mask) = self.slots.len().checked_sub(1) else {
+            return;
+        };
+        let mut i = new.hash as usize & mask;
+        while let Some(Some(_)) = self.slots.get(i) {
+            i = (i + 1) & mask;
+        }
+        if let Some(free) = self.slots.get_mut(i) {
+            *free = Some(new);
+        }
+    }
+
+    fn grow(&mut self) {
+        let capacity = (self.slots.len() * 2).max(16);
+        let old = std::mem::replace(&mut self.slots, vec![None; capacity]);
+        for slot in old.into_iter().flatten() {
+            self.place(slot);
+        }
+    }
+}
+
+#[cfg(test)]
+mod name_index_tests {
+    #![allow(clippy::unwrap_used)]
+
+    use super::NameIndex;
+
+    #[test]
+    fn names_map_to_ids() {
+        let mut index = NameIndex::default();
+        assert_eq!(index.get("x"), None);
+        let names: Vec<String> = (0..1000).map(|i| format!("purpose.p{i}")).collect();
+        for (i, name) in names.iter().enumerate() {
+            index.insert(name, i);
+        }
+        index.insert("purpose.p7", 7000);
+        assert_eq!(index.len(), 1000);
+        for (i, name) in names.iter().enumerate() {
+            let want = if i == 7 { 7000 } else { i };
+            assert_eq!(index.get(name), Some(want), "{name}");
+        }
+        assert_eq!(index.get("purpose.p1000"), None);
+        assert_eq!(index.get(""), None);
+        let mut listed: Vec<&str> = index.names().collect();
+        listed.sort_unstable();
+        assert_eq!(listed.len(), 1000);
+        assert!(listed.binary_search(&"purpose.p999").is_ok());
     }
 }
 

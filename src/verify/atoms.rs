@@ -262,8 +262,82 @@ pub(crate) fn basis_alternatives(
     list.iter().filter_map(move |&i| bases.get(i as usize))
 }
 
+/// The rules and permissions that can apply, by purpose (use rules) and by category
+/// (disclosure, sale, sharing and transfer rules; transfer permissions; localisations), read
+/// off the rules themselves, in policy order.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct RuleLists {
+    pub use_by_purpose: Vec<Vec<u32>>,
+    pub disclosure_by_category: Vec<Vec<u32>>,
+    pub transfer_by_category: Vec<Vec<u32>>,
+    pub permits_by_category: Vec<Vec<u32>>,
+    pub localizations_by_category: Vec<Vec<u32>>,
+}
+
+impl RuleLists {
+    pub fn new(policy: &Policy) -> RuleLists {
+        let categories = policy.categories.len();
+        let mut lists = RuleLists {
+            use_by_purpose: vec![Vec::new(); policy.purposes.len()],
+            disclosure_by_category: vec![Vec::new(); categories],
+            transfer_by_category: vec![Vec::new(); categories],
+            permits_by_category: vec![Vec::new(); categories],
+            localizations_by_category: vec![Vec::new(); categories],
+        };
+        let push = |lists: &mut Vec<Vec<u32>>, set: &IdSet, i: usize| {
+            for member in set.iter() {
+                if let Some(list) = lists.get_mut(member) {
+                    list.push(super::space::to_u32(i));
+                }
+            }
+        };
+        for (i, rule) in policy.rules.iter().enumerate() {
+            match &rule.action {
+                RuleAction::Use { purposes } => push(&mut lists.use_by_purpose, purposes, i),
+                RuleAction::Disclose { .. } | RuleAction::Sell | RuleAction::Share => {
+                    push(&mut lists.disclosure_by_category, &rule.categories, i)
+                }
+                RuleAction::Transfer { .. } => {
+                    push(&mut lists.transfer_by_category, &rule.categories, i)
+                }
+            }
+        }
+        for (i, transfer) in policy.transfers.iter().enumerate() {
+            push(&mut lists.permits_by_category, &transfer.categories, i);
+        }
+        for (i, localization) in policy.localizations.iter().enumerate() {
+            push(
+                &mut lists.localizations_by_category,
+                &localization.categories,
+                i,
+            );
+        }
+        lists
+    }
+}
+
+/// The rules of `list` (every rule when there is no list).
+fn rules_of<'p>(
+    policy: &'p Policy,
+    list: Option<&'p [u32]>,
+) -> Box<dyn Iterator<Item = &'p crate::model::DenyRule> + 'p> {
+    match list {
+        Some(list) => Box::new(list.iter().filter_map(|&i| policy.rules.get(i as usize))),
+        None => Box::new(policy.rules.iter()),
+    }
+}
+
 /// The conditions a question can evaluate, besides `extra` (an assertion's own).
 pub(crate) fn question_conditions<'p>(policy: &'p Policy, question: &Question) -> Vec<&'p Cond> {
+    conditions_of(policy, None, question)
+}
+
+/// [`question_conditions`], finding the rules through `lists` when given.
+pub(crate) fn conditions_of<'p>(
+    policy: &'p Policy,
+    lists: Option<&'p RuleLists>,
+    question: &Question,
+) -> Vec<&'p Cond> {
     let mut out: Vec<&'p Cond> = Vec::new();
     let rule_conds = |rule: &'p crate::model::DenyRule, out: &mut Vec<&'p Cond>| {
         out.extend(rule.when.iter());
@@ -275,16 +349,13 @@ pub(crate) fn question_conditions<'p>(policy: &'p Policy, question: &Question) -
                 return out;
             };
             let region = query.region.unwrap_or(RegionId(0));
-            let (c, r) = (category.index(), region.index());
-            let use_rules = policy
-                .index
-                .use_rules_by_purpose
-                .get(query.purpose.index())
-                .into_iter()
-                .flatten()
-                .filter_map(|id| policy.rules.get(id.index()));
-            for rule in use_rules {
-                if rule.categories.contains(c) && rule.regions.contains(r) {
+            let (c, r, p) = (category.index(), region.index(), query.purpose.index());
+            let list = lists.map(|l| l.use_by_purpose.get(p).map_or(&[][..], Vec::as_slice));
+            for rule in rules_of(policy, list) {
+                let RuleAction::Use { purposes } = &rule.action else {
+                    continue;
+                };
+                if purposes.contains(p) && rule.categories.contains(c) && rule.regions.contains(r) {
                     rule_conds(rule, &mut out);
                 }
             }
@@ -297,36 +368,32 @@ pub(crate) fn question_conditions<'p>(policy: &'p Policy, question: &Question) -
             let Some(recipient) = policy.recipients.get(id.index()) else {
                 return out;
             };
-            let disclosure_rules = policy
-                .index
-                .disclosure_rules_by_category
-                .get(c)
-                .into_iter()
-                .flatten()
-                .filter_map(|id| policy.rules.get(id.index()));
-            for rule in disclosure_rules {
+            let list = lists.map(|l| {
+                l.disclosure_by_category
+                    .get(c)
+                    .map_or(&[][..], Vec::as_slice)
+            });
+            for rule in rules_of(policy, list) {
                 let action = match &rule.action {
                     RuleAction::Disclose {
                         recipients,
                         purposes,
-                    } => {
-                        recipients.contains(id.index()) && purposes.contains(query.purpose.index())
-                    }
+                    } => recipients.contains(id.index()) && purposes.contains(p),
                     RuleAction::Sell => recipient.sale,
                     RuleAction::Share => recipient.sharing,
                     RuleAction::Use { .. } | RuleAction::Transfer { .. } => false,
                 };
-                if action && rule.regions.contains(r) {
+                if action && rule.categories.contains(c) && rule.regions.contains(r) {
                     rule_conds(rule, &mut out);
                 }
             }
             out.extend(recipient.conditions.iter());
             for location in &recipient.located {
-                transfer_conditions(policy, category, region, *location, &mut out);
+                transfer_conditions(policy, lists, category, region, *location, &mut out);
             }
         }
         Question::Transfer { category, from, to } => {
-            transfer_conditions(policy, category, from, to, &mut out);
+            transfer_conditions(policy, lists, category, from, to, &mut out);
         }
     }
     out
@@ -334,25 +401,25 @@ pub(crate) fn question_conditions<'p>(policy: &'p Policy, question: &Question) -
 
 pub(crate) fn transfer_conditions<'p>(
     policy: &'p Policy,
+    lists: Option<&'p RuleLists>,
     category: crate::model::CategoryId,
     from: RegionId,
     to: RegionId,
     out: &mut Vec<&'p Cond>,
 ) {
-    let rules = policy
-        .index
-        .transfer_rules_by_category
-        .get(category.index())
-        .into_iter()
-        .flatten()
-        .filter_map(|id| policy.rules.get(id.index()));
-    for rule in rules {
+    let list = lists.map(|l| {
+        l.transfer_by_category
+            .get(category.index())
+            .map_or(&[][..], Vec::as_slice)
+    });
+    for rule in rules_of(policy, list) {
         if let RuleAction::Transfer {
             from: rule_from,
             to: rule_to,
         } = &rule.action
         {
-            if rule_from.contains(from.index())
+            if rule.categories.contains(category.index())
+                && rule_from.contains(from.index())
                 && rule_to.contains(to.index())
                 && rule.regions.contains(from.index())
             {
@@ -379,7 +446,7 @@ pub(crate) fn atoms(
     goal: Goal,
 ) -> Atoms {
     let mut reads = Reads::default();
-    let conds = question_conditions(policy, question);
+    let conds = conditions_of(policy, Some(&space.rules), question);
     for cond in conds.iter().chain(extra) {
         reads.cond(cond);
     }

@@ -246,10 +246,11 @@ impl<'p> Verifier<'p> {
     fn always_denied(&self, question: &Question) -> bool {
         let policy = self.policy;
         let mut cache = self.use_denied.borrow_mut();
-        statics::always_denied(policy, question, &mut |p, c, r| {
+        let lists = &self.space.rules;
+        statics::always_denied(policy, lists, question, &mut |p, c, r| {
             *cache
                 .entry((p.0, c.0, r.0))
-                .or_insert_with(|| statics::use_denied(policy, p, c, r))
+                .or_insert_with(|| statics::use_denied(policy, lists, p, c, r))
         })
     }
 

@@ -268,21 +268,15 @@ impl Verifier<'_> {
             return categories;
         }
         let policy = self.policy;
-        let index = &policy.index;
+        let lists = &self.space.rules;
         let use_rules: Vec<&DenyRule> = purpose
-            .and_then(|p| index.use_rules_by_purpose.get(p.index()))
+            .and_then(|p| lists.use_by_purpose.get(p.index()))
             .into_iter()
             .flatten()
-            .filter_map(|id| policy.rules.get(id.index()))
+            .filter_map(|&i| policy.rules.get(i as usize))
             .collect();
         let list = |lists: &[Vec<u32>], c: CategoryId| -> Vec<u32> {
             lists.get(c.index()).cloned().unwrap_or_default()
-        };
-        let rule_list = |lists: &[Vec<crate::model::RuleId>], c: CategoryId| -> Vec<u32> {
-            lists
-                .get(c.index())
-                .map(|l| l.iter().map(|r| r.0).collect())
-                .unwrap_or_default()
         };
         let mut seen: std::collections::HashSet<Vec<u32>> = std::collections::HashSet::new();
         categories
@@ -299,14 +293,14 @@ impl Verifier<'_> {
                     signature.extend(category.flags.iter().map(super::space::to_u32));
                 }
                 if disclosed {
-                    for lists in [
-                        rule_list(&index.disclosure_rules_by_category, c),
-                        rule_list(&index.transfer_rules_by_category, c),
-                        list(&index.transfers_by_category, c),
-                        list(&index.localizations_by_category, c),
+                    for members in [
+                        list(&lists.disclosure_by_category, c),
+                        list(&lists.transfer_by_category, c),
+                        list(&lists.permits_by_category, c),
+                        list(&lists.localizations_by_category, c),
                     ] {
                         signature.push(u32::MAX);
-                        signature.extend(lists);
+                        signature.extend(members);
                     }
                 }
                 seen.insert(signature)

@@ -113,6 +113,8 @@ pub(crate) struct Space {
     /// categories, sale, sharing, conditions) and selected by the same rule and exception
     /// recipient sets: the evaluator cannot tell them apart.
     pub recipient_reps: Vec<RecipientId>,
+    /// The rules that can apply, by purpose and by category.
+    pub rules: super::atoms::RuleLists,
 }
 
 impl Space {
@@ -173,6 +175,7 @@ impl Space {
             categories,
             category_reps,
             recipient_reps: recipient_reps(policy),
+            rules: super::atoms::RuleLists::new(policy),
         }
     }
 

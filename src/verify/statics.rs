@@ -12,19 +12,20 @@ use crate::model::{
     CategoryId, DenyRule, Except, Policy, PurposeId, RecipientId, RegionId, RuleAction,
 };
 
-use super::atoms::{basis_alternatives, category_of};
+use super::atoms::{basis_alternatives, category_of, RuleLists};
 use super::question::Question;
 
 /// Whether no subject can be allowed `question`; `use_denied` answers (and may remember)
 /// [`use_denied`] for the use a disclosure includes.
 pub(crate) fn always_denied(
     policy: &Policy,
+    lists: &RuleLists,
     question: &Question,
     use_denied: &mut dyn FnMut(PurposeId, CategoryId, RegionId) -> bool,
 ) -> bool {
     match *question {
         Question::Transfer { category, from, to } => {
-            transfer_denied(policy, category, from, to, None, None)
+            transfer_denied(policy, lists, category, from, to, None, None)
         }
         Question::Decide(query) => {
             let (Some(category), Some(region)) = (category_of(policy, &query), query.region) else {
@@ -36,7 +37,7 @@ pub(crate) fn always_denied(
             let Some(id) = query.recipient else {
                 return false;
             };
-            disclosure_denied(policy, id, query.purpose, category, region)
+            disclosure_denied(policy, lists, id, query.purpose, category, region)
         }
     }
 }
@@ -44,6 +45,7 @@ pub(crate) fn always_denied(
 /// Whether no subject can be allowed to use `category` for `purpose` in `region`.
 pub(crate) fn use_denied(
     policy: &Policy,
+    lists: &RuleLists,
     purpose: PurposeId,
     category: CategoryId,
     region: RegionId,
@@ -63,13 +65,12 @@ pub(crate) fn use_denied(
         recipient: None,
         to: &[],
     };
-    policy
-        .index
-        .use_rules_by_purpose
+    lists
+        .use_by_purpose
         .get(purpose.index())
         .into_iter()
         .flatten()
-        .filter_map(|id| policy.rules.get(id.index()))
+        .filter_map(|&i| policy.rules.get(i as usize))
         .any(|rule| {
             matches!(&rule.action, RuleAction::Use { purposes } if purposes.contains(purpose.index()))
                 && here.unconditional(rule)
@@ -78,6 +79,7 @@ pub(crate) fn use_denied(
 
 fn disclosure_denied(
     policy: &Policy,
+    lists: &RuleLists,
     id: RecipientId,
     purpose: PurposeId,
     category: CategoryId,
@@ -98,13 +100,12 @@ fn disclosure_denied(
         recipient: Some(id),
         to: &recipient.located,
     };
-    let rules = policy
-        .index
-        .disclosure_rules_by_category
+    let rules = lists
+        .disclosure_by_category
         .get(category.index())
         .into_iter()
         .flatten()
-        .filter_map(|id| policy.rules.get(id.index()));
+        .filter_map(|&i| policy.rules.get(i as usize));
     for rule in rules {
         let action = match &rule.action {
             RuleAction::Disclose {
@@ -120,12 +121,21 @@ fn disclosure_denied(
         }
     }
     recipient.located.iter().any(|&location| {
-        transfer_denied(policy, category, region, location, Some(purpose), Some(id))
+        transfer_denied(
+            policy,
+            lists,
+            category,
+            region,
+            location,
+            Some(purpose),
+            Some(id),
+        )
     })
 }
 
 fn transfer_denied(
     policy: &Policy,
+    lists: &RuleLists,
     category: CategoryId,
     from: RegionId,
     to: RegionId,
@@ -139,13 +149,12 @@ fn transfer_denied(
         recipient,
         to: std::slice::from_ref(&to),
     };
-    let rules = policy
-        .index
-        .transfer_rules_by_category
+    let rules = lists
+        .transfer_by_category
         .get(category.index())
         .into_iter()
         .flatten()
-        .filter_map(|id| policy.rules.get(id.index()));
+        .filter_map(|&i| policy.rules.get(i as usize));
     for rule in rules {
         if let RuleAction::Transfer {
             from: rule_from,
