@@ -298,7 +298,7 @@ impl Checker {
                 slot.clone_from(name);
             }
         }
-        Policy {
+        let mut policy = Policy {
             header: self.header,
             sources,
             regions: self.regions.items,
@@ -322,7 +322,9 @@ impl Checker {
             tests: self.tests,
             assertions: self.assertions,
             index,
-        }
+        };
+        policy.index.decision = crate::model::DecisionTables::build(&policy);
+        policy
     }
 
     /// Drop silenced warnings; warn about unknown lint names.

@@ -521,6 +521,7 @@ impl Fx {
         if p.index.default_subject_kind.is_none() {
             p.index.default_subject_kind = p.index.subject_kinds.get("user");
         }
+        p.index.decision = crate::model::DecisionTables::build(p);
         self.p
     }
 }

@@ -144,9 +144,9 @@ pub(crate) fn resolve_data(policy: &Policy, data: DataRef) -> Result<CategoryId,
     match data {
         DataRef::Category(c) => check_category(policy, c).map(|()| c),
         DataRef::Field(f) => policy
-            .fields
-            .get(f.index())
-            .map(|field| field.category)
+            .index
+            .decision
+            .field_category(f)
             .ok_or(QueryError::ForeignId {
                 kind: "field",
                 id: f.0,

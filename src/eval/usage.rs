@@ -4,7 +4,7 @@
 use crate::model::tests::DataRef;
 use crate::model::{
     Basis, BasisDecl, CategoryId, ChildTreatment, Policy, ProvenanceId, Purpose, PurposeId,
-    RegionId, RetentionBound, RuleAction, FLAG_SPECIAL,
+    RegionId, RuleAction,
 };
 use crate::subject::Subject;
 
@@ -130,10 +130,7 @@ impl UseQuery {
         if purpose.direct_marketing && has_objected(policy, subject, self.purpose) {
             return deny(Reason::Objected);
         }
-        let special = policy
-            .categories
-            .get(self.category.index())
-            .is_some_and(|c| c.flags.contains(FLAG_SPECIAL.index()));
+        let special = policy.index.decision.is_special(self.category);
         let mut chosen: Option<(Basis, ProvenanceId)> = None;
         let mut first_failure: Option<Decision> = None;
         'declarations: for declaration in declarations() {
@@ -299,15 +296,11 @@ impl UseQuery {
             Basis::Contract | Basis::LegalObligation | Basis::VitalInterest | Basis::PublicTask => {
             }
         }
-        let limit = retention_rules(policy, self.category).find(|(_, rule)| {
-            rule.bound == RetentionBound::AtMost
-                && rule.regions.contains(self.region.index())
-                && rule
-                    .purposes
-                    .as_ref()
-                    .is_none_or(|set| set.contains(self.purpose.index()))
-        });
-        if let Some((index, _)) = limit {
+        let limit = policy
+            .index
+            .decision
+            .retention_limit(self.category, self.region, self.purpose);
+        if let Some(index) = limit {
             obligations.retain_at_most(index);
         }
         obligations

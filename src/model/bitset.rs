@@ -3,7 +3,7 @@
 use fixedbitset::FixedBitSet;
 
 /// A fixed-size set of ids of one table.
-#[derive(Clone, Default, PartialEq, Eq)]
+#[derive(Clone, Default, PartialEq, Eq, Hash)]
 pub struct IdSet(FixedBitSet);
 
 /// The members, not the bit storage: `{0, 3, 7}`.

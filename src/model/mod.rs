@@ -9,6 +9,7 @@ mod condition;
 mod ids;
 mod lookup;
 mod policy;
+mod tables;
 pub mod tests;
 
 pub use bitset::IdSet;
@@ -16,6 +17,7 @@ pub use condition::{AttrValue, Cond, OptOutKind, Predicate};
 pub use ids::*;
 pub use lookup::RuleLookup;
 pub use policy::*;
+pub use tables::DecisionTables;
 
 /// GDPR and US-state legal bases (DESIGN § Concepts: legal basis).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]

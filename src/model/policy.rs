@@ -75,6 +75,19 @@ impl<I> Default for NameIndex<I> {
     }
 }
 
+/// Up to eight bytes as one word, from at most three reads.
+#[inline]
+fn small_word(bytes: &[u8]) -> u64 {
+    let len = bytes.len();
+    if let (Some(head), Some(tail)) = (bytes.first_chunk::<4>(), bytes.last_chunk::<4>()) {
+        return u64::from(u32::from_le_bytes(*head)) | u64::from(u32::from_le_bytes(*tail)) << 32;
+    }
+    match (bytes.first(), bytes.get(len / 2), bytes.last()) {
+        (Some(&a), Some(&b), Some(&c)) => u64::from(a) | u64::from(b) << 8 | u64::from(c) << 16,
+        _ => 0,
+    }
+}
+
 fn name_hash(name: &str) -> u64 {
     let mut hasher = NameHasher::default();
     hasher.write(name.as_bytes());
@@ -99,22 +112,25 @@ impl NameHasher {
 }
 
 impl Hasher for NameHasher {
+    /// Eight bytes at a time; the last word overlaps the one before it (or, for a name
+    /// shorter than eight bytes, is gathered from two or three reads), so there is no
+    /// byte-by-byte tail. The length is mixed in last.
     #[inline]
     fn write(&mut self, bytes: &[u8]) {
-        let mut chunks = bytes.chunks_exact(8);
-        for chunk in &mut chunks {
-            let mut word = [0u8; 8];
-            word.copy_from_slice(chunk);
-            self.add(u64::from_le_bytes(word));
+        let mut rest = bytes;
+        while rest.len() > 8 {
+            let Some((word, tail)) = rest.split_first_chunk::<8>() else {
+                break;
+            };
+            self.add(u64::from_le_bytes(*word));
+            rest = tail;
         }
-        let rest = chunks.remainder();
-        if !rest.is_empty() {
-            let mut word = [0u8; 8];
-            for (slot, byte) in word.iter_mut().zip(rest) {
-                *slot = *byte;
-            }
-            self.add(u64::from_le_bytes(word));
-        }
+        let last = match bytes.last_chunk::<8>() {
+            Some(word) => u64::from_le_bytes(*word),
+            None => small_word(rest),
+        };
+        self.add(last);
+        self.add(bytes.len() as u64);
     }
 
     #[inline]
@@ -164,7 +180,7 @@ impl<I: Copy> NameIndex<I> {
         let mut i = hash as usize & mask;
         loop {
             let slot = self.slots.get(i)?.as_ref()?;
-            if slot.hash == hash && self.name_of(slot) == name {
+            if slot.hash == hash && self.bytes_of(slot) == Some(name.as_bytes()) {
                 return Some(slot.id);
             }
             i = (i + 1) & mask;
@@ -181,6 +197,13 @@ impl<I: Copy> NameIndex<I> {
 
     pub fn is_empty(&self) -> bool {
         self.len == 0
+    }
+
+    #[inline]
+    fn bytes_of(&self, slot: &Slot<I>) -> Option<&[u8]> {
+        self.text
+            .as_bytes()
+            .get(slot.start as usize..slot.end as usize)
     }
 
     fn name_of(&self, slot: &Slot<I>) -> &str {
@@ -578,6 +601,8 @@ pub struct Indexes {
     pub basis_lists: Vec<u32>,
     /// The subject kind queried when a subject gives none (`user`, if declared).
     pub default_subject_kind: Option<SubjectKindId>,
+    /// Dense copies of what each decision reads; built last, from the tables above.
+    pub decision: super::DecisionTables,
 }
 
 /// A range of [`Indexes::basis_lists`].
