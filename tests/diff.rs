@@ -439,8 +439,8 @@ fn each_seed_policy_against_itself_has_no_change() {
         if path.extension().is_none_or(|e| e != "lawful") {
             continue;
         }
-        let compiled = lawful::compile_file(&path)
-            .unwrap_or_else(|e| panic!("{}: {e:?}", path.display()));
+        let compiled =
+            lawful::compile_file(&path).unwrap_or_else(|e| panic!("{}: {e:?}", path.display()));
         let diff = lawful::diff::diff(&compiled.policy, &compiled.policy);
         assert!(diff.is_empty(), "{}: {:#?}", path.display(), diff.changes);
         seen += 1;
