@@ -1,11 +1,14 @@
 //! How long one decision takes, prepared and by name, on the richest seed policy and on a
 //! synthetic policy about 100 times its size: `cargo bench --features bench --bench eval`.
 //!
-//! Criterion reports means. For p50/p99 this binary first prints its own table: it times
-//! batches of 1000 decisions with `Instant` and divides, (a) with each batch cycling through
-//! a mix of questions ("mixed", as a service sees them) and (b) with each batch repeating
-//! one question, over every question of the mix ("per question": p99 is then the slowest
-//! kinds of question). Each batch is timed five times and the fastest run kept.
+//! Criterion reports means. For p50/p99 this binary first prints its own table:
+//! (a) "single": 200,000 decisions from the mix, each timed on its own with `Instant`, less
+//! the cost of reading the clock — the distribution of single decisions;
+//! (b) "mixed": batches of 1000 decisions cycling through the mix (as a service sees them),
+//! each batch timed and divided — the distribution of batch averages;
+//! (c) "per question": batches repeating one question, over every question of the mix — the
+//! cost of each kind of question with warm caches (p99 is the slowest kind).
+//! Batches are timed five times and the fastest run kept.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
 
 use std::hint::black_box;
@@ -185,6 +188,34 @@ fn per_decision(
     times
 }
 
+/// Nanoseconds of each of `count` single decisions (question `i * 7919 % len`), each timed
+/// on its own, less the cost of reading the clock (the fastest of many empty readings),
+/// sorted: percentiles of real decisions, not of batch averages.
+fn single_decisions(
+    bench: &Bench,
+    questions: &[Question],
+    decide: Decide,
+    count: usize,
+) -> Vec<f64> {
+    let clock = (0..10_000)
+        .map(|_| {
+            let start = Instant::now();
+            black_box(());
+            start.elapsed().as_nanos() as f64
+        })
+        .fold(f64::INFINITY, f64::min);
+    let mut times: Vec<f64> = (0..count)
+        .map(|i| {
+            let q = &questions[(i * 7919) % questions.len()];
+            let start = Instant::now();
+            black_box(decide(bench, q));
+            (start.elapsed().as_nanos() as f64 - clock).max(0.0)
+        })
+        .collect();
+    times.sort_by(f64::total_cmp);
+    times
+}
+
 fn percentile(sorted: &[f64], p: f64) -> f64 {
     let rank = ((sorted.len() - 1) as f64 * p).round() as usize;
     sorted[rank]
@@ -213,8 +244,16 @@ fn table(benches: &[Bench]) {
         "ns per decision (batches of {BATCH}, fastest of {REPEAT} runs; {QUESTIONS} questions, one in eight a disclosure)"
     );
     println!(
-        "  {:<10} {:<9} {:>10} {:>10} {:>15} {:>15} {:>10}",
-        "policy", "path", "mixed p50", "mixed p99", "per-question p50", "per-question p99", "max"
+        "  {:<10} {:<9} {:>10} {:>10} {:>10} {:>10} {:>15} {:>15} {:>10}",
+        "policy",
+        "path",
+        "single p50",
+        "single p99",
+        "mixed p50",
+        "mixed p99",
+        "per-question p50",
+        "per-question p99",
+        "max"
     );
     let modes: [(&str, Decide); 2] = [("prepared", prepared), ("by name", by_name)];
     for b in benches {
@@ -225,10 +264,13 @@ fn table(benches: &[Bench]) {
             per_decision(b, &qs, decide, 50, |bi, i| (bi * BATCH + i) % qs.len());
             let mixed = per_decision(b, &qs, decide, 1000, |bi, i| (bi * 7919 + i) % qs.len());
             let each = per_decision(b, &qs, decide, qs.len(), |bi, _| bi);
+            let single = single_decisions(b, &qs, decide, 200_000);
             println!(
-                "  {:<10} {:<9} {:>10.1} {:>10.1} {:>15.1} {:>15.1} {:>10.1}",
+                "  {:<10} {:<9} {:>10.1} {:>10.1} {:>10.1} {:>10.1} {:>15.1} {:>15.1} {:>10.1}",
                 b.name,
                 name,
+                percentile(&single, 0.5),
+                percentile(&single, 0.99),
                 percentile(&mixed, 0.5),
                 percentile(&mixed, 0.99),
                 percentile(&each, 0.5),

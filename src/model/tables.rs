@@ -150,30 +150,44 @@ mod tests {
         let synthetic = crate::synth::policy(60);
         let policies = [
             crate::compile_file("policies/anker.lawful").unwrap().policy,
-            crate::compile_file("policies/ampower.lawful").unwrap().policy,
-            crate::compile_str("synthetic.lawful", &synthetic).unwrap().policy,
+            crate::compile_file("policies/ampower.lawful")
+                .unwrap()
+                .policy,
+            crate::compile_str("synthetic.lawful", &synthetic)
+                .unwrap()
+                .policy,
         ];
         for policy in &policies {
             let tables = &policy.index.decision;
             for (i, field) in policy.fields.iter().enumerate() {
-                assert_eq!(tables.field_category(FieldId::from_index(i)), Some(field.category));
+                assert_eq!(
+                    tables.field_category(FieldId::from_index(i)),
+                    Some(field.category)
+                );
             }
-            assert_eq!(tables.field_category(FieldId::from_index(policy.fields.len())), None);
+            assert_eq!(
+                tables.field_category(FieldId::from_index(policy.fields.len())),
+                None
+            );
             let mut limits = 0;
             for (c, category) in policy.categories.iter().enumerate() {
                 let id = CategoryId::from_index(c);
-                assert_eq!(tables.is_special(id), category.flags.contains(FLAG_SPECIAL.index()));
+                assert_eq!(
+                    tables.is_special(id),
+                    category.flags.contains(FLAG_SPECIAL.index())
+                );
                 for r in (0..policy.regions.len()).step_by(7) {
                     for p in 0..policy.purposes.len() {
-                        let expected = policy.index.retention_by_category[c]
-                            .iter()
-                            .copied()
-                            .find(|&i| {
-                                let rule = &policy.retention[i as usize];
-                                rule.bound == RetentionBound::AtMost
-                                    && rule.regions.contains(r)
-                                    && rule.purposes.as_ref().is_none_or(|s| s.contains(p))
-                            });
+                        let expected =
+                            policy.index.retention_by_category[c]
+                                .iter()
+                                .copied()
+                                .find(|&i| {
+                                    let rule = &policy.retention[i as usize];
+                                    rule.bound == RetentionBound::AtMost
+                                        && rule.regions.contains(r)
+                                        && rule.purposes.as_ref().is_none_or(|s| s.contains(p))
+                                });
                         let found = tables.retention_limit(
                             id,
                             RegionId::from_index(r),
