@@ -3,8 +3,8 @@
 
 use crate::model::tests::DataRef;
 use crate::model::{
-    Basis, BasisDecl, CategoryId, ChildTreatment, Policy, ProvenanceId, Purpose, PurposeId,
-    RegionId, RuleAction,
+    Basis, CategoryId, ChildTreatment, Policy, ProvenanceId, PurposeFacts, PurposeId, RegionId,
+    RuleAction,
 };
 use crate::subject::Subject;
 
@@ -69,7 +69,9 @@ impl UseQuery {
 
     pub fn decide(&self, policy: &Policy, subject: &Subject) -> Decision {
         let asked = self.asked();
-        let Some(purpose) = policy.purposes.get(self.purpose.index()) else {
+        // The packed tables (`model::DecisionTables`): a few small reads per decision.
+        let tables = &policy.index.decision;
+        let Some(purpose) = tables.purpose(self.purpose) else {
             return Decision::new(asked, Reason::NotDeclared);
         };
         // Denials the purpose's own declaration decides point at it (an implied purpose
@@ -80,10 +82,15 @@ impl UseQuery {
         };
 
         // Step 2: closed world.
-        if !purpose.uses.contains(self.category.index()) {
+        if !tables.uses(self.purpose, self.category) {
             return deny(Reason::NotDeclared);
         }
-        if let Some(kinds) = &purpose.subjects {
+        let kinds = purpose
+            .limits_subject_kinds
+            .then(|| policy.purposes.get(self.purpose.index()))
+            .flatten()
+            .and_then(|p| p.subjects.as_ref());
+        if let Some(kinds) = kinds {
             let kind = subject.kind.or(policy.index.default_subject_kind);
             if !kind.is_some_and(|k| kinds.contains(k.index())) {
                 return deny(Reason::SubjectKind);
@@ -119,7 +126,8 @@ impl UseQuery {
 
         // Step 4: the basis declarations for the region whose `when` holds.
         let declarations = || {
-            basis_declarations(policy, purpose, self.purpose, self.region)
+            tables
+                .bases(policy, self.purpose, self.region)
                 .filter(|d| env.eval_opt(d.when.as_ref()).or_false())
         };
         if declarations().next().is_none() {
@@ -134,7 +142,7 @@ impl UseQuery {
         let mut chosen: Option<(Basis, ProvenanceId)> = None;
         let mut first_failure: Option<Decision> = None;
         'declarations: for declaration in declarations() {
-            for &basis in &declaration.alternatives {
+            for &basis in tables.alternatives(declaration) {
                 match self.check_basis(policy, purpose, subject, basis, special) {
                     Ok(()) => {
                         chosen = Some((basis, declaration.provenance));
@@ -209,7 +217,7 @@ impl UseQuery {
     fn check_basis(
         &self,
         policy: &Policy,
-        purpose: &Purpose,
+        purpose: &PurposeFacts,
         subject: &Subject,
         basis: Basis,
         special: bool,
@@ -245,11 +253,16 @@ impl UseQuery {
     fn check_consent(
         &self,
         policy: &Policy,
-        purpose: &Purpose,
+        purpose: &PurposeFacts,
         subject: &Subject,
         explicit: bool,
     ) -> Result<(), (Reason, Detail)> {
-        let lineage = lineage(policy, self.purpose);
+        // No consent on record: the lineage need not be read.
+        let lineage = if subject.consents.is_empty() {
+            &[]
+        } else {
+            lineage(policy, self.purpose)
+        };
         let mut active = false;
         let mut withdrawn = false;
         let mut tainted = false;
@@ -305,30 +318,6 @@ impl UseQuery {
         }
         obligations
     }
-}
-
-/// The basis declarations at the most specific scope containing `region`.
-fn basis_declarations<'p>(
-    policy: &'p Policy,
-    purpose: &'p Purpose,
-    id: PurposeId,
-    region: RegionId,
-) -> impl Iterator<Item = &'p BasisDecl> + 'p {
-    let slot = id
-        .index()
-        .checked_mul(policy.regions.len())
-        .and_then(|i| i.checked_add(region.index()));
-    let choice = slot.and_then(|i| policy.index.basis_choice.get(i)).copied();
-    let list = choice.and_then(|c| {
-        let start = c.start as usize;
-        policy
-            .index
-            .basis_lists
-            .get(start..start.checked_add(c.len as usize)?)
-    });
-    list.unwrap_or(&[])
-        .iter()
-        .filter_map(move |&i| purpose.bases.get(i as usize))
 }
 
 /// The retention rules covering a category, with their index in [`Policy::retention`].

@@ -17,7 +17,7 @@ pub use condition::{AttrValue, Cond, OptOutKind, Predicate};
 pub use ids::*;
 pub use lookup::RuleLookup;
 pub use policy::*;
-pub use tables::DecisionTables;
+pub use tables::{DecisionTables, FlatBasis, PurposeFacts};
 
 /// GDPR and US-state legal bases (DESIGN § Concepts: legal basis).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]

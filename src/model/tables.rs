@@ -5,7 +5,10 @@
 
 use std::collections::HashMap;
 
-use super::{CategoryId, IdSet, Policy, RetentionBound};
+use super::{
+    Basis, CategoryId, ChildTreatment, Cond, IdSet, Policy, ProvenanceId, PurposeId, RegionId,
+    RetentionBound,
+};
 
 /// Per-decision lookups, packed.
 #[derive(Debug, Clone, Default)]
@@ -21,6 +24,43 @@ pub struct DecisionTables {
     /// The distinct region and purpose sets of those rules: few, so they stay in cache.
     region_sets: Vec<IdSet>,
     purpose_sets: Vec<IdSet>,
+    /// What a decision reads of each purpose, 16 bytes apiece (a `Purpose` is 200).
+    purposes: Vec<PurposeFacts>,
+    /// The categories each purpose uses, as one bit matrix: purpose `p`'s row is
+    /// `uses[p * uses_row..][..uses_row]`, so a lookup is one read, not a struct then a set.
+    uses: Vec<u64>,
+    uses_row: usize,
+    /// Every purpose's basis declarations, back to back; `basis_ids` mirrors
+    /// `Indexes::basis_lists` with positions in this list instead of in each purpose's own.
+    bases: Vec<FlatBasis>,
+    basis_ids: Vec<u32>,
+    /// Every declaration's alternatives, back to back.
+    alternatives: Vec<Basis>,
+}
+
+/// A purpose's flags, as a decision reads them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PurposeFacts {
+    /// The `purpose` declaration; `None` for a purpose only implied by a dotted name.
+    pub provenance: Option<ProvenanceId>,
+    /// `None`: the policy's children default applies.
+    pub children: Option<ChildTreatment>,
+    pub direct_marketing: bool,
+    pub survives_restriction: bool,
+    pub survives_erasure: bool,
+    pub taints_prior_data: bool,
+    /// The purpose names the subject kinds it may process.
+    pub limits_subject_kinds: bool,
+}
+
+/// One `basis` declaration, as a decision reads it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FlatBasis {
+    /// Range of the alternatives in the shared list.
+    alternatives_start: u32,
+    alternatives_len: u32,
+    pub when: Option<Cond>,
+    pub provenance: ProvenanceId,
 }
 
 /// One `retain … at most` rule as a decision reads it.
@@ -76,13 +116,116 @@ impl DecisionTables {
         tables.limit_start.push(to_u32(tables.limits.len()));
         tables.region_sets = region_sets.sets;
         tables.purpose_sets = purpose_sets.sets;
+        tables.add_purposes(policy);
         tables
+    }
+
+    fn add_purposes(&mut self, policy: &Policy) {
+        let categories = policy.categories.len();
+        self.uses_row = categories.div_ceil(64);
+        self.uses = vec![0; self.uses_row * policy.purposes.len()];
+        // Where each purpose's declarations start in the flat list.
+        let mut first_basis = Vec::with_capacity(policy.purposes.len());
+        for (p, purpose) in policy.purposes.iter().enumerate() {
+            self.purposes.push(PurposeFacts {
+                provenance: purpose.provenance,
+                children: purpose.children,
+                direct_marketing: purpose.direct_marketing,
+                survives_restriction: purpose.survives_restriction,
+                survives_erasure: purpose.survives_erasure,
+                taints_prior_data: purpose.taints_prior_data,
+                limits_subject_kinds: purpose.subjects.is_some(),
+            });
+            for c in purpose.uses.iter().filter(|&c| c < categories) {
+                if let Some(word) = self.uses.get_mut(p * self.uses_row + c / 64) {
+                    *word |= 1 << (c % 64);
+                }
+            }
+            first_basis.push(to_u32(self.bases.len()));
+            for declaration in &purpose.bases {
+                self.bases.push(FlatBasis {
+                    alternatives_start: to_u32(self.alternatives.len()),
+                    alternatives_len: to_u32(declaration.alternatives.len()),
+                    when: declaration.when.clone(),
+                    provenance: declaration.provenance,
+                });
+                self.alternatives.extend(&declaration.alternatives);
+            }
+        }
+        // `basis_lists` is laid out purpose by purpose (`basis_choice[p * regions + r]`).
+        let regions = policy.regions.len();
+        self.basis_ids = vec![u32::MAX; policy.index.basis_lists.len()];
+        for (slot, choice) in policy.index.basis_choice.iter().enumerate() {
+            let first = slot
+                .checked_div(regions)
+                .and_then(|p| first_basis.get(p))
+                .copied()
+                .unwrap_or(u32::MAX);
+            let range = choice.start as usize..(choice.start + choice.len) as usize;
+            for i in range {
+                if let (Some(global), Some(&local)) =
+                    (self.basis_ids.get_mut(i), policy.index.basis_lists.get(i))
+                {
+                    *global = first.saturating_add(local);
+                }
+            }
+        }
     }
 
     /// The category of a field (`None` for an id from another policy).
     #[inline]
     pub fn field_category(&self, field: super::FieldId) -> Option<CategoryId> {
         self.field_category.get(field.index()).copied()
+    }
+
+    #[inline]
+    pub fn purpose(&self, purpose: PurposeId) -> Option<&PurposeFacts> {
+        self.purposes.get(purpose.index())
+    }
+
+    /// Whether `purpose` declares that it uses `category`.
+    #[inline]
+    pub fn uses(&self, purpose: PurposeId, category: CategoryId) -> bool {
+        let c = category.index();
+        if c >= self.uses_row * 64 {
+            return false;
+        }
+        let word = purpose.index() * self.uses_row + c / 64;
+        self.uses
+            .get(word)
+            .is_some_and(|w| w & (1 << (c % 64)) != 0)
+    }
+
+    /// The basis declarations `Indexes::basis_choice` picks for `purpose` in `region`.
+    #[inline]
+    pub fn bases(
+        &self,
+        policy: &Policy,
+        purpose: PurposeId,
+        region: RegionId,
+    ) -> impl Iterator<Item = &FlatBasis> + '_ {
+        let slot = purpose
+            .index()
+            .checked_mul(policy.regions.len())
+            .and_then(|i| i.checked_add(region.index()));
+        let choice = slot.and_then(|i| policy.index.basis_choice.get(i)).copied();
+        let ids = choice.and_then(|c| {
+            let start = c.start as usize;
+            self.basis_ids
+                .get(start..start.checked_add(c.len as usize)?)
+        });
+        ids.unwrap_or(&[])
+            .iter()
+            .filter_map(|&i| self.bases.get(i as usize))
+    }
+
+    /// A declaration's alternatives, in order.
+    #[inline]
+    pub fn alternatives(&self, basis: &FlatBasis) -> &[Basis] {
+        let start = basis.alternatives_start as usize;
+        self.alternatives
+            .get(start..start + basis.alternatives_len as usize)
+            .unwrap_or(&[])
     }
 
     #[inline]
@@ -199,6 +342,48 @@ mod tests {
                 }
             }
             assert!(limits > 0, "{:?}", policy.header.name);
+            let regions = policy.regions.len();
+            for (p, purpose) in policy.purposes.iter().enumerate() {
+                let id = PurposeId::from_index(p);
+                let facts = tables.purpose(id).unwrap();
+                assert_eq!(facts.provenance, purpose.provenance);
+                assert_eq!(facts.children, purpose.children);
+                assert_eq!(facts.direct_marketing, purpose.direct_marketing);
+                assert_eq!(facts.survives_restriction, purpose.survives_restriction);
+                assert_eq!(facts.survives_erasure, purpose.survives_erasure);
+                assert_eq!(facts.taints_prior_data, purpose.taints_prior_data);
+                assert_eq!(facts.limits_subject_kinds, purpose.subjects.is_some());
+                for c in 0..policy.categories.len() + 70 {
+                    assert_eq!(
+                        tables.uses(id, CategoryId::from_index(c)),
+                        purpose.uses.contains(c),
+                        "purpose {p} category {c}"
+                    );
+                }
+                for r in 0..regions {
+                    let choice = policy.index.basis_choice[p * regions + r];
+                    let start = choice.start as usize;
+                    let expected: Vec<_> = policy.index.basis_lists[start..][..choice.len as usize]
+                        .iter()
+                        .map(|&i| &purpose.bases[i as usize])
+                        .map(|b| (b.alternatives.clone(), b.when.clone(), b.provenance))
+                        .collect();
+                    let found: Vec<_> = tables
+                        .bases(policy, id, RegionId::from_index(r))
+                        .map(|b| {
+                            (
+                                tables.alternatives(b).to_vec(),
+                                b.when.clone(),
+                                b.provenance,
+                            )
+                        })
+                        .collect();
+                    assert_eq!(found, expected, "purpose {p} region {r}");
+                }
+            }
+            assert!(tables
+                .purpose(PurposeId::from_index(policy.purposes.len()))
+                .is_none());
         }
     }
 }
