@@ -7,7 +7,6 @@ mod common;
 mod diff;
 mod doc;
 mod fmt;
-mod jsonl;
 mod query;
 mod render;
 mod retention;

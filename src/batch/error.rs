@@ -1,0 +1,66 @@
+//! Why a query line was answered with an error line.
+
+use std::fmt;
+
+use crate::eval::{NameError, QueryError, SubjectError};
+
+use super::Kind;
+
+/// A query line that cannot be answered. Its [`code`](LineError::code) is stable
+/// (`lawful::batch::missing_member`, `lawful::eval::unknown_purpose` …) and its message is
+/// the `error` member of the error line.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum LineError {
+    /// Not UTF-8, not JSON, or not an object of query members (serde_json's words).
+    #[error("malformed query: {0}")]
+    Malformed(String),
+    /// A member the kind of query needs.
+    #[error("missing `{0}`")]
+    MissingMember(&'static str),
+    /// A member that means nothing for the kind of query.
+    #[error("`{member}` does not apply to a `{}` query", kind.name())]
+    UnexpectedMember { member: &'static str, kind: Kind },
+    /// A name the policy does not declare.
+    #[error(transparent)]
+    Name(#[from] NameError),
+    /// A name inside a member, e.g. an event in `events`: `at` is `events.<name>`.
+    #[error("{at}: {error}")]
+    NameAt { at: String, error: NameError },
+    /// A prepared query that cannot be answered.
+    #[error(transparent)]
+    Query(#[from] QueryError),
+    /// The `subject` document.
+    #[error("{}", SubjectMessage(.0))]
+    Subject(SubjectError),
+    /// A timestamp member (`collected_at`, `now`, `events.<name>`); the error names it.
+    #[error(transparent)]
+    Time(SubjectError),
+}
+
+impl LineError {
+    /// The stable code of the error line.
+    pub fn code(&self) -> &'static str {
+        match self {
+            LineError::Malformed(_) => "lawful::batch::json",
+            LineError::MissingMember(_) => "lawful::batch::missing_member",
+            LineError::UnexpectedMember { .. } => "lawful::batch::unexpected_member",
+            LineError::Name(e) | LineError::NameAt { error: e, .. } => e.code(),
+            LineError::Query(e) => e.code(),
+            LineError::Subject(e) | LineError::Time(e) => e.code(),
+        }
+    }
+}
+
+/// `subject: …` or `subject.age: …`.
+struct SubjectMessage<'a>(&'a SubjectError);
+
+impl fmt::Display for SubjectMessage<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let e = self.0;
+        if e.field.is_empty() {
+            write!(f, "subject: {}", e.problem)
+        } else {
+            write!(f, "subject.{}: {}", e.field, e.problem)
+        }
+    }
+}

@@ -1,0 +1,481 @@
+//! Batch answering: JSON Lines queries in, one JSON answer per line out (`lawful batch`).
+//!
+//! Built for throughput (≥ 1 million decisions per second on one core): each line is
+//! scanned without copying its strings ([`line`]), names are looked up in the policy's
+//! indexes (FxHash), subjects are resolved once and cached by their JSON text, the decision
+//! takes the prepared path, and the answer is written by
+//! [`JsonRenderer::write_decision`] into one output buffer that is flushed in large
+//! blocks — no allocation per line once the caches are warm. A line that cannot be
+//! answered becomes an error line; the stream goes on.
+//!
+//! ```
+//! # let policy = lawful::compile_str("shop.lawful", r#"
+//! #     policy "Shop" { controller "Shop GmbH" }
+//! #     region DE "Germany"
+//! #     category user.contact.email
+//! #     purpose support { uses user.contact.email basis contract }
+//! # "#)?.policy;
+//! let now = "2025-01-01T00:00:00Z".parse()?;
+//! let mut batch = lawful::batch::Batch::new(&policy, now);
+//! let input = br#"{"id":1,"purpose":"support","data":"user.contact.email","region":"DE"}
+//! {"id":2,"purpose":"suport","data":"user.contact.email","region":"DE"}
+//! "#;
+//! let mut out = Vec::new();
+//! let stats = batch.run(&input[..], &mut out)?;
+//! assert_eq!((stats.queries, stats.errors), (2, 1));
+//! let out = String::from_utf8(out)?;
+//! assert!(out.starts_with(r#"{"id":1,"outcome":"allow","reason":"#));
+//! assert!(out.contains(r#""code":"lawful::eval::unknown_purpose"}"#));
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+
+mod error;
+mod line;
+#[doc(hidden)]
+pub mod sample;
+mod subjects;
+mod swar;
+
+use std::io::{self, BufRead, Write};
+
+use jiff::Timestamp;
+use serde::Serialize;
+
+use crate::eval::{
+    parse_time, DataRef, Decision, JsonRenderer, Query, QueryError, RetentionJson, RetentionQuery,
+    SubjectError, SubjectProblem,
+};
+use crate::model::{CategoryId, Policy};
+use crate::subject::Subject;
+
+pub use error::LineError;
+pub use line::Kind;
+use line::{required, Line};
+use subjects::Subjects;
+
+/// Answers are written out in blocks of about this many bytes.
+const OUT_BLOCK: usize = 1 << 16;
+
+/// What one [`Batch::run`] read and answered.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Stats {
+    /// Lines read, blank ones included.
+    pub lines: usize,
+    /// Lines that were not blank: each got one answer or error line.
+    pub queries: usize,
+    /// Queries answered with an error line.
+    pub errors: usize,
+}
+
+#[derive(Serialize)]
+struct ErrorLine<'a> {
+    line: usize,
+    error: &'a str,
+    code: &'a str,
+}
+
+/// Answers JSON Lines queries about one policy. Keeps its caches (subjects, rule
+/// locations) from one [`run`](Batch::run) to the next.
+#[derive(Debug)]
+pub struct Batch<'p> {
+    policy: &'p Policy,
+    now: Timestamp,
+    /// Subjects by their JSON text.
+    subjects: Subjects,
+    /// Answers not yet written out.
+    out: Vec<u8>,
+    renderer: JsonRenderer<'p>,
+    nobody: Subject,
+    stats: Stats,
+}
+
+impl<'p> Batch<'p> {
+    /// `now` is the current time: timestamps after it are errors, and retention questions
+    /// without their own `now` are asked at it.
+    pub fn new(policy: &'p Policy, now: Timestamp) -> Self {
+        Batch {
+            policy,
+            now,
+            subjects: Subjects::default(),
+            out: Vec::with_capacity(OUT_BLOCK + 4096),
+            renderer: JsonRenderer::new(policy),
+            nobody: Subject {
+                attributes: vec![None; policy.attributes.len()],
+                ..Subject::default()
+            },
+            stats: Stats::default(),
+        }
+    }
+
+    /// Answer every line of `input`, writing to `output` in large blocks (`output` is not
+    /// flushed). Lines are numbered from 1 in each run. Only I/O fails the run; a line that
+    /// cannot be answered becomes an error line.
+    pub fn run(&mut self, mut input: impl BufRead, mut output: impl Write) -> io::Result<Stats> {
+        self.stats = Stats::default();
+        self.out.clear();
+        // A line cut by the end of the input's buffer, put together here.
+        let mut carry = Vec::new();
+        loop {
+            let block = input.fill_buf()?;
+            if block.is_empty() {
+                if !carry.is_empty() {
+                    self.line(&carry);
+                }
+                output.write_all(&self.out)?;
+                self.out.clear();
+                return Ok(self.stats);
+            }
+            let mut rest = block;
+            while let Some(end) = swar::find_byte(rest, b'\n') {
+                let (line, next) = rest.split_at(end);
+                if carry.is_empty() {
+                    self.line(line);
+                } else {
+                    carry.extend_from_slice(line);
+                    self.line(&carry);
+                    carry.clear();
+                }
+                rest = next.get(1..).unwrap_or_default();
+                if self.out.len() >= OUT_BLOCK {
+                    output.write_all(&self.out)?;
+                    self.out.clear();
+                }
+            }
+            carry.extend_from_slice(rest);
+            let read = block.len();
+            input.consume(read);
+        }
+    }
+
+    /// Count one line and answer it (blank lines are skipped).
+    fn line(&mut self, line: &[u8]) {
+        self.stats.lines += 1;
+        let text = line.trim_ascii();
+        if !text.is_empty() {
+            self.stats.queries += 1;
+            self.query(text);
+        }
+    }
+
+    /// Answer one query into `self.out`: an answer, or an error line.
+    fn query(&mut self, text: &[u8]) {
+        let mut line = Line::default();
+        // Validating the line once lets the parser borrow strings without checking each.
+        let parsed = std::str::from_utf8(text)
+            .map_err(|e| e.to_string())
+            .and_then(|text| Line::parse_into(text, &self.subjects, &mut line));
+        // The error, with the id to echo when the line was read.
+        let result = match parsed {
+            Ok(()) => self.answer(&line).map_err(|e| (line.id, e)),
+            Err(e) => Err((None, LineError::Malformed(e))),
+        };
+        if let Err((id, e)) = result {
+            self.error(id, &e);
+        }
+    }
+
+    fn error(&mut self, id: Option<&str>, e: &LineError) {
+        self.stats.errors += 1;
+        let at = self.id_prefix(id);
+        let message = e.to_string();
+        let line = ErrorLine {
+            line: self.stats.lines,
+            error: &message,
+            code: e.code(),
+        };
+        // Writing into a `Vec` cannot fail.
+        let _ = serde_json::to_writer(&mut self.out, &line);
+        self.join_id(id, at);
+        self.out.push(b'\n');
+    }
+
+    /// `{"id":7` when the query has an id; returns where the object that follows starts.
+    fn id_prefix(&mut self, id: Option<&str>) -> usize {
+        if let Some(id) = id {
+            self.out.extend_from_slice(b"{\"id\":");
+            self.out.extend_from_slice(id.as_bytes());
+        }
+        self.out.len()
+    }
+
+    /// Join `{"id":7` and the object written after it at `at` into one object.
+    fn join_id(&mut self, id: Option<&str>, at: usize) {
+        if id.is_none() {
+            return;
+        }
+        match self.out.get_mut(at..) {
+            // `{"id":7` + `,"outcome":…}`.
+            Some([open, second, ..]) if *second != b'}' => *open = b',',
+            // `{"id":7` + ` }`.
+            Some([open, ..]) => *open = b' ',
+            _ => {}
+        }
+    }
+
+    /// Append the answer to one query to `self.out`.
+    fn answer(&mut self, line: &Line<'_>) -> Result<(), LineError> {
+        let kind = line.kind();
+        line.check_members(kind)?;
+        let start = self.out.len();
+        let at = self.id_prefix(line.id);
+        let written = match kind {
+            Kind::Use | Kind::Disclose => self.use_or_disclose(line, kind).map(|decision| {
+                self.renderer.write_decision(&decision, &mut self.out);
+            }),
+            Kind::Transfer => self.transfer(line).map(|decision| {
+                self.renderer.write_decision(&decision, &mut self.out);
+            }),
+            Kind::Retention => self.retention(line).map(|json| {
+                // Writing into a `Vec` cannot fail.
+                let _ = serde_json::to_writer(&mut self.out, &json);
+            }),
+        };
+        if let Err(e) = written {
+            self.out.truncate(start);
+            return Err(e);
+        }
+        self.join_id(line.id, at);
+        self.out.push(b'\n');
+        Ok(())
+    }
+
+    /// `decide` with the subject of `text` (resolved once, then cached; `id` is where the
+    /// scanner saw it in the cache), or with a subject that says nothing.
+    fn with_subject<R>(
+        &mut self,
+        text: Option<&str>,
+        id: Option<u32>,
+        decide: impl FnOnce(&Subject) -> R,
+    ) -> Result<R, LineError> {
+        let Some(text) = text else {
+            return Ok(decide(&self.nobody));
+        };
+        if let Some(subject) = id.and_then(|id| self.subjects.get(id, text)) {
+            return Ok(decide(subject));
+        }
+        let found = self.subjects.find(text);
+        if let Some(subject) = found.and_then(|id| self.subjects.get(id, text)) {
+            return Ok(decide(subject));
+        }
+        let subject =
+            Subject::from_json_str(self.policy, text, self.now).map_err(LineError::Subject)?;
+        let answer = decide(&subject);
+        self.subjects.insert(text, subject);
+        Ok(answer)
+    }
+
+    fn use_or_disclose(&mut self, line: &Line<'_>, kind: Kind) -> Result<Decision, LineError> {
+        let policy = self.policy;
+        let purpose = policy.purpose(required(&line.purpose, "purpose")?)?;
+        let data = policy.data(required(&line.data, "data")?)?;
+        let mut query = Query::new(purpose, data);
+        if let Some(region) = &line.region {
+            query = query.in_region(policy.region(region)?);
+        }
+        if kind == Kind::Disclose {
+            query = query.to_recipient(policy.recipient(required(&line.recipient, "recipient")?)?);
+        }
+        if let Some(text) = &line.collected_at {
+            query = query.collected_at(past_time("collected_at", text, self.now)?);
+        }
+        Ok(self.with_subject(line.subject, line.subject_id, |subject| {
+            policy.decide(&query, subject)
+        })??)
+    }
+
+    fn transfer(&mut self, line: &Line<'_>) -> Result<Decision, LineError> {
+        let policy = self.policy;
+        let category = category(policy, required(&line.data, "data")?)?;
+        let from = policy.region(required(&line.from, "from")?)?;
+        let to = policy.region(required(&line.to, "to")?)?;
+        Ok(match line.subject {
+            Some(raw) => self.with_subject(Some(raw), line.subject_id, |subject| {
+                policy.decide_transfer_for(subject, category, from, to)
+            })??,
+            None => policy.decide_transfer(category, from, to)?,
+        })
+    }
+
+    fn retention(&mut self, line: &Line<'_>) -> Result<RetentionJson, LineError> {
+        let policy = self.policy;
+        let category = category(policy, required(&line.data, "data")?)?;
+        let purpose = line
+            .purpose
+            .as_deref()
+            .map(|p| policy.purpose(p))
+            .transpose()?;
+        let region = policy.region(required(&line.region, "region")?)?;
+        let now = match &line.now {
+            Some(text) => time("now", text)?,
+            None => self.now,
+        };
+        let mut events = Vec::new();
+        for (name, text) in line.events.iter().flatten() {
+            let at = format!("events.{name}");
+            let event = match policy.event(name) {
+                Ok(event) => event,
+                Err(error) => return Err(LineError::NameAt { at, error }),
+            };
+            events.push((event, past_time(&at, text, now)?));
+        }
+        let query = RetentionQuery {
+            category,
+            purpose,
+            region,
+            events: &events,
+            now,
+        };
+        let decision = policy.decide_retention(&query)?;
+        Ok(self.renderer.retention(&decision))
+    }
+}
+
+/// A category, or the category of a field.
+fn category(policy: &Policy, name: &str) -> Result<CategoryId, LineError> {
+    match policy.data(name)? {
+        DataRef::Category(c) => Ok(c),
+        DataRef::Field(f) => match policy.fields.get(f.index()) {
+            Some(field) => Ok(field.category),
+            None => Err(QueryError::ForeignId {
+                kind: "field",
+                id: f.0,
+            }
+            .into()),
+        },
+    }
+}
+
+/// A timestamp member (RFC 3339 or a date); `field` names it in errors.
+fn time(field: &str, text: &str) -> Result<Timestamp, LineError> {
+    parse_time(field, &serde_json::Value::String(text.to_owned())).map_err(LineError::Time)
+}
+
+/// A timestamp that may not lie after `now` (collection times, events).
+fn past_time(field: &str, text: &str, now: Timestamp) -> Result<Timestamp, LineError> {
+    let at = time(field, text)?;
+    if at > now {
+        return Err(LineError::Time(SubjectError {
+            field: field.to_owned(),
+            problem: SubjectProblem::InFuture { at, now },
+        }));
+    }
+    Ok(at)
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::indexing_slicing)]
+
+    use std::io::{BufReader, Read};
+
+    use super::*;
+
+    fn anker() -> Policy {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/policies/anker.lawful");
+        crate::compile_file(path).unwrap().policy
+    }
+
+    fn now() -> Timestamp {
+        "2025-01-01T00:00:00Z".parse().unwrap()
+    }
+
+    /// Hands out its bytes a few at a time, so that lines are cut anywhere.
+    struct Trickle<'a> {
+        bytes: &'a [u8],
+        step: usize,
+    }
+
+    impl Read for Trickle<'_> {
+        fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+            self.step = self.step % 97 + 1;
+            let n = self.step.min(buf.len()).min(self.bytes.len());
+            buf[..n].copy_from_slice(&self.bytes[..n]);
+            self.bytes = &self.bytes[n..];
+            Ok(n)
+        }
+    }
+
+    /// The same answers however the input is cut, and with the caches cold or warm.
+    #[test]
+    fn answers_do_not_depend_on_how_the_input_arrives() {
+        let policy = anker();
+        let mut input = Vec::new();
+        sample::write(&policy, &sample::ANKER_SUBJECTS, 500, &mut input).unwrap();
+        input.extend_from_slice(
+            b"\r\n  \n{\"id\":\"x\",\"purpose\":\"marketing.drect\",\"data\":\"account.email\"}\r\n\
+              {\"subject\":{\"region\":\"DE\"},\"purpose\":\"essential.service.site\",\"data\":\"session.ip\",\"id\":9}\n\
+              not json\n\
+              {\"kind\":\"transfer\",\"data\":\"user.contact.email\",\"from\":\"DE\",\"to\":\"US\"}",
+        );
+        let mut batch = Batch::new(&policy, now());
+        let mut whole = Vec::new();
+        let stats = batch.run(&input[..], &mut whole).unwrap();
+        assert_eq!(
+            (stats.lines, stats.queries, stats.errors),
+            (506, 504, 2),
+            "blank lines are counted, not answered"
+        );
+        let mut warm = Vec::new();
+        assert_eq!(batch.run(&input[..], &mut warm).unwrap(), stats);
+        assert_eq!(warm, whole);
+        let trickle = Trickle {
+            bytes: &input,
+            step: 0,
+        };
+        let mut cut = Vec::new();
+        let stats = Batch::new(&policy, now())
+            .run(BufReader::with_capacity(40, trickle), &mut cut)
+            .unwrap();
+        assert_eq!(stats.queries, 504);
+        assert_eq!(
+            String::from_utf8(cut).unwrap(),
+            String::from_utf8(whole).unwrap()
+        );
+    }
+
+    #[test]
+    fn error_lines_name_the_line_and_echo_the_id() {
+        let policy = anker();
+        let input = b"\n{\"id\":[1,2],\"purpose\":\"marketing.drect\",\"data\":\"account.email\"}\n\
+                      {\"id\":3,\"kind\":\"transfer\",\"data\":\"user.contact.email\"}\n\
+                      {\"id\":4,\"purpose\":\"p\"\n\
+                      {\"id\":5,\"kind\":\"use\",\"to\":\"US\"}\n\
+                      {\"id\":6,\"purpose\":\"essential.service.site\",\"data\":\"session.ip\",\"subject\":{\"region\":\"DE\",\"age\":-1}}\n";
+        let mut out = Vec::new();
+        let stats = Batch::new(&policy, now())
+            .run(&input[..], &mut out)
+            .unwrap();
+        assert_eq!((stats.lines, stats.queries, stats.errors), (6, 5, 5));
+        let lines: Vec<serde_json::Value> = out
+            .split(|&b| b == b'\n')
+            .filter(|l| !l.is_empty())
+            .map(|l| serde_json::from_slice(l).unwrap())
+            .collect();
+        let summary: Vec<(String, u64, &str)> = lines
+            .iter()
+            .map(|l| {
+                (
+                    l["id"].to_string(),
+                    l["line"].as_u64().unwrap(),
+                    l["code"].as_str().unwrap(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            summary,
+            [
+                ("[1,2]".to_owned(), 2, "lawful::eval::unknown_purpose"),
+                ("3".to_owned(), 3, "lawful::batch::missing_member"),
+                ("null".to_owned(), 4, "lawful::batch::json"),
+                ("5".to_owned(), 5, "lawful::batch::unexpected_member"),
+                ("6".to_owned(), 6, "lawful::subject::age_out_of_range"),
+            ]
+        );
+        assert_eq!(lines[1]["error"], "missing `from`");
+        assert_eq!(lines[3]["error"], "`to` does not apply to a `use` query");
+        assert!(lines[4]["error"]
+            .as_str()
+            .unwrap()
+            .starts_with("subject.age: "));
+    }
+}

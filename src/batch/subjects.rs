@@ -1,0 +1,189 @@
+//! Subjects resolved once and cached by their JSON text.
+//!
+//! Two levels. A map from the full text finds any cached subject, once the line scanner has
+//! found where the subject's text ends. Before that, a small direct-mapped table keyed by
+//! the text's first bytes ([`Subjects::known_prefix`]) lets the scanner recognise a subject
+//! it has seen recently by comparing bytes, without walking the JSON to find its end: a
+//! cached text is a complete JSON object, so a line that continues with it holds exactly
+//! that object there.
+
+use std::collections::HashMap;
+use std::hash::BuildHasherDefault;
+use std::sync::Arc;
+
+use crate::model::NameHasher;
+use crate::subject::Subject;
+
+use super::swar::has;
+
+/// Subjects a cache keeps at most (then it starts afresh): bounds memory on endless input.
+const LIMIT: usize = 1 << 16;
+
+/// Slots of the table of recent subjects (a power of two).
+const RECENT: usize = 1 << 10;
+
+/// How many of a text's first bytes pick its slot in the table of recent subjects.
+const WINDOW: usize = 64;
+
+/// No subject in this slot.
+const EMPTY: u32 = u32::MAX;
+
+/// Hashes with the policy's name hasher (FxHash): fast on short keys, not resistant to
+/// hash flooding, which is fine for the operator's own input.
+type FxMap<K, V> = HashMap<K, V, BuildHasherDefault<NameHasher>>;
+
+#[derive(Debug)]
+pub struct Subjects {
+    /// Every cached subject with its text; an id is an index.
+    list: Vec<(Arc<str>, Subject)>,
+    by_text: FxMap<Arc<str>, u32>,
+    /// The id of a recent subject, by the hash of its [`window`].
+    recent: Vec<u32>,
+}
+
+impl Default for Subjects {
+    fn default() -> Self {
+        Subjects {
+            list: Vec::new(),
+            by_text: FxMap::default(),
+            recent: vec![EMPTY; RECENT],
+        }
+    }
+}
+
+impl Subjects {
+    /// A recent subject whose text `rest` (what follows `"subject":` on a line, a `{`
+    /// first) starts with: its id and the length of its text.
+    #[inline]
+    pub fn known_prefix(&self, rest: &[u8]) -> Option<(u32, usize)> {
+        let id = *self.recent.get(slot(rest))?;
+        let (text, _) = self.list.get(id as usize)?;
+        rest.starts_with(text.as_bytes())
+            .then_some((id, text.len()))
+    }
+
+    /// The subject `id` if its text is `text`.
+    #[inline]
+    pub fn get(&self, id: u32, text: &str) -> Option<&Subject> {
+        match self.list.get(id as usize) {
+            Some((cached, subject)) if **cached == *text => Some(subject),
+            _ => None,
+        }
+    }
+
+    /// The id of the subject of `text`, if cached; it becomes a recent one.
+    pub fn find(&mut self, text: &str) -> Option<u32> {
+        let id = *self.by_text.get(text)?;
+        self.remember(text, id);
+        Some(id)
+    }
+
+    /// Cache the subject of `text`.
+    pub fn insert(&mut self, text: &str, subject: Subject) {
+        if self.list.len() >= LIMIT {
+            self.list.clear();
+            self.by_text.clear();
+            self.recent.fill(EMPTY);
+        }
+        let Ok(id) = u32::try_from(self.list.len()) else {
+            return;
+        };
+        let text: Arc<str> = text.into();
+        self.list.push((Arc::clone(&text), subject));
+        self.by_text.insert(text, id);
+        if let Some((text, _)) = self.list.last() {
+            let text = Arc::clone(text);
+            self.remember(&text, id);
+        }
+    }
+
+    fn remember(&mut self, text: &str, id: u32) {
+        if let Some(slot) = self.recent.get_mut(slot(text.as_bytes())) {
+            *slot = id;
+        }
+    }
+}
+
+/// The slot of the text that starts `bytes`, from its first [`WINDOW`] bytes, or fewer: up
+/// to its first `}`, which is never after the end of an object's text. So a subject's text
+/// and a line that continues with it give the same slot.
+#[inline]
+fn slot(bytes: &[u8]) -> usize {
+    /// FxHash's multiplier.
+    const SEED: u64 = 0x51_7c_c1_b7_27_22_0a_95;
+    let head = bytes.get(..WINDOW).unwrap_or(bytes);
+    let mut hash = 0u64;
+    let mut add = |word: u64| hash = (hash.rotate_left(5) ^ word).wrapping_mul(SEED);
+    let mut chunks = head.chunks_exact(8);
+    let mut tail = [0u8; 8];
+    for chunk in chunks.by_ref() {
+        let word = u64::from_le_bytes(<[u8; 8]>::try_from(chunk).unwrap_or_default());
+        let close = has(word, b'}');
+        if close != 0 {
+            // Keep the bytes up to the first `}` (the lowest mark is exact).
+            let keep = close.trailing_zeros() + 1;
+            add(word & (u64::MAX >> (64 - keep)));
+            return finish(hash);
+        }
+        add(word);
+    }
+    for (slot, &byte) in tail.iter_mut().zip(chunks.remainder()) {
+        *slot = byte;
+        if byte == b'}' {
+            break;
+        }
+    }
+    add(u64::from_le_bytes(tail));
+    finish(hash)
+}
+
+/// The best-mixed bits of the multiplications are the top ones.
+fn finish(hash: u64) -> usize {
+    (hash >> (64 - RECENT.trailing_zeros())) as usize
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::indexing_slicing, clippy::unwrap_used)]
+
+    use super::*;
+
+    #[test]
+    fn a_line_that_continues_with_a_subject_finds_it() {
+        let mut subjects = Subjects::default();
+        let short = r#"{"region":"GB","restricted":true}"#;
+        let long = r#"{"region":"DE","age":34,"consents":[{"purpose":"marketing","given_at":"2024-01-01"},{"purpose":"analytics"}]}"#;
+        subjects.insert(short, Subject::default());
+        subjects.insert(long, Subject::default());
+        for (id, text) in [short, long].into_iter().enumerate() {
+            for tail in ["", "}", r#","id":17}"#, " }"] {
+                let line = format!("{text}{tail}");
+                assert_eq!(
+                    subjects.known_prefix(line.as_bytes()),
+                    Some((id as u32, text.len())),
+                    "{line}"
+                );
+            }
+            assert!(subjects.get(id as u32, text).is_some());
+            assert!(subjects.get(id as u32, "{}").is_none());
+        }
+        // Cut short, or different after the first bytes.
+        assert_eq!(subjects.known_prefix(&short.as_bytes()[..20]), None);
+        let other = long.replace("analytics", "analytic");
+        assert_eq!(subjects.known_prefix(other.as_bytes()), None);
+        assert_eq!(subjects.find(&other), None);
+        assert_eq!(subjects.find(long), Some(1));
+    }
+
+    #[test]
+    fn the_cache_starts_afresh_when_full() {
+        let mut subjects = Subjects::default();
+        for i in 0..=LIMIT {
+            subjects.insert(&format!(r#"{{"age":{i}}}"#), Subject::default());
+        }
+        assert_eq!(subjects.list.len(), 1);
+        assert_eq!(subjects.find(&format!(r#"{{"age":{LIMIT}}}"#)), Some(0));
+        assert_eq!(subjects.find(r#"{"age":0}"#), None);
+        assert_eq!(subjects.known_prefix(br#"{"age":0}"#), None);
+    }
+}
