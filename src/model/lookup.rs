@@ -113,9 +113,11 @@ impl RuleLookup {
             .use_narrow
             .get(purpose.index())
             .map_or(&[][..], |list| {
+                // One binary search; a category has few rules, so its end is found by walking.
                 let start = list.partition_point(|&(c, _)| c < category);
-                let end = list.partition_point(|&(c, _)| c <= category);
-                list.get(start..end).unwrap_or(&[])
+                let rest = list.get(start..).unwrap_or(&[]);
+                let len = rest.iter().take_while(|&&(c, _)| c == category).count();
+                rest.get(..len).unwrap_or(&[])
             });
         let broad = self
             .use_broad
