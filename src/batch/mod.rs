@@ -2,7 +2,7 @@
 //!
 //! Built for throughput (≥ 1 million decisions per second on one core): each line is
 //! scanned without copying its strings ([`line`]), names are looked up in the policy's
-//! indexes (FxHash), subjects are resolved once and cached by their JSON text, the decision
+//! indexes, subjects are resolved once and cached by their JSON text, the decision
 //! takes the prepared path, and the answer is written by
 //! [`JsonRenderer::write_decision`] into one output buffer that is flushed in large
 //! blocks — no allocation per line once the caches are warm. A line that cannot be

@@ -8,13 +8,13 @@
 //! that object there.
 
 use std::collections::HashMap;
-use std::hash::BuildHasherDefault;
+use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::Arc;
 
 use crate::model::NameHasher;
 use crate::subject::Subject;
 
-use super::swar::has;
+use super::swar::find_byte;
 
 /// Subjects a cache keeps at most (then it starts afresh): bounds memory on endless input.
 const LIMIT: usize = 1 << 16;
@@ -28,15 +28,15 @@ const WINDOW: usize = 64;
 /// No subject in this slot.
 const EMPTY: u32 = u32::MAX;
 
-/// Hashes with the policy's name hasher (FxHash): fast on short keys, not resistant to
+/// Hashes with the policy's name hasher: fast on short keys, not resistant to
 /// hash flooding, which is fine for the operator's own input.
-type FxMap<K, V> = HashMap<K, V, BuildHasherDefault<NameHasher>>;
+type NameMap<K, V> = HashMap<K, V, BuildHasherDefault<NameHasher>>;
 
 #[derive(Debug)]
 pub struct Subjects {
     /// Every cached subject with its text; an id is an index.
     list: Vec<(Arc<str>, Subject)>,
-    by_text: FxMap<Arc<str>, u32>,
+    by_text: NameMap<Arc<str>, u32>,
     /// The id of a recent subject, by the hash of its [`window`].
     recent: Vec<u32>,
 }
@@ -45,7 +45,7 @@ impl Default for Subjects {
     fn default() -> Self {
         Subjects {
             list: Vec::new(),
-            by_text: FxMap::default(),
+            by_text: NameMap::default(),
             recent: vec![EMPTY; RECENT],
         }
     }
@@ -109,37 +109,14 @@ impl Subjects {
 /// and a line that continues with it give the same slot.
 #[inline]
 fn slot(bytes: &[u8]) -> usize {
-    /// FxHash's multiplier.
-    const SEED: u64 = 0x51_7c_c1_b7_27_22_0a_95;
-    let head = bytes.get(..WINDOW).unwrap_or(bytes);
-    let mut hash = 0u64;
-    let mut add = |word: u64| hash = (hash.rotate_left(5) ^ word).wrapping_mul(SEED);
-    let mut chunks = head.chunks_exact(8);
-    let mut tail = [0u8; 8];
-    for chunk in chunks.by_ref() {
-        let word = u64::from_le_bytes(<[u8; 8]>::try_from(chunk).unwrap_or_default());
-        let close = has(word, b'}');
-        if close != 0 {
-            // Keep the bytes up to the first `}` (the lowest mark is exact).
-            let keep = close.trailing_zeros() + 1;
-            add(word & (u64::MAX >> (64 - keep)));
-            return finish(hash);
-        }
-        add(word);
-    }
-    for (slot, &byte) in tail.iter_mut().zip(chunks.remainder()) {
-        *slot = byte;
-        if byte == b'}' {
-            break;
-        }
-    }
-    add(u64::from_le_bytes(tail));
-    finish(hash)
-}
-
-/// The best-mixed bits of the multiplications are the top ones.
-fn finish(hash: u64) -> usize {
-    (hash >> (64 - RECENT.trailing_zeros())) as usize
+    let window = bytes.get(..WINDOW).unwrap_or(bytes);
+    let head = find_byte(window, b'}')
+        .and_then(|close| window.get(..=close))
+        .unwrap_or(window);
+    let mut hasher = NameHasher::default();
+    hasher.write(head);
+    // The name hasher mixes every input bit into every output bit: any bits make a slot.
+    hasher.finish() as usize & (RECENT - 1)
 }
 
 #[cfg(test)]

@@ -1,4 +1,5 @@
-//! The evaluator's lookup tables: per-purpose and per-category rule lists and the basis
+//! The evaluator's lookup tables: deny rules and transfer permissions by purpose and
+//! category ([`RuleLookup`]), localisation and retention rules per category, and the basis
 //! choice per purpose × region, so a decision's cost does not depend on the rule count.
 
 use super::Checker;
@@ -10,27 +11,6 @@ impl Checker {
         let categories = self.categories.len();
         let regions = self.regions.len();
 
-        let mut use_rules = vec![Vec::new(); purposes];
-        let mut disclosure_rules = vec![Vec::new(); categories];
-        let mut transfer_rules = vec![Vec::new(); categories];
-        for (i, rule) in self.rules.iter().enumerate() {
-            let id = RuleId::from_index(i);
-            match &rule.action {
-                RuleAction::Use { purposes } => push_each(&mut use_rules, purposes, id),
-                RuleAction::Disclose { .. } | RuleAction::Sell | RuleAction::Share => {
-                    push_each(&mut disclosure_rules, &rule.categories, id)
-                }
-                RuleAction::Transfer { .. } => push_each(&mut transfer_rules, &rule.categories, id),
-            }
-        }
-        let mut transfers = vec![Vec::new(); categories];
-        for (i, t) in self.transfers.iter().enumerate() {
-            push_each(
-                &mut transfers,
-                &t.categories,
-                u32::try_from(i).unwrap_or(u32::MAX),
-            );
-        }
         let mut localizations = vec![Vec::new(); categories];
         for (i, l) in self.localizations.iter().enumerate() {
             push_each(
@@ -77,10 +57,6 @@ impl Checker {
 
         self.index.rule_lookup =
             RuleLookup::build(&self.rules, &self.transfers, purposes, categories);
-        self.index.use_rules_by_purpose = use_rules;
-        self.index.disclosure_rules_by_category = disclosure_rules;
-        self.index.transfer_rules_by_category = transfer_rules;
-        self.index.transfers_by_category = transfers;
         self.index.localizations_by_category = localizations;
         self.index.retention_by_category = retention;
         self.index.basis_choice = basis_choice;

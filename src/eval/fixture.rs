@@ -436,44 +436,6 @@ impl Fx {
         let categories = p.categories.len();
         let regions = p.regions.len();
         p.index.rule_lookup = RuleLookup::build(&p.rules, &p.transfers, purposes, categories);
-        p.index.use_rules_by_purpose = (0..purposes)
-            .map(|pi| {
-                p.rules
-                    .iter()
-                    .enumerate()
-                    .filter(|(_, r)| matches!(&r.action, RuleAction::Use { purposes } if purposes.contains(pi)))
-                    .map(|(i, _)| RuleId::from_index(i))
-                    .collect()
-            })
-            .collect();
-        let by_category = |pred: &dyn Fn(&DenyRule) -> bool| -> Vec<Vec<RuleId>> {
-            (0..categories)
-                .map(|c| {
-                    p.rules
-                        .iter()
-                        .enumerate()
-                        .filter(|(_, r)| pred(r) && r.categories.contains(c))
-                        .map(|(i, _)| RuleId::from_index(i))
-                        .collect()
-                })
-                .collect()
-        };
-        p.index.disclosure_rules_by_category = by_category(&|r| {
-            matches!(
-                r.action,
-                RuleAction::Disclose { .. } | RuleAction::Sell | RuleAction::Share
-            )
-        });
-        p.index.transfer_rules_by_category =
-            by_category(&|r| matches!(r.action, RuleAction::Transfer { .. }));
-        p.index.transfers_by_category = (0..categories)
-            .map(|c| {
-                (0..p.transfers.len())
-                    .filter(|&i| p.transfers.get(i).is_some_and(|t| t.categories.contains(c)))
-                    .map(|i| i as u32)
-                    .collect()
-            })
-            .collect();
         p.index.localizations_by_category = (0..categories)
             .map(|c| {
                 (0..p.localizations.len())

@@ -152,8 +152,10 @@ impl<I: Copy> NameIndex<I> {
     /// Add a name (a name added again gets the new id).
     pub fn insert(&mut self, name: &str, id: I) {
         let hash = name_hash(name);
-        if let Some(slot) = self.find_mut(name, hash) {
-            slot.id = id;
+        if let Some(at) = self.position(name, hash) {
+            if let Some(Some(slot)) = self.slots.get_mut(at) {
+                slot.id = id;
+            }
             return;
         }
         if (self.len + 1) * 2 > self.slots.len() {
@@ -177,16 +179,8 @@ impl<I: Copy> NameIndex<I> {
 
     #[inline]
     pub fn get(&self, name: &str) -> Option<I> {
-        let hash = name_hash(name);
-        let mask = self.slots.len().checked_sub(1)?;
-        let mut i = hash as usize & mask;
-        loop {
-            let slot = self.slots.get(i)?.as_ref()?;
-            if slot.hash == hash && self.bytes_of(slot) == Some(name.as_bytes()) {
-                return Some(slot.id);
-            }
-            i = (i + 1) & mask;
-        }
+        let at = self.position(name, name_hash(name))?;
+        self.slots.get(at)?.as_ref().map(|slot| slot.id)
     }
 
     pub fn names(&self) -> impl Iterator<Item = &str> {
@@ -214,13 +208,15 @@ impl<I: Copy> NameIndex<I> {
             .unwrap_or("")
     }
 
-    fn find_mut(&mut self, name: &str, hash: u64) -> Option<&mut Slot<I>> {
+    /// The slot holding `name`, by linear probing from its hash.
+    #[inline]
+    fn position(&self, name: &str, hash: u64) -> Option<usize> {
         let mask = self.slots.len().checked_sub(1)?;
         let mut i = hash as usize & mask;
         loop {
             let slot = self.slots.get(i)?.as_ref()?;
-            if slot.hash == hash && self.name_of(slot) == name {
-                return self.slots.get_mut(i)?.as_mut();
+            if slot.hash == hash && self.bytes_of(slot) == Some(name.as_bytes()) {
+                return Some(i);
             }
             i = (i + 1) & mask;
         }
@@ -623,17 +619,9 @@ pub struct Indexes {
     pub attributes: NameIndex<AttributeId>,
     pub events: NameIndex<EventId>,
     pub symbols: NameIndex<SymbolId>,
-    /// `use` deny rules that may apply to each purpose.
-    pub use_rules_by_purpose: Vec<Vec<RuleId>>,
     /// Deny rules by purpose × category and by kind of disclosure × category: what the
     /// evaluator walks.
     pub rule_lookup: super::RuleLookup,
-    /// `disclose`/`sell`/`share` deny rules that may apply to each category.
-    pub disclosure_rules_by_category: Vec<Vec<RuleId>>,
-    /// `transfer` deny rules that may apply to each category.
-    pub transfer_rules_by_category: Vec<Vec<RuleId>>,
-    /// Transfer permissions covering each category.
-    pub transfers_by_category: Vec<Vec<u32>>,
     /// Localisation rules covering each category.
     pub localizations_by_category: Vec<Vec<u32>>,
     /// Retention rules covering each category.

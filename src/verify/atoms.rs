@@ -263,15 +263,15 @@ pub(crate) fn basis_alternatives(
 }
 
 /// The rules and permissions that can apply, by purpose (use rules) and by category
-/// (disclosure, sale, sharing and transfer rules; transfer permissions; localisations), read
-/// off the rules themselves, in policy order.
+/// (disclosure, sale, sharing and transfer rules; transfer permissions), read off the rules
+/// themselves, in policy order. (The evaluator's `RuleLookup` leaves out rules an earlier
+/// alike rule shadows; these lists keep every rule.)
 #[derive(Debug, Clone, Default)]
 pub(crate) struct RuleLists {
     pub use_by_purpose: Vec<Vec<u32>>,
     pub disclosure_by_category: Vec<Vec<u32>>,
     pub transfer_by_category: Vec<Vec<u32>>,
     pub permits_by_category: Vec<Vec<u32>>,
-    pub localizations_by_category: Vec<Vec<u32>>,
 }
 
 impl RuleLists {
@@ -282,7 +282,6 @@ impl RuleLists {
             disclosure_by_category: vec![Vec::new(); categories],
             transfer_by_category: vec![Vec::new(); categories],
             permits_by_category: vec![Vec::new(); categories],
-            localizations_by_category: vec![Vec::new(); categories],
         };
         let push = |lists: &mut Vec<Vec<u32>>, set: &IdSet, i: usize| {
             for member in set.iter() {
@@ -304,13 +303,6 @@ impl RuleLists {
         }
         for (i, transfer) in policy.transfers.iter().enumerate() {
             push(&mut lists.permits_by_category, &transfer.categories, i);
-        }
-        for (i, localization) in policy.localizations.iter().enumerate() {
-            push(
-                &mut lists.localizations_by_category,
-                &localization.categories,
-                i,
-            );
         }
         lists
     }

@@ -297,7 +297,7 @@ impl Verifier<'_> {
                         list(&lists.disclosure_by_category, c),
                         list(&lists.transfer_by_category, c),
                         list(&lists.permits_by_category, c),
-                        list(&lists.localizations_by_category, c),
+                        list(&policy.index.localizations_by_category, c),
                     ] {
                         signature.push(u32::MAX);
                         signature.extend(members);
