@@ -1,13 +1,13 @@
 //! Deciding a disclosure: may recipient Q receive category C for purpose P, for subject S
 //! in region R?
 
-use crate::model::{Localization, OptOutKind, Policy, RecipientId, RuleAction};
+use crate::model::{Localization, OptOutKind, Policy, RecipientId};
 use crate::subject::Subject;
 
 use super::cond::Env;
 use super::decision::{Asked, Decision, Detail};
 use super::query::{check_recipient, Query, QueryError};
-use super::rules::Situation;
+use super::rules::{is_disclosure_rule_for, Situation};
 use super::transfer::TransferQuestion;
 use super::usage::UseQuery;
 use super::Reason;
@@ -86,17 +86,7 @@ fn decide(policy: &Policy, id: RecipientId, query: &UseQuery, subject: &Subject)
         .filter_map(|ids| {
             ids.iter().copied().find(|rule_id| {
                 policy.rules.get(rule_id.index()).is_some_and(|rule| {
-                    let action = match &rule.action {
-                        RuleAction::Disclose {
-                            recipients,
-                            purposes,
-                        } => {
-                            recipients.contains(id.index())
-                                && purposes.contains(query.purpose.index())
-                        }
-                        RuleAction::Sell | RuleAction::Share => true,
-                        RuleAction::Use { .. } | RuleAction::Transfer { .. } => false,
-                    };
+                    let action = is_disclosure_rule_for(rule, id, recipient, query.purpose);
                     action && situation.rule_applies(rule)
                 })
             })

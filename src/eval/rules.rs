@@ -1,8 +1,26 @@
-//! Matching `deny` rules and their exceptions.
+//! Matching `deny` rules and their exceptions: the one place a rule's shape is read.
+//!
+//! The evaluator asks [`Situation::rule_applies`] (an unknown `when` applies: fail closed);
+//! the prover asks [`rule_covers`] with [`WhenUnknown::DoesNotMatch`] to know which
+//! questions an assertion speaks about (an assertion speaks only about subjects for which
+//! its condition is known to hold). Both go through the same action and situation tests.
 
-use crate::model::{CategoryId, DenyRule, Except, PurposeId, RecipientId, RegionId};
+use crate::model::{
+    CategoryId, DenyRule, Except, Policy, PurposeId, Recipient, RecipientId, RegionId, RuleAction,
+};
+use crate::subject::Subject;
 
 use super::cond::Env;
+use super::question::Question;
+
+/// How a rule's `when` that the subject does not settle counts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum WhenUnknown {
+    /// The rule applies (a deny rule fails closed).
+    Matches,
+    /// The rule does not apply (an assertion's shape speaks only about known cases).
+    DoesNotMatch,
+}
 
 /// Everything a deny rule or an exception can test about one question.
 #[derive(Debug, Clone, Copy)]
@@ -23,9 +41,19 @@ impl Situation<'_> {
     /// The rule's category, region and `when` match (an unknown `when` matches: fail
     /// closed) and none of its exceptions applies. The action is the caller's to match.
     pub fn rule_applies(&self, rule: &DenyRule) -> bool {
+        self.rule_matches(rule, WhenUnknown::Matches)
+    }
+
+    /// As [`Situation::rule_applies`], with an unknown `when` counted as `unknown` says.
+    pub fn rule_matches(&self, rule: &DenyRule, unknown: WhenUnknown) -> bool {
+        let when = self.env.eval_opt(rule.when.as_ref());
+        let when = match unknown {
+            WhenUnknown::Matches => when.or_true(),
+            WhenUnknown::DoesNotMatch => when.or_false(),
+        };
         rule.categories.contains(self.category.index())
             && rule.regions.contains(self.region().index())
-            && self.env.eval_opt(rule.when.as_ref()).or_true()
+            && when
             && !rule.excepts.iter().any(|e| self.except_applies(e))
     }
 
@@ -52,5 +80,104 @@ impl Situation<'_> {
             .as_ref()
             .is_none_or(|set| self.recipient.is_some_and(|q| set.contains(q.index())));
         when && purposes && regions && to && recipients
+    }
+}
+
+/// The rule is a `deny use` of `purpose`.
+pub(crate) fn is_use_rule_for(rule: &DenyRule, purpose: PurposeId) -> bool {
+    matches!(&rule.action, RuleAction::Use { purposes } if purposes.contains(purpose.index()))
+}
+
+/// The rule's action covers disclosing to `recipient` (declared as `declared`) for
+/// `purpose`: a `deny disclose` naming both, or a `deny sell` / `deny share` when the
+/// disclosure is a sale / sharing.
+pub(crate) fn is_disclosure_rule_for(
+    rule: &DenyRule,
+    recipient: RecipientId,
+    declared: &Recipient,
+    purpose: PurposeId,
+) -> bool {
+    match &rule.action {
+        RuleAction::Disclose {
+            recipients,
+            purposes,
+        } => recipients.contains(recipient.index()) && purposes.contains(purpose.index()),
+        RuleAction::Sell => declared.sale,
+        RuleAction::Share => declared.sharing,
+        RuleAction::Use { .. } | RuleAction::Transfer { .. } => false,
+    }
+}
+
+/// The rule is a `deny transfer` whose origin contains `from` and destination `to`.
+pub(crate) fn is_transfer_rule_for(rule: &DenyRule, from: RegionId, to: RegionId) -> bool {
+    matches!(&rule.action, RuleAction::Transfer { from: f, to: t }
+        if f.contains(from.index()) && t.contains(to.index()))
+}
+
+/// Whether `rule` matches `question` asked about `subject`, as the evaluator matches it on
+/// the way to that question's decision: a use rule a use (or the use a disclosure
+/// includes), a disclosure rule a disclosure, a transfer rule a transfer (or a disclosure
+/// to a recipient located in its destination). `unknown` says how an unsettled `when`
+/// counts.
+pub(crate) fn rule_covers(
+    policy: &Policy,
+    rule: &DenyRule,
+    question: &Question,
+    subject: Option<&Subject>,
+    unknown: WhenUnknown,
+) -> bool {
+    match *question {
+        Question::Transfer { category, from, to } => {
+            is_transfer_rule_for(rule, from, to)
+                && Situation {
+                    env: Env {
+                        policy,
+                        subject,
+                        region: from,
+                    },
+                    category,
+                    purpose: None,
+                    recipient: None,
+                    to: std::slice::from_ref(&to),
+                }
+                .rule_matches(rule, unknown)
+        }
+        Question::Decide(query) => {
+            let Some(category) = super::decision::category_of(policy, query.data) else {
+                return false;
+            };
+            let Some(region) = query.region.or(subject.and_then(|s| s.region)) else {
+                return false;
+            };
+            let env = Env {
+                policy,
+                subject,
+                region,
+            };
+            let purpose = query.purpose;
+            let situation = |recipient, to| Situation {
+                env,
+                category,
+                purpose: Some(purpose),
+                recipient,
+                to,
+            };
+            let Some(id) = query.recipient else {
+                return is_use_rule_for(rule, purpose)
+                    && situation(None, &[]).rule_matches(rule, unknown);
+            };
+            let Some(recipient) = policy.recipients.get(id.index()) else {
+                return false;
+            };
+            if let RuleAction::Transfer { .. } = rule.action {
+                return recipient.located.iter().any(|location| {
+                    is_transfer_rule_for(rule, region, *location)
+                        && situation(Some(id), std::slice::from_ref(location))
+                            .rule_matches(rule, unknown)
+                });
+            }
+            is_disclosure_rule_for(rule, id, recipient, purpose)
+                && situation(Some(id), &recipient.located).rule_matches(rule, unknown)
+        }
     }
 }

@@ -1,13 +1,13 @@
 //! Deciding a transfer: may data of category C collected in region A be stored or
 //! processed in region B, and with which safeguard?
 
-use crate::model::{CategoryId, Policy, PurposeId, RecipientId, RegionId, RuleAction};
+use crate::model::{CategoryId, Policy, PurposeId, RecipientId, RegionId};
 use crate::subject::Subject;
 
 use super::cond::Env;
 use super::decision::{Asked, Decision};
 use super::query::{check_category, check_region, QueryError};
-use super::rules::Situation;
+use super::rules::{is_transfer_rule_for, Situation};
 use super::Reason;
 
 impl Policy {
@@ -101,14 +101,7 @@ impl TransferQuestion<'_> {
             .iter()
             .filter_map(|id| policy.rules.get(id.index()));
         for rule in rules {
-            let RuleAction::Transfer {
-                from: rule_from,
-                to: rule_to,
-            } = &rule.action
-            else {
-                continue;
-            };
-            if rule_from.contains(from) && rule_to.contains(to) && situation.rule_applies(rule) {
+            if is_transfer_rule_for(rule, self.from, self.to) && situation.rule_applies(rule) {
                 return Decision::new(asked, Reason::DeniedByRule).with_rule(rule.provenance);
             }
         }

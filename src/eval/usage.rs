@@ -4,14 +4,13 @@
 use crate::model::tests::DataRef;
 use crate::model::{
     Basis, CategoryId, ChildTreatment, Policy, ProvenanceId, PurposeFacts, PurposeId, RegionId,
-    RuleAction,
 };
 use crate::subject::Subject;
 
 use super::cond::{has_objected, is_child, lineage, Env};
 use super::decision::{Asked, Decision, Detail, Obligations};
 use super::query::{check_purpose, check_region, resolve_data, Query, QueryError};
-use super::rules::Situation;
+use super::rules::{is_use_rule_for, Situation};
 use super::Reason;
 
 impl Policy {
@@ -116,10 +115,7 @@ impl UseQuery {
             .use_rules(self.purpose, self.category)
             .filter_map(|id| policy.rules.get(id.index()));
         for rule in rules {
-            let RuleAction::Use { purposes } = &rule.action else {
-                continue;
-            };
-            if purposes.contains(self.purpose.index()) && situation.rule_applies(rule) {
+            if is_use_rule_for(rule, self.purpose) && situation.rule_applies(rule) {
                 return deny(Reason::DeniedByRule).with_rule(rule.provenance);
             }
         }

@@ -36,8 +36,8 @@ use crate::model::{
 };
 use crate::subject::{ConsentRecord, Subject};
 
-use super::question::Question;
 use super::space::Space;
+use crate::eval::Question;
 
 /// `2024-01-01`: consents are given then.
 const GIVEN: jiff::Timestamp = jiff::Timestamp::constant(1_704_067_200, 0);

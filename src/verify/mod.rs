@@ -48,25 +48,22 @@
 pub(crate) mod atoms;
 mod lints;
 mod prove;
-mod question;
 mod report;
-mod scope;
 pub(crate) mod search;
 pub(crate) mod space;
-mod statics;
 
-use std::cell::{Cell, OnceCell, RefCell};
-use std::collections::HashMap;
+use std::cell::{Cell, OnceCell};
 use std::ops::ControlFlow;
 
 use crate::diagnostic::Diagnostics;
+use crate::eval::rules::{rule_covers, WhenUnknown};
 use crate::eval::Decision;
 use crate::model::tests::{AssertionKind, CompiledAssertion};
 use crate::model::{Cond, Policy, RegionId};
 use crate::source::SourceId;
 use crate::subject::Subject;
 
-pub use question::{describe_subject, Question};
+pub use crate::eval::{describe_subject, Question};
 pub use report::{diagnostics, AssertionFailed};
 
 use atoms::Goal;
@@ -145,7 +142,9 @@ pub fn breaks(
         return false;
     }
     match &assertion.kind {
-        AssertionKind::Never(rule) => scope::in_scope(policy, rule, question, subject),
+        AssertionKind::Never(rule) => {
+            rule_covers(policy, rule, question, subject, WhenUnknown::DoesNotMatch)
+        }
         AssertionKind::Only {
             purposes,
             categories,
@@ -205,8 +204,6 @@ pub struct Verifier<'p> {
     /// One (origin, destination) per realisable (origin class, destination class,
     /// domestic) triple.
     transfer_pairs: OnceCell<Vec<(RegionId, RegionId)>>,
-    /// Uses denied whatever the subject, by (purpose, category, region).
-    use_denied: RefCell<HashMap<(u32, u32, u32), bool>>,
     cases: Cell<u64>,
 }
 
@@ -216,7 +213,6 @@ impl<'p> Verifier<'p> {
             policy,
             space: Space::new(policy),
             transfer_pairs: OnceCell::new(),
-            use_denied: RefCell::new(HashMap::new()),
             cases: Cell::new(0),
         }
     }
@@ -242,18 +238,6 @@ impl<'p> Verifier<'p> {
             .get_or_init(|| space::transfer_pairs(self.policy, &self.space))
     }
 
-    /// Whether no subject can be allowed `question` (see `statics.rs`).
-    fn always_denied(&self, question: &Question) -> bool {
-        let policy = self.policy;
-        let mut cache = self.use_denied.borrow_mut();
-        let lists = &self.space.rules;
-        statics::always_denied(policy, lists, question, &mut |p, c, r| {
-            *cache
-                .entry((p.0, c.0, r.0))
-                .or_insert_with(|| statics::use_denied(policy, lists, p, c, r))
-        })
-    }
-
     /// Search one question for the cheapest case (fewer than `bound` atoms set) where `hit`
     /// holds. A transfer is first asked about no subject (cost 0).
     pub(crate) fn search(
@@ -265,7 +249,7 @@ impl<'p> Verifier<'p> {
         hit: &mut dyn FnMut(Option<&Subject>, &Question, &Decision) -> bool,
     ) -> Option<Hit> {
         let policy = self.policy;
-        if bound == 0 || (goal != Goal::Decides && self.always_denied(&question)) {
+        if bound == 0 || (goal != Goal::Decides && question.denied_whatever_the_subject(policy)) {
             return None;
         }
         if let Question::Transfer { .. } = question {

@@ -8,9 +8,9 @@ use crate::model::{
 };
 
 use super::atoms::{basis_alternatives, category_of, Goal};
-use super::question::Question;
-use super::scope::in_scope;
 use super::{Counterexample, Outcome, Proof, Verifier};
+use crate::eval::rules::{rule_covers, WhenUnknown};
+use crate::eval::Question;
 
 impl Verifier<'_> {
     /// Prove the assertion at `index` of [`Policy::assertions`].
@@ -26,7 +26,14 @@ impl Verifier<'_> {
                     &extra,
                     Goal::Permissive,
                     &mut |subject, question, decision| {
-                        decision.allowed() && in_scope(policy, rule, question, subject)
+                        decision.allowed()
+                            && rule_covers(
+                                policy,
+                                rule,
+                                question,
+                                subject,
+                                WhenUnknown::DoesNotMatch,
+                            )
                     },
                 )
             }

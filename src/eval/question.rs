@@ -3,7 +3,7 @@
 
 use std::fmt::Write as _;
 
-use crate::eval::{DataRef, Decision, Query, QueryError};
+use super::{Asked, DataRef, Decision, Query, QueryError, Reason};
 use crate::model::{AttrValue, CategoryId, OptOutKind, Policy, RegionId};
 use crate::subject::Subject;
 
@@ -40,6 +40,67 @@ impl Question {
             (Question::Transfer { category, from, to }, None) => {
                 policy.decide_transfer(category, from, to)
             }
+        }
+    }
+
+    /// Whether the evaluator denies this question whatever the subject.
+    ///
+    /// It is asked about a subject who says nothing, and the denial counts only when it
+    /// comes from a step that reads no subject fact: the closed world (`not_declared`,
+    /// `recipient_not_declared`), localisation and missing transfer permissions, a purpose
+    /// with no basis declaration at all in the region, or a deny rule with no `when` and no
+    /// exception with a `when`. Any other denial might not hold for another subject, so the
+    /// answer is `false` (the prover then searches). An error is `false` too: the search
+    /// meets and reports it.
+    pub fn denied_whatever_the_subject(&self, policy: &Policy) -> bool {
+        let subject = Subject::default();
+        let decision = match self {
+            Question::Decide(_) => self.decide(policy, Some(&subject)),
+            Question::Transfer { .. } => self.decide(policy, None),
+        };
+        let Ok(decision) = decision else {
+            return false;
+        };
+        match decision.reason {
+            Reason::NotDeclared
+            | Reason::RecipientNotDeclared
+            | Reason::Localized
+            | Reason::TransferForbidden => true,
+            Reason::NoLegalBasis => match decision.asked {
+                Asked::Use {
+                    purpose, region, ..
+                }
+                | Asked::Disclose {
+                    purpose, region, ..
+                } => policy
+                    .index
+                    .decision
+                    .bases(policy, purpose, region)
+                    .all(|declaration| declaration.when.is_none()),
+                Asked::Transfer { .. } => false,
+            },
+            Reason::DeniedByRule => decision.rule.is_some_and(|provenance| {
+                let mut rules = policy
+                    .rules
+                    .iter()
+                    .filter(|rule| rule.provenance == provenance)
+                    .peekable();
+                rules.peek().is_some()
+                    && rules.all(|rule| {
+                        rule.when.is_none() && rule.excepts.iter().all(|e| e.when.is_none())
+                    })
+            }),
+            Reason::Allowed
+            | Reason::SubjectKind
+            | Reason::ConsentMissing
+            | Reason::ConsentWithdrawn
+            | Reason::Objected
+            | Reason::OptedOut
+            | Reason::Restricted
+            | Reason::Erased
+            | Reason::Child
+            | Reason::ParentalConsentMissing
+            | Reason::RecipientCondition => false,
         }
     }
 
