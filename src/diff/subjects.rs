@@ -19,7 +19,7 @@
 //!   lineages being those either side reads (by name);
 //! - **attributes**: by name: booleans unset/true/false, integers one per interval of the
 //!   union of cut points, strings every literal either side compares with plus one neither
-//!   mentions, sets every subset of the strings either side tests.
+//!   mentions, sets given or not plus one in/out atom per string either side tests.
 //!
 //! A value a side cannot express (a subject kind it does not declare, a residence it does
 //! not know) makes that side's subject absent; a consent or objection to a purpose a side
@@ -28,7 +28,7 @@
 use crate::eval::Query;
 use crate::model::{
     AttrValue, AttributeId, AttributeType, Basis, ChildTreatment, IdSet, OptOutKind, Policy,
-    PurposeId, RegionId, SubjectKindId, FLAG_SPECIAL,
+    PurposeId, RegionId, SubjectKindId, SymbolId, FLAG_SPECIAL,
 };
 use crate::subject::{ConsentRecord, Subject};
 use crate::verify::atoms::{
@@ -200,6 +200,9 @@ pub(crate) enum Effect {
     Erased,
     Parental,
     Attribute(AttributeId, AttrValue),
+    /// The set attribute holds this string (`None`: a string the side never interns, so
+    /// never reads; the set is still given).
+    SetMember(AttributeId, Option<SymbolId>),
 }
 
 /// One atom: the same number of values on both sides, value 0 the default.
@@ -280,6 +283,14 @@ impl JointAtoms {
                 Some(Effect::Attribute(id, value)) => {
                     if let Some(slot) = subject.attributes.get_mut(id.index()) {
                         *slot = Some(value.clone());
+                    }
+                }
+                Some(Effect::SetMember(id, symbol)) => {
+                    if let Some(slot) = subject.attributes.get_mut(id.index()) {
+                        match slot {
+                            Some(AttrValue::Set(items)) => items.extend(*symbol),
+                            _ => *slot = Some(AttrValue::Set(symbol.iter().copied().collect())),
+                        }
                     }
                 }
             }
@@ -614,6 +625,8 @@ fn attribute_atoms(
         read.cuts.dedup();
         read.strings.sort();
         read.strings.dedup();
+        // A set's member atoms come after its own, which gives the (empty) set.
+        let mut members = Vec::new();
         let values: Vec<Value> = match ty {
             AttributeType::Bool => vec![Value::Bool(true), Value::Bool(false)],
             AttributeType::Int => match read.cuts.first() {
@@ -629,24 +642,11 @@ fn attribute_atoms(
                 .chain([Value::Str(None)])
                 .collect(),
             AttributeType::Set => {
-                // Every subset of the strings tested (membership of any other string is
-                // never read), small subsets first; as `verify::atoms`, at most 16 strings.
-                let n = read.strings.len().min(16);
-                let mut masks: Vec<u32> = (0..(1u32 << n)).collect();
-                masks.sort_by_key(|m| m.count_ones());
-                masks
-                    .into_iter()
-                    .map(|mask| {
-                        let items = read
-                            .strings
-                            .iter()
-                            .enumerate()
-                            .filter(|(i, _)| mask & (1 << i) != 0)
-                            .map(|(_, s)| s.clone())
-                            .collect();
-                        Value::Set(items)
-                    })
-                    .collect()
+                // Given or not, then each string either side tests in or out, as its own
+                // atom: every combination, no cap (membership of other strings is never
+                // read). See `verify::atoms`.
+                members = set_member_atoms(u, joint, &read.strings);
+                vec![Value::Set(Vec::new())]
             }
         };
         let effects = |side: Side| -> Vec<Effect> {
@@ -669,7 +669,33 @@ fn attribute_atoms(
             old: effects(Side::Old),
             new: effects(Side::New),
         });
+        atoms.extend(members);
     }
+}
+
+/// One atom per string tested on the set attribute `joint`: in the set or not.
+fn set_member_atoms(u: &Universe<'_>, joint: u32, strings: &[String]) -> Vec<JointAtom> {
+    let mut atoms = Vec::new();
+    for string in strings {
+        let effects = |side: Side| -> Vec<Effect> {
+            let policy = u.policy(side);
+            let id = u.attributes.id(side, joint).map(AttributeId).filter(|id| {
+                policy
+                    .attributes
+                    .get(id.index())
+                    .is_some_and(|a| a.ty == AttributeType::Set)
+            });
+            let effect = id.map_or(Effect::Keep, |id| {
+                Effect::SetMember(id, policy.index.symbols.get(string))
+            });
+            vec![Effect::Keep, effect]
+        };
+        atoms.push(JointAtom {
+            old: effects(Side::Old),
+            new: effects(Side::New),
+        });
+    }
+    atoms
 }
 
 /// A value in one policy's terms: strings it does not intern equal none of its literals.

@@ -25,7 +25,8 @@
 //! - **parental consent**: read by the children rules of the purpose and by conditions.
 //! - **attributes**: one value per class their conditions tell apart (booleans:
 //!   unset/true/false; integers: one per interval between cut points; strings: each literal
-//!   compared with plus one never mentioned; sets: every subset of the strings tested).
+//!   compared with plus one never mentioned; sets: given or not, and one in/out atom per
+//!   string tested — every combination, no cap).
 
 use std::collections::BTreeMap;
 
@@ -104,6 +105,12 @@ pub(crate) enum Atom {
         id: AttributeId,
         values: Vec<Option<AttrValue>>,
     },
+    /// One string a condition tests a set attribute for: in the set or not. Setting it
+    /// gives the attribute (an empty set when its own atom is not set).
+    SetMember {
+        id: AttributeId,
+        symbol: SymbolId,
+    },
 }
 
 impl Atom {
@@ -119,7 +126,8 @@ impl Atom {
             | Atom::Gpc
             | Atom::Restricted
             | Atom::Erased
-            | Atom::ParentalConsent => 2,
+            | Atom::ParentalConsent
+            | Atom::SetMember { .. } => 2,
         }
     }
 
@@ -549,9 +557,7 @@ pub(crate) fn atoms(
         }
     }
     for (id, read) in reads.attributes {
-        if let Some(atom) = attribute_atom(policy, id, read) {
-            atoms.push(atom);
-        }
+        attribute_atoms(policy, id, read, &mut atoms);
     }
     let collected = atoms.iter().any(Atom::taints);
     Atoms { atoms, collected }
@@ -587,10 +593,18 @@ fn kind_atom(
 
 /// Unknown age, then one age per interval between cut points: the adult end first.
 pub(crate) fn age_atom(mut cuts: Vec<i64>) -> Option<Atom> {
+    if cuts.is_empty() {
+        return None;
+    }
+    // A cut outside the ages a subject can state separates nothing, but the age is still
+    // read: a known age and an unknown one decide differently (`age < 151` holds for
+    // every known age and is unknown without one).
     cuts.retain(|c| (1..=MAX_AGE).contains(c));
     cuts.sort_unstable();
     cuts.dedup();
-    let top = *cuts.last()?;
+    let Some(&top) = cuts.last() else {
+        return Some(Atom::Age(vec![None, Some(30)]));
+    };
     let mut ages = vec![top.clamp(30, MAX_AGE)];
     let mut upper = top;
     for &cut in cuts.iter().rev().skip(1) {
@@ -688,8 +702,10 @@ fn objection_atoms(
     }
 }
 
-fn attribute_atom(policy: &Policy, id: AttributeId, mut read: AttrRead) -> Option<Atom> {
-    let ty = policy.attributes.get(id.index())?.ty;
+fn attribute_atoms(policy: &Policy, id: AttributeId, mut read: AttrRead, atoms: &mut Vec<Atom>) {
+    let Some(ty) = policy.attributes.get(id.index()).map(|a| a.ty) else {
+        return;
+    };
     let mut values: Vec<Option<AttrValue>> = vec![None];
     match ty {
         AttributeType::Bool => {
@@ -714,26 +730,22 @@ fn attribute_atom(policy: &Policy, id: AttributeId, mut read: AttrRead) -> Optio
             values.push(Some(AttrValue::Str(None)));
         }
         AttributeType::Set => {
+            // A set is only ever asked whether it holds a string (`"s" in subject.tags`):
+            // given or not, then each tested string in or out, independently. Strings no
+            // condition tests are never read. Every combination is reachable; none is cut.
+            values.push(Some(AttrValue::Set(Vec::new())));
             read.symbols.sort_unstable();
             read.symbols.dedup();
-            // Every subset of the strings the conditions test (membership of any other
-            // string is never read). Small subsets first.
-            let n = read.symbols.len().min(16);
-            let mut masks: Vec<u32> = (0..(1u32 << n)).collect();
-            masks.sort_by_key(|m| m.count_ones());
-            for mask in masks {
-                let items = read
-                    .symbols
+            atoms.push(Atom::Attribute { id, values });
+            atoms.extend(
+                read.symbols
                     .iter()
-                    .enumerate()
-                    .filter(|(i, _)| mask & (1 << i) != 0)
-                    .map(|(_, s)| *s)
-                    .collect();
-                values.push(Some(AttrValue::Set(items)));
-            }
+                    .map(|&symbol| Atom::SetMember { id, symbol }),
+            );
+            return;
         }
     }
-    Some(Atom::Attribute { id, values })
+    atoms.push(Atom::Attribute { id, values });
 }
 
 /// Fill `subject` with the values `choice` picks; `region` is the question's region (the
@@ -784,6 +796,14 @@ pub(crate) fn build_subject(
             Atom::Attribute { id, values } => {
                 if let Some(slot) = subject.attributes.get_mut(id.index()) {
                     *slot = values.get(value).cloned().flatten();
+                }
+            }
+            Atom::SetMember { id, symbol } => {
+                if let Some(slot) = subject.attributes.get_mut(id.index()) {
+                    match slot {
+                        Some(AttrValue::Set(items)) => items.push(*symbol),
+                        _ => *slot = Some(AttrValue::Set(vec![*symbol])),
+                    }
                 }
             }
         }

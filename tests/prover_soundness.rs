@@ -1,0 +1,122 @@
+//! Regressions for proofs that were once wrong: every case here was reported "proven"
+//! while the evaluator allowed a counterexample. Each test asks both: the prover must
+//! refute the assertion, and the counterexample it prints must be one the evaluator allows.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic
+)]
+
+use lawful::verify::{self, Outcome};
+use lawful::Policy;
+
+/// Compile without proving, so a policy whose assertion fails can be inspected.
+fn checked(text: &str) -> Policy {
+    let (loaded, loading) = lawful::load::load_str("p.lawful", text);
+    let (policy, diagnostics) = lawful::check::check(loaded);
+    let errors: Vec<String> = loading
+        .errors()
+        .chain(diagnostics.errors())
+        .map(|d| d.message.clone())
+        .collect();
+    assert!(errors.is_empty(), "does not check: {errors:#?}");
+    policy.unwrap_or_else(|| panic!("does not check: {errors:#?}"))
+}
+
+/// The single assertion of `policy` is refuted, and its counterexample is allowed when the
+/// evaluator is asked again from scratch.
+fn refuted(policy: &Policy) -> String {
+    let proofs = verify::prove_all(policy);
+    assert_eq!(proofs.len(), 1);
+    let Outcome::Failed(counterexample) = &proofs[0].outcome else {
+        panic!("the assertion was reported as {:?}", proofs[0].outcome);
+    };
+    let decision = counterexample
+        .question
+        .decide(policy, counterexample.subject.as_ref())
+        .expect("the counterexample can be decided");
+    assert!(decision.allowed(), "the counterexample is not allowed");
+    counterexample.describe(policy)
+}
+
+const HEADER: &str = r#"
+#![allow(purpose-without-retention)]
+policy "P" { controller "C" }
+region DE "Germany"
+category user.contact.email
+field user.email: user.contact.email
+"#;
+
+/// A set attribute tested against `n` strings, the purpose allowed only for the last.
+fn many_strings(n: usize) -> String {
+    // The other strings are tested too (by a rule that never decides these questions).
+    let others: String = (1..n)
+        .map(|i| format!("\"s{i}\" in subject.tags and "))
+        .collect();
+    format!(
+        "{HEADER}attribute tags: set\n\
+         deny quiet: use * for p when {others}false\n\
+         purpose p {{ uses user.contact.email  basis contract when \"s{n}\" in subject.tags }}\n\
+         assert never use * for p\n"
+    )
+}
+
+#[test]
+fn a_set_attribute_tested_against_many_strings_is_searched_whole() {
+    for n in [1, 16, 17, 24] {
+        let text = many_strings(n);
+        let described = refuted(&checked(&text));
+        assert!(described.contains(&format!("\"s{n}\"")), "{n}: {described}");
+    }
+}
+
+#[test]
+fn an_age_constant_above_any_age_still_reads_the_age() {
+    for limit in ["151", "200", "1000"] {
+        let text = format!(
+            "{HEADER}purpose p {{ uses user.contact.email  basis contract when subject.age < {limit} }}\n\
+             assert never use user.contact.email for p\n"
+        );
+        let described = refuted(&checked(&text));
+        assert!(described.contains("age"), "{limit}: {described}");
+    }
+}
+
+#[test]
+fn an_age_constant_below_any_age_still_reads_the_age() {
+    let text = format!(
+        "{HEADER}purpose p {{ uses user.contact.email  basis contract when subject.age >= 0 }}\n\
+         assert never use user.contact.email for p\n"
+    );
+    let described = refuted(&checked(&text));
+    assert!(described.contains("age"), "{described}");
+}
+
+/// The diff searches the same subject atoms: a widening that needs the 17th tested string
+/// of a set is found.
+#[test]
+fn the_diff_sees_a_widening_behind_many_tested_strings() {
+    for n in [2, 17] {
+        let new = many_strings(n).replace("assert never use * for p\n", "");
+        let old = format!(
+            "{HEADER}attribute tags: set\n\
+             purpose p {{ uses user.contact.email  basis contract when false }}\n"
+        );
+        let (old, new) = (checked(&old), checked(&new));
+        let diff = lawful::diff::diff(&old, &new);
+        assert!(diff.widened() > 0, "{n}: the widening was missed");
+    }
+}
+
+/// The same for an age constant outside the ages a subject can state.
+#[test]
+fn the_diff_sees_a_widening_behind_an_age_constant_above_any_age() {
+    let old =
+        format!("{HEADER}purpose p {{ uses user.contact.email  basis contract when false }}\n");
+    let new = format!(
+        "{HEADER}purpose p {{ uses user.contact.email  basis contract when subject.age < 151 }}\n"
+    );
+    let diff = lawful::diff::diff(&checked(&old), &checked(&new));
+    assert!(diff.widened() > 0);
+}
