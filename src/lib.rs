@@ -33,6 +33,45 @@ pub use subject::Subject;
 pub struct Compiled {
     pub policy: Policy,
     pub warnings: Diagnostics,
+    /// Whether its `assert` statements were proven (they were, unless
+    /// [`CompileOptions::prove`] was off: a policy whose assertion fails or is undecided
+    /// never compiles while proving).
+    pub assertions_proven: bool,
+    /// One proof per assertion (empty when not proving). A proof that decided no case
+    /// ([`verify::Proof::vacuous`]) holds by the closed world alone.
+    pub proofs: Vec<verify::Proof>,
+}
+
+/// What compiling does beyond checking.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CompileOptions {
+    /// Prove the `assert` statements and run the prover's lints. Deciding does not need
+    /// it: a policy that checks decides the same either way, and proving can take long
+    /// (it searches every case the policy can tell apart), so services that only decide
+    /// may turn it off and leave proving to `lawful check` in CI.
+    pub prove: bool,
+    /// How many cases the prover may decide in all; an assertion it cannot settle within
+    /// them is an error (`lawful::check::assertion_undecided`), never a proof.
+    pub prover_budget: u64,
+}
+
+impl Default for CompileOptions {
+    fn default() -> Self {
+        CompileOptions {
+            prove: true,
+            prover_budget: verify::DEFAULT_BUDGET,
+        }
+    }
+}
+
+impl CompileOptions {
+    /// Check and compile only: for answering questions (`query`, `batch`, a server).
+    pub fn deciding() -> Self {
+        CompileOptions {
+            prove: false,
+            ..CompileOptions::default()
+        }
+    }
 }
 
 /// A policy that did not check: every diagnostic, and the sources to render them with.
@@ -62,18 +101,39 @@ impl std::fmt::Display for Failed {
 
 impl std::error::Error for Failed {}
 
-/// Load, check and compile the policy at `path` and everything it imports.
+/// Load, check and compile the policy at `path` and everything it imports, and prove its
+/// assertions.
 pub fn compile_file(path: impl AsRef<Path>) -> Result<Compiled, Failed> {
-    finish(load::load_path(path.as_ref()))
+    compile_file_with(path, CompileOptions::default())
 }
 
-/// Check and compile policy text. `name` labels diagnostics; relative `use` paths resolve
-/// from the current directory.
+/// [`compile_file`] with options (e.g. [`CompileOptions::deciding`]).
+pub fn compile_file_with(
+    path: impl AsRef<Path>,
+    options: CompileOptions,
+) -> Result<Compiled, Failed> {
+    finish(load::load_path(path.as_ref()), options)
+}
+
+/// Check and compile policy text, and prove its assertions. `name` labels diagnostics;
+/// relative `use` paths resolve from the current directory.
 pub fn compile_str(name: &str, text: &str) -> Result<Compiled, Failed> {
-    finish(load::load_str(name, text))
+    compile_str_with(name, text, CompileOptions::default())
 }
 
-fn finish((loaded, load_diagnostics): (load::Loaded, Diagnostics)) -> Result<Compiled, Failed> {
+/// [`compile_str`] with options.
+pub fn compile_str_with(
+    name: &str,
+    text: &str,
+    options: CompileOptions,
+) -> Result<Compiled, Failed> {
+    finish(load::load_str(name, text), options)
+}
+
+fn finish(
+    (loaded, load_diagnostics): (load::Loaded, Diagnostics),
+    options: CompileOptions,
+) -> Result<Compiled, Failed> {
     if load_diagnostics.has_errors() {
         return Err(Failed {
             sources: loaded.sources,
@@ -86,13 +146,18 @@ fn finish((loaded, load_diagnostics): (load::Loaded, Diagnostics)) -> Result<Com
     let mut all = load_diagnostics;
     all.extend(diagnostics);
     // Assertions are proven (and the prover's lints run) once the policy checks.
-    if let Some(policy) = &policy {
-        all.extend(allows.retain(verify::check(policy, root)));
+    let mut proofs = Vec::new();
+    if let Some(policy) = policy.as_ref().filter(|_| options.prove) {
+        let (diagnostics, proven) = verify::check_within(policy, root, options.prover_budget);
+        all.extend(allows.retain(diagnostics));
+        proofs = proven;
     }
     match policy.filter(|_| !all.has_errors()) {
         Some(policy) => Ok(Compiled {
             policy,
             warnings: all,
+            assertions_proven: options.prove,
+            proofs,
         }),
         None => Err(Failed {
             sources,

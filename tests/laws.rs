@@ -593,6 +593,7 @@ fn proof_agrees(policy: &Policy, seed: u64, cases: usize) {
         let assertion = &policy.assertions[proof.assertion];
         let text = policy.sources.snippet(assertion.span).to_owned();
         match proof.outcome {
+            Outcome::Undecided(why) => panic!("{text}: undecided: {why}"),
             Outcome::Failed(c) => {
                 let again = c.question.decide(policy, c.subject.as_ref()).unwrap();
                 assert_eq!(again, c.decision, "{text}");

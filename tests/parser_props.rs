@@ -51,7 +51,9 @@ fn spans_are_valid(
 /// at least one error, every span valid.
 fn compiles_or_reports(text: &str) -> Result<(), TestCaseError> {
     match lawful::compile_str("prop.lawful", text) {
-        Ok(Compiled { policy, warnings }) => spans_are_valid(&policy.sources, &warnings),
+        Ok(Compiled {
+            policy, warnings, ..
+        }) => spans_are_valid(&policy.sources, &warnings),
         Err(Failed {
             sources,
             diagnostics,

@@ -120,3 +120,48 @@ fn the_diff_sees_a_widening_behind_an_age_constant_above_any_age() {
     let diff = lawful::diff::diff(&checked(&old), &checked(&new));
     assert!(diff.widened() > 0);
 }
+
+/// Sixteen independent boolean attributes in one condition: 3^16 subjects. With a small
+/// budget the assertion is neither proven nor refuted — an error, never a proof — and the
+/// policy still compiles for deciding.
+#[test]
+fn a_proof_cut_short_by_the_budget_is_undecided_not_proven() {
+    let attributes: String = (0..16).map(|i| format!("attribute a{i}: bool\n")).collect();
+    let condition: Vec<String> = (0..16).map(|i| format!("subject.a{i}")).collect();
+    let text = format!(
+        "{HEADER}{attributes}\
+         purpose p {{ uses user.contact.email  basis contract }}\n\
+         deny all_set: use * for p when not ({})\n\
+         assert never use * for p\n",
+        condition.join(" and ")
+    );
+    let strict = lawful::CompileOptions {
+        prover_budget: 10_000,
+        ..lawful::CompileOptions::default()
+    };
+    let failed = lawful::compile_str_with("p.lawful", &text, strict).unwrap_err();
+    let codes: Vec<&str> = failed.diagnostics.errors().map(|d| d.code).collect();
+    assert_eq!(codes, ["lawful::check::assertion_undecided"]);
+    let message = &failed.diagnostics.errors().next().unwrap().message;
+    assert!(message.contains("budget of 10000 cases"), "{message}");
+
+    let deciding = lawful::compile_str_with("p.lawful", &text, lawful::CompileOptions::deciding());
+    assert!(!deciding.unwrap().assertions_proven);
+}
+
+/// An assertion about something no purpose declares holds without a single case, and
+/// the proof says so.
+#[test]
+fn an_assertion_that_decides_nothing_is_reported_vacuous() {
+    let text = format!(
+        "{HEADER}category user.health.weight special\n\
+         purpose p {{ uses user.contact.email  basis contract }}\n\
+         deny young: use * for p when subject.age < 16\n\
+         assert never use user.health.* for p\n\
+         assert never use user.contact.email for p when subject.age < 16\n"
+    );
+    let compiled = lawful::compile_str("p.lawful", &text).unwrap();
+    let vacuous: Vec<bool> = compiled.proofs.iter().map(|p| p.vacuous()).collect();
+    assert_eq!(vacuous, [true, false]);
+    assert!(compiled.proofs.iter().all(|p| p.holds()));
+}

@@ -86,6 +86,7 @@ fn proofs(extra: &str) -> Vec<Option<String>> {
         .map(|proof| match proof.outcome {
             Outcome::Proved => None,
             Outcome::Failed(c) => Some(c.describe(&policy)),
+            Outcome::Undecided(why) => panic!("undecided: {why}"),
         })
         .collect()
 }
@@ -440,6 +441,9 @@ fn seed_policy_assertions_prove() {
                 (Outcome::Proved, Some(_)) => problems.push(format!(
                     "{name}: `{text}` proves now: drop it from KNOWN_FAILURES"
                 )),
+                (Outcome::Undecided(why), _) => {
+                    problems.push(format!("{name}: `{text}` is undecided: {why}"))
+                }
             }
         }
     }

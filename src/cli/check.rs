@@ -6,7 +6,7 @@ use lawful::diagnostic::Diagnostic;
 
 use super::{exit, render, Format};
 
-pub fn run(paths: &[PathBuf], format: Format) -> u8 {
+pub fn run(paths: &[PathBuf], format: Format, prover_budget: u64) -> u8 {
     let files = match super::policy_files(paths) {
         Ok(files) => files,
         Err(e) => {
@@ -17,9 +17,19 @@ pub fn run(paths: &[PathBuf], format: Format) -> u8 {
     let mut errors = 0usize;
     let mut warnings = 0usize;
     let mut json = Vec::new();
+    let (mut proven, mut vacuous, mut cases) = (0usize, 0usize, 0u64);
     for file in &files {
-        let (sources, diagnostics) = match lawful::compile_file(file) {
-            Ok(compiled) => (compiled.policy.sources.clone(), compiled.warnings),
+        let options = lawful::CompileOptions {
+            prover_budget,
+            ..lawful::CompileOptions::default()
+        };
+        let (sources, diagnostics) = match lawful::compile_file_with(file, options) {
+            Ok(compiled) => {
+                proven += compiled.proofs.len();
+                vacuous += compiled.proofs.iter().filter(|p| p.vacuous()).count();
+                cases += compiled.proofs.iter().map(|p| p.cases).sum::<u64>();
+                (compiled.policy.sources.clone(), compiled.warnings)
+            }
             Err(failed) => (failed.sources, failed.diagnostics),
         };
         let list: Vec<&Diagnostic> = diagnostics.items.iter().collect();
@@ -39,10 +49,21 @@ pub fn run(paths: &[PathBuf], format: Format) -> u8 {
         }
     }
     match format {
-        Format::Human => eprintln!(
-            "checked {} file(s): {errors} error(s), {warnings} warning(s)",
-            files.len()
-        ),
+        Format::Human => {
+            eprintln!(
+                "checked {} file(s): {errors} error(s), {warnings} warning(s)",
+                files.len()
+            );
+            if proven > 0 {
+                // Say what a proof rests on: the cases the evaluator decided, and the
+                // assertions the closed world alone makes true (nothing they cover is
+                // declared, so no case could be asked).
+                eprintln!(
+                    "proved {proven} assertion(s) of the policies that compiled, deciding \
+                     {cases} case(s); {vacuous} of them hold by the closed world alone"
+                );
+            }
+        }
         Format::Json => println!("{}", serde_json::Value::Array(json)),
     }
     if errors > 0 {

@@ -69,14 +69,16 @@ impl From<SubjectError> for CliError {
     }
 }
 
-/// Compile the policy at `path`. A missing file is a usage error (exit 2); a policy with
-/// errors has its diagnostics rendered to standard error (exit 1): nothing is decided on it.
+/// Compile the policy at `path` for deciding: checked, not proven (proving does not change
+/// a decision and is `lawful check`'s job). A missing file is a usage error (exit 2); a
+/// policy with errors has its diagnostics rendered to standard error (exit 1): nothing is
+/// decided on it.
 pub fn load_policy(path: &Path) -> Result<Policy, u8> {
     if !path.is_file() {
         eprintln!("error: `{}` is not a policy file", path.display());
         return Err(exit::USAGE);
     }
-    match lawful::compile_file(path) {
+    match lawful::compile_file_with(path, lawful::CompileOptions::deciding()) {
         Ok(compiled) => Ok(compiled.policy),
         Err(failed) => {
             for d in failed.diagnostics.errors() {

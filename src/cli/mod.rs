@@ -60,6 +60,10 @@ enum Command {
         paths: Vec<PathBuf>,
         #[arg(long, value_enum, default_value_t)]
         format: Format,
+        /// How many cases the prover may decide per file; an assertion it cannot settle
+        /// within them is an error, never a proof.
+        #[arg(long, value_name = "CASES", default_value_t = lawful::verify::DEFAULT_BUDGET)]
+        prover_budget: u64,
     },
     /// Run the `test` blocks of policies: prints each failure, ends with `N passed, M failed`,
     /// exits 0 only if every test passes.
@@ -118,7 +122,11 @@ pub fn run() -> ExitCode {
         }
     };
     let code = match cli.command {
-        Command::Check { paths, format } => check::run(&paths, format),
+        Command::Check {
+            paths,
+            format,
+            prover_budget,
+        } => check::run(&paths, format, prover_budget),
         Command::Test { paths } => test::run(&paths),
         Command::Fmt { check, paths } => fmt::run(&paths, check),
         Command::Doc {

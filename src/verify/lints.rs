@@ -46,10 +46,12 @@ impl Verifier<'_> {
             }
             let id = PurposeId(super::space::to_u32(index));
             let questions = self.use_questions(id, &all, None, Reach::Allowed);
+            self.start_proof();
             let reachable = self
                 .any(questions, &[], Goal::Permissive, &mut |_, _, d| d.allowed())
                 .is_some();
-            if reachable {
+            // A search cut short proves nothing: no warning on a guess.
+            if reachable || self.undecided().is_some() {
                 continue;
             }
             let error = CheckError::Lint {
@@ -112,12 +114,13 @@ impl Verifier<'_> {
                     let mut questions = self.rule_questions(rule, Reach::Any).peekable();
                     let matches_anything = questions.peek().is_some();
                     let provenance = rule.provenance;
+                    self.start_proof();
                     let decides = self
                         .any(questions, &[], Goal::Decides, &mut |_, _, d| {
                             d.reason == Reason::DeniedByRule && d.rule == Some(provenance)
                         })
                         .is_some();
-                    if decides {
+                    if decides || self.undecided().is_some() {
                         continue;
                     }
                     let help = if matches_anything {
@@ -166,6 +169,7 @@ impl Verifier<'_> {
                     let Some(removed) = take_except(modified, index, k) else {
                         continue;
                     };
+                    self.start_proof();
                     let changed = {
                         let modified: &Policy = modified;
                         self.any(
@@ -182,7 +186,7 @@ impl Verifier<'_> {
                         .is_some()
                     };
                     put_except(modified, index, k, removed);
-                    changed
+                    changed || self.undecided().is_some()
                 };
                 if changed {
                     continue;

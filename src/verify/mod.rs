@@ -52,7 +52,7 @@ mod report;
 pub(crate) mod search;
 pub(crate) mod space;
 
-use std::cell::{Cell, OnceCell};
+use std::cell::{Cell, OnceCell, RefCell};
 use std::ops::ControlFlow;
 
 use crate::diagnostic::Diagnostics;
@@ -64,7 +64,7 @@ use crate::source::SourceId;
 use crate::subject::Subject;
 
 pub use crate::eval::{describe_subject, Question};
-pub use report::{diagnostics, AssertionFailed};
+pub use report::{diagnostics, AssertionFailed, AssertionUndecided};
 
 use atoms::Goal;
 #[cfg(feature = "proptest")]
@@ -85,6 +85,12 @@ impl Proof {
     pub fn holds(&self) -> bool {
         matches!(self.outcome, Outcome::Proved)
     }
+
+    /// Proved without deciding a single case: no question the assertion speaks about can
+    /// be asked (it holds, but says nothing about this policy).
+    pub fn vacuous(&self) -> bool {
+        self.holds() && self.cases == 0
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -92,7 +98,39 @@ pub enum Outcome {
     Proved,
     /// A smallest counterexample.
     Failed(Box<Counterexample>),
+    /// Neither proved nor refuted: the search stopped before it had seen every case. Never
+    /// a proof.
+    Undecided(Undecided),
 }
+
+/// Why a search stopped before it had seen every case.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Undecided {
+    /// The budget of cases ran out (see [`Verifier::with_budget`]).
+    Budget { budget: u64 },
+    /// The evaluator could not decide some cases (the first error is kept): what it would
+    /// have answered is unknown.
+    EvaluatorError { errors: u64, first: String },
+}
+
+impl std::fmt::Display for Undecided {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Undecided::Budget { budget } => {
+                write!(f, "the search stopped after its budget of {budget} cases")
+            }
+            Undecided::EvaluatorError { errors, first } => write!(
+                f,
+                "the evaluator could not decide {errors} case(s) (first: {first})"
+            ),
+        }
+    }
+}
+
+/// How many (subject, question) cases one `check` may decide, over all its assertions and
+/// lints, unless told otherwise: enough for every seed policy many times over, and about
+/// half a minute of a release build at worst.
+pub const DEFAULT_BUDGET: u64 = 20_000_000;
 
 /// A subject and a question whose decision breaks an assertion.
 #[derive(Debug, Clone)]
@@ -171,20 +209,26 @@ pub fn breaks(
     }
 }
 
-/// Prove every assertion of `policy`.
+/// Prove every assertion of `policy` (within [`DEFAULT_BUDGET`]).
 pub fn prove_all(policy: &Policy) -> Vec<Proof> {
     Verifier::new(policy).prove_all()
 }
 
 /// Prove assertions and run the prover's lints on the declarations of `root`: assertion
-/// failures are errors (`lawful::check::assertion_failed`), lint findings warnings.
+/// failures and assertions left undecided are errors (`lawful::check::assertion_failed`,
+/// `lawful::check::assertion_undecided`), lint findings warnings.
 pub fn check(policy: &Policy, root: SourceId) -> Diagnostics {
-    let verifier = Verifier::new(policy);
+    check_within(policy, root, DEFAULT_BUDGET).0
+}
+
+/// [`check`] with a budget of cases instead of [`DEFAULT_BUDGET`]; also returns the proofs.
+pub fn check_within(policy: &Policy, root: SourceId, budget: u64) -> (Diagnostics, Vec<Proof>) {
+    let verifier = Verifier::new(policy).with_budget(budget);
     let proofs = verifier.prove_all();
     let mut out = diagnostics(policy, &proofs);
     out.extend(verifier.lints(root));
     out.sort();
-    out
+    (out, proofs)
 }
 
 /// A hit of the search: the cheapest case of one question that the caller was looking for.
@@ -205,6 +249,12 @@ pub struct Verifier<'p> {
     /// domestic) triple.
     transfer_pairs: OnceCell<Vec<(RegionId, RegionId)>>,
     cases: Cell<u64>,
+    budget: u64,
+    /// The budget ran out during the current proof.
+    exhausted: Cell<bool>,
+    /// Cases the evaluator could not decide during the current proof, and the first error.
+    errors: Cell<u64>,
+    first_error: RefCell<Option<String>>,
 }
 
 impl<'p> Verifier<'p> {
@@ -214,7 +264,61 @@ impl<'p> Verifier<'p> {
             space: Space::new(policy),
             transfer_pairs: OnceCell::new(),
             cases: Cell::new(0),
+            budget: DEFAULT_BUDGET,
+            exhausted: Cell::new(false),
+            errors: Cell::new(0),
+            first_error: RefCell::new(None),
         }
+    }
+
+    /// Stop after `budget` cases in all (a proof cut short is [`Outcome::Undecided`]).
+    pub fn with_budget(mut self, budget: u64) -> Self {
+        self.budget = budget;
+        self
+    }
+
+    /// Whether the budget has run out.
+    pub fn exhausted(&self) -> bool {
+        self.exhausted.get()
+    }
+
+    /// Forget the budget and errors of the last proof (the case count goes on).
+    fn start_proof(&self) {
+        self.exhausted.set(false);
+        self.errors.set(0);
+        self.first_error.replace(None);
+    }
+
+    /// Why the current proof is not complete, if it is not.
+    fn undecided(&self) -> Option<Undecided> {
+        if self.exhausted.get() {
+            return Some(Undecided::Budget {
+                budget: self.budget,
+            });
+        }
+        let errors = self.errors.get();
+        (errors > 0).then(|| Undecided::EvaluatorError {
+            errors,
+            first: self.first_error.borrow().clone().unwrap_or_default(),
+        })
+    }
+
+    fn record_error(&self, error: &crate::eval::QueryError) {
+        self.errors.set(self.errors.get() + 1);
+        let mut first = self.first_error.borrow_mut();
+        if first.is_none() {
+            *first = Some(error.to_string());
+        }
+    }
+
+    /// Count one decided case; `false` once the budget is spent.
+    fn spend(&self, cases: u64) -> bool {
+        let total = self.cases.get().saturating_add(cases);
+        self.cases.set(total);
+        if total > self.budget {
+            self.exhausted.set(true);
+        }
+        total <= self.budget
     }
 
     /// The cases decided so far.
@@ -249,20 +353,35 @@ impl<'p> Verifier<'p> {
         hit: &mut dyn FnMut(Option<&Subject>, &Question, &Decision) -> bool,
     ) -> Option<Hit> {
         let policy = self.policy;
-        if bound == 0 || (goal != Goal::Decides && question.denied_whatever_the_subject(policy)) {
+        if bound == 0 || self.exhausted.get() {
             return None;
         }
+        if goal != Goal::Decides {
+            // One decision (a subject who says nothing) tells whether any subject can be
+            // allowed; it counts as a case.
+            if !self.spend(1) {
+                return None;
+            }
+            if question.denied_whatever_the_subject(policy) {
+                return None;
+            }
+        }
         if let Question::Transfer { .. } = question {
-            if let Ok(decision) = question.decide(policy, None) {
-                self.cases.set(self.cases.get() + 1);
-                if hit(None, &question, &decision) {
-                    return Some(Hit {
-                        cost: 0,
-                        subject: None,
-                        question,
-                        decision,
-                    });
+            match question.decide(policy, None) {
+                Ok(decision) => {
+                    if !self.spend(1) {
+                        return None;
+                    }
+                    if hit(None, &question, &decision) {
+                        return Some(Hit {
+                            cost: 0,
+                            subject: None,
+                            question,
+                            decision,
+                        });
+                    }
                 }
+                Err(error) => self.record_error(&error),
             }
         }
         let atoms = atoms::atoms(policy, &self.space, &question, extra, goal);
@@ -280,13 +399,18 @@ impl<'p> Verifier<'p> {
         let sizes = atoms.sizes();
         let mut subject = Subject::default();
         let mut found = None;
-        let mut cases = 0u64;
         let _ = search::by_cost(&sizes, bound - 1, &mut |choice, cost| {
+            if !self.spend(1) {
+                return ControlFlow::Break(());
+            }
             atoms::build_subject(policy, &atoms.atoms, choice, region, &mut subject);
-            let Ok(decision) = question.decide(policy, Some(&subject)) else {
-                return ControlFlow::Continue(());
+            let decision = match question.decide(policy, Some(&subject)) {
+                Ok(decision) => decision,
+                Err(error) => {
+                    self.record_error(&error);
+                    return ControlFlow::Continue(());
+                }
             };
-            cases += 1;
             if hit(Some(&subject), &question, &decision) {
                 found = Some(Hit {
                     cost,
@@ -298,7 +422,6 @@ impl<'p> Verifier<'p> {
             }
             ControlFlow::Continue(())
         });
-        self.cases.set(self.cases.get() + cases);
         found
     }
 

@@ -18,6 +18,7 @@ impl Verifier<'_> {
         let policy = self.policy;
         let assertion = policy.assertions.get(index)?;
         let before = self.cases();
+        self.start_proof();
         let hit = match &assertion.kind {
             AssertionKind::Never(rule) => {
                 let extra = rule_conditions(rule);
@@ -64,7 +65,10 @@ impl Verifier<'_> {
             }
         };
         let outcome = match hit {
-            None => Outcome::Proved,
+            None => match self.undecided() {
+                Some(undecided) => Outcome::Undecided(undecided),
+                None => Outcome::Proved,
+            },
             Some(hit) => Outcome::Failed(Box::new(Counterexample {
                 subject: hit.subject,
                 question: hit.question,

@@ -5,7 +5,7 @@ use crate::model::tests::AssertionKind;
 use crate::model::Policy;
 use crate::source::Span;
 
-use super::{Counterexample, Outcome, Proof};
+use super::{Counterexample, Outcome, Proof, Undecided};
 
 /// An assertion that does not hold (`lawful::check::assertion_failed`).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -26,20 +26,65 @@ impl DiagnosticKind for AssertionFailed {
     }
 }
 
+/// An assertion the prover could neither prove nor refute
+/// (`lawful::check::assertion_undecided`): never reported as holding.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("assertion `{assertion}` is not proven: {why}")]
+pub struct AssertionUndecided {
+    /// The assertion as written, without `assert`.
+    pub assertion: String,
+    pub why: String,
+    pub help: String,
+}
+
+impl DiagnosticKind for AssertionUndecided {
+    fn code(&self) -> &'static str {
+        "lawful::check::assertion_undecided"
+    }
+
+    fn help(&self) -> Option<String> {
+        Some(self.help.clone())
+    }
+}
+
 /// One error per failed proof: a label on the assertion, and a note (on the declaration that
 /// allowed the counterexample) with the subject, the question and the decision's explanation.
 pub fn diagnostics(policy: &Policy, proofs: &[Proof]) -> Diagnostics {
     let mut out = Diagnostics::default();
     for proof in proofs {
-        let Outcome::Failed(counterexample) = &proof.outcome else {
-            continue;
-        };
         let Some(assertion) = policy.assertions.get(proof.assertion) else {
             continue;
         };
         let span = statement_span(policy, assertion.span, "assert");
         let text = policy.sources.snippet(span);
         let text = text.strip_prefix("assert").unwrap_or(text);
+        let counterexample = match &proof.outcome {
+            Outcome::Failed(counterexample) => counterexample,
+            Outcome::Undecided(why) => {
+                let help = match why {
+                    Undecided::Budget { .. } => {
+                        "raise the budget (`lawful check --prover-budget N`), or narrow the \
+                         assertion or the conditions it depends on (each independent subject \
+                         fact multiplies the cases)"
+                    }
+                    Undecided::EvaluatorError { .. } => {
+                        "this is a bug in lawful: please report it with the policy"
+                    }
+                };
+                let error = AssertionUndecided {
+                    assertion: collapse(text),
+                    why: why.to_string(),
+                    help: help.to_owned(),
+                };
+                out.push(Diagnostic::new(
+                    &error,
+                    span,
+                    format!("not proven ({} cases decided)", proof.cases),
+                ));
+                continue;
+            }
+            Outcome::Proved => continue,
+        };
         let help = match &assertion.kind {
             AssertionKind::Never(_) => {
                 "add a `deny` rule of the same shape, or change the declaration that allowed it"
