@@ -1,5 +1,6 @@
 #![doc = include_str!("../README.md")]
 
+pub(crate) mod analysis;
 pub mod batch;
 pub mod check;
 pub mod diagnostic;

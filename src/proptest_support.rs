@@ -35,13 +35,13 @@ use ::proptest::prelude::*;
 use ::proptest::strategy::BoxedStrategy;
 use ::proptest::test_runner::{Config, TestCaseError, TestError, TestRunner};
 
+use crate::eval::{describe_subject, Question};
 use crate::eval::{DataRef, Decision, Query};
 use crate::model::{
     AttrValue, AttributeType, CategoryId, Cond, EventId, FieldId, Policy, Predicate, PurposeId,
     RecipientId, RegionId, SubjectKindId, SymbolId,
 };
 use crate::subject::{ConsentRecord, Subject};
-use crate::verify::{describe_subject, Question};
 
 /// Timestamps are drawn from 2020-01-01 to 2026-01-01.
 const FROM: i64 = 1_577_836_800;
@@ -154,7 +154,7 @@ impl Tables {
             .collect();
         let mut literals: Vec<Vec<(i64, Option<SymbolId>)>> =
             vec![Vec::new(); policy.attributes.len()];
-        for cond in crate::verify::conditions(policy) {
+        for cond in crate::analysis::space::conditions(policy) {
             collect_literals(cond, &mut literals);
         }
         let attributes = policy

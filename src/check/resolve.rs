@@ -334,7 +334,7 @@ impl Checker {
             ("child", SubjectTest::Bare) => Cond::Is(Predicate::Child),
             ("adult", SubjectTest::Bare) => Cond::Is(Predicate::Adult),
             ("age", SubjectTest::Compare(op, lit)) => match lit.kind {
-                LiteralKind::Int(n) => Cond::Is(Predicate::Age(*op, n)),
+                LiteralKind::Int(n) => Cond::Is(Predicate::Age(compiled_op(*op), n)),
                 _ => {
                     self.type_mismatch(
                         "subject.age",
@@ -440,7 +440,7 @@ impl Checker {
                             );
                             return Cond::False;
                         }
-                        Cond::Is(Predicate::AttrCmp(id, *op, value))
+                        Cond::Is(Predicate::AttrCmp(id, compiled_op(*op), value))
                     }
                     (_, SubjectTest::InRegions(_)) => {
                         self.invalid_condition(
@@ -557,5 +557,17 @@ fn literal_type(kind: &LiteralKind) -> &'static str {
         LiteralKind::Int(_) => "a number",
         LiteralKind::Str(_) => "a string",
         LiteralKind::Ident(_) => "a name",
+    }
+}
+
+/// The model's comparison for the one written in the source.
+fn compiled_op(op: CmpOp) -> crate::model::CmpOp {
+    match op {
+        CmpOp::Eq => crate::model::CmpOp::Eq,
+        CmpOp::Ne => crate::model::CmpOp::Ne,
+        CmpOp::Lt => crate::model::CmpOp::Lt,
+        CmpOp::Le => crate::model::CmpOp::Le,
+        CmpOp::Gt => crate::model::CmpOp::Gt,
+        CmpOp::Ge => crate::model::CmpOp::Ge,
     }
 }

@@ -2,8 +2,8 @@
 //! the prover checks the latter.
 
 use super::{CheckError, Checker, NameKind};
-use crate::eval::Reason;
 use crate::model::tests::*;
+use crate::model::Reason;
 use crate::model::*;
 use crate::source::Span;
 use crate::subject::{ConsentRecord, Subject};

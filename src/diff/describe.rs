@@ -3,7 +3,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use crate::verify::space::to_u32;
+use crate::analysis::space::to_u32;
 
 use super::universe::{Side, Universe};
 

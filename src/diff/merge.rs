@@ -5,8 +5,8 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use crate::eval::Reason;
+use crate::eval::{describe_subject, Question};
 use crate::model::{Basis, Policy};
-use crate::verify::{describe_subject, Question};
 
 use super::describe::{list, Describer, Regions};
 use super::scan::{Absent, Cell, Key, Outcome, Sample, Seen, Via, Why};
@@ -600,7 +600,7 @@ fn purpose_uses(u: &Universe<'_>, purpose: u32) -> Vec<String> {
             continue;
         };
         for c in p.uses.iter() {
-            if let Some(joint) = u.categories.joint(side, crate::verify::space::to_u32(c)) {
+            if let Some(joint) = u.categories.joint(side, crate::analysis::space::to_u32(c)) {
                 out.insert(joint);
             }
         }
@@ -870,7 +870,7 @@ fn absent_name(policy: &Policy, question: &Question, absent: Absent) -> String {
         ),
         (Absent::Category, Question::Decide(q)) => format!(
             "the category `{}`",
-            crate::verify::atoms::category_of(policy, q).map_or("?", |c| policy.category_name(c))
+            crate::analysis::atoms::category_of(policy, q).map_or("?", |c| policy.category_name(c))
         ),
         (Absent::Category, Question::Transfer { category, .. }) => {
             format!("the category `{}`", policy.category_name(*category))

@@ -3,7 +3,7 @@
 //! [`diff`] asks every question both policies can tell apart — uses, disclosures, transfers
 //! and retention — of both, for every subject the two evaluators can tell apart, and keeps
 //! the decisions that differ. It is exact, not sampled: the question space is the prover's
-//! finite quotient (see [`crate::verify`]) taken over *both* policies at once.
+//! finite quotient (see `crate::analysis` and [`crate::verify`]) taken over *both* policies at once.
 //!
 //! # How
 //!

@@ -28,16 +28,16 @@ use std::ops::ControlFlow;
 
 use jiff::tz::TimeZone;
 
+use crate::analysis::atoms::{basis_alternatives, category_of, question_conditions, COLLECTED};
+use crate::analysis::search::by_cost;
+use crate::analysis::space::to_u32;
+use crate::eval::Question;
 use crate::eval::{DataRef, Decision, Query, Reason};
 use crate::model::{
     Basis, CategoryId, Cond, FieldId, OptOutKind, Policy, Predicate, PurposeId, RecipientId,
     RegionId, RetentionBound,
 };
 use crate::subject::Subject;
-use crate::verify::atoms::{basis_alternatives, category_of, question_conditions, COLLECTED};
-use crate::verify::search::by_cost;
-use crate::verify::space::to_u32;
-use crate::verify::Question;
 
 use super::subjects::{joint_atoms, JointAtoms, SideQuestion};
 use super::universe::{Side, Universe};

@@ -25,18 +25,18 @@
 //! not know) makes that side's subject absent; a consent or objection to a purpose a side
 //! does not declare is simply not recorded there (no lineage of that side contains it).
 
+use crate::analysis::atoms::{
+    age_atom, basis_alternatives, category_of, consent_record, question_conditions, Atom,
+    ConsentState, Reads,
+};
+use crate::analysis::space::to_u32;
 use crate::eval::Query;
+use crate::eval::Question;
 use crate::model::{
     AttrValue, AttributeId, AttributeType, Basis, ChildTreatment, IdSet, OptOutKind, Policy,
     PurposeId, RegionId, SubjectKindId, SymbolId, FLAG_SPECIAL,
 };
 use crate::subject::{ConsentRecord, Subject};
-use crate::verify::atoms::{
-    age_atom, basis_alternatives, category_of, consent_record, question_conditions, Atom,
-    ConsentState, Reads,
-};
-use crate::verify::space::to_u32;
-use crate::verify::Question;
 
 use super::universe::{Side, Universe};
 

@@ -12,8 +12,8 @@
 
 use std::collections::BTreeMap;
 
+use crate::analysis::space::{category_sets, region_sets, to_u32, Partition};
 use crate::model::{IdSet, Policy, FLAG_SPECIAL};
-use crate::verify::space::{category_sets, region_sets, to_u32, Partition};
 
 /// Places examples prefer, in this order, where a class has them.
 const WELL_KNOWN: &[&str] = &[

@@ -1,12 +1,12 @@
 //! Putting the model into words: names of regions, categories, purposes, bases, recipients,
 //! safeguards, events and durations, and conditions as sentences.
 
+use crate::model::CmpOp;
 use crate::model::{
     AttrValue, Basis, CategoryId, ChildTreatment, Cond, EventId, IdSet, OptOutKind, Policy,
     Predicate, PurposeId, RecipientKind, RegionId, RetentionBound, RetentionRule,
 };
 use crate::source::Origin;
-use crate::syntax::ast::CmpOp;
 
 /// More named pieces than this and a region set is described with the policy's own groups.
 const MAX_STD_PIECES: usize = 10;

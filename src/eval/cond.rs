@@ -8,9 +8,8 @@
 
 use std::cmp::Ordering;
 
-use crate::model::{AttrValue, Cond, Policy, Predicate, PurposeId, RegionId, UnknownAge};
+use crate::model::{AttrValue, CmpOp, Cond, Policy, Predicate, PurposeId, RegionId, UnknownAge};
 use crate::subject::Subject;
-use crate::syntax::ast::CmpOp;
 
 /// Kleene's three-valued truth.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

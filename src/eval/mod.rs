@@ -35,7 +35,6 @@ mod mask;
 mod names;
 mod query;
 mod question;
-mod reason;
 mod retention;
 pub(crate) mod rules;
 mod shared;
@@ -49,6 +48,7 @@ pub(crate) mod fixture;
 mod tests;
 
 pub use crate::model::tests::DataRef;
+pub use crate::model::Reason;
 pub use by_name::EvalError;
 pub use decision::{Asked, Decision, Detail, Obligation, Obligations, RuleRef};
 pub use explain::format_time;
@@ -56,7 +56,6 @@ pub use json::{DecisionJson, JsonRenderer, RetentionJson, RuleJson};
 pub use names::{opt_out_kind, NameError, NameKind};
 pub use query::{Query, QueryError};
 pub use question::{describe_subject, Question};
-pub use reason::Reason;
 pub use retention::{RetentionDecision, RetentionNote, RetentionQuery, Verdict};
 pub use shared::SharedPolicy;
 pub use subject_input::{

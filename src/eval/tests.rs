@@ -238,7 +238,7 @@ fn deny_rules_override_and_exceptions_lift_them() {
         RuleAction::Use { purposes },
         cats,
         None,
-        Some(Cond::Is(Predicate::Age(crate::syntax::ast::CmpOp::Lt, 18))),
+        Some(Cond::Is(Predicate::Age(crate::model::CmpOp::Lt, 18))),
         vec![Except {
             when: Some(Cond::Is(Predicate::ParentalConsent)),
             purposes: None,
@@ -1008,7 +1008,7 @@ fn transfer_rules_about_subjects_fail_closed_without_one() {
         },
         all,
         None,
-        Some(Cond::Is(Predicate::Age(crate::syntax::ast::CmpOp::Lt, 16))),
+        Some(Cond::Is(Predicate::Age(crate::model::CmpOp::Lt, 16))),
         vec![],
     );
     let p = fx.build();
@@ -1193,7 +1193,7 @@ fn three_valued_conditions() {
     };
     let is_gold = Cond::Is(Predicate::AttrCmp(
         tier,
-        crate::syntax::ast::CmpOp::Eq,
+        crate::model::CmpOp::Eq,
         AttrValue::Str(Some(gold)),
     ));
     assert_eq!(env.eval(&is_gold), Truth::Unknown);

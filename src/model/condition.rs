@@ -2,7 +2,6 @@
 
 use super::ids::{AttributeId, PurposeId, SubjectKindId, SymbolId};
 use super::IdSet;
-use crate::syntax::ast::CmpOp;
 
 /// The kinds of processing a US-style opt-out covers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
@@ -53,6 +52,17 @@ impl OptOutKind {
     pub const GPC_MASK: u8 = (1 << OptOutKind::Sale as u8)
         | (1 << OptOutKind::Sharing as u8)
         | (1 << OptOutKind::TargetedAdvertising as u8);
+}
+
+/// A comparison in a compiled condition (`subject.age < 16`, `subject.tier == "gold"`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum CmpOp {
+    Eq,
+    Ne,
+    Lt,
+    Le,
+    Gt,
+    Ge,
 }
 
 /// A typed attribute value.

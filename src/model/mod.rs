@@ -9,14 +9,16 @@ mod condition;
 mod ids;
 mod lookup;
 mod policy;
+mod reason;
 mod tables;
 pub mod tests;
 
 pub use bitset::IdSet;
-pub use condition::{AttrValue, Cond, OptOutKind, Predicate};
+pub use condition::{AttrValue, CmpOp, Cond, OptOutKind, Predicate};
 pub use ids::*;
 pub use lookup::RuleLookup;
 pub use policy::*;
+pub use reason::Reason;
 pub use tables::{DecisionTables, FlatBasis, PurposeFacts};
 
 /// GDPR and US-state legal bases (DESIGN § Concepts: legal basis).

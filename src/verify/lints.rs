@@ -8,16 +8,16 @@
 //! - `useless-exception`: an `except` that never allows anything: removing it would turn no
 //!   allowed decision into a denial (it applies only where something else denies anyway).
 
-use crate::check::CheckError;
 use crate::diagnostic::{Diagnostic, Diagnostics};
 use crate::eval::Reason;
 use crate::model::{DenyRule, Except, IdSet, Policy, PurposeId, RuleAction};
 use crate::source::{SourceId, Span};
 use crate::subject::Subject;
 
-use super::atoms::Goal;
 use super::prove::Reach;
+use super::report::{ProverLint, ProverLintKind};
 use super::Verifier;
+use crate::analysis::atoms::Goal;
 
 impl Verifier<'_> {
     /// The prover's lint warnings for the declarations in `root`.
@@ -44,7 +44,7 @@ impl Verifier<'_> {
             {
                 continue;
             }
-            let id = PurposeId(super::space::to_u32(index));
+            let id = PurposeId(crate::analysis::space::to_u32(index));
             let questions = self.use_questions(id, &all, None, Reach::Allowed);
             self.start_proof();
             let reachable = self
@@ -54,8 +54,8 @@ impl Verifier<'_> {
             if reachable || self.undecided().is_some() {
                 continue;
             }
-            let error = CheckError::Lint {
-                lint: "unreachable-purpose",
+            let error = ProverLint {
+                kind: ProverLintKind::UnreachablePurpose,
                 message: format!(
                     "no subject can ever be allowed to use data for purpose `{}`",
                     purpose.info.name
@@ -139,8 +139,8 @@ impl Verifier<'_> {
             if let Some(slot) = shadowed.get_mut(index) {
                 *slot = true;
             }
-            let error = CheckError::Lint {
-                lint: "shadowed-rule",
+            let error = ProverLint {
+                kind: ProverLintKind::ShadowedRule,
                 message: format!("deny rule `{}` never decides anything", rule.info.name),
                 help,
             };
@@ -191,8 +191,8 @@ impl Verifier<'_> {
                 if changed {
                     continue;
                 }
-                let error = CheckError::Lint {
-                    lint: "useless-exception",
+                let error = ProverLint {
+                    kind: ProverLintKind::UselessException,
                     message: format!(
                         "this exception of deny rule `{}` never allows anything",
                         rule.info.name

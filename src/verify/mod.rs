@@ -45,12 +45,9 @@
 //!   allowed without an active consent to the purpose or an ancestor, whatever else holds.
 //!   Without `in`, every region.
 
-pub(crate) mod atoms;
 mod lints;
 mod prove;
 mod report;
-pub(crate) mod search;
-pub(crate) mod space;
 
 use std::cell::{Cell, OnceCell, RefCell};
 use std::ops::ControlFlow;
@@ -64,12 +61,11 @@ use crate::source::SourceId;
 use crate::subject::Subject;
 
 pub use crate::eval::{describe_subject, Question};
-pub use report::{diagnostics, AssertionFailed, AssertionUndecided};
+pub use report::{diagnostics, AssertionFailed, AssertionUndecided, ProverLint, ProverLintKind};
 
-use atoms::Goal;
-#[cfg(feature = "proptest")]
-pub(crate) use space::conditions;
-use space::Space;
+use crate::analysis::atoms::{self, Goal};
+use crate::analysis::search;
+use crate::analysis::space::{self, Space};
 
 /// The result of proving one assertion.
 #[derive(Debug, Clone)]

@@ -7,8 +7,8 @@ use crate::model::{
     FLAG_SPECIAL,
 };
 
-use super::atoms::{basis_alternatives, category_of, Goal};
 use super::{Counterexample, Outcome, Proof, Verifier};
+use crate::analysis::atoms::{basis_alternatives, category_of, Goal};
 use crate::eval::rules::{rule_covers, WhenUnknown};
 use crate::eval::Question;
 
@@ -45,7 +45,7 @@ impl Verifier<'_> {
                 let questions = (0..policy.purposes.len())
                     .filter(|p| !purposes.contains(*p))
                     .flat_map(|p| {
-                        let purpose = PurposeId(super::space::to_u32(p));
+                        let purpose = PurposeId(crate::analysis::space::to_u32(p));
                         self.use_questions(purpose, categories, None, Reach::Allowed)
                     });
                 self.cheapest(questions, &[], Goal::Permissive, &mut |_, _, decision| {
@@ -184,7 +184,7 @@ impl Verifier<'_> {
                     .into_iter()
                     .filter(move |p| purposes.is_none_or(|set| set.contains(*p)))
                     .flat_map(move |p| {
-                        let purpose = PurposeId(super::space::to_u32(p));
+                        let purpose = PurposeId(crate::analysis::space::to_u32(p));
                         self.disclosure_questions(q, purpose, categories, &regions)
                     })
             })
@@ -202,7 +202,7 @@ impl Verifier<'_> {
         let regions = std::rc::Rc::new(rule.regions.clone());
         match &rule.action {
             RuleAction::Use { purposes } => Box::new(purposes.iter().flat_map(move |p| {
-                let purpose = PurposeId(super::space::to_u32(p));
+                let purpose = PurposeId(crate::analysis::space::to_u32(p));
                 self.use_questions(purpose, &rule.categories, Some(&rule.regions), reach)
             })),
             RuleAction::Disclose {
@@ -296,12 +296,12 @@ impl Verifier<'_> {
                 let mut signature: Vec<u32> = Vec::new();
                 for (i, rule) in use_rules.iter().enumerate() {
                     if rule.categories.contains(c.index()) {
-                        signature.push(super::space::to_u32(i));
+                        signature.push(crate::analysis::space::to_u32(i));
                     }
                 }
                 signature.push(u32::MAX);
                 if let Some(category) = policy.categories.get(c.index()) {
-                    signature.extend(category.flags.iter().map(super::space::to_u32));
+                    signature.extend(category.flags.iter().map(crate::analysis::space::to_u32));
                 }
                 if disclosed {
                     for members in [

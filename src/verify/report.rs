@@ -1,6 +1,6 @@
 //! Assertion failures as diagnostics.
 
-use crate::diagnostic::{Diagnostic, DiagnosticKind, Diagnostics};
+use crate::diagnostic::{Diagnostic, DiagnosticKind, Diagnostics, Severity};
 use crate::model::tests::AssertionKind;
 use crate::model::Policy;
 use crate::source::Span;
@@ -44,6 +44,55 @@ impl DiagnosticKind for AssertionUndecided {
 
     fn help(&self) -> Option<String> {
         Some(self.help.clone())
+    }
+}
+
+/// A lint the prover's search finds (warnings; codes `lawful::lint::NAME`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ProverLintKind {
+    /// No subject can ever be allowed any use of the purpose.
+    UnreachablePurpose,
+    /// A deny rule never decides anything.
+    ShadowedRule,
+    /// An exception never allows anything.
+    UselessException,
+}
+
+impl ProverLintKind {
+    /// The lint's name, as written in `#[allow(…)]`.
+    pub fn name(self) -> &'static str {
+        match self {
+            ProverLintKind::UnreachablePurpose => "unreachable-purpose",
+            ProverLintKind::ShadowedRule => "shadowed-rule",
+            ProverLintKind::UselessException => "useless-exception",
+        }
+    }
+}
+
+/// One finding of a prover lint.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{message}")]
+pub struct ProverLint {
+    pub kind: ProverLintKind,
+    pub message: String,
+    pub help: String,
+}
+
+impl DiagnosticKind for ProverLint {
+    fn code(&self) -> &'static str {
+        match self.kind {
+            ProverLintKind::UnreachablePurpose => "lawful::lint::unreachable-purpose",
+            ProverLintKind::ShadowedRule => "lawful::lint::shadowed-rule",
+            ProverLintKind::UselessException => "lawful::lint::useless-exception",
+        }
+    }
+
+    fn help(&self) -> Option<String> {
+        Some(self.help.clone())
+    }
+
+    fn severity(&self) -> Severity {
+        Severity::Warning
     }
 }
 
@@ -157,4 +206,32 @@ pub(crate) fn statement_span(policy: &Policy, item: Span, keyword: &str) -> Span
         offset += line.len();
     }
     item
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `#[allow(name)]` is validated against the checker's list: every prover lint is on it,
+    /// under the code its diagnostics carry.
+    #[test]
+    fn prover_lints_are_known_to_the_checker() {
+        for kind in [
+            ProverLintKind::UnreachablePurpose,
+            ProverLintKind::ShadowedRule,
+            ProverLintKind::UselessException,
+        ] {
+            assert!(
+                crate::check::LINTS.contains(&kind.name()),
+                "{}",
+                kind.name()
+            );
+            let lint = ProverLint {
+                kind,
+                message: String::new(),
+                help: String::new(),
+            };
+            assert_eq!(lint.code(), format!("lawful::lint::{}", kind.name()));
+        }
+    }
 }

@@ -37,7 +37,7 @@ use crate::model::{
 };
 use crate::subject::{ConsentRecord, Subject};
 
-use super::space::Space;
+use crate::analysis::space::Space;
 use crate::eval::Question;
 
 /// `2024-01-01`: consents are given then.
@@ -294,7 +294,7 @@ impl RuleLists {
         let push = |lists: &mut Vec<Vec<u32>>, set: &IdSet, i: usize| {
             for member in set.iter() {
                 if let Some(list) = lists.get_mut(member) {
-                    list.push(super::space::to_u32(i));
+                    list.push(crate::analysis::space::to_u32(i));
                 }
             }
         };
@@ -580,7 +580,7 @@ fn kind_atom(
     let mut seen: Vec<Vec<bool>> = Vec::new();
     let mut values = vec![None];
     for index in 0..policy.subject_kinds.len() {
-        let kind = SubjectKindId(super::space::to_u32(index));
+        let kind = SubjectKindId(crate::analysis::space::to_u32(index));
         let s = signature(kind);
         if Some(&s) == default.as_ref() || seen.contains(&s) {
             continue;

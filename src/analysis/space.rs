@@ -114,7 +114,7 @@ pub(crate) struct Space {
     /// recipient sets: the evaluator cannot tell them apart.
     pub recipient_reps: Vec<RecipientId>,
     /// The rules that can apply, by purpose and by category.
-    pub rules: super::atoms::RuleLists,
+    pub rules: crate::analysis::atoms::RuleLists,
 }
 
 impl Space {
@@ -175,7 +175,7 @@ impl Space {
             categories,
             category_reps,
             recipient_reps: recipient_reps(policy),
-            rules: super::atoms::RuleLists::new(policy),
+            rules: crate::analysis::atoms::RuleLists::new(policy),
         }
     }
 
