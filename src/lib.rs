@@ -6,6 +6,7 @@ pub mod diagnostic;
 pub mod diff;
 pub mod docgen;
 pub mod eval;
+pub mod files;
 pub mod format;
 pub mod load;
 pub mod model;
@@ -67,10 +68,28 @@ pub fn compile_file(path: impl AsRef<Path>) -> Result<Compiled, Failed> {
     finish(load::load_path(path.as_ref()))
 }
 
+/// [`compile_file`] with load options (for example, to allow imports from outside the
+/// policy's directory).
+pub fn compile_file_with(
+    path: impl AsRef<Path>,
+    options: &load::LoadOptions,
+) -> Result<Compiled, Failed> {
+    finish(load::load_path_with(path.as_ref(), options))
+}
+
 /// Check and compile policy text. `name` labels diagnostics; relative `use` paths resolve
 /// from the current directory.
 pub fn compile_str(name: &str, text: &str) -> Result<Compiled, Failed> {
     finish(load::load_str(name, text))
+}
+
+/// [`compile_str`] with load options.
+pub fn compile_str_with(
+    name: &str,
+    text: &str,
+    options: &load::LoadOptions,
+) -> Result<Compiled, Failed> {
+    finish(load::load_str_with(name, text, options))
 }
 
 fn finish((loaded, load_diagnostics): (load::Loaded, Diagnostics)) -> Result<Compiled, Failed> {

@@ -3,14 +3,16 @@
 use std::path::PathBuf;
 
 use lawful::diagnostic::Diagnostic;
+use lawful::load::LoadOptions;
 
+use super::output::{self, errln};
 use super::{exit, render, Format};
 
-pub fn run(paths: &[PathBuf], format: Format) -> u8 {
+pub fn run(paths: &[PathBuf], format: Format, load: &LoadOptions) -> u8 {
     let files = match super::policy_files(paths) {
         Ok(files) => files,
         Err(e) => {
-            eprintln!("error: {e}");
+            errln!("error: {e}");
             return exit::USAGE;
         }
     };
@@ -18,7 +20,7 @@ pub fn run(paths: &[PathBuf], format: Format) -> u8 {
     let mut warnings = 0usize;
     let mut json = Vec::new();
     for file in &files {
-        let (sources, diagnostics) = match lawful::compile_file(file) {
+        let (sources, diagnostics) = match lawful::compile_file_with(file, load) {
             Ok(compiled) => (compiled.policy.sources.clone(), compiled.warnings),
             Err(failed) => (failed.sources, failed.diagnostics),
         };
@@ -28,7 +30,7 @@ pub fn run(paths: &[PathBuf], format: Format) -> u8 {
         match format {
             Format::Human => {
                 for d in &list {
-                    eprint!("{}", render::human(d, &sources));
+                    output::err(&render::human(d, &sources));
                 }
             }
             Format::Json => {
@@ -39,11 +41,15 @@ pub fn run(paths: &[PathBuf], format: Format) -> u8 {
         }
     }
     match format {
-        Format::Human => eprintln!(
+        Format::Human => errln!(
             "checked {} file(s): {errors} error(s), {warnings} warning(s)",
             files.len()
         ),
-        Format::Json => println!("{}", serde_json::Value::Array(json)),
+        Format::Json => {
+            if let Err(e) = output::print(&format!("{}\n", serde_json::Value::Array(json))) {
+                return output::failed(&e);
+            }
+        }
     }
     if errors > 0 {
         exit::FAILED
