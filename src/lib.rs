@@ -7,6 +7,7 @@ pub mod diagnostic;
 pub mod diff;
 pub mod docgen;
 pub mod eval;
+pub mod files;
 pub mod format;
 pub mod load;
 pub mod model;
@@ -44,8 +45,10 @@ pub struct Compiled {
 }
 
 /// What compiling does beyond checking.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CompileOptions {
+    /// How imports may be resolved.
+    pub load: load::LoadOptions,
     /// Prove the `assert` statements and run the prover's lints. Deciding does not need
     /// it: a policy that checks decides the same either way, and proving can take long
     /// (it searches every case the policy can tell apart), so services that only decide
@@ -59,6 +62,7 @@ pub struct CompileOptions {
 impl Default for CompileOptions {
     fn default() -> Self {
         CompileOptions {
+            load: load::LoadOptions::default(),
             prove: true,
             prover_budget: verify::DEFAULT_BUDGET,
         }
@@ -113,7 +117,7 @@ pub fn compile_file_with(
     path: impl AsRef<Path>,
     options: CompileOptions,
 ) -> Result<Compiled, Failed> {
-    finish(load::load_path(path.as_ref()), options)
+    finish(load::load_path_with(path.as_ref(), &options.load), options)
 }
 
 /// Check and compile policy text, and prove its assertions. `name` labels diagnostics;
@@ -128,7 +132,7 @@ pub fn compile_str_with(
     text: &str,
     options: CompileOptions,
 ) -> Result<Compiled, Failed> {
-    finish(load::load_str(name, text), options)
+    finish(load::load_str_with(name, text, &options.load), options)
 }
 
 fn finish(

@@ -4,9 +4,11 @@
 //! **Invariant:** every file is parsed once; an import cycle is reported with its chain and
 //! never followed.
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use crate::diagnostic::{did_you_mean, suggest, Diagnostic, DiagnosticKind, Diagnostics};
+use crate::files::{self, FileId, ReadError};
 use crate::source::{Origin, SourceId, SourceMap, Span};
 use crate::syntax::{self, ast};
 
@@ -34,6 +36,17 @@ pub enum LoadError {
         name: String,
         suggestion: Option<String>,
     },
+    #[error("`{path}` is {kind}, not a regular file; it was not read")]
+    NotRegularFile { path: String, kind: &'static str },
+    #[error("`{path}` has more than {limit} bytes, the limit for a policy file; it was not read")]
+    TooLarge { path: String, size: u64, limit: u64 },
+    #[error(
+        "`{path}` is outside `{root}`, the directory of the policy being compiled \
+         (symlinks followed); it was not read"
+    )]
+    ImportOutside { path: String, root: String },
+    #[error("`{path}` is not a policy file (its name does not end in `.lawful`)")]
+    NotAPolicy { path: String },
 }
 
 impl DiagnosticKind for LoadError {
@@ -45,6 +58,10 @@ impl DiagnosticKind for LoadError {
             LoadError::ImportCycle { .. } => "lawful::load::import_cycle",
             LoadError::SelfImport { .. } => "lawful::load::self_import",
             LoadError::UnknownStdModule { .. } => "lawful::load::unknown_std_module",
+            LoadError::NotRegularFile { .. } => "lawful::load::not_a_regular_file",
+            LoadError::TooLarge { .. } => "lawful::load::too_large",
+            LoadError::ImportOutside { .. } => "lawful::load::import_outside",
+            LoadError::NotAPolicy { .. } => "lawful::load::not_a_policy",
         }
     }
 
@@ -69,8 +86,31 @@ impl DiagnosticKind for LoadError {
                     .trim()
                     .to_owned()
             }
+            LoadError::NotRegularFile { .. } => {
+                "policies are read from regular files only (not devices, FIFOs or sockets)"
+                    .to_owned()
+            }
+            LoadError::TooLarge { limit, .. } => {
+                format!("a policy file may have at most {limit} bytes; split it with `use`")
+            }
+            LoadError::ImportOutside { .. } => "move the file under the policy's directory, or \
+                 allow imports from anywhere with `--allow-imports-outside` \
+                 (`LoadOptions::allow_imports_outside` in the library)"
+                .to_owned(),
+            LoadError::NotAPolicy { .. } => {
+                "imported files are policies named `*.lawful`".to_owned()
+            }
         })
     }
+}
+
+/// How imports may be resolved.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct LoadOptions {
+    /// Read imports outside the directory of the root policy (by default such a `use` is the
+    /// error `lawful::load::import_outside`, and the file is not read). The root's directory
+    /// is that of the file compiled, or the current directory for text compiled directly.
+    pub allow_imports_outside: bool,
 }
 
 /// Every file of one compilation, dependencies before the files that import them.
@@ -84,10 +124,22 @@ pub struct Loaded {
 
 /// Read and parse `path` and its imports. Diagnostics collect every load and syntax error.
 pub fn load_path(path: &Path) -> (Loaded, Diagnostics) {
-    let mut loader = Loader::default();
-    match read_file(path) {
-        Ok(text) => {
-            let root = loader.add_file(Origin::File(normalize(path)), text);
+    load_path_with(path, &LoadOptions::default())
+}
+
+/// [`load_path`] with options.
+pub fn load_path_with(path: &Path, options: &LoadOptions) -> (Loaded, Diagnostics) {
+    let mut loader = Loader::new(options);
+    let display = path.display().to_string();
+    match read_policy(path, &display) {
+        Ok(file) => {
+            loader.root_dir = file.dir.clone();
+            loader.root_name = path
+                .parent()
+                .map(normalize)
+                .filter(|p| !p.as_os_str().is_empty())
+                .map_or_else(|| ".".to_owned(), |p| p.display().to_string());
+            let root = loader.add_file(Origin::File(normalize(path)), file);
             loader.finish(root)
         }
         Err(error) => {
@@ -103,50 +155,101 @@ pub fn load_path(path: &Path) -> (Loaded, Diagnostics) {
 /// Parse `text` (named `name`) and its imports; relative imports resolve from the current
 /// directory.
 pub fn load_str(name: &str, text: &str) -> (Loaded, Diagnostics) {
-    let mut loader = Loader::default();
-    let root = loader.add_file(Origin::Inline(name.to_owned()), text.to_owned());
+    load_str_with(name, text, &LoadOptions::default())
+}
+
+/// [`load_str`] with options.
+pub fn load_str_with(name: &str, text: &str, options: &LoadOptions) -> (Loaded, Diagnostics) {
+    let mut loader = Loader::new(options);
+    let dir = std::env::current_dir()
+        .ok()
+        .and_then(|d| std::fs::canonicalize(d).ok());
+    loader.root_dir.clone_from(&dir);
+    let file = PolicyFile {
+        text: text.to_owned(),
+        id: None,
+        dir,
+    };
+    let root = loader.add_file(Origin::Inline(name.to_owned()), file);
     loader.finish(root)
 }
 
-fn read_file(path: &Path) -> Result<String, LoadError> {
-    let bytes = std::fs::read(path).map_err(|e| {
-        if e.kind() == std::io::ErrorKind::NotFound {
-            LoadError::MissingImport {
-                path: path.display().to_string(),
-            }
-        } else {
-            LoadError::Unreadable {
-                path: path.display().to_string(),
-                reason: e.to_string(),
-            }
-        }
+/// A policy file read from disk: its text, its identity, and the canonical directory its
+/// relative imports resolve from.
+struct PolicyFile {
+    text: String,
+    id: Option<FileId>,
+    dir: Option<PathBuf>,
+}
+
+/// The typed refusal for a file that could not be read.
+fn read_error(display: &str, error: ReadError) -> LoadError {
+    let path = display.to_owned();
+    match error {
+        ReadError::NotFound => LoadError::MissingImport { path },
+        ReadError::Directory => LoadError::Unreadable {
+            path,
+            reason: "it is a directory".to_owned(),
+        },
+        ReadError::NotRegular { kind } => LoadError::NotRegularFile { path, kind },
+        ReadError::TooLarge { size, limit } => LoadError::TooLarge { path, size, limit },
+        ReadError::Changed | ReadError::Io(_) => LoadError::Unreadable {
+            path,
+            reason: error.to_string(),
+        },
+    }
+}
+
+/// Read one policy file: a regular file of at most [`syntax::MAX_FILE_BYTES`], in UTF-8.
+fn read_policy(path: &Path, display: &str) -> Result<PolicyFile, LoadError> {
+    let limit = u64::try_from(syntax::MAX_FILE_BYTES).unwrap_or(u64::MAX);
+    let (bytes, id) = files::read_regular(path, limit).map_err(|e| read_error(display, e))?;
+    let dir = files::canonical(path)
+        .ok()
+        .and_then(|p| p.parent().map(Path::to_path_buf));
+    let text = String::from_utf8(bytes).map_err(|_| LoadError::InvalidUtf8 {
+        path: display.to_owned(),
     })?;
-    String::from_utf8(bytes).map_err(|_| LoadError::InvalidUtf8 {
-        path: path.display().to_string(),
+    Ok(PolicyFile {
+        text,
+        id: Some(id),
+        dir,
     })
 }
 
-/// Clean `.` and `..` without touching the file system, so one file has one name.
+/// Clean `.` and `..` without touching the file system, for display: one file has one name.
+/// A leading `..` is kept (`../../x` stays `../../x`); `..` at the root stays at the root.
 fn normalize(path: &Path) -> PathBuf {
+    use std::path::Component;
     let mut out = PathBuf::new();
     for part in path.components() {
         match part {
-            std::path::Component::CurDir => {}
-            std::path::Component::ParentDir => {
-                if !out.pop() {
-                    out.push("..");
+            Component::CurDir => {}
+            Component::ParentDir => match out.components().next_back() {
+                Some(Component::Normal(_)) => {
+                    out.pop();
                 }
-            }
+                Some(Component::RootDir | Component::Prefix(_)) => {}
+                Some(Component::ParentDir | Component::CurDir) | None => out.push(".."),
+            },
             other => out.push(other),
         }
     }
     out
 }
 
-#[derive(Default)]
 struct Loader {
     sources: SourceMap,
     parsed: Vec<Option<ast::File>>,
+    /// By source: the canonical directory its relative imports resolve from.
+    dirs: Vec<Option<PathBuf>>,
+    /// Files already loaded, by identity, so one file is loaded once whatever its path.
+    ids: HashMap<FileId, SourceId>,
+    /// The canonical directory of the root policy: imports stay under it unless allowed.
+    root_dir: Option<PathBuf>,
+    /// That directory as the user named it, for messages.
+    root_name: String,
+    allow_outside: bool,
     diagnostics: Diagnostics,
 }
 
@@ -156,8 +259,32 @@ enum Mark {
 }
 
 impl Loader {
-    fn add_file(&mut self, origin: Origin, text: String) -> SourceId {
-        let id = self.sources.add(origin, text.clone());
+    fn new(options: &LoadOptions) -> Self {
+        Loader {
+            sources: SourceMap::new(),
+            parsed: Vec::new(),
+            dirs: Vec::new(),
+            ids: HashMap::new(),
+            root_dir: None,
+            root_name: ".".to_owned(),
+            allow_outside: options.allow_imports_outside,
+            diagnostics: Diagnostics::default(),
+        }
+    }
+
+    fn add_file(&mut self, origin: Origin, file: PolicyFile) -> SourceId {
+        let PolicyFile {
+            text,
+            id: file_id,
+            dir,
+        } = file;
+        let id = self
+            .sources
+            .add_read(origin, text.as_str(), file_id.clone());
+        self.dirs.push(dir);
+        if let Some(file_id) = file_id {
+            self.ids.insert(file_id, id);
+        }
         match syntax::parse(id, &text) {
             Ok(file) => self.parsed.push(Some(file)),
             Err((error, span)) => {
@@ -267,7 +394,7 @@ impl Loader {
 
     /// The file an import names, loading it on first sight.
     fn resolve(&mut self, importer: SourceId, import: &ast::UseDecl) -> Option<SourceId> {
-        let (origin, text) = match &import.target {
+        let (origin, file) = match &import.target {
             ast::UseTarget::Std(name) => {
                 let module = name.text.trim_start_matches("std::");
                 let Some((static_name, text)) = STD_MODULES.iter().find(|(n, _)| *n == module)
@@ -285,28 +412,38 @@ impl Loader {
                     ));
                     return None;
                 };
-                (Origin::Std(static_name), Some((*text).to_owned()))
+                let origin = Origin::Std(static_name);
+                if let Some(existing) = self.sources.find(&origin) {
+                    return Some(existing);
+                }
+                let file = PolicyFile {
+                    text: (*text).to_owned(),
+                    id: None,
+                    dir: None,
+                };
+                (origin, file)
             }
             ast::UseTarget::File(path) => {
-                let base = self
+                // Shown relative to the importer's name; read relative to its real directory.
+                let shown = self
                     .sources
                     .get(importer)
                     .and_then(|f| f.origin.path())
                     .and_then(Path::parent)
-                    .map(Path::to_path_buf)
+                    .map(|dir| dir.join(&path.value))
+                    .unwrap_or_else(|| PathBuf::from(&path.value));
+                let shown = normalize(&shown);
+                let display = shown.display().to_string();
+                let base = self
+                    .dirs
+                    .get(importer.0 as usize)
+                    .cloned()
+                    .flatten()
+                    .or_else(|| self.root_dir.clone())
                     .unwrap_or_default();
-                (Origin::File(normalize(&base.join(&path.value))), None)
-            }
-        };
-        if let Some(existing) = self.sources.find(&origin) {
-            return Some(existing);
-        }
-        let text = match text {
-            Some(text) => text,
-            None => {
-                let path = origin.path()?;
-                match read_file(path) {
-                    Ok(text) => text,
+                match self.open_import(&base.join(&path.value), &display) {
+                    Ok(Opened::Known(id)) => return Some(id),
+                    Ok(Opened::New(file)) => (Origin::File(shown), file),
                     Err(error) => {
                         self.diagnostics.push(Diagnostic::new(
                             &error,
@@ -318,13 +455,94 @@ impl Loader {
                 }
             }
         };
-        Some(self.add_file(origin, text))
+        Some(self.add_file(origin, file))
     }
+
+    /// Check an imported file before reading it: it exists, it stays under the root's
+    /// directory (unless allowed), it is a `.lawful` file, and it was not loaded already.
+    fn open_import(&self, path: &Path, display: &str) -> Result<Opened, LoadError> {
+        let canonical = files::canonical(path).map_err(|e| read_error(display, e))?;
+        if !self.allow_outside {
+            let inside = self
+                .root_dir
+                .as_deref()
+                .is_some_and(|root| canonical.starts_with(root));
+            if !inside {
+                return Err(LoadError::ImportOutside {
+                    path: display.to_owned(),
+                    root: self.root_name.clone(),
+                });
+            }
+        }
+        let id = FileId::of_path(&canonical).map_err(|e| read_error(display, e.into()))?;
+        if let Some(existing) = self.ids.get(&id) {
+            return Ok(Opened::Known(*existing));
+        }
+        // Refused before reading, so nothing of a file that is not a policy is ever echoed.
+        let metadata = std::fs::metadata(&canonical).map_err(|e| read_error(display, e.into()))?;
+        if metadata.is_dir() {
+            return Err(read_error(display, ReadError::Directory));
+        }
+        if !metadata.is_file() {
+            return Err(read_error(
+                display,
+                ReadError::NotRegular {
+                    kind: files::kind(&metadata),
+                },
+            ));
+        }
+        if canonical.extension().is_none_or(|e| e != "lawful") {
+            return Err(LoadError::NotAPolicy {
+                path: display.to_owned(),
+            });
+        }
+        read_policy(&canonical, display).map(Opened::New)
+    }
+}
+
+enum Opened {
+    Known(SourceId),
+    New(PolicyFile),
 }
 
 fn use_span(import: &ast::UseDecl) -> Span {
     match &import.target {
         ast::UseTarget::Std(name) => name.span,
         ast::UseTarget::File(path) => path.span,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn normalize_keeps_leading_parents() {
+        for (path, expected) in [
+            ("../../common.lawful", "../../common.lawful"),
+            ("a/../../common.lawful", "../common.lawful"),
+            ("a/b/../../common.lawful", "common.lawful"),
+            ("./a/./b.lawful", "a/b.lawful"),
+            ("/../x.lawful", "/x.lawful"),
+        ] {
+            assert_eq!(
+                normalize(Path::new(path)),
+                PathBuf::from(expected),
+                "{path}"
+            );
+        }
+    }
+
+    #[test]
+    fn inline_text_resolves_imports_under_the_current_directory() {
+        let (_, diagnostics) = load_str("inline.lawful", "use \"/etc/passwd\"\n");
+        let codes: Vec<&str> = diagnostics.items.iter().map(|d| d.code).collect();
+        assert_eq!(codes, ["lawful::load::import_outside"]);
+        let options = LoadOptions {
+            allow_imports_outside: true,
+        };
+        let (_, diagnostics) = load_str_with("inline.lawful", "use \"/etc/passwd\"\n", &options);
+        let codes: Vec<&str> = diagnostics.items.iter().map(|d| d.code).collect();
+        assert_eq!(codes, ["lawful::load::not_a_policy"]);
     }
 }

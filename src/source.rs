@@ -4,6 +4,8 @@
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+use crate::files::FileId;
+
 /// Index of a file in a [`SourceMap`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
 pub struct SourceId(pub u32);
@@ -86,6 +88,8 @@ impl Origin {
 pub struct SourceFile {
     pub origin: Origin,
     pub text: Arc<str>,
+    /// Which file on disk it was read from (device and inode), for files.
+    pub identity: Option<FileId>,
 }
 
 /// All files that took part in a compilation, indexed by [`SourceId`].
@@ -100,10 +104,21 @@ impl SourceMap {
     }
 
     pub fn add(&mut self, origin: Origin, text: impl Into<Arc<str>>) -> SourceId {
+        self.add_read(origin, text, None)
+    }
+
+    /// Add a file read from disk, with its identity.
+    pub fn add_read(
+        &mut self,
+        origin: Origin,
+        text: impl Into<Arc<str>>,
+        identity: Option<FileId>,
+    ) -> SourceId {
         let id = SourceId(saturating_u32(self.files.len()));
         self.files.push(SourceFile {
             origin,
             text: text.into(),
+            identity,
         });
         id
     }

@@ -215,6 +215,8 @@ fn corpus_covers_every_reachable_code() {
         "lawful::load::import_cycle",
         "lawful::load::self_import",
         "lawful::load::unknown_std_module",
+        "lawful::load::import_outside",
+        "lawful::load::not_a_policy",
         // check: unknown names
         "lawful::check::unknown_region",
         "lawful::check::unknown_category",

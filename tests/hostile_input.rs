@@ -324,3 +324,32 @@ fn a_hundred_thousand_selectors() {
         &format!("{BASE}deny many: sell {list}\n"),
     );
 }
+
+/// A batch line over the limit is one error line, whether it ends or not, and the stream
+/// goes on after it.
+#[test]
+fn a_batch_line_over_the_limit_is_an_error_line() {
+    let text = format!("{BASE}region DE \"Germany\"\n");
+    let policy = compile("batch.lawful", &text).unwrap().policy;
+    let now = "2025-01-01T00:00:00Z".parse().unwrap();
+    let long = " ".repeat(lawful::batch::MAX_LINE_BYTES + 1);
+    let good = "{\"purpose\":\"service\",\"data\":\"user.email\",\"region\":\"DE\"}";
+    for input in [
+        format!("{long}\n{good}\n"),
+        format!("{good}\n{long}"),
+        format!("{good}\n{long}{long}\n{good}"),
+    ] {
+        let mut batch = lawful::batch::Batch::new(&policy, now);
+        let mut out = Vec::new();
+        let stats = batch
+            .run(std::io::BufReader::new(input.as_bytes()), &mut out)
+            .unwrap();
+        let out = String::from_utf8(out).unwrap();
+        let too_long = out
+            .lines()
+            .filter(|l| l.contains("lawful::batch::line_too_long"))
+            .count();
+        assert_eq!((too_long, stats.errors), (1, 1), "{out}");
+        assert_eq!(out.lines().count(), stats.queries);
+    }
+}

@@ -35,6 +35,9 @@ pub enum LineError {
     /// A timestamp member (`collected_at`, `now`, `events.<name>`); the error names it.
     #[error(transparent)]
     Time(SubjectError),
+    /// A line longer than [`MAX_LINE_BYTES`](super::MAX_LINE_BYTES); it was not read whole.
+    #[error("the line is longer than {limit} bytes, the limit")]
+    TooLong { limit: usize },
 }
 
 impl LineError {
@@ -47,6 +50,7 @@ impl LineError {
             LineError::Name(e) | LineError::NameAt { error: e, .. } => e.code(),
             LineError::Query(e) => e.code(),
             LineError::Subject(e) | LineError::Time(e) => e.code(),
+            LineError::TooLong { .. } => "lawful::batch::line_too_long",
         }
     }
 }

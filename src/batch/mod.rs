@@ -53,6 +53,11 @@ pub use line::Kind;
 use line::{required, Line};
 use subjects::Subjects;
 
+/// The longest query line answered. A longer line gets an error line
+/// (`lawful::batch::line_too_long`) and is never held in memory whole, so an input without
+/// newlines (`/dev/zero`) cannot grow memory without bound.
+pub const MAX_LINE_BYTES: usize = 1 << 20;
+
 /// Answers are written out in blocks of about this many bytes.
 const OUT_BLOCK: usize = 1 << 16;
 
@@ -115,10 +120,14 @@ impl<'p> Batch<'p> {
         self.out.clear();
         // A line cut by the end of the input's buffer, put together here.
         let mut carry = Vec::new();
+        // The current line is over `MAX_LINE_BYTES`: skipped up to its end, never kept.
+        let mut too_long = false;
         loop {
             let block = input.fill_buf()?;
             if block.is_empty() {
-                if !carry.is_empty() {
+                if too_long {
+                    self.too_long();
+                } else if !carry.is_empty() {
                     self.line(&carry);
                 }
                 output.write_all(&self.out)?;
@@ -128,7 +137,11 @@ impl<'p> Batch<'p> {
             let mut rest = block;
             while let Some(end) = swar::find_byte(rest, b'\n') {
                 let (line, next) = rest.split_at(end);
-                if carry.is_empty() {
+                if too_long || carry.len().saturating_add(line.len()) > MAX_LINE_BYTES {
+                    too_long = false;
+                    carry.clear();
+                    self.too_long();
+                } else if carry.is_empty() {
                     self.line(line);
                 } else {
                     carry.extend_from_slice(line);
@@ -141,10 +154,29 @@ impl<'p> Batch<'p> {
                     self.out.clear();
                 }
             }
-            carry.extend_from_slice(rest);
+            if !too_long {
+                if carry.len().saturating_add(rest.len()) > MAX_LINE_BYTES {
+                    too_long = true;
+                    carry = Vec::new();
+                } else {
+                    carry.extend_from_slice(rest);
+                }
+            }
             let read = block.len();
             input.consume(read);
         }
+    }
+
+    /// A line over [`MAX_LINE_BYTES`]: counted, and answered with an error line.
+    fn too_long(&mut self) {
+        self.stats.lines += 1;
+        self.stats.queries += 1;
+        self.error(
+            None,
+            &LineError::TooLong {
+                limit: MAX_LINE_BYTES,
+            },
+        );
     }
 
     /// Count one line and answer it (blank lines are skipped).

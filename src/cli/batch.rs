@@ -1,13 +1,15 @@
 //! `lawful batch`: JSON Lines queries in, one JSON answer per line out. The engine is
 //! [`lawful::batch::Batch`]; this is its command line: the flags, the input, exit codes.
 
-use std::io::{BufReader, Read, Write};
+use std::io::{BufReader, Read};
 use std::path::PathBuf;
 
 use lawful::batch::Batch;
+use lawful::load::LoadOptions;
 
 use super::common;
 use super::exit;
+use super::output::{self, errln, Out};
 
 #[derive(Debug, clap::Args)]
 pub struct BatchArgs {
@@ -21,8 +23,8 @@ pub struct BatchArgs {
     pub now: Option<String>,
 }
 
-pub fn run(args: &BatchArgs) -> u8 {
-    let policy = match common::load_policy(&args.policy) {
+pub fn run(args: &BatchArgs, load: &LoadOptions) -> u8 {
+    let policy = match common::load_policy(&args.policy, load) {
         Ok(policy) => policy,
         Err(code) => return code,
     };
@@ -33,31 +35,59 @@ pub fn run(args: &BatchArgs) -> u8 {
     let input: Box<dyn Read> = if args.input.as_os_str() == "-" {
         Box::new(std::io::stdin().lock())
     } else {
-        match std::fs::File::open(&args.input) {
+        match open_input(&args.input) {
             Ok(file) => Box::new(file),
             Err(e) => {
-                eprintln!("error: cannot read `{}`: {e}", args.input.display());
+                errln!("error: cannot read `{}`: {e}", args.input.display());
                 return exit::USAGE;
             }
         }
     };
-    let mut out = std::io::stdout().lock();
+    let mut out = match Out::open() {
+        Ok(out) => out,
+        Err(e) => return output::failed(&e),
+    };
     let mut batch = Batch::new(&policy, now);
-    let result = batch.run(BufReader::with_capacity(1 << 16, input), &mut out);
-    let stats = match result.and_then(|stats| out.flush().map(|()| stats)) {
+    let result = batch.run(BufReader::with_capacity(1 << 16, input), out.writer());
+    let stats = match result.and_then(|stats| out.finish().map(|()| stats)) {
         Ok(stats) => stats,
-        Err(e) => {
-            // A closed pipe (`| head`) is not worth a message.
-            if e.kind() != std::io::ErrorKind::BrokenPipe {
-                eprintln!("error: {e}");
-            }
-            return exit::USAGE;
-        }
+        // A closed pipe (`| head`) ends quietly with 141; anything else is reported.
+        Err(e) => return output::failed(&e),
     };
     if stats.errors > 0 {
-        eprintln!("{} of {} queries had errors", stats.errors, stats.queries);
+        errln!("{} of {} queries had errors", stats.errors, stats.queries);
         exit::FAILED
     } else {
         exit::OK
     }
+}
+
+/// The queries file: a regular file or a FIFO, streamed (so it may be of any length and
+/// still be written to). A directory or a device (`/dev/zero`) is refused before reading.
+fn open_input(path: &std::path::Path) -> std::io::Result<std::fs::File> {
+    let streamable = |metadata: &std::fs::Metadata| {
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::FileTypeExt;
+            metadata.is_file() || metadata.file_type().is_fifo()
+        }
+        #[cfg(not(unix))]
+        metadata.is_file()
+    };
+    let refuse = |metadata: &std::fs::Metadata| {
+        std::io::Error::other(format!(
+            "it is {}, not a regular file or a FIFO",
+            lawful::files::kind(metadata)
+        ))
+    };
+    let metadata = std::fs::metadata(path)?;
+    if !streamable(&metadata) {
+        return Err(refuse(&metadata));
+    }
+    let file = std::fs::File::open(path)?;
+    let metadata = file.metadata()?;
+    if !streamable(&metadata) {
+        return Err(refuse(&metadata));
+    }
+    Ok(file)
 }

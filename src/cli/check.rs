@@ -3,14 +3,16 @@
 use std::path::PathBuf;
 
 use lawful::diagnostic::Diagnostic;
+use lawful::load::LoadOptions;
 
+use super::output::{self, errln};
 use super::{exit, render, Format};
 
-pub fn run(paths: &[PathBuf], format: Format, prover_budget: u64) -> u8 {
+pub fn run(paths: &[PathBuf], format: Format, prover_budget: u64, load: &LoadOptions) -> u8 {
     let files = match super::policy_files(paths) {
         Ok(files) => files,
         Err(e) => {
-            eprintln!("error: {e}");
+            errln!("error: {e}");
             return exit::USAGE;
         }
     };
@@ -21,6 +23,7 @@ pub fn run(paths: &[PathBuf], format: Format, prover_budget: u64) -> u8 {
     for file in &files {
         let options = lawful::CompileOptions {
             prover_budget,
+            load: load.clone(),
             ..lawful::CompileOptions::default()
         };
         let (sources, diagnostics) = match lawful::compile_file_with(file, options) {
@@ -38,7 +41,7 @@ pub fn run(paths: &[PathBuf], format: Format, prover_budget: u64) -> u8 {
         match format {
             Format::Human => {
                 for d in &list {
-                    eprint!("{}", render::human(d, &sources));
+                    output::err(&render::human(d, &sources));
                 }
             }
             Format::Json => {
@@ -50,7 +53,7 @@ pub fn run(paths: &[PathBuf], format: Format, prover_budget: u64) -> u8 {
     }
     match format {
         Format::Human => {
-            eprintln!(
+            errln!(
                 "checked {} file(s): {errors} error(s), {warnings} warning(s)",
                 files.len()
             );
@@ -58,13 +61,17 @@ pub fn run(paths: &[PathBuf], format: Format, prover_budget: u64) -> u8 {
                 // Say what a proof rests on: the cases the evaluator decided, and the
                 // assertions the closed world alone makes true (nothing they cover is
                 // declared, so no case could be asked).
-                eprintln!(
+                errln!(
                     "proved {proven} assertion(s) of the policies that compiled, deciding \
                      {cases} case(s); {vacuous} of them hold by the closed world alone"
                 );
             }
         }
-        Format::Json => println!("{}", serde_json::Value::Array(json)),
+        Format::Json => {
+            if let Err(e) = output::print(&format!("{}\n", serde_json::Value::Array(json))) {
+                return output::failed(&e);
+            }
+        }
     }
     if errors > 0 {
         exit::FAILED

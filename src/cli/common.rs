@@ -9,8 +9,10 @@ use lawful::eval::{
     parse_time, Decision, DecisionJson, EvalError, NameError, QueryError, RetentionJson, RuleJson,
     SubjectError, SubjectProblem,
 };
+use lawful::load::LoadOptions;
 use lawful::Policy;
 
+use super::output::{self, errln};
 use super::{exit, render};
 
 /// An error that ends a command with exit 1: a message naming what is wrong, and a stable
@@ -40,7 +42,7 @@ impl CliError {
 
     /// Print to standard error; returns the exit code.
     pub fn report(&self) -> u8 {
-        eprintln!("error[{}]: {}", self.code, self.message);
+        errln!("error[{}]: {}", self.code, self.message);
         exit::FAILED
     }
 }
@@ -73,18 +75,22 @@ impl From<SubjectError> for CliError {
 /// a decision and is `lawful check`'s job). A missing file is a usage error (exit 2); a
 /// policy with errors has its diagnostics rendered to standard error (exit 1): nothing is
 /// decided on it.
-pub fn load_policy(path: &Path) -> Result<Policy, u8> {
+pub fn load_policy(path: &Path, load: &LoadOptions) -> Result<Policy, u8> {
     if !path.is_file() {
-        eprintln!("error: `{}` is not a policy file", path.display());
+        errln!("error: `{}` is not a policy file", path.display());
         return Err(exit::USAGE);
     }
-    match lawful::compile_file_with(path, lawful::CompileOptions::deciding()) {
+    let options = lawful::CompileOptions {
+        load: load.clone(),
+        ..lawful::CompileOptions::deciding()
+    };
+    match lawful::compile_file_with(path, options) {
         Ok(compiled) => Ok(compiled.policy),
         Err(failed) => {
             for d in failed.diagnostics.errors() {
-                eprint!("{}", render::human(d, &failed.sources));
+                output::err(&render::human(d, &failed.sources));
             }
-            eprintln!(
+            errln!(
                 "error[lawful::policy_errors]: `{}` has {} error(s); nothing was decided",
                 path.display(),
                 failed.diagnostics.errors().count()
@@ -202,10 +208,23 @@ pub fn human_retention(json: &RetentionJson) -> String {
     out
 }
 
-/// Print a value as one line of JSON.
-pub fn print_json(value: &impl serde::Serialize) {
-    match serde_json::to_string(value) {
-        Ok(text) => println!("{text}"),
-        Err(e) => eprintln!("error: cannot serialise the answer: {e}"),
+/// A value as one line of JSON, with its newline.
+pub fn json_line(value: &impl serde::Serialize) -> Result<String, CliError> {
+    serde_json::to_string(value)
+        .map(|text| text + "\n")
+        .map_err(|e| {
+            CliError::new(
+                "lawful::cli::serialise",
+                format!("cannot serialise the answer: {e}"),
+            )
+        })
+}
+
+/// Print an answer (human text or a JSON line) and return `code`, or the exit code of the
+/// failed write.
+pub fn answer(text: &str, code: u8) -> u8 {
+    match output::print(text) {
+        Ok(()) => code,
+        Err(e) => output::failed(&e),
     }
 }

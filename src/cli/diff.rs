@@ -4,8 +4,10 @@
 
 use std::path::{Path, PathBuf};
 
+use lawful::load::LoadOptions;
 use lawful::Policy;
 
+use super::output::{self, errln};
 use super::{exit, render, Format};
 
 #[derive(Debug, clap::Args)]
@@ -18,29 +20,32 @@ pub struct DiffArgs {
     pub format: Format,
 }
 
-pub fn run(args: &DiffArgs) -> u8 {
+pub fn run(args: &DiffArgs, load_options: &LoadOptions) -> u8 {
     for path in [&args.old, &args.new] {
         if !path.is_file() {
-            eprintln!("error: `{}` is not a policy file", path.display());
+            errln!("error: `{}` is not a policy file", path.display());
             return exit::USAGE;
         }
     }
     // Both are checked, so every error of either is reported in one run.
-    let (old, new) = (load(&args.old), load(&args.new));
+    let (old, new) = (load(&args.old, load_options), load(&args.new, load_options));
     let (Some(old), Some(new)) = (old, new) else {
         return exit::FAILED;
     };
     let diff = lawful::diff::diff(&old, &new);
     let (old_label, new_label) = (label(&args.old), label(&args.new));
-    match args.format {
-        Format::Human => print!("{}", diff.render_human(&old_label, &new_label)),
+    let text = match args.format {
+        Format::Human => diff.render_human(&old_label, &new_label),
         Format::Json => match serde_json::to_string_pretty(&diff.to_json(&old_label, &new_label)) {
-            Ok(text) => println!("{text}"),
+            Ok(text) => text + "\n",
             Err(e) => {
-                eprintln!("error: cannot serialise the diff: {e}");
+                errln!("error: cannot serialise the diff: {e}");
                 return exit::FAILED;
             }
         },
+    };
+    if let Err(e) = output::print(&text) {
+        return output::failed(&e);
     }
     if diff.widened() > 0 {
         exit::WIDENED
@@ -50,14 +55,20 @@ pub fn run(args: &DiffArgs) -> u8 {
 }
 
 /// Compile a policy; its errors are rendered to standard error.
-fn load(path: &Path) -> Option<Policy> {
-    match lawful::compile_file(path) {
+fn load(path: &Path, options: &LoadOptions) -> Option<Policy> {
+    match lawful::compile_file_with(
+        path,
+        lawful::CompileOptions {
+            load: options.clone(),
+            ..lawful::CompileOptions::deciding()
+        },
+    ) {
         Ok(compiled) => Some(compiled.policy),
         Err(failed) => {
             for d in failed.diagnostics.errors() {
-                eprint!("{}", render::human(d, &failed.sources));
+                output::err(&render::human(d, &failed.sources));
             }
-            eprintln!(
+            errln!(
                 "error[lawful::policy_errors]: `{}` has {} error(s); nothing was compared",
                 path.display(),
                 failed.diagnostics.errors().count()

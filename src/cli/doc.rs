@@ -4,8 +4,12 @@ use std::path::Path;
 
 use clap::ValueEnum;
 use lawful::docgen::{self, Format};
+use lawful::files::FileId;
+use lawful::load::LoadOptions;
 
-use super::{exit, render};
+use super::output::{self, errln};
+use super::write::write_atomic;
+use super::{common, exit, render};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
 pub enum DocFormat {
@@ -14,14 +18,20 @@ pub enum DocFormat {
     Html,
 }
 
-pub fn run(policy: &Path, format: DocFormat, out: Option<&Path>) -> u8 {
-    let compiled = match lawful::compile_file(policy) {
+pub fn run(policy: &Path, format: DocFormat, out: Option<&Path>, load: &LoadOptions) -> u8 {
+    let compiled = match lawful::compile_file_with(
+        policy,
+        lawful::CompileOptions {
+            load: load.clone(),
+            ..lawful::CompileOptions::default()
+        },
+    ) {
         Ok(compiled) => compiled,
         Err(failed) => {
             for d in failed.diagnostics.errors() {
-                eprint!("{}", render::human(d, &failed.sources));
+                output::err(&render::human(d, &failed.sources));
             }
-            eprintln!(
+            errln!(
                 "{}: the policy has errors; no document generated",
                 policy.display()
             );
@@ -35,12 +45,19 @@ pub fn run(policy: &Path, format: DocFormat, out: Option<&Path>) -> u8 {
     let text = docgen::render(&compiled.policy, format);
     match out {
         Some(path) => {
-            if let Err(e) = std::fs::write(path, text) {
-                eprintln!("error: cannot write `{}`: {e}", path.display());
+            // Every file the policy was read from is an input the document may not replace.
+            let inputs: Vec<FileId> = compiled
+                .policy
+                .sources
+                .files()
+                .filter_map(|(_, file)| file.identity.clone())
+                .collect();
+            if let Err(e) = write_atomic(path, text.as_bytes(), &inputs) {
+                errln!("error: cannot write `{}`: {e}", path.display());
                 return exit::USAGE;
             }
+            exit::OK
         }
-        None => print!("{text}"),
+        None => common::answer(&text, exit::OK),
     }
-    exit::OK
 }

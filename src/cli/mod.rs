@@ -7,17 +7,22 @@ mod common;
 mod diff;
 mod doc;
 mod fmt;
+pub mod output;
 mod query;
 mod render;
 mod retention;
 mod subject;
 mod test;
 mod transfer;
+mod write;
 
-use std::path::PathBuf;
+use std::collections::HashSet;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
+use lawful::files::FileId;
+use lawful::load::LoadOptions;
 
 /// Exit codes shared by every command.
 pub mod exit {
@@ -31,6 +36,9 @@ pub mod exit {
     pub const DENIED: u8 = 3;
     /// `diff`: the new policy allows something the old one did not (review required).
     pub const WIDENED: u8 = 4;
+    /// Standard output was a pipe whose reader went away (128 + SIGPIPE); nothing else is
+    /// reported.
+    pub const BROKEN_PIPE: u8 = 141;
 }
 
 #[derive(Debug, Parser)]
@@ -42,6 +50,10 @@ pub mod exit {
 struct Cli {
     #[command(subcommand)]
     command: Command,
+    /// Read `use` imports from outside the directory of the policy named on the command line
+    /// (by default such an import is the error `lawful::load::import_outside`).
+    #[arg(long, global = true)]
+    allow_imports_outside: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
@@ -113,64 +125,96 @@ pub fn run() -> ExitCode {
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => {
-            let _ = e.print();
-            return ExitCode::from(if e.use_stderr() {
-                exit::USAGE
-            } else {
-                exit::OK
+            // `--help` and `--version` go to standard output, which must be open.
+            if !e.use_stderr() {
+                if let Err(closed) = output::Out::open() {
+                    return ExitCode::from(output::failed(&closed));
+                }
+            }
+            let printed = e.print();
+            return ExitCode::from(match printed {
+                _ if e.use_stderr() => exit::USAGE,
+                // `--help` and `--version` go to standard output.
+                Ok(()) => exit::OK,
+                Err(e) => output::failed(&e),
             });
         }
+    };
+    let load = LoadOptions {
+        allow_imports_outside: cli.allow_imports_outside,
     };
     let code = match cli.command {
         Command::Check {
             paths,
             format,
             prover_budget,
-        } => check::run(&paths, format, prover_budget),
-        Command::Test { paths } => test::run(&paths),
+        } => check::run(&paths, format, prover_budget, &load),
+        Command::Test { paths } => test::run(&paths, &load),
         Command::Fmt { check, paths } => fmt::run(&paths, check),
         Command::Doc {
             policy,
             format,
             out,
-        } => doc::run(&policy, format, out.as_deref()),
-        Command::Query(args) => query::run(&args),
-        Command::Transfer(args) => transfer::run(&args),
-        Command::Retention(args) => retention::run(&args),
-        Command::Batch(args) => batch::run(&args),
-        Command::Diff(args) => diff::run(&args),
+        } => doc::run(&policy, format, out.as_deref(), &load),
+        Command::Query(args) => query::run(&args, &load),
+        Command::Transfer(args) => transfer::run(&args, &load),
+        Command::Retention(args) => retention::run(&args, &load),
+        Command::Batch(args) => batch::run(&args, &load),
+        Command::Diff(args) => diff::run(&args, &load),
     };
     ExitCode::from(code)
 }
 
-/// Every `*.lawful` file named or under a named directory, sorted; an error names a path
-/// that does not exist.
+/// Every `*.lawful` file named or under a named directory, each file once (by identity,
+/// whatever its path), sorted within each directory; an error names a path that does not
+/// exist. A named path is taken as given (a file that is not a regular file is refused when
+/// it is read); inside a directory, symlinked directories are not followed, so a symlink
+/// loop cannot make the walk endless.
 pub fn policy_files(paths: &[PathBuf]) -> Result<Vec<PathBuf>, String> {
-    let mut files = Vec::new();
+    let mut walk = Walk::default();
     for path in paths {
-        if path.is_dir() {
-            collect(path, &mut files)
-                .map_err(|e| format!("cannot read `{}`: {e}", path.display()))?;
-        } else if path.is_file() {
-            files.push(path.clone());
-        } else {
-            return Err(format!("`{}` does not exist", path.display()));
+        match std::fs::metadata(path) {
+            Ok(metadata) if metadata.is_dir() => walk
+                .dir(path)
+                .map_err(|e| format!("cannot read `{}`: {e}", path.display()))?,
+            Ok(_) => walk.file(path),
+            Err(_) if path.symlink_metadata().is_ok() => walk.file(path),
+            Err(_) => return Err(format!("`{}` does not exist", path.display())),
         }
     }
-    Ok(files)
+    Ok(walk.files)
 }
 
-fn collect(dir: &std::path::Path, files: &mut Vec<PathBuf>) -> std::io::Result<()> {
-    let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)?
-        .map(|e| e.map(|e| e.path()))
-        .collect::<Result<_, _>>()?;
-    entries.sort();
-    for entry in entries {
-        if entry.is_dir() {
-            collect(&entry, files)?;
-        } else if entry.extension().is_some_and(|e| e == "lawful") {
-            files.push(entry);
+#[derive(Default)]
+struct Walk {
+    files: Vec<PathBuf>,
+    seen: HashSet<FileId>,
+}
+
+impl Walk {
+    /// A file, unless the same file was listed already under another path.
+    fn file(&mut self, path: &Path) {
+        let seen = FileId::of_path(path).is_ok_and(|id| !self.seen.insert(id));
+        if !seen {
+            self.files.push(path.to_path_buf());
         }
     }
-    Ok(())
+
+    fn dir(&mut self, dir: &Path) -> std::io::Result<()> {
+        let mut entries: Vec<(PathBuf, std::fs::FileType)> = std::fs::read_dir(dir)?
+            .map(|e| e.and_then(|e| Ok((e.path(), e.file_type()?))))
+            .collect::<Result<_, _>>()?;
+        entries.sort_by(|a, b| a.0.cmp(&b.0));
+        for (entry, ty) in entries {
+            if ty.is_dir() {
+                self.dir(&entry)?;
+            } else if entry.extension().is_some_and(|e| e == "lawful") {
+                // A symlink named `*.lawful` that leads to a directory is skipped too.
+                if !(ty.is_symlink() && entry.is_dir()) {
+                    self.file(&entry);
+                }
+            }
+        }
+        Ok(())
+    }
 }

@@ -3,6 +3,7 @@
 use std::path::PathBuf;
 
 use lawful::eval::Query;
+use lawful::load::LoadOptions;
 use lawful::Policy;
 
 use super::common::{self, decision_exit, past_time, CliError};
@@ -38,19 +39,22 @@ pub struct QueryArgs {
     pub format: Format,
 }
 
-pub fn run(args: &QueryArgs) -> u8 {
-    let policy = match common::load_policy(&args.policy) {
+pub fn run(args: &QueryArgs, load: &LoadOptions) -> u8 {
+    let policy = match common::load_policy(&args.policy, load) {
         Ok(policy) => policy,
         Err(code) => return code,
     };
     match decide(&policy, args) {
         Ok(decision) => {
             let json = decision.to_json(&policy);
-            match args.format {
-                Format::Human => print!("{}", common::human_decision(&json)),
-                Format::Json => common::print_json(&json),
-            }
-            decision_exit(&decision)
+            let text = match args.format {
+                Format::Human => common::human_decision(&json),
+                Format::Json => match common::json_line(&json) {
+                    Ok(text) => text,
+                    Err(e) => return e.report(),
+                },
+            };
+            common::answer(&text, decision_exit(&decision))
         }
         Err(e) => e.report(),
     }

@@ -3,6 +3,7 @@
 use std::path::PathBuf;
 
 use lawful::eval::{RetentionDecision, RetentionQuery, Verdict};
+use lawful::load::LoadOptions;
 use lawful::Policy;
 
 use super::common::{self, past_time, split_pair, CliError};
@@ -33,23 +34,27 @@ pub struct RetentionArgs {
     pub format: Format,
 }
 
-pub fn run(args: &RetentionArgs) -> u8 {
-    let policy = match common::load_policy(&args.policy) {
+pub fn run(args: &RetentionArgs, load: &LoadOptions) -> u8 {
+    let policy = match common::load_policy(&args.policy, load) {
         Ok(policy) => policy,
         Err(code) => return code,
     };
     match decide(&policy, args) {
         Ok(decision) => {
             let json = decision.to_json(&policy);
-            match args.format {
-                Format::Human => print!("{}", common::human_retention(&json)),
-                Format::Json => common::print_json(&json),
-            }
+            let text = match args.format {
+                Format::Human => common::human_retention(&json),
+                Format::Json => match common::json_line(&json) {
+                    Ok(text) => text,
+                    Err(e) => return e.report(),
+                },
+            };
             // Keeping is what is asked: `must_delete` answers "no".
-            match decision.verdict {
+            let code = match decision.verdict {
                 Verdict::MustKeep | Verdict::MayKeep => exit::OK,
                 Verdict::MustDelete => exit::DENIED,
-            }
+            };
+            common::answer(&text, code)
         }
         Err(e) => e.report(),
     }

@@ -5,6 +5,7 @@ use std::path::PathBuf;
 
 use jiff::Timestamp;
 use lawful::eval::{AttrInput, SubjectBuilder};
+use lawful::files::{read_limited, read_regular};
 use lawful::model::AttributeType;
 use lawful::{Policy, Subject};
 
@@ -200,16 +201,23 @@ fn flag(name: &str, value: &str, e: lawful::eval::SubjectError) -> CliError {
     CliError::new(e.code(), format!("`{name} {value}`: {}", e.problem))
 }
 
+/// The largest subject document read (`--subject FILE.json`, or `-` for standard input),
+/// far above any real subject.
+pub const MAX_SUBJECT_BYTES: u64 = 1024 * 1024;
+
+/// A subject document: a regular file (or standard input) of at most [`MAX_SUBJECT_BYTES`].
 fn read(path: &std::path::Path) -> Result<String, CliError> {
-    let result = if path.as_os_str() == "-" {
-        std::io::read_to_string(std::io::stdin())
-    } else {
-        std::fs::read_to_string(path)
-    };
-    result.map_err(|e| {
+    let io_error = |e: &dyn std::fmt::Display| {
         CliError::new(
             "lawful::cli::io",
             format!("cannot read `{}`: {e}", path.display()),
         )
-    })
+    };
+    let bytes = if path.as_os_str() == "-" {
+        read_limited(std::io::stdin().lock(), MAX_SUBJECT_BYTES)
+    } else {
+        read_regular(path, MAX_SUBJECT_BYTES).map(|(bytes, _)| bytes)
+    }
+    .map_err(|e| io_error(&e))?;
+    String::from_utf8(bytes).map_err(|_| io_error(&"it is not valid UTF-8"))
 }
