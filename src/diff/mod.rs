@@ -42,6 +42,7 @@
 mod describe;
 mod merge;
 mod render;
+mod retention;
 mod scan;
 mod subjects;
 mod universe;
@@ -143,11 +144,16 @@ pub enum ChangeKind {
     TransferSafeguardChanged,
     RetentionExtended,
     RetentionShortened,
+    /// A maximum that keeps data longer for some dates and shorter for others (`1 month`
+    /// against `30 days`): widened.
+    RetentionChanged,
     RetentionLimitRemoved,
     RetentionLimitAdded,
     MinimumRetentionAdded,
     MinimumRetentionExtended,
     MinimumRetentionShortened,
+    /// A minimum longer for some dates and shorter for others: widened.
+    MinimumRetentionChanged,
     MinimumRetentionRemoved,
     RuleRenamed,
     RuleReplaced,
@@ -180,11 +186,13 @@ impl ChangeKind {
             ChangeKind::TransferSafeguardChanged => "transfer_safeguard_changed",
             ChangeKind::RetentionExtended => "retention_extended",
             ChangeKind::RetentionShortened => "retention_shortened",
+            ChangeKind::RetentionChanged => "retention_changed",
             ChangeKind::RetentionLimitRemoved => "retention_limit_removed",
             ChangeKind::RetentionLimitAdded => "retention_limit_added",
             ChangeKind::MinimumRetentionAdded => "minimum_retention_added",
             ChangeKind::MinimumRetentionExtended => "minimum_retention_extended",
             ChangeKind::MinimumRetentionShortened => "minimum_retention_shortened",
+            ChangeKind::MinimumRetentionChanged => "minimum_retention_changed",
             ChangeKind::MinimumRetentionRemoved => "minimum_retention_removed",
             ChangeKind::RuleRenamed => "rule_renamed",
             ChangeKind::RuleReplaced => "rule_replaced",
