@@ -566,3 +566,60 @@ fn usage_and_policy_errors() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("nothing was compared"), "{stderr}");
 }
+
+/// `at most 1 month` → `at most 30 days`: not "shortened" from one reference date. Both
+/// evaluators, asked at anchor dates across the calendar, keep the data longer under the new
+/// policy for some collection dates (30 January: 28 February → 1 March) and shorter for
+/// others (1 January: 1 February → 31 January): changed both ways, which needs review.
+#[test]
+fn a_month_against_thirty_days_changes_retention_both_ways() {
+    let old = compile(Path::new(
+        "tests/diff/retention_month_to_30_days/old.lawful",
+    ));
+    let new = compile(Path::new(
+        "tests/diff/retention_month_to_30_days/new.lawful",
+    ));
+    for (a, b, example) in [
+        (&old, &new, "collected on 2001-01-30"),
+        (&new, &old, "collected on 2001-01-01"),
+    ] {
+        let diff = lawful::diff::diff(a, b);
+        assert_eq!(diff.changes.len(), 1, "{:#?}", diff.changes);
+        let change = &diff.changes[0];
+        assert_eq!(change.kind, ChangeKind::RetentionChanged, "{change:#?}");
+        assert_eq!(change.impact, Impact::Widened);
+        assert!(
+            change
+                .summary
+                .contains("longer for some dates, shorter for others"),
+            "{}",
+            change.summary
+        );
+        // The example is a date on which the new policy keeps the data longer, with both
+        // evaluators' deadlines.
+        assert!(
+            change.example.question.contains(example),
+            "{:#?}",
+            change.example
+        );
+        let deadline = |side: &lawful::diff::ExampleSide| {
+            side.explanation
+                .split("delete by ")
+                .nth(1)
+                .map(|s| s[..10].to_owned())
+                .unwrap()
+        };
+        assert!(
+            deadline(&change.example.new) > deadline(&change.example.old),
+            "{:#?}",
+            change.example
+        );
+        assert_eq!(diff.widened(), 1);
+    }
+    // The same period spelled another way: asked, and no answer differs.
+    let respelled = compile(Path::new(
+        "tests/diff/retention_same_period_respelled/new.lawful",
+    ));
+    assert!(lawful::diff::diff(&old, &respelled).is_empty());
+    assert!(lawful::diff::diff(&old, &old).is_empty());
+}

@@ -155,3 +155,289 @@ fn doc_of_a_policy_with_errors_exits_1_and_usage_errors_exit_2() {
         .code(2);
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+// ---------------------------------------------------------------------------------------
+// The notice's rights against the evaluator (differential).
+
+use lawful::docgen::rights::{granted, rights, RightKind};
+use lawful::eval::{Query, Reason, SubjectBuilder};
+use lawful::model::{Basis, OptOutKind, PurposeId, RegionId};
+use lawful::Policy;
+
+/// Whether the evaluator, asked by name, grants `right` for `purpose` in `region`: for some
+/// category the purpose uses and some adult subject (with or without consent, an objection,
+/// every other opt-out), the use is allowed on the basis the right is about, and denied for
+/// the right's reason once the subject exercises it.
+fn evaluator_grants(
+    policy: &Policy,
+    purpose: PurposeId,
+    region: RegionId,
+    right: RightKind,
+) -> bool {
+    let name = policy.purpose_name(purpose).to_owned();
+    let region_name = policy.region_name(region).to_owned();
+    let info = policy.purpose_info(purpose).unwrap();
+    let kinds: Vec<Option<String>> = match &info.subjects {
+        Some(set) => set
+            .iter()
+            .map(|k| Some(policy.subject_kinds[k].name.clone()))
+            .collect(),
+        None => vec![None],
+    };
+    let t0: jiff::Timestamp = "2020-01-01T00:00:00Z".parse().unwrap();
+    let t1: jiff::Timestamp = "2021-01-01T00:00:00Z".parse().unwrap();
+    let now: jiff::Timestamp = "2022-01-01T00:00:00Z".parse().unwrap();
+    for category in info.uses.iter() {
+        let category_name = policy.category_name(lawful::model::CategoryId(category as u32));
+        let query = Query {
+            region: Some(region),
+            ..Query::new(
+                purpose,
+                lawful::eval::DataRef::Category(policy.category(category_name).unwrap()),
+            )
+        };
+        for kind in &kinds {
+            for (consented, objected, opted_out) in [
+                (true, false, false),
+                (false, false, false),
+                (true, true, false),
+                (false, true, false),
+                (true, false, true),
+                (false, false, true),
+                (true, true, true),
+                (false, true, true),
+            ] {
+                let subject = |exercised: bool| {
+                    let mut b = SubjectBuilder::new(policy, now)
+                        .region(&region_name)
+                        .unwrap()
+                        .age(30)
+                        .unwrap();
+                    if let Some(kind) = kind {
+                        b = b.kind(kind).unwrap();
+                    }
+                    if consented {
+                        b = b.explicit_consent(&name, t0).unwrap();
+                    }
+                    if objected {
+                        b = b.objection(&name).unwrap();
+                    }
+                    for k in OptOutKind::ALL {
+                        let this = matches!(right, RightKind::OptOut(r) if r == k);
+                        if (opted_out && !this) || (exercised && this) {
+                            b = b.opt_out_kind(k);
+                        }
+                    }
+                    match right {
+                        RightKind::WithdrawConsent if exercised => {
+                            b = b.withdrawn(&name, t1).unwrap()
+                        }
+                        RightKind::Object | RightKind::ObjectToDirectMarketing if exercised => {
+                            b = b.objection(&name).unwrap()
+                        }
+                        _ => {}
+                    }
+                    b.build()
+                };
+                let precondition = match right {
+                    RightKind::WithdrawConsent => consented,
+                    RightKind::Object | RightKind::ObjectToDirectMarketing => !objected,
+                    _ => true,
+                };
+                if !precondition {
+                    continue;
+                }
+                let before = policy.decide_use(&query, &subject(false)).unwrap();
+                let after = policy.decide_use(&query, &subject(true)).unwrap();
+                if !before.allowed() || after.allowed() {
+                    continue;
+                }
+                // Allowed on the basis the right is about, denied once it is exercised
+                // (for the right's reason, or by a deny rule that reads it).
+                let fits = match right {
+                    RightKind::WithdrawConsent => {
+                        matches!(before.basis, Some(Basis::Consent | Basis::ExplicitConsent))
+                    }
+                    RightKind::Object => before.basis == Some(Basis::LegitimateInterest),
+                    RightKind::ObjectToDirectMarketing => after.reason == Reason::Objected,
+                    RightKind::OptOut(k) => before.basis == Some(Basis::OptOut(k)),
+                    RightKind::Declared(_) => false,
+                };
+                if fits {
+                    return true;
+                }
+            }
+        }
+    }
+    false
+}
+
+/// Hand-written policies: the most specific scope, alternatives in both orders, direct
+/// marketing, opt-outs, a deny rule, subject kinds.
+const HAND_WRITTEN: &[&str] = &[
+    "purpose fraud { uses user.email basis legitimate_interest in EU basis contract in DE }",
+    "purpose a { uses user.email basis contract or legitimate_interest }
+     purpose b { uses user.email basis legitimate_interest or consent in EU basis consent in FR }
+     purpose c { uses user.email basis consent or legitimate_interest }
+     purpose d { uses user.email basis public_task }",
+    "purpose mail { uses user.email basis consent in EU basis opt_out(marketing) in US
+       basis legitimate_interest in FR direct_marketing }
+     purpose ads { uses user.email, user.health basis explicit_consent in EU
+       basis opt_out(targeted_advertising) or opt_out(sale) in US }",
+    "deny no_kids: use * for news when subject.age < 50
+     purpose news { uses user.email basis consent }
+     purpose other { uses user.email, user.health basis explicit_consent in DE
+       basis legitimate_interest art9(legal_claims) }
+     deny no_health: use user.health for other",
+    "subject kind user
+     subject kind staff
+     purpose staff_only { uses user.email subjects staff basis legitimate_interest or consent }",
+];
+
+fn hand_written(body: &str) -> Policy {
+    let text = format!(
+        "#![allow(unused-category, purpose-without-retention, basis-gap, special-category-without-art9)]\n\
+         region DE \"Germany\"\nregion FR \"France\"\ngroup EU \"European Union\" = DE, FR\n\
+         region US \"United States\"\ncategory user.email\ncategory user.health special\n{body}\n"
+    );
+    match lawful::compile_str("hand.lawful", &text) {
+        Ok(compiled) => compiled.policy,
+        Err(failed) => panic!("{body}: {failed}"),
+    }
+}
+
+/// Every right the notice lists for a purpose in a region is one the evaluator grants
+/// there, and (on the subjects above) every right the evaluator grants is listed.
+fn check_rights_against_the_evaluator(label: &str, policy: &Policy) -> usize {
+    let listed = granted(policy);
+    let mut checked = 0;
+    for g in &listed {
+        for r in g.regions.iter() {
+            let region = RegionId(r as u32);
+            assert!(
+                evaluator_grants(policy, g.purpose, region, g.kind),
+                "{label}: the notice lists {:?} for `{}` in {}, the evaluator does not grant it",
+                g.kind,
+                policy.purpose_name(g.purpose),
+                policy.region_name(region)
+            );
+            checked += 1;
+        }
+    }
+    // The entries the notice renders: a derived-only entry holds for each of its purposes
+    // in each of its regions; a declared one reaches only purposes granted somewhere in it.
+    for entry in rights(policy).iter().filter(|e| e.derived) {
+        for p in &entry.purposes {
+            let holds = |r: usize| {
+                listed
+                    .iter()
+                    .any(|g| g.purpose == *p && g.kind == entry.kind && g.regions.contains(r))
+            };
+            if entry.declared {
+                assert!(entry.regions.iter().any(holds), "{label}: {:?}", entry.kind);
+            } else {
+                assert!(entry.regions.iter().all(holds), "{label}: {:?}", entry.kind);
+            }
+        }
+    }
+    // The converse, on the policy's own purposes; on a large region table (the standard
+    // library's), on every seventh region and the usual ones.
+    let usual = [
+        "DE", "FR", "EU", "US", "US-CA", "CN", "GB", "UK", "JP", "BR",
+    ];
+    let sampled = |r: usize| {
+        policy.regions.len() <= 20
+            || r % 7 == 0
+            || usual.contains(&policy.region_name(RegionId(r as u32)))
+    };
+    let mut kinds = vec![
+        RightKind::WithdrawConsent,
+        RightKind::Object,
+        RightKind::ObjectToDirectMarketing,
+    ];
+    kinds.extend(OptOutKind::ALL.map(RightKind::OptOut));
+    for (p, purpose) in policy.purposes.iter().enumerate() {
+        if !purpose.declared {
+            continue;
+        }
+        let id = PurposeId(p as u32);
+        for r in (0..policy.regions.len()).filter(|&r| sampled(r)) {
+            let region = RegionId(r as u32);
+            if policy.basis_declarations(id, region).next().is_none() {
+                continue;
+            }
+            for &kind in &kinds {
+                let is_listed = listed
+                    .iter()
+                    .any(|g| g.purpose == id && g.kind == kind && g.regions.contains(r));
+                let dm = purpose.direct_marketing;
+                // An objection to a direct-marketing purpose is listed as the absolute one.
+                let applies = match kind {
+                    RightKind::Object => !dm,
+                    RightKind::ObjectToDirectMarketing => dm,
+                    _ => true,
+                };
+                if applies && !is_listed {
+                    assert!(
+                        !evaluator_grants(policy, id, region, kind),
+                        "{label}: the evaluator grants {kind:?} for `{}` in {}, the notice does not list it",
+                        policy.purpose_name(id),
+                        policy.region_name(region)
+                    );
+                }
+            }
+        }
+    }
+    checked
+}
+
+#[test]
+fn every_right_the_notice_lists_is_one_the_evaluator_grants() {
+    let mut total = 0;
+    for name in SEEDS {
+        total += check_rights_against_the_evaluator(name, &policy(&seed(name)));
+    }
+    let synthetic = lawful::synth::policy(12);
+    let synthetic = lawful::compile_str("synthetic.lawful", &synthetic)
+        .unwrap()
+        .policy;
+    total += check_rights_against_the_evaluator("synthetic", &synthetic);
+    for body in HAND_WRITTEN {
+        total += check_rights_against_the_evaluator(body, &hand_written(body));
+    }
+    assert!(
+        total > 100,
+        "only {total} (purpose, region, right) cases checked"
+    );
+}
+
+/// The regression: legitimate interest in the EU, contract in Germany. The evaluator
+/// decides Germany with the contract, so the notice offers Germans no objection.
+#[test]
+fn the_notice_offers_no_objection_where_the_evaluator_decides_with_a_contract() {
+    let policy = hand_written(HAND_WRITTEN[0]);
+    let fraud = policy.purpose("fraud").unwrap();
+    let de = policy.region("DE").unwrap();
+    let fr = policy.region("FR").unwrap();
+    let eu = policy.region("EU").unwrap();
+    let listed = granted(&policy);
+    let objection = |r: RegionId| {
+        listed.iter().any(|g| {
+            g.purpose == fraud && g.kind == RightKind::Object && g.regions.contains(r.index())
+        })
+    };
+    assert!(!objection(de), "Germany is offered an objection");
+    assert!(
+        objection(fr) && objection(eu),
+        "the EU is not offered an objection"
+    );
+    assert!(!evaluator_grants(&policy, fraud, de, RightKind::Object));
+    assert!(evaluator_grants(&policy, fraud, fr, RightKind::Object));
+    let markdown = lawful::docgen::markdown(&policy);
+    let line = markdown
+        .lines()
+        .find(|l| l.contains("**Object to processing based on our legitimate interests**"))
+        .unwrap_or_else(|| panic!("no objection in\n{markdown}"));
+    assert!(line.contains("— in France"), "{line}");
+    assert!(!line.contains("Germany"), "{line}");
+}

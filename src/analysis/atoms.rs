@@ -249,25 +249,7 @@ pub(crate) fn basis_alternatives(
     purpose: PurposeId,
     region: RegionId,
 ) -> impl Iterator<Item = &crate::model::BasisDecl> + '_ {
-    let slot = purpose
-        .index()
-        .checked_mul(policy.regions.len())
-        .and_then(|i| i.checked_add(region.index()));
-    let choice = slot
-        .and_then(|i| policy.index.basis_choice.get(i))
-        .copied()
-        .unwrap_or_default();
-    let start = choice.start as usize;
-    let list = policy
-        .index
-        .basis_lists
-        .get(start..start.saturating_add(choice.len as usize))
-        .unwrap_or(&[]);
-    let bases = policy
-        .purposes
-        .get(purpose.index())
-        .map_or(&[][..], |p| p.bases.as_slice());
-    list.iter().filter_map(move |&i| bases.get(i as usize))
+    policy.basis_declarations(purpose, region)
 }
 
 /// The rules and permissions that can apply, by purpose (use rules) and by category

@@ -9,7 +9,7 @@ use crate::eval::{describe_subject, Question};
 use crate::model::{Basis, Policy};
 
 use super::describe::{list, Describer, Regions};
-use super::scan::{Absent, Cell, Key, Outcome, Sample, Seen, Via, Why};
+use super::scan::{Absent, Cell, Key, Outcome, RetentionChange, Sample, Seen, Via, Why};
 use super::universe::{Side, Universe};
 use super::{Change, ChangeKind, Example, ExampleSide, Impact, SideOutcome};
 
@@ -102,6 +102,8 @@ fn family(kind: ChangeKind) -> u8 {
         TransferAllowed | TransferDenied | TransferSafeguardChanged => 2,
         RetentionExtended
         | RetentionShortened
+        | RetentionChanged
+        | MinimumRetentionChanged
         | RetentionLimitRemoved
         | RetentionLimitAdded
         | MinimumRetentionAdded
@@ -155,7 +157,10 @@ fn impact(kind: ChangeKind) -> Impact {
         | RetentionExtended
         | RetentionLimitRemoved
         | MinimumRetentionAdded
-        | MinimumRetentionExtended => Impact::Widened,
+        | MinimumRetentionExtended
+        // Longer for some dates: needs review like any widening.
+        | RetentionChanged
+        | MinimumRetentionChanged => Impact::Widened,
         PurposeRemoved
         | UseDenied
         | BasisStrengthened
@@ -536,13 +541,13 @@ fn describe_data(
             at_least,
             old,
             new,
-            longer,
+            change,
         } => {
             let whose = match purpose {
                 Some(purpose) => format!("{cats} for `{}` {regions}", purpose_name(*purpose)),
                 None => format!("{cats} {regions}"),
             };
-            let (kind, text) = retention(&whose, event, *at_least, old, new, *longer);
+            let (kind, text) = retention(&whose, event, *at_least, old, new, *change);
             (kind, text, *purpose)
         }
         Key::RuleChanged { old, new } => {
@@ -685,55 +690,75 @@ fn retention(
     at_least: bool,
     old: &Option<String>,
     new: &Option<String>,
-    longer: bool,
+    change: RetentionChange,
 ) -> (ChangeKind, String) {
+    // "after collected" when every deciding rule runs from one event; else each says its own.
+    let after = if event.is_empty() {
+        String::new()
+    } else {
+        format!(" after {event}")
+    };
+    let verb = match change {
+        RetentionChange::Longer => "extended",
+        RetentionChange::Shorter => "shortened",
+        RetentionChange::Both => "changed",
+    };
+    let both = if change == RetentionChange::Both {
+        " (longer for some dates, shorter for others)"
+    } else {
+        ""
+    };
     match (at_least, old, new) {
         (false, Some(o), Some(n)) => {
-            let (kind, verb) = if longer {
-                (ChangeKind::RetentionExtended, "extended")
-            } else {
-                (ChangeKind::RetentionShortened, "shortened")
+            let kind = match change {
+                RetentionChange::Longer => ChangeKind::RetentionExtended,
+                RetentionChange::Shorter => ChangeKind::RetentionShortened,
+                RetentionChange::Both => ChangeKind::RetentionChanged,
             };
             (
                 kind,
-                format!(
-                    "retention of {whose} {verb} from at most {o} to at most {n} after {event}"
-                ),
+                format!("retention of {whose} {verb} from at most {o} to at most {n}{after}{both}"),
             )
         }
         (false, Some(o), None) => (
             ChangeKind::RetentionLimitRemoved,
-            format!("retention of {whose} is no longer limited (was at most {o} after {event})"),
+            format!("retention of {whose} is no longer limited (was at most {o}{after})"),
         ),
         (false, None, Some(n)) => (
             ChangeKind::RetentionLimitAdded,
-            format!("retention of {whose} is now limited to at most {n} after {event}"),
+            format!("retention of {whose} is now limited to at most {n}{after}"),
         ),
         (true, Some(o), Some(n)) => {
-            let (kind, verb) = if longer {
-                (ChangeKind::MinimumRetentionExtended, "extended")
-            } else {
-                (ChangeKind::MinimumRetentionShortened, "shortened")
+            let kind = match change {
+                RetentionChange::Longer => ChangeKind::MinimumRetentionExtended,
+                RetentionChange::Shorter => ChangeKind::MinimumRetentionShortened,
+                RetentionChange::Both => ChangeKind::MinimumRetentionChanged,
             };
             (
                 kind,
                 format!(
-                    "minimum retention of {whose} {verb} from at least {o} to at least {n} after \
-                     {event}"
+                    "minimum retention of {whose} {verb} from at least {o} to at least {n}\
+                     {after}{both}"
                 ),
             )
         }
         (true, None, Some(n)) => (
             ChangeKind::MinimumRetentionAdded,
-            format!("retention of {whose} now has a minimum: at least {n} after {event}"),
+            format!("retention of {whose} now has a minimum: at least {n}{after}"),
         ),
         (true, Some(o), None) => (
             ChangeKind::MinimumRetentionRemoved,
-            format!("minimum retention of {whose} (at least {o} after {event}) is removed"),
+            format!("minimum retention of {whose} (at least {o}{after}) is removed"),
         ),
+        // No deciding rule on either side, yet a different answer: cannot happen with the
+        // evaluator's rules, but named by its direction rather than dropped.
         (_, None, None) => (
-            ChangeKind::RetentionShortened,
-            format!("retention of {whose} changed after {event}"),
+            match change {
+                RetentionChange::Longer => ChangeKind::RetentionExtended,
+                RetentionChange::Shorter => ChangeKind::RetentionShortened,
+                RetentionChange::Both => ChangeKind::RetentionChanged,
+            },
+            format!("retention of {whose} {verb}{after}{both}"),
         ),
     }
 }
@@ -780,13 +805,14 @@ fn example(u: &Universe<'_>, sample: &Sample) -> Example {
             category,
             purpose,
             region,
-            schedules,
+            timeline,
+            answers,
         } => {
             let mut question = format!("retention of {}", u.categories.name(*category));
             if let Some(p) = purpose {
                 question.push_str(&format!(" for {}", u.purposes.name(*p)));
             }
-            question.push_str(&format!(" in {}", u.regions.name(*region)));
+            question.push_str(&format!(" in {}, {timeline}", u.regions.name(*region)));
             let side = |text: &String| ExampleSide {
                 outcome: SideOutcome::Retain,
                 reason: None,
@@ -796,7 +822,7 @@ fn example(u: &Universe<'_>, sample: &Sample) -> Example {
                 obligations: Vec::new(),
                 explanation: text.clone(),
             };
-            let [old, new] = schedules;
+            let [old, new] = answers;
             Example {
                 subject: None,
                 question,

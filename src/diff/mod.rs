@@ -18,7 +18,11 @@
 //! 3. **Joint subjects.** Per question, the subject is cut to the atoms either side reads,
 //!    denials included (`subjects.rs`), and every combination is asked of both policies,
 //!    cheapest first (`verify::search::by_cost`), so each change keeps its simplest example.
-//! 4. **Summaries.** Each change is keyed by what changed (a use newly allowed for subjects
+//! 4. **Retention** is asked of both evaluators too (`retention.rs`): `decide_retention` on
+//!    the same event timelines at anchor dates covering every calendar case (month lengths,
+//!    leap years, end-of-month clamping, century years); the diff compares the dates they
+//!    return and does no period arithmetic of its own.
+//! 5. **Summaries.** Each change is keyed by what changed (a use newly allowed for subjects
 //!    without consent, a recipient that now buys, a transfer now permitted …) and merged over
 //!    the classes it happened in; the sets are named by the widest declared parent or group
 //!    that covers them exactly (`describe.rs`).
@@ -29,7 +33,8 @@
 //!   transfer), a new recipient receives data, a disclosure became a sale or sharing for
 //!   cross-context advertising, a disclosure now transfers data abroad (or to another
 //!   place), data is kept longer (a maximum extended or removed, a minimum added or
-//!   extended), or a legal basis became weaker (explicit consent → consent → opt-out or
+//!   extended, or either changed both ways: longer for some dates, shorter for others, as
+//!   `1 month` against `30 days`), or a legal basis became weaker (explicit consent → consent → opt-out or
 //!   legitimate interest → contract, legal obligation, vital interest, public task: the
 //!   less say the subject has, the weaker);
 //! - **narrowed**: the reverse;
@@ -42,6 +47,7 @@
 mod describe;
 mod merge;
 mod render;
+mod retention;
 mod scan;
 mod subjects;
 mod universe;
@@ -143,11 +149,16 @@ pub enum ChangeKind {
     TransferSafeguardChanged,
     RetentionExtended,
     RetentionShortened,
+    /// A maximum that keeps data longer for some dates and shorter for others (`1 month`
+    /// against `30 days`): widened.
+    RetentionChanged,
     RetentionLimitRemoved,
     RetentionLimitAdded,
     MinimumRetentionAdded,
     MinimumRetentionExtended,
     MinimumRetentionShortened,
+    /// A minimum longer for some dates and shorter for others: widened.
+    MinimumRetentionChanged,
     MinimumRetentionRemoved,
     RuleRenamed,
     RuleReplaced,
@@ -180,11 +191,13 @@ impl ChangeKind {
             ChangeKind::TransferSafeguardChanged => "transfer_safeguard_changed",
             ChangeKind::RetentionExtended => "retention_extended",
             ChangeKind::RetentionShortened => "retention_shortened",
+            ChangeKind::RetentionChanged => "retention_changed",
             ChangeKind::RetentionLimitRemoved => "retention_limit_removed",
             ChangeKind::RetentionLimitAdded => "retention_limit_added",
             ChangeKind::MinimumRetentionAdded => "minimum_retention_added",
             ChangeKind::MinimumRetentionExtended => "minimum_retention_extended",
             ChangeKind::MinimumRetentionShortened => "minimum_retention_shortened",
+            ChangeKind::MinimumRetentionChanged => "minimum_retention_changed",
             ChangeKind::MinimumRetentionRemoved => "minimum_retention_removed",
             ChangeKind::RuleRenamed => "rule_renamed",
             ChangeKind::RuleReplaced => "rule_replaced",

@@ -17,16 +17,14 @@
 //!   distinct (origin class, destination class, domestic on each side) combination, asked
 //!   about no subject and about every subject the transfer rules' conditions tell apart;
 //! - **retention**: every category class and region class, for no particular purpose and for
-//!   each purpose a `retain … for` names: the strongest minimum and the weakest maximum per
-//!   event, which is all `decide_retention` reads.
+//!   each purpose a `retain … for` names, asked of both evaluators on the same timelines at
+//!   anchor dates covering every calendar case (see `retention.rs`).
 //!
 //! Each changed decision becomes a [`Cell`]: a [`Key`] saying what changed in privacy terms,
 //! the classes it happened in, and the cheapest subject it happened for.
 
 use std::collections::{BTreeMap, HashMap};
 use std::ops::ControlFlow;
-
-use jiff::tz::TimeZone;
 
 use crate::analysis::atoms::{basis_alternatives, category_of, question_conditions, COLLECTED};
 use crate::analysis::search::by_cost;
@@ -35,7 +33,7 @@ use crate::eval::Question;
 use crate::eval::{DataRef, Decision, Query, Reason};
 use crate::model::{
     Basis, CategoryId, Cond, FieldId, OptOutKind, Policy, Predicate, PurposeId, RecipientId,
-    RegionId, RetentionBound,
+    RegionId,
 };
 use crate::subject::Subject;
 
@@ -162,12 +160,22 @@ pub(crate) enum Key {
         at_least: bool,
         old: Option<String>,
         new: Option<String>,
-        longer: bool,
+        change: RetentionChange,
     },
     RuleChanged {
         old: String,
         new: String,
     },
+}
+
+/// How a retention period changed, over every anchor date the evaluators were asked at.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub(crate) enum RetentionChange {
+    /// Kept longer for some date, never shorter.
+    Longer,
+    Shorter,
+    /// Longer for some dates, shorter for others (`1 month` against `30 days`).
+    Both,
 }
 
 /// A question both sides were asked, about (each side's version of) one subject.
@@ -188,7 +196,10 @@ pub(crate) enum Sample {
         category: u32,
         purpose: Option<u32>,
         region: u32,
-        schedules: [String; 2],
+        /// The events and date of the example ("collected on 2001-02-01").
+        timeline: String,
+        /// Each side's answer on it, in words.
+        answers: [String; 2],
     },
 }
 
@@ -593,62 +604,9 @@ impl<'u, 'p> Scanner<'u, 'p> {
         }
     }
 
+    /// Retention, asked of both evaluators (see `retention.rs`).
     fn scan_retention(&mut self) {
-        let u = self.u;
-        // Purposes a `retain … for` names: elsewhere a purpose's schedule is the general one.
-        let mut named: Vec<u32> = Vec::new();
-        for side in Side::BOTH {
-            let policy = u.policy(side);
-            for rule in &policy.retention {
-                for p in rule.purposes.iter().flat_map(|set| set.iter()) {
-                    if let Some(joint) = u.purposes.joint(side, to_u32(p)) {
-                        named.push(joint);
-                    }
-                }
-            }
-        }
-        named.sort_unstable();
-        named.dedup();
-        for (cc, &category) in u.category_reps.iter().enumerate() {
-            for &region in &u.region_reps {
-                let general = Side::BOTH.map(|side| schedule(u, side, category, region, None));
-                let [Some(old), Some(new)] = &general else {
-                    continue;
-                };
-                let mut found = Found::default();
-                let base = retention_changes(old, new, None);
-                for (key, _) in &base {
-                    let schedules = [describe_schedule(old), describe_schedule(new)];
-                    found.add(key.clone(), || Sample::Retention {
-                        category,
-                        purpose: None,
-                        region,
-                        schedules,
-                    });
-                }
-                for &purpose in &named {
-                    let schedules =
-                        Side::BOTH.map(|side| schedule(u, side, category, region, Some(purpose)));
-                    let [Some(old_p), Some(new_p)] = &schedules else {
-                        continue;
-                    };
-                    for (key, plain) in retention_changes(old_p, new_p, Some(purpose)) {
-                        // The same change as for every purpose is reported once, without one.
-                        if base.iter().any(|(_, b)| *b == plain) {
-                            continue;
-                        }
-                        let texts = [describe_schedule(old_p), describe_schedule(new_p)];
-                        found.add(key, || Sample::Retention {
-                            category,
-                            purpose: Some(purpose),
-                            region,
-                            schedules: texts,
-                        });
-                    }
-                }
-                found.flush([to_u32(cc), u.region_class(region), 0], &mut self.cells);
-            }
-        }
+        super::retention::scan(self.u, &mut self.cells, &mut self.cases);
     }
 }
 
@@ -999,132 +957,4 @@ fn transfer_pairs(u: &Universe<'_>) -> Vec<(u32, u32)> {
         }
     }
     seen.into_values().collect()
-}
-
-/// A retention bound: when it ends counted from a fixed date, and its text.
-#[derive(Debug, Clone, PartialEq, Eq)]
-struct Bound {
-    end: i64,
-    text: String,
-}
-
-/// Per event: the longest minimum and the shortest maximum that apply. `decide_retention`
-/// reads nothing else: for one event, only the longest minimum can be the latest and only
-/// the shortest maximum the earliest.
-type Schedule = BTreeMap<String, [Option<Bound>; 2]>;
-
-/// `2001-01-01`: periods are compared by where they end from here.
-const REFERENCE: jiff::Timestamp = jiff::Timestamp::constant(978_307_200, 0);
-
-fn schedule(
-    u: &Universe<'_>,
-    side: Side,
-    category: u32,
-    region: u32,
-    purpose: Option<u32>,
-) -> Option<Schedule> {
-    let policy = u.policy(side);
-    let category = u.categories.id(side, category)?;
-    let region = u.regions.id(side, region)?;
-    let purpose = match purpose {
-        Some(p) => Some(u.purposes.id(side, p)?),
-        None => None,
-    };
-    let mut out = Schedule::new();
-    let rules = policy
-        .index
-        .retention_by_category
-        .get(category as usize)
-        .into_iter()
-        .flatten()
-        .filter_map(|&i| policy.retention.get(i as usize));
-    for rule in rules {
-        let applies = rule.regions.contains(region as usize)
-            && match (&rule.purposes, purpose) {
-                (None, _) => true,
-                (Some(set), Some(p)) => set.contains(p as usize),
-                (Some(_), None) => false,
-            };
-        if !applies {
-            continue;
-        }
-        let end = REFERENCE
-            .to_zoned(TimeZone::UTC)
-            .checked_add(rule.period)
-            .map_or(i64::MAX, |z| z.timestamp().as_second());
-        let bound = Bound {
-            end,
-            text: rule.period_text.clone(),
-        };
-        let entry = out
-            .entry(policy.event_name(rule.after).to_owned())
-            .or_default();
-        let at_least = rule.bound == RetentionBound::AtLeast;
-        let slot = if at_least {
-            &mut entry[0]
-        } else {
-            &mut entry[1]
-        };
-        let better = slot.as_ref().is_none_or(|b| {
-            if at_least {
-                bound.end > b.end
-            } else {
-                bound.end < b.end
-            }
-        });
-        if better {
-            *slot = Some(bound);
-        }
-    }
-    Some(out)
-}
-
-/// The schedule as a phrase: "at least 3 years after transaction_completed; at most …".
-fn describe_schedule(schedule: &Schedule) -> String {
-    let mut parts = Vec::new();
-    for (event, bounds) in schedule {
-        for (bound, word) in bounds.iter().zip(["at least", "at most"]) {
-            if let Some(b) = bound {
-                parts.push(format!("{word} {} after {event}", b.text));
-            }
-        }
-    }
-    if parts.is_empty() {
-        "no retention rule".to_owned()
-    } else {
-        parts.join("; ")
-    }
-}
-
-/// The changes between two schedules, each with and without the purpose (to compare with
-/// the general schedule's changes).
-fn retention_changes(old: &Schedule, new: &Schedule, purpose: Option<u32>) -> Vec<(Key, Key)> {
-    let mut out = Vec::new();
-    let events: std::collections::BTreeSet<&String> = old.keys().chain(new.keys()).collect();
-    for event in events {
-        let a = old.get(event);
-        let b = new.get(event);
-        for (index, at_least) in [(0usize, true), (1, false)] {
-            let x = a.and_then(|s| s.get(index)).cloned().flatten();
-            let y = b.and_then(|s| s.get(index)).cloned().flatten();
-            let longer = match (&x, &y) {
-                (Some(x), Some(y)) if x.end == y.end => continue,
-                (Some(x), Some(y)) => y.end > x.end,
-                (None, None) => continue,
-                // A maximum removed, or a minimum added, keeps data longer.
-                (Some(_), None) => !at_least,
-                (None, Some(_)) => at_least,
-            };
-            let key = |purpose| Key::Retention {
-                purpose,
-                event: event.clone(),
-                at_least,
-                old: x.as_ref().map(|b| b.text.clone()),
-                new: y.as_ref().map(|b| b.text.clone()),
-                longer,
-            };
-            out.push((key(purpose), key(None)));
-        }
-    }
-    out
 }

@@ -4,8 +4,9 @@
 //! One [`Document`] holds two parts:
 //! 1. a **privacy notice** for the people whose data it is: who the controller is, what is
 //!    collected, why and on which legal basis per region, who receives it, where it goes, how
-//!    long it is kept, the reader's rights (declared in the `rights` block, and implied by the
-//!    bases, see [`rights`]) and how to exercise them, and children;
+//!    long it is kept, the reader's rights (declared in the `rights` block, and those the
+//!    evaluator grants per purpose and region, see [`rights`]) and how to exercise them, and
+//!    children;
 //! 2. the **record of processing activities** of GDPR Art. 30(1), one row per purpose, each
 //!    row pointing at the declaration it comes from.
 //!

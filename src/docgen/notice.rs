@@ -4,7 +4,7 @@
 use crate::model::{BasisDecl, CategoryId, IdSet, Policy, PurposeId, RetentionRule, UnknownAge};
 
 use super::doc::{Block, Inline, Section, Table, Text};
-use super::rights::{rights, RightEntry};
+use super::rights::{rights_from, RightEntry, RightKind};
 use super::words::{
     art9_text, basis_text, child_treatment_text, duration_text, or_list, recipient_kind_text,
     safeguard_text, upper_first, Ctx, Scope,
@@ -523,45 +523,62 @@ fn purpose_section(ctx: &Ctx<'_>, id: PurposeId, used: &mut Vec<String>) -> Sect
     section
 }
 
-/// What the reader can do about one purpose, as sentences.
+/// What the reader can do about one purpose, as sentences: the rights the evaluator grants
+/// for it, each with the regions where it does when that is not everywhere the purpose has a
+/// legal basis.
 fn purpose_choices(ctx: &Ctx<'_>, id: PurposeId) -> Vec<String> {
-    let Some(p) = ctx.policy.purposes.get(id.index()) else {
+    let policy = ctx.policy;
+    let Some(p) = policy.purposes.get(id.index()) else {
         return Vec::new();
     };
-    let mut out = Vec::new();
-    let bases = p.bases.iter().flat_map(|d| d.alternatives.iter().copied());
-    let mut consent = false;
-    let mut object = false;
-    let mut opt_outs = Vec::new();
-    for basis in bases {
-        match basis {
-            crate::model::Basis::Consent | crate::model::Basis::ExplicitConsent => consent = true,
-            crate::model::Basis::LegitimateInterest | crate::model::Basis::PublicTask => {
-                object = true
-            }
-            crate::model::Basis::OptOut(kind) => {
-                let text = super::words::opt_out_text(kind).to_owned();
-                if !opt_outs.contains(&text) {
-                    opt_outs.push(text);
-                }
-            }
-            _ => {}
+    let mut based = IdSet::new(policy.regions.len());
+    for r in 0..policy.regions.len() {
+        let region = crate::model::RegionId(u32::try_from(r).unwrap_or(u32::MAX));
+        if policy.basis_declarations(id, region).next().is_some() {
+            based.insert(r);
         }
     }
-    if consent {
-        out.push("Where we rely on your consent, you can withdraw it at any time.".to_owned());
+    // "In China, where …" when the right holds in fewer regions than the purpose runs in.
+    let lead = |regions: &IdSet, rest: &str| -> String {
+        if *regions == based {
+            upper_first(rest)
+        } else {
+            format!("{}, {rest}", upper_first(&ctx.where_text(regions)))
+        }
+    };
+    let mut out = Vec::new();
+    let mut opt_outs: Vec<(&IdSet, Vec<String>)> = Vec::new();
+    for g in ctx.granted.iter().filter(|g| g.purpose == id) {
+        match g.kind {
+            RightKind::WithdrawConsent => out.push(lead(
+                &g.regions,
+                "where we rely on your consent, you can withdraw it at any time.",
+            )),
+            RightKind::ObjectToDirectMarketing => out.push(lead(
+                &g.regions,
+                "you can object to this direct marketing at any time, and we will stop.",
+            )),
+            RightKind::Object => out.push(lead(
+                &g.regions,
+                "where we rely on our legitimate interests, you can object.",
+            )),
+            RightKind::OptOut(kind) => {
+                let text = super::words::opt_out_text(kind).to_owned();
+                match opt_outs.iter_mut().find(|(r, _)| **r == g.regions) {
+                    Some((_, kinds)) => kinds.push(text),
+                    None => opt_outs.push((&g.regions, vec![text])),
+                }
+            }
+            RightKind::Declared(_) => {}
+        }
     }
-    if p.direct_marketing {
-        out.push(
-            "You can object to this direct marketing at any time, and we will stop.".to_owned(),
-        );
-    } else if object {
-        out.push("Where we rely on our legitimate interests, you can object.".to_owned());
-    }
-    if !opt_outs.is_empty() {
-        out.push(format!(
-            "Where the opt-out model applies, you can opt out of {}.",
-            or_list(&opt_outs)
+    for (regions, kinds) in opt_outs {
+        out.push(lead(
+            regions,
+            &format!(
+                "where the opt-out model applies, you can opt out of {}.",
+                or_list(&kinds)
+            ),
         ));
     }
     if p.taints_prior_data {
@@ -772,7 +789,7 @@ fn retention(ctx: &Ctx<'_>) -> Section {
 fn your_rights(ctx: &Ctx<'_>) -> Section {
     let policy = ctx.policy;
     let mut section = Section::new("your-rights", "Your rights");
-    let entries = rights(policy);
+    let entries = rights_from(policy, &ctx.granted);
     if entries.is_empty() {
         section.para("The policy states no rights beyond those the law gives you.");
     } else {
@@ -810,17 +827,15 @@ fn your_rights(ctx: &Ctx<'_>) -> Section {
             ));
         }
     }
-    if policy.purposes.iter().any(|p| {
-        p.bases.iter().flat_map(|d| &d.alternatives).any(|b| {
-            matches!(
-                b,
-                crate::model::Basis::OptOut(
-                    crate::model::OptOutKind::Sale
-                        | crate::model::OptOutKind::Sharing
-                        | crate::model::OptOutKind::TargetedAdvertising
-                )
+    if ctx.granted.iter().any(|g| {
+        matches!(
+            g.kind,
+            RightKind::OptOut(
+                crate::model::OptOutKind::Sale
+                    | crate::model::OptOutKind::Sharing
+                    | crate::model::OptOutKind::TargetedAdvertising
             )
-        })
+        )
     }) {
         section.para(
             "We treat a Global Privacy Control (GPC) signal from your browser as a request to opt \

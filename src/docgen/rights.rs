@@ -1,15 +1,27 @@
 //! The rights a data subject has under a policy: those its `rights` block grants, and those
-//! that follow from how it processes data:
+//! the evaluator grants through how it decides uses:
 //!
-//! - a purpose on `consent` / `explicit_consent` → the subject may **withdraw** consent;
-//! - a purpose on `legitimate_interest` / `public_task` → the subject may **object**
-//!   (GDPR Art. 21(1));
-//! - a purpose on `opt_out(K)` → the subject may **opt out** of K;
+//! - a use on `consent` / `explicit_consent` → the subject may **withdraw** consent;
+//! - a use on `legitimate_interest` → the subject may **object** (GDPR Art. 21(1));
+//! - a use on `opt_out(K)` → the subject may **opt out** of K;
 //! - a `direct_marketing` purpose → the subject may object to it **at any time**, and the
 //!   objection is absolute (Art. 21(2)–(3));
 //! - a purpose that `survives restriction` / `survives erasure` → a **limit** on those rights.
+//!
+//! A derived right is never read off the `basis` lines. For every purpose and every region
+//! it is asked of the evaluator: the basis declarations it chooses there
+//! ([`Policy::basis_declarations`], the most specific scope wins) name the candidates, and
+//! a candidate is kept only if exercising the right turns a use the evaluator allows into
+//! one it denies, for some category of the purpose and some subject ([`grants`]). A purpose
+//! on `contract or legitimate_interest` thus gives no objection (the contract always holds
+//! first), and `basis legitimate_interest in EU` with `basis contract in DE` gives none in
+//! Germany. Regions are grouped for presentation only afterwards.
 
-use crate::model::{Basis, IdSet, OptOutKind, Policy, PurposeId};
+use crate::eval::{DataRef, Query};
+use crate::model::{
+    Basis, CategoryId, IdSet, OptOutKind, Policy, PurposeId, RegionId, SubjectKindId,
+};
+use crate::subject::{ConsentRecord, Subject};
 
 use super::words::right_text;
 
@@ -33,6 +45,16 @@ impl RightKind {
             (name, _) => RightKind::Declared(name),
         }
     }
+
+    fn order(self) -> u8 {
+        match self {
+            RightKind::WithdrawConsent => 0,
+            RightKind::Object => 1,
+            RightKind::ObjectToDirectMarketing => 2,
+            RightKind::OptOut(k) => 3 + k as u8,
+            RightKind::Declared(_) => 9,
+        }
+    }
 }
 
 /// One right, where it applies, and what it reaches.
@@ -42,11 +64,11 @@ pub struct RightEntry {
     /// What the reader may do, as a sentence start ("Withdraw your consent at any time").
     pub text: String,
     /// Regions where it applies: the `rights` block's scope when declared, otherwise the
-    /// scopes of the bases it follows from.
+    /// regions where the evaluator grants it for every purpose in `purposes`.
     pub regions: IdSet,
     /// Stated in the policy's `rights` block.
     pub declared: bool,
-    /// Follows from the policy's bases (the purposes are in `purposes`).
+    /// Granted by the evaluator (for the purposes in `purposes`).
     pub derived: bool,
     /// The purposes it reaches (for derived rights).
     pub purposes: Vec<PurposeId>,
@@ -56,9 +78,23 @@ pub struct RightEntry {
     pub docs: Option<String>,
 }
 
+/// A right the evaluator grants for one purpose, and the regions where it does.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Granted {
+    pub purpose: PurposeId,
+    pub kind: RightKind,
+    pub regions: IdSet,
+}
+
 /// Every right of the policy: declared ones in the order of the `rights` block (merged with
-/// what the bases imply), then the ones only the bases imply.
+/// what the evaluator grants in their scope), then the ones only the evaluator grants,
+/// one entry per right and set of regions.
 pub fn rights(policy: &Policy) -> Vec<RightEntry> {
+    rights_from(policy, &granted(policy))
+}
+
+/// [`rights`], from the rights [`granted`] already computed.
+pub(crate) fn rights_from(policy: &Policy, granted: &[Granted]) -> Vec<RightEntry> {
     let mut entries: Vec<RightEntry> = Vec::new();
     for right in &policy.rights {
         let kind = RightKind::declared(right.name, right.opt_out);
@@ -77,21 +113,47 @@ pub fn rights(policy: &Policy) -> Vec<RightEntry> {
             docs: right.info.docs.clone(),
         });
     }
-    let mut implied = derived(policy);
-    implied.sort_by_key(|(kind, _, _)| match kind {
-        RightKind::WithdrawConsent => 0,
-        RightKind::Object => 1,
-        RightKind::ObjectToDirectMarketing => 2,
-        RightKind::OptOut(k) => 3 + *k as u8,
-        RightKind::Declared(_) => 9,
-    });
-    for (kind, regions, purposes) in implied {
-        match entries.iter_mut().find(|e| e.kind == kind) {
-            Some(entry) => {
+    // Derived rights grouped by (kind, regions), in purpose order.
+    let mut groups: Vec<(RightKind, IdSet, Vec<PurposeId>)> = Vec::new();
+    for g in granted {
+        match groups
+            .iter_mut()
+            .find(|(k, r, _)| *k == g.kind && *r == g.regions)
+        {
+            Some((_, _, purposes)) => purposes.push(g.purpose),
+            None => groups.push((g.kind, g.regions.clone(), vec![g.purpose])),
+        }
+    }
+    groups.sort_by_key(|(kind, regions, _)| (kind.order(), std::cmp::Reverse(regions.count())));
+    let mut only_derived: Vec<RightEntry> = Vec::new();
+    for (kind, mut regions, purposes) in groups {
+        if let Some(entry) = entries.iter_mut().find(|e| e.declared && e.kind == kind) {
+            // Inside the declared scope the declared entry tells it; outside, its own entry.
+            if entry.regions.intersects(&regions) {
                 entry.derived = true;
-                entry.purposes = purposes;
+                for p in &purposes {
+                    if !entry.purposes.contains(p) {
+                        entry.purposes.push(*p);
+                    }
+                }
             }
-            None => entries.push(RightEntry {
+            regions.difference_with(&entry.regions);
+            if regions.is_empty() {
+                continue;
+            }
+        }
+        match only_derived
+            .iter_mut()
+            .find(|e| e.kind == kind && e.regions == regions)
+        {
+            Some(entry) => {
+                for p in purposes {
+                    if !entry.purposes.contains(&p) {
+                        entry.purposes.push(p);
+                    }
+                }
+            }
+            None => only_derived.push(RightEntry {
                 kind,
                 text: derived_text(kind),
                 regions,
@@ -103,6 +165,7 @@ pub fn rights(policy: &Policy) -> Vec<RightEntry> {
             }),
         }
     }
+    entries.extend(only_derived);
     let survivors = |f: fn(&crate::model::Purpose) -> bool| -> Vec<PurposeId> {
         policy
             .purposes
@@ -138,54 +201,156 @@ fn derived_text(kind: RightKind) -> String {
     }
 }
 
-/// The rights the bases and flags of the declared purposes imply, with the union of the
-/// scopes they come from and the purposes they reach.
-fn derived(policy: &Policy) -> Vec<(RightKind, IdSet, Vec<PurposeId>)> {
+/// The rights the evaluator grants, per declared purpose (in declaration order) and kind
+/// (withdrawal, objection, direct-marketing objection, opt-outs), each with the regions
+/// where it does. See the module documentation.
+pub fn granted(policy: &Policy) -> Vec<Granted> {
     let regions = policy.regions.len();
-    let mut out: Vec<(RightKind, IdSet, Vec<PurposeId>)> = Vec::new();
-    let mut add = |kind: RightKind, scope: &IdSet, purpose: PurposeId| {
-        let at = match out.iter().position(|(k, _, _)| *k == kind) {
-            Some(at) => at,
-            None => {
-                out.push((kind, IdSet::new(regions), Vec::new()));
-                out.len() - 1
-            }
-        };
-        if let Some((_, set, purposes)) = out.get_mut(at) {
-            set.union_with(scope);
-            if !purposes.contains(&purpose) {
-                purposes.push(purpose);
-            }
-        }
-    };
+    let mut out = Vec::new();
     for (i, purpose) in policy.purposes.iter().enumerate() {
         if !purpose.declared {
             continue;
         }
         let id = PurposeId(u32::try_from(i).unwrap_or(u32::MAX));
-        for decl in &purpose.bases {
-            for basis in &decl.alternatives {
-                match basis {
-                    Basis::Consent | Basis::ExplicitConsent => {
-                        add(RightKind::WithdrawConsent, &decl.scope, id);
+        let mut found: Vec<(RightKind, IdSet)> = Vec::new();
+        for r in 0..regions {
+            let region = RegionId(u32::try_from(r).unwrap_or(u32::MAX));
+            for kind in candidates(policy, id, region) {
+                if !grants(policy, id, region, kind) {
+                    continue;
+                }
+                match found.iter_mut().find(|(k, _)| *k == kind) {
+                    Some((_, set)) => set.insert(r),
+                    None => {
+                        let mut set = IdSet::new(regions);
+                        set.insert(r);
+                        found.push((kind, set));
                     }
-                    Basis::LegitimateInterest | Basis::PublicTask if !purpose.direct_marketing => {
-                        add(RightKind::Object, &decl.scope, id);
-                    }
-                    Basis::OptOut(kind) => add(RightKind::OptOut(*kind), &decl.scope, id),
-                    _ => {}
                 }
             }
         }
-        if purpose.direct_marketing {
-            let mut scope = IdSet::new(regions);
-            for decl in &purpose.bases {
-                scope.union_with(&decl.scope);
-            }
-            add(RightKind::ObjectToDirectMarketing, &scope, id);
-        }
+        found.sort_by_key(|(kind, _)| kind.order());
+        out.extend(found.into_iter().map(|(kind, regions)| Granted {
+            purpose: id,
+            kind,
+            regions,
+        }));
     }
     out
+}
+
+/// The rights the evaluator's basis choice for `purpose` in `region` could make count.
+fn candidates(policy: &Policy, purpose: PurposeId, region: RegionId) -> Vec<RightKind> {
+    let direct_marketing = policy
+        .purposes
+        .get(purpose.index())
+        .is_some_and(|p| p.direct_marketing);
+    let mut out = Vec::new();
+    let mut any = false;
+    for decl in policy.basis_declarations(purpose, region) {
+        any = true;
+        for basis in &decl.alternatives {
+            let kind = match basis {
+                Basis::Consent | Basis::ExplicitConsent => RightKind::WithdrawConsent,
+                Basis::LegitimateInterest if direct_marketing => RightKind::ObjectToDirectMarketing,
+                Basis::LegitimateInterest => RightKind::Object,
+                Basis::OptOut(kind) => RightKind::OptOut(*kind),
+                Basis::Contract
+                | Basis::LegalObligation
+                | Basis::VitalInterest
+                | Basis::PublicTask => continue,
+            };
+            if !out.contains(&kind) {
+                out.push(kind);
+            }
+        }
+    }
+    if any && direct_marketing && !out.contains(&RightKind::ObjectToDirectMarketing) {
+        out.push(RightKind::ObjectToDirectMarketing);
+    }
+    out
+}
+
+/// Whether exercising `right` turns a use of `purpose` in `region` the evaluator allows into
+/// one it denies, for some category the purpose uses and some subject: an adult of a kind
+/// the purpose may process, with or without consent, an objection, or every other opt-out.
+pub fn grants(policy: &Policy, purpose: PurposeId, region: RegionId, right: RightKind) -> bool {
+    let Some(p) = policy.purposes.get(purpose.index()) else {
+        return false;
+    };
+    let kinds: Vec<Option<SubjectKindId>> = match &p.subjects {
+        Some(set) => set
+            .iter()
+            .map(|k| Some(SubjectKindId(u32::try_from(k).unwrap_or(u32::MAX))))
+            .collect(),
+        None => vec![None],
+    };
+    let given: jiff::Timestamp = jiff::Timestamp::constant(1_577_836_800, 0); // 2020-01-01
+    let later: jiff::Timestamp = jiff::Timestamp::constant(1_609_459_200, 0); // 2021-01-01
+    let consent = |withdrawn: bool| ConsentRecord {
+        purpose,
+        given_at: Some(given),
+        withdrawn_at: withdrawn.then_some(later),
+        explicit: true,
+    };
+    let every_opt_out = OptOutKind::ALL.into_iter().fold(0u8, |m, k| m | k.bit());
+    for c in p.uses.iter() {
+        let query = Query {
+            region: Some(region),
+            ..Query::new(
+                purpose,
+                DataRef::Category(CategoryId(u32::try_from(c).unwrap_or(u32::MAX))),
+            )
+        };
+        let allowed = |subject: &Subject| {
+            policy
+                .decide_use(&query, subject)
+                .is_ok_and(|d| d.allowed())
+        };
+        for kind in &kinds {
+            for variant in 0u8..8 {
+                let mut before = Subject {
+                    region: Some(region),
+                    age: Some(40),
+                    kind: *kind,
+                    ..Subject::default()
+                };
+                if variant & 1 != 0 {
+                    before.consents.push(consent(false));
+                }
+                if variant & 2 != 0 {
+                    before.objections.push(purpose);
+                }
+                if variant & 4 != 0 {
+                    before.opt_outs = every_opt_out;
+                }
+                let mut after = before.clone();
+                match right {
+                    RightKind::WithdrawConsent => {
+                        if variant & 1 == 0 {
+                            continue;
+                        }
+                        after.consents = vec![consent(true)];
+                    }
+                    RightKind::Object | RightKind::ObjectToDirectMarketing => {
+                        if variant & 2 != 0 {
+                            continue;
+                        }
+                        after.objections.push(purpose);
+                    }
+                    RightKind::OptOut(k) => {
+                        before.opt_outs &= !k.bit();
+                        after.opt_outs = before.opt_outs | k.bit();
+                    }
+                    RightKind::Declared(_) => return false,
+                }
+                if allowed(&before) && !allowed(&after) {
+                    return true;
+                }
+            }
+        }
+    }
+    false
 }
 
 #[cfg(test)]
@@ -270,7 +435,7 @@ mod tests {
     fn consent_gives_withdrawal_and_legitimate_interest_objection() {
         let p = policy(&format!(
             "{HEAD}purpose news {{ uses user.email basis consent in EU }}\n\
-             purpose fraud {{ uses user.email basis legitimate_interest or contract }}\n\
+             purpose fraud {{ uses user.email basis legitimate_interest }}\n\
              purpose service {{ uses user.email basis contract }}\n"
         ));
         assert_eq!(
@@ -359,7 +524,7 @@ mod tests {
                     survivors: keep,
                     ..row(RightKind::Declared("restriction"), "*", &[], true, false)
                 },
-                // The declared scope stays; the purposes come from the bases.
+                // The declared scope stays; the purposes come from the evaluator.
                 row(
                     RightKind::WithdrawConsent,
                     "DE,FR,EU",
@@ -367,10 +532,72 @@ mod tests {
                     true,
                     true
                 ),
+                // Outside the declared scope the evaluator grants it too: its own entry.
+                row(RightKind::WithdrawConsent, "US", &["news"], false, true),
             ]
         );
         let docs: Vec<Option<String>> = rights(&p).into_iter().map(|e| e.docs).collect();
         assert_eq!(docs.first().cloned().flatten().as_deref(), Some("Art. 15."));
+    }
+
+    /// The most specific scope decides the basis, so it decides the rights: with
+    /// legitimate interest in the EU and contract in Germany, Germans cannot object.
+    #[test]
+    fn the_most_specific_basis_decides_the_right_per_region() {
+        let p = policy(&format!(
+            "{HEAD}purpose fraud {{ uses user.email basis legitimate_interest in EU basis contract in DE }}\n"
+        ));
+        assert_eq!(
+            rows(&p),
+            vec![row(RightKind::Object, "FR,EU", &["fraud"], false, true)]
+        );
+        let fraud = p.purpose("fraud").unwrap_or_else(|_| unreachable!());
+        let region = |name: &str| p.region(name).unwrap_or_else(|_| unreachable!());
+        assert!(grants(&p, fraud, region("FR"), RightKind::Object));
+        assert!(!grants(&p, fraud, region("DE"), RightKind::Object));
+        let markdown = crate::docgen::markdown(&p);
+        assert!(
+            markdown
+                .contains("Object to processing based on our legitimate interests** — in France"),
+            "{markdown}"
+        );
+        assert!(
+            markdown.contains(
+                "**Your choices:** In France, where we rely on our legitimate interests, you can \
+                 object."
+            ),
+            "{markdown}"
+        );
+        let objections = markdown
+            .lines()
+            .filter(|l| l.to_lowercase().contains("object"));
+        assert!(objections.clone().count() >= 2);
+        for line in objections {
+            assert!(!line.contains("Germany"), "{line}");
+        }
+    }
+
+    /// An alternative that always holds before it makes the right moot: the evaluator never
+    /// reaches legitimate interest after a contract.
+    #[test]
+    fn a_right_the_evaluator_never_acts_on_is_not_listed() {
+        let p = policy(&format!(
+            "{HEAD}purpose a {{ uses user.email basis contract or legitimate_interest }}\n\
+             purpose b {{ uses user.email basis legitimate_interest or contract }}\n\
+             purpose c {{ uses user.email basis legitimate_interest or consent }}\n\
+             purpose d {{ uses user.email basis public_task }}\n\
+             deny no_e: use * for e\n\
+             purpose e {{ uses user.email basis consent }}\n"
+        ));
+        // `c`: objecting leaves consent, which a subject without consent lacks; withdrawing
+        // consent leaves legitimate interest, which a subject who objected lacks.
+        assert_eq!(
+            rows(&p),
+            vec![
+                row(RightKind::WithdrawConsent, "*", &["c"], false, true),
+                row(RightKind::Object, "*", &["c"], false, true),
+            ]
+        );
     }
 
     #[test]

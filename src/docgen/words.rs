@@ -20,6 +20,8 @@ pub(crate) struct Ctx<'p> {
     category_children: Vec<Vec<CategoryId>>,
     /// Direct children of each purpose.
     purpose_children: Vec<Vec<PurposeId>>,
+    /// The rights the evaluator grants, per purpose and region (see [`super::rights`]).
+    pub granted: Vec<super::rights::Granted>,
 }
 
 /// How a set of regions reads.
@@ -60,6 +62,7 @@ impl<'p> Ctx<'p> {
             std_region,
             category_children,
             purpose_children,
+            granted: super::rights::granted(policy),
         }
     }
 
@@ -119,7 +122,14 @@ impl<'p> Ctx<'p> {
         let mut chosen = match std_only {
             Some(std) if std.len() <= MAX_STD_PIECES => std,
             std_only => {
-                let mixed = self.greedy_cover(places, false).unwrap_or_default();
+                // A place whose subdivisions are not all in the set (`US` without some
+                // states) is covered by no region: name the places one by one.
+                let mixed = self.greedy_cover(places, false).unwrap_or_else(|| {
+                    places
+                        .iter()
+                        .map(|i| RegionId(u32::try_from(i).unwrap_or(u32::MAX)))
+                        .collect()
+                });
                 match std_only {
                     Some(std) if std.len() <= mixed.len() => std,
                     _ => mixed,

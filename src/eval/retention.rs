@@ -99,9 +99,7 @@ impl Policy {
         let mut pending_minimum: Option<(EventId, ProvenanceId)> = None;
         let mut earliest_maximum: Option<(Timestamp, ProvenanceId)> = None;
         let mut pending_maximum = false;
-        let applicable = retention_rules(self, query.category)
-            .map(|(_, rule)| rule)
-            .filter(|rule| applies(rule, query));
+        let applicable = self.retention_rules_for(query.category, query.purpose, query.region);
         for rule in applicable {
             let anchor = query
                 .events
@@ -184,13 +182,30 @@ impl Policy {
     }
 }
 
-fn applies(rule: &RetentionRule, query: &RetentionQuery<'_>) -> bool {
-    let purpose = match (&rule.purposes, query.purpose) {
+impl Policy {
+    /// The `retain` rules [`Policy::decide_retention`] reads for data of `category` in
+    /// `region` (for `purpose`, or for no particular purpose), in declaration order: those
+    /// covering the category whose regions contain the region and whose purposes, if any,
+    /// contain the purpose. Nothing else about the policy changes a retention answer.
+    pub fn retention_rules_for(
+        &self,
+        category: CategoryId,
+        purpose: Option<PurposeId>,
+        region: RegionId,
+    ) -> impl Iterator<Item = &RetentionRule> + '_ {
+        retention_rules(self, category)
+            .map(|(_, rule)| rule)
+            .filter(move |rule| applies(rule, purpose, region))
+    }
+}
+
+fn applies(rule: &RetentionRule, purpose: Option<PurposeId>, region: RegionId) -> bool {
+    let purpose = match (&rule.purposes, purpose) {
         (None, _) => true,
         (Some(set), Some(p)) => set.contains(p.index()),
         (Some(_), None) => false,
     };
-    purpose && rule.regions.contains(query.region.index())
+    purpose && rule.regions.contains(region.index())
 }
 
 /// Calendar arithmetic in UTC (`2023-01-31 + 1 month = 2023-02-28`); `None` on overflow.

@@ -3,7 +3,8 @@
 
 use crate::model::tests::DataRef;
 use crate::model::{
-    Basis, CategoryId, ChildTreatment, Policy, ProvenanceId, PurposeFacts, PurposeId, RegionId,
+    Basis, BasisDecl, CategoryId, ChildTreatment, Policy, ProvenanceId, PurposeFacts, PurposeId,
+    RegionId,
 };
 use crate::subject::Subject;
 
@@ -27,6 +28,38 @@ impl Policy {
     pub fn decide_use(&self, query: &Query, subject: &Subject) -> Result<Decision, QueryError> {
         let use_query = UseQuery::prepare(self, query, subject)?;
         Ok(use_query.decide(self, subject))
+    }
+
+    /// The basis declarations that decide a use for `purpose` in `region` (step 4): those
+    /// whose scope contains the region, at the most specific such scope, in declaration
+    /// order. Their `when` is read per subject when deciding; the first alternative that
+    /// holds is the basis. Empty: no legal basis there. Tools that talk about bases per
+    /// region (notices, the prover, the diff) ask this instead of reading scopes.
+    pub fn basis_declarations(
+        &self,
+        purpose: PurposeId,
+        region: RegionId,
+    ) -> impl Iterator<Item = &BasisDecl> + '_ {
+        // The same choice the decision tables are built from (`check::index`).
+        let slot = purpose
+            .index()
+            .checked_mul(self.regions.len())
+            .and_then(|i| i.checked_add(region.index()));
+        let choice = slot
+            .and_then(|i| self.index.basis_choice.get(i))
+            .copied()
+            .unwrap_or_default();
+        let start = choice.start as usize;
+        let list = self
+            .index
+            .basis_lists
+            .get(start..start.saturating_add(choice.len as usize))
+            .unwrap_or(&[]);
+        let bases = self
+            .purposes
+            .get(purpose.index())
+            .map_or(&[][..], |p| p.bases.as_slice());
+        list.iter().filter_map(move |&i| bases.get(i as usize))
     }
 }
 

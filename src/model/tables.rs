@@ -379,6 +379,11 @@ mod tests {
                         })
                         .collect();
                     assert_eq!(found, expected, "purpose {p} region {r}");
+                    let asked: Vec<_> = policy
+                        .basis_declarations(id, RegionId::from_index(r))
+                        .map(|b| (b.alternatives.clone(), b.when.clone(), b.provenance))
+                        .collect();
+                    assert_eq!(asked, expected, "purpose {p} region {r}");
                 }
             }
             assert!(tables
