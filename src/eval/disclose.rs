@@ -26,8 +26,8 @@ impl Policy {
         query: &Query,
         subject: &Subject,
     ) -> Result<Decision, QueryError> {
-        check_recipient(self, recipient)?;
         let use_query = UseQuery::prepare(self, query, subject)?;
+        check_recipient(self, recipient)?;
         Ok(decide(self, recipient, &use_query, subject))
     }
 }

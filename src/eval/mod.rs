@@ -47,16 +47,18 @@ pub(crate) mod fixture;
 #[cfg(test)]
 mod tests;
 
-pub use crate::model::tests::DataRef;
+pub use crate::model::DataRef;
 pub use by_name::EvalError;
 pub use decision::{Asked, Decision, Detail, Obligation, Obligations, RuleRef};
 pub use explain::format_time;
 pub use json::{DecisionJson, JsonRenderer, RetentionJson, RuleJson};
+pub use mask::{FieldQuery, MaskQuery};
 pub use names::{opt_out_kind, NameError, NameKind};
 pub use query::{Query, QueryError};
 pub use reason::Reason;
 pub use retention::{RetentionDecision, RetentionNote, RetentionQuery, Verdict};
-pub use shared::SharedPolicy;
+pub use shared::{Guard, SharedPolicy};
 pub use subject_input::{
     parse_time, AttrInput, SubjectBuilder, SubjectError, SubjectProblem, MAX_AGE,
 };
+pub use transfer::TransferQuery;

@@ -9,6 +9,7 @@ mod condition;
 mod ids;
 mod lookup;
 mod policy;
+mod stamp;
 mod tables;
 pub mod tests;
 
@@ -17,6 +18,7 @@ pub use condition::{AttrValue, Cond, OptOutKind, Predicate};
 pub use ids::*;
 pub use lookup::RuleLookup;
 pub use policy::*;
+pub use stamp::PolicyStamp;
 pub use tables::{DecisionTables, FlatBasis, PurposeFacts};
 
 /// GDPR and US-state legal bases (DESIGN § Concepts: legal basis).

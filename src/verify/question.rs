@@ -3,7 +3,7 @@
 
 use std::fmt::Write as _;
 
-use crate::eval::{DataRef, Decision, Query, QueryError};
+use crate::eval::{DataRef, Decision, Query, QueryError, TransferQuery};
 use crate::model::{AttrValue, CategoryId, OptOutKind, Policy, RegionId};
 use crate::subject::Subject;
 
@@ -33,12 +33,12 @@ impl Question {
     ) -> Result<Decision, QueryError> {
         match (*self, subject) {
             (Question::Decide(query), Some(subject)) => policy.decide(&query, subject),
-            (Question::Decide(query), None) => policy.decide(&query, &Subject::default()),
+            (Question::Decide(query), None) => policy.decide(&query, &Subject::new(policy)),
             (Question::Transfer { category, from, to }, Some(subject)) => {
-                policy.decide_transfer_for(subject, category, from, to)
+                policy.decide_transfer_for(subject, &TransferQuery::new(policy, category, from, to))
             }
             (Question::Transfer { category, from, to }, None) => {
-                policy.decide_transfer(category, from, to)
+                policy.decide_transfer(&TransferQuery::new(policy, category, from, to))
             }
         }
     }

@@ -171,7 +171,7 @@ fn transfer_denied(
     }
     // Localisation and permissions read no subject: the bare transfer answers for all.
     policy
-        .decide_transfer(category, from, to)
+        .decide_transfer(&crate::eval::TransferQuery::new(policy, category, from, to))
         .is_ok_and(|d| matches!(d.reason, Reason::Localized | Reason::TransferForbidden))
 }
 
