@@ -5,6 +5,7 @@ pub mod check;
 pub mod diagnostic;
 pub mod diff;
 pub mod docgen;
+mod error;
 pub mod eval;
 pub mod format;
 pub mod load;
@@ -24,7 +25,8 @@ pub mod verify;
 use std::path::Path;
 
 pub use diagnostic::{Diagnostic, Diagnostics, Severity};
-pub use model::Policy;
+pub use error::Error;
+pub use model::{Policy, PolicyStamp};
 pub use source::SourceMap;
 pub use subject::Subject;
 

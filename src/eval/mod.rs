@@ -21,9 +21,15 @@
 //! found through [`RuleLookup`](crate::model::RuleLookup), so a decision's cost does not
 //! grow with the number of rules. [`SharedPolicy`] swaps a reloaded policy in atomically.
 //!
-//! **Invariant:** the evaluator never panics and never allows what it cannot decide: an id
-//! from another policy is a [`QueryError`], a condition about something the subject does
-//! not say is resolved towards denial (see [`cond`]).
+//! Every handle — [`Query`], [`Subject`](crate::Subject), [`TransferQuery`],
+//! [`RetentionQuery`], [`MaskQuery`], [`FieldQuery`] — is made for one policy and carries
+//! its [`PolicyStamp`](crate::model::PolicyStamp); a decision compares the stamps before it
+//! reads an id.
+//!
+//! **Invariant:** the evaluator never panics and never allows what it cannot decide: a
+//! handle made for another policy (one a reload replaced) is
+//! [`QueryError::OtherPolicy`], an id out of range is a [`QueryError`], a condition about
+//! something the subject does not say is resolved towards denial (see [`cond`]).
 
 mod by_name;
 pub mod cond;

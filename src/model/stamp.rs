@@ -47,7 +47,22 @@ impl std::fmt::Display for PolicyStamp {
 
 #[cfg(test)]
 mod stamp_tests {
+    #![allow(clippy::unwrap_used)]
+
     use super::PolicyStamp;
+
+    /// Two compilations of one text are two policies; a clone is the same policy.
+    #[test]
+    fn each_compilation_has_its_own_stamp_and_clones_share_it() {
+        let text = "policy \"T\" { controller \"T GmbH\" }\ncategory user.contact.email\n";
+        let first = crate::compile_str("t.lawful", text).unwrap().policy;
+        let second = crate::compile_str("t.lawful", text).unwrap().policy;
+        assert_ne!(first.stamp(), second.stamp());
+        assert_eq!(first.clone().stamp(), first.stamp());
+        // The test subjects the checker resolves carry their policy's stamp.
+        let subject = crate::Subject::new(&first);
+        assert!(subject.belongs_to(&first) && !subject.belongs_to(&second));
+    }
 
     #[test]
     fn fresh_stamps_differ() {
