@@ -72,3 +72,14 @@ impl From<EvalError> for Error {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    /// Small enough that `Result<T, Error>` stays cheap to return (clippy's
+    /// `result_large_err` limit is 128 bytes).
+    #[test]
+    fn error_is_small() {
+        let size = std::mem::size_of::<super::Error>();
+        assert!(size <= 128, "{size} bytes");
+    }
+}
