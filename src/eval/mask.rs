@@ -12,6 +12,7 @@ use super::usage::UseQuery;
 /// `purpose` use? Like every handle it belongs to the policy it was made for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct MaskQuery<'a> {
+    /// The purpose that would use the fields.
     pub purpose: PurposeId,
     /// The record's fields, in the order the answer is written in.
     pub fields: &'a [FieldId],
@@ -48,6 +49,7 @@ impl<'a> MaskQuery<'a> {
 /// `field`? It belongs to the policy it was made for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct FieldQuery {
+    /// The field the purposes would use.
     pub field: FieldId,
     /// Where the processing happens; `None`: the subject's region.
     pub region: Option<RegionId>,

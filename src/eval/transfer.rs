@@ -14,8 +14,11 @@ use super::Reason;
 /// Like every handle it belongs to the policy it was made for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct TransferQuery {
+    /// The data's category.
     pub category: CategoryId,
+    /// Where the data was collected.
     pub from: RegionId,
+    /// Where it would be stored or processed.
     pub to: RegionId,
     /// The policy the ids belong to.
     pub(crate) stamp: PolicyStamp,
