@@ -126,7 +126,7 @@ fn questions(bench: &Bench) -> Vec<Question> {
             let recipient = (i % 8 == 0 && !p.recipients.is_empty())
                 .then(|| RecipientId(next(p.recipients.len()) as u32));
             let mut query =
-                Query::new(purpose, DataRef::Field(FieldId(field as u32))).in_region(region);
+                Query::new(p, purpose, DataRef::Field(FieldId(field as u32))).in_region(region);
             if let Some(r) = recipient {
                 query = query.to_recipient(r);
             }

@@ -11,6 +11,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let policy = lawful::compile_file(path)?.policy;
     // … and resolve the names the newsletter endpoint uses: a typo fails here, not later.
     let newsletter = Query::new(
+        &policy,
         policy.purpose("marketing.communications.newsletter")?,
         policy.field("account.email")?,
     );

@@ -2,6 +2,7 @@
 //! of the record's fields the purpose may use for this subject; the others are removed.
 //! `cargo run --example redact`
 
+use lawful::eval::MaskQuery;
 use lawful::Subject;
 use serde_json::{json, Value};
 
@@ -27,6 +28,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .keys()
         .map(|name| policy.field(name))
         .collect::<Result<Vec<_>, _>>()?;
+    let mask = MaskQuery::new(&policy, purpose, &ids);
     let mut allowed = vec![false; ids.len()];
 
     let now = jiff::Timestamp::now();
@@ -35,7 +37,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         r#"{"region": "DE", "kind": "user"}"#,
     ] {
         let subject = Subject::from_json_str(&policy, subject, now)?;
-        policy.field_mask(purpose, &subject, None, &ids, &mut allowed)?;
+        policy.field_mask(&mask, &subject, &mut allowed)?;
         let redacted: serde_json::Map<String, Value> = fields
             .iter()
             .zip(&allowed)

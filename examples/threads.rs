@@ -17,7 +17,8 @@ const POLICY: &str = r#"
     purpose marketing.direct "Newsletters" { uses user.contact.email basis consent }
 "#;
 
-/// Ask, by name (names stay valid across reloads; prepared ids belong to one policy).
+/// Ask, by name: names stay valid across reloads, while a prepared handle belongs to the
+/// policy it was made for (with a reloaded one it is an error, `QueryError::OtherPolicy`).
 fn allowed(shared: &SharedPolicy, purpose: &str) -> bool {
     let policy = shared.load();
     let subject = Subject::from_json_str(&policy, r#"{"region": "DE"}"#, jiff::Timestamp::now());

@@ -6,6 +6,7 @@ pub mod check;
 pub mod diagnostic;
 pub mod diff;
 pub mod docgen;
+mod error;
 pub mod eval;
 pub mod files;
 pub mod format;
@@ -26,7 +27,8 @@ pub mod verify;
 use std::path::Path;
 
 pub use diagnostic::{Diagnostic, Diagnostics, Severity};
-pub use model::Policy;
+pub use error::Error;
+pub use model::{Policy, PolicyStamp};
 pub use source::SourceMap;
 pub use subject::Subject;
 

@@ -250,6 +250,7 @@ fn attribute(
 /// Valid subjects of `policy`.
 pub fn subjects(policy: &Policy) -> BoxedStrategy<Subject> {
     let tables = Tables::new(policy);
+    let stamp = policy.stamp();
     let region = ::proptest::option::weighted(0.95, pick(tables.places.clone(), RegionId(0)));
     let age = ::proptest::option::weighted(0.8, 0u16..=150);
     let kinds = tables.kinds;
@@ -292,7 +293,10 @@ pub fn subjects(policy: &Policy) -> BoxedStrategy<Subject> {
         (0u8..32, ::proptest::bool::weighted(0.7), flags, attributes),
     )
         .prop_map(
-            |((region, age, kind, consents, objections), (mask, no_opt_out, flags, attributes))| {
+            move |(
+                (region, age, kind, consents, objections),
+                (mask, no_opt_out, flags, attributes),
+            )| {
                 let (gpc, restricted, erasure_requested, account_deleted, parental_consent) = flags;
                 Subject {
                     region,
@@ -307,6 +311,7 @@ pub fn subjects(policy: &Policy) -> BoxedStrategy<Subject> {
                     account_deleted,
                     parental_consent,
                     attributes,
+                    stamp,
                 }
             },
         )
@@ -317,6 +322,7 @@ pub fn subjects(policy: &Policy) -> BoxedStrategy<Subject> {
 /// data was collected.
 pub fn use_queries(policy: &Policy) -> BoxedStrategy<Query> {
     let tables = Tables::new(policy);
+    let stamp = policy.stamp();
     let declared: Vec<(PurposeId, DataRef)> = tables
         .purposes
         .iter()
@@ -337,12 +343,13 @@ pub fn use_queries(policy: &Policy) -> BoxedStrategy<Query> {
         pick(tables.places, RegionId(0)),
         ::proptest::option::weighted(0.3, time()),
     )
-        .prop_map(|((purpose, data), region, collected_at)| Query {
+        .prop_map(move |((purpose, data), region, collected_at)| Query {
             purpose,
             data,
             region: Some(region),
             collected_at,
             recipient: None,
+            stamp,
         })
         .boxed()
 }

@@ -1,7 +1,9 @@
 //! The data subject a decision is about, resolved against one compiled policy: every name
 //! is already an id, so deciding never hashes a string.
 
-use crate::model::{AttrValue, AttributeId, OptOutKind, PurposeId, RegionId, SubjectKindId};
+use crate::model::{
+    AttrValue, AttributeId, OptOutKind, Policy, PolicyStamp, PurposeId, RegionId, SubjectKindId,
+};
 
 /// A consent the subject gave (and perhaps withdrew) for a purpose and its descendants.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -24,7 +26,15 @@ impl ConsentRecord {
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+/// A data subject, resolved for one policy: make it with [`Subject::new`] (then set its
+/// fields), [`SubjectBuilder`](crate::eval::SubjectBuilder) or [`Subject::from_json`].
+///
+/// Its ids are indexes into that policy's tables, so it carries the policy's
+/// [`PolicyStamp`]: deciding with it against any other policy (say, after a reload) is an
+/// error ([`QueryError::OtherPolicy`](crate::eval::QueryError::OtherPolicy)), never a
+/// decision about whatever the same indexes name there. There is no `Default`: a subject
+/// always belongs to a policy.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Subject {
     /// Region of residence; queries default to it.
     pub region: Option<RegionId>,
@@ -47,9 +57,47 @@ pub struct Subject {
     pub parental_consent: bool,
     /// Indexed by [`AttributeId`]; `None` when not given.
     pub attributes: Vec<Option<AttrValue>>,
+    /// The policy the ids above belong to.
+    pub(crate) stamp: PolicyStamp,
 }
 
 impl Subject {
+    /// A subject of `policy` that says nothing about itself: no region, age, kind,
+    /// consents, opt-outs or attributes (set the fields to say more). Allocates nothing.
+    pub fn new(policy: &Policy) -> Subject {
+        Subject::with_stamp(policy.stamp())
+    }
+
+    /// [`Subject::new`] for the policy with this stamp (for the checker, which resolves
+    /// test subjects before the policy exists).
+    pub(crate) fn with_stamp(stamp: PolicyStamp) -> Subject {
+        Subject {
+            region: None,
+            age: None,
+            kind: None,
+            consents: Vec::new(),
+            objections: Vec::new(),
+            opt_outs: 0,
+            gpc: false,
+            restricted: false,
+            erasure_requested: false,
+            account_deleted: false,
+            parental_consent: false,
+            attributes: Vec::new(),
+            stamp,
+        }
+    }
+
+    /// The stamp of the policy this subject was resolved for.
+    pub fn stamp(&self) -> PolicyStamp {
+        self.stamp
+    }
+
+    /// Whether this subject was resolved for `policy` (and so may be decided about by it).
+    pub fn belongs_to(&self, policy: &Policy) -> bool {
+        self.stamp == policy.stamp()
+    }
+
     pub fn opt_out(&mut self, kind: OptOutKind) {
         self.opt_outs |= kind.bit();
     }

@@ -4,7 +4,7 @@
 
 use jiff::Timestamp;
 
-use crate::eval::{format_time, Decision, Query, RetentionDecision, RetentionQuery};
+use crate::eval::{format_time, Decision, Query, RetentionDecision, RetentionQuery, TransferQuery};
 use crate::model::tests::{CompiledTest, Expected, TestQuery};
 use crate::model::{Basis, Policy};
 use crate::source::Span;
@@ -162,12 +162,10 @@ fn check(policy: &Policy, subject: &Subject, expected: &Expected) -> Option<Mism
                 ..Outcome::default()
             };
             let query = RetentionQuery {
-                category: *category,
                 purpose: *purpose,
-                region: *region,
-                events,
-                now: *now,
-            };
+                ..RetentionQuery::new(policy, *category, *region, *now)
+            }
+            .with_events(events);
             let decision: RetentionDecision = match policy.decide_retention(&query) {
                 Ok(d) => d,
                 Err(error) => return Some(error_mismatch(written, error.to_string())),
@@ -253,6 +251,7 @@ fn decide(policy: &Policy, subject: &Subject, query: &TestQuery) -> Result<Decis
                 region,
                 collected_at: collected,
                 recipient: None,
+                stamp: policy.stamp(),
             };
             policy.decide_use(&query, subject)
         }
@@ -269,11 +268,12 @@ fn decide(policy: &Policy, subject: &Subject, query: &TestQuery) -> Result<Decis
                 region,
                 collected_at: collected,
                 recipient: Some(recipient),
+                stamp: policy.stamp(),
             };
             policy.decide_disclosure(recipient, &query, subject)
         }
         TestQuery::Transfer { category, from, to } => {
-            policy.decide_transfer_for(subject, category, from, to)
+            policy.decide_transfer_for(subject, &TransferQuery::new(policy, category, from, to))
         }
     };
     result.map_err(|e| e.to_string())

@@ -189,13 +189,12 @@ fn evaluator_grants(
     let now: jiff::Timestamp = "2022-01-01T00:00:00Z".parse().unwrap();
     for category in info.uses.iter() {
         let category_name = policy.category_name(lawful::model::CategoryId(category as u32));
-        let query = Query {
-            region: Some(region),
-            ..Query::new(
-                purpose,
-                lawful::eval::DataRef::Category(policy.category(category_name).unwrap()),
-            )
-        };
+        let query = Query::new(
+            policy,
+            purpose,
+            lawful::eval::DataRef::Category(policy.category(category_name).unwrap()),
+        )
+        .in_region(region);
         for kind in &kinds {
             for (consented, objected, opted_out) in [
                 (true, false, false),

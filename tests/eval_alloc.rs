@@ -9,7 +9,7 @@
 
 use std::alloc::System;
 
-use lawful::eval::{DataRef, Query, RetentionQuery};
+use lawful::eval::{DataRef, MaskQuery, Query, RetentionQuery, TransferQuery};
 use lawful::model::{CategoryId, FieldId, PurposeId, RecipientId, RegionId};
 use lawful::Subject;
 use stats_alloc::{Region, StatsAlloc, INSTRUMENTED_SYSTEM};
@@ -61,34 +61,36 @@ fn prepared_decisions_do_not_allocate() {
         for subject in &subjects {
             for &purpose in &purposes {
                 for &field in &fields {
-                    let q = Query::new(purpose, DataRef::Field(field));
+                    let q = Query::new(&policy, purpose, DataRef::Field(field));
                     let d = policy.decide(&q, subject).unwrap();
                     decided += 1;
                     allowed += usize::from(d.allowed());
                 }
                 for &recipient in &recipients {
-                    let q = Query::new(purpose, DataRef::Field(fields[0])).to_recipient(recipient);
+                    let q = Query::new(&policy, purpose, DataRef::Field(fields[0]))
+                        .to_recipient(recipient);
                     let _ = policy.decide(&q, subject).unwrap();
                 }
                 policy
-                    .field_mask(purpose, subject, None, &fields, &mut mask)
+                    .field_mask(
+                        &MaskQuery::new(&policy, purpose, &fields),
+                        subject,
+                        &mut mask,
+                    )
                     .unwrap();
             }
         }
         for &category in categories.iter().step_by(7) {
             for &from in &regions {
                 for &to in &regions {
-                    let _ = policy.decide_transfer(category, from, to).unwrap();
+                    let q = TransferQuery::new(&policy, category, from, to);
+                    let _ = policy.decide_transfer(&q).unwrap();
                 }
             }
             let _ = policy
-                .decide_retention(&RetentionQuery {
-                    category,
-                    purpose: None,
-                    region: regions[0],
-                    events: &events,
-                    now,
-                })
+                .decide_retention(
+                    &RetentionQuery::new(&policy, category, regions[0], now).with_events(&events),
+                )
                 .unwrap();
         }
     });

@@ -10,7 +10,7 @@
 
 use std::sync::OnceLock;
 
-use lawful::eval::{DataRef, Query, RetentionQuery};
+use lawful::eval::{DataRef, Query, RetentionQuery, TransferQuery};
 use lawful::model::{
     AttrValue, AttributeId, CategoryId, EventId, FieldId, PurposeId, RecipientId, RegionId,
     SubjectKindId, SymbolId,
@@ -79,19 +79,21 @@ fn subject() -> impl Strategy<Value = Subject> {
         ),
     )
         .prop_map(
-            |((region, age, kind, consents, objections), (opt_outs, flags, attributes))| Subject {
-                region,
-                age,
-                kind,
-                consents,
-                objections,
-                opt_outs,
-                gpc: flags[0],
-                restricted: flags[1],
-                erasure_requested: flags[2],
-                account_deleted: flags[3],
-                parental_consent: flags[4],
-                attributes,
+            |((region, age, kind, consents, objections), (opt_outs, flags, attributes))| {
+                let mut s = Subject::new(policy());
+                s.region = region;
+                s.age = age;
+                s.kind = kind;
+                s.consents = consents;
+                s.objections = objections;
+                s.opt_outs = opt_outs;
+                s.gpc = flags[0];
+                s.restricted = flags[1];
+                s.erasure_requested = flags[2];
+                s.account_deleted = flags[3];
+                s.parental_consent = flags[4];
+                s.attributes = attributes;
+                s
             },
         )
 }
@@ -108,12 +110,12 @@ fn query() -> impl Strategy<Value = Query> {
         proptest::option::of(time()),
         proptest::option::of(id(p.recipients.len()).prop_map(RecipientId)),
     )
-        .prop_map(|(purpose, data, region, collected_at, recipient)| Query {
-            purpose: PurposeId(purpose),
-            data,
-            region,
-            collected_at,
-            recipient,
+        .prop_map(|(purpose, data, region, collected_at, recipient)| {
+            let mut q = Query::new(policy(), PurposeId(purpose), data);
+            q.region = region;
+            q.collected_at = collected_at;
+            q.recipient = recipient;
+            q
         })
 }
 
@@ -167,12 +169,13 @@ proptest! {
     ) {
         let p = policy();
         let (c, from, to) = (CategoryId(c), RegionId(from), RegionId(to));
-        if let Ok(d) = p.decide_transfer_for(&s, c, from, to) {
+        let t = TransferQuery::new(p, c, from, to);
+        if let Ok(d) = p.decide_transfer_for(&s, &t) {
             let _ = d.to_json(p);
         }
-        let _ = p.decide_transfer(c, from, to);
+        let _ = p.decide_transfer(&t);
         let events = [(EventId(event), at)];
-        let q = RetentionQuery { category: c, purpose: None, region: from, events: &events, now };
+        let q = RetentionQuery::new(p, c, from, now).with_events(&events);
         if let Ok(d) = p.decide_retention(&q) {
             let _ = d.to_json(p);
         }

@@ -8,7 +8,9 @@
 )]
 
 use jiff::Timestamp;
-use lawful::eval::{Decision, Obligation, Query, Reason, RetentionQuery, Verdict};
+use lawful::eval::{
+    Decision, FieldQuery, MaskQuery, Obligation, Query, Reason, RetentionQuery, Verdict,
+};
 use lawful::model::{Basis, OptOutKind};
 use lawful::{Policy, Subject};
 
@@ -377,6 +379,7 @@ fn step5_withdrawal_taints_data_collected_before_it() {
     let s = subject(&p, json);
     let ask = |purpose: &str, collected: &str| {
         let q = Query::new(
+            &p,
             p.purpose(purpose).unwrap(),
             p.data("user.contact.email").unwrap(),
         )
@@ -771,14 +774,8 @@ fn retention() {
     let completed = p.event("transaction_completed").unwrap();
     let events = [(completed, ts("2023-01-01T00:00:00Z"))];
     let ask = |region: &str, now: &str, events: &[_]| {
-        p.decide_retention(&RetentionQuery {
-            category,
-            purpose: None,
-            region: p.region(region).unwrap(),
-            events,
-            now: ts(now),
-        })
-        .unwrap()
+        let query = RetentionQuery::new(&p, category, p.region(region).unwrap(), ts(now));
+        p.decide_retention(&query.with_events(events)).unwrap()
     };
     let d = ask("CN", "2024-01-01T00:00:00Z", &events);
     assert_eq!(
@@ -816,10 +813,13 @@ fn field_mask() {
     ];
     let mut allowed = [false; 2];
     let news = p.purpose("news").unwrap();
-    assert_eq!(p.field_mask(news, &s, None, &fields, &mut allowed), Ok(1));
+    assert_eq!(
+        p.field_mask(&MaskQuery::new(&p, news, &fields), &s, &mut allowed),
+        Ok(1)
+    );
     assert_eq!(allowed, [true, false]);
     let names: Vec<&str> = p
-        .purposes_for_field(fields[0], &s, None)
+        .purposes_for_field(&FieldQuery::new(&p, fields[0]), &s)
         .unwrap()
         .map(|id| p.purpose_name(id))
         .collect();
@@ -897,10 +897,10 @@ fn the_json_renderer_matches_to_json() {
         let s = subject(&p, json);
         for purpose in (0..p.purposes.len() as u32).map(PurposeId) {
             for field in (0..p.fields.len() as u32).map(FieldId) {
-                let mut questions = vec![Query::new(purpose, DataRef::Field(field))];
+                let mut questions = vec![Query::new(&p, purpose, DataRef::Field(field))];
                 if field.0 % 11 == 0 {
                     questions.extend((0..p.recipients.len() as u32).map(|r| {
-                        Query::new(purpose, DataRef::Field(field)).to_recipient(RecipientId(r))
+                        Query::new(&p, purpose, DataRef::Field(field)).to_recipient(RecipientId(r))
                     }));
                 }
                 for q in questions {

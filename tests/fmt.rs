@@ -82,7 +82,7 @@ fn fingerprint(result: Result<lawful::Compiled, lawful::Failed>) -> String {
     names.iter_mut().for_each(|n| n.sort_unstable());
     let mut policy = compiled.policy.clone();
     policy.sources = lawful::SourceMap::new();
-    let model = without_positions(&format!("{policy:?}"));
+    let model = without_stamps(&without_positions(&format!("{policy:?}")));
     let warnings: Vec<&str> = compiled.warnings.items.iter().map(|d| d.code).collect();
     format!(
         "{model}\nsets {}\ndecisions {}\nnames {names:?}\nwarnings {warnings:?}\n\
@@ -257,6 +257,24 @@ fn without_positions(dump: &str) -> String {
         });
         rest = &rest[end..];
     }
+}
+
+/// A `Debug` dump with every `PolicyStamp(n)` written `PolicyStamp`: the stamp says which
+/// compilation a policy (or a subject made for it) comes from, not what it holds.
+fn without_stamps(dump: &str) -> String {
+    let mut out = String::with_capacity(dump.len());
+    let mut rest = dump;
+    while let Some(at) = rest.find("PolicyStamp(") {
+        let digits = at + "PolicyStamp(".len();
+        out.push_str(&rest[..at]);
+        out.push_str("PolicyStamp");
+        let end = rest[digits..]
+            .find(')')
+            .map_or(rest.len(), |i| digits + i + 1);
+        rest = &rest[end..];
+    }
+    out.push_str(rest);
+    out
 }
 
 static SCRATCH: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);

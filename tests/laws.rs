@@ -22,7 +22,7 @@
 use std::fmt::Write as _;
 use std::sync::OnceLock;
 
-use lawful::eval::{DataRef, Decision, Query};
+use lawful::eval::{DataRef, Decision, Query, TransferQuery};
 use lawful::model::tests::{AssertionKind, CompiledAssertion};
 use lawful::model::{
     AttrValue, AttributeType, CategoryId, FieldId, OptOutKind, Policy, PurposeId, RecipientId,
@@ -85,10 +85,8 @@ fn places(policy: &Policy) -> Vec<RegionId> {
 fn subject(policy: &Policy, d: &mut Draw) -> Subject {
     let places = places(policy);
     let purposes: Vec<PurposeId> = (0..policy.purposes.len() as u32).map(PurposeId).collect();
-    let mut s = Subject {
-        attributes: vec![None; policy.attributes.len()],
-        ..Subject::default()
-    };
+    let mut s = Subject::new(policy);
+    s.attributes = vec![None; policy.attributes.len()];
     s.region = if d.chance(90) { d.pick(&places) } else { None };
     s.age = match d.below(4) {
         0 => None,
@@ -172,7 +170,7 @@ fn question(policy: &Policy, d: &mut Draw) -> Question {
         Some(f) if d.chance(50) => DataRef::Field(FieldId(f as u32)),
         _ => DataRef::Category(CategoryId(category as u32)),
     };
-    let mut query = Query::new(purpose, data).in_region(region);
+    let mut query = Query::new(policy, purpose, data).in_region(region);
     if d.chance(30) {
         query = query.collected_at(at(d.below(100) as i64));
     }
@@ -536,10 +534,8 @@ fn every_policy_laws(policy: &Policy, seed: u64, cases: usize, monotone: bool) {
                 DataRef::Field(f) => policy.fields[f.index()].info.name.clone(),
             };
             let region = query.region.map(|r| policy.region_name(r).to_owned());
-            let plain = Query {
-                collected_at: None,
-                ..query
-            };
+            let mut plain = query;
+            plain.collected_at = None;
             let by_name = match query.recipient {
                 None => policy.decide_use_by_name(
                     policy.purpose_name(query.purpose),
@@ -567,7 +563,9 @@ fn every_policy_laws(policy: &Policy, seed: u64, cases: usize, monotone: bool) {
             );
             assert_eq!(
                 by_name.ok(),
-                policy.decide_transfer(category, from, to).ok()
+                policy
+                    .decide_transfer(&TransferQuery::new(policy, category, from, to))
+                    .ok()
             );
         }
 
@@ -616,7 +614,9 @@ fn proof_agrees(policy: &Policy, seed: u64, cases: usize) {
                         decision.explain(policy)
                     );
                     if let Question::Transfer { category, from, to } = q {
-                        let bare = policy.decide_transfer(category, from, to).unwrap();
+                        let bare = policy
+                            .decide_transfer(&TransferQuery::new(policy, category, from, to))
+                            .unwrap();
                         assert!(
                             !verify::breaks(policy, assertion, &q, None, &bare),
                             "{text}"

@@ -24,7 +24,7 @@ const RANKS: &[(&str, u32)] = &[
     ("load", 4),
     ("check", 5),
     ("eval", 6),
-    ("error", 7),
+    ("error", 10),
     ("analysis", 7),
     ("verify", 8),
     ("diff", 8),

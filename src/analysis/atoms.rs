@@ -739,6 +739,7 @@ pub(crate) fn build_subject(
     region: RegionId,
     subject: &mut Subject,
 ) {
+    subject.stamp = policy.stamp();
     subject.region = Some(region);
     subject.age = None;
     subject.kind = None;

@@ -528,7 +528,10 @@ mod tests {
     /// A cache holding [`CACHED`].
     fn subjects() -> Subjects {
         let mut subjects = Subjects::default();
-        subjects.insert(CACHED, Subject::default());
+        subjects.insert(
+            CACHED,
+            Subject::with_stamp(crate::model::PolicyStamp::fresh()),
+        );
         subjects
     }
 

@@ -43,7 +43,7 @@ use serde::Serialize;
 
 use crate::eval::{
     parse_time, DataRef, Decision, JsonRenderer, Query, QueryError, RetentionJson, RetentionQuery,
-    SubjectError, SubjectProblem,
+    SubjectError, SubjectProblem, TransferQuery,
 };
 use crate::model::{CategoryId, Policy};
 use crate::subject::Subject;
@@ -106,7 +106,7 @@ impl<'p> Batch<'p> {
             renderer: JsonRenderer::new(policy),
             nobody: Subject {
                 attributes: vec![None; policy.attributes.len()],
-                ..Subject::default()
+                ..Subject::new(policy)
             },
             stats: Stats::default(),
         }
@@ -300,7 +300,7 @@ impl<'p> Batch<'p> {
         let policy = self.policy;
         let purpose = policy.purpose(required(&line.purpose, "purpose")?)?;
         let data = policy.data(required(&line.data, "data")?)?;
-        let mut query = Query::new(purpose, data);
+        let mut query = Query::new(policy, purpose, data);
         if let Some(region) = &line.region {
             query = query.in_region(policy.region(region)?);
         }
@@ -320,11 +320,12 @@ impl<'p> Batch<'p> {
         let category = category(policy, required(&line.data, "data")?)?;
         let from = policy.region(required(&line.from, "from")?)?;
         let to = policy.region(required(&line.to, "to")?)?;
+        let query = TransferQuery::new(policy, category, from, to);
         Ok(match line.subject {
             Some(raw) => self.with_subject(Some(raw), line.subject_id, |subject| {
-                policy.decide_transfer_for(subject, category, from, to)
+                policy.decide_transfer_for(subject, &query)
             })??,
-            None => policy.decide_transfer(category, from, to)?,
+            None => policy.decide_transfer(&query)?,
         })
     }
 
@@ -351,12 +352,10 @@ impl<'p> Batch<'p> {
             events.push((event, past_time(&at, text, now)?));
         }
         let query = RetentionQuery {
-            category,
             purpose,
-            region,
-            events: &events,
-            now,
-        };
+            ..RetentionQuery::new(policy, category, region, now)
+        }
+        .with_events(&events);
         let decision = policy.decide_retention(&query)?;
         Ok(self.renderer.retention(&decision))
     }

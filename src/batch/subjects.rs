@@ -125,13 +125,18 @@ mod tests {
 
     use super::*;
 
+    /// A subject to fill the cache with (the cache never reads it).
+    fn nobody() -> Subject {
+        Subject::with_stamp(crate::model::PolicyStamp::fresh())
+    }
+
     #[test]
     fn a_line_that_continues_with_a_subject_finds_it() {
         let mut subjects = Subjects::default();
         let short = r#"{"region":"GB","restricted":true}"#;
         let long = r#"{"region":"DE","age":34,"consents":[{"purpose":"marketing","given_at":"2024-01-01"},{"purpose":"analytics"}]}"#;
-        subjects.insert(short, Subject::default());
-        subjects.insert(long, Subject::default());
+        subjects.insert(short, nobody());
+        subjects.insert(long, nobody());
         for (id, text) in [short, long].into_iter().enumerate() {
             for tail in ["", "}", r#","id":17}"#, " }"] {
                 let line = format!("{text}{tail}");
@@ -156,7 +161,7 @@ mod tests {
     fn the_cache_starts_afresh_when_full() {
         let mut subjects = Subjects::default();
         for i in 0..=LIMIT {
-            subjects.insert(&format!(r#"{{"age":{i}}}"#), Subject::default());
+            subjects.insert(&format!(r#"{{"age":{i}}}"#), nobody());
         }
         assert_eq!(subjects.list.len(), 1);
         assert_eq!(subjects.find(&format!(r#"{{"age":{LIMIT}}}"#)), Some(0));

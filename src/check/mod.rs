@@ -96,6 +96,8 @@ impl<T> Table<T> {
 
 struct Checker {
     root: SourceId,
+    /// The stamp of the policy being built (test subjects carry it).
+    stamp: PolicyStamp,
     diagnostics: Diagnostics,
     header: Header,
     header_span: Option<Span>,
@@ -156,6 +158,7 @@ impl Checker {
         }
         Checker {
             root,
+            stamp: PolicyStamp::fresh(),
             diagnostics: Diagnostics::default(),
             header: Header::default(),
             header_span: None,
@@ -322,6 +325,7 @@ impl Checker {
             tests: self.tests,
             assertions: self.assertions,
             index,
+            stamp: self.stamp,
         };
         policy.index.decision = crate::model::DecisionTables::build(&policy);
         policy

@@ -51,7 +51,7 @@ impl Checker {
             .subject
             .as_ref()
             .map(|s| self.compile_subject(s))
-            .unwrap_or_default();
+            .unwrap_or_else(|| Subject::with_stamp(self.stamp));
         let expectations = test
             .expectations
             .iter()
@@ -73,7 +73,7 @@ impl Checker {
     fn compile_subject(&mut self, spec: &ast::SubjectSpec) -> Subject {
         let mut subject = Subject {
             attributes: vec![None; self.attributes.len()],
-            ..Subject::default()
+            ..Subject::with_stamp(self.stamp)
         };
         for entry in &spec.entries {
             match &entry.kind {

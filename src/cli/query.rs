@@ -62,7 +62,11 @@ pub fn run(args: &QueryArgs, load: &LoadOptions) -> u8 {
 
 fn decide(policy: &Policy, args: &QueryArgs) -> Result<lawful::eval::Decision, CliError> {
     let now = common::now(args.now.as_deref())?;
-    let mut query = Query::new(policy.purpose(&args.purpose)?, policy.data(&args.field)?);
+    let mut query = Query::new(
+        policy,
+        policy.purpose(&args.purpose)?,
+        policy.data(&args.field)?,
+    );
     if let Some(region) = &args.region {
         query = query.in_region(policy.region(region)?);
     }

@@ -77,12 +77,7 @@ fn decide(policy: &Policy, args: &RetentionArgs) -> Result<RetentionDecision, Cl
             .map_err(|e| CliError::at(&format!("`--event {text}`"), e))?;
         events.push((event, past_time(&format!("`--event {text}`"), time, now)?));
     }
-    let query = RetentionQuery {
-        category,
-        purpose,
-        region,
-        events: &events,
-        now,
-    };
+    let mut query = RetentionQuery::new(policy, category, region, now).with_events(&events);
+    query.purpose = purpose;
     Ok(policy.decide_retention(&query)?)
 }

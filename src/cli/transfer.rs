@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use lawful::eval::{DataRef, Decision};
+use lawful::eval::{DataRef, Decision, TransferQuery};
 use lawful::load::LoadOptions;
 use lawful::Policy;
 
@@ -51,7 +51,7 @@ fn decide(policy: &Policy, args: &TransferArgs) -> Result<Decision, CliError> {
     let category = category(policy, &args.category)?;
     let from = policy.region(&args.from)?;
     let to = policy.region(&args.to)?;
-    Ok(policy.decide_transfer(category, from, to)?)
+    Ok(policy.decide_transfer(&TransferQuery::new(policy, category, from, to))?)
 }
 
 /// A category, or the category of a field.

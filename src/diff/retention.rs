@@ -381,11 +381,9 @@ fn ask(
         *cases += 1;
         cell.policy
             .decide_retention(&RetentionQuery {
-                category: cell.category,
                 purpose: cell.purpose,
-                region: cell.region,
                 events: &timeline,
-                now,
+                ..RetentionQuery::new(cell.policy, cell.category, cell.region, now)
             })
             .ok()
     };

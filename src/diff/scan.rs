@@ -330,7 +330,7 @@ impl<'u, 'p> Scanner<'u, 'p> {
             }
         };
         let region = RegionId(u.regions.id(side, region).ok_or(Absent::Region)?);
-        let mut query = Query::new(purpose, data).in_region(region);
+        let mut query = Query::new(u.policy(side), purpose, data).in_region(region);
         if let Some(q) = recipient {
             query = query.to_recipient(q);
         }
@@ -365,7 +365,7 @@ impl<'u, 'p> Scanner<'u, 'p> {
         }
         let mut found = Found::default();
         let mut combos = Combos::default();
-        let mut subjects = [Subject::default(), Subject::default()];
+        let mut subjects = Side::BOTH.map(|side| Subject::new(u.policy(side)));
         let mut cases = 0u64;
         let sizes = atoms.sizes();
         let _ = by_cost(&sizes, usize::MAX, &mut |choice, cost| {
@@ -508,7 +508,7 @@ impl<'u, 'p> Scanner<'u, 'p> {
             }
         }
         let slots = &*slots;
-        let mut subjects = [Subject::default(), Subject::default()];
+        let mut subjects = Side::BOTH.map(|side| Subject::new(u.policy(side)));
         let mut cases = 0u64;
         let sizes = atoms.sizes();
         let _ = by_cost(&sizes, usize::MAX, &mut |choice, cost| {
@@ -577,7 +577,7 @@ impl<'u, 'p> Scanner<'u, 'p> {
                 // About each subject the rules' conditions tell apart.
                 if slots.iter().flatten().any(SideQuestion::reads_subject) {
                     let atoms = joint_atoms(u, [slots[0].as_ref().ok(), slots[1].as_ref().ok()]);
-                    let mut subjects = [Subject::default(), Subject::default()];
+                    let mut subjects = Side::BOTH.map(|side| Subject::new(u.policy(side)));
                     let mut cases = 0u64;
                     let sizes = atoms.sizes();
                     let _ = by_cost(&sizes, usize::MAX, &mut |choice, cost| {

@@ -253,6 +253,7 @@ impl JointAtoms {
         region: RegionId,
         subject: &mut Subject,
     ) -> bool {
+        subject.stamp = policy.stamp();
         subject.region = Some(region);
         subject.age = None;
         subject.kind = None;

@@ -298,6 +298,7 @@ pub fn grants(policy: &Policy, purpose: PurposeId, region: RegionId, right: Righ
         let query = Query {
             region: Some(region),
             ..Query::new(
+                policy,
                 purpose,
                 DataRef::Category(CategoryId(u32::try_from(c).unwrap_or(u32::MAX))),
             )
@@ -313,7 +314,7 @@ pub fn grants(policy: &Policy, purpose: PurposeId, region: RegionId, right: Righ
                     region: Some(region),
                     age: Some(40),
                     kind: *kind,
-                    ..Subject::default()
+                    ..Subject::new(policy)
                 };
                 if variant & 1 != 0 {
                     before.consents.push(consent(false));

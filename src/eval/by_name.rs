@@ -1,7 +1,7 @@
 //! Convenience: questions by name. Each call hashes the names; prepare handles once with
 //! [`Policy::purpose`], [`Policy::field`] … for the hot path.
 
-use crate::model::tests::DataRef;
+use crate::model::DataRef;
 use crate::model::Policy;
 use crate::subject::Subject;
 
@@ -89,7 +89,8 @@ impl Policy {
         let category = resolve_data(self, data)?;
         let from = self.region(from)?;
         let to = self.region(to)?;
-        Ok(self.decide_transfer(category, from, to)?)
+        let query = super::TransferQuery::new(self, category, from, to);
+        Ok(self.decide_transfer(&query)?)
     }
 
     fn query_by_name(
@@ -100,7 +101,7 @@ impl Policy {
     ) -> Result<Query, NameError> {
         let purpose = self.purpose(purpose)?;
         let data: DataRef = self.data(data)?;
-        let mut query = Query::new(purpose, data);
+        let mut query = Query::new(self, purpose, data);
         if let Some(region) = region {
             query.region = Some(self.region(region)?);
         }

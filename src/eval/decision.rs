@@ -3,7 +3,7 @@
 
 use std::hash::{Hash, Hasher};
 
-use crate::model::tests::DataRef;
+use crate::model::DataRef;
 use crate::model::{
     Basis, CategoryId, OptOutKind, Policy, ProvenanceId, PurposeId, RecipientId, RegionId,
 };

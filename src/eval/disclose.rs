@@ -19,15 +19,16 @@ impl Policy {
     /// of sharing the disclosure is, the recipient's conditions must hold, and the transfer
     /// to each region the recipient is located in must be allowed. A recipient whose
     /// location the policy does not declare cannot receive data a `localize` rule keeps
-    /// in the query region (fail closed: `localized`).
+    /// in the query region (fail closed: `localized`). `recipient` is an id of the policy
+    /// `query` was prepared for (whose stamp is checked first).
     pub fn decide_disclosure(
         &self,
         recipient: RecipientId,
         query: &Query,
         subject: &Subject,
     ) -> Result<Decision, QueryError> {
-        check_recipient(self, recipient)?;
         let use_query = UseQuery::prepare(self, query, subject)?;
+        check_recipient(self, recipient)?;
         Ok(decide(self, recipient, &use_query, subject))
     }
 }

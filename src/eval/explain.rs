@@ -6,7 +6,7 @@ use std::fmt::{self, Write as _};
 
 use jiff::Timestamp;
 
-use crate::model::tests::DataRef;
+use crate::model::DataRef;
 use crate::model::{Basis, Policy, Provenance, ProvenanceId, PurposeId, RegionId};
 
 use super::decision::{Asked, Decision};

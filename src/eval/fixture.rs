@@ -56,6 +56,7 @@ impl Fx {
                 tests: Vec::new(),
                 assertions: Vec::new(),
                 index: Indexes::default(),
+                stamp: PolicyStamp::fresh(),
             },
         };
         fx.p.children.unknown_age = UnknownAge::Child;

@@ -21,9 +21,15 @@
 //! found through [`RuleLookup`](crate::model::RuleLookup), so a decision's cost does not
 //! grow with the number of rules. [`SharedPolicy`] swaps a reloaded policy in atomically.
 //!
-//! **Invariant:** the evaluator never panics and never allows what it cannot decide: an id
-//! from another policy is a [`QueryError`], a condition about something the subject does
-//! not say is resolved towards denial (see [`cond`]).
+//! Every handle — [`Query`], [`Subject`](crate::Subject), [`TransferQuery`],
+//! [`RetentionQuery`], [`MaskQuery`], [`FieldQuery`] — is made for one policy and carries
+//! its [`PolicyStamp`](crate::model::PolicyStamp); a decision compares the stamps before it
+//! reads an id.
+//!
+//! **Invariant:** the evaluator never panics and never allows what it cannot decide: a
+//! handle made for another policy (one a reload replaced) is
+//! [`QueryError::OtherPolicy`], an id out of range is a [`QueryError`], a condition about
+//! something the subject does not say is resolved towards denial (see [`cond`]).
 
 mod by_name;
 pub mod cond;
@@ -47,17 +53,19 @@ pub(crate) mod fixture;
 #[cfg(test)]
 mod tests;
 
-pub use crate::model::tests::DataRef;
+pub use crate::model::DataRef;
 pub use crate::model::Reason;
 pub use by_name::EvalError;
 pub use decision::{Asked, Decision, Detail, Obligation, Obligations, RuleRef};
 pub use explain::format_time;
 pub use json::{DecisionJson, JsonRenderer, RetentionJson, RuleJson};
+pub use mask::{FieldQuery, MaskQuery};
 pub use names::{opt_out_kind, NameError, NameKind};
 pub use query::{Query, QueryError};
 pub use question::{describe_subject, Question};
 pub use retention::{RetentionDecision, RetentionNote, RetentionQuery, Verdict};
-pub use shared::SharedPolicy;
+pub use shared::{Guard, SharedPolicy};
 pub use subject_input::{
     parse_time, AttrInput, SubjectBuilder, SubjectError, SubjectProblem, MAX_AGE,
 };
+pub use transfer::TransferQuery;

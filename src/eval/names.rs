@@ -4,7 +4,7 @@
 use std::fmt;
 
 use crate::diagnostic::suggest;
-use crate::model::tests::DataRef;
+use crate::model::DataRef;
 use crate::model::{
     AttributeId, CategoryId, EventId, FieldId, NameIndex, OptOutKind, Policy, PurposeId,
     RecipientId, RegionId, SubjectKindId,

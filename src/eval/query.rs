@@ -1,29 +1,40 @@
 //! Prepared questions: every name already an id.
 
-use crate::model::tests::DataRef;
-use crate::model::{CategoryId, FieldId, Policy, PurposeId, RecipientId, RegionId};
+use crate::model::DataRef;
+use crate::model::{CategoryId, FieldId, Policy, PolicyStamp, PurposeId, RecipientId, RegionId};
+use crate::subject::Subject;
 
 /// A use (or, with a recipient, a disclosure) question with prepared ids.
 ///
 /// ```
-/// # use lawful::{eval::Query, Subject};
-/// # let policy = lawful::compile_str("shop.lawful", r#"
+/// # use lawful::{eval::{Query, QueryError}, Subject};
+/// # let text = r#"
 /// #     policy "Shop" { controller "Shop GmbH" }
 /// #     region DE "Germany"
 /// #     category user.contact.email
 /// #     field orders.email: user.contact.email
 /// #     purpose marketing.direct { uses user.contact.email basis consent in DE }
-/// # "#)?.policy;
+/// # "#;
+/// let policy = lawful::compile_str("shop.lawful", text)?.policy;
 /// let now = "2025-01-01T00:00:00Z".parse()?;
 /// let subject = Subject::from_json_str(&policy, r#"{"region": "DE", "age": 34}"#, now)?;
 /// // Prepare once …
-/// let q = Query::new(policy.purpose("marketing.direct")?, policy.field("orders.email")?)
+/// let q = Query::new(&policy, policy.purpose("marketing.direct")?, policy.field("orders.email")?)
 ///     .in_region(policy.region("DE")?);
 /// // … decide per request: no hashing, no allocation.
 /// let decision = policy.decide(&q, &subject)?;
 /// assert_eq!(decision.reason.code(), "consent_missing");
+/// // The query belongs to that policy: another compilation (a reload, even of the same
+/// // text) refuses it rather than read its ids as whatever they index there.
+/// let reloaded = lawful::compile_str("shop.lawful", text)?.policy;
+/// let subject = Subject::from_json_str(&reloaded, r#"{"region": "DE"}"#, now)?;
+/// assert!(matches!(reloaded.decide(&q, &subject), Err(QueryError::OtherPolicy { .. })));
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
+///
+/// The ids are those of the policy given to [`Query::new`], which the query remembers
+/// (its [`PolicyStamp`]): deciding it with another policy is
+/// [`QueryError::OtherPolicy`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Query {
     pub purpose: PurposeId,
@@ -34,17 +45,27 @@ pub struct Query {
     pub collected_at: Option<jiff::Timestamp>,
     /// `Some`: the question is whether this recipient may receive the data.
     pub recipient: Option<RecipientId>,
+    /// The policy the ids belong to.
+    pub(crate) stamp: PolicyStamp,
 }
 
 impl Query {
-    pub fn new(purpose: PurposeId, data: impl Into<DataRef>) -> Self {
+    /// May `purpose` use `data`, both ids of `policy`? The query can only be decided by
+    /// `policy` (or a clone of it).
+    pub fn new(policy: &Policy, purpose: PurposeId, data: impl Into<DataRef>) -> Self {
         Query {
             purpose,
             data: data.into(),
             region: None,
             collected_at: None,
             recipient: None,
+            stamp: policy.stamp(),
         }
+    }
+
+    /// The stamp of the policy this query was prepared for.
+    pub fn stamp(&self) -> PolicyStamp {
+        self.stamp
     }
 
     pub fn in_region(mut self, region: RegionId) -> Self {
@@ -84,6 +105,13 @@ pub enum QueryError {
     ForeignId { kind: &'static str, id: u32 },
     #[error("the output buffer holds {out} entries for {fields} fields")]
     MaskLength { fields: usize, out: usize },
+    /// The handle (`query`, `subject`, …) was made for another compiled policy — typically
+    /// one a [`SharedPolicy`](super::SharedPolicy) reload replaced. Its ids would name other
+    /// purposes and fields here, so nothing is decided.
+    #[error(
+        "this {handle} was prepared for another policy (a reload replaced it); prepare it again"
+    )]
+    OtherPolicy { handle: &'static str },
 }
 
 impl QueryError {
@@ -93,8 +121,29 @@ impl QueryError {
             QueryError::NoRegion => "lawful::eval::no_region",
             QueryError::ForeignId { .. } => "lawful::eval::foreign_id",
             QueryError::MaskLength { .. } => "lawful::eval::mask_length",
+            QueryError::OtherPolicy { .. } => "lawful::eval::other_policy",
         }
     }
+}
+
+/// Check that a handle was made for `policy`: one integer compare, before any id is read.
+#[inline]
+pub(crate) fn check_stamp(
+    policy: &Policy,
+    stamp: PolicyStamp,
+    handle: &'static str,
+) -> Result<(), QueryError> {
+    if stamp == policy.stamp() {
+        Ok(())
+    } else {
+        Err(QueryError::OtherPolicy { handle })
+    }
+}
+
+/// [`check_stamp`] for a subject.
+#[inline]
+pub(crate) fn check_subject(policy: &Policy, subject: &Subject) -> Result<(), QueryError> {
+    check_stamp(policy, subject.stamp, "subject")
 }
 
 /// Check that prepared ids belong to `policy` (ids are plain numbers: one from another

@@ -3,7 +3,7 @@
 
 use std::fmt::Write as _;
 
-use super::{Asked, DataRef, Decision, Query, QueryError, Reason};
+use super::{Asked, DataRef, Decision, Query, QueryError, Reason, TransferQuery};
 use crate::model::{AttrValue, CategoryId, OptOutKind, Policy, RegionId};
 use crate::subject::Subject;
 
@@ -33,12 +33,12 @@ impl Question {
     ) -> Result<Decision, QueryError> {
         match (*self, subject) {
             (Question::Decide(query), Some(subject)) => policy.decide(&query, subject),
-            (Question::Decide(query), None) => policy.decide(&query, &Subject::default()),
+            (Question::Decide(query), None) => policy.decide(&query, &Subject::new(policy)),
             (Question::Transfer { category, from, to }, Some(subject)) => {
-                policy.decide_transfer_for(subject, category, from, to)
+                policy.decide_transfer_for(subject, &TransferQuery::new(policy, category, from, to))
             }
             (Question::Transfer { category, from, to }, None) => {
-                policy.decide_transfer(category, from, to)
+                policy.decide_transfer(&TransferQuery::new(policy, category, from, to))
             }
         }
     }
@@ -53,7 +53,7 @@ impl Question {
     /// answer is `false` (the prover then searches). An error is `false` too: the search
     /// meets and reports it.
     pub fn denied_whatever_the_subject(&self, policy: &Policy) -> bool {
-        let subject = Subject::default();
+        let subject = Subject::new(policy);
         let decision = match self {
             Question::Decide(_) => self.decide(policy, Some(&subject)),
             Question::Transfer { .. } => self.decide(policy, None),

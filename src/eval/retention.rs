@@ -4,14 +4,16 @@ use jiff::tz::TimeZone;
 use jiff::Timestamp;
 
 use crate::model::{
-    CategoryId, EventId, Policy, ProvenanceId, PurposeId, RegionId, RetentionBound, RetentionRule,
+    CategoryId, EventId, Policy, PolicyStamp, ProvenanceId, PurposeId, RegionId, RetentionBound,
+    RetentionRule,
 };
 
-use super::query::{check_category, check_purpose, check_region, QueryError};
+use super::query::{check_category, check_purpose, check_region, check_stamp, QueryError};
 use super::usage::retention_rules;
 
 /// A retention question. `events` are the subject's timestamps the periods are anchored on
-/// (the first entry for an event counts).
+/// (the first entry for an event counts). Like every handle it belongs to the policy it was
+/// made for ([`RetentionQuery::new`]).
 #[derive(Debug, Clone, Copy)]
 pub struct RetentionQuery<'a> {
     pub category: CategoryId,
@@ -20,6 +22,40 @@ pub struct RetentionQuery<'a> {
     pub region: RegionId,
     pub events: &'a [(EventId, Timestamp)],
     pub now: Timestamp,
+    /// The policy the ids belong to.
+    pub(crate) stamp: PolicyStamp,
+}
+
+impl<'a> RetentionQuery<'a> {
+    /// How long may data of `category` be kept in `region` at `now`, both ids of `policy`?
+    /// No purpose (only rules without `for PURPOSES` apply) and no events yet.
+    pub fn new(policy: &Policy, category: CategoryId, region: RegionId, now: Timestamp) -> Self {
+        RetentionQuery {
+            category,
+            purpose: None,
+            region,
+            events: &[],
+            now,
+            stamp: policy.stamp(),
+        }
+    }
+
+    /// Ask about the data as used for `purpose`.
+    pub fn for_purpose(mut self, purpose: PurposeId) -> Self {
+        self.purpose = Some(purpose);
+        self
+    }
+
+    /// The subject's events the periods run from.
+    pub fn with_events(mut self, events: &'a [(EventId, Timestamp)]) -> Self {
+        self.events = events;
+        self
+    }
+
+    /// The stamp of the policy this question was prepared for.
+    pub fn stamp(&self) -> PolicyStamp {
+        self.stamp
+    }
 }
 
 /// The retention verdicts; the codes are stable (`must_keep`, `may_keep`, `must_delete`).
@@ -90,6 +126,7 @@ impl Policy {
         &self,
         query: &RetentionQuery<'_>,
     ) -> Result<RetentionDecision, QueryError> {
+        check_stamp(self, query.stamp, "retention query")?;
         check_category(self, query.category)?;
         check_region(self, query.region)?;
         if let Some(p) = query.purpose {

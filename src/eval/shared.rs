@@ -2,9 +2,15 @@
 
 use std::sync::Arc;
 
-use arc_swap::{ArcSwap, Guard};
+use arc_swap::ArcSwap;
 
 use crate::model::Policy;
+
+/// What [`SharedPolicy::load`] returns: the policy current at the time of the call,
+/// dereferencing to `Arc<Policy>` (and so to [`Policy`]). Keep it for one request; it
+/// does not see later reloads. Re-exported from `arc-swap`, so embedders can name it
+/// without depending on that crate.
+pub use arc_swap::Guard;
 
 /// A policy shared across threads that can be replaced atomically.
 ///
@@ -13,6 +19,12 @@ use crate::model::Policy;
 /// It only takes a compiled [`Policy`], which exists only once the checker accepted the
 /// source, so a policy that fails to check can never be swapped in: compile first, and
 /// keep serving the old policy when compiling fails.
+///
+/// Handles ([`Query`](super::Query), [`Subject`](crate::Subject), …) belong to the policy
+/// they were made for: after a `store`, deciding one made for the old policy with the new
+/// one is [`QueryError::OtherPolicy`](super::QueryError::OtherPolicy), never a decision
+/// (its ids would name other purposes and fields). Prepare them again after a reload, or
+/// use the by-name calls, which resolve names against the policy they are asked of.
 ///
 /// ```
 /// # use lawful::{eval::{Query, SharedPolicy}, Subject};

@@ -149,7 +149,7 @@ impl<'p> SubjectBuilder<'p> {
             now,
             subject: Subject {
                 attributes: vec![None; policy.attributes.len()],
-                ..Subject::default()
+                ..Subject::new(policy)
             },
         }
     }

@@ -91,11 +91,11 @@ fn ts(text: &str) -> Timestamp {
     text.parse().unwrap()
 }
 
-fn adult(region: RegionId) -> Subject {
+fn adult(policy: &Policy, region: RegionId) -> Subject {
     Subject {
         region: Some(region),
         age: Some(34),
-        ..Subject::default()
+        ..Subject::new(policy)
     }
 }
 
@@ -115,7 +115,7 @@ fn use_(
     subject: &Subject,
 ) -> Decision {
     policy
-        .decide_use(&Query::new(purpose, data), subject)
+        .decide_use(&Query::new(policy, purpose, data), subject)
         .unwrap()
 }
 
@@ -145,7 +145,7 @@ fn unknown_names_are_errors_with_suggestions() {
         .decide_use_by_name(
             "marketing.direct",
             "orders.emial",
-            &Subject::default(),
+            &Subject::new(&p),
             Some("DE"),
         )
         .unwrap_err();
@@ -159,8 +159,8 @@ fn unknown_names_are_errors_with_suggestions() {
 fn foreign_ids_and_missing_region_are_errors() {
     let (fx, s) = shop();
     let p = fx.build();
-    let subject = adult(s.de);
-    let q = Query::new(PurposeId(999), s.orders_email);
+    let subject = adult(&p, s.de);
+    let q = Query::new(&p, PurposeId(999), s.orders_email);
     assert_eq!(
         p.decide_use(&q, &subject),
         Err(QueryError::ForeignId {
@@ -168,19 +168,21 @@ fn foreign_ids_and_missing_region_are_errors() {
             id: 999
         })
     );
-    let q = Query::new(s.service, FieldId(999));
+    let q = Query::new(&p, s.service, FieldId(999));
     assert!(matches!(
         p.decide_use(&q, &subject),
         Err(QueryError::ForeignId { kind: "field", .. })
     ));
-    let q = Query::new(s.service, s.orders_email).in_region(RegionId(999));
+    let q = Query::new(&p, s.service, s.orders_email).in_region(RegionId(999));
     assert!(p.decide_use(&q, &subject).is_err());
-    let q = Query::new(s.service, s.orders_email);
+    let q = Query::new(&p, s.service, s.orders_email);
     assert_eq!(
-        p.decide_use(&q, &Subject::default()),
+        p.decide_use(&q, &Subject::new(&p)),
         Err(QueryError::NoRegion)
     );
-    assert!(p.decide_transfer(CategoryId(999), s.de, s.us).is_err());
+    assert!(p
+        .decide_transfer(&TransferQuery::new(&p, CategoryId(999), s.de, s.us))
+        .is_err());
     assert!(p.decide_disclosure(RecipientId(9), &q, &subject).is_err());
 }
 
@@ -190,10 +192,10 @@ fn foreign_ids_and_missing_region_are_errors() {
 fn undeclared_category_is_denied() {
     let (fx, s) = shop();
     let p = fx.build();
-    let d = use_(&p, s.analytics, s.orders_email, &adult(s.de));
+    let d = use_(&p, s.analytics, s.orders_email, &adult(&p, s.de));
     assert_eq!(d.reason, Reason::NotDeclared);
     assert!(!d.allowed());
-    assert!(use_(&p, s.analytics, s.device, &adult(s.de)).allowed());
+    assert!(use_(&p, s.analytics, s.device, &adult(&p, s.de)).allowed());
 }
 
 #[test]
@@ -205,7 +207,7 @@ fn subject_kind_outside_the_purpose_is_denied() {
     kinds.insert(user.index());
     fx.purpose_mut(s.service).subjects = Some(kinds);
     let p = fx.build();
-    let mut subject = adult(s.de);
+    let mut subject = adult(&p, s.de);
     // No kind given: the default kind `user`.
     assert!(use_(&p, s.service, s.orders_email, &subject).allowed());
     subject.kind = Some(family);
@@ -248,11 +250,11 @@ fn deny_rules_override_and_exceptions_lift_them() {
         }],
     );
     let p = fx.build();
-    let d = use_(&p, s.service, s.orders_email, &adult(s.cn));
+    let d = use_(&p, s.service, s.orders_email, &adult(&p, s.cn));
     assert_eq!((d.reason, d.rule), (Reason::DeniedByRule, Some(rule)));
-    assert!(use_(&p, s.service, s.orders_email, &adult(s.de)).allowed());
+    assert!(use_(&p, s.service, s.orders_email, &adult(&p, s.de)).allowed());
 
-    let mut teen = adult(s.de);
+    let mut teen = adult(&p, s.de);
     teen.age = Some(15);
     let d = use_(&p, s.service, s.orders_email, &teen);
     assert_eq!((d.reason, d.rule), (Reason::DeniedByRule, Some(minors)));
@@ -260,7 +262,7 @@ fn deny_rules_override_and_exceptions_lift_them() {
     assert!(use_(&p, s.service, s.orders_email, &teen).allowed());
 
     // Unknown age: the rule's `when` is unknown, so it applies (fail closed).
-    let mut unknown = adult(s.de);
+    let mut unknown = adult(&p, s.de);
     unknown.age = None;
     assert_eq!(
         use_(&p, s.service, s.orders_email, &unknown).reason,
@@ -290,7 +292,7 @@ fn exception_parts_about_other_questions_do_not_hold_for_a_use() {
     );
     let p = fx.build();
     assert_eq!(
-        use_(&p, s.service, s.orders_email, &adult(s.de)).reason,
+        use_(&p, s.service, s.orders_email, &adult(&p, s.de)).reason,
         Reason::DeniedByRule
     );
 }
@@ -301,7 +303,7 @@ fn exception_parts_about_other_questions_do_not_hold_for_a_use() {
 fn no_basis_for_the_region_is_denied() {
     let (fx, s) = shop();
     let p = fx.build();
-    let d = use_(&p, s.direct, s.orders_email, &adult(s.cn));
+    let d = use_(&p, s.direct, s.orders_email, &adult(&p, s.cn));
     assert_eq!(d.reason, Reason::NoLegalBasis);
 }
 
@@ -310,7 +312,7 @@ fn no_basis_comes_before_the_subject_checks() {
     let (mut fx, s) = shop();
     fx.purpose_mut(s.direct).direct_marketing = true;
     let p = fx.build();
-    let mut subject = adult(s.cn);
+    let mut subject = adult(&p, s.cn);
     subject.objections.push(s.direct);
     assert_eq!(
         use_(&p, s.direct, s.email, &subject).reason,
@@ -330,7 +332,7 @@ fn basis_whose_when_is_false_or_unknown_is_skipped() {
         Some(Cond::Is(Predicate::AttrTrue(verified))),
     );
     let p = fx.build();
-    let mut subject = adult(s.de);
+    let mut subject = adult(&p, s.de);
     subject.attributes = vec![None];
     assert_eq!(use_(&p, p2, s.email, &subject).reason, Reason::NoLegalBasis);
     subject.attributes = vec![Some(AttrValue::Bool(false))];
@@ -347,15 +349,15 @@ fn most_specific_scope_wins() {
     let p = fx.build();
     // EU: consent (EU beats everywhere); CN: contract; US-CA: legitimate interest.
     assert_eq!(
-        use_(&p, s.direct, s.email, &adult(s.de)).reason,
+        use_(&p, s.direct, s.email, &adult(&p, s.de)).reason,
         Reason::ConsentMissing
     );
     assert_eq!(
-        use_(&p, s.direct, s.email, &adult(s.cn)).basis,
+        use_(&p, s.direct, s.email, &adult(&p, s.cn)).basis,
         Some(Basis::Contract)
     );
     assert_eq!(
-        use_(&p, s.direct, s.email, &adult(s.us_ca)).basis,
+        use_(&p, s.direct, s.email, &adult(&p, s.us_ca)).basis,
         Some(Basis::LegitimateInterest)
     );
 }
@@ -366,7 +368,7 @@ fn most_specific_scope_wins() {
 fn consent_is_needed_and_covers_descendants() {
     let (fx, s) = shop();
     let p = fx.build();
-    let mut subject = adult(s.de);
+    let mut subject = adult(&p, s.de);
     let d = use_(&p, s.direct, s.orders_email, &subject);
     assert_eq!(d.reason, Reason::ConsentMissing);
     assert_eq!(
@@ -386,7 +388,7 @@ fn consent_is_needed_and_covers_descendants() {
 fn special_categories_need_explicit_consent() {
     let (fx, s) = shop();
     let p = fx.build();
-    let mut subject = adult(s.de);
+    let mut subject = adult(&p, s.de);
     subject
         .consents
         .push(consent(s.health, "2024-01-01T00:00:00Z"));
@@ -405,7 +407,7 @@ fn special_categories_need_explicit_consent() {
 fn withdrawn_consent_and_consent_given_again() {
     let (fx, s) = shop();
     let p = fx.build();
-    let mut subject = adult(s.de);
+    let mut subject = adult(&p, s.de);
     let mut record = consent(s.direct, "2024-01-01T00:00:00Z");
     record.withdrawn_at = Some(ts("2024-03-01T00:00:00Z"));
     subject.consents.push(record);
@@ -422,12 +424,12 @@ fn withdrawal_taints_data_collected_before_it() {
     let (mut fx, s) = shop();
     fx.purpose_mut(s.direct).taints_prior_data = true;
     let p = fx.build();
-    let mut subject = adult(s.de);
+    let mut subject = adult(&p, s.de);
     let mut record = consent(s.direct, "2024-04-01T00:00:00Z");
     record.withdrawn_at = Some(ts("2024-03-01T00:00:00Z"));
     subject.consents.push(record);
-    let before = Query::new(s.direct, s.email).collected_at(ts("2024-02-01T00:00:00Z"));
-    let after = Query::new(s.direct, s.email).collected_at(ts("2024-05-01T00:00:00Z"));
+    let before = Query::new(&p, s.direct, s.email).collected_at(ts("2024-02-01T00:00:00Z"));
+    let after = Query::new(&p, s.direct, s.email).collected_at(ts("2024-05-01T00:00:00Z"));
     let d = p.decide_use(&before, &subject).unwrap();
     assert_eq!(d.reason, Reason::ConsentWithdrawn);
     assert!(d.detail.tainted);
@@ -440,7 +442,7 @@ fn withdrawal_taints_data_collected_before_it() {
 fn legitimate_interest_fails_on_objection_to_purpose_or_ancestor() {
     let (fx, s) = shop();
     let p = fx.build();
-    let mut subject = adult(s.de);
+    let mut subject = adult(&p, s.de);
     let d = use_(&p, s.analytics, s.device, &subject);
     assert_eq!(d.basis, Some(Basis::LegitimateInterest));
     assert!(d.obligations.contains(Obligation::HonourObjection));
@@ -458,7 +460,7 @@ fn objection_to_direct_marketing_is_absolute() {
     let (mut fx, s) = shop();
     fx.purpose_mut(s.direct).direct_marketing = true;
     let p = fx.build();
-    let mut subject = adult(s.de);
+    let mut subject = adult(&p, s.de);
     subject
         .consents
         .push(consent(s.direct, "2024-01-01T00:00:00Z"));
@@ -475,7 +477,7 @@ fn opt_out_basis_and_gpc() {
     let ads = fx.purpose("marketing.ads", &[s.email]);
     fx.basis(ads, &[Basis::OptOut(OptOutKind::Sale)], &[], None);
     let p = fx.build();
-    let mut subject = adult(s.us);
+    let mut subject = adult(&p, s.us);
     let d = use_(&p, s.direct, s.email, &subject);
     assert_eq!(d.basis, Some(Basis::OptOut(OptOutKind::Marketing)));
     assert!(d
@@ -504,7 +506,7 @@ fn alternatives_report_the_first_that_holds_or_the_first_failure() {
     let p2 = fx.purpose("offers", &[s.email]);
     let decl = fx.basis(p2, &[Basis::Consent, Basis::LegitimateInterest], &[], None);
     let p = fx.build();
-    let mut subject = adult(s.de);
+    let mut subject = adult(&p, s.de);
     let d = use_(&p, p2, s.email, &subject);
     assert_eq!(
         (d.basis, d.rule),
@@ -528,7 +530,7 @@ fn restriction_and_erasure_stop_what_does_not_survive() {
     fx.purpose_mut(legal).survives_restriction = true;
     fx.purpose_mut(legal).survives_erasure = true;
     let p = fx.build();
-    let mut subject = adult(s.de);
+    let mut subject = adult(&p, s.de);
     subject.restricted = true;
     assert_eq!(
         use_(&p, s.service, s.email, &subject).reason,
@@ -565,7 +567,7 @@ fn children_per_region_threshold_and_treatment() {
     fx.purpose_mut(legal).children = Some(ChildTreatment::Allow);
     let p = fx.build();
 
-    let mut kid = adult(s.de);
+    let mut kid = adult(&p, s.de);
     kid.age = Some(14);
     let d = use_(&p, s.service, s.email, &kid);
     assert_eq!(
@@ -591,9 +593,9 @@ fn children_per_region_threshold_and_treatment() {
 fn unknown_age_follows_the_policy() {
     let (mut fx, s) = shop();
     fx.child_threshold(16, &[s.eu]);
-    let mut subject = adult(s.de);
-    subject.age = None;
     let p = fx.build();
+    let mut subject = adult(&p, s.de);
+    subject.age = None;
     let d = use_(&p, s.service, s.email, &subject);
     assert_eq!(d.reason, Reason::Child);
     assert!(d.detail.age_unknown);
@@ -619,7 +621,7 @@ fn allow_reports_basis_rule_and_retention_limit() {
         "consent_withdrawn",
     );
     let p = fx.build();
-    let mut subject = adult(s.de);
+    let mut subject = adult(&p, s.de);
     subject
         .consents
         .push(consent(s.direct, "2024-01-01T00:00:00Z"));
@@ -673,14 +675,14 @@ fn purpose_level_denials_name_the_purpose_declaration() {
     let declared = |id: PurposeId| p.purposes[id.index()].provenance;
     assert!(declared(s.service).is_some());
 
-    let mut subject = adult(s.de);
+    let mut subject = adult(&p, s.de);
     let check = |purpose: PurposeId, subject: &Subject, reason: Reason| {
         let d = use_(&p, purpose, s.email, subject);
         assert_eq!((d.reason, d.rule), (reason, declared(purpose)), "{reason}");
     };
     check(s.analytics, &subject, Reason::NotDeclared);
     check(staff, &subject, Reason::SubjectKind);
-    check(s.direct, &adult(s.cn), Reason::NoLegalBasis);
+    check(s.direct, &adult(&p, s.cn), Reason::NoLegalBasis);
     subject.objections.push(s.direct);
     check(s.direct, &subject, Reason::Objected);
     subject.objections.clear();
@@ -772,21 +774,21 @@ fn disclosure_needs_an_allowed_use_and_a_declared_recipient() {
     let Disclosure {
         p, s, aws, broker, ..
     } = disclosure();
-    let subject = adult(s.de);
+    let subject = adult(&p, s.de);
     // The use itself is denied (no consent): that denial.
-    let q = Query::new(s.direct, s.orders_email);
+    let q = Query::new(&p, s.direct, s.orders_email);
     let d = p.decide_disclosure(broker, &q, &subject).unwrap();
     assert_eq!(d.reason, Reason::ConsentMissing);
     assert!(matches!(d.asked, Asked::Disclose { .. }));
     // aws is not declared for marketing.
-    let mut consenting = adult(s.us);
+    let mut consenting = adult(&p, s.us);
     consenting
         .consents
         .push(consent(s.direct, "2024-01-01T00:00:00Z"));
     let d = p.decide_disclosure(aws, &q, &consenting).unwrap();
     assert_eq!(d.reason, Reason::RecipientNotDeclared);
     // The query's own recipient is used by `decide`.
-    let q = Query::new(s.service, s.orders_email).to_recipient(aws);
+    let q = Query::new(&p, s.service, s.orders_email).to_recipient(aws);
     let d = p.decide(&q, &subject).unwrap();
     assert!(d.allowed(), "{}", d.explain(&p));
     assert_eq!(d.safeguard(&p), Some("scc"));
@@ -806,12 +808,12 @@ fn disclosure_deny_rules_match_sales() {
     p.recipients[broker.index()]
         .purposes
         .insert(s.health.index());
-    let mut subject = adult(s.us);
+    let mut subject = adult(&p, s.us);
     subject.consents.push(ConsentRecord {
         explicit: true,
         ..consent(s.health, "2024-01-01T00:00:00Z")
     });
-    let q = Query::new(s.health, s.health_weight);
+    let q = Query::new(&p, s.health, s.health_weight);
     assert!(p.decide_use(&q, &subject).unwrap().allowed());
     let d = p.decide_disclosure(broker, &q, &subject).unwrap();
     assert_eq!((d.reason, d.rule), (Reason::DeniedByRule, Some(sell_rule)));
@@ -822,8 +824,8 @@ fn disclosure_respects_sale_and_sharing_opt_outs() {
     let Disclosure {
         p, s, broker, ads, ..
     } = disclosure();
-    let mut subject = adult(s.us);
-    let q = Query::new(s.direct, s.orders_email);
+    let mut subject = adult(&p, s.us);
+    let q = Query::new(&p, s.direct, s.orders_email);
     let d = p.decide_disclosure(broker, &q, &subject).unwrap();
     assert!(d.allowed(), "{}", d.explain(&p));
     assert!(d
@@ -845,9 +847,9 @@ fn disclosure_respects_sale_and_sharing_opt_outs() {
 #[test]
 fn disclosure_conditions_must_hold() {
     let Disclosure { p, s, ads, .. } = disclosure();
-    let mut kid = adult(s.us);
+    let mut kid = adult(&p, s.us);
     kid.age = Some(10);
-    let q = Query::new(s.direct, s.orders_email);
+    let q = Query::new(&p, s.direct, s.orders_email);
     assert!(p.decide_use(&q, &kid).unwrap().allowed());
     assert_eq!(
         p.decide_disclosure(ads, &q, &kid).unwrap().reason,
@@ -860,8 +862,8 @@ fn disclosure_conditions_must_hold() {
 #[test]
 fn disclosure_checks_the_transfer_to_the_recipient() {
     let Disclosure { p, s, aws, .. } = disclosure();
-    let subject = adult(s.cn);
-    let q = Query::new(s.service, s.orders_email);
+    let subject = adult(&p, s.cn);
+    let q = Query::new(&p, s.service, s.orders_email);
     let d = p.decide_disclosure(aws, &q, &subject).unwrap();
     assert_eq!(
         (d.reason, d.detail.transfer_to),
@@ -893,10 +895,10 @@ fn disclosure_to_a_recipient_of_undeclared_location_fails_closed_under_localisat
     let cn = fx.regions(&[s.cn]);
     let rule = fx.localize(fx.cats(&[s.email]), cn);
     let p = fx.build();
-    let q = Query::new(s.service, s.orders_email);
+    let q = Query::new(&p, s.service, s.orders_email);
     // Collected in CN, the e-mail must stay there: a recipient that could be anywhere
     // may not receive it.
-    let d = p.decide_disclosure(nowhere, &q, &adult(s.cn)).unwrap();
+    let d = p.decide_disclosure(nowhere, &q, &adult(&p, s.cn)).unwrap();
     assert_eq!(
         (d.reason, d.rule, d.detail.location_undeclared),
         (Reason::Localized, Some(rule), true)
@@ -911,16 +913,16 @@ fn disclosure_to_a_recipient_of_undeclared_location_fails_closed_under_localisat
     // A recipient located inside the region may; outside the region, or for a category
     // the rule does not cover, the location does not matter.
     assert!(p
-        .decide_disclosure(local, &q, &adult(s.cn))
+        .decide_disclosure(local, &q, &adult(&p, s.cn))
         .unwrap()
         .allowed());
     assert!(p
-        .decide_disclosure(nowhere, &q, &adult(s.de))
+        .decide_disclosure(nowhere, &q, &adult(&p, s.de))
         .unwrap()
         .allowed());
-    let device = Query::new(s.service, s.device);
+    let device = Query::new(&p, s.service, s.device);
     assert!(p
-        .decide_disclosure(nowhere, &device, &adult(s.cn))
+        .decide_disclosure(nowhere, &device, &adult(&p, s.cn))
         .unwrap()
         .allowed());
 }
@@ -962,30 +964,43 @@ fn transfers() {
         }],
     );
     let p = fx.build();
-    let d = p.decide_transfer(s.email, s.de, s.us).unwrap();
+    let d = p
+        .decide_transfer(&TransferQuery::new(&p, s.email, s.de, s.us))
+        .unwrap();
     assert_eq!((d.reason, d.safeguard(&p)), (Reason::Allowed, Some("scc")));
     assert_eq!(
         d.explain(&p),
         "`user.contact.email` collected in `DE` may go to `US` with the safeguard `scc`."
     );
     // Domestic: no rule needed.
-    let d = p.decide_transfer(s.email, s.us, s.us_ca).unwrap();
+    let d = p
+        .decide_transfer(&TransferQuery::new(&p, s.email, s.us, s.us_ca))
+        .unwrap();
     assert!(d.allowed() && d.detail.domestic && d.safeguard(&p).is_none());
     assert_eq!(
-        p.decide_transfer(s.email, s.us, s.de).unwrap().reason,
+        p.decide_transfer(&TransferQuery::new(&p, s.email, s.us, s.de))
+            .unwrap()
+            .reason,
         Reason::TransferForbidden
     );
     // Localisation beats a permitting transfer rule.
     assert_eq!(
-        p.decide_transfer(s.weight, s.cn, s.de).unwrap().reason,
+        p.decide_transfer(&TransferQuery::new(&p, s.weight, s.cn, s.de))
+            .unwrap()
+            .reason,
         Reason::Localized
     );
-    assert!(p.decide_transfer(s.email, s.cn, s.de).unwrap().allowed());
+    assert!(p
+        .decide_transfer(&TransferQuery::new(&p, s.email, s.cn, s.de))
+        .unwrap()
+        .allowed());
     // A deny rule beats everything; its `except to US-CA` lifts it.
-    let d = p.decide_transfer(s.weight, s.de, s.us).unwrap();
+    let d = p
+        .decide_transfer(&TransferQuery::new(&p, s.weight, s.de, s.us))
+        .unwrap();
     assert_eq!((d.reason, d.rule), (Reason::DeniedByRule, Some(no_us)));
     assert!(p
-        .decide_transfer(s.weight, s.de, s.us_ca)
+        .decide_transfer(&TransferQuery::new(&p, s.weight, s.de, s.us_ca))
         .unwrap()
         .allowed());
     assert!(p
@@ -1013,11 +1028,16 @@ fn transfer_rules_about_subjects_fail_closed_without_one() {
     );
     let p = fx.build();
     assert_eq!(
-        p.decide_transfer(s.email, s.de, s.us).unwrap().reason,
+        p.decide_transfer(&TransferQuery::new(&p, s.email, s.de, s.us))
+            .unwrap()
+            .reason,
         Reason::DeniedByRule
     );
     let d = p
-        .decide_transfer_for(&adult(s.de), s.email, s.de, s.us)
+        .decide_transfer_for(
+            &adult(&p, s.de),
+            &TransferQuery::new(&p, s.email, s.de, s.us),
+        )
         .unwrap();
     assert!(d.allowed());
 }
@@ -1068,6 +1088,7 @@ fn retention_verdicts() {
             region,
             events,
             now: ts(now),
+            stamp: p.stamp(),
         })
         .unwrap()
     };
@@ -1137,6 +1158,7 @@ fn retention_verdicts() {
             region: s.de,
             events: &[],
             now: ts("2024-01-01T00:00:00Z"),
+            stamp: p.stamp(),
         })
         .unwrap();
     assert_eq!(
@@ -1152,23 +1174,27 @@ fn retention_verdicts() {
 fn field_mask_and_purposes_for_field() {
     let (fx, s) = shop();
     let p = fx.build();
-    let subject = adult(s.de);
+    let subject = adult(&p, s.de);
     let fields = [s.orders_email, s.health_weight];
     let mut out = [false; 2];
     assert_eq!(
-        p.field_mask(s.service, &subject, None, &fields, &mut out),
+        p.field_mask(&MaskQuery::new(&p, s.service, &fields), &subject, &mut out),
         Ok(2)
     );
     assert_eq!(out, [true, true]);
     assert_eq!(
-        p.field_mask(s.direct, &subject, None, &fields, &mut out),
+        p.field_mask(&MaskQuery::new(&p, s.direct, &fields), &subject, &mut out),
         Ok(0)
     );
     assert!(p
-        .field_mask(s.direct, &subject, None, &fields, &mut [false; 1])
+        .field_mask(
+            &MaskQuery::new(&p, s.direct, &fields),
+            &subject,
+            &mut [false; 1]
+        )
         .is_err());
     let purposes: Vec<_> = p
-        .purposes_for_field(s.orders_email, &subject, None)
+        .purposes_for_field(&FieldQuery::new(&p, s.orders_email), &subject)
         .unwrap()
         .collect();
     assert_eq!(purposes, vec![s.service]);
@@ -1184,7 +1210,7 @@ fn three_valued_conditions() {
     let tier = fx.attribute("tier", AttributeType::String);
     let gold = fx.symbol("gold");
     let p = fx.build();
-    let mut subject = adult(s.de);
+    let mut subject = adult(&p, s.de);
     subject.attributes = vec![None];
     let env = Env {
         policy: &p,
@@ -1377,9 +1403,9 @@ fn shared_policy_swaps_while_readers_decide() {
     let (mut fx, _) = shop();
     fx.purpose_mut(s.analytics).uses = IdSet::new(0);
     let new = fx.build();
+    let subject = adult(&old, s.de);
+    let q = Query::new(&old, s.analytics, s.device);
     let shared = std::sync::Arc::new(SharedPolicy::new(old));
-    let subject = adult(s.de);
-    let q = Query::new(s.analytics, s.device);
     assert!(shared.load().decide(&q, &subject).unwrap().allowed());
     let reader = {
         let shared = shared.clone();
@@ -1387,7 +1413,11 @@ fn shared_policy_swaps_while_readers_decide() {
         std::thread::spawn(move || {
             for _ in 0..1000 {
                 let policy = shared.load();
-                let _ = policy.decide(&q, &subject).unwrap();
+                // The old policy decides; the new one refuses the old handles.
+                match policy.decide(&q, &subject) {
+                    Ok(d) => assert!(d.allowed()),
+                    Err(e) => assert!(matches!(e, QueryError::OtherPolicy { .. })),
+                }
             }
         })
     };
@@ -1395,7 +1425,17 @@ fn shared_policy_swaps_while_readers_decide() {
     reader.join().unwrap();
     assert!(previous.decide(&q, &subject).unwrap().allowed());
     assert_eq!(
-        shared.load().decide(&q, &subject).unwrap().reason,
+        shared.load().decide(&q, &subject),
+        Err(QueryError::OtherPolicy { handle: "query" })
+    );
+    // Prepared again for the new policy, the same question has the new answer.
+    let current = shared.load();
+    let (q, subject) = (
+        Query::new(&current, s.analytics, s.device),
+        adult(&current, s.de),
+    );
+    assert_eq!(
+        current.decide(&q, &subject).unwrap().reason,
         Reason::NotDeclared
     );
 }
@@ -1432,7 +1472,7 @@ fn rule_lookup_decides_like_walking_every_rule() {
         for subject in &subjects {
             for p in 0..indexed.purposes.len() {
                 for f in (0..indexed.fields.len()).step_by(3) {
-                    let q = Query::new(PurposeId(p as u32), FieldId(f as u32));
+                    let q = Query::new(&indexed, PurposeId(p as u32), FieldId(f as u32));
                     assert_eq!(indexed.decide(&q, subject), naive.decide(&q, subject));
                     for r in (0..indexed.recipients.len()).step_by(5) {
                         let q = q.to_recipient(RecipientId(r as u32));
@@ -1450,11 +1490,8 @@ fn rule_lookup_decides_like_walking_every_rule() {
         for c in 0..indexed.categories.len() {
             for &from in &regions {
                 for &to in &regions {
-                    let c = CategoryId(c as u32);
-                    assert_eq!(
-                        indexed.decide_transfer(c, from, to),
-                        naive.decide_transfer(c, from, to)
-                    );
+                    let q = TransferQuery::new(&indexed, CategoryId(c as u32), from, to);
+                    assert_eq!(indexed.decide_transfer(&q), naive.decide_transfer(&q));
                 }
             }
         }

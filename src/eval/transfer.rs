@@ -1,46 +1,73 @@
 //! Deciding a transfer: may data of category C collected in region A be stored or
 //! processed in region B, and with which safeguard?
 
-use crate::model::{CategoryId, Policy, PurposeId, RecipientId, RegionId};
+use crate::model::{CategoryId, Policy, PolicyStamp, PurposeId, RecipientId, RegionId};
 use crate::subject::Subject;
 
 use super::cond::Env;
 use super::decision::{Asked, Decision};
-use super::query::{check_category, check_region, QueryError};
+use super::query::{check_category, check_region, check_stamp, check_subject, QueryError};
 use super::rules::{is_transfer_rule_for, Situation};
 use super::Reason;
 
+/// A prepared transfer question: may data of `category` collected in `from` go to `to`?
+/// Like every handle it belongs to the policy it was made for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TransferQuery {
+    /// The data's category.
+    pub category: CategoryId,
+    /// Where the data was collected.
+    pub from: RegionId,
+    /// Where it would be stored or processed.
+    pub to: RegionId,
+    /// The policy the ids belong to.
+    pub(crate) stamp: PolicyStamp,
+}
+
+impl TransferQuery {
+    /// May `category` go from `from` to `to`, all ids of `policy`?
+    pub fn new(policy: &Policy, category: CategoryId, from: RegionId, to: RegionId) -> Self {
+        TransferQuery {
+            category,
+            from,
+            to,
+            stamp: policy.stamp(),
+        }
+    }
+
+    /// The stamp of the policy this question was prepared for.
+    pub fn stamp(&self) -> PolicyStamp {
+        self.stamp
+    }
+}
+
 impl Policy {
-    /// May `category` collected in `from` go to `to`? Deny rules whose conditions are
-    /// about a subject match (fail closed): use [`Policy::decide_transfer_for`] to test
-    /// them against one.
-    pub fn decide_transfer(
-        &self,
-        category: CategoryId,
-        from: RegionId,
-        to: RegionId,
-    ) -> Result<Decision, QueryError> {
-        self.transfer_checked(category, from, to, None)
+    /// May `query.category` collected in `query.from` go to `query.to`? Deny rules whose
+    /// conditions are about a subject match (fail closed): use
+    /// [`Policy::decide_transfer_for`] to test them against one.
+    pub fn decide_transfer(&self, query: &TransferQuery) -> Result<Decision, QueryError> {
+        self.transfer_checked(query, None)
     }
 
     /// [`Policy::decide_transfer`] for the data of one subject.
     pub fn decide_transfer_for(
         &self,
         subject: &Subject,
-        category: CategoryId,
-        from: RegionId,
-        to: RegionId,
+        query: &TransferQuery,
     ) -> Result<Decision, QueryError> {
-        self.transfer_checked(category, from, to, Some(subject))
+        check_subject(self, subject)?;
+        self.transfer_checked(query, Some(subject))
     }
 
     fn transfer_checked(
         &self,
-        category: CategoryId,
-        from: RegionId,
-        to: RegionId,
+        query: &TransferQuery,
         subject: Option<&Subject>,
     ) -> Result<Decision, QueryError> {
+        check_stamp(self, query.stamp, "transfer query")?;
+        let &TransferQuery {
+            category, from, to, ..
+        } = query;
         check_category(self, category)?;
         check_region(self, from)?;
         check_region(self, to)?;

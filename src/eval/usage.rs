@@ -1,7 +1,7 @@
 //! Deciding a use: may purpose P use category C of subject S in region R
 //! (DESIGN.md § Semantics, "Deciding a use", steps 1–8).
 
-use crate::model::tests::DataRef;
+use crate::model::DataRef;
 use crate::model::{
     Basis, BasisDecl, CategoryId, ChildTreatment, Policy, ProvenanceId, PurposeFacts, PurposeId,
     RegionId,
@@ -10,7 +10,9 @@ use crate::subject::Subject;
 
 use super::cond::{has_objected, is_child, lineage, Env};
 use super::decision::{Asked, Decision, Detail, Obligations};
-use super::query::{check_purpose, check_region, resolve_data, Query, QueryError};
+use super::query::{
+    check_purpose, check_region, check_stamp, check_subject, resolve_data, Query, QueryError,
+};
 use super::rules::{is_use_rule_for, Situation};
 use super::Reason;
 
@@ -74,7 +76,10 @@ pub(crate) struct UseQuery {
 }
 
 impl UseQuery {
+    /// Check the handles' stamps (first: ids from another policy are not read), then the ids.
     pub fn prepare(policy: &Policy, query: &Query, subject: &Subject) -> Result<Self, QueryError> {
+        check_stamp(policy, query.stamp, "query")?;
+        check_subject(policy, subject)?;
         check_purpose(policy, query.purpose)?;
         let category = resolve_data(policy, query.data)?;
         let region = query

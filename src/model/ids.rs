@@ -42,3 +42,13 @@ id_type! {
     /// An interned string value of a subject attribute (`"gold"`).
     SymbolId,
 }
+
+/// The data item a question names: a concrete field or a category (also
+/// `lawful::eval::DataRef`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DataRef {
+    /// A field of a record (`orders.email`); decided by its category.
+    Field(FieldId),
+    /// A data category (`user.contact.email`).
+    Category(CategoryId),
+}

@@ -10,6 +10,7 @@ mod ids;
 mod lookup;
 mod policy;
 mod reason;
+mod stamp;
 mod tables;
 pub mod tests;
 
@@ -19,6 +20,7 @@ pub use ids::*;
 pub use lookup::RuleLookup;
 pub use policy::*;
 pub use reason::Reason;
+pub use stamp::PolicyStamp;
 pub use tables::{DecisionTables, FlatBasis, PurposeFacts};
 
 /// GDPR and US-state legal bases (DESIGN § Concepts: legal basis).

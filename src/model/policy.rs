@@ -524,6 +524,8 @@ pub struct Policy {
     pub tests: Vec<CompiledTest>,
     pub assertions: Vec<CompiledAssertion>,
     pub index: Indexes,
+    /// Which compilation this is; handles made for the policy carry it.
+    pub(crate) stamp: super::PolicyStamp,
 }
 
 /// Data-subject rights a policy grants (read by notices, not by decisions).
@@ -645,6 +647,14 @@ pub struct BasisChoice {
 }
 
 impl Policy {
+    /// This policy's identity: unique per compilation in the process, shared by clones.
+    /// Handles ([`Query`](crate::eval::Query), [`Subject`](crate::Subject) …) made for the
+    /// policy carry it, and deciding with a handle whose stamp differs is an error
+    /// ([`QueryError::OtherPolicy`](crate::eval::QueryError::OtherPolicy)).
+    pub fn stamp(&self) -> super::PolicyStamp {
+        self.stamp
+    }
+
     pub fn region_count(&self) -> usize {
         self.regions.len()
     }

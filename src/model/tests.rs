@@ -5,13 +5,6 @@ use super::{DenyRule, IdSet};
 use crate::source::Span;
 use crate::subject::Subject;
 
-/// The data item a query names: a concrete field or a category.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum DataRef {
-    Field(FieldId),
-    Category(CategoryId),
-}
-
 #[derive(Debug, Clone)]
 pub enum TestQuery {
     Use {

@@ -80,7 +80,7 @@ impl Verifier<'_> {
         let question = self.use_questions(purpose, &all, None, Reach::Any).next()?;
         let subject = Subject {
             attributes: vec![None; policy.attributes.len()],
-            ..Subject::default()
+            ..Subject::new(policy)
         };
         let decision = question.decide(policy, Some(&subject)).ok()?;
         let rule = decision.rule_ref(policy)?;

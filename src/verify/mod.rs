@@ -393,7 +393,7 @@ impl<'p> Verifier<'p> {
             Question::Transfer { from, .. } => (question, from),
         };
         let sizes = atoms.sizes();
-        let mut subject = Subject::default();
+        let mut subject = Subject::new(policy);
         let mut found = None;
         let _ = search::by_cost(&sizes, bound - 1, &mut |choice, cost| {
             if !self.spend(1) {

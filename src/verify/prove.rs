@@ -114,7 +114,7 @@ impl Verifier<'_> {
         cats.into_iter().flat_map(move |c| {
             regs.clone()
                 .into_iter()
-                .map(move |r| Question::Decide(Query::new(purpose, c).in_region(r)))
+                .map(move |r| Question::Decide(Query::new(policy, purpose, c).in_region(r)))
         })
     }
 
@@ -152,7 +152,9 @@ impl Verifier<'_> {
             .categories_in(&[categories, &q.categories, &declared.uses]);
         for c in self.local_categories(Some(purpose), true, cats) {
             for &r in &regs {
-                let query = Query::new(purpose, c).in_region(r).to_recipient(recipient);
+                let query = Query::new(policy, purpose, c)
+                    .in_region(r)
+                    .to_recipient(recipient);
                 out.push(Question::Decide(query));
             }
         }
