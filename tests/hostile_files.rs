@@ -449,16 +449,18 @@ fn a_closed_standard_output_is_an_error_exit() {
 fn a_reader_that_goes_away_ends_the_command_quietly() {
     for command in WRITERS {
         let bin = assert_cmd::cargo::cargo_bin("lawful");
+        // The reader is gone before the command starts, so even an instant answer
+        // (`--help`) meets a closed pipe (closing it after spawning would race).
+        let (reader, writer) = std::io::pipe().unwrap();
+        drop(reader);
         let mut child = StdCommand::new(bin)
             .args(command.split_whitespace())
             .current_dir(root())
             .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
+            .stdout(writer)
             .stderr(Stdio::piped())
             .spawn()
             .unwrap();
-        // The reader closes before the command writes anything.
-        drop(child.stdout.take());
         if let Some(mut stdin) = child.stdin.take() {
             use std::io::Write;
             let _ = stdin.write_all(BATCH_LINE.repeat(10_000).as_bytes());

@@ -165,3 +165,41 @@ fn an_assertion_that_decides_nothing_is_reported_vacuous() {
     assert_eq!(vacuous, [true, false]);
     assert!(compiled.proofs.iter().all(|p| p.holds()));
 }
+
+/// A diff cut short by its budget says so: not "no changes", and the command line exits 5.
+#[test]
+fn a_diff_cut_short_by_its_budget_is_incomplete() {
+    let text = many_strings(6).replace("assert never use * for p\n", "");
+    let policy = checked(&text);
+    let whole = lawful::diff::diff(&policy, &policy);
+    assert!(whole.complete && whole.is_empty(), "{} cases", whole.cases);
+    let cut = lawful::diff::diff_within(&policy, &policy, 10);
+    assert!(!cut.complete);
+    assert!(
+        !cut.is_empty(),
+        "an incomplete diff must not read as `no changes`"
+    );
+
+    let dir = std::env::temp_dir().join(format!("lawful-diff-budget-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("p.lawful");
+    std::fs::write(&path, &text).unwrap();
+    let out = assert_cmd::Command::cargo_bin("lawful")
+        .unwrap()
+        .args(["diff", "--case-budget", "10"])
+        .arg(&path)
+        .arg(&path)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(5));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("INCOMPLETE"));
+    let out = assert_cmd::Command::cargo_bin("lawful")
+        .unwrap()
+        .arg("diff")
+        .arg(&path)
+        .arg(&path)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -1,6 +1,8 @@
 //! `lawful diff OLD NEW`: which decisions change between two versions of a policy, in
 //! privacy terms, widened first. Exit 0 when nothing widened, 4 when something did (so CI can
-//! require a review), 1 when a policy has errors, 2 on usage or I/O errors.
+//! require a review), 5 when the scan stopped at its budget and found nothing widened (so
+//! "nothing widened" is not established), 1 when a policy has errors, 2 on usage or I/O
+//! errors.
 
 use std::path::{Path, PathBuf};
 
@@ -18,6 +20,10 @@ pub struct DiffArgs {
     pub new: PathBuf,
     #[arg(long, value_enum, default_value_t)]
     pub format: Format,
+    /// How many decisions the comparison may make; a scan that reaches it is reported
+    /// incomplete (exit 5 unless something widened).
+    #[arg(long, value_name = "CASES", default_value_t = lawful::diff::DEFAULT_BUDGET)]
+    pub case_budget: u64,
 }
 
 pub fn run(args: &DiffArgs, load_options: &LoadOptions) -> u8 {
@@ -32,7 +38,7 @@ pub fn run(args: &DiffArgs, load_options: &LoadOptions) -> u8 {
     let (Some(old), Some(new)) = (old, new) else {
         return exit::FAILED;
     };
-    let diff = lawful::diff::diff(&old, &new);
+    let diff = lawful::diff::diff_within(&old, &new, args.case_budget);
     let (old_label, new_label) = (label(&args.old), label(&args.new));
     let text = match args.format {
         Format::Human => diff.render_human(&old_label, &new_label),
@@ -49,6 +55,9 @@ pub fn run(args: &DiffArgs, load_options: &LoadOptions) -> u8 {
     }
     if diff.widened() > 0 {
         exit::WIDENED
+    } else if !diff.complete {
+        errln!("error: the diff is incomplete: nothing widened was found, but not every case was compared");
+        exit::INCOMPLETE
     } else {
         exit::OK
     }

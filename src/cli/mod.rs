@@ -36,6 +36,8 @@ pub mod exit {
     pub const DENIED: u8 = 3;
     /// `diff`: the new policy allows something the old one did not (review required).
     pub const WIDENED: u8 = 4;
+    /// `diff`: the scan stopped at its budget and found nothing widened.
+    pub const INCOMPLETE: u8 = 5;
     /// Standard output was a pipe whose reader went away (128 + SIGPIPE); nothing else is
     /// reported.
     pub const BROKEN_PIPE: u8 = 141;
@@ -74,7 +76,11 @@ enum Command {
         format: Format,
         /// How many cases the prover may decide per file; an assertion it cannot settle
         /// within them is an error, never a proof.
-        #[arg(long, value_name = "CASES", default_value_t = lawful::verify::DEFAULT_BUDGET)]
+        #[arg(
+            long = "case-budget",
+            value_name = "CASES",
+            default_value_t = lawful::verify::DEFAULT_BUDGET
+        )]
         prover_budget: u64,
     },
     /// Run the `test` blocks of policies: prints each failure, ends with `N passed, M failed`,

@@ -58,14 +58,29 @@ use crate::model::Policy;
 
 pub use render::DiffJson;
 
+/// How many decisions a diff may make unless told otherwise (both policies counted).
+pub const DEFAULT_BUDGET: u64 = 50_000_000;
+
 /// Compare two policies. Deterministic: the same two policies give the same diff.
 pub fn diff(old: &Policy, new: &Policy) -> PolicyDiff {
+    diff_within(old, new, DEFAULT_BUDGET)
+}
+
+/// [`diff`] with a budget of decisions. A scan that reaches it stops and the diff is
+/// marked incomplete ([`PolicyDiff::complete`] is `false`): its changes are real, but
+/// others may be missing.
+pub fn diff_within(old: &Policy, new: &Policy, budget: u64) -> PolicyDiff {
     let u = universe::Universe::new(old, new);
-    let mut scanner = scan::Scanner::new(&u);
+    let mut scanner = scan::Scanner::new(&u, budget);
     scanner.run();
     let cases = scanner.cases;
+    let complete = !scanner.exhausted;
     let changes = merge::merge(&u, scanner.cells);
-    PolicyDiff { changes, cases }
+    PolicyDiff {
+        changes,
+        cases,
+        complete,
+    }
 }
 
 /// Every change between two policies, widened first.
@@ -74,6 +89,9 @@ pub struct PolicyDiff {
     pub changes: Vec<Change>,
     /// Decisions made to compute the diff (both policies counted).
     pub cases: u64,
+    /// Every case either policy can tell apart was decided: no change is missing. `false`
+    /// when the budget stopped the scan — then "nothing widened" is not established.
+    pub complete: bool,
 }
 
 impl PolicyDiff {
@@ -93,9 +111,9 @@ impl PolicyDiff {
         self.count(Impact::Neutral)
     }
 
-    /// No decision changes.
+    /// No decision changes (and the scan was complete).
     pub fn is_empty(&self) -> bool {
-        self.changes.is_empty()
+        self.changes.is_empty() && self.complete
     }
 }
 

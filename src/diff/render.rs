@@ -43,6 +43,7 @@ use super::{Change, ExampleSide, Impact, PolicyDiff};
 /// ```
 ///
 /// - `old`, `new`: the labels the caller gave the two policies (the CLI: their paths).
+/// - `complete`: `false` when the scan stopped at its budget (changes may be missing);
 /// - `widened`, `narrowed`, `neutral`: how many changes have each `impact`; `cases`: how many
 ///   decisions (both policies counted) the exhaustive comparison made.
 /// - `changes`: widened first, then narrowed, then neutral; within each, uses, disclosures,
@@ -76,6 +77,8 @@ pub struct DiffJson<'a> {
     pub narrowed: usize,
     pub neutral: usize,
     pub cases: u64,
+    /// `false` when the scan stopped at its budget: changes may be missing.
+    pub complete: bool,
     pub changes: &'a [Change],
 }
 
@@ -89,6 +92,7 @@ impl PolicyDiff {
             narrowed: self.narrowed(),
             neutral: self.neutral(),
             cases: self.cases,
+            complete: self.complete,
             changes: &self.changes,
         }
     }
@@ -103,8 +107,22 @@ impl PolicyDiff {
             self.narrowed(),
             self.neutral()
         );
+        if !self.complete {
+            let _ = writeln!(
+                out,
+                "\nINCOMPLETE: the scan stopped at its budget after {} decisions; changes may \
+                 be missing (raise it with `--case-budget`)",
+                self.cases
+            );
+        }
         if self.changes.is_empty() {
-            out.push_str("\nno decision changes\n");
+            if self.complete {
+                let _ = writeln!(
+                    out,
+                    "\nno decision changes ({} decisions compared)",
+                    self.cases
+                );
+            }
             return out;
         }
         for (impact, title, mark) in [

@@ -270,17 +270,29 @@ pub(crate) struct Scanner<'u, 'p> {
     pub cells: Vec<Cell>,
     /// Decisions made, both sides counted.
     pub cases: u64,
+    /// How many decisions the scan may make; past it, searches stop and the diff is
+    /// incomplete.
+    budget: u64,
+    /// A search stopped at the budget: the diff is not exact.
+    pub exhausted: bool,
 }
 
 type Slot<'p> = Result<SideQuestion<'p>, Absent>;
 
 impl<'u, 'p> Scanner<'u, 'p> {
-    pub fn new(u: &'u Universe<'p>) -> Self {
+    pub fn new(u: &'u Universe<'p>, budget: u64) -> Self {
         Scanner {
             u,
             cells: Vec::new(),
             cases: 0,
+            budget,
+            exhausted: false,
         }
+    }
+
+    /// The decisions left in the budget.
+    fn left(&self) -> u64 {
+        self.budget.saturating_sub(self.cases)
     }
 
     pub fn run(&mut self) {
@@ -368,7 +380,13 @@ impl<'u, 'p> Scanner<'u, 'p> {
         let mut subjects = Side::BOTH.map(|side| Subject::new(u.policy(side)));
         let mut cases = 0u64;
         let sizes = atoms.sizes();
+        let left = self.left();
+        let mut stopped = false;
         let _ = by_cost(&sizes, usize::MAX, &mut |choice, cost| {
+            if cases >= left {
+                stopped = true;
+                return ControlFlow::Break(());
+            }
             let (outcomes, valid) = decide_both(&slots, &atoms, choice, &mut subjects, &mut cases);
             let allowed = outcomes.map(|o| o.allowed());
             let witness = || built(&subjects, valid).map(|s| s.cloned());
@@ -392,6 +410,7 @@ impl<'u, 'p> Scanner<'u, 'p> {
             ControlFlow::Continue(())
         });
         self.cases += cases;
+        self.exhausted |= stopped;
         let rc = u.region_class(region);
         found.flush_data(data, [cc, rc, 0], 0, &mut self.cells);
         self.scan_disclosures(purpose, cc, data, region, &slots, &combos);
@@ -511,7 +530,13 @@ impl<'u, 'p> Scanner<'u, 'p> {
         let mut subjects = Side::BOTH.map(|side| Subject::new(u.policy(side)));
         let mut cases = 0u64;
         let sizes = atoms.sizes();
+        let left = self.left();
+        let mut stopped = false;
         let _ = by_cost(&sizes, usize::MAX, &mut |choice, cost| {
+            if cases >= left {
+                stopped = true;
+                return ControlFlow::Break(());
+            }
             let (outcomes, valid) = decide_both(slots, &atoms, choice, &mut subjects, &mut cases);
             let refs = built(&subjects, valid);
             let use_allowed = [0, 1].map(|i| {
@@ -542,6 +567,7 @@ impl<'u, 'p> Scanner<'u, 'p> {
             ControlFlow::Continue(())
         });
         self.cases += cases;
+        self.exhausted |= stopped;
     }
 
     fn scan_transfers(&mut self) {
@@ -580,7 +606,13 @@ impl<'u, 'p> Scanner<'u, 'p> {
                     let mut subjects = Side::BOTH.map(|side| Subject::new(u.policy(side)));
                     let mut cases = 0u64;
                     let sizes = atoms.sizes();
+                    let left = self.left();
+                    let mut stopped = false;
                     let _ = by_cost(&sizes, usize::MAX, &mut |choice, cost| {
+                        if cases >= left {
+                            stopped = true;
+                            return ControlFlow::Break(());
+                        }
                         let (outcomes, valid) =
                             decide_both(&slots, &atoms, choice, &mut subjects, &mut cases);
                         let refs = built(&subjects, valid);
@@ -597,6 +629,8 @@ impl<'u, 'p> Scanner<'u, 'p> {
                         ControlFlow::Continue(())
                     });
                     self.cases += cases;
+                    self.exhausted |= stopped;
+                    self.exhausted |= stopped;
                 }
                 let dims = [u.region_class(to), u.region_class(from), to_u32(cc)];
                 found.flush(dims, &mut self.cells);

@@ -112,7 +112,7 @@ pub fn diagnostics(policy: &Policy, proofs: &[Proof]) -> Diagnostics {
             Outcome::Undecided(why) => {
                 let help = match why {
                     Undecided::Budget { .. } => {
-                        "raise the budget (`lawful check --prover-budget N`), or narrow the \
+                        "raise the budget (`lawful check --case-budget N`), or narrow the \
                          assertion or the conditions it depends on (each independent subject \
                          fact multiplies the cases)"
                     }
