@@ -104,27 +104,27 @@ fn questions(bench: &Bench) -> Vec<Question> {
         state ^= state << 17;
         (state % n as u64) as usize
     };
-    let declared: Vec<PurposeId> = (0..p.purposes.len())
-        .filter(|&i| p.purposes[i].provenance.is_some())
+    let declared: Vec<PurposeId> = (0..p.purposes().len())
+        .filter(|&i| p.purposes()[i].provenance.is_some())
         .map(|i| PurposeId(i as u32))
         .collect();
     (0..QUESTIONS)
         .map(|i| {
             let purpose = declared[next(declared.len())];
-            let info = &p.purposes[purpose.index()];
+            let info = &p.purposes()[purpose.index()];
             // Three in four: a field of a category the purpose uses.
-            let usable: Vec<usize> = (0..p.fields.len())
-                .filter(|&f| info.uses.contains(p.fields[f].category.index()))
+            let usable: Vec<usize> = (0..p.fields().len())
+                .filter(|&f| info.uses.contains(p.fields()[f].category.index()))
                 .collect();
             let field = if i % 4 != 0 && !usable.is_empty() {
                 usable[next(usable.len())]
             } else {
-                next(p.fields.len())
+                next(p.fields().len())
             };
             let subject = next(bench.subjects.len());
             let region = bench.subjects[subject].region.unwrap();
-            let recipient = (i % 8 == 0 && !p.recipients.is_empty())
-                .then(|| RecipientId(next(p.recipients.len()) as u32));
+            let recipient = (i % 8 == 0 && !p.recipients().is_empty())
+                .then(|| RecipientId(next(p.recipients().len()) as u32));
             let mut query =
                 Query::new(p, purpose, DataRef::Field(FieldId(field as u32))).in_region(region);
             if let Some(r) = recipient {
@@ -134,7 +134,7 @@ fn questions(bench: &Bench) -> Vec<Question> {
                 query,
                 subject,
                 purpose: p.purpose_name(purpose).to_owned(),
-                data: p.fields[field].info.name.clone(),
+                data: p.fields()[field].info.name.clone(),
                 region: p.region_name(region).to_owned(),
                 recipient: recipient.map(|r| p.recipient_name(r).to_owned()),
             }
@@ -234,14 +234,14 @@ fn table(benches: &[Bench]) {
         println!(
             "  {:<10} purposes {:>5}  fields {:>5}  categories {:>5}  recipients {:>5}  deny rules {:>5}  transfers {:>5}  retention {:>5}  regions {:>4}",
             b.name,
-            p.purposes.len(),
-            p.fields.len(),
-            p.categories.len(),
-            p.recipients.len(),
-            p.rules.len(),
-            p.transfers.len(),
-            p.retention.len(),
-            p.regions.len()
+            p.purposes().len(),
+            p.fields().len(),
+            p.categories().len(),
+            p.recipients().len(),
+            p.rules().len(),
+            p.transfers().len(),
+            p.retention().len(),
+            p.regions().len()
         );
     }
     println!();

@@ -41,7 +41,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         };
         let sale = query
             .recipient
-            .and_then(|r| policy.recipients.get(r.index()))
+            .and_then(|r| policy.recipients().get(r.index()))
             .is_some_and(|r| r.sale);
         decision.allowed() && sale && case.subject.has_opted_out(OptOutKind::Sale)
     })?;
@@ -54,11 +54,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             return Ok(());
         };
         let special = match query.data {
-            lawful::eval::DataRef::Category(c) => policy.categories.get(c.index()),
+            lawful::eval::DataRef::Category(c) => policy.categories().get(c.index()),
             lawful::eval::DataRef::Field(f) => policy
-                .fields
+                .fields()
                 .get(f.index())
-                .and_then(|f| policy.categories.get(f.category.index())),
+                .and_then(|f| policy.categories().get(f.category.index())),
         }
         .is_some_and(|c| c.flags.contains(FLAG_SPECIAL.index()));
         let explicit = case

@@ -283,7 +283,7 @@ fn cross_check(old: &Policy, new: &Policy, diff: &PolicyDiff, sample: &Sample) -
     use ChangeKind::*;
     let purposes = sample.purposes.clone().unwrap_or_else(|| {
         names(old, new, |p| {
-            p.purposes
+            p.purposes()
                 .iter()
                 .filter(|x| x.declared)
                 .map(|x| x.info.name.as_str())
@@ -292,7 +292,7 @@ fn cross_check(old: &Policy, new: &Policy, diff: &PolicyDiff, sample: &Sample) -
     });
     let categories = sample.categories.clone().unwrap_or_else(|| {
         names(old, new, |p| {
-            p.categories
+            p.categories()
                 .iter()
                 .filter(|x| x.declared)
                 .map(|x| x.info.name.as_str())
@@ -302,11 +302,11 @@ fn cross_check(old: &Policy, new: &Policy, diff: &PolicyDiff, sample: &Sample) -
     // Fields both declare (a field only one declares is not a decision change). A field
     // mapped to the same category on both sides is reported under its category.
     let category_of = |p: &Policy, field: &str| {
-        let f = p.fields.iter().find(|f| f.info.name == field)?;
+        let f = p.fields().iter().find(|f| f.info.name == field)?;
         Some(p.category_name(f.category).to_owned())
     };
     let mut reported_as: std::collections::HashMap<String, String> = Default::default();
-    for field in &old.fields {
+    for field in old.fields() {
         let name = &field.info.name;
         if let (Some(a), Some(b)) = (category_of(old, name), category_of(new, name)) {
             reported_as.insert(name.clone(), if a == b { a } else { name.clone() });
@@ -318,10 +318,13 @@ fn cross_check(old: &Policy, new: &Policy, diff: &PolicyDiff, sample: &Sample) -
         .chain(reported_as.keys().cloned())
         .collect();
     let recipients = names(old, new, |p| {
-        p.recipients.iter().map(|x| x.info.name.as_str()).collect()
+        p.recipients()
+            .iter()
+            .map(|x| x.info.name.as_str())
+            .collect()
     });
     let kinds = names(old, new, |p| {
-        p.subject_kinds.iter().map(|x| x.name.as_str()).collect()
+        p.subject_kinds().iter().map(|x| x.name.as_str()).collect()
     });
     let mut rng = Lcg(7);
     let subjects: Vec<Described> = (0..sample.subjects)

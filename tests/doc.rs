@@ -59,7 +59,7 @@ fn every_seed_document_has_each_part_of_a_notice_and_a_record_row_per_purpose() 
         ] {
             assert!(markdown.contains(heading), "{name}: no `{heading}`");
         }
-        let declared = policy.purposes.iter().filter(|p| p.declared).count();
+        let declared = policy.purposes().iter().filter(|p| p.declared).count();
         let record = markdown
             .split("<a id=\"record-activities\"></a>")
             .nth(1)
@@ -180,7 +180,7 @@ fn evaluator_grants(
     let kinds: Vec<Option<String>> = match &info.subjects {
         Some(set) => set
             .iter()
-            .map(|k| Some(policy.subject_kinds[k].name.clone()))
+            .map(|k| Some(policy.subject_kinds()[k].name.clone()))
             .collect(),
         None => vec![None],
     };
@@ -345,7 +345,7 @@ fn check_rights_against_the_evaluator(label: &str, policy: &Policy) -> usize {
         "DE", "FR", "EU", "US", "US-CA", "CN", "GB", "UK", "JP", "BR",
     ];
     let sampled = |r: usize| {
-        policy.regions.len() <= 20
+        policy.regions().len() <= 20
             || r % 7 == 0
             || usual.contains(&policy.region_name(RegionId(r as u32)))
     };
@@ -355,12 +355,12 @@ fn check_rights_against_the_evaluator(label: &str, policy: &Policy) -> usize {
         RightKind::ObjectToDirectMarketing,
     ];
     kinds.extend(OptOutKind::ALL.map(RightKind::OptOut));
-    for (p, purpose) in policy.purposes.iter().enumerate() {
+    for (p, purpose) in policy.purposes().iter().enumerate() {
         if !purpose.declared {
             continue;
         }
         let id = PurposeId(p as u32);
-        for r in (0..policy.regions.len()).filter(|&r| sampled(r)) {
+        for r in (0..policy.regions().len()).filter(|&r| sampled(r)) {
             let region = RegionId(r as u32);
             if policy.basis_declarations(id, region).next().is_none() {
                 continue;

@@ -39,9 +39,9 @@ fn prepared_decisions_do_not_allocate() {
     .iter()
     .map(|json| Subject::from_json_str(&policy, json, now).unwrap())
     .collect();
-    let purposes: Vec<PurposeId> = (0..policy.purposes.len() as u32).map(PurposeId).collect();
-    let fields: Vec<FieldId> = (0..policy.fields.len() as u32).map(FieldId).collect();
-    let recipients: Vec<RecipientId> = (0..policy.recipients.len() as u32)
+    let purposes: Vec<PurposeId> = (0..policy.purposes().len() as u32).map(PurposeId).collect();
+    let fields: Vec<FieldId> = (0..policy.fields().len() as u32).map(FieldId).collect();
+    let recipients: Vec<RecipientId> = (0..policy.recipients().len() as u32)
         .map(RecipientId)
         .collect();
     let regions = [
@@ -49,7 +49,7 @@ fn prepared_decisions_do_not_allocate() {
         policy.region("US").unwrap(),
         policy.region("CN").unwrap(),
     ];
-    let categories: Vec<CategoryId> = (0..policy.categories.len() as u32)
+    let categories: Vec<CategoryId> = (0..policy.categories().len() as u32)
         .map(CategoryId)
         .collect();
     let events = [(policy.event("collected").unwrap(), now)];
@@ -102,7 +102,7 @@ fn prepared_decisions_do_not_allocate() {
 
     // By name, every name known: hashing, but no allocation either.
     let purpose = policy.purpose_name(purposes[0]).to_owned();
-    let field = policy.fields[0].info.name.clone();
+    let field = policy.fields()[0].info.name.clone();
     let count = allocations_during(|| {
         for subject in &subjects {
             let _ = policy

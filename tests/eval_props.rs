@@ -51,7 +51,7 @@ fn attr() -> impl Strategy<Value = Option<AttrValue>> {
 fn subject() -> impl Strategy<Value = Subject> {
     let p = policy();
     let consent = (
-        id(p.purposes.len()),
+        id(p.purposes().len()),
         proptest::option::of(time()),
         proptest::option::of(time()),
         any::<bool>(),
@@ -66,11 +66,11 @@ fn subject() -> impl Strategy<Value = Subject> {
         );
     (
         (
-            proptest::option::of(id(p.regions.len()).prop_map(RegionId)),
+            proptest::option::of(id(p.regions().len()).prop_map(RegionId)),
             proptest::option::of(any::<u16>()),
-            proptest::option::of(id(p.subject_kinds.len()).prop_map(SubjectKindId)),
+            proptest::option::of(id(p.subject_kinds().len()).prop_map(SubjectKindId)),
             proptest::collection::vec(consent, 0..4),
-            proptest::collection::vec(id(p.purposes.len()).prop_map(PurposeId), 0..3),
+            proptest::collection::vec(id(p.purposes().len()).prop_map(PurposeId), 0..3),
         ),
         (
             any::<u8>(),
@@ -101,14 +101,14 @@ fn subject() -> impl Strategy<Value = Subject> {
 fn query() -> impl Strategy<Value = Query> {
     let p = policy();
     (
-        id(p.purposes.len()),
+        id(p.purposes().len()),
         prop_oneof![
-            id(p.fields.len()).prop_map(|f| DataRef::Field(FieldId(f))),
-            id(p.categories.len()).prop_map(|c| DataRef::Category(CategoryId(c))),
+            id(p.fields().len()).prop_map(|f| DataRef::Field(FieldId(f))),
+            id(p.categories().len()).prop_map(|c| DataRef::Category(CategoryId(c))),
         ],
-        proptest::option::of(id(p.regions.len()).prop_map(RegionId)),
+        proptest::option::of(id(p.regions().len()).prop_map(RegionId)),
         proptest::option::of(time()),
-        proptest::option::of(id(p.recipients.len()).prop_map(RecipientId)),
+        proptest::option::of(id(p.recipients().len()).prop_map(RecipientId)),
     )
         .prop_map(|(purpose, data, region, collected_at, recipient)| {
             let mut q = Query::new(policy(), PurposeId(purpose), data);
@@ -131,14 +131,14 @@ proptest! {
             let _ = d.would_change(p);
             let _ = d.to_json(p);
             if d.allowed() {
-                let purpose = &p.purposes[q.purpose.index()];
+                let purpose = &p.purposes()[q.purpose.index()];
                 let category = d.asked.category(p).unwrap();
                 prop_assert!(purpose.uses.contains(category.index()));
                 prop_assert!(d.basis.is_some());
                 prop_assert!(!s.restricted || purpose.survives_restriction);
                 prop_assert!(!s.is_erased() || purpose.survives_erasure);
                 if let Some(r) = q.recipient {
-                    let r = &p.recipients[r.index()];
+                    let r = &p.recipients()[r.index()];
                     prop_assert!(r.purposes.contains(q.purpose.index()));
                     prop_assert!(r.categories.contains(category.index()));
                 }
@@ -146,12 +146,12 @@ proptest! {
         } else {
             // Errors only for ids from elsewhere or a missing region.
             let region = q.region.or(s.region);
-            let foreign = q.purpose.index() >= p.purposes.len()
-                || region.is_none_or(|r| r.index() >= p.regions.len())
-                || q.recipient.is_some_and(|r| r.index() >= p.recipients.len())
+            let foreign = q.purpose.index() >= p.purposes().len()
+                || region.is_none_or(|r| r.index() >= p.regions().len())
+                || q.recipient.is_some_and(|r| r.index() >= p.recipients().len())
                 || match q.data {
-                    DataRef::Field(f) => f.index() >= p.fields.len(),
-                    DataRef::Category(c) => c.index() >= p.categories.len(),
+                    DataRef::Field(f) => f.index() >= p.fields().len(),
+                    DataRef::Category(c) => c.index() >= p.categories().len(),
                 };
             prop_assert!(foreign);
         }
@@ -160,10 +160,10 @@ proptest! {
     #[test]
     fn transfers_and_retention_never_panic(
         s in subject(),
-        c in id(policy().categories.len()),
-        from in id(policy().regions.len()),
-        to in id(policy().regions.len()),
-        event in id(policy().events.len()),
+        c in id(policy().categories().len()),
+        from in id(policy().regions().len()),
+        to in id(policy().regions().len()),
+        event in id(policy().events().len()),
         at in time(),
         now in time(),
     ) {

@@ -895,11 +895,11 @@ fn the_json_renderer_matches_to_json() {
     let mut buffer = Vec::new();
     for json in subjects {
         let s = subject(&p, json);
-        for purpose in (0..p.purposes.len() as u32).map(PurposeId) {
-            for field in (0..p.fields.len() as u32).map(FieldId) {
+        for purpose in (0..p.purposes().len() as u32).map(PurposeId) {
+            for field in (0..p.fields().len() as u32).map(FieldId) {
                 let mut questions = vec![Query::new(&p, purpose, DataRef::Field(field))];
                 if field.0 % 11 == 0 {
-                    questions.extend((0..p.recipients.len() as u32).map(|r| {
+                    questions.extend((0..p.recipients().len() as u32).map(|r| {
                         Query::new(&p, purpose, DataRef::Field(field)).to_recipient(RecipientId(r))
                     }));
                 }

@@ -67,7 +67,7 @@ fn fingerprint(result: Result<lawful::Compiled, lawful::Failed>) -> String {
             )
         })
         .collect();
-    let index = &compiled.policy.index;
+    let index = &compiled.policy.index();
     let mut names: Vec<Vec<&str>> = vec![
         index.regions.names().collect(),
         index.categories.names().collect(),
@@ -80,15 +80,39 @@ fn fingerprint(result: Result<lawful::Compiled, lawful::Failed>) -> String {
         index.symbols.names().collect(),
     ];
     names.iter_mut().for_each(|n| n.sort_unstable());
-    let mut policy = compiled.policy.clone();
-    policy.sources = lawful::SourceMap::new();
-    let model = without_stamps(&without_positions(&format!("{policy:?}")));
+    let policy = &compiled.policy;
+    // Every compiled part but the source texts (which differ by layout, by design).
+    let parts = [
+        format!("{:?}", policy.header()),
+        format!("{:?}", policy.regions()),
+        format!("{:?}", policy.categories()),
+        format!("{:?}", policy.fields()),
+        format!("{:?}", policy.purposes()),
+        format!("{:?}", policy.recipients()),
+        format!("{:?}", policy.subject_kinds()),
+        format!("{:?}", policy.attributes()),
+        format!("{:?}", policy.events()),
+        format!("{:?}", policy.flags()),
+        format!("{:?}", policy.symbols()),
+        format!("{:?}", policy.rules()),
+        format!("{:?}", policy.transfers()),
+        format!("{:?}", policy.localizations()),
+        format!("{:?}", policy.retention()),
+        format!("{:?}", policy.children()),
+        format!("{:?}", policy.provenances()),
+        format!("{:?}", policy.rights()),
+        format!("{:?}", policy.responses()),
+        format!("{:?}", policy.tests()),
+        format!("{:?}", policy.assertions()),
+        format!("{:?}", policy.index()),
+    ];
+    let model = without_stamps(&without_positions(&parts.join("\n")));
     let warnings: Vec<&str> = compiled.warnings.items.iter().map(|d| d.code).collect();
     format!(
         "{model}\nsets {}\ndecisions {}\nnames {names:?}\nwarnings {warnings:?}\n\
          tests {} passed {} failed {} {failures:#?}",
-        sets(&policy),
-        decisions(&policy),
+        sets(policy),
+        decisions(policy),
         report.tests,
         report.passed,
         report.failed
@@ -101,7 +125,7 @@ fn sets(policy: &lawful::Policy) -> String {
         set.iter().collect()
     }
     let mut out = Vec::new();
-    for r in &policy.regions {
+    for r in policy.regions() {
         out.push(format!(
             "region {} {:?} {:?}",
             r.info.name,
@@ -109,10 +133,10 @@ fn sets(policy: &lawful::Policy) -> String {
             ids(&r.inside)
         ));
     }
-    for c in &policy.categories {
+    for c in policy.categories() {
         out.push(format!("category {} {:?}", c.info.name, ids(&c.flags)));
     }
-    for p in &policy.purposes {
+    for p in policy.purposes() {
         let scopes: Vec<Vec<usize>> = p.bases.iter().map(|b| ids(&b.scope)).collect();
         let subjects = p.subjects.as_ref().map(ids);
         out.push(format!(
@@ -121,7 +145,7 @@ fn sets(policy: &lawful::Policy) -> String {
             ids(&p.uses)
         ));
     }
-    for r in &policy.recipients {
+    for r in policy.recipients() {
         out.push(format!(
             "recipient {} {:?} {:?}",
             r.info.name,
@@ -129,7 +153,7 @@ fn sets(policy: &lawful::Policy) -> String {
             ids(&r.categories)
         ));
     }
-    for r in &policy.rules {
+    for r in policy.rules() {
         let action = match &r.action {
             lawful::model::RuleAction::Use { purposes } => vec![ids(purposes)],
             lawful::model::RuleAction::Disclose {
@@ -155,7 +179,7 @@ fn sets(policy: &lawful::Policy) -> String {
             ids(&r.regions)
         ));
     }
-    for t in &policy.transfers {
+    for t in policy.transfers() {
         out.push(format!(
             "transfer {:?} {:?} {:?}",
             ids(&t.categories),
@@ -163,14 +187,14 @@ fn sets(policy: &lawful::Policy) -> String {
             ids(&t.to)
         ));
     }
-    for l in &policy.localizations {
+    for l in policy.localizations() {
         out.push(format!(
             "localize {:?} {:?}",
             ids(&l.categories),
             ids(&l.within)
         ));
     }
-    for r in &policy.retention {
+    for r in policy.retention() {
         let purposes = r.purposes.as_ref().map(ids);
         out.push(format!(
             "retain {:?} {purposes:?} {:?}",
@@ -189,9 +213,9 @@ fn decisions(policy: &lawful::Policy) -> String {
     };
     let regions: Vec<&str> = ["DE", "US-CA", "CN", "GB", "FR"]
         .into_iter()
-        .filter(|r| policy.index.regions.get(r).is_some())
+        .filter(|r| policy.index().regions.get(r).is_some())
         .collect();
-    let step = (policy.categories.len() / 12).max(1);
+    let step = (policy.categories().len() / 12).max(1);
     let mut out = Vec::new();
     for region in &regions {
         for age in [40, 10] {
@@ -199,8 +223,8 @@ fn decisions(policy: &lawful::Policy) -> String {
             let Ok(subject) = lawful::Subject::from_json_str(policy, &json, now) else {
                 continue;
             };
-            for purpose in &policy.purposes {
-                for category in policy.categories.iter().step_by(step) {
+            for purpose in policy.purposes() {
+                for category in policy.categories().iter().step_by(step) {
                     let decision = policy.decide_use_by_name(
                         &purpose.info.name,
                         &category.info.name,

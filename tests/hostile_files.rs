@@ -558,7 +558,7 @@ fn symlink_loops_do_not_hang_walks_or_imports() {
     write(&dir.join("a.lawful"), "use \"l/b.lawful\"\n");
     write(&dir.join("b.lawful"), "use \"m/a.lawful\"\n");
     let compiled = lawful::compile_file(dir.join("main.lawful")).unwrap();
-    assert_eq!(compiled.policy.sources.files().count(), 2);
+    assert_eq!(compiled.policy.sources().files().count(), 2);
     let (_, codes, _) = check_codes(&dir, &["self.lawful"]);
     assert_eq!(codes, ["lawful::load::self_import"]);
     let (_, codes, _) = check_codes(&dir, &["a.lawful"]);

@@ -75,8 +75,8 @@ fn at(days: i64) -> jiff::Timestamp {
 }
 
 fn places(policy: &Policy) -> Vec<RegionId> {
-    (0..policy.regions.len())
-        .filter(|&r| !policy.regions[r].is_group)
+    (0..policy.regions().len())
+        .filter(|&r| !policy.regions()[r].is_group)
         .map(|r| RegionId(r as u32))
         .collect()
 }
@@ -84,17 +84,17 @@ fn places(policy: &Policy) -> Vec<RegionId> {
 /// A subject: ages near common thresholds, a few consents in every state, rare flags.
 fn subject(policy: &Policy, d: &mut Draw) -> Subject {
     let places = places(policy);
-    let purposes: Vec<PurposeId> = (0..policy.purposes.len() as u32).map(PurposeId).collect();
+    let purposes: Vec<PurposeId> = (0..policy.purposes().len() as u32).map(PurposeId).collect();
     let mut s = Subject::new(policy);
-    s.attributes = vec![None; policy.attributes.len()];
+    s.attributes = vec![None; policy.attributes().len()];
     s.region = if d.chance(90) { d.pick(&places) } else { None };
     s.age = match d.below(4) {
         0 => None,
         1 => Some(d.below(151) as u16),
         _ => Some(10 + d.below(10) as u16),
     };
-    if !policy.subject_kinds.is_empty() && d.chance(50) {
-        s.kind = Some(SubjectKindId(d.below(policy.subject_kinds.len()) as u32));
+    if !policy.subject_kinds().is_empty() && d.chance(50) {
+        s.kind = Some(SubjectKindId(d.below(policy.subject_kinds().len()) as u32));
     }
     for _ in 0..d.below(4) {
         let Some(purpose) = d.pick(&purposes) else {
@@ -122,11 +122,11 @@ fn subject(policy: &Policy, d: &mut Draw) -> Subject {
     s.erasure_requested = d.chance(8);
     s.account_deleted = d.chance(4);
     s.parental_consent = d.chance(40);
-    for (i, attribute) in policy.attributes.iter().enumerate() {
+    for (i, attribute) in policy.attributes().iter().enumerate() {
         if d.chance(30) {
             continue;
         }
-        let symbols = policy.symbols.len() as u32;
+        let symbols = policy.symbols().len() as u32;
         s.attributes[i] = Some(match attribute.ty {
             AttributeType::Bool => AttrValue::Bool(d.chance(50)),
             AttributeType::Int => AttrValue::Int(d.below(12) as i64 - 1),
@@ -149,22 +149,22 @@ fn subject(policy: &Policy, d: &mut Draw) -> Subject {
 fn question(policy: &Policy, d: &mut Draw) -> Question {
     let places = places(policy);
     let region = d.pick(&places).unwrap_or(RegionId(0));
-    let purposes = policy.purposes.len();
+    let purposes = policy.purposes().len();
     if d.chance(15) || purposes == 0 {
         return Question::Transfer {
-            category: CategoryId(d.below(policy.categories.len()) as u32),
+            category: CategoryId(d.below(policy.categories().len()) as u32),
             from: region,
             to: d.pick(&places).unwrap_or(RegionId(0)),
         };
     }
     let purpose = PurposeId(d.below(purposes) as u32);
-    let uses: Vec<usize> = policy.purposes[purpose.index()].uses.iter().collect();
+    let uses: Vec<usize> = policy.purposes()[purpose.index()].uses.iter().collect();
     let category = match d.pick(&uses) {
         Some(c) if d.chance(85) => c,
-        _ => d.below(policy.categories.len()),
+        _ => d.below(policy.categories().len()),
     };
-    let fields: Vec<usize> = (0..policy.fields.len())
-        .filter(|&f| policy.fields[f].category.index() == category)
+    let fields: Vec<usize> = (0..policy.fields().len())
+        .filter(|&f| policy.fields()[f].category.index() == category)
         .collect();
     let data = match d.pick(&fields) {
         Some(f) if d.chance(50) => DataRef::Field(FieldId(f as u32)),
@@ -174,13 +174,13 @@ fn question(policy: &Policy, d: &mut Draw) -> Question {
     if d.chance(30) {
         query = query.collected_at(at(d.below(100) as i64));
     }
-    if d.chance(40) && !policy.recipients.is_empty() {
-        let declared: Vec<usize> = (0..policy.recipients.len())
-            .filter(|&r| policy.recipients[r].purposes.contains(purpose.index()))
+    if d.chance(40) && !policy.recipients().is_empty() {
+        let declared: Vec<usize> = (0..policy.recipients().len())
+            .filter(|&r| policy.recipients()[r].purposes.contains(purpose.index()))
             .collect();
         let r = match d.pick(&declared) {
             Some(r) if d.chance(80) => r,
-            _ => d.below(policy.recipients.len()),
+            _ => d.below(policy.recipients().len()),
         };
         query = query.to_recipient(RecipientId(r as u32));
     }
@@ -474,7 +474,7 @@ fn restrict(policy: &Policy, s: &Subject, d: &mut Draw) -> Subject {
         }
         1 => t
             .objections
-            .push(PurposeId(d.below(policy.purposes.len().max(1)) as u32)),
+            .push(PurposeId(d.below(policy.purposes().len().max(1)) as u32)),
         2 => t.opt_out(OptOutKind::ALL[d.below(5)]),
         _ => t.gpc = true,
     }
@@ -485,7 +485,7 @@ fn restrict(policy: &Policy, s: &Subject, d: &mut Draw) -> Subject {
 fn every_policy_laws(policy: &Policy, seed: u64, cases: usize, monotone: bool) {
     let d = &mut Draw(seed);
     let rules: Vec<CompiledAssertion> = policy
-        .rules
+        .rules()
         .iter()
         .map(|r| CompiledAssertion {
             kind: AssertionKind::Never(Box::new(r.clone())),
@@ -523,15 +523,15 @@ fn every_policy_laws(policy: &Policy, seed: u64, cases: usize, monotone: bool) {
             if decision.allowed() {
                 let category = match query.data {
                     DataRef::Category(c) => c,
-                    DataRef::Field(f) => policy.fields[f.index()].category,
+                    DataRef::Field(f) => policy.fields()[f.index()].category,
                 };
-                let purpose = &policy.purposes[query.purpose.index()];
+                let purpose = &policy.purposes()[query.purpose.index()];
                 assert!(purpose.uses.contains(category.index()), "{}", describe());
             }
             // By name = by handle.
             let data = match query.data {
                 DataRef::Category(c) => policy.category_name(c).to_owned(),
-                DataRef::Field(f) => policy.fields[f.index()].info.name.clone(),
+                DataRef::Field(f) => policy.fields()[f.index()].info.name.clone(),
             };
             let region = query.region.map(|r| policy.region_name(r).to_owned());
             let mut plain = query;
@@ -588,8 +588,8 @@ fn every_policy_laws(policy: &Policy, seed: u64, cases: usize, monotone: bool) {
 fn proof_agrees(policy: &Policy, seed: u64, cases: usize) {
     let d = &mut Draw(seed ^ 0x5EED);
     for proof in verify::prove_all(policy) {
-        let assertion = &policy.assertions[proof.assertion];
-        let text = policy.sources.snippet(assertion.span).to_owned();
+        let assertion = &policy.assertions()[proof.assertion];
+        let text = policy.sources().snippet(assertion.span).to_owned();
         match proof.outcome {
             Outcome::Undecided(why) => panic!("{text}: undecided: {why}"),
             Outcome::Failed(c) => {

@@ -53,7 +53,7 @@ fn compiles_or_reports(text: &str) -> Result<(), TestCaseError> {
     match lawful::compile_str("prop.lawful", text) {
         Ok(Compiled {
             policy, warnings, ..
-        }) => spans_are_valid(&policy.sources, &warnings),
+        }) => spans_are_valid(policy.sources(), &warnings),
         Err(Failed {
             sources,
             diagnostics,
@@ -795,7 +795,7 @@ proptest! {
     #[test]
     fn generated_policies_compile(text in valid_policy()) {
         match lawful::compile_str("generated.lawful", &text) {
-            Ok(compiled) => spans_are_valid(&compiled.policy.sources, &compiled.warnings)?,
+            Ok(compiled) => spans_are_valid(compiled.policy.sources(), &compiled.warnings)?,
             // Generated assertions are random claims: the prover may refute them, and that is
             // the only error a generated policy may have.
             Err(failed) => {

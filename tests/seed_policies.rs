@@ -24,11 +24,11 @@ fn every_seed_policy_checks_clean_and_passes_its_tests() {
         assert!(warnings.is_empty(), "{name}: warnings {warnings:?}");
         let policy = &compiled.policy;
         assert!(
-            policy.tests.len() >= 20,
+            policy.tests().len() >= 20,
             "{name}: only {} test blocks",
-            policy.tests.len()
+            policy.tests().len()
         );
-        assert!(!policy.assertions.is_empty(), "{name}: no assertions");
+        assert!(!policy.assertions().is_empty(), "{name}: no assertions");
         let report = lawful::testing::run_tests(policy);
         let failures: Vec<String> = report
             .failures
@@ -37,7 +37,7 @@ fn every_seed_policy_checks_clean_and_passes_its_tests() {
             .collect();
         assert!(failures.is_empty(), "{name}: {failures:#?}");
         assert!(
-            report.passed > policy.tests.len(),
+            report.passed > policy.tests().len(),
             "{name}: expectations not run"
         );
     }
@@ -50,11 +50,11 @@ fn every_seed_rule_cites_its_source() {
         let compiled = lawful::compile_file(path(name)).map_err(|f| f.to_string());
         let policy = compiled.map(|c| c.policy).unwrap_or_else(|e| panic!("{e}"));
         let root = policy
-            .sources
+            .sources()
             .find(&lawful::source::Origin::File(path(name)));
         let in_root = |span: lawful::source::Span| Some(span.source) == root;
         for purpose in policy
-            .purposes
+            .purposes()
             .iter()
             .filter(|p| p.declared && in_root(p.info.span))
         {
@@ -64,21 +64,21 @@ fn every_seed_rule_cites_its_source() {
                 purpose.info.name
             );
         }
-        for recipient in policy.recipients.iter().filter(|r| in_root(r.info.span)) {
+        for recipient in policy.recipients().iter().filter(|r| in_root(r.info.span)) {
             assert!(
                 recipient.info.docs.is_some(),
                 "{name}: recipient `{}` cites nothing",
                 recipient.info.name
             );
         }
-        for rule in policy.rules.iter().filter(|r| in_root(r.info.span)) {
+        for rule in policy.rules().iter().filter(|r| in_root(r.info.span)) {
             assert!(
                 rule.info.docs.is_some(),
                 "{name}: rule `{}` cites nothing",
                 rule.info.name
             );
         }
-        for test in &policy.tests {
+        for test in policy.tests() {
             assert!(
                 test.docs.is_some(),
                 "{name}: test {:?} names no sentence",

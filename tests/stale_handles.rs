@@ -69,7 +69,7 @@ fn the_same_ids_name_other_things_in_the_other_policy() {
     let support = a.purpose("support").unwrap();
     let email = a.field("orders.email").unwrap();
     assert_eq!(b.purpose_name(support), "research");
-    assert_eq!(b.fields[email.0 as usize].info.name, "health.weight");
+    assert_eq!(b.fields()[email.0 as usize].info.name, "health.weight");
     assert_ne!(a.stamp(), b.stamp());
 }
 

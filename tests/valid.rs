@@ -320,16 +320,16 @@ fn the_corpus_uses_every_construct() {
 fn the_model_keeps_headers_and_docs() {
     let policy = compile(Path::new("tests/valid/header_and_imports.lawful")).policy;
     assert_eq!(
-        policy.header.name.as_deref(),
+        policy.header().name.as_deref(),
         Some("Example Shop Privacy Notice")
     );
     assert_eq!(
-        policy.header.controllers,
+        policy.header().controllers,
         ["Example Shop Ltd", "Example Shop Inc"]
     );
-    assert_eq!(policy.header.version.as_deref(), Some("2024-12-13"));
-    assert!(policy.header.effective.is_some() && policy.header.updated.is_some());
-    let file_docs = policy.header.docs.as_deref().unwrap_or_default();
+    assert_eq!(policy.header().version.as_deref(), Some("2024-12-13"));
+    assert!(policy.header().effective.is_some() && policy.header().updated.is_some());
+    let file_docs = policy.header().docs.as_deref().unwrap_or_default();
     assert!(
         file_docs.contains("several lines"),
         "file docs: {file_docs:?}"
@@ -337,7 +337,7 @@ fn the_model_keeps_headers_and_docs() {
 
     let policy = compile(Path::new("tests/valid/docs_and_allows.lawful")).policy;
     let service = policy
-        .purposes
+        .purposes()
         .iter()
         .find(|p| p.info.name == "service")
         .unwrap();

@@ -418,10 +418,10 @@ fn seed_policy_assertions_prove() {
         let (loaded, _) = lawful::load::load_path(std::path::Path::new(&path));
         let (policy, _) = lawful::check::check(loaded);
         let policy = policy.unwrap_or_else(|| panic!("{name} does not check"));
-        assert!(!policy.assertions.is_empty(), "{name} has no assertions");
+        assert!(!policy.assertions().is_empty(), "{name} has no assertions");
         for proof in verify::prove_all(&policy) {
-            let assertion = &policy.assertions[proof.assertion];
-            let text = policy.sources.snippet(assertion.span);
+            let assertion = &policy.assertions()[proof.assertion];
+            let text = policy.sources().snippet(assertion.span);
             let text = text.lines().last().unwrap_or("").trim();
             let known = KNOWN_FAILURES
                 .iter()

@@ -62,20 +62,20 @@ fn generated_subjects_and_questions_are_valid() {
         let s = subjects.new_tree(&mut runner).unwrap().current();
         if let Some(region) = s.region {
             assert!(
-                !policy.regions[region.index()].is_group,
+                !policy.regions()[region.index()].is_group,
                 "a subject lives in a place"
             );
         }
         assert!(s.age.is_none_or(|a| a <= 150));
         assert!(s
             .kind
-            .is_none_or(|k| k.index() < policy.subject_kinds.len()));
+            .is_none_or(|k| k.index() < policy.subject_kinds().len()));
         assert!(s
             .consents
             .iter()
-            .all(|c| c.purpose.index() < policy.purposes.len()));
-        assert_eq!(s.attributes.len(), policy.attributes.len());
-        for (value, attribute) in s.attributes.iter().zip(&policy.attributes) {
+            .all(|c| c.purpose.index() < policy.purposes().len()));
+        assert_eq!(s.attributes.len(), policy.attributes().len());
+        for (value, attribute) in s.attributes.iter().zip(policy.attributes()) {
             let ok = matches!(
                 (value, attribute.ty),
                 (None, _)

@@ -31,7 +31,7 @@ pub fn run(paths: &[PathBuf], format: Format, prover_budget: u64, load: &LoadOpt
                 proven += compiled.proofs.len();
                 vacuous += compiled.proofs.iter().filter(|p| p.vacuous()).count();
                 cases += compiled.proofs.iter().map(|p| p.cases).sum::<u64>();
-                (compiled.policy.sources.clone(), compiled.warnings)
+                (compiled.policy.sources().clone(), compiled.warnings)
             }
             Err(failed) => (failed.sources, failed.diagnostics),
         };

@@ -48,7 +48,7 @@ pub fn run(policy: &Path, format: DocFormat, out: Option<&Path>, load: &LoadOpti
             // Every file the policy was read from is an input the document may not replace.
             let inputs: Vec<FileId> = compiled
                 .policy
-                .sources
+                .sources()
                 .files()
                 .filter_map(|(_, file)| file.identity.clone())
                 .collect();

@@ -157,7 +157,7 @@ impl SubjectArgs {
             let declared = policy
                 .attribute(name)
                 .ok()
-                .and_then(|id| policy.attributes.get(id.index()))
+                .and_then(|id| policy.attributes().get(id.index()))
                 .map(|a| a.ty);
             let items: Vec<&str>;
             let input = match declared {

@@ -51,7 +51,7 @@ fn run_files(files: &[PathBuf], load: &LoadOptions, out: &mut Out) -> io::Result
         let report = run_tests(policy);
         let failing: BTreeSet<u32> = report.failures.iter().map(|f| f.test_span.start).collect();
         for failure in &report.failures {
-            out.text(&failure_text(failure, &policy.sources))?;
+            out.text(&failure_text(failure, policy.sources()))?;
         }
         let file_failed = failing.len();
         let file_passed = report.tests - file_failed;

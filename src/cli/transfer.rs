@@ -59,7 +59,7 @@ pub fn category(policy: &Policy, name: &str) -> Result<lawful::model::CategoryId
     match policy.data(name)? {
         DataRef::Category(c) => Ok(c),
         DataRef::Field(f) => policy
-            .fields
+            .fields()
             .get(f.index())
             .map(|field| field.category)
             .ok_or_else(|| CliError::new("lawful::eval::foreign_id", "no such field")),

@@ -499,33 +499,169 @@ pub struct Provenance {
 }
 
 /// A checked, compiled policy. Immutable; share it with `Arc` across threads.
+///
+/// Its parts are read through accessors: no code outside the crate can change a compiled
+/// policy (a changed copy would still carry the original's stamp, and decide as if it had
+/// been checked). This does not compile:
+///
+/// ```compile_fail
+/// let text = "policy \"P\" { controller \"C\" }\nregion DE \"Germany\"";
+/// let mut policy = lawful::compile_str("p.lawful", text).unwrap().policy;
+/// policy.rules.clear();
+/// ```
+///
+/// and reading is through methods:
+///
+/// ```
+/// let text = "policy \"P\" { controller \"C\" }\nregion DE \"Germany\"";
+/// let policy = lawful::compile_str("p.lawful", text).unwrap().policy;
+/// assert_eq!(policy.regions().len(), 1);
+/// ```
 #[derive(Debug, Clone)]
 pub struct Policy {
-    pub header: Header,
-    pub sources: SourceMap,
-    pub regions: Vec<Region>,
-    pub categories: Vec<Category>,
-    pub fields: Vec<Field>,
-    pub purposes: Vec<Purpose>,
-    pub recipients: Vec<Recipient>,
-    pub subject_kinds: Vec<Info>,
-    pub attributes: Vec<Attribute>,
-    pub events: Vec<Info>,
-    pub flags: Vec<Info>,
-    pub symbols: Vec<String>,
-    pub rules: Vec<DenyRule>,
-    pub transfers: Vec<TransferRule>,
-    pub localizations: Vec<Localization>,
-    pub retention: Vec<RetentionRule>,
-    pub children: Children,
-    pub provenance: Vec<Provenance>,
-    pub rights: Vec<Right>,
-    pub responses: Vec<ResponseTime>,
-    pub tests: Vec<CompiledTest>,
-    pub assertions: Vec<CompiledAssertion>,
-    pub index: Indexes,
+    pub(crate) header: Header,
+    pub(crate) sources: SourceMap,
+    pub(crate) regions: Vec<Region>,
+    pub(crate) categories: Vec<Category>,
+    pub(crate) fields: Vec<Field>,
+    pub(crate) purposes: Vec<Purpose>,
+    pub(crate) recipients: Vec<Recipient>,
+    pub(crate) subject_kinds: Vec<Info>,
+    pub(crate) attributes: Vec<Attribute>,
+    pub(crate) events: Vec<Info>,
+    pub(crate) flags: Vec<Info>,
+    pub(crate) symbols: Vec<String>,
+    pub(crate) rules: Vec<DenyRule>,
+    pub(crate) transfers: Vec<TransferRule>,
+    pub(crate) localizations: Vec<Localization>,
+    pub(crate) retention: Vec<RetentionRule>,
+    pub(crate) children: Children,
+    pub(crate) provenance: Vec<Provenance>,
+    pub(crate) rights: Vec<Right>,
+    pub(crate) responses: Vec<ResponseTime>,
+    pub(crate) tests: Vec<CompiledTest>,
+    pub(crate) assertions: Vec<CompiledAssertion>,
+    pub(crate) index: Indexes,
     /// Which compilation this is; handles made for the policy carry it.
     pub(crate) stamp: super::PolicyStamp,
+}
+
+/// Read-only access to the compiled parts.
+impl Policy {
+    /// The `policy { … }` header: name, controllers, version, effective date, contact.
+    pub fn header(&self) -> &Header {
+        &self.header
+    }
+
+    /// The texts the policy was compiled from, for rendering diagnostics and spans.
+    pub fn sources(&self) -> &SourceMap {
+        &self.sources
+    }
+
+    /// Every region, by [`RegionId`](super::RegionId).
+    pub fn regions(&self) -> &[Region] {
+        &self.regions
+    }
+
+    /// Every data category, by [`CategoryId`](super::CategoryId).
+    pub fn categories(&self) -> &[Category] {
+        &self.categories
+    }
+
+    /// Every field, by [`FieldId`](super::FieldId).
+    pub fn fields(&self) -> &[Field] {
+        &self.fields
+    }
+
+    /// Every purpose (declared or implied by a hierarchy), by [`PurposeId`](super::PurposeId).
+    pub fn purposes(&self) -> &[Purpose] {
+        &self.purposes
+    }
+
+    /// Every recipient, by [`RecipientId`](super::RecipientId).
+    pub fn recipients(&self) -> &[Recipient] {
+        &self.recipients
+    }
+
+    /// Every subject kind, by [`SubjectKindId`](super::SubjectKindId).
+    pub fn subject_kinds(&self) -> &[Info] {
+        &self.subject_kinds
+    }
+
+    /// Every declared subject attribute, by [`AttributeId`](super::AttributeId).
+    pub fn attributes(&self) -> &[Attribute] {
+        &self.attributes
+    }
+
+    /// Every retention event, by [`EventId`](super::EventId).
+    pub fn events(&self) -> &[Info] {
+        &self.events
+    }
+
+    /// Every category flag (`special`, `sensitive`, …).
+    pub fn flags(&self) -> &[Info] {
+        &self.flags
+    }
+
+    /// The interned strings conditions compare with.
+    pub fn symbols(&self) -> &[String] {
+        &self.symbols
+    }
+
+    /// The `deny` rules, in declaration order.
+    pub fn rules(&self) -> &[DenyRule] {
+        &self.rules
+    }
+
+    /// The `transfer` permissions.
+    pub fn transfers(&self) -> &[TransferRule] {
+        &self.transfers
+    }
+
+    /// The `localize` rules.
+    pub fn localizations(&self) -> &[Localization] {
+        &self.localizations
+    }
+
+    /// The `retain` rules.
+    pub fn retention(&self) -> &[RetentionRule] {
+        &self.retention
+    }
+
+    /// The children rules: thresholds per region, unknown age, defaults.
+    pub fn children(&self) -> &Children {
+        &self.children
+    }
+
+    /// Where each declaration that can decide came from (see [`Policy::provenance`]).
+    pub fn provenances(&self) -> &[Provenance] {
+        &self.provenance
+    }
+
+    /// The data-subject rights the policy declares.
+    pub fn rights(&self) -> &[Right] {
+        &self.rights
+    }
+
+    /// Response times for rights requests.
+    pub fn responses(&self) -> &[ResponseTime] {
+        &self.responses
+    }
+
+    /// The policy's `test` blocks, compiled.
+    pub fn tests(&self) -> &[CompiledTest] {
+        &self.tests
+    }
+
+    /// The policy's `assert` statements, compiled.
+    pub fn assertions(&self) -> &[CompiledAssertion] {
+        &self.assertions
+    }
+
+    /// The lookup tables built once for the evaluator (read-only).
+    pub fn index(&self) -> &Indexes {
+        &self.index
+    }
 }
 
 /// Data-subject rights a policy grants (read by notices, not by decisions).
