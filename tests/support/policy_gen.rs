@@ -12,8 +12,9 @@ use std::fmt::Write as _;
 use proptest::prelude::*;
 use proptest::sample::Index;
 
-/// Region scopes rules and bases are drawn from: places and the nested groups `EU ⊂ EEA`.
-pub const SCOPES: &[&str] = &["EU", "EEA", "DE", "FR", "NO", "US", "US-CA", "CN"];
+/// Region scopes rules and bases are drawn from: places, the nested groups `EU ⊂ EEA`, and
+/// `ROW`, everything outside the EEA.
+pub const SCOPES: &[&str] = &["EU", "EEA", "DE", "FR", "NO", "US", "US-CA", "CN", "ROW"];
 /// The special category every policy declares.
 pub const SPECIAL: &str = "user.health.weight";
 /// Optional categories (name, flags).
@@ -141,7 +142,8 @@ pub struct Purpose {
     pub bases: Vec<Basis>,
     pub children: Option<Treatment>,
     pub direct_marketing: bool,
-    pub users_only: bool,
+    /// `subjects user` (`false`: `subjects guest`).
+    pub subjects: Option<bool>,
     pub taints: bool,
     pub survives: Option<usize>,
 }
@@ -491,6 +493,7 @@ region US-CA \"California\" in US
 region CN \"China\"
 group EU \"European Union\" = DE, FR
 group EEA \"European Economic Area\" = EU, NO
+group ROW \"Rest of the world\" = * except EEA
 fact consent_age = 15
 fact consent_age = 16 in DE
 fact consent_age = 13 in FR
@@ -587,8 +590,8 @@ impl Spec {
             if purpose.direct_marketing {
                 out.push_str("  direct_marketing\n");
             }
-            if purpose.users_only {
-                out.push_str("  subjects user\n");
+            if let Some(users) = purpose.subjects {
+                let _ = writeln!(out, "  subjects {}", if users { "user" } else { "guest" });
             }
             if purpose.taints {
                 out.push_str("  withdrawal taints prior data\n");
@@ -782,17 +785,17 @@ fn purpose() -> impl Strategy<Value = Purpose> {
         proptest::collection::vec(basis(), 1..=3),
         proptest::option::weighted(0.3, treatment()),
         proptest::bool::weighted(0.2),
-        proptest::bool::weighted(0.2),
+        proptest::option::weighted(0.25, proptest::bool::weighted(0.7)),
         proptest::bool::weighted(0.3),
         proptest::option::weighted(0.2, 0..3usize),
     )
         .prop_map(
-            |(uses, bases, children, direct_marketing, users_only, taints, survives)| Purpose {
+            |(uses, bases, children, direct_marketing, subjects, taints, survives)| Purpose {
                 uses,
                 bases,
                 children,
                 direct_marketing,
-                users_only,
+                subjects,
                 taints,
                 survives,
             },
@@ -1186,7 +1189,11 @@ impl Spec {
             }
             Mutation::ToggleUsersOnly(p) => {
                 let slots = s.declared_slots();
-                s.purposes[slots[p.index(slots.len())]].users_only ^= true;
+                let subjects = &mut s.purposes[slots[p.index(slots.len())]].subjects;
+                *subjects = match subjects {
+                    None => Some(true),
+                    Some(_) => None,
+                };
             }
             Mutation::ChildrenDefault(t) => {
                 let children = s.children.get_or_insert_with(|| Children {
