@@ -100,19 +100,19 @@ struct Names {
 
 impl Names {
     fn of(policy: &Policy) -> Names {
-        let places = (0..policy.regions.len())
-            .filter(|&r| !policy.regions[r].is_group)
+        let places = (0..policy.regions().len())
+            .filter(|&r| !policy.regions()[r].is_group)
             .map(|r| policy.region_name(RegionId(r as u32)).to_owned())
             .collect();
-        let purposes = (0..policy.purposes.len())
+        let purposes = (0..policy.purposes().len())
             .map(|p| policy.purpose_name(PurposeId(p as u32)).to_owned())
             .collect();
-        let categories: Vec<String> = (0..policy.categories.len())
+        let categories: Vec<String> = (0..policy.categories().len())
             .map(|c| policy.category_name(CategoryId(c as u32)).to_owned())
             .collect();
         let mut data = categories.clone();
-        data.extend(policy.fields.iter().map(|f| f.info.name.clone()));
-        let recipients = (0..policy.recipients.len())
+        data.extend(policy.fields().iter().map(|f| f.info.name.clone()));
+        let recipients = (0..policy.recipients().len())
             .map(|r| policy.recipient_name(RecipientId(r as u32)).to_owned())
             .collect();
         Names {
@@ -323,7 +323,7 @@ impl Asked {
                     Ok(f) => DataRef::Field(f),
                     Err(_) => DataRef::Category(policy.category(data).ok()?),
                 };
-                let mut query = Query::new(policy.purpose(purpose).ok()?, data);
+                let mut query = Query::new(policy, policy.purpose(purpose).ok()?, data);
                 if let Some(region) = region {
                     query = query.in_region(policy.region(region).ok()?);
                 }
@@ -615,10 +615,11 @@ fn walk(sides: &[&Policy], seed: u64, visit: &mut Visit<'_>) -> Result<usize, Te
                 let timed: Vec<Question> = qs
                     .iter()
                     .map(|q| match q {
-                        Question::Decide(query) => Question::Decide(Query {
-                            collected_at: at.map(|t| t.parse().unwrap()),
-                            ..*query
-                        }),
+                        Question::Decide(query) => {
+                            let mut timed = *query;
+                            timed.collected_at = at.map(|t| t.parse().unwrap());
+                            Question::Decide(timed)
+                        }
                         other => *other,
                     })
                     .collect();
@@ -635,10 +636,16 @@ fn walk(sides: &[&Policy], seed: u64, visit: &mut Visit<'_>) -> Result<usize, Te
 fn proofs_agree(text: &str, policy: &Policy, seed: u64) -> Result<(), TestCaseError> {
     let mut proved = Vec::new();
     for proof in verify::prove_all(policy) {
-        let assertion = &policy.assertions[proof.assertion];
-        let said = policy.sources.snippet(assertion.span).to_owned();
+        let assertion = &policy.assertions()[proof.assertion];
+        let said = policy.sources().snippet(assertion.span).to_owned();
         match &proof.outcome {
             Outcome::Proved => proved.push((assertion, said)),
+            Outcome::Undecided(why) => {
+                // Small policies stay far inside the budget: undecided here is a bug.
+                return Err(TestCaseError::fail(format!(
+                    "`{said}` is undecided: {why}\n\npolicy:\n{text}"
+                )));
+            }
             Outcome::Failed(c) => {
                 // 2. The counterexample, decided afresh, is allowed and breaks the assertion.
                 let again = c.question.decide(policy, c.subject.as_ref());
