@@ -19,7 +19,8 @@ pub mod proptest;
 pub mod source;
 pub mod subject;
 pub mod syntax;
-#[doc(hidden)]
+/// Synthetic policies of any size, for benchmarks and scale tests (feature `testkit`).
+#[cfg(any(test, feature = "testkit"))]
 pub mod synth;
 pub mod testing;
 pub mod verify;

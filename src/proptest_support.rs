@@ -3,7 +3,7 @@
 //! Strategies generate what a real application would ask about, for one [`Policy`]: valid
 //! [`Subject`]s (places of residence, ages 0–150, consents given and withdrawn at random
 //! times, objections, opt-outs, flags, typed attributes using the policy's own literals),
-//! use / disclosure / transfer [`Question`]s biased towards what purposes and recipients
+//! use / disclosure / transfer [`Question`](crate::eval::Question)s biased towards what purposes and recipients
 //! declare, and event timelines for retention questions. The helpers run them through
 //! proptest's runner and report a shrunk failing case in test syntax:
 //!

@@ -441,6 +441,7 @@ proptest! {
     // Each case compiles policies twice in a debug build; `PROPTEST_CASES` runs more.
     #![proptest_config(ProptestConfig { cases: cases(), ..ProptestConfig::default() })]
 
+    #[cfg(feature = "testkit")]
     #[test]
     fn synthetic_policies_format_idempotently_to_the_same_model(scale in 1usize..30) {
         let text = lawful::synth::policy(scale);

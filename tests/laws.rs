@@ -20,7 +20,6 @@
 )]
 
 use std::fmt::Write as _;
-use std::sync::OnceLock;
 
 use lawful::eval::{DataRef, Decision, Query, TransferQuery};
 use lawful::model::tests::{AssertionKind, CompiledAssertion};
@@ -628,7 +627,9 @@ fn proof_agrees(policy: &Policy, seed: u64, cases: usize) {
     }
 }
 
+#[cfg(feature = "testkit")]
 fn synthetic(scale: usize) -> &'static Policy {
+    use std::sync::OnceLock;
     static POLICIES: OnceLock<Vec<(usize, Policy)>> = OnceLock::new();
     let all = POLICIES.get_or_init(|| {
         [3, 24]
@@ -645,6 +646,7 @@ fn synthetic(scale: usize) -> &'static Policy {
 proptest! {
     #![proptest_config(ProptestConfig { cases: 64, failure_persistence: None, ..ProptestConfig::default() })]
 
+    #[cfg(feature = "testkit")]
     #[test]
     fn laws_hold_on_synthetic_policies(seed in any::<u64>(), large in any::<bool>()) {
         let policy = synthetic(if large { 24 } else { 3 });

@@ -32,6 +32,7 @@
 mod error;
 mod line;
 #[doc(hidden)]
+#[cfg(any(test, feature = "testkit"))]
 pub mod sample;
 mod subjects;
 mod swar;

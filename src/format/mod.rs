@@ -1,8 +1,8 @@
 //! `lawful fmt`: one canonical layout for policy files.
 //!
 //! pest drops comments, so the formatter does not print from the syntax tree: it re-lexes the
-//! text into tokens that keep comments and line breaks ([`lexer`]), decides the whitespace
-//! between them from the tokens alone ([`layout`]), and prints lines ([`out`]).
+//! text into tokens that keep comments and line breaks (`lexer`), decides the whitespace
+//! between them from the tokens alone (`layout`), and prints lines (`out`).
 //!
 //! **Invariant:** formatting only changes whitespace between tokens (and collapses the
 //! spaces inside a human duration): the sequence of tokens, strings and comments included,

@@ -1,7 +1,7 @@
 //! Text → syntax tree. The only module that knows about pest; see `grammar/lawful.pest`.
 //!
 //! **Invariant:** no input makes this module panic, recurse without bound, or run for
-//! longer than linear-ish time in its size: nesting is checked by [`depth`] before pest runs.
+//! longer than linear-ish time in its size: nesting is checked by `depth` before pest runs.
 
 pub mod ast;
 mod depth;
