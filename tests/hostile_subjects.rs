@@ -390,11 +390,19 @@ fn a_subject_larger_than_the_cache_is_not_kept() {
 
 // ---- the command line -----------------------------------------------------------------
 
+/// A directory holding `shop.lawful`, written once (tests run in parallel: a file rewritten
+/// while another test reads it would be read cut short).
 fn policy_dir() -> PathBuf {
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("hostile_subjects");
-    std::fs::create_dir_all(&dir).unwrap();
-    std::fs::write(dir.join("shop.lawful"), POLICY).unwrap();
-    dir
+    static DIR: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
+    DIR.get_or_init(|| {
+        let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("hostile_subjects");
+        std::fs::create_dir_all(&dir).unwrap();
+        let temporary = dir.join(format!("shop.lawful.{}", std::process::id()));
+        std::fs::write(&temporary, POLICY).unwrap();
+        std::fs::rename(&temporary, dir.join("shop.lawful")).unwrap();
+        dir
+    })
+    .clone()
 }
 
 /// `lawful ARGS…` in the policy's directory: exit code and standard error.
