@@ -113,4 +113,23 @@ impl Subject {
     pub fn is_erased(&self) -> bool {
         self.erasure_requested || self.account_deleted
     }
+
+    /// The heap memory this subject holds (its vectors' capacities), in bytes: for caches
+    /// bounded in bytes.
+    pub(crate) fn heap_bytes(&self) -> usize {
+        use std::mem::size_of;
+        let sets: usize = self
+            .attributes
+            .iter()
+            .flatten()
+            .map(|value| match value {
+                AttrValue::Set(items) => items.capacity() * size_of::<crate::model::SymbolId>(),
+                _ => 0,
+            })
+            .sum();
+        self.consents.capacity() * size_of::<ConsentRecord>()
+            + self.objections.capacity() * size_of::<PurposeId>()
+            + self.attributes.capacity() * size_of::<Option<AttrValue>>()
+            + sets
+    }
 }

@@ -706,7 +706,7 @@ fn bad_inline_subjects_name_the_flag() {
         ),
         (
             &["--consent", "marketing=yesterday"],
-            "`--consent marketing=yesterday`: not a timestamp: `yesterday` (write e.g. `2024-01-01T00:00:00Z` or `2024-01-01`)",
+            "`--consent marketing=yesterday`: not a timestamp: `yesterday`: expected an RFC 3339 timestamp with an offset, or a date (e.g. `2024-01-01T12:00:00Z`, `2024-01-01T13:00:00+01:00`, `2024-01-01`)",
         ),
         (
             &["--collected-at", "2026-01-01"],
@@ -714,7 +714,7 @@ fn bad_inline_subjects_name_the_flag() {
         ),
         (
             &["--collected-at", "soon"],
-            "`--collected-at soon`: not a timestamp: `soon` (write e.g. `2024-01-01T00:00:00Z` or `2024-01-01`)",
+            "`--collected-at soon`: not a timestamp: `soon`: expected an RFC 3339 timestamp with an offset, or a date (e.g. `2024-01-01T12:00:00Z`, `2024-01-01T13:00:00+01:00`, `2024-01-01`)",
         ),
         (&["--opt-out", "sael"], "`--opt-out sael`: unknown opt-out `sael`, did you mean `sale`?"),
         (&["--kind", "robot"], "`--kind robot`: unknown subject kind `robot`"),

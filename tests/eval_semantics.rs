@@ -256,7 +256,9 @@ fn step5_consent_must_be_active_and_covers_descendants() {
         reason(&p, "marketing.news", "user.contact.email", withdrawn),
         "consent_withdrawn"
     );
-    let again = r#"{"region":"DE","consents":[{"purpose":"marketing","given_at":"2024-03-01","withdrawn_at":"2024-02-01"}]}"#;
+    // Given again after the withdrawal: a second record (one record withdrawn before it was
+    // given is an error, `lawful::subject::withdrawn_before_given`).
+    let again = r#"{"region":"DE","consents":[{"purpose":"marketing","given_at":"2024-01-01","withdrawn_at":"2024-02-01"},{"purpose":"marketing","given_at":"2024-03-01"}]}"#;
     assert_eq!(
         reason(&p, "marketing.news", "user.contact.email", again),
         "allowed"
@@ -373,9 +375,12 @@ fn step5_withdrawal_taints_data_collected_before_it() {
          purpose news { uses user.contact.email basis consent withdrawal taints prior data }
          purpose plain { uses user.contact.email basis consent }",
     );
+    // Each consent withdrawn, then given again.
     let json = r#"{"region":"DE","consents":[
-        {"purpose":"news","given_at":"2024-03-01","withdrawn_at":"2024-02-01"},
-        {"purpose":"plain","given_at":"2024-03-01","withdrawn_at":"2024-02-01"}]}"#;
+        {"purpose":"news","given_at":"2024-01-01","withdrawn_at":"2024-02-01"},
+        {"purpose":"news","given_at":"2024-03-01"},
+        {"purpose":"plain","given_at":"2024-01-01","withdrawn_at":"2024-02-01"},
+        {"purpose":"plain","given_at":"2024-03-01"}]}"#;
     let s = subject(&p, json);
     let ask = |purpose: &str, collected: &str| {
         let q = Query::new(

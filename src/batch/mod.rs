@@ -43,8 +43,8 @@ use jiff::Timestamp;
 use serde::Serialize;
 
 use crate::eval::{
-    parse_time, DataRef, Decision, JsonRenderer, Query, QueryError, RetentionJson, RetentionQuery,
-    SubjectError, SubjectProblem, TransferQuery,
+    parse_time_str, DataRef, Decision, JsonRenderer, Query, QueryError, RetentionJson,
+    RetentionQuery, SubjectError, SubjectProblem, TransferQuery,
 };
 use crate::model::{CategoryId, Policy};
 use crate::subject::Subject;
@@ -58,6 +58,11 @@ use subjects::Subjects;
 /// (`lawful::batch::line_too_long`) and is never held in memory whole, so an input without
 /// newlines (`/dev/zero`) cannot grow memory without bound.
 pub const MAX_LINE_BYTES: usize = 1 << 20;
+
+/// How many bytes of resolved subjects a [`Batch`] caches by default (see
+/// [`Batch::with_subject_cache_limit`]): far more than a stream of a few thousand distinct
+/// subjects needs, and a bound however many distinct subjects the input holds.
+pub const DEFAULT_SUBJECT_CACHE_BYTES: usize = 64 << 20;
 
 /// Answers are written out in blocks of about this many bytes.
 const OUT_BLOCK: usize = 1 << 16;
@@ -93,6 +98,9 @@ pub struct Batch<'p> {
     renderer: JsonRenderer<'p>,
     nobody: Subject,
     stats: Stats,
+    /// Lines go through the scanner first (false: serde_json only, for the test that both
+    /// paths give the same answers).
+    scanner: bool,
 }
 
 impl<'p> Batch<'p> {
@@ -110,7 +118,23 @@ impl<'p> Batch<'p> {
                 ..Subject::new(policy)
             },
             stats: Stats::default(),
+            scanner: true,
         }
+    }
+
+    /// Bound the cache of resolved subjects to `bytes` (an estimate of each subject's text
+    /// and memory; default [`DEFAULT_SUBJECT_CACHE_BYTES`]). When the next subject would
+    /// pass it the cache starts afresh; a subject over the whole bound is answered and not
+    /// cached. Drops what is cached.
+    pub fn with_subject_cache_limit(mut self, bytes: usize) -> Self {
+        self.subjects = Subjects::with_limit(bytes);
+        self
+    }
+
+    /// What the cached subjects cost now, in bytes: never above the bound.
+    #[doc(hidden)]
+    pub fn subject_cache_bytes(&self) -> usize {
+        self.subjects.bytes()
     }
 
     /// Answer every line of `input`, writing to `output` in large blocks (`output` is not
@@ -196,7 +220,7 @@ impl<'p> Batch<'p> {
         // Validating the line once lets the parser borrow strings without checking each.
         let parsed = std::str::from_utf8(text)
             .map_err(|e| e.to_string())
-            .and_then(|text| Line::parse_into(text, &self.subjects, &mut line));
+            .and_then(|text| Line::parse_into(text, &self.subjects, &mut line, self.scanner));
         // The error, with the id to echo when the line was read.
         let result = match parsed {
             Ok(()) => self.answer(&line).map_err(|e| (line.id, e)),
@@ -377,9 +401,10 @@ fn category(policy: &Policy, name: &str) -> Result<CategoryId, LineError> {
     }
 }
 
-/// A timestamp member (RFC 3339 or a date); `field` names it in errors.
+/// A timestamp member (an RFC 3339 instant with an offset, or a date: [`parse_time_str`]);
+/// `field` names it in errors.
 fn time(field: &str, text: &str) -> Result<Timestamp, LineError> {
-    parse_time(field, &serde_json::Value::String(text.to_owned())).map_err(LineError::Time)
+    parse_time_str(field, text).map_err(LineError::Time)
 }
 
 /// A timestamp that may not lie after `now` (collection times, events).
@@ -463,6 +488,143 @@ mod tests {
             String::from_utf8(cut).unwrap(),
             String::from_utf8(whole).unwrap()
         );
+    }
+
+    /// Hostile lines for [`the_scanner_and_serde_json_give_the_same_answers`]: `{Q}` is a
+    /// valid use question's members, `{S}` a valid subject.
+    const HOSTILE: &[&str] = &[
+        // Valid, for contrast.
+        r#"{Q}"#,
+        r#"{Q,"subject":{S}}"#,
+        r#"{Q,"subject":{S},"collected_at":"2024-06-01T12:00:00+02:00"}"#,
+        // Duplicates: members, subject keys at every depth, events.
+        r#"{Q,"purpose":"essential.service.site"}"#,
+        r#"{"id":1,"id":2,Q}"#,
+        r#"{Q,"subject":{S},"subject":{S}}"#,
+        r#"{Q,"subject":{"age":10,"age":34}}"#,
+        r#"{Q,"subject":{"region":"DE","region":"DE"}}"#,
+        r#"{Q,"subject":{"ag\u0065":10,"age":34}}"#,
+        r#"{Q,"subject":{"consents":[{"purpose":"essential","purpose":"essential"}]}}"#,
+        r#"{Q,"subject":{"consents":[{"purpose":"essential"},{"purpose":"essential","given_at":"2024-01-01","given_at":"2024-01-01"}]}}"#,
+        r#"{Q,"subject":{"attributes":{"x":1,"x":2}}}"#,
+        r#"{Q,"subject":{"attributes":{"x":{"y":1,"y":2}}}}"#,
+        r#"{"kind":"retention","data":"account.email","region":"DE","events":{"limitation_period_end":"2024-01-01","limitation_period_end":"2024-02-01"}}"#,
+        // Not objects.
+        r#"["use",null,"essential.service.site","session.ip","DE"]"#,
+        r#"[{Q}]"#,
+        r#"[]"#,
+        r#""use""#,
+        "42",
+        "null",
+        "true",
+        // Timestamps.
+        r#"{Q,"collected_at":"2024-06-01T12:00:00"}"#,
+        r#"{Q,"collected_at":"2024-06-01 12:00:00"}"#,
+        r#"{Q,"collected_at":"2024-06-01T00:00:00[Mars/Olympus]"}"#,
+        r#"{Q,"collected_at":"2024-06-01T00:00Z"}"#,
+        r#"{Q,"collected_at":"2031-01-01"}"#,
+        r#"{"kind":"retention","data":"account.email","region":"DE","now":"2024-06-01T12:00:00"}"#,
+        r#"{"kind":"retention","data":"account.email","region":"DE","events":{"limitation_period_end":"2024-06-01T12:00:00"}}"#,
+        r#"{Q,"subject":{"consents":[{"purpose":"essential","given_at":"2024-06-01T12:00:00"}]}}"#,
+        r#"{Q,"subject":{"consents":[{"purpose":"essential","given_at":"2024-05-01","withdrawn_at":"2024-02-01"}]}}"#,
+        // Wrong types.
+        r#"{"purpose":1,"data":"session.ip"}"#,
+        r#"{Q,"region":["DE"]}"#,
+        r#"{Q,"kind":7}"#,
+        r#"{Q,"subject":"DE"}"#,
+        r#"{Q,"subject":17}"#,
+        r#"{Q,"subject":[{S}]}"#,
+        r#"{Q,"subject":{"age":"34"}}"#,
+        r#"{Q,"subject":{"consents":{"purpose":"essential"}}}"#,
+        r#"{Q,"collected_at":20240101}"#,
+        r#"{"kind":"retention","data":"account.email","region":"DE","events":[]}"#,
+        r#"{"kind":"retention","data":"account.email","region":"DE","events":{"limitation_period_end":1}}"#,
+        // Unknown names and members.
+        r#"{Q,"purpse":"x"}"#,
+        r#"{"purpose":"essential.service.sit","data":"session.ip","region":"DE"}"#,
+        r#"{Q,"kind":"usage"}"#,
+        r#"{Q,"subject":{"regoin":"DE"}}"#,
+        r#"{Q,"subject":{"region":"Mars"}}"#,
+        r#"{Q,"to":"US"}"#,
+        // Trailing garbage, broken JSON, broken subjects behind valid members.
+        r#"{Q} x"#,
+        r#"{Q}}"#,
+        r#"{Q,}"#,
+        r#"{Q"#,
+        r#"{Q,"subject":{S}x}"#,
+        r#"{Q,"subject":tru}"#,
+        r#"{"purpose":"nope","data":"session.ip","subject":tru}"#,
+        r#"{"purpose":"nope","data":"session.ip","subject":{"a":1,}}"#,
+        r#"{"purpose":"nope","data":"session.ip","subject":{"a":"\x"}}"#,
+        r#"{"purpose":"nope","data":"session.ip","subject":{"a" 1}}"#,
+        r#"{"purpose":"nope","data":"session.ip","subject":{"a":[1}]}"#,
+        r#"{"purpose":"nope","data":"session.ip","subject":{"region":"DE"}  ,"id":{"a":1,}}"#,
+        r#"{"purpose":"nope","data":"session.ip","id":01}"#,
+        "{Q,\"subject\":{\"a\":\"\u{1}\"}}",
+        "not json",
+        "{\"purpose\":\"\u{0}\"}",
+    ];
+
+    /// Every hostile line gets the same answer — the same error code and message — from
+    /// the scanner's path and from serde_json's, with the subject cache cold and warm.
+    #[test]
+    fn the_scanner_and_serde_json_give_the_same_answers() {
+        let policy = anker();
+        let question = r#""purpose":"essential.service.site","data":"session.ip","region":"DE""#;
+        let subject = r#"{"region":"DE","age":34,"consents":[{"purpose":"essential","given_at":"2024-01-01"}]}"#;
+        let nested = |depth: usize| {
+            format!(
+                r#"{{{question},"subject":{}{}}}"#,
+                "[".repeat(depth),
+                "]".repeat(depth)
+            )
+        };
+        let mut lines: Vec<String> = HOSTILE
+            .iter()
+            .map(|l| {
+                l.replace("{Q", &format!("{{{question}"))
+                    .replace("{S}", subject)
+            })
+            .collect();
+        lines.extend([126, 127, 128, 129, 5000].map(nested));
+        let mut scanned = 0;
+        for text in &lines {
+            let answer = |scanner: bool, warm: bool| {
+                let mut batch = Batch::new(&policy, now());
+                batch.scanner = scanner;
+                if warm {
+                    // Cache the valid subject, so the scanner recognises it by its bytes.
+                    let prime = format!("{{{question},\"subject\":{subject}}}\n");
+                    batch.run(prime.as_bytes(), &mut Vec::new()).unwrap();
+                }
+                let mut out = Vec::new();
+                batch.run(text.as_bytes(), &mut out).unwrap();
+                String::from_utf8(out).unwrap()
+            };
+            for warm in [false, true] {
+                let fast = answer(true, warm);
+                let slow = answer(false, warm);
+                assert_eq!(fast, slow, "{text} (cache warm: {warm})");
+                assert_eq!(fast.lines().count(), 1, "{text}");
+            }
+            scanned += usize::from(line::scan_only(text, &Subjects::default()));
+        }
+        // The fast path was taken where it can be.
+        assert!(scanned >= 20, "{scanned} lines scanned");
+        // The hostile ones are errors with a code.
+        let errors: Vec<String> = lines
+            .iter()
+            .skip(3)
+            .map(|line| {
+                let mut out = Vec::new();
+                Batch::new(&policy, now())
+                    .run(line.as_bytes(), &mut out)
+                    .unwrap();
+                String::from_utf8(out).unwrap()
+            })
+            .filter(|out| !out.contains("\"code\":\"lawful::"))
+            .collect();
+        assert!(errors.is_empty(), "answered instead of refused: {errors:?}");
     }
 
     #[test]

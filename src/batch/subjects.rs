@@ -6,9 +6,15 @@
 //! it has seen recently by comparing bytes, without walking the JSON to find its end: a
 //! cached text is a complete JSON object, so a line that continues with it holds exactly
 //! that object there.
+//!
+//! Bounded twice: by entry count ([`LIMIT`], so ids fit) and by bytes — each entry is
+//! charged its text, the subject with its heap, and its slots in the list and the map
+//! ([`cost`]). When the next entry would pass either bound the cache starts afresh; an entry
+//! over the whole byte bound is not cached at all.
 
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
+use std::mem::size_of;
 use std::sync::Arc;
 
 use crate::model::NameHasher;
@@ -39,19 +45,39 @@ pub struct Subjects {
     by_text: NameMap<Arc<str>, u32>,
     /// The id of a recent subject, by the hash of its [`window`].
     recent: Vec<u32>,
+    /// The [`cost`] of every cached entry, never above `limit`.
+    bytes: usize,
+    limit: usize,
 }
 
 impl Default for Subjects {
     fn default() -> Self {
-        Subjects {
-            list: Vec::new(),
-            by_text: NameMap::default(),
-            recent: vec![EMPTY; RECENT],
-        }
+        Subjects::with_limit(super::DEFAULT_SUBJECT_CACHE_BYTES)
     }
 }
 
 impl Subjects {
+    /// A cache that holds at most `limit` bytes by [`cost`].
+    pub fn with_limit(limit: usize) -> Self {
+        Subjects {
+            list: Vec::new(),
+            by_text: NameMap::default(),
+            recent: vec![EMPTY; RECENT],
+            bytes: 0,
+            limit,
+        }
+    }
+
+    /// What the cached entries cost, in bytes: at most the limit.
+    pub fn bytes(&self) -> usize {
+        self.bytes
+    }
+
+    /// Whether the subject of `text` is cached.
+    pub fn contains(&self, text: &str) -> bool {
+        self.by_text.contains_key(text)
+    }
+
     /// A recent subject whose text `rest` (what follows `"subject":` on a line, a `{`
     /// first) starts with: its id and the length of its text.
     #[inline]
@@ -78,12 +104,18 @@ impl Subjects {
         Some(id)
     }
 
-    /// Cache the subject of `text`.
+    /// Cache the subject of `text`, starting afresh when it would pass a bound; a subject
+    /// that costs more than the whole byte bound is not cached.
     pub fn insert(&mut self, text: &str, subject: Subject) {
-        if self.list.len() >= LIMIT {
+        let cost = cost(text, &subject);
+        if cost > self.limit {
+            return;
+        }
+        if self.list.len() >= LIMIT || self.bytes.saturating_add(cost) > self.limit {
             self.list.clear();
             self.by_text.clear();
             self.recent.fill(EMPTY);
+            self.bytes = 0;
         }
         let Ok(id) = u32::try_from(self.list.len()) else {
             return;
@@ -91,6 +123,7 @@ impl Subjects {
         let text: Arc<str> = text.into();
         self.list.push((Arc::clone(&text), subject));
         self.by_text.insert(text, id);
+        self.bytes += cost;
         if let Some((text, _)) = self.list.last() {
             let text = Arc::clone(text);
             self.remember(&text, id);
@@ -102,6 +135,17 @@ impl Subjects {
             *slot = id;
         }
     }
+}
+
+/// What caching the subject of `text` costs, in bytes (an estimate that errs high): the
+/// text with `Arc`'s two counters, the subject and what it holds on the heap, and a slot in
+/// the list and in the map — each counted twice, for the room a growing `Vec` or map keeps.
+fn cost(text: &str, subject: &Subject) -> usize {
+    let arc = 2 * size_of::<usize>();
+    let slots = 2 * (size_of::<(Arc<str>, Subject)>() + size_of::<(Arc<str>, u32)>() + 1);
+    text.len()
+        .saturating_add(arc + slots)
+        .saturating_add(subject.heap_bytes())
 }
 
 /// The slot of the text that starts `bytes`, from its first [`WINDOW`] bytes, or fewer: up
@@ -167,5 +211,37 @@ mod tests {
         assert_eq!(subjects.find(&format!(r#"{{"age":{LIMIT}}}"#)), Some(0));
         assert_eq!(subjects.find(r#"{"age":0}"#), None);
         assert_eq!(subjects.known_prefix(br#"{"age":0}"#), None);
+    }
+
+    /// Many large subjects: the byte count never passes the bound, the cache keeps working,
+    /// and a subject over the whole bound is not kept.
+    #[test]
+    fn the_cache_is_bounded_in_bytes() {
+        let limit = 100_000;
+        let mut subjects = Subjects::with_limit(limit);
+        let big = |i: usize| {
+            let mut subject = nobody();
+            subject.consents = Vec::with_capacity(100 + i % 7);
+            (
+                format!(r#"{{"age":{i},"pad":"{}"}}"#, "x".repeat(3_000)),
+                subject,
+            )
+        };
+        let mut peak = 0;
+        for i in 0..500 {
+            let (text, subject) = big(i);
+            let cost = cost(&text, &subject);
+            assert!(cost > text.len() + 100 * size_of::<crate::subject::ConsentRecord>());
+            subjects.insert(&text, subject);
+            assert!(subjects.bytes() <= limit, "{} > {limit}", subjects.bytes());
+            assert_eq!(subjects.find(&text), Some(subjects.list.len() as u32 - 1));
+            peak = peak.max(subjects.bytes());
+        }
+        assert!(peak > limit / 2, "{peak}");
+        let mut huge = nobody();
+        huge.consents = Vec::with_capacity(limit);
+        subjects.insert("{}", huge);
+        assert!(!subjects.contains("{}"));
+        assert!(subjects.bytes() <= limit);
     }
 }

@@ -18,7 +18,8 @@ pub struct BatchArgs {
     /// The JSON Lines queries; `-` (the default) reads standard input.
     #[arg(long, value_name = "FILE", default_value = "-")]
     pub input: PathBuf,
-    /// The current time, for checking timestamps and for retention (default: now).
+    /// The current time, for checking timestamps and for retention (default: now): an RFC
+    /// 3339 instant with an offset (`2024-01-01T12:00:00Z`) or a date (midnight UTC).
     #[arg(long, value_name = "TIME")]
     pub now: Option<String>,
 }

@@ -6,8 +6,8 @@ use std::path::Path;
 
 use jiff::Timestamp;
 use lawful::eval::{
-    parse_time, Decision, DecisionJson, EvalError, NameError, QueryError, RetentionJson, RuleJson,
-    SubjectError, SubjectProblem,
+    parse_time_str, Decision, DecisionJson, EvalError, NameError, QueryError, RetentionJson,
+    RuleJson, SubjectError, SubjectProblem,
 };
 use lawful::load::LoadOptions;
 use lawful::Policy;
@@ -100,9 +100,10 @@ pub fn load_policy(path: &Path, load: &LoadOptions) -> Result<Policy, u8> {
     }
 }
 
-/// A timestamp given on the command line (RFC 3339 or a date); `flag` names it in errors.
+/// A timestamp given on the command line (an RFC 3339 instant with an offset, or a date:
+/// [`parse_time_str`]); `flag` names it in errors.
 pub fn flag_time(flag: &str, text: &str) -> Result<Timestamp, CliError> {
-    parse_time(flag, &serde_json::Value::String(text.to_owned())).map_err(CliError::from)
+    parse_time_str(flag, text).map_err(CliError::from)
 }
 
 /// `--now`, default the current time.

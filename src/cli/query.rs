@@ -32,7 +32,9 @@ pub struct QueryArgs {
     /// When the data item was collected (for purposes whose withdrawal taints prior data).
     #[arg(long, value_name = "TIME")]
     pub collected_at: Option<String>,
-    /// The current time, for checking the subject's timestamps (default: now).
+    /// The current time, for checking the subject's timestamps (default: now). Every TIME is
+    /// an RFC 3339 instant with an offset (`2024-01-01T12:00:00Z`, `…+01:00`) or a date
+    /// (`2024-01-01`, midnight UTC).
     #[arg(long, value_name = "TIME")]
     pub now: Option<String>,
     #[arg(long, value_enum, default_value_t)]

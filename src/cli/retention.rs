@@ -27,7 +27,8 @@ pub struct RetentionArgs {
     /// Repeatable.
     #[arg(long = "event", value_name = "NAME=TIME")]
     pub events: Vec<String>,
-    /// The current time (default: now).
+    /// The current time (default: now). Every TIME is an RFC 3339 instant with an offset
+    /// (`2024-01-01T12:00:00Z`, `…+01:00`) or a date (`2024-01-01`, midnight UTC).
     #[arg(long, value_name = "TIME")]
     pub now: Option<String>,
     #[arg(long, value_enum, default_value_t)]

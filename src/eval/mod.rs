@@ -66,6 +66,6 @@ pub use question::{describe_subject, Question};
 pub use retention::{RetentionDecision, RetentionNote, RetentionQuery, Verdict};
 pub use shared::{Guard, SharedPolicy};
 pub use subject_input::{
-    parse_time, AttrInput, SubjectBuilder, SubjectError, SubjectProblem, MAX_AGE,
+    parse_time, parse_time_str, AttrInput, SubjectBuilder, SubjectError, SubjectProblem, MAX_AGE,
 };
 pub use transfer::TransferQuery;

@@ -1,10 +1,16 @@
 //! Building a [`Subject`] from names (or JSON), validating everything against the policy:
-//! names exist, attribute values have the declared type, ages are plausible and no
-//! timestamp lies in the future. Errors name the field they are about.
+//! names exist, attribute values have the declared type, ages are plausible, no timestamp
+//! lies in the future and no consent is withdrawn before it was given. A JSON document
+//! may not repeat a key, at any depth. Errors name the field they are about.
+//!
+//! [`parse_time_str`] is the one reader of timestamps given as text — in subject
+//! documents, on `lawful` flags and in batch lines.
 
+use std::cell::Cell;
 use std::fmt;
 
 use jiff::Timestamp;
+use serde::de::{DeserializeSeed, Error as _, MapAccess, SeqAccess, Visitor};
 use serde_json::{Map, Value};
 
 use crate::diagnostic::suggest;
@@ -44,6 +50,10 @@ impl SubjectError {
             SubjectProblem::AgeOutOfRange(_) => "lawful::subject::age_out_of_range",
             SubjectProblem::InFuture { .. } => "lawful::subject::timestamp_in_future",
             SubjectProblem::BadTimestamp { .. } => "lawful::subject::bad_timestamp",
+            SubjectProblem::WithdrawnBeforeGiven { .. } => {
+                "lawful::subject::withdrawn_before_given"
+            }
+            SubjectProblem::DuplicateKey { .. } => "lawful::subject::duplicate_key",
             SubjectProblem::WrongAttributeType { .. } => "lawful::subject::attribute_type",
             SubjectProblem::Type { .. } => "lawful::subject::json_type",
             SubjectProblem::UnknownField { .. } => "lawful::subject::unknown_field",
@@ -61,8 +71,21 @@ pub enum SubjectProblem {
     AgeOutOfRange(String),
     #[error("{at} is in the future (now is {now})")]
     InFuture { at: Timestamp, now: Timestamp },
-    #[error("not a timestamp: `{text}` (write e.g. `2024-01-01T00:00:00Z` or `2024-01-01`)")]
+    #[error(
+        "not a timestamp: `{text}`: expected an RFC 3339 timestamp with an offset, or a date \
+         (e.g. `2024-01-01T12:00:00Z`, `2024-01-01T13:00:00+01:00`, `2024-01-01`)"
+    )]
     BadTimestamp { text: String },
+    /// A consent record whose withdrawal lies before its giving (write a consent given
+    /// again after a withdrawal as a second record).
+    #[error("withdrawn at {withdrawn_at} before it was given at {given_at}")]
+    WithdrawnBeforeGiven {
+        given_at: Timestamp,
+        withdrawn_at: Timestamp,
+    },
+    /// A key written twice in one JSON object (`field` names the object).
+    #[error("duplicate key `{key}`")]
+    DuplicateKey { key: String },
     #[error("attribute `{name}` is declared `{expected}`, got {found}")]
     WrongAttributeType {
         name: String,
@@ -198,14 +221,14 @@ impl<'p> SubjectBuilder<'p> {
     }
 
     /// The consent to `purpose` was withdrawn at `at`: completes the latest record for the
-    /// purpose that has no withdrawal yet, or records a withdrawal alone.
+    /// purpose that has no withdrawal yet and was not given after `at`, or records a
+    /// withdrawal alone.
     pub fn withdrawn(mut self, purpose: &str, at: Timestamp) -> Result<Self, SubjectError> {
         let id = self.policy.purpose(purpose);
         let open = id.as_ref().ok().and_then(|id| {
-            self.subject
-                .consents
-                .iter()
-                .rposition(|c| c.purpose == *id && c.withdrawn_at.is_none())
+            self.subject.consents.iter().rposition(|c| {
+                c.purpose == *id && c.withdrawn_at.is_none() && c.given_at.is_none_or(|g| g <= at)
+            })
         });
         match open {
             Some(index) => {
@@ -219,7 +242,8 @@ impl<'p> SubjectBuilder<'p> {
         }
     }
 
-    /// A consent record as stored by a consent-management platform.
+    /// A consent record as stored by a consent-management platform. A withdrawal before
+    /// the giving is an error naming the record (`consents[2]`).
     pub fn consent_record(
         mut self,
         purpose: &str,
@@ -237,6 +261,17 @@ impl<'p> SubjectBuilder<'p> {
         }
         if let Some(withdrawn) = withdrawn_at {
             self.check_time(format!("{at}.withdrawn_at"), withdrawn)?;
+        }
+        if let (Some(given_at), Some(withdrawn_at)) = (given_at, withdrawn_at) {
+            if withdrawn_at < given_at {
+                return Err(error(
+                    at,
+                    SubjectProblem::WithdrawnBeforeGiven {
+                        given_at,
+                        withdrawn_at,
+                    },
+                ));
+            }
         }
         self.subject.consents.push(ConsentRecord {
             purpose,
@@ -373,8 +408,10 @@ impl Subject {
     ///  "restricted": false, "erasure_requested": false, "account_deleted": false,
     ///  "parental_consent": false, "attributes": {"verified": true}}
     /// ```
-    /// Every field is optional; `null` means "not given". Timestamps are RFC 3339 or plain
-    /// dates (midnight UTC) and may not lie after `now`.
+    /// Every field is optional; `null` means "not given". Timestamps are RFC 3339 instants
+    /// with an offset or plain dates (midnight UTC) — see [`parse_time_str`] — and may not
+    /// lie after `now`. A [`Value`] cannot hold a repeated key: read text with
+    /// [`Subject::from_json_str`], which rejects one.
     pub fn from_json(
         policy: &Policy,
         value: &Value,
@@ -393,15 +430,137 @@ impl Subject {
         Ok(builder.build())
     }
 
-    /// [`Subject::from_json`] from text.
+    /// [`Subject::from_json`] from text. A key written twice in one object — `{"age": 10,
+    /// "age": 34}`, at any depth — is an error naming the object and the key
+    /// (`consents[0]: duplicate key `given_at``), never "the last one wins".
     pub fn from_json_str(
         policy: &Policy,
         text: &str,
         now: Timestamp,
     ) -> Result<Subject, SubjectError> {
-        let value: Value = serde_json::from_str(text)
-            .map_err(|e| error("", SubjectProblem::Syntax(e.to_string())))?;
+        let value = json_without_duplicates(text)?;
         Subject::from_json(policy, &value, now)
+    }
+}
+
+/// Parse JSON text, refusing a key written twice in any object (serde_json would keep the
+/// last silently). The error names the object, as [`SubjectError::field`] does.
+fn json_without_duplicates(text: &str) -> Result<Value, SubjectError> {
+    let duplicate = Cell::new(None);
+    let mut de = serde_json::Deserializer::from_str(text);
+    let parsed = Unique {
+        path: Path::Root,
+        duplicate: &duplicate,
+    }
+    .deserialize(&mut de)
+    .and_then(|value| de.end().map(|()| value));
+    parsed.map_err(|e| match duplicate.take() {
+        Some((field, key)) => error(field, SubjectProblem::DuplicateKey { key }),
+        None => error("", SubjectProblem::Syntax(e.to_string())),
+    })
+}
+
+/// Where a value sits in a document, rendered as [`SubjectError::field`] is:
+/// `consents[0].given_at`. Lives on the stack; rendered only for an error.
+#[derive(Clone, Copy)]
+enum Path<'a> {
+    Root,
+    Key(&'a Path<'a>, &'a str),
+    Index(&'a Path<'a>, usize),
+}
+
+impl fmt::Display for Path<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Path::Root => Ok(()),
+            Path::Key(Path::Root, key) => write!(f, "{key}"),
+            Path::Key(parent, key) => write!(f, "{parent}.{key}"),
+            Path::Index(parent, i) => write!(f, "{parent}[{i}]"),
+        }
+    }
+}
+
+/// Reads one JSON value at `path`; a repeated key is recorded in `duplicate` (object path,
+/// key) and fails the parse. serde_json's recursion limit still bounds the depth.
+#[derive(Clone, Copy)]
+struct Unique<'a> {
+    path: Path<'a>,
+    duplicate: &'a Cell<Option<(String, String)>>,
+}
+
+impl<'de> DeserializeSeed<'de> for Unique<'_> {
+    type Value = Value;
+
+    fn deserialize<D: serde::Deserializer<'de>>(self, deserializer: D) -> Result<Value, D::Error> {
+        deserializer.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for Unique<'_> {
+    type Value = Value;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("any JSON value")
+    }
+
+    fn visit_bool<E>(self, b: bool) -> Result<Value, E> {
+        Ok(Value::Bool(b))
+    }
+
+    fn visit_i64<E>(self, i: i64) -> Result<Value, E> {
+        Ok(Value::from(i))
+    }
+
+    fn visit_u64<E>(self, u: u64) -> Result<Value, E> {
+        Ok(Value::from(u))
+    }
+
+    fn visit_f64<E>(self, f: f64) -> Result<Value, E> {
+        Ok(Value::from(f))
+    }
+
+    fn visit_str<E>(self, s: &str) -> Result<Value, E> {
+        Ok(Value::String(s.to_owned()))
+    }
+
+    fn visit_string<E>(self, s: String) -> Result<Value, E> {
+        Ok(Value::String(s))
+    }
+
+    fn visit_unit<E>(self) -> Result<Value, E> {
+        Ok(Value::Null)
+    }
+
+    fn visit_none<E>(self) -> Result<Value, E> {
+        Ok(Value::Null)
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
+        let mut items = Vec::new();
+        while let Some(item) = seq.next_element_seed(Unique {
+            path: Path::Index(&self.path, items.len()),
+            duplicate: self.duplicate,
+        })? {
+            items.push(item);
+        }
+        Ok(Value::Array(items))
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
+        let mut object = Map::new();
+        while let Some(key) = map.next_key::<String>()? {
+            if object.contains_key(&key) {
+                let message = format!("duplicate key `{key}`");
+                self.duplicate.set(Some((self.path.to_string(), key)));
+                return Err(A::Error::custom(message));
+            }
+            let value = map.next_value_seed(Unique {
+                path: Path::Key(&self.path, &key),
+                duplicate: self.duplicate,
+            })?;
+            object.insert(key, value);
+        }
+        Ok(Value::Object(object))
     }
 }
 
@@ -510,25 +669,94 @@ fn read_consent<'p>(
     builder.consent_record(purpose, given_at, withdrawn_at, explicit)
 }
 
-/// RFC 3339 (`2024-01-01T00:00:00Z`) or a date (`2024-01-01`, midnight UTC).
+/// A timestamp member of a JSON document: a string read by [`parse_time_str`].
 pub fn parse_time(field: &str, value: &Value) -> Result<Timestamp, SubjectError> {
-    let text = expect_str(field, value)?;
-    text.parse::<Timestamp>()
-        .ok()
-        .or_else(|| {
-            let date = text.parse::<jiff::civil::Date>().ok()?;
-            date.to_zoned(jiff::tz::TimeZone::UTC)
-                .ok()
-                .map(|z| z.timestamp())
-        })
-        .ok_or_else(|| {
-            error(
-                field,
-                SubjectProblem::BadTimestamp {
-                    text: text.to_owned(),
-                },
-            )
-        })
+    parse_time_str(field, expect_str(field, value)?)
+}
+
+/// The one reader of timestamps given as text (subject documents, `lawful` flags, batch
+/// lines). Accepts exactly
+///
+/// - an RFC 3339 instant with an offset: `2024-01-01T12:00:00Z`, `2024-01-01T13:00:00+01:00`,
+///   `2024-01-01T12:00:00.5Z` (`T` and `Z` in either case, seconds required, up to nine
+///   fractional digits);
+/// - a plain date, `2024-01-01`, meaning midnight UTC.
+///
+/// Anything else — a local time without an offset (`2024-01-01T12:00:00`,
+/// `2024-01-01 12:00:00`), a zone annotation (`…[Europe/Berlin]`), an offset without its
+/// colon, a date that does not exist — is an error naming `field`, never a guess at
+/// midnight.
+///
+/// ```
+/// # use lawful::eval::parse_time_str;
+/// assert_eq!(parse_time_str("at", "2024-01-01T13:00:00+01:00")?.to_string(), "2024-01-01T12:00:00Z");
+/// assert_eq!(parse_time_str("at", "2024-01-01")?.to_string(), "2024-01-01T00:00:00Z");
+/// let e = parse_time_str("consents[0].given_at", "2024-01-01T12:00:00").unwrap_err();
+/// assert!(e.to_string().starts_with("consents[0].given_at: not a timestamp: `2024-01-01T12:00:00`: \
+///     expected an RFC 3339 timestamp with an offset, or a date"));
+/// # Ok::<(), lawful::eval::SubjectError>(())
+/// ```
+pub fn parse_time_str(field: &str, text: &str) -> Result<Timestamp, SubjectError> {
+    strict_time(text).ok_or_else(|| {
+        error(
+            field,
+            SubjectProblem::BadTimestamp {
+                text: text.to_owned(),
+            },
+        )
+    })
+}
+
+/// [`parse_time_str`]'s forms, checked byte by byte before jiff (whose parser also takes
+/// time zone annotations, missing seconds and more) reads the instant.
+fn strict_time(text: &str) -> Option<Timestamp> {
+    let b = text.as_bytes();
+    let digits = |from: usize, to: usize| {
+        b.get(from..to)
+            .is_some_and(|d| d.iter().all(u8::is_ascii_digit))
+    };
+    let byte = |at: usize, expected: &[u8]| b.get(at).is_some_and(|c| expected.contains(c));
+    let date = digits(0, 4) && byte(4, b"-") && digits(5, 7) && byte(7, b"-") && digits(8, 10);
+    if !date {
+        return None;
+    }
+    if b.len() == 10 {
+        let date = text.parse::<jiff::civil::Date>().ok()?;
+        return date
+            .to_zoned(jiff::tz::TimeZone::UTC)
+            .ok()
+            .map(|z| z.timestamp());
+    }
+    let time = byte(10, b"Tt")
+        && digits(11, 13)
+        && byte(13, b":")
+        && digits(14, 16)
+        && byte(16, b":")
+        && digits(17, 19);
+    if !time {
+        return None;
+    }
+    let mut at = 19;
+    if byte(at, b".") {
+        let fraction = b
+            .get(at + 1..)?
+            .iter()
+            .take_while(|c| c.is_ascii_digit())
+            .count();
+        if !(1..=9).contains(&fraction) {
+            return None;
+        }
+        at += 1 + fraction;
+    }
+    let offset = match b.get(at..)? {
+        [b'Z' | b'z'] => true,
+        [b'+' | b'-', _, _, b':', _, _] => digits(at + 1, at + 3) && digits(at + 4, at + 6),
+        _ => false,
+    };
+    if !offset {
+        return None;
+    }
+    text.parse::<Timestamp>().ok()
 }
 
 fn check_fields(
