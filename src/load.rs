@@ -287,8 +287,10 @@ impl Loader {
         }
         match syntax::parse(id, &text) {
             Ok(file) => self.parsed.push(Some(file)),
-            Err((error, span)) => {
-                self.diagnostics.push(Diagnostic::new(&error, span, "here"));
+            Err(errors) => {
+                for (error, span) in errors {
+                    self.diagnostics.push(Diagnostic::new(&error, span, "here"));
+                }
                 self.parsed.push(None);
             }
         }

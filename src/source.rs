@@ -90,6 +90,41 @@ pub struct SourceFile {
     pub text: Arc<str>,
     /// Which file on disk it was read from (device and inode), for files.
     pub identity: Option<FileId>,
+    /// Byte offset where each line starts (the first is 0); a line ends with LF (so a CRLF
+    /// is one line end). Built once, so a position costs a binary search.
+    line_starts: Arc<[u32]>,
+}
+
+impl SourceFile {
+    /// 1-based line and column (in characters) of a byte offset (clamped to the text).
+    pub fn line_col(&self, offset: usize) -> (usize, usize) {
+        let offset = offset.min(self.text.len());
+        let line = self
+            .line_starts
+            .partition_point(|&start| start as usize <= offset);
+        let start = line
+            .checked_sub(1)
+            .and_then(|i| self.line_starts.get(i))
+            .map_or(0, |&s| s as usize);
+        // Characters are counted as the bytes that do not continue one (an offset inside a
+        // character counts that character).
+        let column = self.text.as_bytes().get(start..offset).map_or(0, |prefix| {
+            prefix.iter().filter(|&&b| b & 0xC0 != 0x80).count()
+        });
+        (line.max(1), column + 1)
+    }
+}
+
+/// Where each line of `text` starts.
+fn line_starts(text: &str) -> Arc<[u32]> {
+    std::iter::once(0)
+        .chain(
+            text.bytes()
+                .enumerate()
+                .filter(|&(_, b)| b == b'\n')
+                .map(|(i, _)| saturating_u32(i + 1)),
+        )
+        .collect()
 }
 
 /// All files that took part in a compilation, indexed by [`SourceId`].
@@ -115,9 +150,11 @@ impl SourceMap {
         identity: Option<FileId>,
     ) -> SourceId {
         let id = SourceId(saturating_u32(self.files.len()));
+        let text: Arc<str> = text.into();
         self.files.push(SourceFile {
             origin,
-            text: text.into(),
+            line_starts: line_starts(&text),
+            text,
             identity,
         });
         id
@@ -147,15 +184,12 @@ impl SourceMap {
             .unwrap_or("")
     }
 
-    /// 1-based line and column (in characters) of a span's start.
+    /// 1-based line and column (in characters) of a span's start; `(0, 0)` for a span of
+    /// no file. LF and CRLF end a line (the only line ends `syntax` accepts). A binary search
+    /// in the file's line index, so reporting many diagnostics stays linear.
     pub fn line_col(&self, span: Span) -> (usize, usize) {
-        let Some(file) = self.get(span.source) else {
-            return (0, 0);
-        };
-        let upto = file.text.get(..span.start as usize).unwrap_or(&file.text);
-        let line = upto.matches('\n').count() + 1;
-        let col = upto.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
-        (line, col)
+        self.get(span.source)
+            .map_or((0, 0), |file| file.line_col(span.start as usize))
     }
 
     /// A miette source for one file, named for display.
@@ -187,5 +221,42 @@ mod tests {
         assert_eq!(map.line_col(Span::new(id, 7, 8)), (2, 4));
         assert_eq!(map.snippet(Span::new(id, 3, 5)), "cd");
         assert_eq!(map.snippet(Span::new(id, 3, 500)), "");
+    }
+
+    /// The definition the line index must agree with: count the LFs before the offset, then
+    /// the characters since the last one.
+    fn naive(text: &str, offset: usize) -> (usize, usize) {
+        let upto = text.get(..offset).unwrap_or(text);
+        let line = upto.matches('\n').count() + 1;
+        let col = upto.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+        (line, col)
+    }
+
+    #[test]
+    fn line_index_agrees_with_counting() {
+        let texts = [
+            "",
+            "\n",
+            "a",
+            "ab\ncdé f",
+            "x\r\ny\r\n\r\nz",
+            "\n\nlast",
+            "é\n漢字\r\n\n  tail\n",
+        ];
+        let mut map = SourceMap::new();
+        for text in texts {
+            let id = map.add(Origin::Inline("t".into()), text);
+            for (offset, _) in text.char_indices().chain([(text.len(), ' ')]) {
+                assert_eq!(
+                    map.line_col(Span::new(id, offset, offset)),
+                    naive(text, offset),
+                    "{text:?} at {offset}"
+                );
+            }
+        }
+        // CRLF is one line end: the `y` of "x\r\ny" is on line 2, column 1.
+        let id = map.add(Origin::Inline("t".into()), "x\r\ny");
+        assert_eq!(map.line_col(Span::new(id, 3, 4)), (2, 1));
+        assert_eq!(map.line_col(Span::new(SourceId(99), 0, 0)), (0, 0));
     }
 }
