@@ -115,6 +115,55 @@ impl SourceFile {
     }
 }
 
+/// One file as miette reads it, from [`SourceMap::named_source`].
+#[derive(Debug, Clone)]
+pub struct IndexedSource {
+    name: String,
+    file: Option<SourceFile>,
+}
+
+impl miette::SourceCode for IndexedSource {
+    /// What miette's own `str` source would answer, computed on the window of whole lines
+    /// that holds the span and its context lines (one more line each side, so the window
+    /// never cuts what miette would read), then moved back to the file's offsets and lines.
+    fn read_span<'a>(
+        &'a self,
+        span: &miette::SourceSpan,
+        context_lines_before: usize,
+        context_lines_after: usize,
+    ) -> Result<Box<dyn miette::SpanContents<'a> + 'a>, miette::MietteError> {
+        let Some(file) = &self.file else {
+            return Err(miette::MietteError::OutOfBounds);
+        };
+        let text: &'a str = &file.text;
+        let starts: &[u32] = &file.line_starts;
+        let first = span.offset();
+        let last = first.saturating_add(span.len().saturating_sub(1));
+        // 0-based lines of the span's first and last bytes.
+        let line_of = |offset: usize| {
+            starts
+                .partition_point(|&s| s as usize <= offset)
+                .saturating_sub(1)
+        };
+        let from_line = line_of(first).saturating_sub(context_lines_before.saturating_add(1));
+        let to_line = line_of(last).saturating_add(context_lines_after.saturating_add(2));
+        let from = starts.get(from_line).map_or(0, |&s| s as usize);
+        let to = starts.get(to_line).map_or(text.len(), |&s| s as usize);
+        let window = text.get(from..to).ok_or(miette::MietteError::OutOfBounds)?;
+        let local = miette::SourceSpan::new(first.saturating_sub(from).into(), span.len());
+        let inner = window.read_span(&local, context_lines_before, context_lines_after)?;
+        let contents = miette::MietteSpanContents::new_named(
+            self.name.clone(),
+            inner.data(),
+            miette::SourceSpan::new((inner.span().offset() + from).into(), inner.span().len()),
+            inner.line() + from_line,
+            inner.column(),
+            inner.line_count() + from_line,
+        );
+        Ok(Box::new(contents))
+    }
+}
+
 /// Where each line of `text` starts.
 fn line_starts(text: &str) -> Arc<[u32]> {
     std::iter::once(0)
@@ -192,13 +241,14 @@ impl SourceMap {
             .map_or((0, 0), |file| file.line_col(span.start as usize))
     }
 
-    /// A miette source for one file, named for display.
-    pub fn named_source(&self, id: SourceId) -> miette::NamedSource<Arc<str>> {
-        let text = self
-            .get(id)
-            .map(|f| f.text.clone())
-            .unwrap_or_else(|| Arc::from(""));
-        miette::NamedSource::new(self.name(id), text)
+    /// A miette source for one file, named for display. miette scans a plain text from its
+    /// start for every diagnostic; this one hands it only the lines around the span (found
+    /// in the line index), so rendering many diagnostics stays linear.
+    pub fn named_source(&self, id: SourceId) -> IndexedSource {
+        IndexedSource {
+            name: self.name(id),
+            file: self.get(id).cloned(),
+        }
     }
 
     pub fn files(&self) -> impl Iterator<Item = (SourceId, &SourceFile)> {
@@ -242,6 +292,7 @@ mod tests {
             "x\r\ny\r\n\r\nz",
             "\n\nlast",
             "é\n漢字\r\n\n  tail\n",
+            "one\ntwo\nthree\nfour\nfive\nsix\nseven\neight\n",
         ];
         let mut map = SourceMap::new();
         for text in texts {
@@ -252,6 +303,39 @@ mod tests {
                     naive(text, offset),
                     "{text:?} at {offset}"
                 );
+            }
+        }
+        // miette reads the same contents from the windowed source as from the whole text.
+        use miette::SourceCode;
+        for text in texts {
+            let id = map.add(Origin::Inline("t".into()), text);
+            let source = map.named_source(id);
+            let bounds: Vec<usize> = text.char_indices().map(|(i, _)| i).collect();
+            for &start in &bounds {
+                for &end in bounds.iter().filter(|&&e| e >= start).take(4) {
+                    let span = miette::SourceSpan::new(start.into(), end - start);
+                    for (before, after) in [(0, 0), (1, 1), (2, 3)] {
+                        let want = text.read_span(&span, before, after).ok().map(|c| {
+                            (
+                                c.data().to_vec(),
+                                *c.span(),
+                                c.line(),
+                                c.column(),
+                                c.line_count(),
+                            )
+                        });
+                        let got = source.read_span(&span, before, after).ok().map(|c| {
+                            (
+                                c.data().to_vec(),
+                                *c.span(),
+                                c.line(),
+                                c.column(),
+                                c.line_count(),
+                            )
+                        });
+                        assert_eq!(got, want, "{text:?} {start}..{end} ({before}, {after})");
+                    }
+                }
             }
         }
         // CRLF is one line end: the `y` of "x\r\ny" is on line 2, column 1.

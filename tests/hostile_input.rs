@@ -148,7 +148,7 @@ fn binary_garbage() {
         &["lawful::syntax::forbidden_line_separator"; 3],
     );
     let controls: String = (0u8..32)
-        .filter(|b| !matches!(b, 0x0B | 0x0C | 0x0D))
+        .filter(|b| !matches!(b, 0x0B..=0x0D))
         .map(char::from)
         .collect();
     assert_fails_with(

@@ -143,16 +143,15 @@ impl Policy {
                 .iter()
                 .find(|(event, _)| *event == rule.after)
                 .map(|(_, at)| *at);
-            let end =
-                match anchor {
-                    Some(at) => Some(add_period(at, rule.period).ok_or_else(|| {
-                        QueryError::DateOutOfRange {
-                            rule: rule.provenance,
-                            at,
-                        }
-                    })?),
-                    None => None,
-                };
+            let end = match anchor {
+                Some(at) => Some(add_period(at, rule.period).ok_or(
+                    QueryError::DateOutOfRange {
+                        rule: rule.provenance,
+                        at,
+                    },
+                )?),
+                None => None,
+            };
             match (rule.bound, end) {
                 (RetentionBound::AtLeast, Some(end)) => {
                     if latest_minimum.is_none_or(|(t, _)| end > t) {
