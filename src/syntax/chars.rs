@@ -76,7 +76,7 @@ mod tests {
             .into_iter()
             .map(|(_, s)| (s.start as usize, s.end as usize))
             .collect();
-        assert_eq!(found, [(4, 5), (6, 9), (11, 14), (19, 21)]);
+        assert_eq!(found, [(4, 5), (6, 9), (12, 15), (20, 22)]);
         assert!(find_forbidden(id, "a\r\n\tb é ü 漢\r\n").is_empty());
         assert_eq!(find_forbidden(id, "x\r").len(), 1);
     }
