@@ -151,7 +151,7 @@ pub struct JsonRelated {
 /// A diagnostic with its sources, ready for miette's report handlers.
 pub struct Rendered<'a> {
     diagnostic: &'a Diagnostic,
-    source: miette::NamedSource<std::sync::Arc<str>>,
+    source: crate::source::IndexedSource,
 }
 
 impl fmt::Debug for Rendered<'_> {

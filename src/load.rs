@@ -245,6 +245,9 @@ struct Loader {
     dirs: Vec<Option<PathBuf>>,
     /// Files already loaded, by identity, so one file is loaded once whatever its path.
     ids: HashMap<FileId, SourceId>,
+    /// Standard library modules already loaded (a handful), so an import of one costs no
+    /// search through every loaded file.
+    std_ids: Vec<(&'static str, SourceId)>,
     /// The canonical directory of the root policy: imports stay under it unless allowed.
     root_dir: Option<PathBuf>,
     /// That directory as the user named it, for messages.
@@ -254,7 +257,8 @@ struct Loader {
 }
 
 enum Mark {
-    InProgress,
+    /// On the stack of files being visited, at this position.
+    InProgress(usize),
     Done,
 }
 
@@ -263,6 +267,7 @@ impl Loader {
         Loader {
             sources: SourceMap::new(),
             parsed: Vec::new(),
+            std_ids: Vec::new(),
             dirs: Vec::new(),
             ids: HashMap::new(),
             root_dir: None,
@@ -287,8 +292,10 @@ impl Loader {
         }
         match syntax::parse(id, &text) {
             Ok(file) => self.parsed.push(Some(file)),
-            Err((error, span)) => {
-                self.diagnostics.push(Diagnostic::new(&error, span, "here"));
+            Err(errors) => {
+                for (error, span) in errors {
+                    self.diagnostics.push(Diagnostic::new(&error, span, "here"));
+                }
                 self.parsed.push(None);
             }
         }
@@ -315,13 +322,58 @@ impl Loader {
     }
 
     /// Depth-first over imports, dependencies pushed to `order` before their importers.
-    /// Import chains are short; depth is bounded by the number of distinct files.
+    /// Iterative (an explicit stack of files and their next import), so an import chain of
+    /// any length costs heap, not call stack; each file's imports are visited once.
     fn visit(
+        &mut self,
+        root: SourceId,
+        marks: &mut Vec<Option<Mark>>,
+        stack: &mut Vec<SourceId>,
+        order: &mut Vec<SourceId>,
+    ) {
+        // Parallel to `stack`: the imports of each file on it, and how many are done.
+        let mut pending: Vec<(Vec<ast::UseDecl>, usize)> = Vec::new();
+        self.enter(root, marks, stack, &mut pending);
+        while let Some((imports, next)) = pending.last_mut() {
+            let Some(import) = imports.get(*next).cloned() else {
+                pending.pop();
+                if let Some(id) = stack.pop() {
+                    if let Some(slot) = marks.get_mut(id.0 as usize) {
+                        *slot = Some(Mark::Done);
+                    }
+                    order.push(id);
+                }
+                continue;
+            };
+            *next += 1;
+            let Some(&importer) = stack.last() else {
+                break;
+            };
+            let Some(target) = self.resolve(importer, &import) else {
+                continue;
+            };
+            let target_index = target.0 as usize;
+            if marks.len() <= target_index {
+                marks.resize_with(target_index + 1, || None);
+            }
+            match marks.get(target_index) {
+                Some(Some(Mark::InProgress(at))) => {
+                    let at = *at;
+                    self.report_cycle(&import, target, stack.get(at..).unwrap_or_default());
+                }
+                Some(Some(Mark::Done)) => {}
+                _ => self.enter(target, marks, stack, &mut pending),
+            }
+        }
+    }
+
+    /// Start visiting a file: mark it in progress and push it with its imports.
+    fn enter(
         &mut self,
         id: SourceId,
         marks: &mut Vec<Option<Mark>>,
         stack: &mut Vec<SourceId>,
-        order: &mut Vec<SourceId>,
+        pending: &mut Vec<(Vec<ast::UseDecl>, usize)>,
     ) {
         let index = id.0 as usize;
         if marks.len() <= index {
@@ -331,9 +383,8 @@ impl Loader {
             return;
         }
         if let Some(slot) = marks.get_mut(index) {
-            *slot = Some(Mark::InProgress);
+            *slot = Some(Mark::InProgress(stack.len()));
         }
-        stack.push(id);
         let imports: Vec<ast::UseDecl> = self
             .parsed
             .get(index)
@@ -348,27 +399,14 @@ impl Loader {
                     .collect()
             })
             .unwrap_or_default();
-        for import in imports {
-            if let Some(target) = self.resolve(id, &import) {
-                let target_index = target.0 as usize;
-                if marks.len() <= target_index {
-                    marks.resize_with(target_index + 1, || None);
-                }
-                match marks.get(target_index) {
-                    Some(Some(Mark::InProgress)) => self.report_cycle(&import, target, stack),
-                    Some(Some(Mark::Done)) => {}
-                    _ => self.visit(target, marks, stack, order),
-                }
-            }
-        }
-        stack.pop();
-        if let Some(slot) = marks.get_mut(index) {
-            *slot = Some(Mark::Done);
-        }
-        order.push(id);
+        stack.push(id);
+        pending.push((imports, 0));
     }
 
-    fn report_cycle(&mut self, import: &ast::UseDecl, target: SourceId, stack: &[SourceId]) {
+    /// `cycle` is the stack from `target` to the importer. A long chain is shown by its
+    /// first and last files, so many cycles through a deep chain cost linear text.
+    fn report_cycle(&mut self, import: &ast::UseDecl, target: SourceId, cycle: &[SourceId]) {
+        const SHOWN: usize = 4;
         let span = use_span(import);
         let importer = span.source;
         let error = if target == importer {
@@ -376,13 +414,15 @@ impl Loader {
                 path: self.sources.name(target),
             }
         } else {
-            let start = stack.iter().position(|s| *s == target).unwrap_or(0);
-            let mut chain: Vec<String> = stack
-                .get(start..)
-                .unwrap_or_default()
-                .iter()
-                .map(|s| self.sources.name(*s))
-                .collect();
+            let name = |s: &SourceId| self.sources.name(*s);
+            let mut chain: Vec<String> = if cycle.len() > 2 * SHOWN {
+                let head = cycle.iter().take(SHOWN).map(name);
+                let tail = cycle.iter().skip(cycle.len() - SHOWN).map(name);
+                let skipped = format!("… {} more files …", cycle.len() - 2 * SHOWN);
+                head.chain(std::iter::once(skipped)).chain(tail).collect()
+            } else {
+                cycle.iter().map(name).collect()
+            };
             chain.push(self.sources.name(target));
             LoadError::ImportCycle {
                 chain: chain.join(" → "),
@@ -412,8 +452,7 @@ impl Loader {
                     ));
                     return None;
                 };
-                let origin = Origin::Std(static_name);
-                if let Some(existing) = self.sources.find(&origin) {
+                if let Some(&(_, existing)) = self.std_ids.iter().find(|(n, _)| n == static_name) {
                     return Some(existing);
                 }
                 let file = PolicyFile {
@@ -421,7 +460,9 @@ impl Loader {
                     id: None,
                     dir: None,
                 };
-                (origin, file)
+                let id = self.add_file(Origin::Std(static_name), file);
+                self.std_ids.push((static_name, id));
+                return Some(id);
             }
             ast::UseTarget::File(path) => {
                 // Shown relative to the importer's name; read relative to its real directory.

@@ -90,6 +90,90 @@ pub struct SourceFile {
     pub text: Arc<str>,
     /// Which file on disk it was read from (device and inode), for files.
     pub identity: Option<FileId>,
+    /// Byte offset where each line starts (the first is 0); a line ends with LF (so a CRLF
+    /// is one line end). Built once, so a position costs a binary search.
+    line_starts: Arc<[u32]>,
+}
+
+impl SourceFile {
+    /// 1-based line and column (in characters) of a byte offset (clamped to the text).
+    pub fn line_col(&self, offset: usize) -> (usize, usize) {
+        let offset = offset.min(self.text.len());
+        let line = self
+            .line_starts
+            .partition_point(|&start| start as usize <= offset);
+        let start = line
+            .checked_sub(1)
+            .and_then(|i| self.line_starts.get(i))
+            .map_or(0, |&s| s as usize);
+        // Characters are counted as the bytes that do not continue one (an offset inside a
+        // character counts that character).
+        let column = self.text.as_bytes().get(start..offset).map_or(0, |prefix| {
+            prefix.iter().filter(|&&b| b & 0xC0 != 0x80).count()
+        });
+        (line.max(1), column + 1)
+    }
+}
+
+/// One file as miette reads it, from [`SourceMap::named_source`].
+#[derive(Debug, Clone)]
+pub struct IndexedSource {
+    name: String,
+    file: Option<SourceFile>,
+}
+
+impl miette::SourceCode for IndexedSource {
+    /// What miette's own `str` source would answer, computed on the window of whole lines
+    /// that holds the span and its context lines (one more line each side, so the window
+    /// never cuts what miette would read), then moved back to the file's offsets and lines.
+    fn read_span<'a>(
+        &'a self,
+        span: &miette::SourceSpan,
+        context_lines_before: usize,
+        context_lines_after: usize,
+    ) -> Result<Box<dyn miette::SpanContents<'a> + 'a>, miette::MietteError> {
+        let Some(file) = &self.file else {
+            return Err(miette::MietteError::OutOfBounds);
+        };
+        let text: &'a str = &file.text;
+        let starts: &[u32] = &file.line_starts;
+        let first = span.offset();
+        let last = first.saturating_add(span.len().saturating_sub(1));
+        // 0-based lines of the span's first and last bytes.
+        let line_of = |offset: usize| {
+            starts
+                .partition_point(|&s| s as usize <= offset)
+                .saturating_sub(1)
+        };
+        let from_line = line_of(first).saturating_sub(context_lines_before.saturating_add(1));
+        let to_line = line_of(last).saturating_add(context_lines_after.saturating_add(2));
+        let from = starts.get(from_line).map_or(0, |&s| s as usize);
+        let to = starts.get(to_line).map_or(text.len(), |&s| s as usize);
+        let window = text.get(from..to).ok_or(miette::MietteError::OutOfBounds)?;
+        let local = miette::SourceSpan::new(first.saturating_sub(from).into(), span.len());
+        let inner = window.read_span(&local, context_lines_before, context_lines_after)?;
+        let contents = miette::MietteSpanContents::new_named(
+            self.name.clone(),
+            inner.data(),
+            miette::SourceSpan::new((inner.span().offset() + from).into(), inner.span().len()),
+            inner.line() + from_line,
+            inner.column(),
+            inner.line_count() + from_line,
+        );
+        Ok(Box::new(contents))
+    }
+}
+
+/// Where each line of `text` starts.
+fn line_starts(text: &str) -> Arc<[u32]> {
+    std::iter::once(0)
+        .chain(
+            text.bytes()
+                .enumerate()
+                .filter(|&(_, b)| b == b'\n')
+                .map(|(i, _)| saturating_u32(i + 1)),
+        )
+        .collect()
 }
 
 /// All files that took part in a compilation, indexed by [`SourceId`].
@@ -115,9 +199,11 @@ impl SourceMap {
         identity: Option<FileId>,
     ) -> SourceId {
         let id = SourceId(saturating_u32(self.files.len()));
+        let text: Arc<str> = text.into();
         self.files.push(SourceFile {
             origin,
-            text: text.into(),
+            line_starts: line_starts(&text),
+            text,
             identity,
         });
         id
@@ -147,24 +233,22 @@ impl SourceMap {
             .unwrap_or("")
     }
 
-    /// 1-based line and column (in characters) of a span's start.
+    /// 1-based line and column (in characters) of a span's start; `(0, 0)` for a span of
+    /// no file. LF and CRLF end a line (the only line ends `syntax` accepts). A binary search
+    /// in the file's line index, so reporting many diagnostics stays linear.
     pub fn line_col(&self, span: Span) -> (usize, usize) {
-        let Some(file) = self.get(span.source) else {
-            return (0, 0);
-        };
-        let upto = file.text.get(..span.start as usize).unwrap_or(&file.text);
-        let line = upto.matches('\n').count() + 1;
-        let col = upto.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
-        (line, col)
+        self.get(span.source)
+            .map_or((0, 0), |file| file.line_col(span.start as usize))
     }
 
-    /// A miette source for one file, named for display.
-    pub fn named_source(&self, id: SourceId) -> miette::NamedSource<Arc<str>> {
-        let text = self
-            .get(id)
-            .map(|f| f.text.clone())
-            .unwrap_or_else(|| Arc::from(""));
-        miette::NamedSource::new(self.name(id), text)
+    /// A miette source for one file, named for display. miette scans a plain text from its
+    /// start for every diagnostic; this one hands it only the lines around the span (found
+    /// in the line index), so rendering many diagnostics stays linear.
+    pub fn named_source(&self, id: SourceId) -> IndexedSource {
+        IndexedSource {
+            name: self.name(id),
+            file: self.get(id).cloned(),
+        }
     }
 
     pub fn files(&self) -> impl Iterator<Item = (SourceId, &SourceFile)> {
@@ -187,5 +271,76 @@ mod tests {
         assert_eq!(map.line_col(Span::new(id, 7, 8)), (2, 4));
         assert_eq!(map.snippet(Span::new(id, 3, 5)), "cd");
         assert_eq!(map.snippet(Span::new(id, 3, 500)), "");
+    }
+
+    /// The definition the line index must agree with: count the LFs before the offset, then
+    /// the characters since the last one.
+    fn naive(text: &str, offset: usize) -> (usize, usize) {
+        let upto = text.get(..offset).unwrap_or(text);
+        let line = upto.matches('\n').count() + 1;
+        let col = upto.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+        (line, col)
+    }
+
+    #[test]
+    fn line_index_agrees_with_counting() {
+        let texts = [
+            "",
+            "\n",
+            "a",
+            "ab\ncdé f",
+            "x\r\ny\r\n\r\nz",
+            "\n\nlast",
+            "é\n漢字\r\n\n  tail\n",
+            "one\ntwo\nthree\nfour\nfive\nsix\nseven\neight\n",
+        ];
+        let mut map = SourceMap::new();
+        for text in texts {
+            let id = map.add(Origin::Inline("t".into()), text);
+            for (offset, _) in text.char_indices().chain([(text.len(), ' ')]) {
+                assert_eq!(
+                    map.line_col(Span::new(id, offset, offset)),
+                    naive(text, offset),
+                    "{text:?} at {offset}"
+                );
+            }
+        }
+        // miette reads the same contents from the windowed source as from the whole text.
+        use miette::SourceCode;
+        for text in texts {
+            let id = map.add(Origin::Inline("t".into()), text);
+            let source = map.named_source(id);
+            let bounds: Vec<usize> = text.char_indices().map(|(i, _)| i).collect();
+            for &start in &bounds {
+                for &end in bounds.iter().filter(|&&e| e >= start).take(4) {
+                    let span = miette::SourceSpan::new(start.into(), end - start);
+                    for (before, after) in [(0, 0), (1, 1), (2, 3)] {
+                        let want = text.read_span(&span, before, after).ok().map(|c| {
+                            (
+                                c.data().to_vec(),
+                                *c.span(),
+                                c.line(),
+                                c.column(),
+                                c.line_count(),
+                            )
+                        });
+                        let got = source.read_span(&span, before, after).ok().map(|c| {
+                            (
+                                c.data().to_vec(),
+                                *c.span(),
+                                c.line(),
+                                c.column(),
+                                c.line_count(),
+                            )
+                        });
+                        assert_eq!(got, want, "{text:?} {start}..{end} ({before}, {after})");
+                    }
+                }
+            }
+        }
+        // CRLF is one line end: the `y` of "x\r\ny" is on line 2, column 1.
+        let id = map.add(Origin::Inline("t".into()), "x\r\ny");
+        assert_eq!(map.line_col(Span::new(id, 3, 4)), (2, 1));
+        assert_eq!(map.line_col(Span::new(SourceId(99), 0, 0)), (0, 0));
     }
 }

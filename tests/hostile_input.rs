@@ -116,10 +116,41 @@ fn binary_garbage() {
     for seed in 0..32 {
         let bytes = garbage(4096, seed);
         let text = String::from_utf8_lossy(&bytes);
-        let failed = assert_fails_with("garbage.lawful", &text, &["lawful::syntax::unexpected"]);
-        assert_eq!(failed.diagnostics.len(), 1);
+        // Every line end other than LF and CRLF and every bidirectional control is named
+        // (all in one run); text without one fails with the grammar's first error.
+        let forbidden = text
+            .char_indices()
+            .filter(|&(i, c)| {
+                matches!(
+                    c,
+                    '\u{0B}' | '\u{0C}' | '\u{85}' | '\u{2028}' | '\u{2029}' | '\u{200E}'
+                        | '\u{200F}' | '\u{061C}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}'
+                ) || (c == '\r' && text.get(i + 1..).is_none_or(|r| !r.starts_with('\n')))
+            })
+            .count();
+        let failed = compile("garbage.lawful", &text).expect_err("garbage must not compile");
+        assert_spans_valid("garbage.lawful", &failed);
+        let codes: Vec<&str> = failed.diagnostics.errors().map(|d| d.code).collect();
+        if forbidden == 0 {
+            assert_eq!(codes, ["lawful::syntax::unexpected"], "{failed}");
+        } else {
+            assert_eq!(codes.len(), forbidden, "{failed}");
+            assert!(codes
+                .iter()
+                .all(|c| c.starts_with("lawful::syntax::forbidden_")));
+        }
     }
+    // VT, FF and a lone CR among the C0 controls.
     let controls: String = (0u8..32).map(char::from).collect();
+    assert_fails_with(
+        "controls.lawful",
+        &controls,
+        &["lawful::syntax::forbidden_line_separator"; 3],
+    );
+    let controls: String = (0u8..32)
+        .filter(|b| !matches!(b, 0x0B..=0x0D))
+        .map(char::from)
+        .collect();
     assert_fails_with(
         "controls.lawful",
         &controls,

@@ -131,6 +131,10 @@ pub enum CheckError {
         min: String,
         max: String,
     },
+    #[error("the policy declares {count} regions and groups, more than the limit of {limit}")]
+    TooManyRegions { count: usize, limit: usize },
+    #[error("`{text}` is longer than {limit}, the longest period the calendar can answer")]
+    DurationOutOfRange { text: String, limit: String },
     #[error("`{what}`: expected {expected}, found {found}")]
     TypeMismatch {
         what: String,
@@ -200,6 +204,8 @@ impl DiagnosticKind for CheckError {
             CheckError::MissingBasis { .. } => "lawful::check::missing_basis",
             CheckError::SpecialWithoutArt9 { .. } => "lawful::check::special_category_without_art9",
             CheckError::RetentionConflict { .. } => "lawful::check::retention_conflict",
+            CheckError::DurationOutOfRange { .. } => "lawful::check::duration_out_of_range",
+            CheckError::TooManyRegions { .. } => "lawful::check::too_many_regions",
             CheckError::TypeMismatch { .. } => "lawful::check::type_mismatch",
             CheckError::InvalidCondition { .. } => "lawful::check::invalid_condition",
             CheckError::AgeOutOfRange { .. } => "lawful::check::age_out_of_range",
@@ -270,6 +276,15 @@ impl DiagnosticKind for CheckError {
             CheckError::RetentionConflict { .. } => {
                 "shorten the minimum or lengthen the maximum so both can be met".to_owned()
             }
+            CheckError::TooManyRegions { limit, .. } => format!(
+                "a policy (with its imports and the standard library) may declare at most \
+                 {limit} regions and groups: each one's containment is a set over all of them, \
+                 so the work grows with the square of their number"
+            ),
+            CheckError::DurationOutOfRange { limit, .. } => format!(
+                "periods are at most {limit}, so that any event until the end of the year 8998 \
+                 plus the period stays in the calendar (which ends on 9999-12-30)"
+            ),
             CheckError::TypeMismatch { .. } => {
                 "compare with a value of the declared type".to_owned()
             }

@@ -491,6 +491,7 @@ impl Checker {
             "retain {word} {} after {}",
             decl.duration.text, decl.after.text
         );
+        self.check_period(&decl.duration);
         let provenance = self.add_provenance(ProvenanceKind::Retain, name, docs, span);
         self.retention.push(RetentionRule {
             categories,
@@ -569,6 +570,10 @@ impl Checker {
             });
         }
         for response in &decl.responses {
+            self.check_period(&response.within);
+            if let Some(extension) = &response.extension {
+                self.check_period(extension);
+            }
             let regions = self.region_scope(&response.scope);
             self.responses.push(ResponseTime {
                 info: Info {
@@ -592,6 +597,21 @@ impl Checker {
         match &right.arg {
             Some(arg) => format!("{}({})", right.name.text, arg.text),
             None => right.name.text.clone(),
+        }
+    }
+
+    /// A period longer than [`MAX_PERIOD_YEARS`] is an error: added to a date late in the
+    /// calendar it would leave it, and no answer could be given.
+    pub(super) fn check_period(&mut self, duration: &ast::DurationLit) {
+        if !period_in_range(duration.value) {
+            self.error(
+                CheckError::DurationOutOfRange {
+                    text: duration.text.clone(),
+                    limit: format!("{MAX_PERIOD_YEARS} years"),
+                },
+                duration.span,
+                "too long",
+            );
         }
     }
 
@@ -803,4 +823,19 @@ impl Checker {
 enum ThresholdValue {
     Age(u8),
     Fact(String, Span),
+}
+
+/// The longest period a policy may name (retention, response deadlines). jiff's calendar
+/// runs from year -9999 to 9999 (its last instant is 9999-12-30T22:00Z): with this limit,
+/// any date until the end of the year 8998 plus any period stays inside it.
+pub const MAX_PERIOD_YEARS: i16 = 1000;
+
+/// Whether a period is at most [`MAX_PERIOD_YEARS`], measured from 2000-01-01 (a period too
+/// large for jiff to add at all is out of range too).
+pub(crate) fn period_in_range(period: jiff::Span) -> bool {
+    let reference = jiff::civil::date(2000, 1, 1);
+    let limit = jiff::Span::new().years(MAX_PERIOD_YEARS);
+    period
+        .compare((limit, reference))
+        .is_ok_and(|o| o != std::cmp::Ordering::Greater)
 }

@@ -5,9 +5,32 @@ use super::{CheckError, Checker, NameKind};
 use crate::model::*;
 use crate::syntax::ast::{self, Decl, RegionRef};
 
+/// The most regions and groups a policy may declare. Containment closures are a bit set
+/// over all regions per region (`within`, `inside`): memory and time grow with the square of
+/// the count, 25 MB at this limit. The standard library declares a few hundred.
+pub const MAX_REGIONS: usize = 10_000;
+
 impl Checker {
     pub(super) fn build_regions(&mut self, files: &[ast::File]) {
         let count = self.regions.len();
+        if count > MAX_REGIONS {
+            // Reported at the first region over the limit; no closure is built (the policy
+            // has an error, so none is used), so the check stays linear.
+            let span = self
+                .regions
+                .item(u32::try_from(MAX_REGIONS).unwrap_or(u32::MAX))
+                .map(|r| r.info.span)
+                .unwrap_or_default();
+            self.error(
+                CheckError::TooManyRegions {
+                    count,
+                    limit: MAX_REGIONS,
+                },
+                span,
+                "one region too many",
+            );
+            return;
+        }
         // Star groups (`= * except …`) are expanded after the closures of everything else.
         let mut star_groups = Vec::new();
         for file in files {

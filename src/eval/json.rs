@@ -165,8 +165,6 @@ impl RetentionDecision {
 #[derive(Debug, Clone)]
 pub struct JsonRenderer<'p> {
     policy: &'p Policy,
-    /// Byte offsets of line starts, per source file (built on first use).
-    lines: Vec<Option<Vec<u32>>>,
     /// The `rule` member's JSON per provenance, and per purpose for the fallback.
     by_provenance: Vec<Option<Box<[u8]>>>,
     by_purpose: Vec<Option<Box<[u8]>>>,
@@ -182,7 +180,6 @@ impl<'p> JsonRenderer<'p> {
     pub fn new(policy: &'p Policy) -> Self {
         JsonRenderer {
             policy,
-            lines: Vec::new(),
             by_provenance: Vec::new(),
             by_purpose: Vec::new(),
             obligations: Vec::new(),
@@ -306,44 +303,8 @@ impl<'p> JsonRenderer<'p> {
     }
 
     fn rule(&mut self, name: &str, span: Span) -> RuleJson {
-        let (line, column) = self.line_col(span);
+        let (line, column) = self.policy.sources.line_col(span);
         RuleJson::at(self.policy, name, span, line, column)
-    }
-
-    /// Same as [`SourceMap::line_col`](crate::source::SourceMap::line_col), by binary
-    /// search.
-    fn line_col(&mut self, span: Span) -> (usize, usize) {
-        let Some(file) = self.policy.sources.get(span.source) else {
-            return (0, 0);
-        };
-        let id = span.source.0 as usize;
-        if self.lines.len() <= id {
-            self.lines.resize(id + 1, None);
-        }
-        let Some(slot) = self.lines.get_mut(id) else {
-            return (0, 0);
-        };
-        let starts = slot.get_or_insert_with(|| {
-            std::iter::once(0)
-                .chain(
-                    file.text
-                        .match_indices('\n')
-                        .map(|(i, _)| u32::try_from(i + 1).unwrap_or(u32::MAX)),
-                )
-                .collect()
-        });
-        let offset = (span.start as usize).min(file.text.len());
-        let line = starts.partition_point(|&start| start as usize <= offset);
-        let start = line
-            .checked_sub(1)
-            .and_then(|i| starts.get(i))
-            .map_or(0, |&s| s as usize);
-        let column = file
-            .text
-            .get(start..offset)
-            .map_or(0, |t| t.chars().count())
-            + 1;
-        (line, column)
     }
 }
 

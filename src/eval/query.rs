@@ -112,6 +112,16 @@ pub enum QueryError {
         "this {handle} was prepared for another policy (a reload replaced it); prepare it again"
     )]
     OtherPolicy { handle: &'static str },
+    /// A retention period, added to the date of its event, ends after the last instant
+    /// jiff's calendar knows (9999-12-30T22:00Z): there is no date to answer with. The
+    /// checker keeps periods to `MAX_PERIOD_YEARS`, so this needs an event after the year
+    /// 8998.
+    /// `rule` is the `retain` rule whose period overflows, `at` its event's date.
+    #[error("a retention period from {at} ends beyond the calendar, which ends on 9999-12-30")]
+    DateOutOfRange {
+        rule: crate::model::ProvenanceId,
+        at: jiff::Timestamp,
+    },
 }
 
 impl QueryError {
@@ -122,6 +132,7 @@ impl QueryError {
             QueryError::ForeignId { .. } => "lawful::eval::foreign_id",
             QueryError::MaskLength { .. } => "lawful::eval::mask_length",
             QueryError::OtherPolicy { .. } => "lawful::eval::other_policy",
+            QueryError::DateOutOfRange { .. } => "lawful::eval::date_out_of_range",
         }
     }
 }

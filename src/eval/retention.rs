@@ -143,14 +143,22 @@ impl Policy {
                 .iter()
                 .find(|(event, _)| *event == rule.after)
                 .map(|(_, at)| *at);
-            let end = anchor.and_then(|at| add_period(at, rule.period));
+            let end = match anchor {
+                Some(at) => Some(add_period(at, rule.period).ok_or(
+                    QueryError::DateOutOfRange {
+                        rule: rule.provenance,
+                        at,
+                    },
+                )?),
+                None => None,
+            };
             match (rule.bound, end) {
                 (RetentionBound::AtLeast, Some(end)) => {
                     if latest_minimum.is_none_or(|(t, _)| end > t) {
                         latest_minimum = Some((end, rule.provenance));
                     }
                 }
-                // No anchor yet, or a period too long for the calendar: keep.
+                // No anchor yet: keep.
                 (RetentionBound::AtLeast, None) => {
                     if pending_minimum.is_none() {
                         pending_minimum = Some((rule.after, rule.provenance));

@@ -91,7 +91,9 @@ pub(crate) fn lex(text: &str) -> Result<Vec<Token<'_>>, LexError> {
         }
         let rest = text.get(pos..).unwrap_or("");
         let (kind, len) = if rest.starts_with("//") {
-            let len = rest.find('\n').unwrap_or(rest.len());
+            // As the grammar: a comment stops at any CR or LF (a lone CR never gets this far:
+            // `syntax::parse` refuses it before the formatter lexes).
+            let len = rest.find(['\r', '\n']).unwrap_or(rest.len());
             (comment_kind(rest), len)
         } else if c == '"' {
             (Kind::Str, string_len(rest).ok_or(LexError { offset: pos })?)
@@ -147,7 +149,7 @@ fn string_len(rest: &str) -> Option<usize> {
     let mut escaped = false;
     for (i, c) in rest.char_indices().skip(1) {
         match c {
-            '\n' => return None,
+            '\r' | '\n' => return None,
             '\\' if !escaped => escaped = true,
             '"' if !escaped => return Some(i + 1),
             _ => escaped = false,

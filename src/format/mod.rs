@@ -67,7 +67,16 @@ impl DiagnosticKind for FormatError {
 /// is returned as [`FormatError::Syntax`], since its tokens cannot be trusted).
 pub fn format_source(text: &str) -> Result<String, FormatError> {
     let source = SourceId(0);
-    syntax::parse(source, text).map_err(|(error, span)| FormatError::Syntax { error, span })?;
+    // The first error is enough to refuse (`lawful check` lists them all).
+    syntax::parse(source, text).map_err(|errors| match errors.into_iter().next() {
+        Some((error, span)) => FormatError::Syntax { error, span },
+        None => FormatError::Syntax {
+            error: SyntaxError::Shape {
+                rule: "file".to_owned(),
+            },
+            span: Span::new(source, 0, 0),
+        },
+    })?;
     let tokens = lexer::lex(text).map_err(|e| FormatError::Syntax {
         error: SyntaxError::Unexpected {
             found: "a character outside the language".to_owned(),
@@ -109,8 +118,10 @@ fn verify(text: &str, tokens: &[lexer::Token<'_>], formatted: &str) -> Result<()
     if let Some(extra) = after.get(tokens.len()) {
         return Err(changed("the end of the file", extra.text, text.len()));
     }
-    syntax::parse(source, formatted)
-        .map_err(|(_, span)| changed("text that parses", "a syntax error", span.start as usize))?;
+    syntax::parse(source, formatted).map_err(|errors| {
+        let at = errors.first().map_or(0, |(_, span)| span.start as usize);
+        changed("text that parses", "a syntax error", at)
+    })?;
     Ok(())
 }
 

@@ -9,6 +9,12 @@ pub enum SyntaxError {
     TooDeep { limit: usize },
     #[error("the file is not valid UTF-8")]
     InvalidUtf8,
+    /// A line end other than LF or CRLF (see `syntax::chars`).
+    #[error("{name} is not allowed: lines end with LF or CRLF only")]
+    ForbiddenLineSeparator { name: &'static str },
+    /// A bidirectional control, which reorders what is displayed (Trojan Source).
+    #[error("{name} is not allowed: it changes the order the text is displayed in")]
+    ForbiddenBidiControl { name: &'static str },
     #[error("the file is {size} bytes, more than the limit of {limit} bytes")]
     TooLarge { size: usize, limit: usize },
     #[error("`{text}` is not a valid date")]
@@ -34,6 +40,10 @@ impl DiagnosticKind for SyntaxError {
             SyntaxError::Unexpected { .. } => "lawful::syntax::unexpected",
             SyntaxError::TooDeep { .. } => "lawful::syntax::too_deep",
             SyntaxError::InvalidUtf8 => "lawful::syntax::invalid_utf8",
+            SyntaxError::ForbiddenLineSeparator { .. } => {
+                "lawful::syntax::forbidden_line_separator"
+            }
+            SyntaxError::ForbiddenBidiControl { .. } => "lawful::syntax::forbidden_bidi_control",
             SyntaxError::TooLarge { .. } => "lawful::syntax::too_large",
             SyntaxError::InvalidDate { .. } => "lawful::syntax::invalid_date",
             SyntaxError::InvalidDuration { .. } => "lawful::syntax::invalid_duration",
@@ -54,6 +64,11 @@ impl DiagnosticKind for SyntaxError {
                 "split the condition into simpler parts or name them with separate rules".to_owned()
             }
             SyntaxError::InvalidUtf8 => "save the file as UTF-8".to_owned(),
+            SyntaxError::ForbiddenLineSeparator { .. } => "use LF or CRLF line ends".to_owned(),
+            SyntaxError::ForbiddenBidiControl { .. } => {
+                "remove the character; write right-to-left text without direction controls"
+                    .to_owned()
+            }
             SyntaxError::TooLarge { .. } => {
                 "split the policy into files joined with `use`".to_owned()
             }
