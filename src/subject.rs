@@ -88,6 +88,25 @@ impl Subject {
         }
     }
 
+    /// Make this a subject of `policy` who lives in `region` and says nothing else, keeping
+    /// the allocations (the prover and the diff build millions of subjects in one).
+    pub(crate) fn reset(&mut self, policy: &Policy, region: Option<RegionId>) {
+        let mut consents = std::mem::take(&mut self.consents);
+        let mut objections = std::mem::take(&mut self.objections);
+        let mut attributes = std::mem::take(&mut self.attributes);
+        consents.clear();
+        objections.clear();
+        attributes.clear();
+        attributes.resize(policy.attributes.len(), None);
+        *self = Subject {
+            region,
+            consents,
+            objections,
+            attributes,
+            ..Subject::new(policy)
+        };
+    }
+
     /// The stamp of the policy this subject was resolved for.
     pub fn stamp(&self) -> PolicyStamp {
         self.stamp

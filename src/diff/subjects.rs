@@ -253,20 +253,7 @@ impl JointAtoms {
         region: RegionId,
         subject: &mut Subject,
     ) -> bool {
-        subject.stamp = policy.stamp();
-        subject.region = Some(region);
-        subject.age = None;
-        subject.kind = None;
-        subject.consents.clear();
-        subject.objections.clear();
-        subject.opt_outs = 0;
-        subject.gpc = false;
-        subject.restricted = false;
-        subject.erasure_requested = false;
-        subject.account_deleted = false;
-        subject.parental_consent = false;
-        subject.attributes.clear();
-        subject.attributes.resize(policy.attributes.len(), None);
+        subject.reset(policy, Some(region));
         for (atom, &value) in self.atoms.iter().zip(choice) {
             match atom.effects(side).get(value) {
                 None | Some(Effect::Keep) => {}
