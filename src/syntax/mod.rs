@@ -23,7 +23,7 @@ use crate::source::{SourceId, Span};
 pub const MAX_FILE_BYTES: usize = 64 * 1024 * 1024;
 
 /// Parse one file's text into its syntax tree, or its syntax errors with their spans (never
-/// an empty list): every forbidden character (see [`chars`]), else the first grammar error.
+/// an empty list): every forbidden character (see `chars.rs`), else the first grammar error.
 pub fn parse(source: SourceId, text: &str) -> Result<ast::File, Vec<(SyntaxError, Span)>> {
     if text.len() > MAX_FILE_BYTES {
         return Err(vec![(
