@@ -310,11 +310,12 @@ impl<'p> Verifier<'p> {
     /// Count one decided case; `false` once the budget is spent.
     fn spend(&self, cases: u64) -> bool {
         let total = self.cases.get().saturating_add(cases);
-        self.cases.set(total);
         if total > self.budget {
             self.exhausted.set(true);
+            return false;
         }
-        total <= self.budget
+        self.cases.set(total);
+        true
     }
 
     /// The cases decided so far.
