@@ -260,7 +260,7 @@ impl Checker {
         })
     }
 
-    /// DESIGN § Check time: a special category used without explicit consent or an Art. 9
+    /// A check-time rule: a special category used without explicit consent or an Art. 9
     /// condition, where GDPR applies.
     fn check_special_categories(
         &mut self,
@@ -615,7 +615,7 @@ impl Checker {
         }
     }
 
-    /// DESIGN § Retention: a minimum longer than a maximum for the same data is an error.
+    /// Retention (docs/semantics.md): a minimum longer than a maximum for the same data is an error.
     fn check_retention_conflicts(&mut self) {
         let reference = jiff::civil::date(2000, 1, 1);
         let mut conflicts = Vec::new();

@@ -1,5 +1,5 @@
 //! Syntax trees → checked, compiled [`Policy`]. Resolves every name (with suggestions),
-//! builds the region / category / purpose hierarchies, validates what DESIGN.md § Check time
+//! builds the region / category / purpose hierarchies, validates what a policy must satisfy (docs/language.md)
 //! asks, runs the lints, and fills the model's tables.
 //!
 //! **Invariant:** every problem is reported in one run; a `Policy` is produced only when

@@ -1,6 +1,6 @@
 //! The evaluator: decisions over a compiled [`Policy`](crate::model::Policy).
 //!
-//! Questions (DESIGN.md § Semantics):
+//! Questions (docs/semantics.md):
 //! - **use**: [`Policy::decide_use`](crate::model::Policy::decide_use) — may purpose P use
 //!   field or category C of subject S in region R?
 //! - **disclosure**: [`Policy::decide_disclosure`](crate::model::Policy::decide_disclosure)

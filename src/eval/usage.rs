@@ -1,5 +1,5 @@
 //! Deciding a use: may purpose P use category C of subject S in region R
-//! (DESIGN.md § Semantics, "Deciding a use", steps 1–8).
+//! (docs/semantics.md, "Deciding a use", steps 1–8).
 
 use crate::model::DataRef;
 use crate::model::{

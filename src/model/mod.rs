@@ -23,7 +23,7 @@ pub use reason::Reason;
 pub use stamp::PolicyStamp;
 pub use tables::{DecisionTables, FlatBasis, PurposeFacts};
 
-/// GDPR and US-state legal bases (DESIGN § Concepts: legal basis).
+/// GDPR and US-state legal bases (docs/semantics.md, step 5).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Basis {
@@ -91,7 +91,7 @@ pub const ART9_CONDITIONS: &[&str] = &[
     "archiving",
 ];
 
-/// Who receives data (DESIGN § Concepts: recipient).
+/// Who receives data (docs/semantics.md, "Deciding a disclosure").
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum RecipientKind {

@@ -464,7 +464,7 @@ pub struct RetentionRule {
     pub provenance: ProvenanceId,
 }
 
-/// Age thresholds and what happens to children (DESIGN § Semantics step 7).
+/// Age thresholds and what happens to children (docs/semantics.md, step 7).
 #[derive(Debug, Clone)]
 pub struct Children {
     /// Age below which a subject is a child, per region (most specific declaration wins).
