@@ -143,7 +143,7 @@ impl<'a> Line<'a> {
     /// stays small.
     #[cold]
     #[inline(never)]
-    fn read(text: &'a str) -> Result<Line<'a>, String> {
+    pub fn read(text: &'a str) -> Result<Line<'a>, String> {
         serde_json::from_str(text).map_err(|e| e.to_string())
     }
 

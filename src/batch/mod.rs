@@ -92,6 +92,8 @@ pub struct Batch<'p> {
     renderer: JsonRenderer<'p>,
     nobody: Subject,
     stats: Stats,
+    /// Read lines with the scanner first (off only to test it against serde_json).
+    scanner: bool,
 }
 
 impl<'p> Batch<'p> {
@@ -109,7 +111,16 @@ impl<'p> Batch<'p> {
                 ..Subject::new(policy)
             },
             stats: Stats::default(),
+            scanner: true,
         }
+    }
+
+    /// Read every line with serde_json alone, never the scanner: for differential tests
+    /// (the fuzzer checks that both paths answer the same).
+    #[doc(hidden)]
+    pub fn without_scanner(mut self) -> Self {
+        self.scanner = false;
+        self
     }
 
     /// Answer every line of `input`, writing to `output` in large blocks (`output` is not
@@ -195,7 +206,13 @@ impl<'p> Batch<'p> {
         // Validating the line once lets the parser borrow strings without checking each.
         let parsed = std::str::from_utf8(text)
             .map_err(|e| e.to_string())
-            .and_then(|text| Line::parse_into(text, &self.subjects, &mut line));
+            .and_then(|text| {
+                if self.scanner {
+                    Line::parse_into(text, &self.subjects, &mut line)
+                } else {
+                    Line::read(text).map(|read| line = read)
+                }
+            });
         // The error, with the id to echo when the line was read.
         let result = match parsed {
             Ok(()) => self.answer(&line).map_err(|e| (line.id, e)),
