@@ -444,7 +444,14 @@ impl<'a> Scanner<'a> {
                 return Some((Some(self.text(start, self.at)?), Some(id)));
             }
         }
-        Some((self.value()?, None))
+        // Not a subject the cache holds (each of those is one whole JSON object): checked to
+        // be one JSON value, as serde_json would check it reading the whole line — else the
+        // line would be refused or not depending on which path read it.
+        let text = self.value()?;
+        if let Some(text) = text {
+            serde_json::from_str::<&RawValue>(text).ok()?;
+        }
+        Some((text, None))
     }
 
     /// The extent of one JSON value: strings and brackets are matched, a scalar runs to
@@ -554,8 +561,17 @@ mod tests {
             r#"{}"#,
             r#"{"subject":"DE"}"#,
         ];
+        // Raw values have no depth limit on either path (serde_json skips them in a loop).
+        let deep = format!(
+            r#"{{"id":{}{},"subject":{{"a":{}{}}}}}"#,
+            "[".repeat(500),
+            "]".repeat(500),
+            "[".repeat(500),
+            "]".repeat(500)
+        );
+        let lines: Vec<&str> = lines.iter().copied().chain([deep.as_str()]).collect();
         for cache in [Subjects::default(), subjects()] {
-            for line in lines {
+            for &line in &lines {
                 let parsed: Line<'_> = serde_json::from_str(line).unwrap();
                 let mut scanned = Line::default();
                 scan(line, &cache, &mut scanned).unwrap_or_else(|| panic!("{line}"));
@@ -593,6 +609,10 @@ mod tests {
             r#"{"purpose":"p",}"#,
             r#"{"subject":{"region":"DE","consents":[{"purpose":"x"}]}"#,
             r#"[1]"#,
+            // A subject that is not JSON: serde_json refuses the whole line.
+            r#"{"purpose":"p","subject":{x}}"#,
+            r#"{"subject":tru}"#,
+            r#"{"subject":{"a":1,}}"#,
         ] {
             for cache in [Subjects::default(), subjects()] {
                 assert!(scan(line, &cache, &mut Line::default()).is_none(), "{line}");
