@@ -625,8 +625,17 @@ mod tests {
             r#"{}"#,
             r#"{"subject":"DE"}"#,
         ];
+        // Raw values have no depth limit on either path (serde_json skips them in a loop).
+        let deep = format!(
+            r#"{{"id":{}{},"subject":{{"a":{}{}}}}}"#,
+            "[".repeat(500),
+            "]".repeat(500),
+            "[".repeat(500),
+            "]".repeat(500)
+        );
+        let lines: Vec<&str> = lines.iter().copied().chain([deep.as_str()]).collect();
         for cache in [Subjects::default(), subjects()] {
-            for line in lines {
+            for &line in &lines {
                 let parsed: Line<'_> = serde_json::from_str(line).unwrap();
                 let mut scanned = Line::default();
                 scan(line, &cache, &mut scanned).unwrap_or_else(|| panic!("{line}"));
@@ -664,6 +673,10 @@ mod tests {
             r#"{"purpose":"p",}"#,
             r#"{"subject":{"region":"DE","consents":[{"purpose":"x"}]}"#,
             r#"[1]"#,
+            // A subject that is not JSON: serde_json refuses the whole line.
+            r#"{"purpose":"p","subject":{x}}"#,
+            r#"{"subject":tru}"#,
+            r#"{"subject":{"a":1,}}"#,
         ] {
             for cache in [Subjects::default(), subjects()] {
                 assert!(scan(line, &cache, &mut Line::default()).is_none(), "{line}");

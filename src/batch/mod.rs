@@ -137,6 +137,14 @@ impl<'p> Batch<'p> {
         self.subjects.bytes()
     }
 
+    /// Read every line with serde_json alone, never the scanner: for differential tests
+    /// (the fuzzer checks that both paths answer the same).
+    #[doc(hidden)]
+    pub fn without_scanner(mut self) -> Self {
+        self.scanner = false;
+        self
+    }
+
     /// Answer every line of `input`, writing to `output` in large blocks (`output` is not
     /// flushed). Lines are numbered from 1 in each run. Only I/O fails the run; a line that
     /// cannot be answered becomes an error line.
