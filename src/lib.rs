@@ -1,28 +1,55 @@
 #![doc = include_str!("../README.md")]
+#![warn(missing_docs)]
 
 pub(crate) mod analysis;
+// TODO(docs): document every public item of `batch`.
+#[allow(missing_docs)]
 pub mod batch;
+// TODO(docs): document every public item of `check`.
+#[allow(missing_docs)]
 pub mod check;
+// TODO(docs): document every public item of `diagnostic`.
+#[allow(missing_docs)]
 pub mod diagnostic;
+// TODO(docs): document every public item of `diff`.
+#[allow(missing_docs)]
 pub mod diff;
+// TODO(docs): document every public item of `docgen`.
+#[allow(missing_docs)]
 pub mod docgen;
 mod error;
 pub mod eval;
+// TODO(docs): document every public item of `files`.
+#[allow(missing_docs)]
 pub mod files;
+// TODO(docs): document every public item of `format`.
+#[allow(missing_docs)]
 pub mod format;
+// TODO(docs): document every public item of `load`.
+#[allow(missing_docs)]
 pub mod load;
+// TODO(docs): document every public item of `model`.
+#[allow(missing_docs)]
 pub mod model;
 /// Property testing a compiled policy (the `proptest` feature).
 #[cfg(feature = "proptest")]
 #[path = "proptest_support.rs"]
 pub mod proptest;
+// TODO(docs): document every public item of `source`.
+#[allow(missing_docs)]
 pub mod source;
 pub mod subject;
+// TODO(docs): document every public item of `syntax`.
+#[allow(missing_docs)]
 pub mod syntax;
 /// Synthetic policies of any size, for benchmarks and scale tests (feature `testkit`).
 #[cfg(any(test, feature = "testkit"))]
 pub mod synth;
+// TODO(docs): document every public item of `testing`.
+#[allow(missing_docs)]
 pub mod testing;
+// TODO(docs): document every public item of `verify`.
+#[allow(missing_docs)]
 pub mod verify;
 
 use std::path::Path;
@@ -36,7 +63,11 @@ pub use subject::Subject;
 /// A policy that checked without errors, with its warnings.
 #[derive(Debug, Clone)]
 pub struct Compiled {
+    /// The compiled policy: immutable, `Send + Sync`; share it in an `Arc` or a
+    /// [`eval::SharedPolicy`].
     pub policy: Policy,
+    /// Every warning from loading, checking and proving (no errors: a policy with one
+    /// does not compile). Render them with [`Diagnostics`] and a [`SourceMap`].
     pub warnings: Diagnostics,
     /// Whether its `assert` statements were proven (they were, unless
     /// [`CompileOptions::prove`] was off: a policy whose assertion fails or is undecided
@@ -85,7 +116,9 @@ impl CompileOptions {
 /// A policy that did not check: every diagnostic, and the sources to render them with.
 #[derive(Debug, Clone)]
 pub struct Failed {
+    /// The texts of every file loaded, to turn spans into file names, lines and columns.
     pub sources: SourceMap,
+    /// Every diagnostic: at least one error, and the warnings found along the way.
     pub diagnostics: Diagnostics,
 }
 
