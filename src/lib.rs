@@ -2,8 +2,6 @@
 #![warn(missing_docs)]
 
 pub(crate) mod analysis;
-// TODO(docs): document every public item of `batch`.
-#[allow(missing_docs)]
 pub mod batch;
 // TODO(docs): document every public item of `check`.
 #[allow(missing_docs)]
@@ -19,11 +17,7 @@ pub mod diff;
 pub mod docgen;
 mod error;
 pub mod eval;
-// TODO(docs): document every public item of `files`.
-#[allow(missing_docs)]
 pub mod files;
-// TODO(docs): document every public item of `format`.
-#[allow(missing_docs)]
 pub mod format;
 // TODO(docs): document every public item of `load`.
 #[allow(missing_docs)]
@@ -35,8 +29,6 @@ pub mod model;
 #[cfg(feature = "proptest")]
 #[path = "proptest_support.rs"]
 pub mod proptest;
-// TODO(docs): document every public item of `source`.
-#[allow(missing_docs)]
 pub mod source;
 pub mod subject;
 // TODO(docs): document every public item of `syntax`.
@@ -45,11 +37,7 @@ pub mod syntax;
 /// Synthetic policies of any size, for benchmarks and scale tests (feature `testkit`).
 #[cfg(any(test, feature = "testkit"))]
 pub mod synth;
-// TODO(docs): document every public item of `testing`.
-#[allow(missing_docs)]
 pub mod testing;
-// TODO(docs): document every public item of `verify`.
-#[allow(missing_docs)]
 pub mod verify;
 
 use std::path::Path;
