@@ -6,11 +6,7 @@ pub mod batch;
 // TODO(docs): document every public item of `check`.
 #[allow(missing_docs)]
 pub mod check;
-// TODO(docs): document every public item of `diagnostic`.
-#[allow(missing_docs)]
 pub mod diagnostic;
-// TODO(docs): document every public item of `diff`.
-#[allow(missing_docs)]
 pub mod diff;
 // TODO(docs): document every public item of `docgen`.
 #[allow(missing_docs)]
@@ -19,8 +15,6 @@ mod error;
 pub mod eval;
 pub mod files;
 pub mod format;
-// TODO(docs): document every public item of `load`.
-#[allow(missing_docs)]
 pub mod load;
 // TODO(docs): document every public item of `model`.
 #[allow(missing_docs)]
