@@ -16,8 +16,6 @@ pub mod eval;
 pub mod files;
 pub mod format;
 pub mod load;
-// TODO(docs): document every public item of `model`.
-#[allow(missing_docs)]
 pub mod model;
 /// Property testing a compiled policy (the `proptest` feature).
 #[cfg(feature = "proptest")]
