@@ -5,8 +5,6 @@
 //! explanations read after a decision is made.
 
 mod bitset;
-// TODO(docs): document every public item of `model::condition`.
-#[allow(missing_docs)]
 mod condition;
 mod ids;
 mod lookup;
