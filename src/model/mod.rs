@@ -16,8 +16,6 @@ mod stamp;
 // TODO(docs): document every public item of `model::tables`.
 #[allow(missing_docs)]
 mod tables;
-// TODO(docs): document every public item of `model::tests`.
-#[allow(missing_docs)]
 pub mod tests;
 
 pub use bitset::IdSet;
