@@ -8,8 +8,6 @@ mod bitset;
 mod condition;
 mod ids;
 mod lookup;
-// TODO(docs): document every public item of `model::policy`.
-#[allow(missing_docs)]
 mod policy;
 mod reason;
 mod stamp;
