@@ -11,8 +11,6 @@ mod lookup;
 mod policy;
 mod reason;
 mod stamp;
-// TODO(docs): document every public item of `model::tables`.
-#[allow(missing_docs)]
 mod tables;
 pub mod tests;
 
