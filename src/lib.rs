@@ -3,13 +3,9 @@
 
 pub(crate) mod analysis;
 pub mod batch;
-// TODO(docs): document every public item of `check`.
-#[allow(missing_docs)]
 pub mod check;
 pub mod diagnostic;
 pub mod diff;
-// TODO(docs): document every public item of `docgen`.
-#[allow(missing_docs)]
 pub mod docgen;
 mod error;
 pub mod eval;
