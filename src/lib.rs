@@ -19,8 +19,6 @@ pub mod model;
 pub mod proptest;
 pub mod source;
 pub mod subject;
-// TODO(docs): document every public item of `syntax`.
-#[allow(missing_docs)]
 pub mod syntax;
 /// Synthetic policies of any size, for benchmarks and scale tests (feature `testkit`).
 #[cfg(any(test, feature = "testkit"))]
