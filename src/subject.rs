@@ -47,7 +47,7 @@ pub struct Subject {
     pub age: Option<u16>,
     /// `None`: the policy's default kind.
     pub kind: Option<SubjectKindId>,
-    /// Consents given (and perhaps withdrawn), at most one per purpose.
+    /// Consents given (and perhaps withdrawn); a purpose may have several records.
     pub consents: Vec<ConsentRecord>,
     /// Purposes objected to (GDPR Art. 21), each covering its descendants.
     pub objections: Vec<PurposeId>,
