@@ -12,8 +12,11 @@ use crate::source::{SourceMap, Span};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "lowercase")]
+/// How serious a diagnostic is; JSON writes it `error` or `warning`.
 pub enum Severity {
+    /// The policy does not compile.
     Error,
+    /// A lint: the policy compiles; `#[allow(NAME)]` silences it.
     Warning,
 }
 
@@ -23,6 +26,7 @@ pub trait DiagnosticKind: fmt::Display {
     fn code(&self) -> &'static str;
     /// The fix, in one line.
     fn help(&self) -> Option<String>;
+    /// [`Severity::Error`] unless the kind is a lint.
     fn severity(&self) -> Severity {
         Severity::Error
     }
@@ -31,23 +35,34 @@ pub trait DiagnosticKind: fmt::Display {
 /// A secondary location with its own short message.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Related {
+    /// Where.
     pub span: Span,
+    /// What is there (`first declared here` …).
     pub message: String,
 }
 
+/// One problem found in a policy, ready to render as text or JSON.
 #[derive(Debug, Clone)]
 pub struct Diagnostic {
+    /// Stable code: `lawful::check::unknown_purpose`, `lawful::lint::unused-field` …
     pub code: &'static str,
+    /// Error or warning.
     pub severity: Severity,
+    /// What is wrong, in one sentence.
     pub message: String,
+    /// The fix, in one line; `None` when there is no general advice.
     pub help: Option<String>,
+    /// The exact token or declaration at fault.
     pub span: Span,
     /// Text of the label on `span` ("" renders as an unlabelled underline).
     pub label: String,
+    /// Other places that explain it: a first declaration, each step of an import cycle …
     pub related: Vec<Related>,
 }
 
 impl Diagnostic {
+    /// A diagnostic of `kind` (its code, severity, message and help) labelled `label` at
+    /// `span`.
     pub fn new(kind: &dyn DiagnosticKind, span: Span, label: impl Into<String>) -> Self {
         Diagnostic {
             code: kind.code(),
@@ -60,6 +75,7 @@ impl Diagnostic {
         }
     }
 
+    /// Add a related location with its message.
     pub fn with_related(mut self, span: Span, message: impl Into<String>) -> Self {
         self.related.push(Related {
             span,
@@ -68,6 +84,7 @@ impl Diagnostic {
         self
     }
 
+    /// Whether its severity is [`Severity::Error`].
     pub fn is_error(&self) -> bool {
         self.severity == Severity::Error
     }
@@ -119,32 +136,52 @@ impl Diagnostic {
     }
 }
 
+/// A diagnostic in the stable JSON shape (`lawful check --json`).
 #[derive(Debug, Clone, Serialize)]
 pub struct JsonDiagnostic {
+    /// Stable code, as [`Diagnostic::code`].
     pub code: &'static str,
+    /// `error` or `warning`.
     pub severity: Severity,
+    /// What is wrong, in one sentence.
     pub message: String,
+    /// The fix, in one line, or null.
     pub help: Option<String>,
+    /// The file's display name.
     pub file: String,
+    /// Line of the span's start, counted from 1 (0 for a span of no file).
     pub line: usize,
+    /// Column in characters, counted from 1 (0 for a span of no file).
     pub column: usize,
+    /// The byte range and the text it covers.
     pub span: JsonSpan,
+    /// The label on the span ("" when unlabelled).
     pub label: String,
+    /// Other places that explain it.
     pub related: Vec<JsonRelated>,
 }
 
+/// The byte range of a [`JsonDiagnostic`].
 #[derive(Debug, Clone, Serialize)]
 pub struct JsonSpan {
+    /// Byte offset of the first byte.
     pub start: u32,
+    /// Byte offset just past the last byte.
     pub end: u32,
+    /// The text covered.
     pub text: String,
 }
 
+/// A related location of a [`JsonDiagnostic`].
 #[derive(Debug, Clone, Serialize)]
 pub struct JsonRelated {
+    /// What is there.
     pub message: String,
+    /// The file's display name.
     pub file: String,
+    /// Line, counted from 1.
     pub line: usize,
+    /// Column in characters, counted from 1.
     pub column: usize,
 }
 
@@ -235,30 +272,37 @@ pub fn foreign_notes(diagnostic: &Diagnostic, sources: &SourceMap) -> Vec<String
 /// Every diagnostic of one compilation, errors and warnings.
 #[derive(Debug, Clone, Default)]
 pub struct Diagnostics {
+    /// In the order found (see [`Diagnostics::sort`]).
     pub items: Vec<Diagnostic>,
 }
 
 impl Diagnostics {
+    /// Add one.
     pub fn push(&mut self, diagnostic: Diagnostic) {
         self.items.push(diagnostic);
     }
 
+    /// Whether any is an error (the policy does not compile).
     pub fn has_errors(&self) -> bool {
         self.items.iter().any(Diagnostic::is_error)
     }
 
+    /// The errors, in order.
     pub fn errors(&self) -> impl Iterator<Item = &Diagnostic> {
         self.items.iter().filter(|d| d.is_error())
     }
 
+    /// The warnings, in order.
     pub fn warnings(&self) -> impl Iterator<Item = &Diagnostic> {
         self.items.iter().filter(|d| !d.is_error())
     }
 
+    /// Whether there are none.
     pub fn is_empty(&self) -> bool {
         self.items.is_empty()
     }
 
+    /// How many, errors and warnings.
     pub fn len(&self) -> usize {
         self.items.len()
     }

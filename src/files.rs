@@ -43,16 +43,30 @@ impl FileId {
 /// Why a file was not read. None of these carries any of the file's contents.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ReadError {
+    /// Nothing exists at the path.
     #[error("it does not exist")]
     NotFound,
+    /// The path names a directory.
     #[error("it is a directory")]
     Directory,
+    /// The path names a device, a FIFO, a socket … rather than a regular file.
     #[error("it is {kind}, not a regular file")]
-    NotRegular { kind: &'static str },
+    NotRegular {
+        /// What it is, in words: `a FIFO`, `a socket` …
+        kind: &'static str,
+    },
+    /// The file holds more bytes than the limit allows.
     #[error("it has more than {limit} bytes, the limit")]
-    TooLarge { size: u64, limit: u64 },
+    TooLarge {
+        /// Its size in bytes: as the file system reports it, or as far as it was read.
+        size: u64,
+        /// The limit in bytes.
+        limit: u64,
+    },
+    /// The file opened is not the one the path named when checked (it was replaced).
     #[error("it changed while it was opened")]
     Changed,
+    /// Any other I/O error (the system's message).
     #[error("{0}")]
     Io(String),
 }

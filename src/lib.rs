@@ -1,4 +1,5 @@
 #![doc = include_str!("../README.md")]
+#![warn(missing_docs)]
 
 pub(crate) mod analysis;
 pub mod batch;
@@ -36,7 +37,11 @@ pub use subject::Subject;
 /// A policy that checked without errors, with its warnings.
 #[derive(Debug, Clone)]
 pub struct Compiled {
+    /// The compiled policy: immutable, `Send + Sync`; share it in an `Arc` or a
+    /// [`eval::SharedPolicy`].
     pub policy: Policy,
+    /// Every warning from loading, checking and proving (no errors: a policy with one
+    /// does not compile). Render them with [`Diagnostics`] and a [`SourceMap`].
     pub warnings: Diagnostics,
     /// Whether its `assert` statements were proven (they were, unless
     /// [`CompileOptions::prove`] was off: a policy whose assertion fails or is undecided
@@ -85,7 +90,9 @@ impl CompileOptions {
 /// A policy that did not check: every diagnostic, and the sources to render them with.
 #[derive(Debug, Clone)]
 pub struct Failed {
+    /// The texts of every file loaded, to turn spans into file names, lines and columns.
     pub sources: SourceMap,
+    /// Every diagnostic: at least one error, and the warnings found along the way.
     pub diagnostics: Diagnostics,
 }
 

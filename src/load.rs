@@ -19,34 +19,87 @@ pub const STD_MODULES: &[(&str, &str)] = &[
     ("fides", include_str!("../std/fides.lawful")),
 ];
 
+/// Why a file of a policy was not loaded (codes `lawful::load::…`). Paths are as the
+/// diagnostics show them.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum LoadError {
+    /// The file could not be read (`lawful::load::unreadable`).
     #[error("cannot read `{path}`: {reason}")]
-    Unreadable { path: String, reason: String },
+    Unreadable {
+        /// The file.
+        path: String,
+        /// The system's reason.
+        reason: String,
+    },
+    /// The file's bytes are not UTF-8 (`lawful::load::invalid_utf8`).
     #[error("`{path}` is not valid UTF-8")]
-    InvalidUtf8 { path: String },
+    InvalidUtf8 {
+        /// The file.
+        path: String,
+    },
+    /// A `use` names a file that does not exist (`lawful::load::missing_import`).
     #[error("imported file `{path}` does not exist")]
-    MissingImport { path: String },
+    MissingImport {
+        /// The path, resolved from the importing file.
+        path: String,
+    },
+    /// Files import each other in a circle (`lawful::load::import_cycle`).
     #[error("import cycle: {chain}")]
-    ImportCycle { chain: String },
+    ImportCycle {
+        /// The files of the cycle joined by `→` (a long one shortened in the middle).
+        chain: String,
+    },
+    /// A file imports itself (`lawful::load::self_import`).
     #[error("`{path}` imports itself")]
-    SelfImport { path: String },
+    SelfImport {
+        /// The file.
+        path: String,
+    },
+    /// `use std::NAME` for a module the standard library lacks
+    /// (`lawful::load::unknown_std_module`).
     #[error("unknown standard library module `std::{name}`")]
     UnknownStdModule {
+        /// The module name as written, without `std::`.
         name: String,
+        /// The closest module name; `None` when nothing is close.
         suggestion: Option<String>,
     },
+    /// The path names a device, a FIFO, a socket … (`lawful::load::not_a_regular_file`).
     #[error("`{path}` is {kind}, not a regular file; it was not read")]
-    NotRegularFile { path: String, kind: &'static str },
+    NotRegularFile {
+        /// The path.
+        path: String,
+        /// What it is, in words: `a FIFO` …
+        kind: &'static str,
+    },
+    /// The file is larger than a policy file may be (`lawful::load::too_large`).
     #[error("`{path}` has more than {limit} bytes, the limit for a policy file; it was not read")]
-    TooLarge { path: String, size: u64, limit: u64 },
+    TooLarge {
+        /// The file.
+        path: String,
+        /// Its size in bytes, as far as known.
+        size: u64,
+        /// The limit in bytes.
+        limit: u64,
+    },
+    /// An import outside the root policy's directory, without
+    /// [`LoadOptions::allow_imports_outside`] (`lawful::load::import_outside`).
     #[error(
         "`{path}` is outside `{root}`, the directory of the policy being compiled \
          (symlinks followed); it was not read"
     )]
-    ImportOutside { path: String, root: String },
+    ImportOutside {
+        /// The imported file.
+        path: String,
+        /// The root policy's directory.
+        root: String,
+    },
+    /// An imported file whose name does not end in `.lawful` (`lawful::load::not_a_policy`).
     #[error("`{path}` is not a policy file (its name does not end in `.lawful`)")]
-    NotAPolicy { path: String },
+    NotAPolicy {
+        /// The file.
+        path: String,
+    },
 }
 
 impl DiagnosticKind for LoadError {
@@ -116,9 +169,11 @@ pub struct LoadOptions {
 /// Every file of one compilation, dependencies before the files that import them.
 #[derive(Debug, Clone)]
 pub struct Loaded {
+    /// The text of every file read, the standard library modules included.
     pub sources: SourceMap,
     /// Parsed files, dependencies first; the root last.
     pub files: Vec<ast::File>,
+    /// The file compiled (the one given, not an import).
     pub root: SourceId,
 }
 

@@ -58,7 +58,9 @@ fn id(n: usize) -> u32 {
 /// A subject and a question about them.
 #[derive(Debug, Clone)]
 pub struct Case {
+    /// Who the question is about (a subject of the policy under test).
     pub subject: Subject,
+    /// What is asked about them.
     pub question: Question,
 }
 
@@ -427,6 +429,7 @@ pub fn timelines(policy: &Policy) -> BoxedStrategy<Vec<(EventId, jiff::Timestamp
 pub struct Failure {
     /// The case in test syntax, with the decision's explanation.
     pub case: String,
+    /// The property that failed, in one sentence.
     pub reason: String,
 }
 

@@ -13,12 +13,16 @@ pub struct SourceId(pub u32);
 /// A byte range in one source file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub struct Span {
+    /// The file.
     pub source: SourceId,
+    /// Byte offset of the first byte.
     pub start: u32,
+    /// Byte offset just past the last byte.
     pub end: u32,
 }
 
 impl Span {
+    /// The bytes `start..end` of `source` (offsets beyond `u32::MAX` saturate).
     pub fn new(source: SourceId, start: usize, end: usize) -> Self {
         Span {
             source,
@@ -36,10 +40,12 @@ impl Span {
         }
     }
 
+    /// Length in bytes.
     pub fn len(self) -> usize {
         self.end.saturating_sub(self.start) as usize
     }
 
+    /// Whether it covers no byte (a position, e.g. the end of a file).
     pub fn is_empty(self) -> bool {
         self.len() == 0
     }
@@ -67,6 +73,7 @@ pub enum Origin {
 }
 
 impl Origin {
+    /// The name diagnostics show: the path, `<std::regions>`, or the name given.
     pub fn display_name(&self) -> String {
         match self {
             Origin::File(path) => path.display().to_string(),
@@ -75,6 +82,7 @@ impl Origin {
         }
     }
 
+    /// The path on disk; `None` for bundled and inline sources.
     pub fn path(&self) -> Option<&Path> {
         match self {
             Origin::File(path) => Some(path),
@@ -86,7 +94,9 @@ impl Origin {
 /// One loaded file.
 #[derive(Debug, Clone)]
 pub struct SourceFile {
+    /// Where it came from.
     pub origin: Origin,
+    /// Its whole text.
     pub text: Arc<str>,
     /// Which file on disk it was read from (device and inode), for files.
     pub identity: Option<FileId>,
@@ -183,10 +193,12 @@ pub struct SourceMap {
 }
 
 impl SourceMap {
+    /// An empty map.
     pub fn new() -> Self {
         Self::default()
     }
 
+    /// Add a file not read from disk (bundled or inline); returns its id.
     pub fn add(&mut self, origin: Origin, text: impl Into<Arc<str>>) -> SourceId {
         self.add_read(origin, text, None)
     }
@@ -209,10 +221,12 @@ impl SourceMap {
         id
     }
 
+    /// The file with this id; `None` for an id of another map.
     pub fn get(&self, id: SourceId) -> Option<&SourceFile> {
         self.files.get(id.0 as usize)
     }
 
+    /// The id of the file from `origin`, if it was added.
     pub fn find(&self, origin: &Origin) -> Option<SourceId> {
         self.files
             .iter()
@@ -220,6 +234,7 @@ impl SourceMap {
             .map(|i| SourceId(saturating_u32(i)))
     }
 
+    /// The file's display name; `<unknown>` for an id of another map.
     pub fn name(&self, id: SourceId) -> String {
         self.get(id)
             .map(|f| f.origin.display_name())
@@ -251,6 +266,7 @@ impl SourceMap {
         }
     }
 
+    /// Every file with its id, in the order added.
     pub fn files(&self) -> impl Iterator<Item = (SourceId, &SourceFile)> {
         self.files
             .iter()

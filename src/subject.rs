@@ -8,8 +8,13 @@ use crate::model::{
 /// A consent the subject gave (and perhaps withdrew) for a purpose and its descendants.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ConsentRecord {
+    /// The purpose consented to; the consent covers its descendants too.
     pub purpose: PurposeId,
+    /// When consent was given; `None` when the time is not known (the consent still counts
+    /// unless withdrawn).
     pub given_at: Option<jiff::Timestamp>,
+    /// When consent was last withdrawn; `None` when never. Data collected before a
+    /// withdrawal stays tainted by it.
     pub withdrawn_at: Option<jiff::Timestamp>,
     /// Explicit consent (GDPR Art. 9(2)(a)), needed for special categories.
     pub explicit: bool,
@@ -42,6 +47,7 @@ pub struct Subject {
     pub age: Option<u16>,
     /// `None`: the policy's default kind.
     pub kind: Option<SubjectKindId>,
+    /// Consents given (and perhaps withdrawn); a purpose may have several records.
     pub consents: Vec<ConsentRecord>,
     /// Purposes objected to (GDPR Art. 21), each covering its descendants.
     pub objections: Vec<PurposeId>,
@@ -51,7 +57,9 @@ pub struct Subject {
     pub gpc: bool,
     /// Processing restricted (GDPR Art. 18).
     pub restricted: bool,
+    /// Erasure requested (GDPR Art. 17): only purposes that survive erasure still apply.
     pub erasure_requested: bool,
+    /// The account was deleted; treated like an erasure request.
     pub account_deleted: bool,
     /// Verified consent of a parent or guardian.
     pub parental_consent: bool,
@@ -117,18 +125,23 @@ impl Subject {
         self.stamp == policy.stamp()
     }
 
+    /// Record an opt-out of `kind` (sale, sharing, targeted advertising …).
     pub fn opt_out(&mut self, kind: OptOutKind) {
         self.opt_outs |= kind.bit();
     }
 
+    /// Whether the subject opted out of `kind`, directly or through the Global Privacy
+    /// Control signal (which counts as an opt-out of the kinds it covers).
     pub fn has_opted_out(&self, kind: OptOutKind) -> bool {
         crate::model::Policy::opted_out(self.opt_outs, self.gpc, kind)
     }
 
+    /// The value given for attribute `id`; `None` when not given (or `id` is out of range).
     pub fn attribute(&self, id: AttributeId) -> Option<&AttrValue> {
         self.attributes.get(id.index()).and_then(Option::as_ref)
     }
 
+    /// Whether erasure was requested or the account deleted.
     pub fn is_erased(&self) -> bool {
         self.erasure_requested || self.account_deleted
     }

@@ -15,12 +15,16 @@ use crate::subject::Subject;
 pub struct TestReport {
     /// Number of `test` blocks.
     pub tests: usize,
+    /// Expectations that held.
     pub passed: usize,
+    /// Expectations that did not hold.
     pub failed: usize,
+    /// Each expectation that did not hold, in the order of the policy's tests.
     pub failures: Vec<TestFailure>,
 }
 
 impl TestReport {
+    /// Whether every expectation held.
     pub fn ok(&self) -> bool {
         self.failed == 0
     }
@@ -35,7 +39,9 @@ pub struct TestFailure {
     pub test_span: Span,
     /// The `expect` line.
     pub span: Span,
+    /// What the test expects.
     pub expected: Outcome,
+    /// What the evaluator decided.
     pub actual: Outcome,
     /// The parts that differ: `outcome`, `reason`, `basis`, `safeguard`, `verdict`, `date`.
     pub mismatched: Vec<&'static str>,
@@ -49,8 +55,11 @@ pub struct Outcome {
     /// `allow` | `deny` for decisions; `must_keep` | `may_keep` | `must_delete` for
     /// retention; `error` when the question could not be answered.
     pub outcome: String,
+    /// The reason code (`consent_missing` …); `None` when the test does not say.
     pub reason: Option<String>,
+    /// The basis as written in policies (`consent`); `None` when not said or none.
     pub basis: Option<String>,
+    /// The transfer safeguard (`scc` …); `None` when not said or none.
     pub safeguard: Option<String>,
     /// Retention date (`2026-01-01`).
     pub date: Option<String>,

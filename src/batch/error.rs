@@ -19,13 +19,23 @@ pub enum LineError {
     MissingMember(&'static str),
     /// A member that means nothing for the kind of query.
     #[error("`{member}` does not apply to a `{}` query", kind.name())]
-    UnexpectedMember { member: &'static str, kind: Kind },
+    UnexpectedMember {
+        /// The member's name.
+        member: &'static str,
+        /// The line's `kind`.
+        kind: Kind,
+    },
     /// A name the policy does not declare.
     #[error(transparent)]
     Name(#[from] NameError),
     /// A name inside a member, e.g. an event in `events`: `at` is `events.<name>`.
     #[error("{at}: {error}")]
-    NameAt { at: String, error: NameError },
+    NameAt {
+        /// Where the name is: `events.<name>`.
+        at: String,
+        /// The unknown name, with a suggestion.
+        error: NameError,
+    },
     /// A prepared query that cannot be answered.
     #[error(transparent)]
     Query(#[from] QueryError),
@@ -37,7 +47,10 @@ pub enum LineError {
     Time(SubjectError),
     /// A line longer than [`MAX_LINE_BYTES`](super::MAX_LINE_BYTES); it was not read whole.
     #[error("the line is longer than {limit} bytes, the limit")]
-    TooLong { limit: usize },
+    TooLong {
+        /// The limit in bytes.
+        limit: usize,
+    },
 }
 
 impl LineError {

@@ -21,13 +21,18 @@ use super::LineError;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Kind {
+    /// `use`: may a purpose use a field or category?
     Use,
+    /// `disclose`: may a recipient receive it?
     Disclose,
+    /// `transfer`: may it go from one region to another?
     Transfer,
+    /// `retention`: must it be kept, may it be kept, or must it be deleted?
     Retention,
 }
 
 impl Kind {
+    /// The `kind` member's value: `use`, `disclose`, `transfer` or `retention`.
     pub fn name(self) -> &'static str {
         match self {
             Kind::Use => "use",

@@ -6,38 +6,66 @@ use crate::diagnostic::{did_you_mean, DiagnosticKind, Severity};
 /// The kinds of names a policy declares or refers to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum NameKind {
+    /// A region or group.
     Region,
+    /// A data category.
     Category,
+    /// A field.
     Field,
     /// A field or a category (queries accept either).
     Data,
+    /// A purpose.
     Purpose,
+    /// A recipient.
     Recipient,
+    /// A recipient kind (`processor` …).
     RecipientKind,
+    /// A category flag.
     Flag,
+    /// A subject kind.
     SubjectKind,
+    /// A subject attribute.
     Attribute,
+    /// An attribute type (`bool`, `int`, `string`, `set`).
     AttributeType,
+    /// A retention event.
     Event,
+    /// A regime fact (from `std::regimes`).
     Fact,
+    /// A legal basis.
     Basis,
+    /// An opt-out kind (`sale` …).
     OptOutKind,
+    /// A GDPR Art. 9(2) condition.
     Art9Condition,
+    /// A transfer safeguard.
     Safeguard,
+    /// A condition word (`subject.child` …).
     Predicate,
+    /// A property of a test subject.
     SubjectField,
+    /// What a purpose survives (`restriction`, `erasure`).
     Survival,
+    /// A children treatment (`deny`, `allow`, `require_parental_consent`).
     Treatment,
+    /// The unknown-age default (`child` or `adult`).
     AgeDefault,
+    /// A flag of a test subject.
     SubjectFlag,
+    /// A reason code in an `expect` line.
     Reason,
+    /// A retention verdict in an `expect` line.
     Verdict,
+    /// A rule name.
     Rule,
+    /// A data subject right.
     Right,
+    /// A lint name in `#[allow(…)]`.
     Lint,
 }
 
 impl NameKind {
+    /// The kind in words, as messages say it: `region`, `legal basis` …
     pub fn noun(self) -> &'static str {
         match self {
             NameKind::Region => "region",
@@ -105,77 +133,182 @@ impl NameKind {
     }
 }
 
+/// A problem the checker finds in a policy. Codes are `lawful::check::*` (errors) and
+/// `lawful::lint::*` (warnings).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum CheckError {
+    /// A name the policy does not declare (`lawful::check::unknown_KIND`).
     #[error("unknown {} `{name}`", kind.noun())]
     Unknown {
+        /// What kind of name.
         kind: NameKind,
+        /// The name as written.
         name: String,
+        /// The closest declared name; `None` when nothing is close.
         suggestion: Option<String>,
         /// Shown when there is no close match and the set of names is small.
         choices: Vec<String>,
     },
+    /// A name declared twice (`lawful::check::duplicate_declaration`).
     #[error("{} `{name}` is declared twice", kind.noun())]
-    Duplicate { kind: NameKind, name: String },
+    Duplicate {
+        /// What kind of name.
+        kind: NameKind,
+        /// The name.
+        name: String,
+    },
+    /// Two `policy { … }` headers (`lawful::check::duplicate_policy_header`).
     #[error("the policy header is given twice")]
     DuplicatePolicyHeader,
+    /// Regions that contain each other in a circle (`lawful::check::region_cycle`).
     #[error("region containment cycle: {chain}")]
-    RegionCycle { chain: String },
+    RegionCycle {
+        /// The regions of the cycle, in order.
+        chain: String,
+    },
+    /// A purpose with no `basis` declaration (`lawful::check::missing_basis`).
     #[error("purpose `{purpose}` has no legal basis")]
-    MissingBasis { purpose: String },
+    MissingBasis {
+        /// The purpose.
+        purpose: String,
+    },
+    /// A special category used without explicit consent or an Art. 9 condition
+    /// (`lawful::check::special_category_without_art9`).
     #[error("purpose `{purpose}` uses special category `{category}` on a basis that is not explicit consent")]
-    SpecialWithoutArt9 { purpose: String, category: String },
+    SpecialWithoutArt9 {
+        /// The purpose.
+        purpose: String,
+        /// The special category.
+        category: String,
+    },
+    /// A minimum retention longer than the maximum (`lawful::check::retention_conflict`).
     #[error("retention of `{data}`: the minimum ({min}) is longer than the maximum ({max})")]
     RetentionConflict {
+        /// The data, by name.
         data: String,
+        /// The minimum period, as written.
         min: String,
+        /// The maximum period, as written.
         max: String,
     },
+    /// More regions and groups than the evaluator supports
+    /// (`lawful::check::too_many_regions`).
     #[error("the policy declares {count} regions and groups, more than the limit of {limit}")]
-    TooManyRegions { count: usize, limit: usize },
-    #[error("`{text}` is longer than {limit}, the longest period the calendar can answer")]
-    DurationOutOfRange { text: String, limit: String },
-    #[error("`{what}`: expected {expected}, found {found}")]
-    TypeMismatch {
-        what: String,
-        expected: String,
-        found: String,
-    },
-    #[error("{message}")]
-    InvalidCondition { message: String, help: String },
-    #[error("age `{value}` is out of range")]
-    AgeOutOfRange { value: i64 },
-    #[error("`{name}` is both a field and a category")]
-    AmbiguousName { name: String },
-    #[error("`{text}` cannot select {what}")]
-    InvalidSelector {
-        text: String,
-        what: &'static str,
-        help: &'static str,
-    },
-    #[error("{message}")]
-    InvalidBasis { message: String, help: String },
-    #[error("{message}")]
-    InvalidExpectation { message: String, help: String },
-    #[error("the query names no region and the test subject has none")]
-    MissingRegion,
-    #[error("regime fact `{fact}` has no value for `{region}`")]
-    MissingFactValue { fact: String, region: String },
-    #[error("group `{name}` lists its members, so `except` has nothing to narrow")]
-    InvalidGroup { name: String },
-    #[error("`{name}` has {segments} segments, more than the limit of {limit}")]
-    NameTooDeep {
-        name: String,
-        segments: usize,
+    TooManyRegions {
+        /// How many the policy declares.
+        count: usize,
+        /// The limit.
         limit: usize,
     },
+    /// A period too long for the calendar (`lawful::check::duration_out_of_range`).
+    #[error("`{text}` is longer than {limit}, the longest period the calendar can answer")]
+    DurationOutOfRange {
+        /// The period as written.
+        text: String,
+        /// The longest period allowed, in words.
+        limit: String,
+    },
+    /// A value of the wrong type, e.g. in a comparison (`lawful::check::type_mismatch`).
+    #[error("`{what}`: expected {expected}, found {found}")]
+    TypeMismatch {
+        /// What the value is for.
+        what: String,
+        /// The type expected, in words.
+        expected: String,
+        /// The type found, in words.
+        found: String,
+    },
+    /// A `when` condition that cannot be compiled (`lawful::check::invalid_condition`).
     #[error("{message}")]
-    InvalidRight { message: String, help: String },
+    InvalidCondition {
+        /// What is wrong.
+        message: String,
+        /// The fix.
+        help: String,
+    },
+    /// An age that is no valid age (`lawful::check::age_out_of_range`).
+    #[error("age `{value}` is out of range")]
+    AgeOutOfRange {
+        /// The age as written.
+        value: i64,
+    },
+    /// A name declared as both a field and a category (`lawful::check::ambiguous_name`).
+    #[error("`{name}` is both a field and a category")]
+    AmbiguousName {
+        /// The name.
+        name: String,
+    },
+    /// A selector (`user.*`) that cannot stand where it is
+    /// (`lawful::check::invalid_selector`).
+    #[error("`{text}` cannot select {what}")]
+    InvalidSelector {
+        /// The selector as written.
+        text: String,
+        /// What it would have to select, in words.
+        what: &'static str,
+        /// The fix.
+        help: &'static str,
+    },
+    /// A `basis` declaration that cannot hold as written (`lawful::check::invalid_basis`).
+    #[error("{message}")]
+    InvalidBasis {
+        /// What is wrong.
+        message: String,
+        /// The fix.
+        help: String,
+    },
+    /// An `expect` line that cannot be checked (`lawful::check::invalid_expectation`).
+    #[error("{message}")]
+    InvalidExpectation {
+        /// What is wrong.
+        message: String,
+        /// The fix.
+        help: String,
+    },
+    /// A test question with no region to decide in (`lawful::check::missing_region`).
+    #[error("the query names no region and the test subject has none")]
+    MissingRegion,
+    /// A regime fact with no value for a region that uses it
+    /// (`lawful::check::missing_fact_value`).
+    #[error("regime fact `{fact}` has no value for `{region}`")]
+    MissingFactValue {
+        /// The fact.
+        fact: String,
+        /// The region.
+        region: String,
+    },
+    /// An `except` on a group that lists its members (`lawful::check::invalid_group`).
+    #[error("group `{name}` lists its members, so `except` has nothing to narrow")]
+    InvalidGroup {
+        /// The group.
+        name: String,
+    },
+    /// A dotted name with too many segments (`lawful::check::name_too_deep`).
+    #[error("`{name}` has {segments} segments, more than the limit of {limit}")]
+    NameTooDeep {
+        /// The name.
+        name: String,
+        /// How many segments it has.
+        segments: usize,
+        /// The limit.
+        limit: usize,
+    },
+    /// A `rights` entry that cannot stand as written (`lawful::check::invalid_right`).
+    #[error("{message}")]
+    InvalidRight {
+        /// What is wrong.
+        message: String,
+        /// The fix.
+        help: String,
+    },
     /// A warning: its name is the lint's name.
     #[error("{message}")]
     Lint {
+        /// The lint's name, kebab-case (one of [`LINTS`]).
         lint: &'static str,
+        /// What was found.
         message: String,
+        /// The fix.
         help: String,
     },
 }

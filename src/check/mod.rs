@@ -362,6 +362,7 @@ pub struct Allows {
 }
 
 impl Allows {
+    /// The `allow` attributes of every file and declaration of `files`.
     pub fn from_files(files: &[ast::File]) -> Self {
         let mut spans = Vec::new();
         for file in files {

@@ -86,6 +86,7 @@ pub fn diff_within(old: &Policy, new: &Policy, budget: u64) -> PolicyDiff {
 /// Every change between two policies, widened first.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PolicyDiff {
+    /// Every change, widened first, then narrowed, then neutral.
     pub changes: Vec<Change>,
     /// Decisions made to compute the diff (both policies counted).
     pub cases: u64,
@@ -95,18 +96,22 @@ pub struct PolicyDiff {
 }
 
 impl PolicyDiff {
+    /// How many changes have this impact.
     pub fn count(&self, impact: Impact) -> usize {
         self.changes.iter().filter(|c| c.impact == impact).count()
     }
 
+    /// How many changes allow more (each needs review).
     pub fn widened(&self) -> usize {
         self.count(Impact::Widened)
     }
 
+    /// How many changes allow less.
     pub fn narrowed(&self) -> usize {
         self.count(Impact::Narrowed)
     }
 
+    /// How many changes allow neither more nor less.
     pub fn neutral(&self) -> usize {
         self.count(Impact::Neutral)
     }
@@ -123,11 +128,15 @@ impl PolicyDiff {
 pub enum Impact {
     /// Allows more: needs review.
     Widened,
+    /// Allows less: data is better protected.
     Narrowed,
+    /// Neither more nor less (a renamed rule, another safeguard, a basis of equal
+    /// strength).
     Neutral,
 }
 
 impl Impact {
+    /// The code used in JSON: `widened`, `narrowed` or `neutral`.
     pub fn code(self) -> &'static str {
         match self {
             Impact::Widened => "widened",
@@ -143,42 +152,70 @@ impl Impact {
 pub enum ChangeKind {
     /// A purpose the old policy does not declare is allowed a use.
     PurposeAdded,
+    /// A purpose the new policy does not declare lost its uses.
     PurposeRemoved,
+    /// A purpose is newly allowed a use (for some subjects or regions).
     UseAllowed,
+    /// A purpose is no longer allowed a use.
     UseDenied,
+    /// A use rests on a weaker basis (say, legitimate interest instead of consent).
     BasisWeakened,
+    /// A use rests on a stronger basis (say, consent instead of legitimate interest).
     BasisStrengthened,
+    /// A use rests on another basis of the same strength.
     BasisChanged,
     /// A recipient the old policy does not declare receives data.
     RecipientAdded,
+    /// A recipient the new policy does not declare no longer receives data.
     RecipientRemoved,
+    /// A recipient newly receives data.
     DisclosureAllowed,
+    /// A recipient no longer receives data.
     DisclosureDenied,
+    /// A disclosure is now a sale.
     SaleAdded,
+    /// A disclosure is no longer a sale.
     SaleRemoved,
+    /// A disclosure is now sharing (for targeted advertising).
     SharingAdded,
+    /// A disclosure is no longer sharing.
     SharingRemoved,
     /// A disclosure now transfers the data to the recipient's location (or another one).
     DisclosureTransferAdded,
+    /// A disclosure no longer transfers the data out of the region.
     DisclosureTransferRemoved,
+    /// A disclosure's transfer relies on another safeguard.
     DisclosureSafeguardChanged,
+    /// Data may newly go from one region to another.
     TransferAllowed,
+    /// Data may no longer go from one region to another.
     TransferDenied,
+    /// A transfer relies on another safeguard (`scc`, `adequacy` …).
     TransferSafeguardChanged,
+    /// A maximum retention period is longer.
     RetentionExtended,
+    /// A maximum retention period is shorter.
     RetentionShortened,
     /// A maximum that keeps data longer for some dates and shorter for others (`1 month`
     /// against `30 days`): widened.
     RetentionChanged,
+    /// Data that had a maximum retention period has none.
     RetentionLimitRemoved,
+    /// Data that had no maximum retention period has one.
     RetentionLimitAdded,
+    /// Data must now be kept for a minimum period.
     MinimumRetentionAdded,
+    /// A minimum retention period is longer.
     MinimumRetentionExtended,
+    /// A minimum retention period is shorter.
     MinimumRetentionShortened,
     /// A minimum longer for some dates and shorter for others: widened.
     MinimumRetentionChanged,
+    /// Data no longer has to be kept for a minimum period.
     MinimumRetentionRemoved,
+    /// A deny rule denies the same under another name.
     RuleRenamed,
+    /// What one deny rule denied, another now denies.
     RuleReplaced,
 }
 
@@ -226,11 +263,15 @@ impl ChangeKind {
 /// One change, merged over every situation it happens in.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Change {
+    /// Whether it allows more, less, or neither.
     pub impact: Impact,
+    /// What changed.
     pub kind: ChangeKind,
     /// One sentence: "newly allows `marketing.ads` on `user.contact.email` in `EU` for
     /// subjects without consent (on the basis of legitimate_interest)".
     pub summary: String,
+    /// The purpose concerned, by name; `None` for transfers, renamed rules and retention
+    /// not tied to a purpose.
     pub purpose: Option<String>,
     /// Recipients (disclosures).
     pub recipients: Vec<String>,
@@ -255,17 +296,22 @@ pub struct Example {
     pub subject: Option<String>,
     /// The question in test syntax (`use user.contact.email for marketing.ads in DE`).
     pub question: String,
+    /// The old policy's answer.
     pub old: ExampleSide,
+    /// The new policy's answer.
     pub new: ExampleSide,
 }
 
 /// One policy's answer in an example.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ExampleSide {
+    /// Allowed, denied, a name the policy lacks, or a retention schedule.
     pub outcome: SideOutcome,
     /// The reason code (`consent_missing` …) of a decision.
     pub reason: Option<String>,
+    /// The legal basis that allowed it (`consent`, `opt_out(sale)` …); `None` without one.
     pub basis: Option<String>,
+    /// The transfer safeguard relied on (`scc` …); `None` without one.
     pub safeguard: Option<String>,
     /// The deciding declaration.
     pub rule: Option<String>,
@@ -275,10 +321,13 @@ pub struct ExampleSide {
     pub explanation: String,
 }
 
+/// The kind of answer one policy gives in an [`Example`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum SideOutcome {
+    /// The question is allowed.
     Allow,
+    /// The question is denied.
     Deny,
     /// The policy does not declare a name the question uses.
     Absent,
@@ -287,6 +336,7 @@ pub enum SideOutcome {
 }
 
 impl SideOutcome {
+    /// The code used in JSON: `allow`, `deny`, `absent` or `retain`.
     pub fn code(self) -> &'static str {
         match self {
             SideOutcome::Allow => "allow",

@@ -71,14 +71,21 @@ use super::{Change, ExampleSide, Impact, PolicyDiff};
 ///   retention, the schedule).
 #[derive(Debug, Clone, Serialize)]
 pub struct DiffJson<'a> {
+    /// The old policy's label (its path, on the command line).
     pub old: &'a str,
+    /// The new policy's label.
     pub new: &'a str,
+    /// How many changes allow more.
     pub widened: usize,
+    /// How many changes allow less.
     pub narrowed: usize,
+    /// How many changes allow neither more nor less.
     pub neutral: usize,
+    /// Decisions made to compute the diff (both policies counted).
     pub cases: u64,
     /// `false` when the scan stopped at its budget: changes may be missing.
     pub complete: bool,
+    /// Every change, widened first.
     pub changes: &'a [Change],
 }
 

@@ -4,8 +4,11 @@
 /// A run of inline text.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Inline {
+    /// Text as is.
     Plain(String),
+    /// Bold text.
     Strong(String),
+    /// Emphasised text.
     Em(String),
     /// A name from the policy (`marketing.direct`).
     Code(String),
@@ -22,48 +25,59 @@ pub enum Inline {
 pub struct Text(pub Vec<Inline>);
 
 impl Text {
+    /// An empty text.
     pub fn new() -> Self {
         Text(Vec::new())
     }
 
+    /// One run of plain text.
     pub fn plain(text: impl Into<String>) -> Self {
         Text(vec![Inline::Plain(text.into())])
     }
 
+    /// Add a run.
     pub fn push(&mut self, inline: Inline) -> &mut Self {
         self.0.push(inline);
         self
     }
 
+    /// Add plain text.
     pub fn text(&mut self, text: impl Into<String>) -> &mut Self {
         self.push(Inline::Plain(text.into()))
     }
 
+    /// Add bold text.
     pub fn strong(&mut self, text: impl Into<String>) -> &mut Self {
         self.push(Inline::Strong(text.into()))
     }
 
+    /// Add emphasised text.
     pub fn em(&mut self, text: impl Into<String>) -> &mut Self {
         self.push(Inline::Em(text.into()))
     }
 
+    /// Add a name from the policy.
     pub fn code(&mut self, text: impl Into<String>) -> &mut Self {
         self.push(Inline::Code(text.into()))
     }
 
+    /// Add a short label.
     pub fn tag(&mut self, text: impl Into<String>) -> &mut Self {
         self.push(Inline::Tag(text.into()))
     }
 
+    /// Add a line break.
     pub fn line_break(&mut self) -> &mut Self {
         self.push(Inline::Break)
     }
 
+    /// Add every run of `other`.
     pub fn append(&mut self, other: Text) -> &mut Self {
         self.0.extend(other.0);
         self
     }
 
+    /// Whether it has no run.
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()
     }
@@ -105,37 +119,49 @@ impl From<String> for Text {
     }
 }
 
+/// A block of a section.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Block {
+    /// A paragraph.
     Para(Text),
     /// Secondary text (sources, fine print).
     Small(Text),
+    /// A bulleted list, one text per item.
     List(Vec<Text>),
     /// Labelled facts: "Legal basis: …".
     Facts(Vec<(String, Text)>),
+    /// A table.
     Table(Table),
 }
 
+/// A table with a header row.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Table {
+    /// The column headings.
     pub head: Vec<String>,
+    /// The rows, one text per cell.
     pub rows: Vec<Vec<Text>>,
     /// Many columns: rendered in small type (and on landscape pages when printed).
     pub wide: bool,
 }
 
+/// A titled section, with blocks and subsections.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Section {
     /// The anchor (unique in the document).
     pub id: String,
+    /// The heading.
     pub title: String,
+    /// Its content, before the subsections.
     pub blocks: Vec<Block>,
+    /// Its subsections.
     pub sections: Vec<Section>,
     /// Listed in the table of contents (top-level sections always are).
     pub in_toc: bool,
 }
 
 impl Section {
+    /// An empty section listed in the table of contents.
     pub fn new(id: impl Into<String>, title: impl Into<String>) -> Self {
         Section {
             id: id.into(),
@@ -146,11 +172,13 @@ impl Section {
         }
     }
 
+    /// Add a block.
     pub fn block(&mut self, block: Block) -> &mut Self {
         self.blocks.push(block);
         self
     }
 
+    /// Add a paragraph.
     pub fn para(&mut self, text: impl Into<Text>) -> &mut Self {
         self.block(Block::Para(text.into()))
     }
@@ -159,6 +187,7 @@ impl Section {
 /// A whole generated document.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Document {
+    /// The document's title (the policy's name).
     pub title: String,
     /// Lines under the title (controller, version, dates).
     pub meta: Vec<Text>,
@@ -168,11 +197,16 @@ pub struct Document {
     pub footer: Text,
 }
 
+/// A part of the document: the privacy notice, or the record of processing.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Part {
+    /// The anchor (unique in the document).
     pub id: String,
+    /// The heading.
     pub title: String,
+    /// Blocks before the first section.
     pub intro: Vec<Block>,
+    /// Its sections.
     pub sections: Vec<Section>,
 }
 

@@ -31,8 +31,10 @@ use crate::source::Origin;
 /// An output format of [`render`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Format {
+    /// Markdown, as [`markdown`] writes it (the default).
     #[default]
     Markdown,
+    /// One self-contained HTML file, as [`html`] writes it.
     Html,
 }
 
@@ -102,6 +104,7 @@ pub fn html(policy: &Policy) -> String {
     html::render(&document(policy))
 }
 
+/// The document in `format`: [`markdown`] or [`html`].
 pub fn render(policy: &Policy, format: Format) -> String {
     match format {
         Format::Markdown => markdown(policy),

@@ -30,9 +30,13 @@ use super::words::right_text;
 pub enum RightKind {
     /// One of the names of [`crate::model::RIGHTS`] other than the ones below.
     Declared(&'static str),
+    /// Withdraw consent (for purposes based on consent).
     WithdrawConsent,
+    /// Object (for purposes based on legitimate interest).
     Object,
+    /// Opt out of a kind of processing (US opt-out model).
     OptOut(OptOutKind),
+    /// Object to direct marketing, absolutely.
     ObjectToDirectMarketing,
 }
 
@@ -60,6 +64,7 @@ impl RightKind {
 /// One right, where it applies, and what it reaches.
 #[derive(Debug, Clone)]
 pub struct RightEntry {
+    /// Which right.
     pub kind: RightKind,
     /// What the reader may do, as a sentence start ("Withdraw your consent at any time").
     pub text: String,
@@ -81,8 +86,11 @@ pub struct RightEntry {
 /// A right the evaluator grants for one purpose, and the regions where it does.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Granted {
+    /// The purpose.
     pub purpose: PurposeId,
+    /// The right.
     pub kind: RightKind,
+    /// Where the evaluator grants it.
     pub regions: IdSet,
 }
 

@@ -13,13 +13,16 @@ use super::query::{resolve_data, Query, QueryError};
 /// answered.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum EvalError {
+    /// A name the policy does not declare.
     #[error(transparent)]
     Name(#[from] NameError),
+    /// The names resolved but the question cannot be answered (e.g. no region).
     #[error(transparent)]
     Query(#[from] QueryError),
 }
 
 impl EvalError {
+    /// The stable code of the inner error.
     pub fn code(&self) -> &'static str {
         match self {
             EvalError::Name(e) => e.code(),

@@ -14,8 +14,11 @@ use crate::subject::Subject;
 /// Kleene's three-valued truth.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Truth {
+    /// The condition does not hold.
     False,
+    /// The subject does not say enough to tell.
     Unknown,
+    /// The condition holds.
     True,
 }
 
@@ -50,6 +53,7 @@ impl Truth {
 /// What a condition is evaluated against.
 #[derive(Debug, Clone, Copy)]
 pub struct Env<'a> {
+    /// The policy the condition and the subject's ids belong to.
     pub policy: &'a Policy,
     /// `None` for questions about no particular subject (a bare transfer).
     pub subject: Option<&'a Subject>,
@@ -58,6 +62,8 @@ pub struct Env<'a> {
 }
 
 impl Env<'_> {
+    /// Evaluate `cond`: `Unknown` when it turns on something the subject does not say
+    /// (resolve it with [`Truth::or_true`] or [`Truth::or_false`]).
     pub fn eval(&self, cond: &Cond) -> Truth {
         match cond {
             Cond::True => Truth::True,

@@ -14,20 +14,33 @@ use super::Reason;
 /// The question a decision answers, with every name resolved.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Asked {
+    /// May `purpose` use `data` of a subject in `region`?
     Use {
+        /// The purpose asking.
         purpose: PurposeId,
+        /// The field or category used.
         data: DataRef,
+        /// The region the question is asked in (the subject's unless the query said).
         region: RegionId,
     },
+    /// May `recipient` receive `data` for `purpose`?
     Disclose {
+        /// Who would receive the data.
         recipient: RecipientId,
+        /// The purpose the data is disclosed for.
         purpose: PurposeId,
+        /// The field or category disclosed.
         data: DataRef,
+        /// The region the question is asked in.
         region: RegionId,
     },
+    /// May data of `category` go from region `from` to region `to`?
     Transfer {
+        /// The category of the data moved.
         category: CategoryId,
+        /// The region the data leaves.
         from: RegionId,
+        /// The destination.
         to: RegionId,
     },
 }
@@ -64,6 +77,7 @@ impl Hash for Asked {
 }
 
 impl Asked {
+    /// The purpose asked about; `None` for a transfer.
     pub fn purpose(self) -> Option<PurposeId> {
         match self {
             Asked::Use { purpose, .. } | Asked::Disclose { purpose, .. } => Some(purpose),
@@ -71,6 +85,7 @@ impl Asked {
         }
     }
 
+    /// The region asked in; for a transfer, the origin.
     pub fn region(self) -> RegionId {
         match self {
             Asked::Use { region, .. } | Asked::Disclose { region, .. } => region,
@@ -149,6 +164,7 @@ impl Obligations {
     const WITHDRAWAL: u8 = 1;
     const OBJECTION: u8 = 2;
 
+    /// Whether there is nothing to honour (every denial, and some allowed decisions).
     pub fn is_empty(&self) -> bool {
         self.bits == 0 && self.opt_outs == 0 && self.retention.is_none()
     }
@@ -169,10 +185,12 @@ impl Obligations {
         self.retention = Some(rule);
     }
 
+    /// Whether `obligation` is among them.
     pub fn contains(&self, obligation: Obligation) -> bool {
         self.iter().any(|o| o == obligation)
     }
 
+    /// Each obligation, in a fixed order: withdrawal, objection, opt-outs, retention.
     pub fn iter(&self) -> impl Iterator<Item = Obligation> + '_ {
         let withdrawal =
             (self.bits & Self::WITHDRAWAL != 0).then_some(Obligation::HonourWithdrawal);
@@ -236,6 +254,8 @@ impl Obligation {
 /// what is made from it (sentences, JSON) can be cached by it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct Decision {
+    /// Why it was allowed or denied; [`Reason::code`] is the stable code (`allowed`,
+    /// `consent_missing` …).
     pub reason: Reason,
     /// The legal basis that allowed it (for a disclosure, the basis of its use).
     pub basis: Option<Basis>,
@@ -246,15 +266,20 @@ pub struct Decision {
     /// declared decided, e.g. a domestic transfer, or a denial by a purpose only implied by
     /// a dotted name (see [`Decision::rule_ref`], which falls back to the purpose).
     pub rule: Option<ProvenanceId>,
+    /// What the controller must honour when it goes ahead (empty when denied).
     pub obligations: Obligations,
+    /// The question answered, with the region actually used.
     pub asked: Asked,
+    /// Facts behind the reason, for explanations and hints.
     pub detail: Detail,
 }
 
 /// Name and location of the declaration that decided.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RuleRef<'p> {
+    /// The declared name (a purpose, a recipient …) or the rule's label.
     pub name: &'p str,
+    /// Where it is declared; render it with the compile's [`SourceMap`](crate::SourceMap).
     pub span: Span,
 }
 
@@ -275,6 +300,7 @@ impl Decision {
         self
     }
 
+    /// Whether the answer is yes (the reason is `allowed`; check the obligations).
     pub fn allowed(&self) -> bool {
         self.reason.is_allowed()
     }

@@ -30,24 +30,39 @@ use super::decision::{Decision, Obligations};
 use super::explain::{format_time, BasisName};
 use super::retention::{RetentionDecision, RetentionNote};
 
+/// A decision in the stable JSON shape shown in the module documentation.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DecisionJson {
+    /// `allow` or `deny`.
     pub outcome: String,
+    /// The reason's stable code (`allowed`, `consent_missing` …).
     pub reason: String,
+    /// The legal basis that allowed it, as written in policies (`consent`,
+    /// `opt_out(sale)`); `None` when denied or when no basis was needed.
     pub basis: Option<String>,
+    /// The deciding declaration (falling back to the purpose); `None` when nothing
+    /// declared decided.
     pub rule: Option<RuleJson>,
+    /// The transfer safeguard relied on (`scc`, `adequacy` …); `None` without one.
     pub safeguard: Option<String>,
+    /// Obligations with their argument (`honour_opt_out(sale)`), empty when denied.
     pub obligations: Vec<String>,
+    /// One English sentence saying what was decided and why.
     pub explanation: String,
+    /// What would change the answer; `None` when nothing the subject can do would.
     pub would_change: Option<String>,
 }
 
 /// Where the deciding declaration is: 1-based line and column.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RuleJson {
+    /// The declaration's name (a purpose, a recipient, a rule).
     pub name: String,
+    /// The file it is declared in, as the compile named it.
     pub file: String,
+    /// Line, counted from 1.
     pub line: usize,
+    /// Column in characters, counted from 1.
     pub column: usize,
 }
 
@@ -105,14 +120,22 @@ impl Decision {
 /// `no_maximum`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RetentionJson {
+    /// `must_keep`, `may_keep` or `must_delete`.
     pub verdict: String,
+    /// The deadline the verdict runs to (or, for `must_delete`, since); `None` when there
+    /// is none yet.
     pub date: Option<String>,
+    /// The deciding `retain` rule; `None` when no rule applied.
     pub rule: Option<RuleJson>,
+    /// `awaiting_event`, `no_deadline_yet`, `no_maximum`, or `None`.
     pub note: Option<String>,
+    /// One English sentence saying what was decided and why.
     pub explanation: String,
 }
 
 impl RetentionDecision {
+    /// The stable JSON shape ([`RetentionJson`]). Finding the rule's line scans its file:
+    /// to render many decisions, use a [`JsonRenderer`].
     pub fn to_json(&self, policy: &Policy) -> RetentionJson {
         self.json_with(policy, |name, span| RuleJson::new(policy, name, span))
     }
@@ -177,6 +200,7 @@ pub struct JsonRenderer<'p> {
 const OBLIGATION_SETS: usize = 64;
 
 impl<'p> JsonRenderer<'p> {
+    /// A renderer for decisions of `policy`, with empty caches.
     pub fn new(policy: &'p Policy) -> Self {
         JsonRenderer {
             policy,
@@ -292,11 +316,13 @@ impl<'p> JsonRenderer<'p> {
         }
     }
 
+    /// [`Decision::to_json`], reusing the rule locations and obligation texts seen before.
     pub fn decision(&mut self, decision: &Decision) -> DecisionJson {
         let policy = self.policy;
         decision.json_with(policy, |name, span| self.rule(name, span))
     }
 
+    /// [`RetentionDecision::to_json`], reusing the rule locations seen before.
     pub fn retention(&mut self, decision: &RetentionDecision) -> RetentionJson {
         let policy = self.policy;
         decision.json_with(policy, |name, span| self.rule(name, span))

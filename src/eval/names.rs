@@ -13,20 +13,30 @@ use crate::model::{
 /// What kind of name was looked up.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum NameKind {
+    /// A purpose (`marketing.direct`).
     Purpose,
+    /// A field (`orders.email`).
     Field,
+    /// A data category (`user.contact.email`).
     Category,
     /// A field or a category.
     Data,
+    /// A region (`DE`, or a group such as `EU`).
     Region,
+    /// A recipient.
     Recipient,
+    /// A kind of data subject (`customer`, `employee` …).
     SubjectKind,
+    /// A subject attribute the policy declares.
     Attribute,
+    /// An event retention periods run from (`collected`, `consent_withdrawn` …).
     Event,
+    /// An opt-out kind (`sale`, `sharing` …).
     OptOut,
 }
 
 impl NameKind {
+    /// The kind in words, as error messages say it: `purpose`, `field or category` …
     pub fn describe(self) -> &'static str {
         match self {
             NameKind::Purpose => "purpose",
@@ -69,12 +79,17 @@ impl fmt::Display for NameKind {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("unknown {kind} `{name}`{}", self.suggestion.as_ref().map_or_else(String::new, |s| format!(", did you mean `{s}`?")))]
 pub struct NameError {
+    /// What was looked up.
     pub kind: NameKind,
+    /// The name as given.
     pub name: String,
+    /// The closest declared name (one differing only in case first); `None` when nothing
+    /// is close.
     pub suggestion: Option<String>,
 }
 
 impl NameError {
+    /// Stable code, by kind: `lawful::eval::unknown_purpose` …
     pub fn code(&self) -> &'static str {
         self.kind.code()
     }
@@ -104,14 +119,20 @@ fn lookup<I: Copy>(index: &NameIndex<I>, kind: NameKind, name: &str) -> Result<I
 }
 
 impl Policy {
+    /// The id of the purpose named `name`; a [`NameError`] with a suggestion when the
+    /// policy declares none.
     pub fn purpose(&self, name: &str) -> Result<PurposeId, NameError> {
         lookup(&self.index.purposes, NameKind::Purpose, name)
     }
 
+    /// The id of the field named `name`; a [`NameError`] with a suggestion when the
+    /// policy declares none.
     pub fn field(&self, name: &str) -> Result<FieldId, NameError> {
         lookup(&self.index.fields, NameKind::Field, name)
     }
 
+    /// The id of the category named `name`; a [`NameError`] with a suggestion when the
+    /// policy declares none.
     pub fn category(&self, name: &str) -> Result<CategoryId, NameError> {
         lookup(&self.index.categories, NameKind::Category, name)
     }
@@ -132,22 +153,32 @@ impl Policy {
         Err(NameError::new(NameKind::Data, name, candidates))
     }
 
+    /// The id of the region (or region group) named `name`; a [`NameError`] with a suggestion when the
+    /// policy declares none.
     pub fn region(&self, name: &str) -> Result<RegionId, NameError> {
         lookup(&self.index.regions, NameKind::Region, name)
     }
 
+    /// The id of the recipient named `name`; a [`NameError`] with a suggestion when the
+    /// policy declares none.
     pub fn recipient(&self, name: &str) -> Result<RecipientId, NameError> {
         lookup(&self.index.recipients, NameKind::Recipient, name)
     }
 
+    /// The id of the subject kind named `name`; a [`NameError`] with a suggestion when the
+    /// policy declares none.
     pub fn subject_kind(&self, name: &str) -> Result<SubjectKindId, NameError> {
         lookup(&self.index.subject_kinds, NameKind::SubjectKind, name)
     }
 
+    /// The id of the subject attribute named `name`; a [`NameError`] with a suggestion when the
+    /// policy declares none.
     pub fn attribute(&self, name: &str) -> Result<AttributeId, NameError> {
         lookup(&self.index.attributes, NameKind::Attribute, name)
     }
 
+    /// The id of the event named `name`; a [`NameError`] with a suggestion when the
+    /// policy declares none.
     pub fn event(&self, name: &str) -> Result<EventId, NameError> {
         lookup(&self.index.events, NameKind::Event, name)
     }

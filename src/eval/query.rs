@@ -37,7 +37,9 @@ use crate::subject::Subject;
 /// [`QueryError::OtherPolicy`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Query {
+    /// The purpose asking (for a disclosure, the purpose the data is disclosed for).
     pub purpose: PurposeId,
+    /// The field or category asked about.
     pub data: DataRef,
     /// Where the processing happens for the subject; `None`: the subject's region.
     pub region: Option<RegionId>,
@@ -68,16 +70,20 @@ impl Query {
         self.stamp
     }
 
+    /// Ask about processing in `region` instead of the subject's region of residence.
     pub fn in_region(mut self, region: RegionId) -> Self {
         self.region = Some(region);
         self
     }
 
+    /// Say when the data item was collected: a consent withdrawn since then denies it
+    /// when the purpose's withdrawal taints prior data.
     pub fn collected_at(mut self, at: jiff::Timestamp) -> Self {
         self.collected_at = Some(at);
         self
     }
 
+    /// Ask whether `recipient` may receive the data (a disclosure) instead of a use.
     pub fn to_recipient(mut self, recipient: RecipientId) -> Self {
         self.recipient = Some(recipient);
         self
@@ -99,19 +105,39 @@ impl From<CategoryId> for DataRef {
 /// A prepared question that cannot be answered. Never allocates.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 pub enum QueryError {
+    /// Neither the query nor the subject gives a region to decide in
+    /// (`lawful::eval::no_region`).
     #[error("no region: the query names none and the subject has no region of residence")]
     NoRegion,
+    /// An id out of range for this policy's tables, e.g. one built by hand
+    /// (`lawful::eval::foreign_id`).
     #[error("{kind} id {id} does not belong to this policy")]
-    ForeignId { kind: &'static str, id: u32 },
+    ForeignId {
+        /// What the id names: `purpose`, `field`, `category`, `region` …
+        kind: &'static str,
+        /// The id, out of range for this policy's table.
+        id: u32,
+    },
+    /// The slice given to [`Policy::field_mask`](crate::Policy::field_mask) is not as long
+    /// as the mask's field list (`lawful::eval::mask_length`).
     #[error("the output buffer holds {out} entries for {fields} fields")]
-    MaskLength { fields: usize, out: usize },
+    MaskLength {
+        /// How many fields the mask asks about.
+        fields: usize,
+        /// How many entries the output slice holds.
+        out: usize,
+    },
     /// The handle (`query`, `subject`, …) was made for another compiled policy — typically
     /// one a [`SharedPolicy`](super::SharedPolicy) reload replaced. Its ids would name other
     /// purposes and fields here, so nothing is decided.
     #[error(
         "this {handle} was prepared for another policy (a reload replaced it); prepare it again"
     )]
-    OtherPolicy { handle: &'static str },
+    OtherPolicy {
+        /// What kind of handle it was: `query`, `subject`, `transfer query`,
+        /// `retention query`, `field query` or `field mask query`.
+        handle: &'static str,
+    },
     /// A retention period, added to the date of its event, ends after the last instant
     /// jiff's calendar knows (9999-12-30T22:00Z): there is no date to answer with. The
     /// checker keeps periods to `MAX_PERIOD_YEARS`, so this needs an event after the year
@@ -119,7 +145,9 @@ pub enum QueryError {
     /// `rule` is the `retain` rule whose period overflows, `at` its event's date.
     #[error("a retention period from {at} ends beyond the calendar, which ends on 9999-12-30")]
     DateOutOfRange {
+        /// The `retain` rule whose period overflows.
         rule: crate::model::ProvenanceId,
+        /// The date of the event the period runs from.
         at: jiff::Timestamp,
     },
 }

@@ -11,15 +11,21 @@ use crate::subject::Subject;
 /// or a transfer.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Question {
+    /// A use, or a disclosure when the query names a recipient.
     Decide(Query),
+    /// May data of `category` go from region `from` to region `to`?
     Transfer {
+        /// The category of the data moved.
         category: CategoryId,
+        /// The region the data leaves.
         from: RegionId,
+        /// The destination.
         to: RegionId,
     },
 }
 
 impl Question {
+    /// Whether it asks about a transfer.
     pub fn is_transfer(&self) -> bool {
         matches!(self, Question::Transfer { .. })
     }

@@ -16,11 +16,15 @@ use super::usage::retention_rules;
 /// made for ([`RetentionQuery::new`]).
 #[derive(Debug, Clone, Copy)]
 pub struct RetentionQuery<'a> {
+    /// The category of the data kept.
     pub category: CategoryId,
     /// `None`: only rules without `for PURPOSES` apply.
     pub purpose: Option<PurposeId>,
+    /// The region the data is kept for; rules for regions containing it apply.
     pub region: RegionId,
+    /// The subject's events and when they happened; an event not listed has not happened.
     pub events: &'a [(EventId, Timestamp)],
+    /// The instant the verdict is for (`must_delete` once a deadline is before it).
     pub now: Timestamp,
     /// The policy the ids belong to.
     pub(crate) stamp: PolicyStamp,
@@ -61,14 +65,19 @@ impl<'a> RetentionQuery<'a> {
 /// The retention verdicts; the codes are stable (`must_keep`, `may_keep`, `must_delete`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Verdict {
+    /// A minimum period has not ended: the data must be kept (`must_keep`).
     MustKeep,
+    /// No minimum binds and no maximum has passed: the data may be kept (`may_keep`).
     MayKeep,
+    /// A maximum period has passed: the data must be deleted (`must_delete`).
     MustDelete,
 }
 
 impl Verdict {
+    /// Every code, in declaration order.
     pub const CODES: &'static [&'static str] = &["must_keep", "may_keep", "must_delete"];
 
+    /// The stable code: `must_keep`, `may_keep` or `must_delete`.
     pub fn code(self) -> &'static str {
         match self {
             Verdict::MustKeep => "must_keep",
@@ -77,6 +86,7 @@ impl Verdict {
         }
     }
 
+    /// The verdict with this code; `None` for any other text.
     pub fn from_code(code: &str) -> Option<Verdict> {
         [Verdict::MustKeep, Verdict::MayKeep, Verdict::MustDelete]
             .into_iter()
@@ -93,6 +103,7 @@ impl serde::Serialize for Verdict {
 /// Why a retention verdict has no date, or what else the caller should know.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum RetentionNote {
+    /// Nothing to add: the date says it all.
     None,
     /// A minimum applies but the event it runs from has not happened yet: keep, no end
     /// date known.
@@ -103,16 +114,22 @@ pub enum RetentionNote {
     NoMaximum,
 }
 
+/// The answer to a [`RetentionQuery`]: the verdict, its date and the rule behind it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RetentionDecision {
+    /// Keep, may keep or delete.
     pub verdict: Verdict,
     /// `must_keep`: until; `may_keep`: until (the deletion deadline); `must_delete`: since.
     pub date: Option<Timestamp>,
     /// The deciding `retain` rule.
     pub rule: Option<ProvenanceId>,
+    /// Why there is no date, if there is none.
     pub note: RetentionNote,
+    /// The category asked about.
     pub category: CategoryId,
+    /// The purpose asked about; `None` when the query named none.
     pub purpose: Option<PurposeId>,
+    /// The region asked about.
     pub region: RegionId,
 }
 

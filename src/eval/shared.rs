@@ -56,6 +56,7 @@ pub struct SharedPolicy {
 }
 
 impl SharedPolicy {
+    /// Share `policy`; [`SharedPolicy::store`] replaces it later.
     pub fn new(policy: Policy) -> Self {
         SharedPolicy {
             current: ArcSwap::from_pointee(policy),
@@ -77,6 +78,7 @@ impl SharedPolicy {
         self.current.swap(Arc::new(policy))
     }
 
+    /// [`SharedPolicy::store`] for a policy already in an `Arc`.
     pub fn store_arc(&self, policy: Arc<Policy>) -> Arc<Policy> {
         self.current.swap(policy)
     }

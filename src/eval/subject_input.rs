@@ -28,6 +28,7 @@ pub struct SubjectError {
     /// Path of the offending field: `age`, `consents[2].purpose`, `attributes.tier` (empty
     /// for the document as a whole).
     pub field: String,
+    /// What is wrong with it.
     pub problem: SubjectProblem,
 }
 
@@ -44,6 +45,8 @@ impl fmt::Display for SubjectError {
 impl std::error::Error for SubjectError {}
 
 impl SubjectError {
+    /// Stable code, e.g. `lawful::subject::age_out_of_range`; an unknown name keeps its
+    /// `lawful::eval::unknown_…` code.
     pub fn code(&self) -> &'static str {
         match &self.problem {
             SubjectProblem::UnknownName(e) => e.code(),
@@ -63,47 +66,78 @@ impl SubjectError {
     }
 }
 
+/// What is wrong with one field of a subject.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum SubjectProblem {
+    /// A region, kind, purpose, attribute, event or opt-out the policy does not declare.
     #[error("{0}")]
     UnknownName(NameError),
+    /// An age that is not a whole number from 0 to [`MAX_AGE`] (the value as given).
     #[error("age must be a whole number from 0 to {MAX_AGE}, got {0}")]
     AgeOutOfRange(String),
+    /// A timestamp after the `now` the subject is built for.
     #[error("{at} is in the future (now is {now})")]
-    InFuture { at: Timestamp, now: Timestamp },
+    InFuture {
+        /// The timestamp given.
+        at: Timestamp,
+        /// The instant the subject was built for.
+        now: Timestamp,
+    },
+    /// Text that is neither an RFC 3339 timestamp with an offset nor a date.
     #[error(
         "not a timestamp: `{text}`: expected an RFC 3339 timestamp with an offset, or a date \
          (e.g. `2024-01-01T12:00:00Z`, `2024-01-01T13:00:00+01:00`, `2024-01-01`)"
     )]
-    BadTimestamp { text: String },
+    BadTimestamp {
+        /// The text as given.
+        text: String,
+    },
     /// A consent record whose withdrawal lies before its giving (write a consent given
     /// again after a withdrawal as a second record).
     #[error("withdrawn at {withdrawn_at} before it was given at {given_at}")]
     WithdrawnBeforeGiven {
+        /// When consent was given.
         given_at: Timestamp,
+        /// When it was withdrawn (before `given_at`).
         withdrawn_at: Timestamp,
     },
     /// A key written twice in one JSON object (`field` names the object).
     #[error("duplicate key `{key}`")]
-    DuplicateKey { key: String },
+    DuplicateKey {
+        /// The key written twice.
+        key: String,
+    },
+    /// An attribute value of another type than the policy declares.
     #[error("attribute `{name}` is declared `{expected}`, got {found}")]
     WrongAttributeType {
+        /// The attribute's name.
         name: String,
+        /// The declared type: `bool`, `int`, `string` or `set`.
         expected: &'static str,
+        /// What was given, in words: `a string`, `a set` …
         found: &'static str,
     },
+    /// A JSON value of the wrong type for its key (`age` given as a string …).
     #[error("expected {expected}, got {found}")]
     Type {
+        /// What the key takes, in words: `a whole number`, `a string` …
         expected: &'static str,
+        /// What was given, in words.
         found: &'static str,
     },
+    /// A key the subject JSON does not have, with the closest one.
+    
     #[error("unknown field `{name}`{}", suggestion.map_or_else(String::new, |s| format!(", did you mean `{s}`?")))]
     UnknownField {
+        /// The key as given.
         name: String,
+        /// The closest known key; `None` when nothing is close.
         suggestion: Option<&'static str>,
     },
+    /// A required key is missing (`purpose` in a consent record …).
     #[error("missing")]
     Missing,
+    /// Text that is not JSON (the parser's message).
     #[error("malformed JSON: {0}")]
     Syntax(String),
 }
@@ -118,9 +152,13 @@ fn error(field: impl Into<String>, problem: SubjectProblem) -> SubjectError {
 /// An attribute value as given by the caller, before it is typed against the declaration.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum AttrInput<'a> {
+    /// For a `bool` attribute.
     Bool(bool),
+    /// For an `int` attribute.
     Int(i64),
+    /// For a `string` attribute, or one of an enumeration's values.
     Str(&'a str),
+    /// For a `set` attribute: the members' names.
     Set(&'a [&'a str]),
 }
 
@@ -177,10 +215,12 @@ impl<'p> SubjectBuilder<'p> {
         }
     }
 
+    /// The subject built so far.
     pub fn build(self) -> Subject {
         self.subject
     }
 
+    /// The region of residence, by name; an unknown region is an error.
     pub fn region(mut self, name: &str) -> Result<Self, SubjectError> {
         let region = self.policy.region(name).map_err(|e| unknown("region", e))?;
         self.subject.region = Some(region);
@@ -197,6 +237,7 @@ impl<'p> SubjectBuilder<'p> {
         Ok(self)
     }
 
+    /// The subject kind, by name (default: the policy's default kind).
     pub fn kind(mut self, name: &str) -> Result<Self, SubjectError> {
         let kind = self
             .policy
@@ -297,6 +338,7 @@ impl<'p> SubjectBuilder<'p> {
         Ok(self.opt_out_kind(kind))
     }
 
+    /// [`SubjectBuilder::opt_out`] with a kind already resolved.
     pub fn opt_out_kind(mut self, kind: OptOutKind) -> Self {
         self.subject.opt_out(kind);
         self
@@ -314,16 +356,19 @@ impl<'p> SubjectBuilder<'p> {
         self
     }
 
+    /// Erasure requested (GDPR Art. 17).
     pub fn erasure_requested(mut self, on: bool) -> Self {
         self.subject.erasure_requested = on;
         self
     }
 
+    /// The account was deleted (treated like an erasure request).
     pub fn account_deleted(mut self, on: bool) -> Self {
         self.subject.account_deleted = on;
         self
     }
 
+    /// Verified consent of a parent or guardian.
     pub fn parental_consent(mut self, on: bool) -> Self {
         self.subject.parental_consent = on;
         self

@@ -26,12 +26,20 @@ pub use layout::WIDTH;
 pub enum FormatError {
     /// The text is not a policy file; formatting it could change what it means.
     #[error("{error}")]
-    Syntax { error: SyntaxError, span: Span },
+    Syntax {
+        /// What the parser found wrong.
+        error: SyntaxError,
+        /// Where, in the input.
+        span: Span,
+    },
     /// The formatter would have changed a token: a bug in lawful. The text is left alone.
     #[error("internal error: formatting would change `{found}` (expected `{expected}`)")]
     Changed {
+        /// The token in the input.
         expected: String,
+        /// What the formatter would have written instead.
         found: String,
+        /// Where the input's token is.
         span: Span,
     },
 }

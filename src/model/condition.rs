@@ -7,14 +7,20 @@ use super::IdSet;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum OptOutKind {
+    /// `sale`: selling personal information.
     Sale,
+    /// `sharing`: sharing for cross-context targeted advertising.
     Sharing,
+    /// `targeted_advertising`: advertising based on the subject's activity.
     TargetedAdvertising,
+    /// `profiling`: profiling with legal or similarly significant effects.
     Profiling,
+    /// `marketing`: direct marketing.
     Marketing,
 }
 
 impl OptOutKind {
+    /// Every kind, in the order of their bits.
     pub const ALL: [OptOutKind; 5] = [
         OptOutKind::Sale,
         OptOutKind::Sharing,
@@ -23,6 +29,7 @@ impl OptOutKind {
         OptOutKind::Marketing,
     ];
 
+    /// The name as written in policies and subject JSON (`targeted_advertising`).
     pub fn name(self) -> &'static str {
         match self {
             OptOutKind::Sale => "sale",
@@ -33,10 +40,12 @@ impl OptOutKind {
         }
     }
 
+    /// The kind with this name; `None` for any other text.
     pub fn parse(name: &str) -> Option<Self> {
         Self::ALL.into_iter().find(|k| k.name() == name)
     }
 
+    /// Every name, in the order of [`OptOutKind::ALL`].
     pub fn names() -> Vec<&'static str> {
         Self::ALL.iter().map(|k| k.name()).collect()
     }
@@ -57,22 +66,32 @@ impl OptOutKind {
 /// A comparison in a compiled condition (`subject.age < 16`, `subject.tier == "gold"`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum CmpOp {
+    /// `==`
     Eq,
+    /// `!=`
     Ne,
+    /// `<`
     Lt,
+    /// `<=`
     Le,
+    /// `>`
     Gt,
+    /// `>=`
     Ge,
 }
 
 /// A typed attribute value.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum AttrValue {
+    /// Of a `bool` attribute.
     Bool(bool),
+    /// Of an `int` attribute.
     Int(i64),
     /// An interned string; `None` when the string appears nowhere in the policy (it then
     /// equals no literal the policy can compare it with).
     Str(Option<SymbolId>),
+    /// Of a `set` attribute: the interned members (members the policy never mentions are
+    /// left out).
     Set(Vec<SymbolId>),
 }
 
@@ -81,33 +100,54 @@ pub enum AttrValue {
 pub enum Predicate {
     /// Below the age threshold of the query region (unknown age per the policy's default).
     Child,
+    /// Not a child in the query region.
     Adult,
+    /// The subject's age compared with a number of years (unknown when the age is).
     Age(CmpOp, i64),
     /// The subject's region of residence is inside this set.
     RegionIn(IdSet),
+    /// The subject is of this kind (the policy's default kind when it does not say).
     KindIs(SubjectKindId),
     /// An active consent to this purpose or an ancestor.
     Consent(PurposeId),
+    /// An active explicit consent to this purpose or an ancestor.
     ExplicitConsent(PurposeId),
+    /// The subject objected to this purpose or an ancestor.
     Objected(PurposeId),
+    /// The subject opted out of this kind, directly or by Global Privacy Control.
     OptedOut(OptOutKind),
+    /// The subject sent a Global Privacy Control signal.
     Gpc,
+    /// Processing is restricted (GDPR Art. 18).
     Restricted,
+    /// Erasure was requested or the account deleted.
     Erased,
+    /// A parent or guardian consented.
     ParentalConsent,
+    /// A `bool` attribute is true (unknown when not given).
     AttrTrue(AttributeId),
+    /// An attribute compared with a literal (unknown when not given).
     AttrCmp(AttributeId, CmpOp, AttrValue),
+    /// A `set` attribute holds this member (unknown when not given).
     SetContains(AttributeId, SymbolId),
     /// A string the policy compares with that no subject can hold (kept so it stays false).
     Never,
 }
 
+/// A compiled `when` condition, evaluated in three-valued logic by
+/// [`eval::cond`](crate::eval::cond).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Cond {
+    /// Always holds.
     True,
+    /// Never holds.
     False,
+    /// Holds when the inner condition does not (unknown stays unknown).
     Not(Box<Cond>),
+    /// Holds when every part does.
     And(Vec<Cond>),
+    /// Holds when any part does.
     Or(Vec<Cond>),
+    /// A fact about the subject.
     Is(Predicate),
 }

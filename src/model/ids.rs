@@ -8,6 +8,7 @@ macro_rules! id_type {
         pub struct $name(pub u32);
 
         impl $name {
+            /// The index into the policy's table of this kind.
             #[inline]
             pub fn index(self) -> usize {
                 self.0 as usize
@@ -25,14 +26,23 @@ macro_rules! id_type {
 }
 
 id_type! {
+    /// A region or region group (`DE`, `EU`).
     RegionId,
+    /// A data category (`user.contact.email`).
     CategoryId,
+    /// A field of a record (`orders.email`).
     FieldId,
+    /// A purpose (`marketing.direct`), declared or implied by a dotted name.
     PurposeId,
+    /// A recipient of disclosures.
     RecipientId,
+    /// A kind of data subject (`customer`, `employee` …).
     SubjectKindId,
+    /// A subject attribute the policy declares.
     AttributeId,
+    /// An event retention periods run from (`collected` …).
     EventId,
+    /// A category flag (`special`, `sensitive`, or one the policy declares).
     FlagId,
     /// A `deny` rule.
     RuleId,

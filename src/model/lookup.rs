@@ -24,6 +24,8 @@ use super::{CategoryId, DenyRule, Except, IdSet, PurposeId, RuleAction, RuleId, 
 /// A `use` rule covering more categories than this is listed as broad.
 const NARROW: usize = 64;
 
+/// The deny rules and transfer permissions that can apply, listed per purpose and per
+/// category (see the module documentation).
 #[derive(Debug, Clone, Default)]
 pub struct RuleLookup {
     use_narrow: Vec<Vec<(CategoryId, RuleId)>>,
@@ -37,6 +39,8 @@ pub struct RuleLookup {
 }
 
 impl RuleLookup {
+    /// Index `rules` and `transfers` for a policy with `purposes` purposes and
+    /// `categories` categories.
     pub fn build(
         rules: &[DenyRule],
         transfers: &[TransferRule],

@@ -27,18 +27,27 @@ pub use tables::{DecisionTables, FlatBasis, PurposeFacts};
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Basis {
+    /// `consent`: allowed while the subject's consent is active (GDPR Art. 6(1)(a)).
     Consent,
+    /// `explicit_consent`: consent given explicitly, needed for special categories
+    /// (GDPR Art. 9(2)(a)).
     ExplicitConsent,
+    /// `contract`: needed to perform a contract with the subject (Art. 6(1)(b)).
     Contract,
+    /// `legal_obligation`: required by law (Art. 6(1)(c)).
     LegalObligation,
+    /// `vital_interest`: to protect someone's life (Art. 6(1)(d)).
     VitalInterest,
+    /// `public_task`: a task in the public interest (Art. 6(1)(e)).
     PublicTask,
+    /// `legitimate_interest`: allowed until the subject objects (Art. 6(1)(f)).
     LegitimateInterest,
     /// The US opt-out model: allowed unless the subject opted out of this kind of processing.
     OptOut(OptOutKind),
 }
 
 impl Basis {
+    /// Every basis name as written in policies (`opt_out` takes a kind in parentheses).
     pub const NAMES: &'static [&'static str] = &[
         "consent",
         "explicit_consent",
@@ -72,6 +81,7 @@ impl Basis {
         }
     }
 
+    /// Whether it is `consent` or `explicit_consent`.
     pub fn is_consent(self) -> bool {
         matches!(self, Basis::Consent | Basis::ExplicitConsent)
     }
@@ -95,17 +105,26 @@ pub const ART9_CONDITIONS: &[&str] = &[
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum RecipientKind {
+    /// `processor`: processes data on the controller's behalf.
     Processor,
+    /// `affiliate`: a company of the same group.
     Affiliate,
+    /// `partner`: an independent business partner.
     Partner,
+    /// `ad_network`: an advertising network.
     AdNetwork,
+    /// `authority`: a public authority.
     Authority,
+    /// `acquirer`: the buyer in a merger or acquisition.
     Acquirer,
+    /// `other_users`: other users of the service.
     OtherUsers,
+    /// `joint_controller`: decides purposes and means together with the controller.
     JointController,
 }
 
 impl RecipientKind {
+    /// Every kind with its name as written in policies.
     pub const ALL: &'static [(&'static str, RecipientKind)] = &[
         ("processor", RecipientKind::Processor),
         ("affiliate", RecipientKind::Affiliate),
@@ -117,10 +136,12 @@ impl RecipientKind {
         ("joint_controller", RecipientKind::JointController),
     ];
 
+    /// The kind with this name; `None` for any other text.
     pub fn parse(name: &str) -> Option<Self> {
         Self::ALL.iter().find(|(n, _)| *n == name).map(|(_, k)| *k)
     }
 
+    /// The name as written in policies (`ad_network`).
     pub fn name(self) -> &'static str {
         Self::ALL
             .iter()
@@ -128,6 +149,7 @@ impl RecipientKind {
             .map_or("processor", |(n, _)| n)
     }
 
+    /// Every name, in declaration order.
     pub fn names() -> Vec<&'static str> {
         Self::ALL.iter().map(|(n, _)| *n).collect()
     }
@@ -160,15 +182,20 @@ pub const BUILTIN_EVENTS: &[&str] = &[
 
 /// Flags every policy has.
 pub const BUILTIN_FLAGS: &[&str] = &["special", "sensitive"];
+/// The built-in `special` flag: a special category (GDPR Art. 9).
 pub const FLAG_SPECIAL: FlagId = FlagId(0);
+/// The built-in `sensitive` flag: sensitive personal information (US state laws).
 pub const FLAG_SENSITIVE: FlagId = FlagId(1);
 
 /// What happens to a child's data for a purpose.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ChildTreatment {
+    /// A child's data may not be used (`child`).
     Deny,
+    /// Children are treated like adults.
     Allow,
+    /// Allowed with verified parental consent, else `parental_consent_missing`.
     RequireParentalConsent,
 }
 
@@ -176,7 +203,9 @@ pub enum ChildTreatment {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum UnknownAge {
+    /// Treat the subject as a child (the cautious default).
     Child,
+    /// Treat the subject as an adult.
     Adult,
 }
 

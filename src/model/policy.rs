@@ -12,20 +12,32 @@ use crate::source::{SourceMap, Span};
 /// the evaluator's decision logic.
 #[derive(Debug, Clone, Default)]
 pub struct Info {
+    /// The name as declared (`marketing.direct`, `DE`, a rule's name).
     pub name: String,
+    /// The quoted title (`"Newsletters"`); `None` when not given.
     pub title: Option<String>,
+    /// The `///` doc comment; `None` when there is none.
     pub docs: Option<String>,
+    /// Where it is declared; for a name only implied by a dotted one, where that is.
     pub span: Span,
 }
 
+/// The `policy "NAME" { … }` header.
 #[derive(Debug, Clone, Default)]
 pub struct Header {
+    /// The policy's name; `None` when the policy has no header.
     pub name: Option<String>,
+    /// The controllers, as written.
     pub controllers: Vec<String>,
+    /// Contacts (a privacy office, a DPO), as written.
     pub contacts: Vec<String>,
+    /// The version, as written; `None` when not given.
     pub version: Option<String>,
+    /// When the policy takes effect; `None` when not given.
     pub effective: Option<jiff::Timestamp>,
+    /// When it was last updated; `None` when not given.
     pub updated: Option<jiff::Timestamp>,
+    /// The header's doc comment.
     pub docs: Option<String>,
 }
 
@@ -177,20 +189,24 @@ impl<I: Copy> NameIndex<I> {
         self.len += 1;
     }
 
+    /// The id of `name`; `None` when absent.
     #[inline]
     pub fn get(&self, name: &str) -> Option<I> {
         let at = self.position(name, name_hash(name))?;
         self.slots.get(at)?.as_ref().map(|slot| slot.id)
     }
 
+    /// Every name, in no particular order.
     pub fn names(&self) -> impl Iterator<Item = &str> {
         self.slots.iter().flatten().map(|slot| self.name_of(slot))
     }
 
+    /// How many names.
     pub fn len(&self) -> usize {
         self.len
     }
 
+    /// Whether there is no name.
     pub fn is_empty(&self) -> bool {
         self.len == 0
     }
@@ -316,9 +332,12 @@ mod name_index_tests {
     }
 }
 
+/// A region (`DE`) or a group of regions (`EU`).
 #[derive(Debug, Clone)]
 pub struct Region {
+    /// Name, title, docs and span.
     pub info: Info,
+    /// Declared as a group of other regions.
     pub is_group: bool,
     /// Every region this one lies within, itself included.
     pub within: IdSet,
@@ -326,9 +345,12 @@ pub struct Region {
     pub inside: IdSet,
 }
 
+/// A data category (`user.contact.email`).
 #[derive(Debug, Clone)]
 pub struct Category {
+    /// Name, title, docs and span.
     pub info: Info,
+    /// The category one dot up (`user.contact`); `None` at the top.
     pub parent: Option<CategoryId>,
     /// Declared explicitly (not only implied by a dotted descendant).
     pub declared: bool,
@@ -338,9 +360,12 @@ pub struct Category {
     pub flags: IdSet,
 }
 
+/// A field of a record (`orders.email`), mapped to one category.
 #[derive(Debug, Clone)]
 pub struct Field {
+    /// Name, title, docs and span.
     pub info: Info,
+    /// The category that decides for it.
     pub category: CategoryId,
 }
 
@@ -351,116 +376,190 @@ pub struct BasisDecl {
     pub alternatives: Vec<Basis>,
     /// Regions it applies in (every region when the declaration has no `in`).
     pub scope: IdSet,
+    /// The declaration holds only when this holds; `None`: always.
     pub when: Option<Cond>,
+    /// The GDPR Art. 9(2) condition named for special categories (one of
+    /// [`ART9_CONDITIONS`](super::ART9_CONDITIONS)); `None` when not given.
     pub art9: Option<String>,
+    /// The declaration, for explanations.
     pub provenance: ProvenanceId,
 }
 
+/// A purpose (`marketing.direct`), declared or implied by a dotted name.
 #[derive(Debug, Clone)]
 pub struct Purpose {
+    /// Name, title, docs and span.
     pub info: Info,
+    /// The purpose one dot up (`marketing`); `None` at the top.
     pub parent: Option<PurposeId>,
+    /// Declared explicitly (not only implied by a dotted descendant).
     pub declared: bool,
     /// Self and ancestors, nearest first.
     pub ancestors: Vec<PurposeId>,
     /// Categories it may use (selectors expanded to every covered category).
     pub uses: IdSet,
+    /// Its `basis` declarations, in order.
     pub bases: Vec<BasisDecl>,
     /// Subject kinds it may process; `None` = all.
     pub subjects: Option<IdSet>,
+    /// Direct marketing: an objection to it is absolute (GDPR Art. 21(3)).
     pub direct_marketing: bool,
+    /// Still allowed while processing is restricted.
     pub survives_restriction: bool,
+    /// Still allowed after erasure was requested (e.g. legal retention).
     pub survives_erasure: bool,
     /// `None`: the policy's children default applies.
     pub children: Option<ChildTreatment>,
+    /// A withdrawal of consent also denies data collected before it.
     pub taints_prior_data: bool,
     /// The `purpose` declaration; `None` for a purpose only implied by a dotted name.
     pub provenance: Option<ProvenanceId>,
 }
 
+/// Someone data may be disclosed to.
 #[derive(Debug, Clone)]
 pub struct Recipient {
+    /// Name, title, docs and span.
     pub info: Info,
+    /// What kind of recipient it is.
     pub kind: RecipientKind,
     /// Where it sits. Empty when the policy does not say: a disclosure of data that must stay
     /// in its region is then denied (fail closed).
     pub located: Vec<RegionId>,
     /// `located local`: in the subject's own region (a disclosure is no transfer).
     pub located_local: bool,
+    /// The purposes it may receive data for.
     pub purposes: IdSet,
+    /// The categories it may receive.
     pub categories: IdSet,
+    /// A disclosure to it is a sale (subject to the `sale` opt-out).
     pub sale: bool,
+    /// A disclosure to it is sharing for targeted advertising (subject to the
+    /// `sharing` opt-out).
     pub sharing: bool,
+    /// Its `when` conditions; each must hold.
     pub conditions: Vec<Cond>,
+    /// The declaration, for explanations.
     pub provenance: ProvenanceId,
 }
 
 /// What a `deny` rule forbids.
 #[derive(Debug, Clone)]
 pub enum RuleAction {
-    Use { purposes: IdSet },
-    Disclose { recipients: IdSet, purposes: IdSet },
+    /// `deny use …`: a use by any of these purposes.
+    Use {
+        /// The purposes it covers (selectors expanded).
+        purposes: IdSet,
+    },
+    /// `deny disclose …`: a disclosure to any of these recipients for any of these purposes.
+    Disclose {
+        /// The recipients it covers.
+        recipients: IdSet,
+        /// The purposes it covers.
+        purposes: IdSet,
+    },
+    /// `deny sell …`: any disclosure that is a sale.
     Sell,
+    /// `deny share …`: any disclosure that is sharing.
     Share,
-    Transfer { from: IdSet, to: IdSet },
+    /// `deny transfer …`: a transfer from any of `from` to any of `to`.
+    Transfer {
+        /// The origins it covers.
+        from: IdSet,
+        /// The destinations it covers.
+        to: IdSet,
+    },
 }
 
+/// An `except` clause of a deny rule: when it applies, the rule does not.
 #[derive(Debug, Clone)]
 pub struct Except {
     /// The exception applies when all its parts hold.
     pub when: Option<Cond>,
+    /// Only for these purposes; `None`: any.
     pub purposes: Option<IdSet>,
+    /// Only in these query regions; `None`: any.
     pub regions: Option<IdSet>,
+    /// Only for transfers to these regions; `None`: any.
     pub to_regions: Option<IdSet>,
+    /// Only for these recipients; `None`: any.
     pub recipients: Option<IdSet>,
 }
 
+/// A `deny` rule.
 #[derive(Debug, Clone)]
 pub struct DenyRule {
+    /// Its name, docs and span.
     pub info: Info,
+    /// What it forbids.
     pub action: RuleAction,
+    /// The categories it covers (selectors expanded).
     pub categories: IdSet,
     /// Query regions it applies in.
     pub regions: IdSet,
+    /// It applies only when this holds (an unknown counts as holding); `None`: always.
     pub when: Option<Cond>,
+    /// Its exceptions: if any applies, the rule does not.
     pub excepts: Vec<Except>,
+    /// The rule, for explanations.
     pub provenance: ProvenanceId,
 }
 
+/// A `transfer` permission.
 #[derive(Debug, Clone)]
 pub struct TransferRule {
+    /// The categories it permits to move.
     pub categories: IdSet,
+    /// The origins.
     pub from: IdSet,
+    /// The destinations.
     pub to: IdSet,
+    /// The safeguard relied on (one of [`SAFEGUARDS`](super::SAFEGUARDS)); `None` when
+    /// not said.
     pub safeguard: Option<String>,
+    /// The rule, for explanations.
     pub provenance: ProvenanceId,
 }
 
+/// A `localize` rule: data that must stay in its region.
 #[derive(Debug, Clone)]
 pub struct Localization {
+    /// The categories it keeps in place.
     pub categories: IdSet,
     /// Data collected inside `within` must stay inside it.
     pub within: IdSet,
+    /// The rule, for explanations.
     pub provenance: ProvenanceId,
 }
 
+/// Whether a `retain` rule sets a minimum or a maximum.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum RetentionBound {
+    /// `at least`: keep the data at least this long.
     AtLeast,
+    /// `at most`: delete the data after this long.
     AtMost,
 }
 
+/// A `retain` rule.
 #[derive(Debug, Clone)]
 pub struct RetentionRule {
+    /// The categories it covers.
     pub categories: IdSet,
     /// `None`: applies whatever the purpose.
     pub purposes: Option<IdSet>,
+    /// The regions it applies in.
     pub regions: IdSet,
+    /// Minimum or maximum.
     pub bound: RetentionBound,
+    /// How long, as a calendar span.
     pub period: jiff::Span,
+    /// The period as written (`3 years`).
     pub period_text: String,
+    /// The event the period runs from.
     pub after: EventId,
+    /// The rule, for explanations.
     pub provenance: ProvenanceId,
 }
 
@@ -471,7 +570,9 @@ pub struct Children {
     pub threshold: Vec<Option<u8>>,
     /// The declaration that set each region's threshold.
     pub threshold_provenance: Vec<Option<ProvenanceId>>,
+    /// How a subject of unknown age is treated where a threshold applies.
     pub unknown_age: UnknownAge,
+    /// What happens to a child's data for a purpose that does not say.
     pub default: ChildTreatment,
 }
 
@@ -479,22 +580,34 @@ pub struct Children {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ProvenanceKind {
+    /// A `purpose` declaration.
     Purpose,
+    /// A `basis` declaration of a purpose.
     Basis,
+    /// A `deny` rule (or an `assert never`).
     Deny,
+    /// A `recipient` declaration.
     Recipient,
+    /// A `transfer` permission.
     Transfer,
+    /// A `localize` rule.
     Localize,
+    /// A `retain` rule.
     Retain,
+    /// A `children` declaration (an age threshold).
     Children,
 }
 
+/// A declaration that can decide, for explanations and JSON.
 #[derive(Debug, Clone)]
 pub struct Provenance {
+    /// What kind of declaration.
     pub kind: ProvenanceKind,
     /// The rule's name, or for unnamed declarations a short description.
     pub name: String,
+    /// Its doc comment, if any.
     pub docs: Option<String>,
+    /// Where it is declared.
     pub span: Span,
 }
 
@@ -690,34 +803,47 @@ pub const RIGHTS: &[&str] = &[
 /// A right the policy grants, and where.
 #[derive(Debug, Clone)]
 pub struct Right {
+    /// Title, docs and span of the declaration.
     pub info: Info,
     /// One of [`RIGHTS`].
     pub name: &'static str,
     /// For `opt_out(kind)`.
     pub opt_out: Option<OptOutKind>,
+    /// The regions it is granted in.
     pub regions: IdSet,
 }
 
 /// How fast requests are answered, and by how much that may be extended.
 #[derive(Debug, Clone)]
 pub struct ResponseTime {
+    /// Title, docs and span of the declaration.
     pub info: Info,
+    /// The time to answer.
     pub within: jiff::Span,
+    /// The time to answer, as written (`1 month`).
     pub within_text: String,
+    /// How much longer it may take, with the text as written; `None`: no extension.
     pub extension: Option<(jiff::Span, String)>,
+    /// The regions it applies in.
     pub regions: IdSet,
 }
 
+/// The type of a declared subject attribute.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum AttributeType {
+    /// `bool`: true or false.
     Bool,
+    /// `int`: a whole number.
     Int,
+    /// `string`: a text, compared with the policy's literals.
     String,
+    /// `set`: a set of texts.
     Set,
 }
 
 impl AttributeType {
+    /// The type with this name; `None` for any other text.
     pub fn parse(name: &str) -> Option<Self> {
         Some(match name {
             "bool" => AttributeType::Bool,
@@ -728,6 +854,7 @@ impl AttributeType {
         })
     }
 
+    /// The name as written in policies: `bool`, `int`, `string` or `set`.
     pub fn name(self) -> &'static str {
         match self {
             AttributeType::Bool => "bool",
@@ -738,9 +865,12 @@ impl AttributeType {
     }
 }
 
+/// A subject attribute the policy declares.
 #[derive(Debug, Clone)]
 pub struct Attribute {
+    /// Name, title, docs and span.
     pub info: Info,
+    /// Its type; values of another type are refused.
     pub ty: AttributeType,
 }
 
@@ -748,14 +878,23 @@ pub struct Attribute {
 /// evaluator, so the cost of a decision does not grow with the number of rules.
 #[derive(Debug, Clone, Default)]
 pub struct Indexes {
+    /// Regions by name.
     pub regions: NameIndex<RegionId>,
+    /// Categories by name.
     pub categories: NameIndex<CategoryId>,
+    /// Fields by name.
     pub fields: NameIndex<FieldId>,
+    /// Purposes by name.
     pub purposes: NameIndex<PurposeId>,
+    /// Recipients by name.
     pub recipients: NameIndex<RecipientId>,
+    /// Subject kinds by name.
     pub subject_kinds: NameIndex<SubjectKindId>,
+    /// Attributes by name.
     pub attributes: NameIndex<AttributeId>,
+    /// Events by name.
     pub events: NameIndex<EventId>,
+    /// Interned strings by text.
     pub symbols: NameIndex<SymbolId>,
     /// Deny rules by purpose × category and by kind of disclosure × category: what the
     /// evaluator walks.
@@ -768,6 +907,7 @@ pub struct Indexes {
     /// `basis_lists` naming the basis declarations (indexes into `Purpose::bases`) at the
     /// most specific scope containing `r`, in declaration order.
     pub basis_choice: Vec<BasisChoice>,
+    /// Indexes into `Purpose::bases`, in runs [`BasisChoice`] points at.
     pub basis_lists: Vec<u32>,
     /// The subject kind queried when a subject gives none (`user`, if declared).
     pub default_subject_kind: Option<SubjectKindId>,
@@ -778,7 +918,9 @@ pub struct Indexes {
 /// A range of [`Indexes::basis_lists`].
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct BasisChoice {
+    /// Index of the first entry.
     pub start: u32,
+    /// How many entries.
     pub len: u32,
 }
 
@@ -791,46 +933,55 @@ impl Policy {
         self.stamp
     }
 
+    /// How many regions (groups included).
     pub fn region_count(&self) -> usize {
         self.regions.len()
     }
 
+    /// The declaration `id` names; `None` for an id of another policy.
     pub fn provenance(&self, id: ProvenanceId) -> Option<&Provenance> {
         self.provenance.get(id.index())
     }
 
+    /// The purpose `id` names; `None` for an id of another policy.
     pub fn purpose_info(&self, id: PurposeId) -> Option<&Purpose> {
         self.purposes.get(id.index())
     }
 
+    /// The category `id` names; `None` for an id of another policy.
     pub fn category_info(&self, id: CategoryId) -> Option<&Category> {
         self.categories.get(id.index())
     }
 
+    /// The region's name; `?` for an id of another policy.
     pub fn region_name(&self, id: RegionId) -> &str {
         self.regions
             .get(id.index())
             .map_or("?", |r| r.info.name.as_str())
     }
 
+    /// The purpose's name; `?` for an id of another policy.
     pub fn purpose_name(&self, id: PurposeId) -> &str {
         self.purposes
             .get(id.index())
             .map_or("?", |p| p.info.name.as_str())
     }
 
+    /// The category's name; `?` for an id of another policy.
     pub fn category_name(&self, id: CategoryId) -> &str {
         self.categories
             .get(id.index())
             .map_or("?", |c| c.info.name.as_str())
     }
 
+    /// The recipient's name; `?` for an id of another policy.
     pub fn recipient_name(&self, id: RecipientId) -> &str {
         self.recipients
             .get(id.index())
             .map_or("?", |r| r.info.name.as_str())
     }
 
+    /// The event's name; `?` for an id of another policy.
     pub fn event_name(&self, id: EventId) -> &str {
         self.events.get(id.index()).map_or("?", |e| e.name.as_str())
     }

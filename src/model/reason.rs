@@ -29,22 +29,46 @@ use std::fmt;
 /// transfer to the recipient's location, when that is what fails.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Reason {
+    /// `allowed`: every check passed.
     Allowed,
+    /// `not_declared`: the purpose does not declare the data's category (closed world).
     NotDeclared,
+    /// `subject_kind`: the purpose does not process this kind of subject.
     SubjectKind,
+    /// `denied_by_rule`: a `deny` rule matched and none of its exceptions applied.
     DeniedByRule,
+    /// `no_legal_basis`: the purpose has no basis declaration for the region, or none whose
+    /// `when` holds.
     NoLegalBasis,
+    /// `consent_missing`: the basis needs (explicit) consent the subject has not given.
     ConsentMissing,
+    /// `consent_withdrawn`: the subject withdrew consent (or the data was collected before
+    /// a withdrawal and the purpose says withdrawal taints prior data).
     ConsentWithdrawn,
+    /// `objected`: the subject objected to the purpose (absolute for direct marketing).
     Objected,
+    /// `opted_out`: the subject opted out (or sent a Global Privacy Control signal).
     OptedOut,
+    /// `restricted`: processing is restricted (GDPR Art. 18) and the purpose does not
+    /// survive restriction.
     Restricted,
+    /// `erased`: erasure was requested or the account deleted, and the purpose does not
+    /// survive erasure.
     Erased,
+    /// `child`: the subject is a child and the purpose is denied for children.
     Child,
+    /// `parental_consent_missing`: the subject is a child and the purpose needs parental
+    /// consent.
     ParentalConsentMissing,
+    /// `recipient_not_declared`: the recipient is not declared for the purpose or the
+    /// category.
     RecipientNotDeclared,
+    /// `recipient_condition`: one of the recipient's `when` conditions does not hold.
     RecipientCondition,
+    /// `localized`: a `localize` rule keeps the data in the region it was collected in (for
+    /// a disclosure: the recipient is located outside it, or its location is not declared).
     Localized,
+    /// `transfer_forbidden`: no `transfer` rule permits the destination.
     TransferForbidden,
 }
 
@@ -114,10 +138,12 @@ impl Reason {
         }
     }
 
+    /// The reason with this code; `None` for any other text.
     pub fn from_code(code: &str) -> Option<Reason> {
         Reason::ALL.iter().copied().find(|r| r.code() == code)
     }
 
+    /// Whether it is `allowed` (every other reason denies).
     pub fn is_allowed(self) -> bool {
         self == Reason::Allowed
     }

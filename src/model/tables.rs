@@ -45,9 +45,13 @@ pub struct PurposeFacts {
     pub provenance: Option<ProvenanceId>,
     /// `None`: the policy's children default applies.
     pub children: Option<ChildTreatment>,
+    /// Direct marketing: an objection to it is absolute.
     pub direct_marketing: bool,
+    /// Still allowed while processing is restricted.
     pub survives_restriction: bool,
+    /// Still allowed after erasure was requested.
     pub survives_erasure: bool,
+    /// A withdrawal of consent also denies data collected before it.
     pub taints_prior_data: bool,
     /// The purpose names the subject kinds it may process.
     pub limits_subject_kinds: bool,
@@ -59,7 +63,9 @@ pub struct FlatBasis {
     /// Range of the alternatives in the shared list.
     alternatives_start: u32,
     alternatives_len: u32,
+    /// The declaration holds only when this holds; `None`: always.
     pub when: Option<Cond>,
+    /// The declaration, for explanations.
     pub provenance: ProvenanceId,
 }
 
@@ -75,6 +81,7 @@ struct Limit {
 }
 
 impl DecisionTables {
+    /// Build the tables from the policy's other tables (done once, when compiling).
     pub fn build(policy: &Policy) -> DecisionTables {
         let field_category = policy.fields.iter().map(|f| f.category).collect();
         let mut special = IdSet::new(policy.categories.len());
@@ -178,6 +185,7 @@ impl DecisionTables {
         self.field_category.get(field.index()).copied()
     }
 
+    /// The facts of `purpose`; `None` for an id of another policy.
     #[inline]
     pub fn purpose(&self, purpose: PurposeId) -> Option<&PurposeFacts> {
         self.purposes.get(purpose.index())
@@ -228,6 +236,7 @@ impl DecisionTables {
             .unwrap_or(&[])
     }
 
+    /// Whether `category` carries the `special` flag (itself or by inheritance).
     #[inline]
     pub fn is_special(&self, category: CategoryId) -> bool {
         self.special.contains(category.index())

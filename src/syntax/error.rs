@@ -3,35 +3,88 @@ use crate::diagnostic::{did_you_mean, DiagnosticKind};
 /// Everything that can go wrong turning text into a syntax tree.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum SyntaxError {
+    /// The grammar does not allow what comes next (`lawful::syntax::unexpected`).
     #[error("unexpected {found}, expected {expected}")]
-    Unexpected { found: String, expected: String },
+    Unexpected {
+        /// What was found, in words (a token, or the end of the file).
+        found: String,
+        /// What the grammar allows there, in words.
+        expected: String,
+    },
+    /// Brackets or conditions nested too deep (`lawful::syntax::too_deep`).
     #[error("nesting is deeper than {limit} levels")]
-    TooDeep { limit: usize },
+    TooDeep {
+        /// The limit, [`MAX_DEPTH`](super::MAX_DEPTH).
+        limit: usize,
+    },
+    /// Bytes that are not UTF-8 (`lawful::syntax::invalid_utf8`).
     #[error("the file is not valid UTF-8")]
     InvalidUtf8,
     /// A line end other than LF or CRLF (see `syntax::chars`).
     #[error("{name} is not allowed: lines end with LF or CRLF only")]
-    ForbiddenLineSeparator { name: &'static str },
+    ForbiddenLineSeparator {
+        /// The character in words: `a form feed (U+000C)` …
+        name: &'static str,
+    },
     /// A bidirectional control, which reorders what is displayed (Trojan Source).
     #[error("{name} is not allowed: it changes the order the text is displayed in")]
-    ForbiddenBidiControl { name: &'static str },
+    ForbiddenBidiControl {
+        /// The character's name.
+        name: &'static str,
+    },
+    /// A file larger than [`MAX_FILE_BYTES`](super::MAX_FILE_BYTES)
+    /// (`lawful::syntax::too_large`).
     #[error("the file is {size} bytes, more than the limit of {limit} bytes")]
-    TooLarge { size: usize, limit: usize },
+    TooLarge {
+        /// Its size in bytes.
+        size: usize,
+        /// The limit in bytes.
+        limit: usize,
+    },
+    /// A date or timestamp that does not exist or does not parse
+    /// (`lawful::syntax::invalid_date`).
     #[error("`{text}` is not a valid date")]
-    InvalidDate { text: String, reason: String },
+    InvalidDate {
+        /// The date as written.
+        text: String,
+        /// Why it is invalid, for the help line.
+        reason: String,
+    },
+    /// A period that does not parse or is out of range (`lawful::syntax::invalid_duration`).
     #[error("`{text}` is not a valid duration")]
-    InvalidDuration { text: String, reason: String },
+    InvalidDuration {
+        /// The period as written.
+        text: String,
+        /// Why it is invalid, for the help line.
+        reason: String,
+    },
+    /// A number too large or malformed (`lawful::syntax::invalid_number`).
     #[error("`{text}` is not a valid number")]
-    InvalidNumber { text: String },
+    InvalidNumber {
+        /// The number as written.
+        text: String,
+    },
+    /// A backslash escape strings do not know (`lawful::syntax::invalid_escape`).
     #[error("unknown escape `{text}` in string")]
-    InvalidEscape { text: String },
+    InvalidEscape {
+        /// The escape as written.
+        text: String,
+    },
+    /// A clause that may appear once given twice (`lawful::syntax::duplicate_clause`).
     #[error("`{clause}` is given twice")]
-    DuplicateClause { clause: &'static str },
+    DuplicateClause {
+        /// The clause's keyword.
+        clause: &'static str,
+    },
+    /// A test question naming a list of regions (`lawful::syntax::region_list`).
     #[error("a query names one region, not a list")]
     RegionList,
     /// The grammar produced a tree this parser does not expect: a bug in lawful.
     #[error("internal error: the parser does not understand the shape of `{rule}`")]
-    Shape { rule: String },
+    Shape {
+        /// The grammar rule.
+        rule: String,
+    },
 }
 
 impl DiagnosticKind for SyntaxError {

@@ -72,12 +72,14 @@ use crate::analysis::space::{self, Space};
 pub struct Proof {
     /// Index into [`Policy::assertions`].
     pub assertion: usize,
+    /// Proved, refuted (with a counterexample) or undecided.
     pub outcome: Outcome,
     /// How many (subject, question) cases the evaluator decided.
     pub cases: u64,
 }
 
 impl Proof {
+    /// Whether the assertion was proved (an undecided one does not hold).
     pub fn holds(&self) -> bool {
         matches!(self.outcome, Outcome::Proved)
     }
@@ -89,8 +91,10 @@ impl Proof {
     }
 }
 
+/// What proving one assertion found.
 #[derive(Debug, Clone)]
 pub enum Outcome {
+    /// Every case the assertion speaks about was decided and none breaks it.
     Proved,
     /// A smallest counterexample.
     Failed(Box<Counterexample>),
@@ -103,10 +107,18 @@ pub enum Outcome {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Undecided {
     /// The budget of cases ran out (see [`Verifier::with_budget`]).
-    Budget { budget: u64 },
+    Budget {
+        /// The budget that ran out, in cases.
+        budget: u64,
+    },
     /// The evaluator could not decide some cases (the first error is kept): what it would
     /// have answered is unknown.
-    EvaluatorError { errors: u64, first: String },
+    EvaluatorError {
+        /// How many cases the evaluator refused.
+        errors: u64,
+        /// The first refusal's message.
+        first: String,
+    },
 }
 
 impl std::fmt::Display for Undecided {
@@ -133,7 +145,9 @@ pub const DEFAULT_BUDGET: u64 = 20_000_000;
 pub struct Counterexample {
     /// `None` for a transfer asked about no particular subject.
     pub subject: Option<Subject>,
+    /// The question whose answer breaks the assertion.
     pub question: Question,
+    /// The evaluator's answer to it (its explanation says why).
     pub decision: Decision,
     /// How many subject atoms are set (no counterexample sets fewer).
     pub atoms: usize,
@@ -254,6 +268,7 @@ pub struct Verifier<'p> {
 }
 
 impl<'p> Verifier<'p> {
+    /// A prover for `policy`'s assertions with the [`DEFAULT_BUDGET`].
     pub fn new(policy: &'p Policy) -> Self {
         Verifier {
             policy,
@@ -328,6 +343,7 @@ impl<'p> Verifier<'p> {
         (self.space.regions.len(), self.space.categories.len())
     }
 
+    /// Prove every assertion of the policy, in order.
     pub fn prove_all(&self) -> Vec<Proof> {
         (0..self.policy.assertions.len())
             .filter_map(|i| self.prove(i))

@@ -13,6 +13,7 @@ use super::{Counterexample, Outcome, Proof, Undecided};
 pub struct AssertionFailed {
     /// The assertion as written, without `assert`.
     pub assertion: String,
+    /// What to change: the policy, or the assertion.
     pub help: String,
 }
 
@@ -33,7 +34,9 @@ impl DiagnosticKind for AssertionFailed {
 pub struct AssertionUndecided {
     /// The assertion as written, without `assert`.
     pub assertion: String,
+    /// Why the search stopped (the budget ran out, or the evaluator refused cases).
     pub why: String,
+    /// What to do about it (raise the budget, or narrow the assertion).
     pub help: String,
 }
 
@@ -73,8 +76,11 @@ impl ProverLintKind {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{message}")]
 pub struct ProverLint {
+    /// Which lint found it.
     pub kind: ProverLintKind,
+    /// What was found, naming the purpose or rule.
     pub message: String,
+    /// How to fix it, or empty.
     pub help: String,
 }
 
