@@ -126,7 +126,7 @@ pub enum SubjectProblem {
         found: &'static str,
     },
     /// A key the subject JSON does not have, with the closest one.
-    
+
     #[error("unknown field `{name}`{}", suggestion.map_or_else(String::new, |s| format!(", did you mean `{s}`?")))]
     UnknownField {
         /// The key as given.
