@@ -419,6 +419,52 @@ pub(crate) fn category_of(policy: &Policy, query: &Query) -> Option<crate::model
     }
 }
 
+/// What the basis alternatives of a use read about the subject, in the region where it
+/// is decided (the evaluator's step 5; see docs/semantics.md).
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct BasisReads {
+    /// The purpose has a basis declaration there at all.
+    pub any: bool,
+    /// Some alternative needs consent …
+    pub consent: bool,
+    /// … explicit consent (`explicit_consent`, or `consent` for a special category).
+    pub explicit: bool,
+    /// Some alternative is `legitimate_interest` (an objection denies it).
+    pub legitimate_interest: bool,
+    /// The opt-outs the `opt_out(…)` alternatives read, as a mask.
+    pub opt_outs: u8,
+}
+
+/// [`BasisReads`] of the use `query` asks about, in `region`.
+pub(crate) fn basis_reads(policy: &Policy, query: &Query, region: RegionId) -> BasisReads {
+    let special = category_of(policy, query)
+        .and_then(|c| policy.categories.get(c.index()))
+        .is_some_and(|c| c.flags.contains(FLAG_SPECIAL.index()));
+    let mut reads = BasisReads::default();
+    for declaration in basis_alternatives(policy, query.purpose, region) {
+        reads.any = true;
+        for basis in &declaration.alternatives {
+            match basis {
+                Basis::Consent => {
+                    reads.consent = true;
+                    reads.explicit |= special;
+                }
+                Basis::ExplicitConsent => {
+                    reads.consent = true;
+                    reads.explicit = true;
+                }
+                Basis::LegitimateInterest => reads.legitimate_interest = true,
+                Basis::OptOut(kind) => reads.opt_outs |= kind.bit(),
+                Basis::Contract
+                | Basis::LegalObligation
+                | Basis::VitalInterest
+                | Basis::PublicTask => {}
+            }
+        }
+    }
+    reads
+}
+
 /// Derive the atoms of `question` (whose conditions, plus `extra`, are all it reads).
 pub(crate) fn atoms(
     policy: &Policy,
@@ -457,32 +503,10 @@ pub(crate) fn atoms(
     if let Question::Decide(query) = *question {
         let purpose = policy.purposes.get(query.purpose.index());
         kinds_set = purpose.and_then(|p| p.subjects.as_ref());
-        let special = category_of(policy, &query)
-            .and_then(|c| policy.categories.get(c.index()))
-            .is_some_and(|c| c.flags.contains(FLAG_SPECIAL.index()));
-        let mut consent = false;
-        let mut explicit = false;
-        let mut legitimate_interest = false;
-        for declaration in basis_alternatives(policy, query.purpose, env_region) {
-            for basis in &declaration.alternatives {
-                match basis {
-                    Basis::Consent => {
-                        consent = true;
-                        explicit |= special;
-                    }
-                    Basis::ExplicitConsent => {
-                        consent = true;
-                        explicit = true;
-                    }
-                    Basis::LegitimateInterest => legitimate_interest = true,
-                    Basis::OptOut(kind) => basis_opt_outs |= kind.bit(),
-                    Basis::Contract
-                    | Basis::LegalObligation
-                    | Basis::VitalInterest
-                    | Basis::PublicTask => {}
-                }
-            }
-        }
+        let bases = basis_reads(policy, &query, env_region);
+        let (consent, explicit, legitimate_interest) =
+            (bases.consent, bases.explicit, bases.legitimate_interest);
+        basis_opt_outs |= bases.opt_outs;
         if consent {
             consent_lineage = Some((query.purpose, explicit));
             taints = goal == Goal::Basis && purpose.is_some_and(|p| p.taints_prior_data);

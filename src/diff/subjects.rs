@@ -26,15 +26,14 @@
 //! does not declare is simply not recorded there (no lineage of that side contains it).
 
 use crate::analysis::atoms::{
-    age_atom, basis_alternatives, category_of, consent_record, question_conditions, Atom,
-    ConsentState, Reads,
+    age_atom, basis_reads, consent_record, question_conditions, Atom, ConsentState, Reads,
 };
 use crate::analysis::space::to_u32;
 use crate::eval::Query;
 use crate::eval::Question;
 use crate::model::{
-    AttrValue, AttributeId, AttributeType, Basis, ChildTreatment, IdSet, OptOutKind, Policy,
-    PurposeId, RegionId, SubjectKindId, SymbolId, FLAG_SPECIAL,
+    AttrValue, AttributeId, AttributeType, ChildTreatment, IdSet, OptOutKind, Policy, PurposeId,
+    RegionId, SubjectKindId, SymbolId,
 };
 use crate::subject::{ConsentRecord, Subject};
 
@@ -102,31 +101,14 @@ impl<'p> SideQuestion<'p> {
             return;
         };
         self.kinds = purpose.subjects.as_ref();
-        let special = category_of(policy, query)
-            .and_then(|c| policy.categories.get(c.index()))
-            .is_some_and(|c| c.flags.contains(FLAG_SPECIAL.index()));
-        let (mut any, mut consent, mut explicit, mut legitimate) = (false, false, false, false);
-        for declaration in basis_alternatives(policy, query.purpose, self.region) {
-            any = true;
-            for basis in &declaration.alternatives {
-                match basis {
-                    Basis::Consent => {
-                        consent = true;
-                        explicit |= special;
-                    }
-                    Basis::ExplicitConsent => {
-                        consent = true;
-                        explicit = true;
-                    }
-                    Basis::LegitimateInterest => legitimate = true,
-                    Basis::OptOut(kind) => self.opt_outs |= kind.bit(),
-                    Basis::Contract
-                    | Basis::LegalObligation
-                    | Basis::VitalInterest
-                    | Basis::PublicTask => {}
-                }
-            }
-        }
+        let bases = basis_reads(policy, query, self.region);
+        self.opt_outs |= bases.opt_outs;
+        let (any, consent, explicit, legitimate) = (
+            bases.any,
+            bases.consent,
+            bases.explicit,
+            bases.legitimate_interest,
+        );
         if !any {
             // No basis: denied before the subject's side is looked at.
             return;
