@@ -79,9 +79,7 @@ impl Question {
                 | Asked::Disclose {
                     purpose, region, ..
                 } => policy
-                    .index
-                    .decision
-                    .bases(policy, purpose, region)
+                    .basis_declarations(purpose, region)
                     .all(|declaration| declaration.when.is_none()),
                 Asked::Transfer { .. } => false,
             },
