@@ -243,15 +243,6 @@ impl<'p> Reads<'p> {
     }
 }
 
-/// The basis alternatives of `purpose` in `region` (at the most specific scope).
-pub(crate) fn basis_alternatives(
-    policy: &Policy,
-    purpose: PurposeId,
-    region: RegionId,
-) -> impl Iterator<Item = &crate::model::BasisDecl> + '_ {
-    policy.basis_declarations(purpose, region)
-}
-
 /// The rules and permissions that can apply, by purpose (use rules) and by category
 /// (disclosure, sale, sharing and transfer rules; transfer permissions), read off the rules
 /// themselves, in policy order. (The evaluator's `RuleLookup` leaves out rules an earlier
@@ -342,7 +333,9 @@ pub(crate) fn conditions_of<'p>(
                 }
             }
             out.extend(
-                basis_alternatives(policy, query.purpose, region).filter_map(|b| b.when.as_ref()),
+                policy
+                    .basis_declarations(query.purpose, region)
+                    .filter_map(|b| b.when.as_ref()),
             );
             let Some(id) = query.recipient else {
                 return out;
@@ -441,7 +434,7 @@ pub(crate) fn basis_reads(policy: &Policy, query: &Query, region: RegionId) -> B
         .and_then(|c| policy.categories.get(c.index()))
         .is_some_and(|c| c.flags.contains(FLAG_SPECIAL.index()));
     let mut reads = BasisReads::default();
-    for declaration in basis_alternatives(policy, query.purpose, region) {
+    for declaration in policy.basis_declarations(query.purpose, region) {
         reads.any = true;
         for basis in &declaration.alternatives {
             match basis {

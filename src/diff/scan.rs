@@ -26,7 +26,7 @@
 use std::collections::{BTreeMap, HashMap};
 use std::ops::ControlFlow;
 
-use crate::analysis::atoms::{basis_alternatives, category_of, question_conditions, COLLECTED};
+use crate::analysis::atoms::{category_of, question_conditions, COLLECTED};
 use crate::analysis::search::by_cost;
 use crate::analysis::space::to_u32;
 use crate::eval::Question;
@@ -358,7 +358,8 @@ impl<'u, 'p> Scanner<'u, 'p> {
                     .purposes
                     .get(q.purpose.index())
                     .is_some_and(|p| p.uses.contains(category_index(s.policy, &q)))
-                    && basis_alternatives(s.policy, q.purpose, s.region)
+                    && s.policy
+                        .basis_declarations(q.purpose, s.region)
                         .next()
                         .is_some()
             }

@@ -8,7 +8,7 @@ use crate::model::{
 };
 
 use super::{Counterexample, Outcome, Proof, Verifier};
-use crate::analysis::atoms::{basis_alternatives, category_of, Goal};
+use crate::analysis::atoms::{category_of, Goal};
 use crate::eval::rules::{rule_covers, WhenUnknown};
 use crate::eval::Question;
 
@@ -339,7 +339,7 @@ pub(crate) fn rule_conditions(rule: &DenyRule) -> Vec<&Cond> {
 }
 
 fn has_basis(policy: &Policy, purpose: PurposeId, region: RegionId) -> bool {
-    basis_alternatives(policy, purpose, region).next().is_some()
+    policy.basis_declarations(purpose, region).next().is_some()
 }
 
 /// Whether an allowed decision reports the basis a `requires` assertion names (see the
