@@ -203,3 +203,27 @@ fn a_diff_cut_short_by_its_budget_is_incomplete() {
     assert_eq!(out.status.code(), Some(0));
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// What README promises about the budget and the proof summary stays true.
+#[test]
+fn the_readme_states_the_default_budget_and_check_reports_its_proofs() {
+    let readme =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+    let budget = lawful::verify::DEFAULT_BUDGET;
+    assert_eq!(budget, 20_000_000, "README says 20,000,000: update both");
+    assert!(readme.contains("default 20,000,000 decisions per"));
+
+    let out = assert_cmd::Command::cargo_bin("lawful")
+        .unwrap()
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .args(["check", "policies/"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("assertion(s) of the policies that compiled, deciding")
+            && stderr.contains("hold by the closed world alone"),
+        "{stderr}"
+    );
+}
