@@ -21,7 +21,13 @@
 //!    data was collected / given again after that); objections, opt-outs, GPC, restriction
 //!    and erasure where a condition reads them (the evaluator itself only ever denies
 //!    because of them, so leaving them unset loses no allowed decision).
-//! 3. The combinations of atom values are visited in increasing number of atoms set, so the
+//! 3. A part of a condition whose atoms nothing else reads (attributes, tested set members,
+//!    consents and objections outside the question's lineage) changes a decision only
+//!    through its truth value, so it is searched by the truth values it can reach, each
+//!    with its cheapest assignment (`analysis/fold.rs`): independent atoms of one condition
+//!    add up instead of multiplying. `agree::folding_agrees` (feature `testkit`) checks on
+//!    generated and seed policies that this reaches every decision the full search does.
+//! 4. The combinations of values are visited in increasing number of atoms set, so the
 //!    first violation is a smallest counterexample; every question is searched only below
 //!    the cost of the best counterexample found so far.
 //!
@@ -45,6 +51,8 @@
 //!   allowed without an active consent to the purpose or an ancestor, whatever else holds.
 //!   Without `in`, every region.
 
+#[cfg(feature = "testkit")]
+pub mod agree;
 mod lints;
 mod prove;
 mod report;
@@ -64,8 +72,8 @@ pub use crate::eval::{describe_subject, Question};
 pub use report::{diagnostics, AssertionFailed, AssertionUndecided, ProverLint, ProverLintKind};
 
 use crate::analysis::atoms::{self, Goal};
-use crate::analysis::search;
 use crate::analysis::space::{self, Space};
+use crate::analysis::{fold, search};
 
 /// The result of proving one assertion.
 #[derive(Debug, Clone)]
@@ -409,14 +417,27 @@ impl<'p> Verifier<'p> {
             }
             Question::Transfer { from, .. } => (question, from),
         };
-        let sizes = atoms.sizes();
+        let conditions = atoms::readers(policy, &self.space, &question, extra);
+        let scope = fold::Scope {
+            policy,
+            atoms: &atoms.atoms,
+            conditions: &conditions,
+            region,
+            purpose: match question {
+                Question::Decide(query) => Some(query.purpose),
+                Question::Transfer { .. } => None,
+            },
+        };
+        let plan = fold::plan(&scope, &|cases| self.spend(cases))?;
+        let mut values = vec![0; atoms.atoms.len()];
         let mut subject = Subject::new(policy);
         let mut found = None;
-        let _ = search::by_cost(&sizes, bound - 1, &mut |choice, cost| {
+        let _ = search::by_weight(&plan.costs, bound - 1, &mut |choice, cost| {
             if !self.spend(1) {
                 return ControlFlow::Break(());
             }
-            atoms::build_subject(policy, &atoms.atoms, choice, region, &mut subject);
+            plan.atom_choice(choice, &mut values);
+            atoms::build_subject(policy, &atoms.atoms, &values, region, &mut subject);
             let decision = match question.decide(policy, Some(&subject)) {
                 Ok(decision) => decision,
                 Err(error) => {
