@@ -162,8 +162,33 @@ fn independent_atoms_of_one_condition_are_searched_in_linear_cases() {
     }
 }
 
-/// The same attributes read by both the rule and the assertion are one entangled set:
-/// 3^16 subjects. With a small budget the assertion is neither proven nor refuted — an
+/// An assertion that restates a rule's condition reads its atoms only through that
+/// condition: 64 attributes in it are proved within a budget of 10,000 cases.
+#[test]
+fn an_assertion_restating_a_rule_is_proved_in_linear_cases() {
+    for n in [16, 64] {
+        let (declared, all) = attributes(n, " and ");
+        let text = format!(
+            "{HEADER}{declared}\
+             purpose p {{ uses user.contact.email  basis contract }}\n\
+             deny all_set: use * for p when not ({all})\n\
+             assert never use * for p when not ({all})\n"
+        );
+        let strict = lawful::CompileOptions {
+            prover_budget: 10_000,
+            ..lawful::CompileOptions::default()
+        };
+        let compiled = lawful::compile_str_with("p.lawful", &text, strict).unwrap();
+        assert!(compiled.assertions_proven, "{n}");
+        assert!(
+            compiled.proofs.iter().all(|p| p.holds() && !p.vacuous()),
+            "{n}"
+        );
+    }
+}
+
+/// The same attributes read by the rule and, differently combined, by the assertion are
+/// one entangled set: 3^16 subjects. With a small budget the assertion is neither proven nor refuted — an
 /// error, never a proof — and the policy still compiles for deciding.
 #[test]
 fn a_proof_cut_short_by_the_budget_is_undecided_not_proven() {

@@ -9,7 +9,9 @@
 //! the question's lineage. Those atoms change the decision only through that subtree's
 //! value. So the subtree becomes one search dimension whose values are the truth values it
 //! can reach, each with the cheapest assignment of its atoms that reaches it — nothing is
-//! lost, and a smallest counterexample stays smallest.
+//! lost, and a smallest counterexample stays smallest. Subtrees of the same shape (equal
+//! conditions, such as an assertion restating a rule's `when`) evaluate alike, so atoms
+//! read only inside copies of one shape are that shape's own.
 //!
 //! The values a subtree reaches are found part by part: parts of an `and` / `or` that read
 //! disjoint atoms are independent, so their reachable values combine with the evaluator's
@@ -19,7 +21,7 @@
 //! checked by evaluating the whole subtree on its assignment; a subtree that fails the check
 //! is not folded (its atoms are searched one by one, as before).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::ops::ControlFlow;
 
 use crate::eval::cond::{lineage, Env, Truth};
@@ -106,7 +108,11 @@ pub(crate) fn plan(question: &Scope<'_>, spend: &dyn Fn(u64) -> bool) -> Option<
             roots.push(cond);
         }
     }
-    let nodes: Vec<Node<'_>> = roots.iter().map(|c| Node::new(question, c)).collect();
+    let mut shapes = Shapes::default();
+    let nodes: Vec<Node<'_>> = roots
+        .iter()
+        .map(|c| Node::new(question, c, &mut shapes))
+        .collect();
     let mut totals: BTreeMap<usize, u32> = BTreeMap::new();
     for node in &nodes {
         for (&atom, &n) in &node.reads {
@@ -114,8 +120,9 @@ pub(crate) fn plan(question: &Scope<'_>, spend: &dyn Fn(u64) -> bool) -> Option<
         }
     }
     let mut closed: Vec<&Node<'_>> = Vec::new();
+    let mut taken: HashSet<usize> = HashSet::new();
     for node in &nodes {
-        node.closed_subtrees(&totals, &mut closed);
+        node.closed_subtrees(&totals, &shapes, &mut taken, &mut closed);
     }
 
     let mut folder = Folder {
@@ -124,7 +131,7 @@ pub(crate) fn plan(question: &Scope<'_>, spend: &dyn Fn(u64) -> bool) -> Option<
         subject: Subject::new(question.policy),
         scratch: vec![0; question.atoms.len()],
     };
-    // (first atom, dimension): dimensions keep the atoms' order.
+    // (first atom, dimension, costs): dimensions keep the atoms' order.
     let mut dimensions: Vec<(usize, Dimension, Vec<usize>)> = Vec::new();
     let mut folded_atoms = vec![false; question.atoms.len()];
     for node in closed {
@@ -153,9 +160,38 @@ pub(crate) fn plan(question: &Scope<'_>, spend: &dyn Fn(u64) -> bool) -> Option<
     Some(Plan { costs, dimensions })
 }
 
+/// Subtrees of the same shape (equal conditions) evaluate alike on every subject: an
+/// assertion that restates a rule's `when` reads its atoms only through that shape. Each
+/// shape gets a number, and the number of places it occurs is kept.
+#[derive(Default)]
+struct Shapes<'c> {
+    ids: HashMap<&'c Cond, usize>,
+    copies: Vec<u32>,
+}
+
+impl<'c> Shapes<'c> {
+    fn of(&mut self, cond: &'c Cond) -> usize {
+        let next = self.ids.len();
+        let id = *self.ids.entry(cond).or_insert(next);
+        if id == self.copies.len() {
+            self.copies.push(0);
+        }
+        if let Some(count) = self.copies.get_mut(id) {
+            *count += 1;
+        }
+        id
+    }
+
+    fn copies(&self, shape: usize) -> u32 {
+        self.copies.get(shape).copied().unwrap_or(1)
+    }
+}
+
 /// One node of a condition, with the atoms its leaves read.
 struct Node<'c> {
     cond: &'c Cond,
+    /// Its shape (see [`Shapes`]).
+    shape: usize,
     /// Some leaf reads a fact that is not an atom of its own (the evaluator reads it too,
     /// or it is not one of the foldable kinds): no subtree above it can be folded.
     opaque: bool,
@@ -165,28 +201,25 @@ struct Node<'c> {
 }
 
 impl<'c> Node<'c> {
-    fn new(question: &Scope<'_>, cond: &'c Cond) -> Node<'c> {
-        match cond {
-            Cond::Not(inner) => Node::parent(cond, vec![Node::new(question, inner)]),
-            Cond::And(parts) | Cond::Or(parts) => {
-                Node::parent(cond, parts.iter().map(|p| Node::new(question, p)).collect())
-            }
-            Cond::True | Cond::False => Node::leaf(cond, Some(Vec::new())),
-            Cond::Is(predicate) => Node::leaf(cond, leaf_atoms(question, predicate)),
-        }
-    }
-
-    fn leaf(cond: &'c Cond, atoms: Option<Vec<usize>>) -> Node<'c> {
-        Node {
-            cond,
-            opaque: atoms.is_none(),
-            reads: atoms.into_iter().flatten().map(|a| (a, 1)).collect(),
-            parts: Vec::new(),
-        }
-    }
-
-    fn parent(cond: &'c Cond, parts: Vec<Node<'c>>) -> Node<'c> {
-        let mut reads: BTreeMap<usize, u32> = BTreeMap::new();
+    fn new(question: &Scope<'_>, cond: &'c Cond, shapes: &mut Shapes<'c>) -> Node<'c> {
+        let shape = shapes.of(cond);
+        let (opaque, parts, leaf): (bool, Vec<Node<'c>>, Vec<usize>) = match cond {
+            Cond::Not(inner) => (false, vec![Node::new(question, inner, shapes)], Vec::new()),
+            Cond::And(parts) | Cond::Or(parts) => (
+                false,
+                parts
+                    .iter()
+                    .map(|p| Node::new(question, p, shapes))
+                    .collect(),
+                Vec::new(),
+            ),
+            Cond::True | Cond::False => (false, Vec::new(), Vec::new()),
+            Cond::Is(predicate) => match leaf_atoms(question, predicate) {
+                Some(atoms) => (false, Vec::new(), atoms),
+                None => (true, Vec::new(), Vec::new()),
+            },
+        };
+        let mut reads: BTreeMap<usize, u32> = leaf.into_iter().map(|a| (a, 1)).collect();
         for part in &parts {
             for (&atom, &n) in &part.reads {
                 *reads.entry(atom).or_default() += n;
@@ -194,27 +227,40 @@ impl<'c> Node<'c> {
         }
         Node {
             cond,
-            opaque: parts.iter().any(|p| p.opaque),
+            shape,
+            opaque: opaque || parts.iter().any(|p| p.opaque),
             reads,
             parts,
         }
     }
 
-    /// Whether every atom this subtree reads is read nowhere else.
-    fn is_closed(&self, totals: &BTreeMap<usize, u32>) -> bool {
-        !self.opaque && self.reads.iter().all(|(a, n)| totals.get(a) == Some(n))
+    /// Whether every leaf anywhere that reads an atom of this subtree lies inside this
+    /// subtree or another of the same shape.
+    fn is_closed(&self, totals: &BTreeMap<usize, u32>, shapes: &Shapes<'_>) -> bool {
+        let copies = shapes.copies(self.shape);
+        !self.opaque
+            && self
+                .reads
+                .iter()
+                .all(|(a, n)| totals.get(a).copied() == Some(n.saturating_mul(copies)))
     }
 
-    /// The largest closed subtrees that read some atom.
-    fn closed_subtrees<'n>(&'n self, totals: &BTreeMap<usize, u32>, out: &mut Vec<&'n Node<'c>>) {
-        if self.is_closed(totals) {
-            if !self.reads.is_empty() {
+    /// The largest closed subtrees that read some atom, one per shape.
+    fn closed_subtrees<'n>(
+        &'n self,
+        totals: &BTreeMap<usize, u32>,
+        shapes: &Shapes<'_>,
+        taken: &mut HashSet<usize>,
+        out: &mut Vec<&'n Node<'c>>,
+    ) {
+        if self.is_closed(totals, shapes) {
+            if !self.reads.is_empty() && taken.insert(self.shape) {
                 out.push(self);
             }
             return;
         }
         for part in &self.parts {
-            part.closed_subtrees(totals, out);
+            part.closed_subtrees(totals, shapes, taken, out);
         }
     }
 }

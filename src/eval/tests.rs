@@ -1271,14 +1271,28 @@ fn truth_operators_are_kleenes_and_agree_with_evaluating_conditions() {
         F => Cond::False,
         U => Cond::Is(Predicate::AttrTrue(tier)),
     };
-    let and = [(T, T, T), (T, U, U), (T, F, F), (U, U, U), (U, F, F), (F, F, F)];
+    let and = [
+        (T, T, T),
+        (T, U, U),
+        (T, F, F),
+        (U, U, U),
+        (U, F, F),
+        (F, F, F),
+    ];
     for (a, b, expected) in and {
         assert_eq!(a.and(b), expected);
         assert_eq!(b.and(a), expected);
         assert_eq!(env.eval(&Cond::And(vec![of(a), of(b)])), expected);
         assert_eq!(env.eval(&Cond::And(vec![of(b), of(a)])), expected);
     }
-    let or = [(T, T, T), (T, U, T), (T, F, T), (U, U, U), (U, F, U), (F, F, F)];
+    let or = [
+        (T, T, T),
+        (T, U, T),
+        (T, F, T),
+        (U, U, U),
+        (U, F, U),
+        (F, F, F),
+    ];
     for (a, b, expected) in or {
         assert_eq!(a.or(b), expected);
         assert_eq!(b.or(a), expected);
