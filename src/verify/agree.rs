@@ -7,14 +7,14 @@ use std::collections::BTreeMap;
 use std::ops::ControlFlow;
 
 use crate::analysis::atoms::{self, Goal};
-use crate::analysis::{fold, search};
+use crate::analysis::search;
 use crate::eval::cond::Env;
 use crate::model::tests::AssertionKind;
-use crate::model::{Cond, IdSet, Policy, PurposeId, RegionId};
+use crate::model::{Cond, IdSet, Policy, PurposeId};
 use crate::subject::Subject;
 
 use super::prove::{rule_conditions, Reach};
-use super::{Question, Verifier};
+use super::{Prepared, Question, Verifier};
 
 /// Questions whose full atom space is larger than this are left out (the full search is
 /// what is being compared against, and it is exponential).
@@ -73,41 +73,33 @@ fn compare(
     agreement: &mut Agreement,
 ) -> Result<(), String> {
     let policy = verifier.policy;
-    let found = atoms::atoms(policy, &verifier.space, &question, extra, goal);
-    let sizes: Vec<usize> = found.atoms.iter().map(atoms::Atom::values).collect();
+    // Folding enumerates at most the full space; stop it where the comparison would.
+    let evaluations = std::cell::Cell::new(0u128);
+    let spend = |n: u64| {
+        evaluations.set(evaluations.get() + u128::from(n));
+        evaluations.get() <= LARGEST_SPACE
+    };
+    let Some(Prepared {
+        atoms: found,
+        question,
+        region,
+        plan,
+    }) = verifier.prepare(question, extra, goal, &spend)
+    else {
+        agreement.too_large += 1;
+        return Ok(());
+    };
+    let sizes: Vec<usize> = found.iter().map(atoms::Atom::values).collect();
     if sizes.iter().map(|&n| n as u128).product::<u128>() > LARGEST_SPACE {
         agreement.too_large += 1;
         return Ok(());
     }
-    let (question, region) = match question {
-        Question::Decide(query) => {
-            let query = if found.collected {
-                query.collected_at(atoms::COLLECTED)
-            } else {
-                query
-            };
-            (Question::Decide(query), query.region.unwrap_or(RegionId(0)))
-        }
-        Question::Transfer { from, .. } => (question, from),
-    };
-    let conditions = atoms::readers(policy, &verifier.space, &question, extra);
-    let scope = fold::Scope {
-        policy,
-        atoms: &found.atoms,
-        conditions: &conditions,
-        region,
-        purpose: match question {
-            Question::Decide(query) => Some(query.purpose),
-            Question::Transfer { .. } => None,
-        },
-    };
-    let plan = fold::plan(&scope, &|_| true).ok_or("the folding refused without a budget")?;
     if plan.folded() > 0 {
         agreement.folded += 1;
     }
     let mut subject = Subject::new(policy);
     let mut outcome = |values: &[usize]| -> Outcome {
-        atoms::build_subject(policy, &found.atoms, values, region, &mut subject);
+        atoms::build_subject(policy, &found, values, region, &mut subject);
         let decision = question.decide(policy, Some(&subject));
         let env = Env {
             policy,
@@ -129,7 +121,7 @@ fn compare(
         ControlFlow::Continue(())
     });
     let mut folded: BTreeMap<Outcome, usize> = BTreeMap::new();
-    let mut values = vec![0; found.atoms.len()];
+    let mut values = vec![0; found.len()];
     let _ = search::by_weight(&plan.costs, usize::MAX, &mut |choice, cost| {
         plan.atom_choice(choice, &mut values);
         folded.entry(outcome(&values)).or_insert(cost);

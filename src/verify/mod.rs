@@ -258,6 +258,14 @@ pub(crate) struct Hit {
     pub decision: Decision,
 }
 
+/// A question ready to be searched (see [`Verifier::prepare`]).
+pub(crate) struct Prepared {
+    pub atoms: Vec<atoms::Atom>,
+    pub question: Question,
+    pub region: RegionId,
+    pub plan: fold::Plan,
+}
+
 /// The prover over one policy: the region and category classes, computed once.
 #[derive(Debug)]
 pub struct Verifier<'p> {
@@ -405,31 +413,13 @@ impl<'p> Verifier<'p> {
                 Err(error) => self.record_error(&error),
             }
         }
-        let atoms = atoms::atoms(policy, &self.space, &question, extra, goal);
-        let (question, region) = match question {
-            Question::Decide(query) => {
-                let query = if atoms.collected {
-                    query.collected_at(atoms::COLLECTED)
-                } else {
-                    query
-                };
-                (Question::Decide(query), query.region.unwrap_or(RegionId(0)))
-            }
-            Question::Transfer { from, .. } => (question, from),
-        };
-        let conditions = atoms::readers(policy, &self.space, &question, extra);
-        let scope = fold::Scope {
-            policy,
-            atoms: &atoms.atoms,
-            conditions: &conditions,
+        let Prepared {
+            atoms,
+            question,
             region,
-            purpose: match question {
-                Question::Decide(query) => Some(query.purpose),
-                Question::Transfer { .. } => None,
-            },
-        };
-        let plan = fold::plan(&scope, &|cases| self.spend(cases))?;
-        let mut values = vec![0; atoms.atoms.len()];
+            plan,
+        } = self.prepare(question, extra, goal, &|cases| self.spend(cases))?;
+        let mut values = vec![0; atoms.len()];
         let mut subject = Subject::new(policy);
         let mut found = None;
         let _ = search::by_weight(&plan.costs, bound - 1, &mut |choice, cost| {
@@ -437,7 +427,7 @@ impl<'p> Verifier<'p> {
                 return ControlFlow::Break(());
             }
             plan.atom_choice(choice, &mut values);
-            atoms::build_subject(policy, &atoms.atoms, &values, region, &mut subject);
+            atoms::build_subject(policy, &atoms, &values, region, &mut subject);
             let decision = match question.decide(policy, Some(&subject)) {
                 Ok(decision) => decision,
                 Err(error) => {
@@ -457,6 +447,48 @@ impl<'p> Verifier<'p> {
             ControlFlow::Continue(())
         });
         found
+    }
+
+    /// What searching `question` takes: its atoms, the question as asked (with a collection
+    /// date where withdrawals can taint the data), its region and the plan of the search
+    /// (conditions folded; `spend` is asked for each evaluation folding makes). `None` when
+    /// `spend` refuses.
+    pub(crate) fn prepare(
+        &self,
+        question: Question,
+        extra: &[&Cond],
+        goal: Goal,
+        spend: &dyn Fn(u64) -> bool,
+    ) -> Option<Prepared> {
+        let policy = self.policy;
+        let atoms = atoms::atoms(policy, &self.space, &question, extra, goal);
+        let (question, region, purpose) = match question {
+            Question::Decide(query) => {
+                let query = if atoms.collected {
+                    query.collected_at(atoms::COLLECTED)
+                } else {
+                    query
+                };
+                let region = query.region.unwrap_or(RegionId(0));
+                (Question::Decide(query), region, Some(query.purpose))
+            }
+            Question::Transfer { from, .. } => (question, from, None),
+        };
+        let conditions = atoms::readers(policy, &self.space, &question, extra);
+        let scope = fold::Scope {
+            policy,
+            atoms: &atoms.atoms,
+            conditions: &conditions,
+            region,
+            purpose,
+        };
+        let plan = fold::plan(&scope, spend)?;
+        Some(Prepared {
+            atoms: atoms.atoms,
+            question,
+            region,
+            plan,
+        })
     }
 
     /// The cheapest hit over `questions` (the earliest question wins a tie).
