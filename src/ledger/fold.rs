@@ -27,6 +27,8 @@ struct Open {
 pub(crate) struct State {
     /// Closed consent records (given, withdrawn) and open ones, by purpose, in order.
     consents: Vec<(String, Timestamp, Option<Timestamp>, bool)>,
+    /// The sequence number of the `consent_given` event still open, by purpose.
+    open_events: BTreeMap<String, i64>,
     open: BTreeMap<String, (usize, Open)>,
     objections: BTreeMap<String, i64>,
     opt_outs: BTreeMap<String, i64>,
@@ -75,8 +77,11 @@ impl State {
                 let open = Open { given_at: at };
                 self.open
                     .insert(purpose.clone(), (self.consents.len() - 1, open));
+                self.open_events.insert(purpose.clone(), stored.seq);
             }
-            Change::ConsentWithdrawn { purpose } => match self.open.remove(purpose) {
+            Change::ConsentWithdrawn { purpose } => match self.open.remove(purpose).inspect(|_| {
+                self.open_events.remove(purpose);
+            }) {
                 Some((index, _)) => {
                     if let Some(record) = self.consents.get_mut(index) {
                         record.2 = Some(at);
@@ -148,6 +153,11 @@ impl State {
             }
         }
         Ok(())
+    }
+
+    /// The sequence numbers of the `consent_given` events in force.
+    pub(crate) fn open_consents(&self) -> impl Iterator<Item = i64> + '_ {
+        self.open_events.values().copied()
     }
 
     /// The state as a subject document (`--subject` shape), the age as of `as_of`.

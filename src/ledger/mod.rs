@@ -500,6 +500,20 @@ impl Ledger {
         })
     }
 
+    /// The `consent_given` events of `subject` in force as of `as_of` (now when `None`),
+    /// in the order they happened: what to ask again when the policy widens a purpose.
+    pub fn open_consents(
+        &self,
+        subject: &str,
+        as_of: Option<Timestamp>,
+    ) -> Result<Vec<StoredEvent>, LedgerError> {
+        let as_of = as_of.unwrap_or_else(Timestamp::now);
+        let events = self.events(subject, Some(as_of))?;
+        let state = fold::fold(&events, as_of)?;
+        let open: Vec<i64> = state.open_consents().collect();
+        Ok(events.into_iter().filter(|e| open.contains(&e.seq)).collect())
+    }
+
     /// Every subject with at least one event, sorted.
     pub fn subjects(&self) -> Result<Vec<String>, LedgerError> {
         self.store.subjects()
