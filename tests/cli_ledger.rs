@@ -52,7 +52,12 @@ fn query(db: &Path, user: &str, extra: &[&str]) -> (i32, Value) {
     let out = lawful()
         .arg("query")
         .arg(shop())
-        .args(["--purpose", "marketing.communications", "--field", "orders.email"])
+        .args([
+            "--purpose",
+            "marketing.communications",
+            "--field",
+            "orders.email",
+        ])
         .args(["--user", user, "--ledger"])
         .arg(db)
         .args(["--format", "json"])
@@ -107,18 +112,29 @@ fn query_decides_from_the_ledger_now_and_as_of_a_past_instant() {
     assert_eq!((code, json["outcome"].as_str()), (OK, Some("allow")));
     assert_eq!(record(&db, &format!("{withdrawn}\n")).0, OK);
     let (code, json) = query(&db, "u42", &[]);
-    assert_eq!((code, json["reason"].as_str()), (DENIED, Some("consent_withdrawn")));
+    assert_eq!(
+        (code, json["reason"].as_str()),
+        (DENIED, Some("consent_withdrawn"))
+    );
     // "Was this allowed on 3 March / 3 June?"
     assert_eq!(query(&db, "u42", &["--as-of", "2024-03-03"]).0, DENIED);
     assert_eq!(query(&db, "u42", &["--as-of", "2024-06-03"]).0, OK);
     // An unknown user is a subject with no events: denied where consent is needed.
     let (code, json) = query(&db, "nobody", &["--region", "DE"]);
-    assert_eq!((code, json["reason"].as_str()), (DENIED, Some("consent_missing")));
+    assert_eq!(
+        (code, json["reason"].as_str()),
+        (DENIED, Some("consent_missing"))
+    );
     // --user takes its subject from the ledger alone.
     let both = lawful()
         .arg("query")
         .arg(shop())
-        .args(["--purpose", "marketing.communications", "--field", "orders.email"])
+        .args([
+            "--purpose",
+            "marketing.communications",
+            "--field",
+            "orders.email",
+        ])
         .args(["--user", "u42", "--ledger"])
         .arg(&db)
         .args(["--consent", "marketing.communications"])
@@ -141,16 +157,25 @@ fn a_foreign_or_unreachable_ledger_fails_closed() {
     assert_eq!(out.status.code(), Some(ERROR));
     let stderr = String::from_utf8(out.stderr).unwrap();
     assert!(stderr.contains("lawful::ledger::not_a_ledger"), "{stderr}");
-    assert_eq!(std::fs::read(&garbage).unwrap(), vec![0x5a; 8192], "left as it was");
+    assert_eq!(
+        std::fs::read(&garbage).unwrap(),
+        vec![0x5a; 8192],
+        "left as it was"
+    );
     // Another program's SQLite database is refused, not altered.
     let foreign = dir.path().join("foreign.db");
     let c = rusqlite::Connection::open(&foreign).unwrap();
-    c.execute_batch("CREATE TABLE customers (id INTEGER)").unwrap();
+    c.execute_batch("CREATE TABLE customers (id INTEGER)")
+        .unwrap();
     drop(c);
     let (code, json) = query(&foreign, "u42", &[]);
     assert_eq!((code, json), (ERROR, Value::Null));
     // No server listens on port 1: an error, never an allow.
-    let (code, _) = query(Path::new("postgres://lawful@127.0.0.1:1/ledger"), "u42", &[]);
+    let (code, _) = query(
+        Path::new("postgres://lawful@127.0.0.1:1/ledger"),
+        "u42",
+        &[],
+    );
     assert_eq!(code, ERROR);
 }
 
@@ -175,7 +200,13 @@ fn show_proof_export_erase() {
     let from_doc = lawful()
         .arg("query")
         .arg(shop())
-        .args(["--purpose", "marketing.communications", "--field", "orders.email", "--subject"])
+        .args([
+            "--purpose",
+            "marketing.communications",
+            "--field",
+            "orders.email",
+            "--subject",
+        ])
         .arg(&doc)
         .output()
         .unwrap();
@@ -184,7 +215,14 @@ fn show_proof_export_erase() {
     let proof = lawful()
         .args(["ledger", "proof", "--ledger"])
         .arg(&db)
-        .args(["u42", "--purpose", "marketing.communications.newsletter", "--format", "json", "--policy"])
+        .args([
+            "u42",
+            "--purpose",
+            "marketing.communications.newsletter",
+            "--format",
+            "json",
+            "--policy",
+        ])
         .arg(shop())
         .output()
         .unwrap();
@@ -228,7 +266,10 @@ fn show_proof_export_erase() {
         .output()
         .unwrap();
     let text = String::from_utf8(export.stdout).unwrap();
-    assert!(!text.contains("gold") && text.contains("signup-form"), "{text}");
+    assert!(
+        !text.contains("gold") && text.contains("signup-form"),
+        "{text}"
+    );
 }
 
 #[test]
@@ -255,12 +296,20 @@ fn stale_lists_consents_whose_purpose_widened() {
         .args(["--format", "json"])
         .output()
         .unwrap();
-    assert_eq!(out.status.code(), Some(WIDENED), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(
+        out.status.code(),
+        Some(WIDENED),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let stale: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(stale.as_array().unwrap().len(), 1);
     assert_eq!(stale[0]["subject"], "u42");
     assert_eq!(stale[0]["purpose"], "marketing.communications");
-    assert_eq!(stale[0]["widened"][0], "marketing.communications.newsletter");
+    assert_eq!(
+        stale[0]["widened"][0],
+        "marketing.communications.newsletter"
+    );
     // Against itself nothing widened.
     let same = lawful()
         .args(["ledger", "stale", "--ledger"])
@@ -363,6 +412,9 @@ fn a_killed_writer_loses_no_acknowledged_event() {
     assert!(acknowledged.iter().all(|seq| stored.contains(seq)));
     assert!(stored.len() >= acknowledged.len() && stored.len() <= acknowledged.len() + 1);
     // The file is whole: the next writer records on.
-    let (code, _) = record(&db, "{\"subject\": \"k\", \"type\": \"restriction_started\"}\n");
+    let (code, _) = record(
+        &db,
+        "{\"subject\": \"k\", \"type\": \"restriction_started\"}\n",
+    );
     assert_eq!(code, OK);
 }

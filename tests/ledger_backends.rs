@@ -47,7 +47,11 @@ fn event(policy: &Policy, json: &str) -> Event {
     Event::from_json_str(policy, json, now()).unwrap()
 }
 
-fn record(f: &Fixture, policy: &Policy, json: &str) -> Result<lawful::ledger::Recorded, LedgerError> {
+fn record(
+    f: &Fixture,
+    policy: &Policy,
+    json: &str,
+) -> Result<lawful::ledger::Recorded, LedgerError> {
     let e = Event::from_json_str(policy, json, now())?;
     f.ledger
         .record_at(policy, std::slice::from_ref(&e), now())
@@ -155,23 +159,52 @@ cases!(
 fn consent_then_withdrawal_decides_at_every_instant(f: &Fixture) {
     let p = policy();
     let purpose = "marketing.communications";
-    record(f, &p, r#"{"subject":"u1","type":"facts","region":"DE","at":"2024-01-01T00:00:00Z"}"#).unwrap();
+    record(
+        f,
+        &p,
+        r#"{"subject":"u1","type":"facts","region":"DE","at":"2024-01-01T00:00:00Z"}"#,
+    )
+    .unwrap();
     record(f, &p, r#"{"subject":"u1","type":"consent_given","purpose":"marketing.communications","at":"2024-03-01T00:00:00Z","source":"signup-form"}"#).unwrap();
     record(f, &p, r#"{"subject":"u1","type":"consent_withdrawn","purpose":"marketing.communications","at":"2024-05-01T00:00:00Z","source":"unsubscribe-link"}"#).unwrap();
-    assert!(!allowed(&p, f, "u1", purpose, "2024-02-01T00:00:00Z"), "before the consent");
-    assert!(allowed(&p, f, "u1", purpose, "2024-03-01T00:00:00Z"), "at the consent");
-    assert!(allowed(&p, f, "u1", purpose, "2024-04-30T23:59:59Z"), "while it is open");
-    assert!(!allowed(&p, f, "u1", purpose, "2024-05-01T00:00:00Z"), "at the withdrawal");
-    assert!(!allowed(&p, f, "u1", purpose, "2025-01-01T00:00:00Z"), "after it");
+    assert!(
+        !allowed(&p, f, "u1", purpose, "2024-02-01T00:00:00Z"),
+        "before the consent"
+    );
+    assert!(
+        allowed(&p, f, "u1", purpose, "2024-03-01T00:00:00Z"),
+        "at the consent"
+    );
+    assert!(
+        allowed(&p, f, "u1", purpose, "2024-04-30T23:59:59Z"),
+        "while it is open"
+    );
+    assert!(
+        !allowed(&p, f, "u1", purpose, "2024-05-01T00:00:00Z"),
+        "at the withdrawal"
+    );
+    assert!(
+        !allowed(&p, f, "u1", purpose, "2025-01-01T00:00:00Z"),
+        "after it"
+    );
     // Given again after the withdrawal: a second record, in force again.
     record(f, &p, r#"{"subject":"u1","type":"consent_given","purpose":"marketing.communications","at":"2024-07-01T00:00:00Z"}"#).unwrap();
     assert!(allowed(&p, f, "u1", purpose, "2025-01-01T00:00:00Z"));
-    let subject = f.ledger.materialize(&p, "u1", Some(t("2025-01-01T00:00:00Z"))).unwrap();
+    let subject = f
+        .ledger
+        .materialize(&p, "u1", Some(t("2025-01-01T00:00:00Z")))
+        .unwrap();
     assert_eq!(subject.consents.len(), 2);
-    assert_eq!(subject.consents[0].withdrawn_at, Some(t("2024-05-01T00:00:00Z")));
+    assert_eq!(
+        subject.consents[0].withdrawn_at,
+        Some(t("2024-05-01T00:00:00Z"))
+    );
     assert!(subject.consents[1].is_active());
     // The materialised subject is exactly the one its document resolves to.
-    let doc = f.ledger.document("u1", Some(t("2025-01-01T00:00:00Z"))).unwrap();
+    let doc = f
+        .ledger
+        .document("u1", Some(t("2025-01-01T00:00:00Z")))
+        .unwrap();
     assert_eq!(
         lawful::Subject::from_json(&p, &doc, t("2025-01-01T00:00:00Z")).unwrap(),
         subject
@@ -180,12 +213,28 @@ fn consent_then_withdrawal_decides_at_every_instant(f: &Fixture) {
 
 fn consent_covers_descendants_and_proof_names_it(f: &Fixture) {
     let p = policy();
-    record(f, &p, r#"{"subject":"u2","type":"facts","region":"DE","at":"2024-01-01"}"#).unwrap();
+    record(
+        f,
+        &p,
+        r#"{"subject":"u2","type":"facts","region":"DE","at":"2024-01-01"}"#,
+    )
+    .unwrap();
     let given = record(f, &p, r#"{"subject":"u2","type":"consent_given","purpose":"marketing","at":"2024-02-01","source":"banner","proof":"form-7"}"#).unwrap();
-    assert!(allowed(&p, f, "u2", "marketing.communications.newsletter", "2024-03-01T00:00:00Z"));
+    assert!(allowed(
+        &p,
+        f,
+        "u2",
+        "marketing.communications.newsletter",
+        "2024-03-01T00:00:00Z"
+    ));
     let proof = f
         .ledger
-        .proof(&p, "u2", "marketing.communications.newsletter", Some(t("2024-03-01T00:00:00Z")))
+        .proof(
+            &p,
+            "u2",
+            "marketing.communications.newsletter",
+            Some(t("2024-03-01T00:00:00Z")),
+        )
         .unwrap();
     assert_eq!(proof.consent, "given");
     assert_eq!(proof.in_force, Some(given.seq));
@@ -195,25 +244,86 @@ fn consent_covers_descendants_and_proof_names_it(f: &Fixture) {
     assert_eq!(consent.policy_version.as_deref(), Some("2025-01"));
     assert_eq!(consent.policy_hash, lawful::ledger::policy_hash(&p));
     // The facts event is not part of a consent proof; an unknown purpose is an error.
-    assert!(proof.records.iter().all(|r| r.event.change.type_name() != "facts"));
-    let e = f.ledger.proof(&p, "u2", "marketing.comms", None).unwrap_err();
+    assert!(proof
+        .records
+        .iter()
+        .all(|r| r.event.change.type_name() != "facts"));
+    let e = f
+        .ledger
+        .proof(&p, "u2", "marketing.comms", None)
+        .unwrap_err();
     assert_eq!(e.code(), "lawful::eval::unknown_purpose");
 }
 
 fn invalid_events_write_nothing(f: &Fixture) {
     let p = policy();
     let cases = [
-        (r#"{"subject":"u3","type":"consent_given","purpose":"marketing.comunications"}"#, "purpose", "lawful::eval::unknown_purpose", Some("did you mean `marketing.communications`")),
-        (r#"{"subject":"u3","type":"facts","region":"FR"}"#, "region", "lawful::eval::unknown_region", None),
-        (r#"{"subject":"u3","type":"facts","kind":"gest"}"#, "kind", "lawful::eval::unknown_subject_kind", Some("did you mean `guest`")),
-        (r#"{"subject":"u3","type":"facts","attributes":{"verifed":true}}"#, "attributes.verifed", "lawful::eval::unknown_attribute", Some("did you mean `verified`")),
-        (r#"{"subject":"u3","type":"facts","attributes":{"verified":"yes"}}"#, "attributes.verified", "lawful::subject::attribute_type", None),
-        (r#"{"subject":"u3","type":"consent_given","purpose":"marketing","at":"2030-01-01T00:00:00Z"}"#, "at", "lawful::subject::timestamp_in_future", None),
-        (r#"{"subject":"u3","type":"opt_out_made","kind":"targeted_advertisment"}"#, "kind", "lawful::eval::unknown_opt_out", Some("did you mean `targeted_advertising`")),
-        (r#"{"subject":"u3","type":"consent_givn","purpose":"marketing"}"#, "type", "lawful::ledger::unknown_type", Some("did you mean `consent_given`")),
-        (r#"{"subject":"u3","type":"consent_given","purpose":"marketing","explict":true}"#, "explict", "lawful::subject::unknown_field", Some("did you mean `explicit`")),
-        (r#"{"subject":"u3","type":"facts","age":151}"#, "age", "lawful::subject::age_out_of_range", None),
-        (r#"{"type":"restriction_started"}"#, "subject", "lawful::subject::missing_field", None),
+        (
+            r#"{"subject":"u3","type":"consent_given","purpose":"marketing.comunications"}"#,
+            "purpose",
+            "lawful::eval::unknown_purpose",
+            Some("did you mean `marketing.communications`"),
+        ),
+        (
+            r#"{"subject":"u3","type":"facts","region":"FR"}"#,
+            "region",
+            "lawful::eval::unknown_region",
+            None,
+        ),
+        (
+            r#"{"subject":"u3","type":"facts","kind":"gest"}"#,
+            "kind",
+            "lawful::eval::unknown_subject_kind",
+            Some("did you mean `guest`"),
+        ),
+        (
+            r#"{"subject":"u3","type":"facts","attributes":{"verifed":true}}"#,
+            "attributes.verifed",
+            "lawful::eval::unknown_attribute",
+            Some("did you mean `verified`"),
+        ),
+        (
+            r#"{"subject":"u3","type":"facts","attributes":{"verified":"yes"}}"#,
+            "attributes.verified",
+            "lawful::subject::attribute_type",
+            None,
+        ),
+        (
+            r#"{"subject":"u3","type":"consent_given","purpose":"marketing","at":"2030-01-01T00:00:00Z"}"#,
+            "at",
+            "lawful::subject::timestamp_in_future",
+            None,
+        ),
+        (
+            r#"{"subject":"u3","type":"opt_out_made","kind":"targeted_advertisment"}"#,
+            "kind",
+            "lawful::eval::unknown_opt_out",
+            Some("did you mean `targeted_advertising`"),
+        ),
+        (
+            r#"{"subject":"u3","type":"consent_givn","purpose":"marketing"}"#,
+            "type",
+            "lawful::ledger::unknown_type",
+            Some("did you mean `consent_given`"),
+        ),
+        (
+            r#"{"subject":"u3","type":"consent_given","purpose":"marketing","explict":true}"#,
+            "explict",
+            "lawful::subject::unknown_field",
+            Some("did you mean `explicit`"),
+        ),
+        (
+            r#"{"subject":"u3","type":"facts","age":151}"#,
+            "age",
+            "lawful::subject::age_out_of_range",
+            None,
+        ),
+        (
+            r#"{"type":"restriction_started"}"#,
+            "subject",
+            "lawful::subject::missing_field",
+            None,
+        ),
     ];
     for (json, field, code, hint) in cases {
         let e = record(f, &p, json).unwrap_err();
@@ -236,42 +346,87 @@ fn idempotency_key_records_once(f: &Fixture) {
     assert!(again.duplicate);
     assert_eq!(first.seq, again.seq);
     // A retry that let `at` default to the time of recording is the same request.
-    let retry = record(f, &p, r#"{"subject":"u4","type":"consent_given","purpose":"marketing","key":"req-881"}"#).unwrap();
+    let retry = record(
+        f,
+        &p,
+        r#"{"subject":"u4","type":"consent_given","purpose":"marketing","key":"req-881"}"#,
+    )
+    .unwrap();
     assert_eq!((retry.seq, retry.duplicate), (first.seq, true));
     assert_eq!(count(f, "u4"), 1);
     // Another event under the same key is an error, and writes nothing.
-    let e = record(f, &p, r#"{"subject":"u4","type":"objection_made","purpose":"marketing","key":"req-881"}"#).unwrap_err();
+    let e = record(
+        f,
+        &p,
+        r#"{"subject":"u4","type":"objection_made","purpose":"marketing","key":"req-881"}"#,
+    )
+    .unwrap_err();
     assert_eq!(e.code(), "lawful::ledger::key_reused");
     assert_eq!(count(f, "u4"), 1);
 }
 
 fn contradictions_are_refused_and_nothing_is_written(f: &Fixture) {
     let p = policy();
-    let e = record(f, &p, r#"{"subject":"u5","type":"consent_withdrawn","purpose":"marketing","at":"2024-01-01"}"#).unwrap_err();
+    let e = record(
+        f,
+        &p,
+        r#"{"subject":"u5","type":"consent_withdrawn","purpose":"marketing","at":"2024-01-01"}"#,
+    )
+    .unwrap_err();
     assert_eq!(e.code(), "lawful::ledger::contradiction", "{e}");
-    record(f, &p, r#"{"subject":"u5","type":"consent_given","purpose":"marketing","at":"2024-02-01"}"#).unwrap();
-    let e = record(f, &p, r#"{"subject":"u5","type":"consent_given","purpose":"marketing","at":"2024-03-01"}"#).unwrap_err();
+    record(
+        f,
+        &p,
+        r#"{"subject":"u5","type":"consent_given","purpose":"marketing","at":"2024-02-01"}"#,
+    )
+    .unwrap();
+    let e = record(
+        f,
+        &p,
+        r#"{"subject":"u5","type":"consent_given","purpose":"marketing","at":"2024-03-01"}"#,
+    )
+    .unwrap_err();
     assert_eq!(e.code(), "lawful::ledger::contradiction");
     assert!(e.to_string().contains("still open"), "{e}");
     // A withdrawal dated before the consent it would end is a withdrawal before any consent.
-    let e = record(f, &p, r#"{"subject":"u5","type":"consent_withdrawn","purpose":"marketing","at":"2024-01-15"}"#).unwrap_err();
+    let e = record(
+        f,
+        &p,
+        r#"{"subject":"u5","type":"consent_withdrawn","purpose":"marketing","at":"2024-01-15"}"#,
+    )
+    .unwrap_err();
     assert_eq!(e.code(), "lawful::ledger::contradiction");
     for json in [
         r#"{"subject":"u5","type":"objection_lifted","purpose":"marketing"}"#,
         r#"{"subject":"u5","type":"opt_out_revoked","kind":"sale"}"#,
         r#"{"subject":"u5","type":"restriction_ended"}"#,
     ] {
-        assert_eq!(record(f, &p, json).unwrap_err().code(), "lawful::ledger::contradiction");
+        assert_eq!(
+            record(f, &p, json).unwrap_err().code(),
+            "lawful::ledger::contradiction"
+        );
     }
     assert_eq!(count(f, "u5"), 1);
 }
 
 fn a_batch_is_all_or_nothing(f: &Fixture) {
     let p = policy();
-    let good = event(&p, r#"{"subject":"u6","type":"consent_given","purpose":"marketing","at":"2024-01-01"}"#);
-    let other = event(&p, r#"{"subject":"u7","type":"gpc_signal","at":"2024-01-01"}"#);
-    let twice = event(&p, r#"{"subject":"u6","type":"consent_given","purpose":"marketing","at":"2024-02-01"}"#);
-    let e = f.ledger.record_at(&p, &[good.clone(), other.clone(), twice], now()).unwrap_err();
+    let good = event(
+        &p,
+        r#"{"subject":"u6","type":"consent_given","purpose":"marketing","at":"2024-01-01"}"#,
+    );
+    let other = event(
+        &p,
+        r#"{"subject":"u7","type":"gpc_signal","at":"2024-01-01"}"#,
+    );
+    let twice = event(
+        &p,
+        r#"{"subject":"u6","type":"consent_given","purpose":"marketing","at":"2024-02-01"}"#,
+    );
+    let e = f
+        .ledger
+        .record_at(&p, &[good.clone(), other.clone(), twice], now())
+        .unwrap_err();
     assert_eq!(e.code(), "lawful::ledger::contradiction");
     assert_eq!((count(f, "u6"), count(f, "u7")), (0, 0));
     let recorded = f.ledger.record_at(&p, &[good, other], now()).unwrap();
@@ -281,20 +436,47 @@ fn a_batch_is_all_or_nothing(f: &Fixture) {
 
 fn opt_outs_keep_their_time(f: &Fixture) {
     let p = policy();
-    record(f, &p, r#"{"subject":"u8","type":"facts","region":"CA","at":"2024-01-01"}"#).unwrap();
+    record(
+        f,
+        &p,
+        r#"{"subject":"u8","type":"facts","region":"CA","at":"2024-01-01"}"#,
+    )
+    .unwrap();
     let made = record(f, &p, r#"{"subject":"u8","type":"opt_out_made","kind":"marketing","at":"2024-03-01","source":"email-footer"}"#).unwrap();
-    let revoked = record(f, &p, r#"{"subject":"u8","type":"opt_out_revoked","kind":"marketing","at":"2024-06-01"}"#).unwrap();
+    let revoked = record(
+        f,
+        &p,
+        r#"{"subject":"u8","type":"opt_out_revoked","kind":"marketing","at":"2024-06-01"}"#,
+    )
+    .unwrap();
     let purpose = "marketing.communications";
-    assert!(allowed(&p, f, "u8", purpose, "2024-02-01T00:00:00Z"), "the opt-out model allows before an opt-out");
-    assert!(!allowed(&p, f, "u8", purpose, "2024-04-01T00:00:00Z"), "opted out");
-    assert!(allowed(&p, f, "u8", purpose, "2024-07-01T00:00:00Z"), "opted back in");
+    assert!(
+        allowed(&p, f, "u8", purpose, "2024-02-01T00:00:00Z"),
+        "the opt-out model allows before an opt-out"
+    );
+    assert!(
+        !allowed(&p, f, "u8", purpose, "2024-04-01T00:00:00Z"),
+        "opted out"
+    );
+    assert!(
+        allowed(&p, f, "u8", purpose, "2024-07-01T00:00:00Z"),
+        "opted back in"
+    );
     let events = f.ledger.events("u8", None).unwrap();
     let times: Vec<(i64, Timestamp)> = events.iter().map(|e| (e.seq, e.event.at)).collect();
     assert!(times.contains(&(made.seq, t("2024-03-01"))));
     assert!(times.contains(&(revoked.seq, t("2024-06-01"))));
     // GPC is its own signal: it opts out of sale, which personalization's CA basis needs.
-    record(f, &p, r#"{"subject":"u8","type":"gpc_signal","at":"2024-08-01"}"#).unwrap();
-    let subject = f.ledger.materialize(&p, "u8", Some(t("2024-09-01"))).unwrap();
+    record(
+        f,
+        &p,
+        r#"{"subject":"u8","type":"gpc_signal","at":"2024-08-01"}"#,
+    )
+    .unwrap();
+    let subject = f
+        .ledger
+        .materialize(&p, "u8", Some(t("2024-09-01")))
+        .unwrap();
     assert!(subject.gpc);
     assert_eq!(subject.opt_outs, 0);
     let d = p
@@ -316,12 +498,29 @@ fn facts_latest_value_wins(f: &Fixture) {
     assert_eq!(doc["kind"], "guest");
     assert_eq!(doc["attributes"]["verified"], true);
     assert_eq!(doc["attributes"]["tier"], "gold");
-    assert_eq!(doc["attributes"]["roles"], serde_json::json!(["admin", "staff"]));
+    assert_eq!(
+        doc["attributes"]["roles"],
+        serde_json::json!(["admin", "staff"])
+    );
     // A birth date gives the age at the instant asked about.
-    record(f, &p, r#"{"subject":"u9","type":"facts","birth_date":"2008-06-15","at":"2024-03-01"}"#).unwrap();
-    assert_eq!(f.ledger.document("u9", Some(t("2024-06-14"))).unwrap()["age"], 15);
-    assert_eq!(f.ledger.document("u9", Some(t("2024-06-15"))).unwrap()["age"], 16);
-    let subject = f.ledger.materialize(&p, "u9", Some(t("2024-06-15"))).unwrap();
+    record(
+        f,
+        &p,
+        r#"{"subject":"u9","type":"facts","birth_date":"2008-06-15","at":"2024-03-01"}"#,
+    )
+    .unwrap();
+    assert_eq!(
+        f.ledger.document("u9", Some(t("2024-06-14"))).unwrap()["age"],
+        15
+    );
+    assert_eq!(
+        f.ledger.document("u9", Some(t("2024-06-15"))).unwrap()["age"],
+        16
+    );
+    let subject = f
+        .ledger
+        .materialize(&p, "u9", Some(t("2024-06-15")))
+        .unwrap();
     assert_eq!(subject.age, Some(16));
     assert_eq!(subject.region, Some(p.region("CA").unwrap()));
 }
@@ -330,15 +529,28 @@ fn erase_blanks_facts_and_keeps_consents(f: &Fixture) {
     let p = policy();
     record(f, &p, r#"{"subject":"u10","type":"facts","region":"DE","age":40,"attributes":{"tier":"gold"},"at":"2024-01-01"}"#).unwrap();
     let consent = record(f, &p, r#"{"subject":"u10","type":"consent_given","purpose":"marketing","at":"2024-01-02","source":"signup-form"}"#).unwrap();
-    record(f, &p, r#"{"subject":"u10","type":"erasure_requested","at":"2024-02-01"}"#).unwrap();
+    record(
+        f,
+        &p,
+        r#"{"subject":"u10","type":"erasure_requested","at":"2024-02-01"}"#,
+    )
+    .unwrap();
     assert_eq!(f.ledger.erase("u10").unwrap(), 1);
-    assert_eq!(f.ledger.erase("u10").unwrap(), 0, "erasing twice blanks nothing more");
+    assert_eq!(
+        f.ledger.erase("u10").unwrap(),
+        0,
+        "erasing twice blanks nothing more"
+    );
     let doc = f.ledger.document("u10", None).unwrap();
     assert!(doc.get("region").is_none() && doc.get("age").is_none());
     assert_eq!(doc["attributes"], serde_json::json!({}));
     assert_eq!(doc["erasure_requested"], true);
     let events = f.ledger.events("u10", None).unwrap();
-    assert_eq!(events.len(), 3, "the events stay; only the facts' content goes");
+    assert_eq!(
+        events.len(),
+        3,
+        "the events stay; only the facts' content goes"
+    );
     let kept = events.iter().find(|e| e.seq == consent.seq).unwrap();
     assert_eq!(kept.event.source.as_deref(), Some("signup-form"));
     let export = serde_json::to_string(&f.ledger.export("u10").unwrap()).unwrap();
@@ -348,11 +560,19 @@ fn erase_blanks_facts_and_keeps_consents(f: &Fixture) {
 fn export_has_everything_and_receipts(f: &Fixture) {
     let p = policy();
     record(f, &p, r#"{"subject":"u11","type":"consent_given","purpose":"marketing","explicit":true,"at":"2024-01-01","source":"app","proof":"screen-3"}"#).unwrap();
-    record(f, &p, r#"{"subject":"u11","type":"consent_withdrawn","purpose":"marketing","at":"2024-02-01"}"#).unwrap();
+    record(
+        f,
+        &p,
+        r#"{"subject":"u11","type":"consent_withdrawn","purpose":"marketing","at":"2024-02-01"}"#,
+    )
+    .unwrap();
     record(f, &p, r#"{"subject":"u11","type":"objection_made","purpose":"personalization","at":"2024-03-01"}"#).unwrap();
     let export = f.ledger.export("u11").unwrap();
     assert_eq!(export.events.len(), 3);
-    assert_eq!(export.current["objections"], serde_json::json!(["personalization"]));
+    assert_eq!(
+        export.current["objections"],
+        serde_json::json!(["personalization"])
+    );
     assert_eq!(export.consent_receipts.len(), 1);
     let receipt = &export.consent_receipts[0];
     assert_eq!(receipt["pii_principal_id"], "u11");
@@ -366,16 +586,29 @@ fn export_has_everything_and_receipts(f: &Fixture) {
 fn unknown_user_is_a_subject_with_no_events(f: &Fixture) {
     let p = policy();
     let subject = f.ledger.materialize(&p, "nobody", None).unwrap();
-    assert_eq!(subject, lawful::eval::SubjectBuilder::new(&p, now()).build());
+    assert_eq!(
+        subject,
+        lawful::eval::SubjectBuilder::new(&p, now()).build()
+    );
     let d = p
-        .decide_use_by_name("marketing.communications", "orders.email", &subject, Some("DE"))
+        .decide_use_by_name(
+            "marketing.communications",
+            "orders.email",
+            &subject,
+            Some("DE"),
+        )
         .unwrap();
     assert!(!d.allowed());
 }
 
 fn reopened_ledger_keeps_everything(f: &Fixture) {
     let p = policy();
-    record(f, &p, r#"{"subject":"u12","type":"restriction_started","at":"2024-01-01"}"#).unwrap();
+    record(
+        f,
+        &p,
+        r#"{"subject":"u12","type":"restriction_started","at":"2024-01-01"}"#,
+    )
+    .unwrap();
     let again = f.reopen();
     assert_eq!(again.events("u12", None).unwrap().len(), 1);
     assert!(again.materialize(&p, "u12", None).unwrap().restricted);

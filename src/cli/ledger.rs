@@ -139,7 +139,15 @@ pub fn run(args: &LedgerArgs, load: &LoadOptions) -> u8 {
             purpose,
             as_of,
             format,
-        } => proof(location, subject, policy, purpose, as_of.as_deref(), *format, load),
+        } => proof(
+            location,
+            subject,
+            policy,
+            purpose,
+            as_of.as_deref(),
+            *format,
+            load,
+        ),
         LedgerCommand::Export {
             location,
             subject,

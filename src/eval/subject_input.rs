@@ -854,7 +854,10 @@ pub(crate) fn expect_bool(field: &str, value: &Value) -> Result<bool, SubjectErr
         .ok_or_else(|| type_error(field, "true or false", value))
 }
 
-pub(crate) fn expect_array<'v>(field: &str, value: &'v Value) -> Result<&'v Vec<Value>, SubjectError> {
+pub(crate) fn expect_array<'v>(
+    field: &str,
+    value: &'v Value,
+) -> Result<&'v Vec<Value>, SubjectError> {
     value
         .as_array()
         .ok_or_else(|| type_error(field, "an array", value))

@@ -10,8 +10,8 @@ use serde_json::{Map, Value};
 
 use crate::diagnostic::suggest;
 use crate::eval::{
-    expect_bool, expect_object, expect_str, json_without_duplicates, opt_out_kind,
-    parse_time_str, subject_error, type_error, SubjectError, SubjectProblem,
+    expect_bool, expect_object, expect_str, json_without_duplicates, opt_out_kind, parse_time_str,
+    subject_error, type_error, SubjectError, SubjectProblem,
 };
 use crate::model::Policy;
 use crate::subject::Subject;

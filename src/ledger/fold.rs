@@ -90,7 +90,9 @@ impl State {
                 None => {
                     return Err(contradiction(
                         stored,
-                        format!("consent to `{purpose}` withdrawn at {at} with no consent in force"),
+                        format!(
+                            "consent to `{purpose}` withdrawn at {at} with no consent in force"
+                        ),
                     ))
                 }
             },

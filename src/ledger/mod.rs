@@ -45,9 +45,9 @@
 
 mod event;
 mod fold;
-mod record;
 #[cfg(feature = "ledger-postgres")]
 mod postgres;
+mod record;
 #[cfg(feature = "ledger-sqlite")]
 mod sqlite;
 
@@ -236,8 +236,11 @@ pub trait Store: Send + Sync + fmt::Debug {
     ) -> Result<Vec<StoredEvent>, LedgerError>;
     /// Blank the declared facts of `subject` (the `facts` events keep their time and
     /// sequence number, not their content); returns how many were blanked.
-    fn erase_facts(&self, subject: &str, erased_body: &dyn Fn(&Event) -> String)
-        -> Result<usize, LedgerError>;
+    fn erase_facts(
+        &self,
+        subject: &str,
+        erased_body: &dyn Fn(&Event) -> String,
+    ) -> Result<usize, LedgerError>;
     /// Every subject id with at least one event, sorted.
     fn subjects(&self) -> Result<Vec<String>, LedgerError>;
 }
@@ -362,7 +365,10 @@ impl Ledger {
     pub fn sqlite(path: impl AsRef<std::path::Path>) -> Result<Ledger, LedgerError> {
         let path = path.as_ref();
         let store = sqlite::SqliteStore::open(path)?;
-        Ok(Ledger::from_store(Box::new(store), path.display().to_string()))
+        Ok(Ledger::from_store(
+            Box::new(store),
+            path.display().to_string(),
+        ))
     }
 
     /// A SQLite ledger in memory (for tests and examples): gone when dropped.
@@ -511,7 +517,10 @@ impl Ledger {
         let events = self.events(subject, Some(as_of))?;
         let state = fold::fold(&events, as_of)?;
         let open: Vec<i64> = state.open_consents().collect();
-        Ok(events.into_iter().filter(|e| open.contains(&e.seq)).collect())
+        Ok(events
+            .into_iter()
+            .filter(|e| open.contains(&e.seq))
+            .collect())
     }
 
     /// Every subject with at least one event, sorted.

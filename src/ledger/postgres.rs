@@ -97,7 +97,10 @@ fn migrate(client: &mut Client) -> Result<(), LedgerError> {
     tx.batch_execute("CREATE TABLE IF NOT EXISTS lawful_ledger_schema (version INTEGER NOT NULL)")
         .map_err(storage)?;
     let version: i32 = tx
-        .query_one("SELECT COALESCE(MAX(version), 0) FROM lawful_ledger_schema", &[])
+        .query_one(
+            "SELECT COALESCE(MAX(version), 0) FROM lawful_ledger_schema",
+            &[],
+        )
         .map_err(storage)?
         .get(0);
     let version = i64::from(version);
@@ -222,8 +225,11 @@ impl Store for PostgresStore {
         let mut client = self.client()?;
         let mut tx = client.transaction().map_err(storage)?;
         for name in locks(events) {
-            tx.execute("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))", &[&name])
-                .map_err(storage)?;
+            tx.execute(
+                "SELECT pg_advisory_xact_lock(hashtextextended($1, 0))",
+                &[&name],
+            )
+            .map_err(storage)?;
         }
         // Dropping `tx` on an error rolls back: nothing of the batch is written.
         let recorded = append_in(&mut Tx(&mut tx), events)?;
@@ -248,8 +254,11 @@ impl Store for PostgresStore {
         let mut client = self.client()?;
         let mut tx = client.transaction().map_err(storage)?;
         let name = format!("subject:{subject}");
-        tx.execute("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))", &[&name])
-            .map_err(storage)?;
+        tx.execute(
+            "SELECT pg_advisory_xact_lock(hashtextextended($1, 0))",
+            &[&name],
+        )
+        .map_err(storage)?;
         let facts: Vec<StoredEvent> = select_events(&mut tx, subject, None)?
             .into_iter()
             .filter(|e| matches!(&e.event.change, super::Change::Facts(f) if !f.erased))

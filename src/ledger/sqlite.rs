@@ -183,12 +183,26 @@ fn migrate(connection: &mut Connection) -> Result<(), SetupError> {
 
 const COLUMNS: &str = "seq, body, recorded_at, policy_hash, policy_version";
 
-fn row_event(row: &rusqlite::Row<'_>) -> rusqlite::Result<(i64, String, String, String, Option<String>)> {
-    Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?, row.get(4)?))
+fn row_event(
+    row: &rusqlite::Row<'_>,
+) -> rusqlite::Result<(i64, String, String, String, Option<String>)> {
+    Ok((
+        row.get(0)?,
+        row.get(1)?,
+        row.get(2)?,
+        row.get(3)?,
+        row.get(4)?,
+    ))
 }
 
 fn decode(
-    (seq, body, recorded_at, policy_hash, policy_version): (i64, String, String, String, Option<String>),
+    (seq, body, recorded_at, policy_hash, policy_version): (
+        i64,
+        String,
+        String,
+        String,
+        Option<String>,
+    ),
 ) -> Result<StoredEvent, LedgerError> {
     let event: Event = serde_json::from_str(&body)
         .map_err(|e| LedgerError::Storage(format!("event #{seq} cannot be read: {e}")))?;
@@ -210,7 +224,9 @@ impl Transaction for Tx<'_> {
     fn find_key(&mut self, key: &str) -> Result<Option<StoredEvent>, LedgerError> {
         let mut statement = self
             .0
-            .prepare_cached(&format!("SELECT {COLUMNS} FROM lawful_ledger_events WHERE key = ?1"))
+            .prepare_cached(&format!(
+                "SELECT {COLUMNS} FROM lawful_ledger_events WHERE key = ?1"
+            ))
             .map_err(storage)?;
         let row = statement
             .query_row(params![key], row_event)
