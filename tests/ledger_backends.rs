@@ -154,6 +154,7 @@ cases!(
     unknown_user_is_a_subject_with_no_events,
     reopened_ledger_keeps_everything,
     concurrent_writers_lose_nothing,
+    the_cache_never_serves_a_withdrawn_consent,
 );
 
 fn consent_then_withdrawal_decides_at_every_instant(f: &Fixture) {
@@ -642,4 +643,44 @@ fn concurrent_writers_lose_nothing(f: &Fixture) {
     });
     let total: usize = (0..3).map(|s| count(f, &format!("c{s}"))).sum();
     assert_eq!(total, WRITERS * EACH);
+}
+
+fn the_cache_never_serves_a_withdrawn_consent(f: &Fixture) {
+    let p = policy();
+    record(f, &p, r#"{"subject":"u13","type":"facts","region":"DE","birth_date":"2000-02-29","at":"2024-01-01"}"#).unwrap();
+    record(
+        f,
+        &p,
+        r#"{"subject":"u13","type":"consent_given","purpose":"marketing","at":"2024-01-02"}"#,
+    )
+    .unwrap();
+    let decide = |subject: &lawful::Subject| {
+        p.decide_use_by_name("marketing.communications", "orders.email", subject, None)
+            .unwrap()
+            .allowed()
+    };
+    let first = f.ledger.current(&p, "u13").unwrap();
+    assert!(decide(&first));
+    let again = f.ledger.current(&p, "u13").unwrap();
+    assert!(
+        std::sync::Arc::ptr_eq(&first, &again),
+        "served from the cache"
+    );
+    assert_eq!(*first, f.ledger.materialize(&p, "u13", None).unwrap());
+    record(
+        f,
+        &p,
+        r#"{"subject":"u13","type":"consent_withdrawn","purpose":"marketing","at":"2024-02-01"}"#,
+    )
+    .unwrap();
+    assert!(
+        !decide(&f.ledger.current(&p, "u13").unwrap()),
+        "no stale allow after a withdrawal"
+    );
+    // A refused write still drops the subject (and changes nothing).
+    assert!(record(f, &p, r#"{"subject":"u13","type":"restriction_ended"}"#).is_err());
+    assert!(!decide(&f.ledger.current(&p, "u13").unwrap()));
+    // Erasure drops it too: the region goes, so the subject has none.
+    f.ledger.erase("u13").unwrap();
+    assert_eq!(f.ledger.current(&p, "u13").unwrap().region, None);
 }

@@ -157,6 +157,23 @@ impl State {
         Ok(())
     }
 
+    /// The first instant after `as_of` at which the document could read differently with no
+    /// new event: the next birthday when the age comes from a birth date; `None` when never.
+    pub(crate) fn stable_until(&self, as_of: Timestamp) -> Option<Timestamp> {
+        let born = self.age.as_ref()?.birth_date?;
+        let today = as_of.to_zoned(jiff::tz::TimeZone::UTC).date();
+        (today.year()..=today.year().saturating_add(4)).find_map(|year| {
+            // A 29 February birthday moves to 1 March in other years (as `age_at` counts).
+            let day = jiff::civil::Date::new(year, born.month(), born.day())
+                .or_else(|_| jiff::civil::Date::new(year, 3, 1))
+                .ok()?;
+            (day > today)
+                .then(|| day.to_zoned(jiff::tz::TimeZone::UTC).ok())
+                .flatten()
+                .map(|z| z.timestamp())
+        })
+    }
+
     /// The sequence numbers of the `consent_given` events in force.
     pub(crate) fn open_consents(&self) -> impl Iterator<Item = i64> + '_ {
         self.open_events.values().copied()
@@ -223,4 +240,47 @@ pub(crate) fn fold(events: &[StoredEvent], as_of: Timestamp) -> Result<State, Le
         state.apply(event)?;
     }
     Ok(state)
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    fn born(date: &str) -> State {
+        State {
+            age: Some(Facts {
+                birth_date: Some(date.parse().unwrap()),
+                ..Facts::default()
+            }),
+            ..State::default()
+        }
+    }
+
+    fn t(text: &str) -> Timestamp {
+        text.parse().unwrap()
+    }
+
+    /// The cache keeps a subject until the instant its age changes, exactly as `age_at`
+    /// counts it — 29 February birthdays on 1 March in other years.
+    #[test]
+    fn stable_until_is_the_next_birthday() {
+        let leap = born("2000-02-29");
+        let at = t("2025-02-28T12:00:00Z");
+        let until = leap.stable_until(at).unwrap();
+        assert_eq!(until, t("2025-03-01T00:00:00Z"));
+        let facts = leap.age.as_ref().unwrap();
+        assert_eq!(facts.age_at(at), Some(24));
+        assert_eq!(facts.age_at(until), Some(25));
+        assert_eq!(
+            leap.stable_until(t("2024-01-01T00:00:00Z")),
+            Some(t("2024-02-29T00:00:00Z"))
+        );
+        let plain = born("1990-06-15");
+        assert_eq!(
+            plain.stable_until(t("2024-06-15T00:00:00Z")),
+            Some(t("2025-06-15T00:00:00Z"))
+        );
+        assert_eq!(State::default().stable_until(at), None);
+    }
 }

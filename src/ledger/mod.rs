@@ -51,8 +51,9 @@ mod record;
 #[cfg(feature = "ledger-sqlite")]
 mod sqlite;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::fmt;
+use std::sync::{Arc, Mutex, MutexGuard};
 
 use jiff::Timestamp;
 use serde::Serialize;
@@ -60,7 +61,7 @@ use serde_json::Value;
 use sha2::{Digest, Sha256};
 
 use crate::eval::SubjectError;
-use crate::model::Policy;
+use crate::model::{Policy, PolicyStamp};
 use crate::subject::Subject;
 
 pub use event::{Change, Event, Facts, MAX_TEXT_BYTES, TYPES};
@@ -329,7 +330,28 @@ pub fn policy_hash(policy: &Policy) -> String {
 pub struct Ledger {
     store: Box<dyn Store>,
     location: String,
+    cache: Mutex<Cache>,
 }
+
+/// The subjects [`Ledger::current`] folded, by id, for the policy with `stamp`. Every write
+/// through the handle bumps `generation` and drops the subjects it touches; a fold that
+/// started before a write is not kept.
+#[derive(Debug, Default)]
+struct Cache {
+    stamp: Option<PolicyStamp>,
+    generation: u64,
+    subjects: HashMap<String, Cached>,
+}
+
+#[derive(Debug)]
+struct Cached {
+    subject: Arc<Subject>,
+    /// When the subject's age next changes (a birthday); `None`: never by itself.
+    until: Option<Timestamp>,
+}
+
+/// The most subjects one handle caches; past it the cache starts afresh.
+pub const MAX_CACHED_SUBJECTS: usize = 100_000;
 
 impl Ledger {
     /// A ledger over any [`Store`].
@@ -337,6 +359,7 @@ impl Ledger {
         Ledger {
             store,
             location: location.into(),
+            cache: Mutex::new(Cache::default()),
         }
     }
 
@@ -434,7 +457,75 @@ impl Ledger {
                 policy_version: version.clone(),
             });
         }
-        self.store.append(&pending)
+        let result = self.store.append(&pending);
+        // Whatever the outcome (a failed commit may still have landed), no cached subject
+        // the batch touches is used again.
+        self.forget(events.iter().map(|e| e.subject.as_str()));
+        result
+    }
+
+    fn cache(&self) -> MutexGuard<'_, Cache> {
+        // A panic while holding the lock cannot leave the cache inconsistent in a way that
+        // matters: it is emptied.
+        self.cache.lock().unwrap_or_else(|poisoned| {
+            let mut cache = poisoned.into_inner();
+            cache.subjects.clear();
+            cache.generation = cache.generation.wrapping_add(1);
+            cache
+        })
+    }
+
+    fn forget<'a>(&self, subjects: impl Iterator<Item = &'a str>) {
+        let mut cache = self.cache();
+        cache.generation = cache.generation.wrapping_add(1);
+        for subject in subjects {
+            cache.subjects.remove(subject);
+        }
+    }
+
+    /// The subject as of now, folded once and then kept by this handle until a write
+    /// through it touches the subject (or the subject's age changes on a birthday): the
+    /// decision path for a server. Writes made through other handles or processes are seen
+    /// only after the subject is dropped from the cache: see `docs/ledger.md`.
+    pub fn current(&self, policy: &Policy, subject: &str) -> Result<Arc<Subject>, LedgerError> {
+        let now = Timestamp::now();
+        let generation = {
+            let mut cache = self.cache();
+            if cache.stamp != Some(policy.stamp()) {
+                cache.stamp = Some(policy.stamp());
+                cache.subjects.clear();
+            }
+            if let Some(hit) = cache.subjects.get(subject) {
+                if hit.until.is_none_or(|until| now < until) {
+                    return Ok(hit.subject.clone());
+                }
+            }
+            cache.generation
+        };
+        let events = self.store.events(subject, Some(now))?;
+        let state = fold::fold(&events, now)?;
+        let until = state.stable_until(now);
+        let resolved = Subject::from_json(policy, &state.document(now), now).map_err(|error| {
+            LedgerError::Stale {
+                subject: subject.to_owned(),
+                error,
+            }
+        })?;
+        let resolved = Arc::new(resolved);
+        let mut cache = self.cache();
+        if cache.generation == generation && cache.stamp == Some(policy.stamp()) {
+            if cache.subjects.len() >= MAX_CACHED_SUBJECTS {
+                cache.subjects.clear();
+            }
+            cache.subjects.insert(
+                subject.to_owned(),
+                Cached {
+                    subject: resolved.clone(),
+                    until,
+                },
+            );
+        }
+        Ok(resolved)
     }
 
     /// The events of `subject` that happened at or before `as_of` (all when `None`), in the
@@ -494,6 +585,7 @@ impl Ledger {
     /// keeping every consent, objection, opt-out and rights event as the proof the law
     /// requires; returns how many `facts` events were blanked.
     pub fn erase(&self, subject: &str) -> Result<usize, LedgerError> {
+        let _forget = Forget(self, subject);
         self.store.erase_facts(subject, &|event| {
             let blank = Event {
                 change: Change::Facts(Facts {
@@ -526,6 +618,15 @@ impl Ledger {
     /// Every subject with at least one event, sorted.
     pub fn subjects(&self) -> Result<Vec<String>, LedgerError> {
         self.store.subjects()
+    }
+}
+
+/// Drops a subject from the cache when dropped (after the write it guards).
+struct Forget<'a>(&'a Ledger, &'a str);
+
+impl Drop for Forget<'_> {
+    fn drop(&mut self) {
+        self.0.forget(std::iter::once(self.1));
     }
 }
 
