@@ -5,7 +5,7 @@
 //! `--ledger` takes a SQLite file path (created when missing) or a `postgres://` URL.
 
 use std::io::{BufRead, BufReader, Read, Write};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use jiff::Timestamp;
 use lawful::ledger::{Event, Ledger, LedgerError, StoredEvent};
@@ -131,7 +131,7 @@ pub fn run(args: &LedgerArgs, load: &LoadOptions) -> u8 {
             subject,
             policy,
             as_of,
-        } => show(location, subject, policy.as_ref(), as_of.as_deref(), load),
+        } => show(location, subject, policy.as_deref(), as_of.as_deref(), load),
         LedgerCommand::Proof {
             location,
             subject,
@@ -152,7 +152,7 @@ pub fn run(args: &LedgerArgs, load: &LoadOptions) -> u8 {
             location,
             subject,
             out,
-        } => export(location, subject, out.as_ref()),
+        } => export(location, subject, out.as_deref()),
         LedgerCommand::Erase { location, subject } => erase(location, subject),
         LedgerCommand::Stale {
             location,
@@ -180,7 +180,7 @@ impl<E: Into<CliError>> From<E> for Failure {
     }
 }
 
-fn policy(path: &PathBuf, load: &LoadOptions) -> Result<Policy, Failure> {
+fn policy(path: &Path, load: &LoadOptions) -> Result<Policy, Failure> {
     common::load_policy(path, load).map_err(Failure::Code)
 }
 
@@ -219,8 +219,8 @@ struct ErrorLine<'a> {
 
 fn record(
     location: &Location,
-    policy_path: &PathBuf,
-    input: &PathBuf,
+    policy_path: &Path,
+    input: &Path,
     now: Option<&str>,
     load: &LoadOptions,
 ) -> u8 {
@@ -362,7 +362,7 @@ fn record_line(
 fn show(
     location: &Location,
     subject: &str,
-    policy_path: Option<&PathBuf>,
+    policy_path: Option<&Path>,
     as_of_text: Option<&str>,
     load: &LoadOptions,
 ) -> Result<u8, Failure> {
@@ -380,7 +380,7 @@ fn show(
 fn proof(
     location: &Location,
     subject: &str,
-    policy_path: &PathBuf,
+    policy_path: &Path,
     purpose: &str,
     as_of_text: Option<&str>,
     format: Format,
@@ -439,7 +439,7 @@ fn human_record(record: &StoredEvent) -> String {
     line
 }
 
-fn export(location: &Location, subject: &str, out: Option<&PathBuf>) -> Result<u8, Failure> {
+fn export(location: &Location, subject: &str, out: Option<&Path>) -> Result<u8, Failure> {
     let ledger = open(location)?;
     let text = pretty(&ledger.export(subject)?)?;
     match out {
@@ -480,8 +480,8 @@ struct StaleConsent<'a> {
 
 fn stale(
     location: &Location,
-    old_path: &PathBuf,
-    new_path: &PathBuf,
+    old_path: &Path,
+    new_path: &Path,
     format: Format,
     load: &LoadOptions,
 ) -> Result<u8, Failure> {

@@ -54,7 +54,7 @@ fn contradiction(event: &StoredEvent, message: String) -> LedgerError {
 /// The events of one subject in the order they happened: by `at`, then by sequence number
 /// (the order they were recorded in).
 pub(crate) fn in_order(events: &mut [StoredEvent]) {
-    events.sort_by(|a, b| (a.event.at, a.seq).cmp(&(b.event.at, b.seq)));
+    events.sort_by_key(|e| (e.event.at, e.seq));
 }
 
 impl State {
@@ -234,7 +234,7 @@ impl State {
 /// them is an error.
 pub(crate) fn fold(events: &[StoredEvent], as_of: Timestamp) -> Result<State, LedgerError> {
     let mut ordered: Vec<&StoredEvent> = events.iter().filter(|e| e.event.at <= as_of).collect();
-    ordered.sort_by(|a, b| (a.event.at, a.seq).cmp(&(b.event.at, b.seq)));
+    ordered.sort_by_key(|e| (e.event.at, e.seq));
     let mut state = State::default();
     for event in ordered {
         state.apply(event)?;
