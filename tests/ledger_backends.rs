@@ -25,6 +25,23 @@ impl Fixture {
     fn reopen(&self) -> Ledger {
         Ledger::open(&self.location).unwrap()
     }
+
+    /// Run SQL on the storage directly, around the library (as another program would).
+    fn raw(&self, sql: &str) -> Result<(), String> {
+        #[cfg(feature = "ledger-postgres")]
+        if self.location.starts_with("postgres") {
+            let mut client =
+                ::postgres::Client::connect(&self.location, ::postgres::NoTls).unwrap();
+            return client.batch_execute(sql).map_err(|e| format!("{e:?}"));
+        }
+        #[cfg(feature = "ledger-sqlite")]
+        {
+            let c = rusqlite::Connection::open(&self.location).unwrap();
+            c.execute_batch(sql).map_err(|e| e.to_string())
+        }
+        #[cfg(not(feature = "ledger-sqlite"))]
+        unreachable!("{sql}")
+    }
 }
 
 fn policy() -> Policy {
@@ -155,6 +172,8 @@ cases!(
     reopened_ledger_keeps_everything,
     concurrent_writers_lose_nothing,
     the_cache_never_serves_a_withdrawn_consent,
+    the_store_is_append_only,
+    a_newer_schema_is_refused,
 );
 
 fn consent_then_withdrawal_decides_at_every_instant(f: &Fixture) {
@@ -683,4 +702,39 @@ fn the_cache_never_serves_a_withdrawn_consent(f: &Fixture) {
     // Erasure drops it too: the region goes, so the subject has none.
     f.ledger.erase("u13").unwrap();
     assert_eq!(f.ledger.current(&p, "u13").unwrap().region, None);
+}
+
+fn the_store_is_append_only(f: &Fixture) {
+    let p = policy();
+    record(
+        f,
+        &p,
+        r#"{"subject":"u14","type":"consent_given","purpose":"marketing","at":"2024-01-01"}"#,
+    )
+    .unwrap();
+    record(
+        f,
+        &p,
+        r#"{"subject":"u14","type":"facts","region":"DE","at":"2024-01-01"}"#,
+    )
+    .unwrap();
+    let e = f.raw("DELETE FROM lawful_ledger_events").unwrap_err();
+    assert!(e.contains("append-only"), "{e}");
+    let e = f
+        .raw("UPDATE lawful_ledger_events SET at_s = 0 WHERE type = 'consent_given'")
+        .unwrap_err();
+    assert!(e.contains("append-only"), "{e}");
+    let e = f
+        .raw("UPDATE lawful_ledger_events SET body = '{}' WHERE type = 'consent_given'")
+        .unwrap_err();
+    assert!(e.contains("append-only"), "{e}");
+    assert_eq!(count(f, "u14"), 2);
+}
+
+fn a_newer_schema_is_refused(f: &Fixture) {
+    f.raw("INSERT INTO lawful_ledger_schema (version) VALUES (99)")
+        .unwrap();
+    let e = Ledger::open(&f.location).unwrap_err();
+    assert_eq!(e.code(), "lawful::ledger::schema_too_new");
+    assert!(e.to_string().contains("version 99"), "{e}");
 }
