@@ -484,3 +484,163 @@ fn facts(object: &Map<String, Value>) -> Result<Facts, LedgerError> {
     }
     Ok(facts)
 }
+
+/// An event's stored JSON read without serde's `flatten` and internal tagging (which buffer
+/// every value before reading it): every member in one plain struct, then the change picked
+/// by `type`. The hot path of a cache miss reads 50 of these.
+#[derive(Deserialize)]
+struct Stored {
+    subject: String,
+    at: Timestamp,
+    #[serde(default)]
+    key: Option<String>,
+    #[serde(default)]
+    source: Option<String>,
+    #[serde(default)]
+    proof: Option<String>,
+    #[serde(rename = "type")]
+    ty: String,
+    #[serde(default)]
+    purpose: Option<String>,
+    #[serde(default)]
+    explicit: bool,
+    #[serde(default)]
+    kind: Option<String>,
+    #[serde(default)]
+    on: Option<bool>,
+    #[serde(default)]
+    region: Option<String>,
+    #[serde(default)]
+    age: Option<u16>,
+    #[serde(default)]
+    birth_date: Option<jiff::civil::Date>,
+    #[serde(default)]
+    attributes: BTreeMap<String, Value>,
+    #[serde(default)]
+    erased: bool,
+}
+
+/// Read an event as the ledger stored it (its [`Event`] serialisation).
+pub(crate) fn decode_stored(body: &str) -> Result<Event, String> {
+    let s: Stored = serde_json::from_str(body).map_err(|e| e.to_string())?;
+    let purpose = |p: Option<String>| p.ok_or_else(|| format!("a `{}` without a purpose", s.ty));
+    let change = match s.ty.as_str() {
+        "consent_given" => Change::ConsentGiven {
+            purpose: purpose(s.purpose)?,
+            explicit: s.explicit,
+        },
+        "consent_withdrawn" => Change::ConsentWithdrawn {
+            purpose: purpose(s.purpose)?,
+        },
+        "objection_made" => Change::ObjectionMade {
+            purpose: purpose(s.purpose)?,
+        },
+        "objection_lifted" => Change::ObjectionLifted {
+            purpose: purpose(s.purpose)?,
+        },
+        "opt_out_made" | "opt_out_revoked" => {
+            let kind = s
+                .kind
+                .ok_or_else(|| format!("a `{}` without a kind", s.ty))?;
+            if s.ty == "opt_out_made" {
+                Change::OptOutMade { kind }
+            } else {
+                Change::OptOutRevoked { kind }
+            }
+        }
+        "gpc_signal" => Change::GpcSignal {
+            on: s.on.unwrap_or(true),
+        },
+        "restriction_started" => Change::RestrictionStarted,
+        "restriction_ended" => Change::RestrictionEnded,
+        "erasure_requested" => Change::ErasureRequested,
+        "account_deleted" => Change::AccountDeleted,
+        "parental_consent_given" => Change::ParentalConsentGiven,
+        "facts" => Change::Facts(Facts {
+            region: s.region,
+            age: s.age,
+            birth_date: s.birth_date,
+            kind: s.kind,
+            attributes: s.attributes,
+            erased: s.erased,
+        }),
+        other => return Err(format!("unknown event type `{other}`")),
+    };
+    Ok(Event {
+        subject: s.subject,
+        at: s.at,
+        key: s.key,
+        source: s.source,
+        proof: s.proof,
+        change,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    /// Every event type reads back from its stored JSON as it was written.
+    #[test]
+    fn stored_events_read_back_whole() {
+        let at: Timestamp = "2024-05-01T12:30:00.123456789Z".parse().unwrap();
+        let changes = [
+            Change::ConsentGiven {
+                purpose: "marketing".into(),
+                explicit: true,
+            },
+            Change::ConsentWithdrawn {
+                purpose: "marketing".into(),
+            },
+            Change::ObjectionMade {
+                purpose: "a.b".into(),
+            },
+            Change::ObjectionLifted {
+                purpose: "a.b".into(),
+            },
+            Change::OptOutMade {
+                kind: "sale".into(),
+            },
+            Change::OptOutRevoked {
+                kind: "sale".into(),
+            },
+            Change::GpcSignal { on: false },
+            Change::RestrictionStarted,
+            Change::RestrictionEnded,
+            Change::ErasureRequested,
+            Change::AccountDeleted,
+            Change::ParentalConsentGiven,
+            Change::Facts(Facts {
+                region: Some("DE".into()),
+                birth_date: Some("2000-02-29".parse().unwrap()),
+                kind: Some("guest".into()),
+                attributes: [("roles".to_owned(), serde_json::json!(["a", "b"]))].into(),
+                ..Facts::default()
+            }),
+            Change::Facts(Facts {
+                age: Some(15),
+                ..Facts::default()
+            }),
+            Change::Facts(Facts {
+                erased: true,
+                ..Facts::default()
+            }),
+        ];
+        assert_eq!(changes.len(), TYPES.len() + 2);
+        for change in changes {
+            let event = Event {
+                subject: "u1".into(),
+                at,
+                key: Some("k".into()),
+                source: Some("app".into()),
+                proof: None,
+                change,
+            };
+            let body = serde_json::to_string(&event).unwrap();
+            assert_eq!(decode_stored(&body).unwrap(), event, "{body}");
+            let back: Event = serde_json::from_str(&body).unwrap();
+            assert_eq!(back, event);
+        }
+    }
+}

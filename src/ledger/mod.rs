@@ -488,7 +488,6 @@ impl Ledger {
     /// decision path for a server. Writes made through other handles or processes are seen
     /// only after the subject is dropped from the cache: see `docs/ledger.md`.
     pub fn current(&self, policy: &Policy, subject: &str) -> Result<Arc<Subject>, LedgerError> {
-        let now = Timestamp::now();
         let generation = {
             let mut cache = self.cache();
             if cache.stamp != Some(policy.stamp()) {
@@ -496,12 +495,14 @@ impl Ledger {
                 cache.subjects.clear();
             }
             if let Some(hit) = cache.subjects.get(subject) {
-                if hit.until.is_none_or(|until| now < until) {
+                // The clock is read only for a subject whose age changes on a birthday.
+                if hit.until.is_none_or(|until| Timestamp::now() < until) {
                     return Ok(hit.subject.clone());
                 }
             }
             cache.generation
         };
+        let now = Timestamp::now();
         let events = self.store.events(subject, Some(now))?;
         let state = fold::fold(&events, now)?;
         let until = state.stable_until(now);

@@ -132,7 +132,7 @@ fn decode(row: &postgres::Row) -> Result<StoredEvent, LedgerError> {
     let unreadable = |e: &dyn std::fmt::Display| {
         LedgerError::Storage(format!("event #{seq} cannot be read: {e}"))
     };
-    let event: Event = serde_json::from_str(&body).map_err(|e| unreadable(&e))?;
+    let event = super::event::decode_stored(&body).map_err(|e| unreadable(&e))?;
     Ok(StoredEvent {
         seq,
         event,

@@ -204,7 +204,7 @@ fn decode(
         Option<String>,
     ),
 ) -> Result<StoredEvent, LedgerError> {
-    let event: Event = serde_json::from_str(&body)
+    let event = super::event::decode_stored(&body)
         .map_err(|e| LedgerError::Storage(format!("event #{seq} cannot be read: {e}")))?;
     let recorded_at = recorded_at
         .parse::<Timestamp>()
