@@ -488,6 +488,7 @@ fn facts(object: &Map<String, Value>) -> Result<Facts, LedgerError> {
 /// An event's stored JSON read without serde's `flatten` and internal tagging (which buffer
 /// every value before reading it): every member in one plain struct, then the change picked
 /// by `type`. The hot path of a cache miss reads 50 of these.
+#[cfg(any(feature = "ledger-sqlite", feature = "ledger-postgres", test))]
 #[derive(Deserialize)]
 struct Stored {
     subject: String,
@@ -521,6 +522,7 @@ struct Stored {
 }
 
 /// Read an event as the ledger stored it (its [`Event`] serialisation).
+#[cfg(any(feature = "ledger-sqlite", feature = "ledger-postgres", test))]
 pub(crate) fn decode_stored(body: &str) -> Result<Event, String> {
     let s: Stored = serde_json::from_str(body).map_err(|e| e.to_string())?;
     let purpose = |p: Option<String>| p.ok_or_else(|| format!("a `{}` without a purpose", s.ty));
