@@ -738,3 +738,38 @@ fn a_newer_schema_is_refused(f: &Fixture) {
     assert_eq!(e.code(), "lawful::ledger::schema_too_new");
     assert!(e.to_string().contains("version 99"), "{e}");
 }
+
+/// The server drops the connection (a restart, a failover): the next read is an error or the
+/// right answer — never a subject read from nothing — and the handle reconnects after.
+#[cfg(feature = "ledger-postgres")]
+#[test]
+fn postgres_connection_lost_fails_closed_then_reconnects() {
+    let Some(f) = postgres() else { return };
+    let p = policy();
+    record(
+        &f,
+        &p,
+        r#"{"subject":"u15","type":"facts","region":"DE","at":"2024-01-01"}"#,
+    )
+    .unwrap();
+    record(
+        &f,
+        &p,
+        r#"{"subject":"u15","type":"consent_given","purpose":"marketing","at":"2024-01-02"}"#,
+    )
+    .unwrap();
+    let expected = f.ledger.materialize(&p, "u15", None).unwrap();
+    f.raw(
+        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity \
+         WHERE datname = current_database() AND pid <> pg_backend_pid()",
+    )
+    .unwrap();
+    match f.ledger.materialize(&p, "u15", None) {
+        Ok(subject) => assert_eq!(subject, expected),
+        Err(e) => {
+            eprintln!("first read after the drop: {e}");
+            assert_eq!(e.code(), "lawful::ledger::storage", "{e}");
+        }
+    }
+    assert_eq!(f.ledger.materialize(&p, "u15", None).unwrap(), expected);
+}
