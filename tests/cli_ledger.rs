@@ -103,6 +103,39 @@ fn record_answers_every_line_and_a_bad_line_records_nothing() {
 }
 
 #[test]
+fn record_takes_events_inline() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("lawful.db");
+    let out = lawful()
+        .args(["ledger", "record", "--ledger"])
+        .arg(&db)
+        .arg("--policy")
+        .arg(shop())
+        .args(["--event", FACTS, "--event"])
+        .arg(GIVEN.replace(", ", ",\n  "))
+        .args(["--event", r#"{"subject": "u42", "type": "gpc_signl"}"#])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(ERROR));
+    let text = String::from_utf8(out.stdout).unwrap();
+    let answers: Vec<Value> = text
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(answers.len(), 3, "{text}");
+    assert_eq!(
+        (answers[0]["seq"].as_i64(), answers[1]["seq"].as_i64()),
+        (Some(1), Some(2))
+    );
+    assert_eq!(answers[2]["code"], "lawful::ledger::unknown_type");
+    assert!(answers[2]["error"]
+        .as_str()
+        .unwrap()
+        .contains("did you mean `gpc_signal`"));
+    assert_eq!(query(&db, "u42", &[]).0, OK);
+}
+
+#[test]
 fn query_decides_from_the_ledger_now_and_as_of_a_past_instant() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("lawful.db");

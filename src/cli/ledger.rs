@@ -54,8 +54,17 @@ enum LedgerCommand {
         #[arg(long, value_name = "POLICY")]
         policy: PathBuf,
         /// The events; `-` (the default) reads standard input.
-        #[arg(long, value_name = "FILE", default_value = "-")]
+        #[arg(
+            long,
+            value_name = "FILE",
+            default_value = "-",
+            conflicts_with = "events"
+        )]
         input: PathBuf,
+        /// Record this event (one JSON object) instead of reading `--input`; repeatable,
+        /// answered like input lines: `--event '{"subject": "u42", "type": "gpc_signal"}'`.
+        #[arg(long = "event", value_name = "JSON")]
+        events: Vec<String>,
         /// The time of recording (default: now): no event may lie after it.
         #[arg(long, value_name = "TIME")]
         now: Option<String>,
@@ -124,8 +133,9 @@ pub fn run(args: &LedgerArgs, load: &LoadOptions) -> u8 {
             location,
             policy,
             input,
+            events,
             now,
-        } => return record(location, policy, input, now.as_deref(), load),
+        } => return record(location, policy, input, events, now.as_deref(), load),
         LedgerCommand::Show {
             location,
             subject,
@@ -221,6 +231,7 @@ fn record(
     location: &Location,
     policy_path: &Path,
     input: &Path,
+    events: &[String],
     now: Option<&str>,
     load: &LoadOptions,
 ) -> u8 {
@@ -237,7 +248,16 @@ fn record(
         Ok(ledger) => ledger,
         Err(e) => return e.report(),
     };
-    let input: Box<dyn Read> = if input.as_os_str() == "-" {
+    // One line per event (a raw line break cannot sit inside a JSON string, so it is
+    // whitespace and may become a space).
+    let inline: Vec<String> = events
+        .iter()
+        .map(|e| e.replace(['\n', '\r'], " "))
+        .collect();
+    let inline = inline.join("\n");
+    let input: Box<dyn Read> = if !events.is_empty() {
+        Box::new(std::io::Cursor::new(inline.into_bytes()))
+    } else if input.as_os_str() == "-" {
         Box::new(std::io::stdin().lock())
     } else {
         match super::batch::open_input(input) {
