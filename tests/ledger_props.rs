@@ -5,7 +5,9 @@
 //!   subject as the history recorded in the order it happened;
 //! - `as_of`: the subject as of `t` is the subject of a ledger holding only the events up to
 //!   `t`, and the events seen grow with `t`;
-//! - idempotency: recording a keyed batch again records nothing and changes nothing.
+//! - idempotency: recording a keyed batch again records nothing and changes nothing;
+//! - the subject folded is exactly what its subject document (`lawful ledger show`) resolves
+//!   to through `Subject::from_json`.
 #![cfg(feature = "ledger-sqlite")]
 #![allow(
     clippy::unwrap_used,
@@ -58,6 +60,7 @@ enum Step {
     Region(bool),
     Age(u16),
     Verified(bool),
+    Roles(Vec<bool>),
 }
 
 fn step() -> impl Strategy<Value = Step> {
@@ -70,6 +73,7 @@ fn step() -> impl Strategy<Value = Step> {
         1 => any::<bool>().prop_map(Step::Region),
         1 => (0u16..100).prop_map(Step::Age),
         1 => any::<bool>().prop_map(Step::Verified),
+        1 => prop::collection::vec(any::<bool>(), 0..3).prop_map(Step::Roles),
     ]
 }
 
@@ -130,6 +134,24 @@ fn history(steps: &[Step]) -> Vec<Event> {
                 attributes: [("verified".to_owned(), serde_json::Value::Bool(v))].into(),
                 ..Facts::default()
             }),
+            Step::Roles(ref roles) => {
+                let names: Vec<&str> = roles
+                    .iter()
+                    .map(|r| if *r { "admin" } else { "never-mentioned" })
+                    .collect();
+                Change::Facts(Facts {
+                    attributes: [
+                        ("roles".to_owned(), serde_json::json!(names)),
+                        (
+                            "tier".to_owned(),
+                            serde_json::json!(names.first().copied().unwrap_or("gold")),
+                        ),
+                        ("household_size".to_owned(), serde_json::json!(names.len())),
+                    ]
+                    .into(),
+                    ..Facts::default()
+                })
+            }
         };
         out.push(Event {
             subject: "p".to_owned(),
@@ -195,6 +217,20 @@ proptest! {
         let earlier = full.events("p", Some(t)).unwrap();
         prop_assert!(later.len() >= earlier.len());
         prop_assert_eq!(&later[..earlier.len()], &earlier[..]);
+    }
+
+    #[test]
+    fn the_subject_is_what_its_document_resolves_to(
+        steps in prop::collection::vec(step(), 0..30),
+        cut in 0usize..31,
+    ) {
+        let ledger = ledger_with(&history(&steps));
+        let t = base() + SignedDuration::from_hours(cut as i64);
+        let document = ledger.document("p", Some(t)).unwrap();
+        prop_assert_eq!(
+            ledger.materialize(policy(), "p", Some(t)).unwrap(),
+            lawful::Subject::from_json(policy(), &document, t).unwrap()
+        );
     }
 
     #[test]

@@ -13,6 +13,12 @@ use std::collections::BTreeMap;
 use jiff::Timestamp;
 use serde_json::{Map, Value};
 
+use crate::eval::{
+    opt_out_kind, type_error, AttrInput, SubjectBuilder, SubjectError, SubjectProblem,
+};
+use crate::model::Policy;
+use crate::subject::Subject;
+
 use super::event::{Change, Facts};
 use super::{LedgerError, StoredEvent};
 
@@ -177,6 +183,71 @@ impl State {
     /// The sequence numbers of the `consent_given` events in force.
     pub(crate) fn open_consents(&self) -> impl Iterator<Item = i64> + '_ {
         self.open_events.values().copied()
+    }
+
+    /// The subject the state's document resolves to against `policy` as of `as_of` — the
+    /// same checks, in the same order, as [`Subject::from_json`] of
+    /// [`State::document`] (`tests/ledger_props.rs` compares them), without building the
+    /// document: the cache-miss path.
+    pub(crate) fn subject(
+        &self,
+        policy: &Policy,
+        as_of: Timestamp,
+    ) -> Result<Subject, SubjectError> {
+        let mut b = SubjectBuilder::new(policy, as_of);
+        if let Some(region) = &self.region {
+            b = b.region(region)?;
+        }
+        if let Some(age) = self.age.as_ref().and_then(|f| f.age_at(as_of)) {
+            b = b.age(age)?;
+        }
+        if let Some(kind) = &self.kind {
+            b = b.kind(kind)?;
+        }
+        for (purpose, given, withdrawn, explicit) in &self.consents {
+            b = b.consent_record(purpose, Some(*given), *withdrawn, *explicit)?;
+        }
+        for purpose in self.objections.keys() {
+            b = b.objection(purpose)?;
+        }
+        for (i, kind) in self.opt_outs.keys().enumerate() {
+            let kind = opt_out_kind(kind).map_err(|e| SubjectError {
+                field: format!("opt_outs[{i}]"),
+                problem: SubjectProblem::UnknownName(e),
+            })?;
+            b = b.opt_out_kind(kind);
+        }
+        b = b
+            .gpc(self.gpc)
+            .restricted(self.restricted)
+            .erasure_requested(self.erasure_requested)
+            .account_deleted(self.account_deleted)
+            .parental_consent(self.parental_consent);
+        for (name, value) in &self.attributes {
+            let at = || format!("attributes.{name}");
+            b = match value {
+                Value::Null => b,
+                Value::Bool(v) => b.attribute(name, AttrInput::Bool(*v))?,
+                Value::Number(n) => {
+                    let i = n
+                        .as_i64()
+                        .ok_or_else(|| type_error(&at(), "a whole number", value))?;
+                    b.attribute(name, AttrInput::Int(i))?
+                }
+                Value::String(v) => b.attribute(name, AttrInput::Str(v))?,
+                Value::Array(items) => {
+                    let strings = items
+                        .iter()
+                        .map(|v| v.as_str().ok_or_else(|| type_error(&at(), "a string", v)))
+                        .collect::<Result<Vec<_>, _>>()?;
+                    b.attribute(name, AttrInput::Set(&strings))?
+                }
+                Value::Object(_) => {
+                    return Err(type_error(&at(), "a bool, number, string or array", value))
+                }
+            };
+        }
+        Ok(b.build())
     }
 
     /// The state as a subject document (`--subject` shape), the age as of `as_of`.

@@ -506,12 +506,12 @@ impl Ledger {
         let events = self.store.events(subject, Some(now))?;
         let state = fold::fold(&events, now)?;
         let until = state.stable_until(now);
-        let resolved = Subject::from_json(policy, &state.document(now), now).map_err(|error| {
-            LedgerError::Stale {
+        let resolved = state
+            .subject(policy, now)
+            .map_err(|error| LedgerError::Stale {
                 subject: subject.to_owned(),
                 error,
-            }
-        })?;
+            })?;
         let resolved = Arc::new(resolved);
         let mut cache = self.cache();
         if cache.generation == generation && cache.stamp == Some(policy.stamp()) {
@@ -638,11 +638,12 @@ pub fn materialize_events(
     events: &[StoredEvent],
     as_of: Timestamp,
 ) -> Result<Subject, LedgerError> {
-    let document = fold::fold(events, as_of)?.document(as_of);
-    Subject::from_json(policy, &document, as_of).map_err(|error| LedgerError::Stale {
-        subject: subject.to_owned(),
-        error,
-    })
+    fold::fold(events, as_of)?
+        .subject(policy, as_of)
+        .map_err(|error| LedgerError::Stale {
+            subject: subject.to_owned(),
+            error,
+        })
 }
 
 /// `url` without its password, for messages.
