@@ -11,6 +11,7 @@ mod error;
 pub mod eval;
 pub mod files;
 pub mod format;
+pub mod ledger;
 pub mod load;
 pub mod model;
 /// Property testing a compiled policy (the `proptest` feature).

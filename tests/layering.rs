@@ -32,6 +32,7 @@ const RANKS: &[(&str, u32)] = &[
     ("batch", 16),
     ("format", 16),
     ("synth", 16),
+    ("ledger", 16),
     ("proptest_support", 18),
     ("error", 20),
     ("cli", 20),

@@ -65,7 +65,7 @@ pub fn run(args: &BatchArgs, load: &LoadOptions) -> u8 {
 
 /// The queries file: a regular file or a FIFO, streamed (so it may be of any length and
 /// still be written to). A directory or a device (`/dev/zero`) is refused before reading.
-fn open_input(path: &std::path::Path) -> std::io::Result<std::fs::File> {
+pub(super) fn open_input(path: &std::path::Path) -> std::io::Result<std::fs::File> {
     let streamable = |metadata: &std::fs::Metadata| {
         #[cfg(unix)]
         {

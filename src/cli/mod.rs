@@ -7,6 +7,7 @@ mod common;
 mod diff;
 mod doc;
 mod fmt;
+mod ledger;
 pub mod output;
 mod query;
 mod render;
@@ -125,6 +126,9 @@ enum Command {
     /// first, each with an example. Exit 0 when nothing widened, 4 when something did, 1 when
     /// a policy has errors, 2 usage.
     Diff(diff::DiffArgs),
+    /// The subject ledger: record consents, objections, opt-outs and rights requests, and
+    /// read a subject back (show, proof, export, erase, stale). Exit 0 ok, 1 error, 2 usage.
+    Ledger(ledger::LedgerArgs),
 }
 
 pub fn run() -> ExitCode {
@@ -167,6 +171,7 @@ pub fn run() -> ExitCode {
         Command::Retention(args) => retention::run(&args, &load),
         Command::Batch(args) => batch::run(&args, &load),
         Command::Diff(args) => diff::run(&args, &load),
+        Command::Ledger(args) => ledger::run(&args, &load),
     };
     ExitCode::from(code)
 }

@@ -29,6 +29,23 @@ pub struct QueryArgs {
     pub region: Option<String>,
     #[command(flatten)]
     pub subject: SubjectArgs,
+    /// Read the subject from the ledger (`--ledger`): the user's recorded state as of now or
+    /// `--as-of`. An unknown user is a subject with no events.
+    #[arg(
+        long,
+        value_name = "ID",
+        requires = "ledger",
+        conflicts_with = "subject",
+        conflicts_with_all = super::subject::INLINE
+    )]
+    pub user: Option<String>,
+    /// The ledger `--user` is read from: a SQLite file or a `postgres://` URL.
+    #[arg(long, value_name = "PATH|URL", requires = "user")]
+    pub ledger: Option<String>,
+    /// Decide as of this past instant (with `--user`): the ledger's state then, and the
+    /// time the subject's timestamps are checked against.
+    #[arg(long, value_name = "TIME", requires = "user")]
+    pub as_of: Option<String>,
     /// When the data item was collected (for purposes whose withdrawal taints prior data).
     #[arg(long, value_name = "TIME")]
     pub collected_at: Option<String>,
@@ -63,7 +80,10 @@ pub fn run(args: &QueryArgs, load: &LoadOptions) -> u8 {
 }
 
 fn decide(policy: &Policy, args: &QueryArgs) -> Result<lawful::eval::Decision, CliError> {
-    let now = common::now(args.now.as_deref())?;
+    let now = match &args.as_of {
+        Some(text) => common::flag_time(&format!("`--as-of {text}`"), text)?,
+        None => common::now(args.now.as_deref())?,
+    };
     let mut query = Query::new(
         policy,
         policy.purpose(&args.purpose)?,
@@ -78,6 +98,11 @@ fn decide(policy: &Policy, args: &QueryArgs) -> Result<lawful::eval::Decision, C
     if let Some(text) = &args.collected_at {
         query = query.collected_at(past_time(&format!("`--collected-at {text}`"), text, now)?);
     }
-    let subject = args.subject.build(policy, args.region.as_deref(), now)?;
+    let subject = match (&args.user, &args.ledger) {
+        (Some(user), Some(ledger)) => {
+            super::ledger::subject_from_ledger(policy, ledger, user, now)?
+        }
+        _ => args.subject.build(policy, args.region.as_deref(), now)?,
+    };
     Ok(policy.decide(&query, &subject)?)
 }

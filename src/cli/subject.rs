@@ -56,7 +56,7 @@ pub struct SubjectArgs {
 }
 
 /// The inline subject flags (`--subject` excludes them).
-const INLINE: [&str; 12] = [
+pub const INLINE: [&str; 12] = [
     "age",
     "consents",
     "explicit_consents",

@@ -65,6 +65,11 @@ pub use query::{Query, QueryError};
 pub use question::{describe_subject, Question};
 pub use retention::{RetentionDecision, RetentionNote, RetentionQuery, Verdict};
 pub use shared::{Guard, SharedPolicy};
+/// The subject document's readers, shared with the ledger's event reader.
+pub(crate) use subject_input::{
+    error as subject_error, expect_bool, expect_object, expect_str, json_without_duplicates,
+    type_error,
+};
 pub use subject_input::{
     parse_time, parse_time_str, AttrInput, SubjectBuilder, SubjectError, SubjectProblem, MAX_AGE,
 };

@@ -142,7 +142,7 @@ pub enum SubjectProblem {
     Syntax(String),
 }
 
-fn error(field: impl Into<String>, problem: SubjectProblem) -> SubjectError {
+pub(crate) fn error(field: impl Into<String>, problem: SubjectProblem) -> SubjectError {
     SubjectError {
         field: field.into(),
         problem,
@@ -490,7 +490,7 @@ impl Subject {
 
 /// Parse JSON text, refusing a key written twice in any object (serde_json would keep the
 /// last silently). The error names the object, as [`SubjectError::field`] does.
-fn json_without_duplicates(text: &str) -> Result<Value, SubjectError> {
+pub(crate) fn json_without_duplicates(text: &str) -> Result<Value, SubjectError> {
     let duplicate = Cell::new(None);
     let mut de = serde_json::Deserializer::from_str(text);
     let parsed = Unique {
@@ -821,7 +821,7 @@ fn check_fields(
     }
 }
 
-fn json_type(value: &Value) -> &'static str {
+pub(crate) fn json_type(value: &Value) -> &'static str {
     match value {
         Value::Null => "null",
         Value::Bool(_) => "a boolean",
@@ -832,7 +832,7 @@ fn json_type(value: &Value) -> &'static str {
     }
 }
 
-fn type_error(field: &str, expected: &'static str, found: &Value) -> SubjectError {
+pub(crate) fn type_error(field: &str, expected: &'static str, found: &Value) -> SubjectError {
     error(
         field,
         SubjectProblem::Type {
@@ -842,25 +842,28 @@ fn type_error(field: &str, expected: &'static str, found: &Value) -> SubjectErro
     )
 }
 
-fn expect_str<'v>(field: &str, value: &'v Value) -> Result<&'v str, SubjectError> {
+pub(crate) fn expect_str<'v>(field: &str, value: &'v Value) -> Result<&'v str, SubjectError> {
     value
         .as_str()
         .ok_or_else(|| type_error(field, "a string", value))
 }
 
-fn expect_bool(field: &str, value: &Value) -> Result<bool, SubjectError> {
+pub(crate) fn expect_bool(field: &str, value: &Value) -> Result<bool, SubjectError> {
     value
         .as_bool()
         .ok_or_else(|| type_error(field, "true or false", value))
 }
 
-fn expect_array<'v>(field: &str, value: &'v Value) -> Result<&'v Vec<Value>, SubjectError> {
+pub(crate) fn expect_array<'v>(
+    field: &str,
+    value: &'v Value,
+) -> Result<&'v Vec<Value>, SubjectError> {
     value
         .as_array()
         .ok_or_else(|| type_error(field, "an array", value))
 }
 
-fn expect_object<'v>(
+pub(crate) fn expect_object<'v>(
     field: &str,
     value: &'v Value,
 ) -> Result<&'v Map<String, Value>, SubjectError> {

@@ -1,0 +1,357 @@
+//! Folding a subject's events, in the order they happened, into the subject document the
+//! `--subject` flag reads (names, not ids) — which [`Subject::from_json`] then resolves
+//! against a policy, with every check a subject document gets.
+//!
+//! Contradictory histories are errors, never a guess: a consent given again while one is
+//! open, a withdrawal with no consent in force, an objection lifted that was never made, an
+//! opt-out revoked that was never made, a restriction ended that never started.
+//!
+//! [`Subject::from_json`]: crate::Subject::from_json
+
+use std::collections::BTreeMap;
+
+use jiff::Timestamp;
+use serde_json::{Map, Value};
+
+use crate::eval::{
+    opt_out_kind, type_error, AttrInput, SubjectBuilder, SubjectError, SubjectProblem,
+};
+use crate::model::Policy;
+use crate::subject::Subject;
+
+use super::event::{Change, Facts};
+use super::{LedgerError, StoredEvent};
+
+/// An open consent: when it was given.
+#[derive(Debug, Clone, Copy)]
+struct Open {
+    given_at: Timestamp,
+}
+
+/// The state of one subject after some of its events.
+#[derive(Debug, Default)]
+pub(crate) struct State {
+    /// Closed consent records (given, withdrawn) and open ones, by purpose, in order.
+    consents: Vec<(String, Timestamp, Option<Timestamp>, bool)>,
+    /// The sequence number of the `consent_given` event still open, by purpose.
+    open_events: BTreeMap<String, i64>,
+    open: BTreeMap<String, (usize, Open)>,
+    objections: BTreeMap<String, i64>,
+    opt_outs: BTreeMap<String, i64>,
+    gpc: bool,
+    restricted: bool,
+    erasure_requested: bool,
+    account_deleted: bool,
+    parental_consent: bool,
+    region: Option<String>,
+    kind: Option<String>,
+    age: Option<Facts>,
+    attributes: BTreeMap<String, Value>,
+}
+
+fn contradiction(event: &StoredEvent, message: String) -> LedgerError {
+    LedgerError::Contradiction {
+        subject: event.event.subject.clone(),
+        seq: event.seq,
+        message,
+    }
+}
+
+/// The events of one subject in the order they happened: by `at`, then by sequence number
+/// (the order they were recorded in).
+pub(crate) fn in_order(events: &mut [StoredEvent]) {
+    events.sort_by_key(|e| (e.event.at, e.seq));
+}
+
+impl State {
+    /// Apply one event; a contradiction names it.
+    pub(crate) fn apply(&mut self, stored: &StoredEvent) -> Result<(), LedgerError> {
+        let at = stored.event.at;
+        match &stored.event.change {
+            Change::ConsentGiven { purpose, explicit } => {
+                if let Some((_, open)) = self.open.get(purpose) {
+                    return Err(contradiction(
+                        stored,
+                        format!(
+                            "consent to `{purpose}` given at {at} while the consent given at {} \
+                             is still open (withdraw it first)",
+                            open.given_at
+                        ),
+                    ));
+                }
+                self.consents.push((purpose.clone(), at, None, *explicit));
+                let open = Open { given_at: at };
+                self.open
+                    .insert(purpose.clone(), (self.consents.len() - 1, open));
+                self.open_events.insert(purpose.clone(), stored.seq);
+            }
+            Change::ConsentWithdrawn { purpose } => match self.open.remove(purpose).inspect(|_| {
+                self.open_events.remove(purpose);
+            }) {
+                Some((index, _)) => {
+                    if let Some(record) = self.consents.get_mut(index) {
+                        record.2 = Some(at);
+                    }
+                }
+                None => {
+                    return Err(contradiction(
+                        stored,
+                        format!(
+                            "consent to `{purpose}` withdrawn at {at} with no consent in force"
+                        ),
+                    ))
+                }
+            },
+            Change::ObjectionMade { purpose } => {
+                self.objections.entry(purpose.clone()).or_insert(stored.seq);
+            }
+            Change::ObjectionLifted { purpose } => {
+                if self.objections.remove(purpose).is_none() {
+                    return Err(contradiction(
+                        stored,
+                        format!("objection to `{purpose}` lifted at {at} but none was made"),
+                    ));
+                }
+            }
+            Change::OptOutMade { kind } => {
+                self.opt_outs.entry(kind.clone()).or_insert(stored.seq);
+            }
+            Change::OptOutRevoked { kind } => {
+                if self.opt_outs.remove(kind).is_none() {
+                    return Err(contradiction(
+                        stored,
+                        format!("opt-out of `{kind}` revoked at {at} but none was made"),
+                    ));
+                }
+            }
+            Change::GpcSignal { on } => self.gpc = *on,
+            Change::RestrictionStarted => self.restricted = true,
+            Change::RestrictionEnded => {
+                if !self.restricted {
+                    return Err(contradiction(
+                        stored,
+                        format!("restriction ended at {at} but none had started"),
+                    ));
+                }
+                self.restricted = false;
+            }
+            Change::ErasureRequested => self.erasure_requested = true,
+            Change::AccountDeleted => self.account_deleted = true,
+            Change::ParentalConsentGiven => self.parental_consent = true,
+            Change::Facts(facts) => {
+                if facts.erased {
+                    return Ok(());
+                }
+                if facts.region.is_some() {
+                    self.region.clone_from(&facts.region);
+                }
+                if facts.kind.is_some() {
+                    self.kind.clone_from(&facts.kind);
+                }
+                if facts.age.is_some() || facts.birth_date.is_some() {
+                    self.age = Some(Facts {
+                        age: facts.age,
+                        birth_date: facts.birth_date,
+                        ..Facts::default()
+                    });
+                }
+                for (name, value) in &facts.attributes {
+                    self.attributes.insert(name.clone(), value.clone());
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// The first instant after `as_of` at which the document could read differently with no
+    /// new event: the next birthday when the age comes from a birth date; `None` when never.
+    pub(crate) fn stable_until(&self, as_of: Timestamp) -> Option<Timestamp> {
+        let born = self.age.as_ref()?.birth_date?;
+        let today = as_of.to_zoned(jiff::tz::TimeZone::UTC).date();
+        (today.year()..=today.year().saturating_add(4)).find_map(|year| {
+            // A 29 February birthday moves to 1 March in other years (as `age_at` counts).
+            let day = jiff::civil::Date::new(year, born.month(), born.day())
+                .or_else(|_| jiff::civil::Date::new(year, 3, 1))
+                .ok()?;
+            (day > today)
+                .then(|| day.to_zoned(jiff::tz::TimeZone::UTC).ok())
+                .flatten()
+                .map(|z| z.timestamp())
+        })
+    }
+
+    /// The sequence numbers of the `consent_given` events in force.
+    pub(crate) fn open_consents(&self) -> impl Iterator<Item = i64> + '_ {
+        self.open_events.values().copied()
+    }
+
+    /// The subject the state's document resolves to against `policy` as of `as_of` — the
+    /// same checks, in the same order, as [`Subject::from_json`] of
+    /// [`State::document`] (`tests/ledger_props.rs` compares them), without building the
+    /// document: the cache-miss path.
+    pub(crate) fn subject(
+        &self,
+        policy: &Policy,
+        as_of: Timestamp,
+    ) -> Result<Subject, SubjectError> {
+        let mut b = SubjectBuilder::new(policy, as_of);
+        if let Some(region) = &self.region {
+            b = b.region(region)?;
+        }
+        if let Some(age) = self.age.as_ref().and_then(|f| f.age_at(as_of)) {
+            b = b.age(age)?;
+        }
+        if let Some(kind) = &self.kind {
+            b = b.kind(kind)?;
+        }
+        for (purpose, given, withdrawn, explicit) in &self.consents {
+            b = b.consent_record(purpose, Some(*given), *withdrawn, *explicit)?;
+        }
+        for purpose in self.objections.keys() {
+            b = b.objection(purpose)?;
+        }
+        for (i, kind) in self.opt_outs.keys().enumerate() {
+            let kind = opt_out_kind(kind).map_err(|e| SubjectError {
+                field: format!("opt_outs[{i}]"),
+                problem: SubjectProblem::UnknownName(e),
+            })?;
+            b = b.opt_out_kind(kind);
+        }
+        b = b
+            .gpc(self.gpc)
+            .restricted(self.restricted)
+            .erasure_requested(self.erasure_requested)
+            .account_deleted(self.account_deleted)
+            .parental_consent(self.parental_consent);
+        for (name, value) in &self.attributes {
+            let at = || format!("attributes.{name}");
+            b = match value {
+                Value::Null => b,
+                Value::Bool(v) => b.attribute(name, AttrInput::Bool(*v))?,
+                Value::Number(n) => {
+                    let i = n
+                        .as_i64()
+                        .ok_or_else(|| type_error(&at(), "a whole number", value))?;
+                    b.attribute(name, AttrInput::Int(i))?
+                }
+                Value::String(v) => b.attribute(name, AttrInput::Str(v))?,
+                Value::Array(items) => {
+                    let strings = items
+                        .iter()
+                        .map(|v| v.as_str().ok_or_else(|| type_error(&at(), "a string", v)))
+                        .collect::<Result<Vec<_>, _>>()?;
+                    b.attribute(name, AttrInput::Set(&strings))?
+                }
+                Value::Object(_) => {
+                    return Err(type_error(&at(), "a bool, number, string or array", value))
+                }
+            };
+        }
+        Ok(b.build())
+    }
+
+    /// The state as a subject document (`--subject` shape), the age as of `as_of`.
+    pub(crate) fn document(&self, as_of: Timestamp) -> Value {
+        let mut doc = Map::new();
+        if let Some(region) = &self.region {
+            doc.insert("region".into(), Value::from(region.as_str()));
+        }
+        if let Some(age) = self.age.as_ref().and_then(|f| f.age_at(as_of)) {
+            doc.insert("age".into(), Value::from(age));
+        }
+        if let Some(kind) = &self.kind {
+            doc.insert("kind".into(), Value::from(kind.as_str()));
+        }
+        let consents: Vec<Value> = self
+            .consents
+            .iter()
+            .map(|(purpose, given, withdrawn, explicit)| {
+                let mut record = Map::new();
+                record.insert("purpose".into(), Value::from(purpose.as_str()));
+                record.insert("given_at".into(), Value::from(given.to_string()));
+                if let Some(withdrawn) = withdrawn {
+                    record.insert("withdrawn_at".into(), Value::from(withdrawn.to_string()));
+                }
+                record.insert("explicit".into(), Value::from(*explicit));
+                Value::Object(record)
+            })
+            .collect();
+        doc.insert("consents".into(), Value::Array(consents));
+        let names = |set: &BTreeMap<String, i64>| {
+            Value::Array(set.keys().map(|k| Value::from(k.as_str())).collect())
+        };
+        doc.insert("objections".into(), names(&self.objections));
+        doc.insert("opt_outs".into(), names(&self.opt_outs));
+        for (key, on) in [
+            ("gpc", self.gpc),
+            ("restricted", self.restricted),
+            ("erasure_requested", self.erasure_requested),
+            ("account_deleted", self.account_deleted),
+            ("parental_consent", self.parental_consent),
+        ] {
+            doc.insert(key.into(), Value::from(on));
+        }
+        let attributes: Map<String, Value> = self
+            .attributes
+            .iter()
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect();
+        doc.insert("attributes".into(), Value::Object(attributes));
+        Value::Object(doc)
+    }
+}
+
+/// Fold `events` (in any order) that happened at or before `as_of`; a contradiction among
+/// them is an error.
+pub(crate) fn fold(events: &[StoredEvent], as_of: Timestamp) -> Result<State, LedgerError> {
+    let mut ordered: Vec<&StoredEvent> = events.iter().filter(|e| e.event.at <= as_of).collect();
+    ordered.sort_by_key(|e| (e.event.at, e.seq));
+    let mut state = State::default();
+    for event in ordered {
+        state.apply(event)?;
+    }
+    Ok(state)
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    fn born(date: &str) -> State {
+        State {
+            age: Some(Facts {
+                birth_date: Some(date.parse().unwrap()),
+                ..Facts::default()
+            }),
+            ..State::default()
+        }
+    }
+
+    fn t(text: &str) -> Timestamp {
+        text.parse().unwrap()
+    }
+
+    /// The cache keeps a subject until the instant its age changes, exactly as `age_at`
+    /// counts it — 29 February birthdays on 1 March in other years.
+    #[test]
+    fn stable_until_is_the_next_birthday() {
+        let leap = born("2000-02-29");
+        let at = t("2025-02-28T12:00:00Z");
+        let until = leap.stable_until(at).unwrap();
+        assert_eq!(until, t("2025-03-01T00:00:00Z"));
+        let facts = leap.age.as_ref().unwrap();
+        assert_eq!(facts.age_at(at), Some(24));
+        assert_eq!(facts.age_at(until), Some(25));
+        assert_eq!(
+            leap.stable_until(t("2024-01-01T00:00:00Z")),
+            Some(t("2024-02-29T00:00:00Z"))
+        );
+        let plain = born("1990-06-15");
+        assert_eq!(
+            plain.stable_until(t("2024-06-15T00:00:00Z")),
+            Some(t("2025-06-15T00:00:00Z"))
+        );
+        assert_eq!(State::default().stable_until(at), None);
+    }
+}
