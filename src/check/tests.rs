@@ -330,6 +330,7 @@ impl Checker {
                     }
                     None => (None, None),
                 };
+                let circumstances = self.circumstance_names(&query.given);
                 let query = self.compile_query(query, subject)?;
                 Expected::Decision {
                     allow,
@@ -337,6 +338,7 @@ impl Checker {
                     query,
                     basis,
                     safeguard,
+                    circumstances,
                 }
             }
             ExpectationKind::Retention {
@@ -389,6 +391,27 @@ impl Checker {
             expected,
             span: e.span,
         })
+    }
+
+    /// The circumstances a `given …` names (each unknown one reported, with a suggestion).
+    fn circumstance_names(&mut self, names: &[ast::Name]) -> Circumstances {
+        let mut given = Circumstances::NONE;
+        for name in names {
+            match self.circumstances.get(&name.text) {
+                Some(id) => given = given.with(CircumstanceId(id)),
+                None => {
+                    let known: Vec<String> =
+                        self.circumstances.names().map(str::to_owned).collect();
+                    self.unknown(
+                        NameKind::Circumstance,
+                        &name.text,
+                        name.span,
+                        known.iter().map(String::as_str),
+                    );
+                }
+            }
+        }
+        given
     }
 
     fn compile_query(&mut self, query: &ast::Query, subject: &Subject) -> Option<TestQuery> {

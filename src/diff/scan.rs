@@ -581,7 +581,7 @@ impl<'u, 'p> Scanner<'u, 'p> {
                         CategoryId(u.categories.id(side, category).ok_or(Absent::Category)?);
                     let from = RegionId(u.regions.id(side, from).ok_or(Absent::Region)?);
                     let to = RegionId(u.regions.id(side, to).ok_or(Absent::Region)?);
-                    let question = Question::Transfer { category, from, to };
+                    let question = Question::transfer(category, from, to);
                     Ok(SideQuestion::new(u.policy(side), question))
                 });
                 let mut found = Found::default();
@@ -954,7 +954,7 @@ fn layer_reads_subject(side: &SideQuestion<'_>) -> bool {
 fn reads(cond: &Cond) -> bool {
     match cond {
         Cond::True | Cond::False | Cond::Is(Predicate::Never) => false,
-        Cond::Not(inner) => reads(inner),
+        Cond::Not(inner) | Cond::Known(inner) => reads(inner),
         Cond::And(parts) | Cond::Or(parts) => parts.iter().any(reads),
         Cond::Is(_) => true,
     }

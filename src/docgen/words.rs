@@ -427,6 +427,14 @@ impl<'p> Ctx<'p> {
                     .collect();
                 texts.join(if and { " and " } else { " or " })
             }
+            Cond::Known(inner) => {
+                let text = self.cond_text(inner, false, depth + 1);
+                if negated {
+                    format!("we do not know that {text}")
+                } else {
+                    format!("we know that {text}")
+                }
+            }
             Cond::Is(predicate) => self.predicate(predicate, negated),
         }
     }
@@ -502,6 +510,10 @@ impl<'p> Ctx<'p> {
             )
             .replace("do include", "include"),
             Predicate::Never => if negated { "always" } else { "never" }.to_owned(),
+            Predicate::Circumstance(c) => format!(
+                "the circumstance “{}” does{not} apply",
+                self.circumstance(*c)
+            ),
         }
     }
 
@@ -510,6 +522,14 @@ impl<'p> Ctx<'p> {
             .attributes
             .get(id.index())
             .map_or_else(|| "?".to_owned(), |a| humanize(&a.info.name))
+    }
+
+    /// A circumstance by its title, else its name in words.
+    fn circumstance(&self, id: crate::model::CircumstanceId) -> String {
+        self.policy.circumstances.get(id.index()).map_or_else(
+            || "?".to_owned(),
+            |c| c.title.clone().unwrap_or_else(|| humanize(&c.name)),
+        )
     }
 
     fn symbol(&self, index: usize) -> &str {

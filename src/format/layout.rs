@@ -54,6 +54,7 @@ const DECLARATIONS: &[&str] = &[
     "assert",
     "test",
     "rights",
+    "circumstance",
 ];
 
 /// The kind of a `{ … }` body, named by the keyword that opens its construct.

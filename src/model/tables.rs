@@ -65,6 +65,8 @@ pub struct FlatBasis {
     alternatives_len: u32,
     /// The declaration holds only when this holds; `None`: always.
     pub when: Option<Cond>,
+    /// Its `legitimate_interest` survives an objection while this holds; `None`: never.
+    pub objection_override: Option<Cond>,
     /// The declaration, for explanations.
     pub provenance: ProvenanceId,
 }
@@ -154,6 +156,7 @@ impl DecisionTables {
                     alternatives_start: to_u32(self.alternatives.len()),
                     alternatives_len: to_u32(declaration.alternatives.len()),
                     when: declaration.when.clone(),
+                    objection_override: declaration.objection_override.clone(),
                     provenance: declaration.provenance,
                 });
                 self.alternatives.extend(&declaration.alternatives);

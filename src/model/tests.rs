@@ -58,6 +58,8 @@ pub enum Expected {
         basis: Option<String>,
         /// The transfer safeguard expected (`scc` …); `None` when the line does not say.
         safeguard: Option<String>,
+        /// `given C, D`: the circumstances that hold for the question.
+        circumstances: crate::model::Circumstances,
     },
     /// `expect retention …`.
     Retention {

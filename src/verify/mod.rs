@@ -417,6 +417,9 @@ impl<'p> Verifier<'p> {
                 return ControlFlow::Break(());
             }
             atoms::build_subject(policy, &atoms.atoms, choice, region, &mut subject);
+            // Circumstances are given with the question, not the subject.
+            let question =
+                question.with_circumstances(atoms::circumstances_of(&atoms.atoms, choice));
             let decision = match question.decide(policy, Some(&subject)) {
                 Ok(decision) => decision,
                 Err(error) => {
