@@ -17,9 +17,10 @@
 //! first), and `basis legitimate_interest in EU` with `basis contract in DE` gives none in
 //! Germany. Regions are grouped for presentation only afterwards.
 
-use crate::eval::{DataRef, Query};
+use crate::eval::{DataRef, Query, Reason};
 use crate::model::{
-    Basis, CategoryId, IdSet, OptOutKind, Policy, PurposeId, RegionId, SubjectKindId,
+    Basis, CategoryId, CircumstanceId, Cond, IdSet, OptOutKind, Policy, Predicate, PurposeId,
+    RegionId, SubjectKindId,
 };
 use crate::subject::{ConsentRecord, Subject};
 
@@ -360,6 +361,66 @@ pub fn grants(policy: &Policy, purpose: PurposeId, region: RegionId, right: Righ
         }
     }
     false
+}
+
+/// The circumstances in which the evaluator lets `purpose` go on in `region` although the
+/// subject objected (GDPR Art. 21(1): `overrides objection when …`): for some category the
+/// purpose uses, an adult who objected is denied (`objected`) without the circumstance and
+/// allowed with it. The candidates are the circumstances the chosen basis declarations'
+/// overrides mention; the evaluator decides each.
+pub fn objection_exceptions(
+    policy: &Policy,
+    purpose: PurposeId,
+    region: RegionId,
+) -> Vec<CircumstanceId> {
+    let mut candidates = Vec::new();
+    for decl in policy.basis_declarations(purpose, region) {
+        if let Some(cond) = &decl.objection_override {
+            circumstances_in(cond, &mut candidates);
+        }
+    }
+    let Some(p) = policy.purposes.get(purpose.index()) else {
+        return Vec::new();
+    };
+    let mut subject = Subject {
+        region: Some(region),
+        age: Some(40),
+        ..Subject::new(policy)
+    };
+    subject.objections.push(purpose);
+    candidates.retain(|&circumstance| {
+        p.uses.iter().any(|c| {
+            let query = Query::new(
+                policy,
+                purpose,
+                DataRef::Category(CategoryId(u32::try_from(c).unwrap_or(u32::MAX))),
+            )
+            .in_region(region);
+            let without = policy.decide_use(&query, &subject);
+            let with = policy.decide_use(&query.given(circumstance), &subject);
+            without.is_ok_and(|d| d.reason == Reason::Objected)
+                && with.is_ok_and(|d| d.allowed())
+        })
+    });
+    candidates
+}
+
+fn circumstances_in(cond: &Cond, out: &mut Vec<CircumstanceId>) {
+    match cond {
+        Cond::True | Cond::False => {}
+        Cond::Not(inner) | Cond::Known(inner) => circumstances_in(inner, out),
+        Cond::And(parts) | Cond::Or(parts) => {
+            for part in parts {
+                circumstances_in(part, out);
+            }
+        }
+        Cond::Is(Predicate::Circumstance(id)) => {
+            if !out.contains(id) {
+                out.push(*id);
+            }
+        }
+        Cond::Is(_) => {}
+    }
 }
 
 #[cfg(test)]

@@ -524,6 +524,16 @@ impl<'p> Ctx<'p> {
             .map_or_else(|| "?".to_owned(), |a| humanize(&a.info.name))
     }
 
+    /// A circumstance by its title (first letter lowercased), else its name in words.
+    pub fn circumstance_title(&self, id: crate::model::CircumstanceId) -> String {
+        let text = self.circumstance(id);
+        let mut chars = text.chars();
+        match chars.next() {
+            Some(first) => first.to_lowercase().chain(chars).collect(),
+            None => text,
+        }
+    }
+
     /// A circumstance by its title, else its name in words.
     fn circumstance(&self, id: crate::model::CircumstanceId) -> String {
         self.policy.circumstances.get(id.index()).map_or_else(
