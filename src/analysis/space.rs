@@ -328,7 +328,12 @@ pub(crate) fn conditions(policy: &Policy) -> Vec<&Cond> {
         out.extend(recipient.conditions.iter());
     }
     out.extend(policy.transfers.iter().filter_map(|t| t.when.as_ref()));
-    out.extend(policy.localizations.iter().filter_map(|l| l.unless.as_ref()));
+    out.extend(
+        policy
+            .localizations
+            .iter()
+            .filter_map(|l| l.unless.as_ref()),
+    );
     out
 }
 

@@ -344,8 +344,8 @@ impl<'p> Batch<'p> {
             query = query.collected_at(past_time("collected_at", text, self.now)?);
         }
         if let Some(names) = &line.circumstances {
-            query = query
-                .with_circumstances(policy.circumstances_named(names.iter().map(|n| &**n))?);
+            query =
+                query.with_circumstances(policy.circumstances_named(names.iter().map(|n| &**n))?);
         }
         Ok(self.with_subject(line.subject, line.subject_id, |subject| {
             policy.decide(&query, subject)
@@ -359,8 +359,8 @@ impl<'p> Batch<'p> {
         let to = policy.region(required(&line.to, "to")?)?;
         let mut query = TransferQuery::new(policy, category, from, to);
         if let Some(names) = &line.circumstances {
-            query = query
-                .with_circumstances(policy.circumstances_named(names.iter().map(|n| &**n))?);
+            query =
+                query.with_circumstances(policy.circumstances_named(names.iter().map(|n| &**n))?);
         }
         Ok(match line.subject {
             Some(raw) => self.with_subject(Some(raw), line.subject_id, |subject| {

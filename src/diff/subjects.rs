@@ -25,7 +25,6 @@
 //! not know) makes that side's subject absent; a consent or objection to a purpose a side
 //! does not declare is simply not recorded there (no lineage of that side contains it).
 
-use crate::model::{CircumstanceId, Circumstances};
 use crate::analysis::atoms::{
     age_atom, basis_reads, consent_record, question_conditions, Atom, ConsentState, Reads,
 };
@@ -36,6 +35,7 @@ use crate::model::{
     AttrValue, AttributeId, AttributeType, ChildTreatment, IdSet, OptOutKind, Policy, PurposeId,
     RegionId, SubjectKindId, SymbolId,
 };
+use crate::model::{CircumstanceId, Circumstances};
 use crate::subject::{ConsentRecord, Subject};
 
 use super::universe::{Side, Universe};

@@ -813,7 +813,10 @@ fn your_rights(ctx: &Ctx<'_>) -> Section {
             }
         }
         if !exceptions.is_empty() {
-            let names: Vec<String> = exceptions.iter().map(|c| ctx.circumstance_title(*c)).collect();
+            let names: Vec<String> = exceptions
+                .iter()
+                .map(|c| ctx.circumstance_title(*c))
+                .collect();
             section.para(format!(
                 "If you object to {}, we honour your objection except where {} \
                  (compelling legitimate grounds, GDPR Art. 21(1)).",

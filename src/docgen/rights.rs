@@ -398,8 +398,7 @@ pub fn objection_exceptions(
             .in_region(region);
             let without = policy.decide_use(&query, &subject);
             let with = policy.decide_use(&query.given(circumstance), &subject);
-            without.is_ok_and(|d| d.reason == Reason::Objected)
-                && with.is_ok_and(|d| d.allowed())
+            without.is_ok_and(|d| d.reason == Reason::Objected) && with.is_ok_and(|d| d.allowed())
         })
     });
     candidates

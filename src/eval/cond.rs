@@ -95,7 +95,9 @@ impl Env<'_> {
                 }
                 result
             }
-            Cond::Known(inner) => Truth::from_bool(self.all_known(inner) && self.eval(inner) == Truth::True),
+            Cond::Known(inner) => {
+                Truth::from_bool(self.all_known(inner) && self.eval(inner) == Truth::True)
+            }
             Cond::Is(predicate) => self.predicate(predicate),
         }
     }

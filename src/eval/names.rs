@@ -6,8 +6,8 @@ use std::fmt;
 use crate::diagnostic::suggest;
 use crate::model::DataRef;
 use crate::model::{
-    AttributeId, CategoryId, CircumstanceId, Circumstances, EventId, FieldId, NameIndex, OptOutKind, Policy, PurposeId,
-    RecipientId, RegionId, SubjectKindId,
+    AttributeId, CategoryId, CircumstanceId, Circumstances, EventId, FieldId, NameIndex,
+    OptOutKind, Policy, PurposeId, RecipientId, RegionId, SubjectKindId,
 };
 
 /// What kind of name was looked up.

@@ -85,8 +85,8 @@ impl Question {
                 },
                 subject,
             ) => {
-                let query =
-                    TransferQuery::new(policy, category, from, to).with_circumstances(circumstances);
+                let query = TransferQuery::new(policy, category, from, to)
+                    .with_circumstances(circumstances);
                 match subject {
                     Some(subject) => policy.decide_transfer_for(subject, &query),
                     None => policy.decide_transfer(&query),
@@ -199,10 +199,7 @@ pub(crate) fn describe_circumstances(policy: &Policy, given: Circumstances) -> S
     if given.is_empty() {
         return String::new();
     }
-    let names: Vec<&str> = given
-        .iter()
-        .map(|c| policy.circumstance_name(c))
-        .collect();
+    let names: Vec<&str> = given.iter().map(|c| policy.circumstance_name(c)).collect();
     format!(" given {}", names.join(", "))
 }
 

@@ -1216,6 +1216,7 @@ fn three_valued_conditions() {
         policy: &p,
         subject: Some(&subject),
         region: s.de,
+        circumstances: crate::model::Circumstances::NONE,
     };
     let is_gold = Cond::Is(Predicate::AttrCmp(
         tier,
@@ -1240,12 +1241,14 @@ fn three_valued_conditions() {
         policy: &p,
         subject: Some(&subject),
         region: s.de,
+        circumstances: crate::model::Circumstances::NONE,
     };
     assert_eq!(env.eval(&is_gold), Truth::False);
     let none = Env {
         policy: &p,
         subject: None,
         region: s.de,
+        circumstances: crate::model::Circumstances::NONE,
     };
     assert_eq!(none.eval(&Cond::Is(Predicate::Gpc)), Truth::Unknown);
     assert_eq!(none.eval(&Cond::Is(Predicate::Never)), Truth::False);

@@ -3,8 +3,8 @@
 
 use crate::model::DataRef;
 use crate::model::{
-    Basis, BasisDecl, CategoryId, Circumstances, ChildTreatment, Policy, ProvenanceId, PurposeFacts, PurposeId,
-    RegionId,
+    Basis, BasisDecl, CategoryId, ChildTreatment, Circumstances, Policy, ProvenanceId,
+    PurposeFacts, PurposeId, RegionId,
 };
 use crate::subject::Subject;
 

@@ -211,6 +211,7 @@ impl Circumstances {
 
 impl FromIterator<CircumstanceId> for Circumstances {
     fn from_iter<I: IntoIterator<Item = CircumstanceId>>(iter: I) -> Self {
-        iter.into_iter().fold(Circumstances::NONE, Circumstances::with)
+        iter.into_iter()
+            .fold(Circumstances::NONE, Circumstances::with)
     }
 }

@@ -518,6 +518,7 @@ mod tests {
             from: IdSet::full(3),
             to: IdSet::full(3),
             safeguard: Some(safeguard.to_owned()),
+            when: None,
             provenance: ProvenanceId(0),
         };
         let transfers = [

@@ -577,12 +577,18 @@ fn declaration(node: &Node) -> Result<Decl> {
             from: region_list(&node.nth(Rule::region_list, 0)?),
             to: region_list(&node.nth(Rule::region_list, 1)?),
             safeguard: node.opt(Rule::ident).map(|n| n.name()),
-            when: node.opt(Rule::when_clause).map(|w| when_clause(&w)).transpose()?,
+            when: node
+                .opt(Rule::when_clause)
+                .map(|w| when_clause(&w))
+                .transpose()?,
         }),
         Rule::localize_decl => Decl::Localize(LocalizeDecl {
             data: selector_list(&node.one(Rule::selector_list)?)?,
             regions: region_scope(&node.one(Rule::region_scope)?)?,
-            unless: node.opt(Rule::when_clause).map(|w| when_clause(&w)).transpose()?,
+            unless: node
+                .opt(Rule::when_clause)
+                .map(|w| when_clause(&w))
+                .transpose()?,
         }),
         Rule::retain_decl => Decl::Retain(retain_decl(node)?),
         Rule::deny_decl => Decl::Deny(deny_decl(node)?),
@@ -1348,7 +1354,8 @@ fn query(node: &Node) -> Result<Query> {
     let mut region = None;
     let mut collected = None;
     let mut given: Option<Vec<Name>> = None;
-    let given_list = |clause: &Node| -> Vec<Name> { clause.all(Rule::ident).map(|n| n.name()).collect() };
+    let given_list =
+        |clause: &Node| -> Vec<Name> { clause.all(Rule::ident).map(|n| n.name()).collect() };
     if let Some(clause) = inner.opt(Rule::given_clause) {
         given = Some(given_list(&clause));
     }
