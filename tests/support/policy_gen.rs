@@ -38,6 +38,8 @@ const SAFEGUARDS: &[&str] = &["scc", "adequacy", "bcr", "consent"];
 /// Attribute literals a condition may test (the subject sampler uses the same, and more).
 pub const TIERS: &[&str] = &["gold", "silver"];
 pub const TAGS: &[&str] = &["s1", "s2"];
+/// The circumstances every generated policy declares (given per question).
+pub const CIRCUMSTANCES: &[&str] = &["permitted_by_law", "legal_claims_brought"];
 /// Age constants of conditions: thresholds, and the edges of the ages a subject can state.
 pub const AGE_CONSTANTS: &[i64] = &[0, 1, 13, 15, 16, 18, 150, 151];
 pub const N_CONSTANTS: &[i64] = &[-1, 0, 2, 5];
@@ -94,12 +96,16 @@ pub enum Atom {
     Restricted,
     Erased,
     ParentalConsent,
+    /// `circumstance.NAME`.
+    Circumstance(Index),
 }
 
 #[derive(Debug, Clone)]
 pub enum Cond {
     Atom(Atom),
     Not(Box<Cond>),
+    /// `known C`.
+    Known(Box<Cond>),
     And(Box<Cond>, Box<Cond>),
     Or(Box<Cond>, Box<Cond>),
 }
@@ -134,6 +140,9 @@ pub struct Basis {
     pub when: Option<Cond>,
     /// An Art. 9 condition even where none is needed (it is always added where one is).
     pub art9: bool,
+    /// `overrides objection when C`, written only where it is valid (a `legitimate_interest`
+    /// alternative, a purpose that is not direct marketing).
+    pub overrides: Option<Cond>,
 }
 
 #[derive(Debug, Clone)]
@@ -220,6 +229,8 @@ pub struct Transfer {
     pub from: Index,
     pub to: Index,
     pub safeguard: Index,
+    /// `when [not] circumstance.NAME` (circumstances only).
+    pub when: Option<(bool, Index)>,
 }
 
 #[derive(Debug, Clone)]
@@ -250,7 +261,7 @@ pub struct Spec {
     pub children: Option<Children>,
     pub recipients: Vec<Recipient>,
     pub transfers: Vec<Transfer>,
-    pub localize: Option<(Index, Index)>,
+    pub localize: Option<(Index, Index, Option<(bool, Index)>)>,
     pub rules: Vec<Rule>,
     pub assertions: Vec<Assertion>,
 }
@@ -365,6 +376,10 @@ impl Cond {
                 out.push_str("not ");
                 inner.render(n, out);
             }
+            Cond::Known(inner) => {
+                out.push_str("known ");
+                inner.render(n, out);
+            }
             Cond::And(a, b) | Cond::Or(a, b) => {
                 out.push('(');
                 a.render(n, out);
@@ -413,6 +428,7 @@ impl Atom {
             Atom::Restricted => write!(out, "restricted"),
             Atom::Erased => write!(out, "erased"),
             Atom::ParentalConsent => write!(out, "parental_consent"),
+            Atom::Circumstance(ix) => write!(out, "circumstance.{}", pick(ix, CIRCUMSTANCES)),
         };
     }
 }
@@ -503,6 +519,8 @@ attribute verified: bool
 attribute n: int
 attribute tier: string
 attribute tags: set
+circumstance permitted_by_law \"Permitted by law\"
+circumstance legal_claims_brought
 ";
 
 impl Spec {
@@ -582,6 +600,12 @@ impl Spec {
                 if let Some(when) = &basis.when {
                     let _ = write!(out, " when {}", when.text(&n));
                 }
+                let legitimate = basis.alternatives.contains(&BasisName::LegitimateInterest);
+                if let (Some(over), true, false) =
+                    (&basis.overrides, legitimate, purpose.direct_marketing)
+                {
+                    let _ = write!(out, " overrides objection when {}", over.text(&n));
+                }
                 out.push('\n');
             }
             if let Some(t) = purpose.children {
@@ -634,22 +658,37 @@ impl Spec {
             }
             out.push_str("}\n");
         }
+        let situation = |when: &Option<(bool, Index)>| match when {
+            None => String::new(),
+            Some((negated, ix)) => format!(
+                " when {}circumstance.{}",
+                if *negated { "not " } else { "" },
+                pick(ix, CIRCUMSTANCES)
+            ),
+        };
         for t in &self.transfers {
             let _ = writeln!(
                 out,
-                "transfer {} from {} to {} with {}",
+                "transfer {} from {} to {} with {}{}",
                 sel_list(&t.categories, &n.cats),
                 scope_text(&t.from),
                 scope_text(&t.to),
-                pick(&t.safeguard, SAFEGUARDS)
+                pick(&t.safeguard, SAFEGUARDS),
+                situation(&t.when)
             );
         }
-        if let Some((cat, scope)) = &self.localize {
+        if let Some((cat, scope, unless)) = &self.localize {
+            let unless = situation(unless);
             let _ = writeln!(
                 out,
-                "localize {} in {}",
+                "localize {} in {}{}",
                 n.cats[cat.index(n.cats.len())],
-                scope_text(scope)
+                scope_text(scope),
+                if unless.is_empty() {
+                    String::new()
+                } else {
+                    format!(" except{unless}")
+                }
             );
         }
         for (i, rule) in self.rules.iter().enumerate() {
@@ -733,6 +772,7 @@ fn atom() -> impl Strategy<Value = Atom> {
         1 => Just(Atom::Restricted),
         1 => Just(Atom::Erased),
         1 => Just(Atom::ParentalConsent),
+        2 => ix().prop_map(Atom::Circumstance),
     ]
 }
 
@@ -742,6 +782,7 @@ pub fn cond() -> impl Strategy<Value = Cond> {
         .prop_recursive(2, 6, 2, |inner| {
             prop_oneof![
                 inner.clone().prop_map(|c| Cond::Not(Box::new(c))),
+                inner.clone().prop_map(|c| Cond::Known(Box::new(c))),
                 (inner.clone(), inner.clone())
                     .prop_map(|(a, b)| Cond::And(Box::new(a), Box::new(b))),
                 (inner.clone(), inner).prop_map(|(a, b)| Cond::Or(Box::new(a), Box::new(b))),
@@ -770,12 +811,14 @@ pub fn basis() -> impl Strategy<Value = Basis> {
         proptest::option::weighted(0.6, ix()),
         maybe_cond(0.3),
         proptest::bool::weighted(0.1),
+        maybe_cond(0.4),
     )
-        .prop_map(|(alternatives, scope, when, art9)| Basis {
+        .prop_map(|(alternatives, scope, when, art9, overrides)| Basis {
             alternatives,
             scope,
             when,
             art9,
+            overrides,
         })
 }
 
@@ -917,12 +960,19 @@ pub fn rule() -> impl Strategy<Value = Rule> {
         })
 }
 
+fn situation() -> impl Strategy<Value = Option<(bool, Index)>> {
+    proptest::option::weighted(0.3, (any::<bool>(), ix()))
+}
+
 fn transfer() -> impl Strategy<Value = Transfer> {
-    (ixs(2), ix(), ix(), ix()).prop_map(|(categories, from, to, safeguard)| Transfer {
-        categories,
-        from,
-        to,
-        safeguard,
+    (ixs(2), ix(), ix(), ix(), situation()).prop_map(|(categories, from, to, safeguard, when)| {
+        Transfer {
+            categories,
+            from,
+            to,
+            safeguard,
+            when,
+        }
     })
 }
 
@@ -967,7 +1017,7 @@ pub fn spec() -> impl Strategy<Value = Spec> {
         (
             proptest::collection::vec(recipient(), 0..=2),
             proptest::collection::vec(transfer(), 0..=3),
-            proptest::option::weighted(0.2, (ix(), ix())),
+            proptest::option::weighted(0.2, (ix(), ix(), situation())),
             proptest::collection::vec(rule(), 0..=3),
             proptest::collection::vec(assertion(), 1..=3),
         ),
@@ -1164,6 +1214,7 @@ impl Spec {
                     from: *t,
                     to: *t,
                     safeguard: *t,
+                    when: None,
                 }),
                 len => {
                     s.transfers.remove(t.index(len));
