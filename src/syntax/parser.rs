@@ -220,7 +220,7 @@ fn rule_name(rule: Rule) -> &'static str {
         kw_objection => "`objection`",
         kw_given | given_clause => "`given`",
         region_scope => "`in`",
-        basis_modifier => "`in`, `when`, `art9(…)` or `overrides objection`",
+        basis_modifier => "a basis modifier (`in`, `when`, `art9(…)`, `overrides objection`)",
         rule_modifier => "`in`, `when` or `except`",
         except_clause | except_for | except_to => "`except`",
         art9_clause => "`art9(…)`",
