@@ -163,6 +163,7 @@ fn check(policy: &Policy, subject: &Subject, expected: &Expected) -> Option<Mism
             region,
             events,
             now,
+            circumstances,
             verdict,
             date,
         } => {
@@ -175,7 +176,8 @@ fn check(policy: &Policy, subject: &Subject, expected: &Expected) -> Option<Mism
                 purpose: *purpose,
                 ..RetentionQuery::new(policy, *category, *region, *now)
             }
-            .with_events(events);
+            .with_events(events)
+            .with_circumstances(*circumstances);
             let decision: RetentionDecision = match policy.decide_retention(&query) {
                 Ok(d) => d,
                 Err(error) => return Some(error_mismatch(written, error.to_string())),

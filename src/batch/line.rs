@@ -294,7 +294,7 @@ fn allowed(kind: Kind) -> u16 {
         Kind::Use => PURPOSE | REGION | SUBJECT | COLLECTED_AT | CIRCUMSTANCES,
         Kind::Disclose => PURPOSE | RECIPIENT | REGION | SUBJECT | COLLECTED_AT | CIRCUMSTANCES,
         Kind::Transfer => FROM | TO | SUBJECT | CIRCUMSTANCES,
-        Kind::Retention => PURPOSE | REGION | EVENTS | NOW,
+        Kind::Retention => PURPOSE | REGION | EVENTS | NOW | CIRCUMSTANCES,
     }
 }
 

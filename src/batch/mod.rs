@@ -392,11 +392,15 @@ impl<'p> Batch<'p> {
             };
             events.push((event, past_time(&at, text, now)?));
         }
-        let query = RetentionQuery {
+        let mut query = RetentionQuery {
             purpose,
             ..RetentionQuery::new(policy, category, region, now)
         }
         .with_events(&events);
+        if let Some(names) = &line.circumstances {
+            query = query
+                .with_circumstances(policy.circumstances_named(names.iter().map(|n| &**n))?);
+        }
         let decision = policy.decide_retention(&query)?;
         Ok(self.renderer.retention(&decision))
     }

@@ -534,8 +534,13 @@ impl Checker {
             decl.duration.text, decl.after.text
         );
         self.check_period(&decl.duration);
+        let when = decl
+            .when
+            .as_ref()
+            .map(|c| self.situation_condition(c, "retain"));
         let provenance = self.add_provenance(ProvenanceKind::Retain, name, docs, span);
         self.retention.push(RetentionRule {
+            when,
             categories,
             purposes,
             regions,
@@ -674,7 +679,11 @@ impl Checker {
                 // A policy without regions has empty region sets: everything is "everywhere".
                 let same_place = min.regions.intersects(&max.regions)
                     || (min.regions.is_empty() && max.regions.is_empty());
-                let same_data = min.after == max.after
+                // A conditional rule applies only in some circumstances: a minimum that
+                // outlasts a maximum then is the evaluator's to settle (the longer wins).
+                let unconditional = min.when.is_none() && max.when.is_none();
+                let same_data = unconditional
+                    && min.after == max.after
                     && min.categories.intersects(&max.categories)
                     && same_place
                     && match (&min.purposes, &max.purposes) {

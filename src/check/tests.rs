@@ -347,8 +347,10 @@ impl Checker {
                 region,
                 events,
                 now,
+                given,
                 verdict,
             } => {
+                let circumstances = self.circumstance_names(given);
                 let category = self.selector_category(data);
                 let purpose = purpose.as_ref().and_then(|p| self.purpose_name(p));
                 let region = self.region_name(region);
@@ -382,6 +384,7 @@ impl Checker {
                     region: region?,
                     events: compiled_events,
                     now: now.value,
+                    circumstances,
                     verdict: verdict.name.text.clone(),
                     date: verdict.date.as_ref().map(|d| d.value),
                 }

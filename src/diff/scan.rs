@@ -646,7 +646,8 @@ impl<'u, 'p> Scanner<'u, 'p> {
 
     /// Retention, asked of both evaluators (see `retention.rs`).
     fn scan_retention(&mut self) {
-        super::retention::scan(self.u, &mut self.cells, &mut self.cases);
+        let complete = super::retention::scan(self.u, &mut self.cells, &mut self.cases);
+        self.exhausted |= !complete;
     }
 }
 

@@ -384,7 +384,7 @@ impl<'p> Ctx<'p> {
         let period = duration_text(&rule.period, &rule.period_text);
         let event = self.event_phrase(rule.after);
         let zero = span_is_zero(&rule.period);
-        match (rule.bound, zero) {
+        let sentence = match (rule.bound, zero) {
             (RetentionBound::AtLeast, true) => format!("kept at least until {event}"),
             (RetentionBound::AtLeast, false) => {
                 format!("kept for at least {period} after {event}")
@@ -393,6 +393,10 @@ impl<'p> Ctx<'p> {
             (RetentionBound::AtMost, false) => {
                 format!("deleted at the latest {period} after {event}")
             }
+        };
+        match &rule.when {
+            Some(when) => format!("{sentence}, where {}", self.condition(when)),
+            None => sentence,
         }
     }
 

@@ -401,6 +401,7 @@ impl Fx {
             period,
             period_text: format!("{period:#}"),
             after,
+            when: None,
             provenance,
         });
         provenance

@@ -357,10 +357,24 @@ impl UseQuery {
             Basis::Contract | Basis::LegalObligation | Basis::VitalInterest | Basis::PublicTask => {
             }
         }
-        let limit = policy
-            .index
-            .decision
-            .retention_limit(self.category, self.region, self.purpose);
+        // A `retain … when` maximum counts when its condition holds for this question.
+        let env = Env {
+            policy,
+            subject: None,
+            region: self.region,
+            circumstances: self.circumstances,
+        };
+        let limit = policy.index.decision.retention_limit(
+            self.category,
+            self.region,
+            self.purpose,
+            |rule| {
+                policy
+                    .retention
+                    .get(rule as usize)
+                    .is_some_and(|r| env.eval_opt(r.when.as_ref()).or_false())
+            },
+        );
         if let Some(index) = limit {
             obligations.retain_at_most(index);
         }

@@ -566,6 +566,8 @@ pub struct RetentionRule {
     pub period_text: String,
     /// The event the period runs from.
     pub after: EventId,
+    /// `when C`: the rule applies only while C holds (C reads circumstances only).
+    pub when: Option<Cond>,
     /// The rule, for explanations.
     pub provenance: ProvenanceId,
 }

@@ -80,6 +80,8 @@ struct Limit {
     regions: u32,
     /// Index into `purpose_sets`; `None`: whatever the purpose.
     purposes: Option<u32>,
+    /// The rule has a `when` (circumstances): the caller decides whether it holds.
+    conditional: bool,
 }
 
 impl DecisionTables {
@@ -119,6 +121,7 @@ impl DecisionTables {
                     rule: i,
                     regions,
                     purposes,
+                    conditional: rule.when.is_some(),
                 });
             }
         }
@@ -246,13 +249,14 @@ impl DecisionTables {
     }
 
     /// The first `retain … at most` rule covering `category` in `region` for `purpose`
-    /// (index into [`Policy::retention`]).
+    /// (index into [`Policy::retention`]) whose `when`, if it has one, `applies` says holds.
     #[inline]
     pub fn retention_limit(
         &self,
         category: CategoryId,
         region: super::RegionId,
         purpose: super::PurposeId,
+        applies: impl Fn(u32) -> bool,
     ) -> Option<u32> {
         let c = category.index();
         let start = *self.limit_start.get(c)? as usize;
@@ -265,7 +269,8 @@ impl DecisionTables {
             let for_purpose = limit
                 .purposes
                 .is_none_or(|set| holds(set, &self.purpose_sets, purpose.index()));
-            (here && for_purpose).then_some(limit.rule)
+            (here && for_purpose && (!limit.conditional || applies(limit.rule)))
+                .then_some(limit.rule)
         })
     }
 }
@@ -347,6 +352,7 @@ mod tests {
                             id,
                             RegionId::from_index(r),
                             PurposeId::from_index(p),
+                            |_| true,
                         );
                         assert_eq!(found, expected, "category {c} region {r} purpose {p}");
                         limits += usize::from(found.is_some());

@@ -501,6 +501,8 @@ pub struct RetainDecl {
     pub after: Name,
     /// `in R`; `None`: everywhere.
     pub scope: Option<Vec<RegionRef>>,
+    /// `when …`: the rule applies only while this holds (circumstances only).
+    pub when: Option<Condition>,
 }
 
 /// What a `deny` rule or an assertion is about.
@@ -901,6 +903,8 @@ pub enum ExpectationKind {
         events: Vec<(Name, DateLit)>,
         /// `now DATE`: the instant asked about.
         now: DateLit,
+        /// `given C, D`: the circumstances that hold.
+        given: Vec<Name>,
         /// The verdict expected.
         verdict: RetentionVerdict,
     },

@@ -908,6 +908,7 @@ fn retain_decl(node: &Node) -> Result<RetainDecl> {
         duration: duration(&node.one(Rule::duration)?)?,
         after: node.one(Rule::ident)?.name(),
         scope: opt_region_scope(node)?,
+        when: node.opt(Rule::when_clause).map(|w| when_clause(&w)).transpose()?,
     })
 }
 
@@ -1311,6 +1312,10 @@ fn expectation(node: &Node) -> Result<Expectation> {
                     .map(|e| Ok((e.one(Rule::ident)?.name(), date(&e.one(Rule::date)?)?)))
                     .collect::<Result<_>>()?,
                 now: date(&inner.one(Rule::date)?)?,
+                given: inner
+                    .opt(Rule::given_clause)
+                    .map(|g| g.all(Rule::ident).map(|n| n.name()).collect())
+                    .unwrap_or_default(),
                 verdict: RetentionVerdict {
                     name: verdict.one(Rule::ident)?.name(),
                     date: verdict.opt(Rule::date).map(|d| date(&d)).transpose()?,
