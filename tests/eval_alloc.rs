@@ -97,9 +97,7 @@ fn prepared_decisions_do_not_allocate() {
                 for &to in &regions {
                     let q = TransferQuery::new(&policy, category, from, to);
                     let _ = policy.decide_transfer(&q).unwrap();
-                    let _ = policy
-                        .decide_transfer(&q.with_circumstances(all))
-                        .unwrap();
+                    let _ = policy.decide_transfer(&q.with_circumstances(all)).unwrap();
                 }
             }
             let _ = policy

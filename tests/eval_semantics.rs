@@ -1088,9 +1088,12 @@ fn localisation_transfers_and_retention_read_circumstances() {
     assert!(d.allowed());
     assert_eq!(d.safeguard(&p), Some("security_assessment"));
 
-    let closed = [(p.event("account_closed").unwrap(), ts("2023-01-01T00:00:00Z"))];
-    let retention = RetentionQuery::new(&p, email, p.region("DE").unwrap(), now())
-        .with_events(&closed);
+    let closed = [(
+        p.event("account_closed").unwrap(),
+        ts("2023-01-01T00:00:00Z"),
+    )];
+    let retention =
+        RetentionQuery::new(&p, email, p.region("DE").unwrap(), now()).with_events(&closed);
     let d = p.decide_retention(&retention).unwrap();
     assert_eq!(d.verdict, Verdict::MustDelete);
     let hold = retention.given(p.circumstance("legal_claims_brought").unwrap());

@@ -398,8 +398,8 @@ impl<'p> Batch<'p> {
         }
         .with_events(&events);
         if let Some(names) = &line.circumstances {
-            query = query
-                .with_circumstances(policy.circumstances_named(names.iter().map(|n| &**n))?);
+            query =
+                query.with_circumstances(policy.circumstances_named(names.iter().map(|n| &**n))?);
         }
         let decision = policy.decide_retention(&query)?;
         Ok(self.renderer.retention(&decision))

@@ -575,11 +575,7 @@ fn day(at: Timestamp) -> String {
 
 /// The changes of every cell, in `[category class, region class, 0]` cells.
 /// Retention changes into `cells`; `true` when every combination of circumstances was asked.
-pub(crate) fn scan(
-    u: &Universe<'_>,
-    cells: &mut Vec<super::scan::Cell>,
-    cases: &mut u64,
-) -> bool {
+pub(crate) fn scan(u: &Universe<'_>, cells: &mut Vec<super::scan::Cell>, cases: &mut u64) -> bool {
     let mut incomplete = false;
     // Purposes a `retain … for` names: elsewhere a purpose's answers are the general ones.
     let mut named: Vec<u32> = Vec::new();

@@ -1321,13 +1321,19 @@ fn a_circumstance_is_never_unknown() {
         env(Circumstances::NONE.with(CircumstanceId(4))).eval(&c),
         Truth::False
     );
-    let set: Circumstances = [CircumstanceId(0), CircumstanceId(63)].into_iter().collect();
+    let set: Circumstances = [CircumstanceId(0), CircumstanceId(63)]
+        .into_iter()
+        .collect();
     assert_eq!(
         set.iter().collect::<Vec<_>>(),
         vec![CircumstanceId(0), CircumstanceId(63)]
     );
     assert!(!set.contains(CircumstanceId(64)));
-    assert_eq!(set.with(CircumstanceId(64)), set, "beyond the limit: ignored");
+    assert_eq!(
+        set.with(CircumstanceId(64)),
+        set,
+        "beyond the limit: ignored"
+    );
 }
 
 // ---- subjects by name and from JSON ----------------------------------------------------

@@ -908,7 +908,10 @@ fn retain_decl(node: &Node) -> Result<RetainDecl> {
         duration: duration(&node.one(Rule::duration)?)?,
         after: node.one(Rule::ident)?.name(),
         scope: opt_region_scope(node)?,
-        when: node.opt(Rule::when_clause).map(|w| when_clause(&w)).transpose()?,
+        when: node
+            .opt(Rule::when_clause)
+            .map(|w| when_clause(&w))
+            .transpose()?,
     })
 }
 
