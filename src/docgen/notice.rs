@@ -695,8 +695,11 @@ fn transfers(ctx: &Ctx<'_>) -> Section {
         .text(": ")
         .append(lower(data_text(ctx, &t.categories)))
         .text(" — ")
-        .text(safeguard_text(t.safeguard.as_deref()))
-        .text(".");
+        .text(safeguard_text(t.safeguard.as_deref()));
+        if let Some(when) = &t.when {
+            text.text(format!(", only where {}", ctx.condition(when)));
+        }
+        text.text(".");
         items.push(text);
     }
     if !items.is_empty() {
@@ -707,9 +710,13 @@ fn transfers(ctx: &Ctx<'_>) -> Section {
     for l in &policy.localizations {
         let mut text = Text::new();
         text.append(data_text(ctx, &l.categories)).text(format!(
-            " collected {} is stored and processed only there.",
+            " collected {} is stored and processed only there",
             ctx.where_text(&l.within)
         ));
+        match &l.unless {
+            Some(unless) => text.text(format!(", except where {}.", ctx.condition(unless))),
+            None => text.text("."),
+        };
         section.para(text);
     }
     section

@@ -514,10 +514,10 @@ impl<'p> Ctx<'p> {
             )
             .replace("do include", "include"),
             Predicate::Never => if negated { "always" } else { "never" }.to_owned(),
-            Predicate::Circumstance(c) => format!(
-                "the circumstance “{}” does{not} apply",
-                self.circumstance(*c)
-            ),
+            Predicate::Circumstance(c) => {
+                let verb = if negated { "does not apply" } else { "applies" };
+                format!("the circumstance “{}” {verb}", self.circumstance(*c))
+            }
         }
     }
 
