@@ -223,6 +223,9 @@ pub struct Rule {
     pub excepts: Vec<Except>,
 }
 
+/// `when [not] circumstance.NAME` of a transfer or localisation (circumstances only).
+pub type Situation = Option<(bool, Index)>;
+
 #[derive(Debug, Clone)]
 pub struct Transfer {
     pub categories: Vec<Index>,
@@ -230,7 +233,7 @@ pub struct Transfer {
     pub to: Index,
     pub safeguard: Index,
     /// `when [not] circumstance.NAME` (circumstances only).
-    pub when: Option<(bool, Index)>,
+    pub when: Situation,
 }
 
 #[derive(Debug, Clone)]
@@ -261,7 +264,7 @@ pub struct Spec {
     pub children: Option<Children>,
     pub recipients: Vec<Recipient>,
     pub transfers: Vec<Transfer>,
-    pub localize: Option<(Index, Index, Option<(bool, Index)>)>,
+    pub localize: Option<(Index, Index, Situation)>,
     pub rules: Vec<Rule>,
     pub assertions: Vec<Assertion>,
 }
@@ -658,7 +661,7 @@ impl Spec {
             }
             out.push_str("}\n");
         }
-        let situation = |when: &Option<(bool, Index)>| match when {
+        let situation = |when: &Situation| match when {
             None => String::new(),
             Some((negated, ix)) => format!(
                 " when {}circumstance.{}",
@@ -960,7 +963,7 @@ pub fn rule() -> impl Strategy<Value = Rule> {
         })
 }
 
-fn situation() -> impl Strategy<Value = Option<(bool, Index)>> {
+fn situation() -> impl Strategy<Value = Situation> {
     proptest::option::weighted(0.3, (any::<bool>(), ix()))
 }
 
