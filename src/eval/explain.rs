@@ -498,7 +498,7 @@ impl RetentionDecision {
                 format!("{head} may be kept: no maximum retention period has started yet.")
             }
             _ => format!(
-                "{head} may be kept: the policy declares no maximum retention period for it."
+                "{head} may be kept: no maximum retention period applies to it."
             ),
         }
     }

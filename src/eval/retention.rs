@@ -128,7 +128,8 @@ pub enum RetentionNote {
     AwaitingEvent(EventId),
     /// Maximums apply but none of their events has happened yet: no deadline yet.
     NoDeadlineYet,
-    /// The policy declares no maximum for this data: no deadline at all.
+    /// No maximum applies to this data (none is declared, or none whose `when` holds): no
+    /// deadline at all.
     NoMaximum,
 }
 
