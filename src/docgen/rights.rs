@@ -676,4 +676,36 @@ mod tests {
         ));
         assert!(rights(&p).is_empty());
     }
+
+    #[test]
+    fn objection_exceptions_are_the_circumstances_the_evaluator_lets_override_it() {
+        let p = policy(&format!(
+            "{HEAD}circumstance legal_claims_brought \"Legal claims have been brought\"\n\
+             circumstance required_by_law\n\
+             purpose claims {{ uses user.email\n\
+               basis legitimate_interest in EU overrides objection \
+                 when circumstance.legal_claims_brought\n\
+               basis legitimate_interest in US }}\n\
+             purpose never {{ uses user.email\n\
+               basis legitimate_interest overrides objection when circumstance.required_by_law \
+                 and not circumstance.required_by_law }}"
+        ));
+        let claims = p.purpose("claims").unwrap();
+        let de = p.region("DE").unwrap();
+        let us = p.region("US").unwrap();
+        let brought = p.circumstance("legal_claims_brought").unwrap();
+        assert_eq!(objection_exceptions(&p, claims, de), vec![brought]);
+        // In the US the objection is honoured without exception.
+        assert_eq!(objection_exceptions(&p, claims, us), Vec::new());
+        // An override whose condition never holds lifts nothing: the evaluator says so.
+        let never = p.purpose("never").unwrap();
+        assert_eq!(objection_exceptions(&p, never, de), Vec::new());
+        // The notice says it, in the evaluator's terms.
+        let markdown = crate::docgen::markdown(&p);
+        assert!(
+            markdown
+                .contains("we honour your objection except where legal claims have been brought"),
+            "{markdown}"
+        );
+    }
 }

@@ -497,9 +497,7 @@ impl RetentionDecision {
             (_, _, RetentionNote::NoDeadlineYet) => {
                 format!("{head} may be kept: no maximum retention period has started yet.")
             }
-            _ => format!(
-                "{head} may be kept: no maximum retention period applies to it."
-            ),
+            _ => format!("{head} may be kept: no maximum retention period applies to it."),
         }
     }
 }
