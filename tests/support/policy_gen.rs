@@ -1079,6 +1079,11 @@ pub enum Mutation {
     ToggleUsersOnly(Index),
     ChildrenDefault(Option<Treatment>),
     UnknownAge(Option<bool>),
+    /// Set (or drop) one basis declaration's `overrides objection when …`; the alternatives
+    /// gain `legitimate_interest` when it is set.
+    BasisOverride(Index, Index, Option<Cond>),
+    /// Set (or drop) the localisation's `except when …` (adding a localisation if none).
+    LocalizeUnless(Index, Situation),
 }
 
 pub fn mutation() -> impl Strategy<Value = Mutation> {
@@ -1104,6 +1109,9 @@ pub fn mutation() -> impl Strategy<Value = Mutation> {
         1 => ix().prop_map(Mutation::ToggleUsersOnly),
         1 => proptest::option::of(treatment()).prop_map(Mutation::ChildrenDefault),
         1 => proptest::option::of(any::<bool>()).prop_map(Mutation::UnknownAge),
+        2 => (ix(), ix(), proptest::option::of(cond()))
+            .prop_map(|(p, b, c)| Mutation::BasisOverride(p, b, c)),
+        1 => (ix(), situation()).prop_map(|(ix, w)| Mutation::LocalizeUnless(ix, w)),
     ]
 }
 
@@ -1271,6 +1279,32 @@ impl Spec {
                     Some(!child.unwrap_or(true))
                 } else {
                     *child
+                };
+            }
+            Mutation::BasisOverride(p, b, over) => {
+                let slots = s.declared_slots();
+                let slot = slots[p.index(slots.len())];
+                let basis = s.basis_mut(p, b);
+                // The mutation always changes something: it drops an override that is there,
+                // else sets one (on legitimate interest, of a purpose that is not direct
+                // marketing, where an override is valid).
+                let set = basis.overrides.is_none();
+                basis.overrides = set.then(|| {
+                    over.clone()
+                        .unwrap_or(Cond::Atom(Atom::Circumstance(*p)))
+                });
+                if set && !basis.alternatives.contains(&BasisName::LegitimateInterest) {
+                    basis.alternatives.push(BasisName::LegitimateInterest);
+                }
+                if set {
+                    s.purposes[slot].direct_marketing = false;
+                }
+            }
+            Mutation::LocalizeUnless(ix, unless) => {
+                let (_, _, old) = s.localize.get_or_insert((*ix, *ix, None));
+                *old = match old {
+                    Some(_) => None,
+                    None => Some(unless.unwrap_or((false, *ix))),
                 };
             }
         }
