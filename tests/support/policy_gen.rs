@@ -1289,10 +1289,8 @@ impl Spec {
                 // else sets one (on legitimate interest, of a purpose that is not direct
                 // marketing, where an override is valid).
                 let set = basis.overrides.is_none();
-                basis.overrides = set.then(|| {
-                    over.clone()
-                        .unwrap_or(Cond::Atom(Atom::Circumstance(*p)))
-                });
+                basis.overrides =
+                    set.then(|| over.clone().unwrap_or(Cond::Atom(Atom::Circumstance(*p))));
                 if set && !basis.alternatives.contains(&BasisName::LegitimateInterest) {
                     basis.alternatives.push(BasisName::LegitimateInterest);
                 }
