@@ -94,11 +94,33 @@ impl Diagnostic {
         self.code.strip_prefix("lawful::lint::")
     }
 
-    /// Pair with the sources so miette can render it.
+    /// Pair with the sources so miette can render it. A related span in the same file
+    /// within [`NEAR_LINES`] lines of the primary one is labelled in the same snippet;
+    /// one further away gets a snippet of its own (one snippet would print every line
+    /// between the two).
     pub fn render<'a>(&'a self, sources: &SourceMap) -> Rendered<'a> {
+        let (line, _) = sources.line_col(self.span);
+        let (mut near, mut far) = (Vec::new(), Vec::new());
+        for related in self
+            .related
+            .iter()
+            .filter(|r| r.span.source == self.span.source)
+        {
+            let (other, _) = sources.line_col(related.span);
+            if other.abs_diff(line) <= NEAR_LINES {
+                near.push(related);
+            } else {
+                far.push(RelatedRendered {
+                    related,
+                    source: sources.named_source(related.span.source),
+                });
+            }
+        }
         Rendered {
             diagnostic: self,
             source: sources.named_source(self.span.source),
+            near,
+            far,
         }
     }
 
@@ -185,10 +207,53 @@ pub struct JsonRelated {
     pub column: usize,
 }
 
+/// How many lines apart a related span may be from the primary one and still share its
+/// snippet.
+pub const NEAR_LINES: usize = 6;
+
 /// A diagnostic with its sources, ready for miette's report handlers.
 pub struct Rendered<'a> {
     diagnostic: &'a Diagnostic,
     source: crate::source::IndexedSource,
+    /// Related spans labelled in the primary snippet.
+    near: Vec<&'a Related>,
+    /// Related spans in the same file too far away for it: a snippet each.
+    far: Vec<RelatedRendered<'a>>,
+}
+
+/// A related span far from its diagnostic's, rendered as a note with its own snippet.
+struct RelatedRendered<'a> {
+    related: &'a Related,
+    source: crate::source::IndexedSource,
+}
+
+impl fmt::Debug for RelatedRendered<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(self.related, f)
+    }
+}
+
+impl fmt::Display for RelatedRendered<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.related.message)
+    }
+}
+
+impl std::error::Error for RelatedRendered<'_> {}
+
+impl miette::Diagnostic for RelatedRendered<'_> {
+    fn severity(&self) -> Option<miette::Severity> {
+        Some(miette::Severity::Advice)
+    }
+
+    fn source_code(&self) -> Option<&dyn miette::SourceCode> {
+        Some(&self.source as &dyn miette::SourceCode)
+    }
+
+    fn labels(&self) -> Option<Box<dyn Iterator<Item = miette::LabeledSpan> + '_>> {
+        let label = miette::LabeledSpan::new_primary_with_span(None, self.related.span);
+        Some(Box::new(std::iter::once(label)))
+    }
 }
 
 impl fmt::Debug for Rendered<'_> {
@@ -232,19 +297,23 @@ impl miette::Diagnostic for Rendered<'_> {
         let primary = self.diagnostic.span;
         let label = (!self.diagnostic.label.is_empty()).then(|| self.diagnostic.label.clone());
         let mut labels = vec![miette::LabeledSpan::new_primary_with_span(label, primary)];
-        // miette renders one source per diagnostic: related spans in other files become notes.
+        // miette renders one source per diagnostic: related spans in other files become
+        // notes, and those far away in this file snippets of their own (`related`).
         labels.extend(
-            self.diagnostic
-                .related
+            self.near
                 .iter()
-                .filter(|r| r.span.source == primary.source)
                 .map(|r| miette::LabeledSpan::new_with_span(Some(r.message.clone()), r.span)),
         );
         Some(Box::new(labels.into_iter()))
     }
 
     fn related<'b>(&'b self) -> Option<Box<dyn Iterator<Item = &'b dyn miette::Diagnostic> + 'b>> {
-        None
+        if self.far.is_empty() {
+            return None;
+        }
+        Some(Box::new(
+            self.far.iter().map(|r| r as &dyn miette::Diagnostic),
+        ))
     }
 
     fn url<'b>(&'b self) -> Option<Box<dyn fmt::Display + 'b>> {

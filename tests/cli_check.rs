@@ -193,3 +193,41 @@ fn snapshot_json_output() {
     assert_eq!(code, EXIT_ERRORS);
     insta::assert_json_snapshot!(items);
 }
+
+/// A counterexample's location far from the failing assertion gets a snippet of its own:
+/// the lines between the two are not printed.
+#[test]
+fn a_far_related_location_is_a_snippet_of_its_own() {
+    let filler: String = (0..30)
+        .map(|i| format!("category user.other.c{i}\n"))
+        .collect();
+    let text = format!(
+        "#![allow(purpose-without-retention, unused-category)]\n\
+         policy \"P\" {{ controller \"C\" }}\n\
+         region DE \"Germany\"\n\
+         category user.contact.email\n\
+         attribute vip: bool\n\
+         purpose p {{ uses user.contact.email  basis contract }}\n\
+         deny rule_far: use * for p when subject.vip\n\
+         {filler}\
+         assert never use * for p\n"
+    );
+    let dir = std::env::temp_dir().join(format!("lawful-far-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("far.lawful");
+    std::fs::write(&path, text).unwrap();
+    let output = lawful().arg("check").arg(&path).output().unwrap();
+    std::fs::remove_dir_all(&dir).unwrap();
+    assert_eq!(output.status.code(), Some(EXIT_ERRORS));
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert!(
+        stderr.contains("fails for a subject with one fact set"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("counterexample: subject"), "{stderr}");
+    assert!(stderr.contains("basis contract }"), "{stderr}");
+    for middle in ["user.other.c10", "user.other.c20"] {
+        assert!(!stderr.contains(middle), "{middle} printed:\n{stderr}");
+    }
+    assert!(stderr.lines().count() < 30, "{stderr}");
+}

@@ -921,6 +921,42 @@ proptest! {
     }
 }
 
+#[cfg(feature = "testkit")]
+proptest! {
+    #![proptest_config(config(96))]
+
+    /// Property 5: folding conditions whose atoms nothing else reads loses no decision: the
+    /// folded search reaches every decision (and truth of an assertion's conditions) the
+    /// search over every atom combination reaches, first at the same number of atoms set.
+    #[test]
+    fn folded_conditions_reach_what_every_combination_reaches(spec in policy_gen::spec()) {
+        let compiled = compiled(&spec);
+        prop_assume!(compiled.is_some());
+        let (text, policy) = compiled.unwrap();
+        let agreement = lawful::verify::agree::folding_agrees(&policy);
+        prop_assert!(agreement.is_ok(), "{}\n\npolicy:\n{}", agreement.unwrap_err(), text);
+    }
+}
+
+/// Property 5 on the seed policies, and it is not vacuous there: conditions are folded.
+#[cfg(feature = "testkit")]
+#[test]
+fn folded_conditions_agree_on_the_seed_policies() {
+    let mut folded = 0;
+    for entry in std::fs::read_dir("policies").unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_none_or(|e| e != "lawful") {
+            continue;
+        }
+        let policy = lawful::compile_file(&path).unwrap().policy;
+        let agreement = lawful::verify::agree::folding_agrees(&policy)
+            .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        assert!(agreement.compared > 0, "{}", path.display());
+        folded += agreement.folded;
+    }
+    assert!(folded > 0, "no seed question folds a condition");
+}
+
 /// The generator cannot silently rot: nearly every generated policy compiles.
 #[test]
 fn generated_policies_mostly_compile() {
@@ -974,4 +1010,26 @@ fn mutated_policies_mostly_compile() {
         "only {ok} of {total} mutated policies compile; first failure:\n{}",
         failures.first().map_or("", String::as_str)
     );
+}
+
+/// Property 5 is not vacuous on generated policies: most questions are compared, and many
+/// of them fold a condition.
+#[cfg(feature = "testkit")]
+#[test]
+fn generated_policies_fold_conditions() {
+    let mut runner = TestRunner::deterministic();
+    let strategy = policy_gen::spec();
+    let mut total = lawful::verify::agree::Agreement::default();
+    for _ in 0..40 {
+        let spec = strategy.new_tree(&mut runner).unwrap().current();
+        let Ok(policy) = compile(&spec.render()) else {
+            continue;
+        };
+        let agreement = lawful::verify::agree::folding_agrees(&policy).unwrap();
+        total.compared += agreement.compared;
+        total.folded += agreement.folded;
+        total.too_large += agreement.too_large;
+    }
+    assert!(total.compared > 100 * total.too_large.max(1), "{total:?}");
+    assert!(total.folded * 10 > total.compared, "{total:?}");
 }

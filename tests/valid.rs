@@ -278,6 +278,8 @@ fn the_corpus_uses_every_construct() {
         "expect allow disclose",
         "expect deny disclose",
         "expect allow transfer",
+        "transfer orders.email",
+        "retention orders.email",
         "with scc\n",
         "expect deny transfer",
         "expect retention",

@@ -168,12 +168,6 @@ pub(crate) struct Atoms {
     pub collected: bool,
 }
 
-impl Atoms {
-    pub fn sizes(&self) -> Vec<usize> {
-        self.atoms.iter().map(Atom::values).collect()
-    }
-}
-
 /// Facts about the subject the conditions of one question read.
 #[derive(Debug, Default)]
 pub(crate) struct Reads<'p> {
@@ -488,6 +482,19 @@ pub(crate) fn basis_reads(policy: &Policy, query: &Query, region: RegionId) -> B
     reads
 }
 
+/// Every condition `question` evaluates, and `extra` (an assertion's own): all it reads
+/// about the subject besides what the evaluator reads itself.
+pub(crate) fn readers<'c>(
+    policy: &'c Policy,
+    space: &'c Space,
+    question: &Question,
+    extra: &[&'c Cond],
+) -> Vec<&'c Cond> {
+    let mut conds = conditions_of(policy, Some(&space.rules), question);
+    conds.extend(extra.iter().copied());
+    conds
+}
+
 /// Derive the atoms of `question` (whose conditions, plus `extra`, are all it reads).
 pub(crate) fn atoms(
     policy: &Policy,
@@ -497,8 +504,7 @@ pub(crate) fn atoms(
     goal: Goal,
 ) -> Atoms {
     let mut reads = Reads::default();
-    let conds = conditions_of(policy, Some(&space.rules), question);
-    for cond in conds.iter().chain(extra) {
+    for cond in readers(policy, space, question, extra) {
         reads.cond(cond);
     }
 

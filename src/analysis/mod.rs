@@ -5,10 +5,13 @@
 //!   apart (every set the policy names contains all members of a class or none).
 //! - `atoms.rs`: the subject atoms one question reads, each cut to the finitely many values
 //!   the evaluator can tell apart, and the subject a choice of values builds.
+//! - `fold.rs`: parts of conditions whose atoms nothing else reads, folded to the truth
+//!   values they reach, so independent atoms add up instead of multiplying.
 //! - `search.rs`: choices of atom values by increasing cost, so the first hit is smallest.
 //!
 //! Nothing here decides anything: every case is put to the evaluator by the caller.
 
 pub(crate) mod atoms;
+pub(crate) mod fold;
 pub(crate) mod search;
 pub(crate) mod space;

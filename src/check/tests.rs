@@ -248,8 +248,26 @@ impl Checker {
         None
     }
 
+    /// The one category a transfer or retention expectation is about: a category, or a
+    /// field's category (as on the command line).
     fn selector_category(&mut self, selector: &ast::Selector) -> Option<CategoryId> {
         match &selector.kind {
+            ast::SelectorKind::Path { path, star: false }
+                if self.categories.get(path).is_none() =>
+            {
+                // Not a category: a field stands for its category; any other name is
+                // unknown, with a suggestion among fields and categories.
+                let name = ast::Name {
+                    text: path.clone(),
+                    span: selector.span,
+                };
+                match self.data_ref(&name)? {
+                    DataRef::Category(category) => Some(category),
+                    DataRef::Field(field) => {
+                        self.fields.items.get(field.index()).map(|f| f.category)
+                    }
+                }
+            }
             ast::SelectorKind::Path { path, .. } => self.category_name(&ast::Name {
                 text: path.clone(),
                 span: selector.span,

@@ -33,13 +33,22 @@ impl Truth {
         }
     }
 
-    fn not(self) -> Truth {
-        match self {
-            Truth::False => Truth::True,
-            Truth::Unknown => Truth::Unknown,
-            Truth::True => Truth::False,
+    /// `and`: false wins, then unknown.
+    pub fn and(self, other: Truth) -> Truth {
+        match (self, other) {
+            (Truth::False, _) | (_, Truth::False) => Truth::False,
+            (Truth::Unknown, _) | (_, Truth::Unknown) => Truth::Unknown,
+            (Truth::True, Truth::True) => Truth::True,
         }
     }
+
+    /// `or`: true wins, then unknown.
+    pub fn or(self, other: Truth) -> Truth {
+        !((!self).and(!other))
+    }
+
+    /// Every truth value, in the order the prover lists them.
+    pub const ALL: [Truth; 3] = [Truth::Unknown, Truth::True, Truth::False];
 
     /// Resolve towards "the restriction applies" (deny rules).
     pub fn or_true(self) -> bool {
@@ -49,6 +58,19 @@ impl Truth {
     /// Resolve towards "the permission does not hold" (exceptions, bases, conditions).
     pub fn or_false(self) -> bool {
         self == Truth::True
+    }
+}
+
+/// `not`: unknown stays unknown.
+impl std::ops::Not for Truth {
+    type Output = Truth;
+
+    fn not(self) -> Truth {
+        match self {
+            Truth::False => Truth::True,
+            Truth::Unknown => Truth::Unknown,
+            Truth::True => Truth::False,
+        }
     }
 }
 
@@ -72,14 +94,15 @@ impl Env<'_> {
         match cond {
             Cond::True => Truth::True,
             Cond::False => Truth::False,
-            Cond::Not(inner) => self.eval(inner).not(),
+            Cond::Not(inner) => !self.eval(inner),
+            // The same operators the prover folds conditions with (`analysis::fold`);
+            // stopping at the first deciding part is only quicker.
             Cond::And(parts) => {
                 let mut result = Truth::True;
                 for part in parts {
-                    match self.eval(part) {
-                        Truth::False => return Truth::False,
-                        Truth::Unknown => result = Truth::Unknown,
-                        Truth::True => {}
+                    result = result.and(self.eval(part));
+                    if result == Truth::False {
+                        break;
                     }
                 }
                 result
@@ -87,10 +110,9 @@ impl Env<'_> {
             Cond::Or(parts) => {
                 let mut result = Truth::False;
                 for part in parts {
-                    match self.eval(part) {
-                        Truth::True => return Truth::True,
-                        Truth::Unknown => result = Truth::Unknown,
-                        Truth::False => {}
+                    result = result.or(self.eval(part));
+                    if result == Truth::True {
+                        break;
                     }
                 }
                 result

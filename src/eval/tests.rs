@@ -1336,6 +1336,60 @@ fn a_circumstance_is_never_unknown() {
     );
 }
 
+#[test]
+fn truth_operators_are_kleenes_and_agree_with_evaluating_conditions() {
+    use super::cond::{Env, Truth};
+    use Truth::{False as F, True as T, Unknown as U};
+    let (mut fx, s) = shop();
+    let tier = fx.attribute("tier", AttributeType::String);
+    let p = fx.build();
+    let mut subject = adult(&p, s.de);
+    subject.attributes = vec![None];
+    let env = Env {
+        policy: &p,
+        subject: Some(&subject),
+        region: s.de,
+        circumstances: Circumstances::NONE,
+    };
+    // A condition of each truth value: unknown reads the attribute the subject lacks.
+    let of = |t: Truth| match t {
+        T => Cond::True,
+        F => Cond::False,
+        U => Cond::Is(Predicate::AttrTrue(tier)),
+    };
+    let and = [
+        (T, T, T),
+        (T, U, U),
+        (T, F, F),
+        (U, U, U),
+        (U, F, F),
+        (F, F, F),
+    ];
+    for (a, b, expected) in and {
+        assert_eq!(a.and(b), expected);
+        assert_eq!(b.and(a), expected);
+        assert_eq!(env.eval(&Cond::And(vec![of(a), of(b)])), expected);
+        assert_eq!(env.eval(&Cond::And(vec![of(b), of(a)])), expected);
+    }
+    let or = [
+        (T, T, T),
+        (T, U, T),
+        (T, F, T),
+        (U, U, U),
+        (U, F, U),
+        (F, F, F),
+    ];
+    for (a, b, expected) in or {
+        assert_eq!(a.or(b), expected);
+        assert_eq!(b.or(a), expected);
+        assert_eq!(env.eval(&Cond::Or(vec![of(a), of(b)])), expected);
+    }
+    for (a, expected) in [(T, F), (U, U), (F, T)] {
+        assert_eq!(!a, expected);
+        assert_eq!(env.eval(&Cond::Not(Box::new(of(a)))), expected);
+    }
+}
+
 // ---- subjects by name and from JSON ----------------------------------------------------
 
 fn subject_policy() -> Policy {

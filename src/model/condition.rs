@@ -81,7 +81,7 @@ pub enum CmpOp {
 }
 
 /// A typed attribute value.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum AttrValue {
     /// Of a `bool` attribute.
     Bool(bool),
@@ -96,7 +96,7 @@ pub enum AttrValue {
 }
 
 /// Facts about the subject a condition can test.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum Predicate {
     /// Below the age threshold of the query region (unknown age per the policy's default).
     Child,
@@ -139,7 +139,7 @@ pub enum Predicate {
 
 /// A compiled `when` condition, evaluated in three-valued logic by
 /// [`eval::cond`](crate::eval::cond).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum Cond {
     /// Always holds.
     True,

@@ -21,7 +21,13 @@
 //!    data was collected / given again after that); objections, opt-outs, GPC, restriction
 //!    and erasure where a condition reads them (the evaluator itself only ever denies
 //!    because of them, so leaving them unset loses no allowed decision).
-//! 3. The combinations of atom values are visited in increasing number of atoms set, so the
+//! 3. A part of a condition whose atoms nothing else reads (attributes, tested set members,
+//!    consents and objections outside the question's lineage) changes a decision only
+//!    through its truth value, so it is searched by the truth values it can reach, each
+//!    with its cheapest assignment (`analysis/fold.rs`): independent atoms of one condition
+//!    add up instead of multiplying. `agree::folding_agrees` (feature `testkit`) checks on
+//!    generated and seed policies that this reaches every decision the full search does.
+//! 4. The combinations of values are visited in increasing number of atoms set, so the
 //!    first violation is a smallest counterexample; every question is searched only below
 //!    the cost of the best counterexample found so far.
 //!
@@ -45,6 +51,8 @@
 //!   allowed without an active consent to the purpose or an ancestor, whatever else holds.
 //!   Without `in`, every region.
 
+#[cfg(feature = "testkit")]
+pub mod agree;
 mod lints;
 mod prove;
 mod report;
@@ -64,8 +72,8 @@ pub use crate::eval::{describe_subject, Question};
 pub use report::{diagnostics, AssertionFailed, AssertionUndecided, ProverLint, ProverLintKind};
 
 use crate::analysis::atoms::{self, Goal};
-use crate::analysis::search;
 use crate::analysis::space::{self, Space};
+use crate::analysis::{fold, search};
 
 /// The result of proving one assertion.
 #[derive(Debug, Clone)]
@@ -250,6 +258,14 @@ pub(crate) struct Hit {
     pub decision: Decision,
 }
 
+/// A question ready to be searched (see [`Verifier::prepare`]).
+pub(crate) struct Prepared {
+    pub atoms: Vec<atoms::Atom>,
+    pub question: Question,
+    pub region: RegionId,
+    pub plan: fold::Plan,
+}
+
 /// The prover over one policy: the region and category classes, computed once.
 #[derive(Debug)]
 pub struct Verifier<'p> {
@@ -397,29 +413,23 @@ impl<'p> Verifier<'p> {
                 Err(error) => self.record_error(&error),
             }
         }
-        let atoms = atoms::atoms(policy, &self.space, &question, extra, goal);
-        let (question, region) = match question {
-            Question::Decide(query) => {
-                let query = if atoms.collected {
-                    query.collected_at(atoms::COLLECTED)
-                } else {
-                    query
-                };
-                (Question::Decide(query), query.region.unwrap_or(RegionId(0)))
-            }
-            Question::Transfer { from, .. } => (question, from),
-        };
-        let sizes = atoms.sizes();
+        let Prepared {
+            atoms,
+            question,
+            region,
+            plan,
+        } = self.prepare(question, extra, goal, &|cases| self.spend(cases))?;
+        let mut values = vec![0; atoms.len()];
         let mut subject = Subject::new(policy);
         let mut found = None;
-        let _ = search::by_cost(&sizes, bound - 1, &mut |choice, cost| {
+        let _ = search::by_weight(&plan.costs, bound - 1, &mut |choice, cost| {
             if !self.spend(1) {
                 return ControlFlow::Break(());
             }
-            atoms::build_subject(policy, &atoms.atoms, choice, region, &mut subject);
+            plan.atom_choice(choice, &mut values);
+            atoms::build_subject(policy, &atoms, &values, region, &mut subject);
             // Circumstances are given with the question, not the subject.
-            let question =
-                question.with_circumstances(atoms::circumstances_of(&atoms.atoms, choice));
+            let question = question.with_circumstances(atoms::circumstances_of(&atoms, &values));
             let decision = match question.decide(policy, Some(&subject)) {
                 Ok(decision) => decision,
                 Err(error) => {
@@ -439,6 +449,48 @@ impl<'p> Verifier<'p> {
             ControlFlow::Continue(())
         });
         found
+    }
+
+    /// What searching `question` takes: its atoms, the question as asked (with a collection
+    /// date where withdrawals can taint the data), its region and the plan of the search
+    /// (conditions folded; `spend` is asked for each evaluation folding makes). `None` when
+    /// `spend` refuses.
+    pub(crate) fn prepare(
+        &self,
+        question: Question,
+        extra: &[&Cond],
+        goal: Goal,
+        spend: &dyn Fn(u64) -> bool,
+    ) -> Option<Prepared> {
+        let policy = self.policy;
+        let atoms = atoms::atoms(policy, &self.space, &question, extra, goal);
+        let (question, region, purpose) = match question {
+            Question::Decide(query) => {
+                let query = if atoms.collected {
+                    query.collected_at(atoms::COLLECTED)
+                } else {
+                    query
+                };
+                let region = query.region.unwrap_or(RegionId(0));
+                (Question::Decide(query), region, Some(query.purpose))
+            }
+            Question::Transfer { from, .. } => (question, from, None),
+        };
+        let conditions = atoms::readers(policy, &self.space, &question, extra);
+        let scope = fold::Scope {
+            policy,
+            atoms: &atoms.atoms,
+            conditions: &conditions,
+            region,
+            purpose,
+        };
+        let plan = fold::plan(&scope, spend)?;
+        Some(Prepared {
+            atoms: atoms.atoms,
+            question,
+            region,
+            plan,
+        })
     }
 
     /// The cheapest hit over `questions` (the earliest question wins a tie).

@@ -119,8 +119,8 @@ pub fn diagnostics(policy: &Policy, proofs: &[Proof]) -> Diagnostics {
                 let help = match why {
                     Undecided::Budget { .. } => {
                         "raise the budget (`lawful check --case-budget N`), or narrow the \
-                         assertion or the conditions it depends on (each independent subject \
-                         fact multiplies the cases)"
+                         assertion or the conditions it depends on (facts that several \
+                         conditions read together multiply the cases)"
                     }
                     Undecided::EvaluatorError { .. } => {
                         "this is a bug in lawful: please report it with the policy"
