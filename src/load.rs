@@ -17,6 +17,7 @@ pub const STD_MODULES: &[(&str, &str)] = &[
     ("regions", include_str!("../std/regions.lawful")),
     ("regimes", include_str!("../std/regimes.lawful")),
     ("fides", include_str!("../std/fides.lawful")),
+    ("circumstances", include_str!("../std/circumstances.lawful")),
 ];
 
 /// Why a file of a policy was not loaded (codes `lawful::load::…`). Paths are as the

@@ -38,8 +38,8 @@ use ::proptest::test_runner::{Config, TestCaseError, TestError, TestRunner};
 use crate::eval::{describe_subject, Question};
 use crate::eval::{DataRef, Decision, Query};
 use crate::model::{
-    AttrValue, AttributeType, CategoryId, Cond, EventId, FieldId, Policy, Predicate, PurposeId,
-    RecipientId, RegionId, SubjectKindId, SymbolId,
+    AttrValue, AttributeType, CategoryId, CircumstanceId, Circumstances, Cond, EventId, FieldId,
+    Policy, Predicate, PurposeId, RecipientId, RegionId, SubjectKindId, SymbolId,
 };
 use crate::subject::{ConsentRecord, Subject};
 
@@ -187,7 +187,7 @@ impl Tables {
 
 fn collect_literals(cond: &Cond, out: &mut [Vec<(i64, Option<SymbolId>)>]) {
     match cond {
-        Cond::Not(inner) => collect_literals(inner, out),
+        Cond::Not(inner) | Cond::Known(inner) => collect_literals(inner, out),
         Cond::And(parts) | Cond::Or(parts) => {
             for part in parts {
                 collect_literals(part, out);
@@ -344,14 +344,39 @@ pub fn use_queries(policy: &Policy) -> BoxedStrategy<Query> {
         pair,
         pick(tables.places, RegionId(0)),
         ::proptest::option::weighted(0.3, time()),
+        circumstances(policy),
     )
-        .prop_map(move |((purpose, data), region, collected_at)| Query {
-            purpose,
-            data,
-            region: Some(region),
-            collected_at,
-            recipient: None,
-            stamp,
+        .prop_map(
+            move |((purpose, data), region, collected_at, circumstances)| Query {
+                purpose,
+                data,
+                region: Some(region),
+                collected_at,
+                recipient: None,
+                circumstances,
+                stamp,
+            },
+        )
+        .boxed()
+}
+
+/// Any set of the policy's declared circumstances (none when it declares none).
+pub fn circumstances(policy: &Policy) -> BoxedStrategy<Circumstances> {
+    let declared = policy
+        .circumstances
+        .len()
+        .min(crate::model::MAX_CIRCUMSTANCES);
+    if declared == 0 {
+        return Just(Circumstances::NONE).boxed();
+    }
+    ::proptest::collection::vec(any::<bool>(), declared)
+        .prop_map(|given| {
+            given
+                .iter()
+                .enumerate()
+                .filter(|(_, on)| **on)
+                .map(|(i, _)| CircumstanceId(id(i)))
+                .collect()
         })
         .boxed()
 }
@@ -387,8 +412,14 @@ pub fn transfers(policy: &Policy) -> BoxedStrategy<Question> {
         pick(tables.categories, CategoryId(0)),
         pick(tables.places.clone(), RegionId(0)),
         pick(tables.places, RegionId(0)),
+        circumstances(policy),
     )
-        .prop_map(|(category, from, to)| Question::Transfer { category, from, to })
+        .prop_map(|(category, from, to, circumstances)| Question::Transfer {
+            category,
+            from,
+            to,
+            circumstances,
+        })
         .boxed()
 }
 

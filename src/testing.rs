@@ -6,7 +6,7 @@ use jiff::Timestamp;
 
 use crate::eval::{format_time, Decision, Query, RetentionDecision, RetentionQuery, TransferQuery};
 use crate::model::tests::{CompiledTest, Expected, TestQuery};
-use crate::model::{Basis, Policy};
+use crate::model::{Basis, Circumstances, Policy};
 use crate::source::Span;
 use crate::subject::Subject;
 
@@ -113,6 +113,7 @@ fn check(policy: &Policy, subject: &Subject, expected: &Expected) -> Option<Mism
             query,
             basis,
             safeguard,
+            circumstances,
         } => {
             let written = Outcome {
                 outcome: outcome_word(*allow).to_owned(),
@@ -121,7 +122,7 @@ fn check(policy: &Policy, subject: &Subject, expected: &Expected) -> Option<Mism
                 safeguard: safeguard.clone(),
                 date: None,
             };
-            let decision = match decide(policy, subject, query) {
+            let decision = match decide(policy, subject, query, *circumstances) {
                 Ok(d) => d,
                 Err(error) => return Some(error_mismatch(written, error)),
             };
@@ -162,6 +163,7 @@ fn check(policy: &Policy, subject: &Subject, expected: &Expected) -> Option<Mism
             region,
             events,
             now,
+            circumstances,
             verdict,
             date,
         } => {
@@ -174,7 +176,8 @@ fn check(policy: &Policy, subject: &Subject, expected: &Expected) -> Option<Mism
                 purpose: *purpose,
                 ..RetentionQuery::new(policy, *category, *region, *now)
             }
-            .with_events(events);
+            .with_events(events)
+            .with_circumstances(*circumstances);
             let decision: RetentionDecision = match policy.decide_retention(&query) {
                 Ok(d) => d,
                 Err(error) => return Some(error_mismatch(written, error.to_string())),
@@ -246,7 +249,12 @@ fn same_time(written: Timestamp, decided: Timestamp) -> bool {
         && written.date() == decided.to_zoned(utc).date()
 }
 
-fn decide(policy: &Policy, subject: &Subject, query: &TestQuery) -> Result<Decision, String> {
+fn decide(
+    policy: &Policy,
+    subject: &Subject,
+    query: &TestQuery,
+    circumstances: Circumstances,
+) -> Result<Decision, String> {
     let result = match *query {
         TestQuery::Use {
             data,
@@ -260,6 +268,7 @@ fn decide(policy: &Policy, subject: &Subject, query: &TestQuery) -> Result<Decis
                 region,
                 collected_at: collected,
                 recipient: None,
+                circumstances,
                 stamp: policy.stamp(),
             };
             policy.decide_use(&query, subject)
@@ -277,13 +286,15 @@ fn decide(policy: &Policy, subject: &Subject, query: &TestQuery) -> Result<Decis
                 region,
                 collected_at: collected,
                 recipient: Some(recipient),
+                circumstances,
                 stamp: policy.stamp(),
             };
             policy.decide_disclosure(recipient, &query, subject)
         }
-        TestQuery::Transfer { category, from, to } => {
-            policy.decide_transfer_for(subject, &TransferQuery::new(policy, category, from, to))
-        }
+        TestQuery::Transfer { category, from, to } => policy.decide_transfer_for(
+            subject,
+            &TransferQuery::new(policy, category, from, to).with_circumstances(circumstances),
+        ),
     };
     result.map_err(|e| e.to_string())
 }

@@ -872,3 +872,123 @@ fn without_a_region_nothing_is_decided() {
         "error[lawful::eval::no_region]: no region: the query names none and the subject has no region of residence\n"
     );
 }
+
+// ---- circumstances ------------------------------------------------------------------
+
+#[test]
+fn circumstances_are_given_per_question_and_checked_by_name() {
+    // Anker: call recordings only where permitted by law.
+    let base = [
+        "query",
+        ANKER,
+        "--purpose",
+        "essential.service.operations.support.warranty",
+        "--field",
+        "support.call_recording",
+        "--region",
+        "DE",
+        "--age",
+        "40",
+        "--now",
+        NOW,
+        "--format",
+        "json",
+    ];
+    let denied = run(&base);
+    assert_eq!(denied.code, DENIED, "{}", denied.stderr);
+    assert_eq!(
+        denied.json()["rule"]["name"],
+        "call_recordings_where_permitted"
+    );
+    let allowed = run(&[&base[..], &["--circumstance", "permitted_by_law"]].concat());
+    assert_eq!(allowed.code, OK, "{}", allowed.stderr);
+    assert_eq!(allowed.json()["basis"], "contract");
+    // A typo is an error with the closest name, exit 1.
+    let typo = run(&[&base[..], &["--circumstance", "permited_by_law"]].concat());
+    assert_eq!(typo.code, ERROR, "{}", typo.stdout);
+    assert!(
+        typo.stderr.contains("lawful::eval::unknown_circumstance"),
+        "{}",
+        typo.stderr
+    );
+    assert!(
+        typo.stderr.contains("did you mean `permitted_by_law`?"),
+        "{}",
+        typo.stderr
+    );
+}
+
+#[test]
+fn circumstances_in_transfer_retention_and_batch() {
+    let transfer = [
+        "transfer",
+        "policies/ampower.lawful",
+        "--category",
+        "user.location.precise",
+        "--from",
+        "CN",
+        "--to",
+        "DE",
+        "--format",
+        "json",
+    ];
+    let kept = run(&transfer);
+    assert_eq!(kept.code, DENIED, "{}", kept.stderr);
+    assert_eq!(kept.json()["reason"], "localized");
+    let out = run(&[
+        &transfer[..],
+        &["--circumstance", "export_permitted_by_law"],
+    ]
+    .concat());
+    assert_eq!(out.code, OK, "{}", out.stderr);
+    assert_eq!(out.json()["safeguard"], "contract");
+
+    let retention = [
+        "retention",
+        ANKER,
+        "--category",
+        "user.behavior.purchase_history",
+        "--region",
+        "DE",
+        "--event",
+        "statutory_retention_end=2024-06-30",
+        "--event",
+        "limitation_period_end=2024-09-01",
+        "--now",
+        NOW,
+        "--format",
+        "json",
+    ];
+    let delete = run(&retention);
+    assert_eq!(delete.code, DENIED, "{}", delete.stderr);
+    assert_eq!(delete.json()["verdict"], "must_delete");
+    let hold = run(&[&retention[..], &["--circumstance", "legal_claims_brought"]].concat());
+    assert_eq!(hold.code, OK, "{}", hold.stderr);
+    assert_eq!(hold.json()["verdict"], "may_keep");
+
+    let lines = r#"{"id":1,"purpose":"legal.claims","data":"account.email","subject":{"region":"FR","age":40,"objections":["legal.claims"]}}
+{"id":2,"purpose":"legal.claims","data":"account.email","subject":{"region":"FR","age":40,"objections":["legal.claims"]},"circumstances":["legal_claims_brought"]}
+{"id":3,"kind":"retention","data":"user.behavior.purchase_history","region":"DE","events":{"statutory_retention_end":"2024-06-30","limitation_period_end":"2024-09-01"},"circumstances":["legal_claims_brought"]}
+{"id":4,"kind":"transfer","data":"user.contact.email","from":"DE","to":"US","circumstances":["nope"]}
+{"id":5,"kind":"retention","data":"account.email","region":"DE","collected_at":"2024-01-01","circumstances":[]}
+"#;
+    let out = run_in(
+        Path::new(env!("CARGO_MANIFEST_DIR")),
+        &["batch", ANKER, "--now", NOW],
+        Some(lines),
+    );
+    let answers = lines_json(&out.stdout);
+    assert_eq!(answers[0]["reason"], "objected");
+    assert_eq!(answers[1]["outcome"], "allow");
+    assert!(
+        answers[1]["explanation"]
+            .as_str()
+            .unwrap()
+            .contains("overrides the subject's objection"),
+        "{}",
+        answers[1]
+    );
+    assert_eq!(answers[2]["verdict"], "may_keep");
+    assert_eq!(answers[3]["code"], "lawful::eval::unknown_circumstance");
+    assert_eq!(answers[4]["code"], "lawful::batch::unexpected_member");
+}

@@ -300,11 +300,13 @@ enum Asked {
         region: Option<String>,
         collected: Option<&'static str>,
         recipient: Option<String>,
+        circumstances: Vec<&'static str>,
     },
     Transfer {
         category: String,
         from: String,
         to: String,
+        circumstances: Vec<&'static str>,
     },
 }
 
@@ -318,6 +320,7 @@ impl Asked {
                 region,
                 collected,
                 recipient,
+                circumstances,
             } => {
                 let data = match policy.field(data) {
                     Ok(f) => DataRef::Field(f),
@@ -333,15 +336,37 @@ impl Asked {
                 if let Some(recipient) = recipient {
                     query = query.to_recipient(policy.recipient(recipient).ok()?);
                 }
+                query = query.with_circumstances(
+                    policy
+                        .circumstances_named(circumstances.iter().copied())
+                        .ok()?,
+                );
                 Some(Question::Decide(query))
             }
-            Asked::Transfer { category, from, to } => Some(Question::Transfer {
+            Asked::Transfer {
+                category,
+                from,
+                to,
+                circumstances,
+            } => Some(Question::Transfer {
                 category: policy.category(category).ok()?,
                 from: policy.region(from).ok()?,
                 to: policy.region(to).ok()?,
+                circumstances: policy
+                    .circumstances_named(circumstances.iter().copied())
+                    .ok()?,
             }),
         }
     }
+}
+
+/// Each generated circumstance with even odds (asked by name: the same on both sides).
+fn some_circumstances(d: &mut Draw) -> Vec<&'static str> {
+    policy_gen::CIRCUMSTANCES
+        .iter()
+        .copied()
+        .filter(|_| d.chance(50))
+        .collect()
 }
 
 /// Every use (each purpose, datum, place, and the subject's own region), every disclosure
@@ -363,6 +388,7 @@ fn all_questions(names: &Names, d: &mut Draw) -> Vec<Asked> {
                         region: region.clone(),
                         collected,
                         recipient: recipient.clone(),
+                        circumstances: some_circumstances(d),
                     });
                 }
             }
@@ -375,6 +401,7 @@ fn all_questions(names: &Names, d: &mut Draw) -> Vec<Asked> {
                     category: category.clone(),
                     from: from.clone(),
                     to: to.clone(),
+                    circumstances: some_circumstances(d),
                 });
             }
         }

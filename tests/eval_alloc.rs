@@ -54,6 +54,16 @@ fn prepared_decisions_do_not_allocate() {
         .collect();
     let events = [(policy.event("collected").unwrap(), now)];
     let mut mask = vec![false; fields.len()];
+    // Every circumstance the policy declares (std::circumstances), given with the questions.
+    let names: Vec<String> = policy
+        .circumstances()
+        .iter()
+        .map(|c| c.name.clone())
+        .collect();
+    assert!(!names.is_empty(), "anker declares circumstances");
+    let all = policy
+        .circumstances_named(names.iter().map(String::as_str))
+        .unwrap();
     let mut decided = 0usize;
     let mut allowed = 0usize;
 
@@ -64,6 +74,8 @@ fn prepared_decisions_do_not_allocate() {
                     let q = Query::new(&policy, purpose, DataRef::Field(field));
                     let d = policy.decide(&q, subject).unwrap();
                     decided += 1;
+                    allowed += usize::from(d.allowed());
+                    let d = policy.decide(&q.with_circumstances(all), subject).unwrap();
                     allowed += usize::from(d.allowed());
                 }
                 for &recipient in &recipients {
@@ -85,11 +97,19 @@ fn prepared_decisions_do_not_allocate() {
                 for &to in &regions {
                     let q = TransferQuery::new(&policy, category, from, to);
                     let _ = policy.decide_transfer(&q).unwrap();
+                    let _ = policy.decide_transfer(&q.with_circumstances(all)).unwrap();
                 }
             }
             let _ = policy
                 .decide_retention(
                     &RetentionQuery::new(&policy, category, regions[0], now).with_events(&events),
+                )
+                .unwrap();
+            let _ = policy
+                .decide_retention(
+                    &RetentionQuery::new(&policy, category, regions[0], now)
+                        .with_events(&events)
+                        .with_circumstances(all),
                 )
                 .unwrap();
         }
@@ -109,6 +129,11 @@ fn prepared_decisions_do_not_allocate() {
                 .decide_use_by_name(&purpose, &field, subject, Some("DE"))
                 .unwrap();
         }
+        // Circumstances by name: looked up, set in a bitset, no allocation either.
+        let given = policy
+            .circumstances_named(names.iter().map(String::as_str))
+            .unwrap();
+        assert_eq!(given, all);
     });
     assert_eq!(count, 0, "allocations on the by-name path");
     // The counter does count.

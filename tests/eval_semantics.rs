@@ -925,3 +925,179 @@ fn the_json_renderer_matches_to_json() {
     }
     assert!(checked > 5_000, "{checked}");
 }
+
+// ---- circumstances, knowledge, objection overrides ------------------------------------
+
+const CIRCUMSTANCES: &str = "use std::circumstances
+     category user.contact.email
+     category user.transaction
+     purpose support {
+       uses user.contact.email
+       basis contract when circumstance.permitted_by_law
+     }
+     purpose claims {
+       uses user.contact.email
+       basis legitimate_interest overrides objection when circumstance.legal_claims_brought
+     }
+     purpose merger { uses user.* basis legitimate_interest }
+     recipient buyer kind acquirer located US {
+       purposes merger
+       categories user.*
+       when circumstance.business_transfer_in_progress
+     }
+     deny no_known_child_sale: disclose * to kind acquirer when known subject.age < 16
+     deny no_child_sale: disclose * to kind acquirer when subject.age < 13
+         except when circumstance.required_by_law
+     localize user.* in CN except when circumstance.export_permitted_by_law
+     transfer user.* from CN to US with security_assessment
+         when circumstance.export_permitted_by_law
+     transfer user.* from EU to US with scc
+     retain user.* at most 1 year after account_closed when not circumstance.legal_claims_brought";
+
+fn given(policy: &Policy, names: &[&str]) -> lawful::model::Circumstances {
+    policy.circumstances_named(names.iter().copied()).unwrap()
+}
+
+#[test]
+fn a_circumstance_holds_only_when_the_question_gives_it() {
+    let p = compile(CIRCUMSTANCES);
+    let s = subject(&p, ADULT_DE);
+    let q = Query::new(
+        &p,
+        p.purpose("support").unwrap(),
+        p.category("user.contact.email").unwrap(),
+    );
+    assert_eq!(p.decide(&q, &s).unwrap().reason, Reason::NoLegalBasis);
+    let with = q.given(p.circumstance("permitted_by_law").unwrap());
+    let d = p.decide(&with, &s).unwrap();
+    assert!(d.allowed(), "{}", d.explain(&p));
+    // Another circumstance does not stand in for it.
+    let other = q.with_circumstances(given(&p, &["required_by_law", "legal_claims_brought"]));
+    assert_eq!(p.decide(&other, &s).unwrap().reason, Reason::NoLegalBasis);
+}
+
+#[test]
+fn an_unknown_circumstance_is_an_error_with_a_suggestion() {
+    let p = compile(CIRCUMSTANCES);
+    let error = p.circumstance("permited_by_law").unwrap_err();
+    assert_eq!(error.kind.code(), "lawful::eval::unknown_circumstance");
+    assert!(error.to_string().contains("permitted_by_law"), "{error}");
+    assert!(p.circumstances_named(["required_by_law", "nope"]).is_err());
+}
+
+#[test]
+fn recipient_conditions_and_rule_exceptions_read_circumstances() {
+    let p = compile(CIRCUMSTANCES);
+    let disclose = |json: &str, names: &[&str]| {
+        let q = Query::new(
+            &p,
+            p.purpose("merger").unwrap(),
+            p.category("user.transaction").unwrap(),
+        )
+        .in_region(p.region("DE").unwrap())
+        .to_recipient(p.recipient("buyer").unwrap())
+        .with_circumstances(given(&p, names));
+        p.decide(&q, &subject(&p, json)).unwrap()
+    };
+    let merger = ["business_transfer_in_progress"];
+    assert_eq!(disclose(ADULT_DE, &[]).reason, Reason::RecipientCondition);
+    assert!(disclose(ADULT_DE, &merger).allowed());
+    // Age 12: both rules; the known-under-16 rule comes first.
+    let child = r#"{"region":"DE","age":12}"#;
+    assert_eq!(disclose(child, &merger).reason, Reason::DeniedByRule);
+    let both = ["business_transfer_in_progress", "required_by_law"];
+    assert_eq!(disclose(child, &both).reason, Reason::DeniedByRule);
+}
+
+#[test]
+fn known_tells_a_known_age_from_an_unknown_one() {
+    let p = compile(CIRCUMSTANCES);
+    let merger = given(&p, &["business_transfer_in_progress", "required_by_law"]);
+    let disclose = |json: &str| {
+        let q = Query::new(
+            &p,
+            p.purpose("merger").unwrap(),
+            p.category("user.transaction").unwrap(),
+        )
+        .in_region(p.region("DE").unwrap())
+        .to_recipient(p.recipient("buyer").unwrap())
+        .with_circumstances(merger);
+        p.decide(&q, &subject(&p, json)).unwrap()
+    };
+    // Unknown age: not known to be under 16, so `known` does not deny …
+    let unknown = disclose(r#"{"region":"DE"}"#);
+    assert!(unknown.allowed(), "{}", unknown.explain(&p));
+    // … while a known 15-year-old is denied, and a known 16-year-old is not.
+    assert_eq!(
+        disclose(r#"{"region":"DE","age":15}"#).reason,
+        Reason::DeniedByRule
+    );
+    assert!(disclose(r#"{"region":"DE","age":16}"#).allowed());
+    // Without `known`, an unknown age fails closed: `subject.age < 13` applies to it.
+    let plain = disclose(r#"{"region":"DE"}"#);
+    let no_except = given(&p, &["business_transfer_in_progress"]);
+    let q = Query::new(
+        &p,
+        p.purpose("merger").unwrap(),
+        p.category("user.transaction").unwrap(),
+    )
+    .in_region(p.region("DE").unwrap())
+    .to_recipient(p.recipient("buyer").unwrap())
+    .with_circumstances(no_except);
+    let unknown_age = subject(&p, r#"{"region":"DE"}"#);
+    assert_eq!(
+        p.decide(&q, &unknown_age).unwrap().reason,
+        Reason::DeniedByRule
+    );
+    assert!(plain.allowed());
+}
+
+#[test]
+fn an_objection_yields_to_the_override_only_in_its_circumstances() {
+    let p = compile(CIRCUMSTANCES);
+    let s = subject(&p, r#"{"region":"DE","age":40,"objections":["claims"]}"#);
+    let q = Query::new(
+        &p,
+        p.purpose("claims").unwrap(),
+        p.category("user.contact.email").unwrap(),
+    );
+    assert_eq!(p.decide(&q, &s).unwrap().reason, Reason::Objected);
+    let claim = q.given(p.circumstance("legal_claims_brought").unwrap());
+    let d = p.decide(&claim, &s).unwrap();
+    assert!(d.allowed());
+    assert_eq!(d.basis, Some(Basis::LegitimateInterest));
+    assert!(d.detail.objection_overridden);
+    assert!(d.explain(&p).contains("overrides"), "{}", d.explain(&p));
+    // No objection: allowed, and nothing was overridden.
+    let d = p.decide(&claim, &subject(&p, ADULT_DE)).unwrap();
+    assert!(d.allowed() && !d.detail.objection_overridden);
+}
+
+#[test]
+fn localisation_transfers_and_retention_read_circumstances() {
+    let p = compile(CIRCUMSTANCES);
+    let email = p.category("user.contact.email").unwrap();
+    let (cn, us) = (p.region("CN").unwrap(), p.region("US").unwrap());
+    let transfer = lawful::eval::TransferQuery::new(&p, email, cn, us);
+    assert_eq!(
+        p.decide_transfer(&transfer).unwrap().reason,
+        Reason::Localized
+    );
+    let export = transfer.given(p.circumstance("export_permitted_by_law").unwrap());
+    let d = p.decide_transfer(&export).unwrap();
+    assert!(d.allowed());
+    assert_eq!(d.safeguard(&p), Some("security_assessment"));
+
+    let closed = [(
+        p.event("account_closed").unwrap(),
+        ts("2023-01-01T00:00:00Z"),
+    )];
+    let retention =
+        RetentionQuery::new(&p, email, p.region("DE").unwrap(), now()).with_events(&closed);
+    let d = p.decide_retention(&retention).unwrap();
+    assert_eq!(d.verdict, Verdict::MustDelete);
+    let hold = retention.given(p.circumstance("legal_claims_brought").unwrap());
+    let d = p.decide_retention(&hold).unwrap();
+    assert_eq!(d.verdict, Verdict::MayKeep);
+    assert_eq!(d.date, None);
+}

@@ -144,6 +144,14 @@ fn subject(policy: &Policy, d: &mut Draw) -> Subject {
     s
 }
 
+/// Some of the policy's declared circumstances, each with even odds.
+fn circumstances(policy: &Policy, d: &mut Draw) -> lawful::model::Circumstances {
+    (0..policy.circumstances().len())
+        .filter(|_| d.chance(50))
+        .map(|i| lawful::model::CircumstanceId(i as u32))
+        .collect()
+}
+
 /// A question, mostly about data a purpose (and a recipient) declares.
 fn question(policy: &Policy, d: &mut Draw) -> Question {
     let places = places(policy);
@@ -154,6 +162,7 @@ fn question(policy: &Policy, d: &mut Draw) -> Question {
             category: CategoryId(d.below(policy.categories().len()) as u32),
             from: region,
             to: d.pick(&places).unwrap_or(RegionId(0)),
+            circumstances: circumstances(policy, d),
         };
     }
     let purpose = PurposeId(d.below(purposes) as u32);
@@ -169,7 +178,9 @@ fn question(policy: &Policy, d: &mut Draw) -> Question {
         Some(f) if d.chance(50) => DataRef::Field(FieldId(f as u32)),
         _ => DataRef::Category(CategoryId(category as u32)),
     };
-    let mut query = Query::new(policy, purpose, data).in_region(region);
+    let mut query = Query::new(policy, purpose, data)
+        .in_region(region)
+        .with_circumstances(circumstances(policy, d));
     if d.chance(30) {
         query = query.collected_at(at(d.below(100) as i64));
     }
@@ -535,6 +546,8 @@ fn every_policy_laws(policy: &Policy, seed: u64, cases: usize, monotone: bool) {
             let region = query.region.map(|r| policy.region_name(r).to_owned());
             let mut plain = query;
             plain.collected_at = None;
+            // The by-name API gives no circumstance.
+            plain.circumstances = lawful::model::Circumstances::NONE;
             let by_name = match query.recipient {
                 None => policy.decide_use_by_name(
                     policy.purpose_name(query.purpose),
@@ -554,7 +567,11 @@ fn every_policy_laws(policy: &Policy, seed: u64, cases: usize, monotone: bool) {
                 by_name.ok(),
                 Some(decide(policy, &Question::Decide(plain), &s))
             );
-        } else if let Question::Transfer { category, from, to } = q {
+        } else if let Question::Transfer {
+            category, from, to, ..
+        } = q
+        {
+            // The by-name API gives no circumstance.
             let by_name = policy.decide_transfer_by_name(
                 policy.category_name(category),
                 policy.region_name(from),
@@ -612,9 +629,18 @@ fn proof_agrees(policy: &Policy, seed: u64, cases: usize) {
                         q.describe(policy),
                         decision.explain(policy)
                     );
-                    if let Question::Transfer { category, from, to } = q {
+                    if let Question::Transfer {
+                        category,
+                        from,
+                        to,
+                        circumstances,
+                    } = q
+                    {
                         let bare = policy
-                            .decide_transfer(&TransferQuery::new(policy, category, from, to))
+                            .decide_transfer(
+                                &TransferQuery::new(policy, category, from, to)
+                                    .with_circumstances(circumstances),
+                            )
                             .unwrap();
                         assert!(
                             !verify::breaks(policy, assertion, &q, None, &bare),

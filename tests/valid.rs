@@ -75,6 +75,7 @@ fn the_corpus_uses_every_construct() {
         "use std::regions",
         "use std::regimes",
         "use std::fides",
+        "use std::circumstances",
         "use \"vocabulary/common.lawful\"",
         // regions, facts
         "region XE-N \"Exampleland North\" in XE",
@@ -98,6 +99,13 @@ fn the_corpus_uses_every_construct() {
         ": set",
         "event warranty_expired \"",
         "event offboarded\n",
+        // circumstances, knowledge, objection overrides
+        "circumstance court_order \"",
+        "when circumstance.",
+        "except when circumstance.",
+        "when known subject.",
+        "overrides objection when circumstance.",
+        " given business_transfer_in_progress, court_order",
         // children
         "under 13 in",
         "under digital_consent_age in",

@@ -449,3 +449,52 @@ fn seed_policy_assertions_prove() {
     }
     assert!(problems.is_empty(), "{}", problems.join("\n\n"));
 }
+
+// ---------------------------------------------------------------- circumstances, known
+
+/// A circumstance is an atom of the question: an assertion must hold whichever are given,
+/// and a counterexample names the ones it needs.
+#[test]
+fn an_assertion_holds_in_every_combination_of_circumstances() {
+    let extra = r#"
+circumstance legal_claims_brought "Legal claims have been brought"
+circumstance required_by_law
+purpose legal.claims "Legal claims" {
+  uses user.contact.email
+  basis legitimate_interest overrides objection when circumstance.legal_claims_brought
+}
+assert never use * for legal.claims when objected(legal.claims)
+"#;
+    fails_with(
+        extra,
+        "subject { region DE  objected legal.claims }\n\
+         use user.contact.email for legal.claims in DE given legal_claims_brought → allow: \
+         `legal.claims` may use `user.contact.email` in `DE` on the basis of \
+         legitimate_interest (a legitimate interest that overrides the subject's objection in \
+         these circumstances (GDPR Art. 21(1))).",
+    );
+    proves(&extra.replace(
+        "when objected(legal.claims)",
+        "when objected(legal.claims) and not circumstance.legal_claims_brought",
+    ));
+}
+
+/// `known` reads the same facts as its condition: unknown age is one of the age atoms.
+#[test]
+fn known_conditions_are_proved_over_known_and_unknown_ages() {
+    let rule = r#"
+deny no_known_teen_ads: use * for marketing.ads when known subject.age < 18
+"#;
+    // The rule says nothing of unknown ages: an unknown-age subject may get ads, which an
+    // assertion over everyone not known to be an adult catches.
+    fails_with(
+        &format!("{rule}assert never use * for marketing.ads when not known subject.age >= 18"),
+        "subject { region US }\n\
+         use user.device.id for marketing.ads in US → allow: `marketing.ads` may use \
+         `user.device.id` in `US` on the basis of opt_out(targeted_advertising) (the subject \
+         has not opted out).",
+    );
+    proves(&format!(
+        "{rule}assert never use * for marketing.ads when known subject.age < 18"
+    ));
+}

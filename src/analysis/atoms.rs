@@ -23,6 +23,11 @@
 //!   `requires` assertion, when a basis alternative reads it: failing one alternative may
 //!   select another). Otherwise it is left unset, which is the most permissive value.
 //! - **parental consent**: read by the children rules of the purpose and by conditions.
+//! - **circumstances**: a declared circumstance is given with the question, not the subject;
+//!   each one a condition of the question reads (`circumstance.NAME`) is an atom: given or
+//!   not. They are set on the question ([`circumstances_of`]), never on the subject.
+//! - **knowledge** (`known C`): reads the same facts as C; every atom above already has its
+//!   unknown value (unknown age, an attribute not given), so nothing more is needed.
 //! - **attributes**: one value per class their conditions tell apart (booleans:
 //!   unset/true/false; integers: one per interval between cut points; strings: each literal
 //!   compared with plus one never mentioned; sets: given or not, and one in/out atom per
@@ -32,8 +37,9 @@ use std::collections::BTreeMap;
 
 use crate::eval::Query;
 use crate::model::{
-    AttrValue, AttributeId, AttributeType, Basis, ChildTreatment, Cond, IdSet, OptOutKind, Policy,
-    Predicate, PurposeId, RegionId, RuleAction, SubjectKindId, SymbolId, FLAG_SPECIAL,
+    AttrValue, AttributeId, AttributeType, Basis, ChildTreatment, CircumstanceId, Circumstances,
+    Cond, IdSet, OptOutKind, Policy, Predicate, PurposeId, RegionId, RuleAction, SubjectKindId,
+    SymbolId, FLAG_SPECIAL,
 };
 use crate::subject::{ConsentRecord, Subject};
 
@@ -111,6 +117,9 @@ pub(crate) enum Atom {
         id: AttributeId,
         symbol: SymbolId,
     },
+    /// A circumstance given with the question, or not (set on the question, not the
+    /// subject: see [`circumstances_of`]).
+    Circumstance(CircumstanceId),
 }
 
 impl Atom {
@@ -127,7 +136,8 @@ impl Atom {
             | Atom::Restricted
             | Atom::Erased
             | Atom::ParentalConsent
-            | Atom::SetMember { .. } => 2,
+            | Atom::SetMember { .. }
+            | Atom::Circumstance(_) => 2,
         }
     }
 
@@ -173,6 +183,7 @@ pub(crate) struct Reads<'p> {
     pub(crate) erased: bool,
     pub(crate) parental: bool,
     pub(crate) attributes: BTreeMap<AttributeId, AttrRead>,
+    pub(crate) circumstances: Circumstances,
 }
 
 #[derive(Debug, Default)]
@@ -185,7 +196,7 @@ impl<'p> Reads<'p> {
     pub(crate) fn cond(&mut self, cond: &'p Cond) {
         match cond {
             Cond::True | Cond::False => {}
-            Cond::Not(inner) => self.cond(inner),
+            Cond::Not(inner) | Cond::Known(inner) => self.cond(inner),
             Cond::And(parts) | Cond::Or(parts) => {
                 for part in parts {
                     self.cond(part);
@@ -228,6 +239,7 @@ impl<'p> Reads<'p> {
                 }
             }
             Predicate::SetContains(id, symbol) => self.attribute(*id).symbols.push(*symbol),
+            Predicate::Circumstance(id) => self.circumstances = self.circumstances.with(*id),
             Predicate::Never => {}
         }
     }
@@ -326,11 +338,10 @@ pub(crate) fn conditions_of<'p>(
                     rule_conds(rule, &mut out);
                 }
             }
-            out.extend(
-                policy
-                    .basis_declarations(query.purpose, region)
-                    .filter_map(|b| b.when.as_ref()),
-            );
+            for declaration in policy.basis_declarations(query.purpose, region) {
+                out.extend(declaration.when.iter());
+                out.extend(declaration.objection_override.iter());
+            }
             let Some(id) = query.recipient else {
                 return out;
             };
@@ -361,7 +372,9 @@ pub(crate) fn conditions_of<'p>(
                 transfer_conditions(policy, lists, category, region, *location, &mut out);
             }
         }
-        Question::Transfer { category, from, to } => {
+        Question::Transfer {
+            category, from, to, ..
+        } => {
             transfer_conditions(policy, lists, category, from, to, &mut out);
         }
     }
@@ -395,6 +408,23 @@ pub(crate) fn transfer_conditions<'p>(
                 out.extend(rule.when.iter());
                 out.extend(rule.excepts.iter().filter_map(|e| e.when.as_ref()));
             }
+        }
+    }
+    // Localisations and transfer permissions whose conditions (circumstances only) decide
+    // whether the data may leave.
+    for localization in &policy.localizations {
+        if localization.categories.contains(category.index())
+            && localization.within.contains(from.index())
+        {
+            out.extend(localization.unless.iter());
+        }
+    }
+    for transfer in &policy.transfers {
+        if transfer.categories.contains(category.index())
+            && transfer.from.contains(from.index())
+            && transfer.to.contains(to.index())
+        {
+            out.extend(transfer.when.iter());
         }
     }
 }
@@ -564,6 +594,7 @@ pub(crate) fn atoms(
     for (id, read) in reads.attributes {
         attribute_atoms(policy, id, read, &mut atoms);
     }
+    atoms.extend(reads.circumstances.iter().map(Atom::Circumstance));
     let collected = atoms.iter().any(Atom::taints);
     Atoms { atoms, collected }
 }
@@ -799,8 +830,22 @@ pub(crate) fn build_subject(
                     }
                 }
             }
+            // Given with the question: `circumstances_of`.
+            Atom::Circumstance(_) => {}
         }
     }
+}
+
+/// The circumstances `choice` gives the question (the circumstance atoms set to 1).
+pub(crate) fn circumstances_of(atoms: &[Atom], choice: &[usize]) -> Circumstances {
+    atoms
+        .iter()
+        .zip(choice)
+        .filter_map(|(atom, &value)| match atom {
+            Atom::Circumstance(id) if value == 1 => Some(*id),
+            _ => None,
+        })
+        .collect()
 }
 
 pub(crate) fn consent_record(purpose: PurposeId, state: ConsentState) -> Option<ConsentRecord> {

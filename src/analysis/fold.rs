@@ -205,6 +205,9 @@ impl<'c> Node<'c> {
         let shape = shapes.of(cond);
         let (opaque, parts, leaf): (bool, Vec<Node<'c>>, Vec<usize>) = match cond {
             Cond::Not(inner) => (false, vec![Node::new(question, inner, shapes)], Vec::new()),
+            // `known C` depends on whether C's facts are known, not only on C's truth value:
+            // neither it nor anything inside it is folded (its reads still count).
+            Cond::Known(inner) => (true, vec![Node::new(question, inner, shapes)], Vec::new()),
             Cond::And(parts) | Cond::Or(parts) => (
                 false,
                 parts
@@ -257,6 +260,10 @@ impl<'c> Node<'c> {
             if !self.reads.is_empty() && taken.insert(self.shape) {
                 out.push(self);
             }
+            return;
+        }
+        if matches!(self.cond, Cond::Known(_)) {
+            // Folding a part of `known C` would lose whether C's facts are known.
             return;
         }
         for part in &self.parts {
@@ -313,7 +320,9 @@ fn leaf_atoms(question: &Scope<'_>, predicate: &Predicate) -> Option<Vec<usize>>
             }
             Some(out)
         }
-        Predicate::Child
+        // Given with the question, not the subject: never folded.
+        Predicate::Circumstance(_)
+        | Predicate::Child
         | Predicate::Adult
         | Predicate::Age(..)
         | Predicate::RegionIn(_)
@@ -407,6 +416,8 @@ impl Folder<'_, '_> {
             Cond::True | Cond::False | Cond::Is(_) => {
                 self.enumerate(&[node], Truth::and, Truth::True)
             }
+            // Never closed (see `Node::new`): not folded.
+            Cond::Known(_) => None,
         }
     }
 
@@ -484,10 +495,13 @@ impl Folder<'_, '_> {
             q.region,
             &mut self.subject,
         );
+        // Only subtrees that read no circumstance are folded (a circumstance leaf is
+        // opaque): none is given here.
         let env = Env {
             policy: q.policy,
             subject: Some(&self.subject),
             region: q.region,
+            circumstances: crate::model::Circumstances::NONE,
         };
         Some(f(&env))
     }

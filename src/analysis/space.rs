@@ -293,7 +293,7 @@ pub(crate) fn region_sets(policy: &Policy) -> Vec<&IdSet> {
 
 fn region_in_sets<'p>(cond: &'p Cond, out: &mut Vec<&'p IdSet>) {
     match cond {
-        Cond::Not(inner) => region_in_sets(inner, out),
+        Cond::Not(inner) | Cond::Known(inner) => region_in_sets(inner, out),
         Cond::And(parts) | Cond::Or(parts) => {
             for part in parts {
                 region_in_sets(part, out);
@@ -317,10 +317,23 @@ pub(crate) fn conditions(policy: &Policy) -> Vec<&Cond> {
     }
     for purpose in &policy.purposes {
         out.extend(purpose.bases.iter().filter_map(|b| b.when.as_ref()));
+        out.extend(
+            purpose
+                .bases
+                .iter()
+                .filter_map(|b| b.objection_override.as_ref()),
+        );
     }
     for recipient in &policy.recipients {
         out.extend(recipient.conditions.iter());
     }
+    out.extend(policy.transfers.iter().filter_map(|t| t.when.as_ref()));
+    out.extend(
+        policy
+            .localizations
+            .iter()
+            .filter_map(|l| l.unless.as_ref()),
+    );
     out
 }
 

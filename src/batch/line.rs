@@ -161,6 +161,10 @@ pub struct Line<'a> {
     pub events: Option<BTreeMap<String, String>>,
     #[serde(borrow, default)]
     pub now: Option<Text<'a>>,
+    /// The circumstances that hold for the question (the scanner leaves lines with them to
+    /// serde_json).
+    #[serde(borrow, default)]
+    pub circumstances: Option<Vec<Text<'a>>>,
     /// Where the scanner found the subject in the cache (a hint: the text is checked).
     #[serde(skip)]
     pub subject_id: Option<u32>,
@@ -238,6 +242,7 @@ impl<'a> Line<'a> {
             self.collected_at.is_some(),
             self.events.is_some(),
             self.now.is_some(),
+            self.circumstances.is_some(),
         ]
         .iter()
         .enumerate()
@@ -259,7 +264,7 @@ impl<'a> Line<'a> {
 
 /// The members besides `kind`, `id` and `data`, in the order errors name them; a set of
 /// them is a `u16` whose bit `i` stands for `MEMBERS[i]`.
-const MEMBERS: [&str; 9] = [
+const MEMBERS: [&str; 10] = [
     "purpose",
     "recipient",
     "region",
@@ -269,6 +274,7 @@ const MEMBERS: [&str; 9] = [
     "collected_at",
     "events",
     "now",
+    "circumstances",
 ];
 
 const PURPOSE: u16 = 1 << 0;
@@ -280,14 +286,15 @@ const SUBJECT: u16 = 1 << 5;
 const COLLECTED_AT: u16 = 1 << 6;
 const EVENTS: u16 = 1 << 7;
 const NOW: u16 = 1 << 8;
+const CIRCUMSTANCES: u16 = 1 << 9;
 
 /// The [`MEMBERS`] a kind of query reads.
 fn allowed(kind: Kind) -> u16 {
     match kind {
-        Kind::Use => PURPOSE | REGION | SUBJECT | COLLECTED_AT,
-        Kind::Disclose => PURPOSE | RECIPIENT | REGION | SUBJECT | COLLECTED_AT,
-        Kind::Transfer => FROM | TO | SUBJECT,
-        Kind::Retention => PURPOSE | REGION | EVENTS | NOW,
+        Kind::Use => PURPOSE | REGION | SUBJECT | COLLECTED_AT | CIRCUMSTANCES,
+        Kind::Disclose => PURPOSE | RECIPIENT | REGION | SUBJECT | COLLECTED_AT | CIRCUMSTANCES,
+        Kind::Transfer => FROM | TO | SUBJECT | CIRCUMSTANCES,
+        Kind::Retention => PURPOSE | REGION | EVENTS | NOW | CIRCUMSTANCES,
     }
 }
 

@@ -343,6 +343,10 @@ impl<'p> Batch<'p> {
         if let Some(text) = &line.collected_at {
             query = query.collected_at(past_time("collected_at", text, self.now)?);
         }
+        if let Some(names) = &line.circumstances {
+            query =
+                query.with_circumstances(policy.circumstances_named(names.iter().map(|n| &**n))?);
+        }
         Ok(self.with_subject(line.subject, line.subject_id, |subject| {
             policy.decide(&query, subject)
         })??)
@@ -353,7 +357,11 @@ impl<'p> Batch<'p> {
         let category = category(policy, required(&line.data, "data")?)?;
         let from = policy.region(required(&line.from, "from")?)?;
         let to = policy.region(required(&line.to, "to")?)?;
-        let query = TransferQuery::new(policy, category, from, to);
+        let mut query = TransferQuery::new(policy, category, from, to);
+        if let Some(names) = &line.circumstances {
+            query =
+                query.with_circumstances(policy.circumstances_named(names.iter().map(|n| &**n))?);
+        }
         Ok(match line.subject {
             Some(raw) => self.with_subject(Some(raw), line.subject_id, |subject| {
                 policy.decide_transfer_for(subject, &query)
@@ -384,11 +392,15 @@ impl<'p> Batch<'p> {
             };
             events.push((event, past_time(&at, text, now)?));
         }
-        let query = RetentionQuery {
+        let mut query = RetentionQuery {
             purpose,
             ..RetentionQuery::new(policy, category, region, now)
         }
         .with_events(&events);
+        if let Some(names) = &line.circumstances {
+            query =
+                query.with_circumstances(policy.circumstances_named(names.iter().map(|n| &**n))?);
+        }
         let decision = policy.decide_retention(&query)?;
         Ok(self.renderer.retention(&decision))
     }

@@ -67,6 +67,23 @@ impl Checker {
                 let i = info(&e.name.text, e.title.as_ref(), docs, e.name.span);
                 self.declare_info(NameKind::Event, &e.name, i);
             }
+            Decl::Circumstance(c) => {
+                let i = info(&c.name.text, c.title.as_ref(), docs, c.name.span);
+                if self.circumstances.len() >= MAX_CIRCUMSTANCES
+                    && self.circumstances.get(&c.name.text).is_none()
+                {
+                    self.error(
+                        CheckError::TooManyCircumstances {
+                            count: self.circumstances.len() + 1,
+                            limit: MAX_CIRCUMSTANCES,
+                        },
+                        c.name.span,
+                        "one too many",
+                    );
+                    return;
+                }
+                self.declare_info(NameKind::Circumstance, &c.name, i);
+            }
             Decl::Attribute(a) => self.declare_attribute(a, docs),
             Decl::Category(c) => {
                 self.declare_category(&c.path, c.title.as_ref(), docs);
@@ -93,11 +110,12 @@ impl Checker {
         }
     }
 
-    /// Declare a flag, subject kind or event, reporting duplicates.
+    /// Declare a flag, subject kind, circumstance or event, reporting duplicates.
     fn declare_info(&mut self, kind: NameKind, name: &ast::Name, item: Info) {
         let table = match kind {
             NameKind::Flag => &mut self.flags,
             NameKind::SubjectKind => &mut self.subject_kinds,
+            NameKind::Circumstance => &mut self.circumstances,
             _ => &mut self.events,
         };
         match table.get(&name.text) {

@@ -62,6 +62,8 @@ pub enum NameKind {
     Right,
     /// A lint name in `#[allow(…)]`.
     Lint,
+    /// A circumstance (`legal_claims_brought` …).
+    Circumstance,
 }
 
 impl NameKind {
@@ -96,6 +98,7 @@ impl NameKind {
             NameKind::Rule => "rule",
             NameKind::Right => "data subject right",
             NameKind::Lint => "lint",
+            NameKind::Circumstance => "circumstance",
         }
     }
 
@@ -129,6 +132,7 @@ impl NameKind {
             NameKind::Rule => "lawful::check::unknown_rule",
             NameKind::Right => "lawful::check::unknown_right",
             NameKind::Lint => "lawful::lint::unknown-lint",
+            NameKind::Circumstance => "lawful::check::unknown_circumstance",
         }
     }
 }
@@ -301,6 +305,31 @@ pub enum CheckError {
         /// The fix.
         help: String,
     },
+    /// More circumstances than a question can carry
+    /// (`lawful::check::too_many_circumstances`).
+    #[error("{count} circumstances are declared, more than the limit of {limit}")]
+    TooManyCircumstances {
+        /// How many are declared.
+        count: usize,
+        /// The limit.
+        limit: usize,
+    },
+    /// A condition of a transfer or localisation that reads something other than
+    /// circumstances (`lawful::check::condition_reads_subject`).
+    #[error("a condition of a `{place}` may only test circumstances")]
+    ConditionReadsSubject {
+        /// `transfer` or `localize`.
+        place: &'static str,
+    },
+    /// An `overrides objection` that cannot stand as written
+    /// (`lawful::check::invalid_objection_override`).
+    #[error("{message}")]
+    InvalidObjectionOverride {
+        /// What is wrong.
+        message: String,
+        /// The fix.
+        help: String,
+    },
     /// A warning: its name is the lint's name.
     #[error("{message}")]
     Lint {
@@ -351,6 +380,11 @@ impl DiagnosticKind for CheckError {
             CheckError::InvalidGroup { .. } => "lawful::check::invalid_group",
             CheckError::NameTooDeep { .. } => "lawful::check::name_too_deep",
             CheckError::InvalidRight { .. } => "lawful::check::invalid_right",
+            CheckError::TooManyCircumstances { .. } => "lawful::check::too_many_circumstances",
+            CheckError::ConditionReadsSubject { .. } => "lawful::check::condition_reads_subject",
+            CheckError::InvalidObjectionOverride { .. } => {
+                "lawful::check::invalid_objection_override"
+            }
             CheckError::Lint { lint, .. } => match *lint {
                 "unused-category" => "lawful::lint::unused-category",
                 "unused-field" => "lawful::lint::unused-field",
@@ -439,7 +473,17 @@ impl DiagnosticKind for CheckError {
                 "`except` only narrows `= *`: drop it, or write `= * except …`".to_owned()
             }
             CheckError::NameTooDeep { .. } => "flatten the hierarchy".to_owned(),
-            CheckError::InvalidRight { help, .. } => help.clone(),
+            CheckError::InvalidRight { help, .. }
+            | CheckError::InvalidObjectionOverride { help, .. } => help.clone(),
+            CheckError::TooManyCircumstances { limit, .. } => format!(
+                "a question carries its circumstances as one set of {limit}: declare only the \
+                 circumstances the policy's conditions test"
+            ),
+            CheckError::ConditionReadsSubject { place } => format!(
+                "a `{place}` is decided for data, not for one subject: test only \
+                 `circumstance.NAME` (with `not`, `and`, `or`), or write a `deny` rule with the \
+                 subject condition"
+            ),
             CheckError::Lint { help, .. } => help.clone(),
         })
     }

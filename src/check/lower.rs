@@ -41,6 +41,10 @@ impl Checker {
                     Decl::Localize(l) => {
                         let categories = self.category_selectors(&l.data);
                         let within = self.region_scope(&l.regions);
+                        let unless = l
+                            .unless
+                            .as_ref()
+                            .map(|c| self.situation_condition(c, "localize"));
                         let provenance = self.add_provenance(
                             ProvenanceKind::Localize,
                             "localize".to_owned(),
@@ -50,6 +54,7 @@ impl Checker {
                         self.localizations.push(Localization {
                             categories,
                             within,
+                            unless,
                             provenance,
                         });
                     }
@@ -113,6 +118,21 @@ impl Checker {
         let mut bases = Vec::new();
         for basis in &decl.bases {
             if let Some(b) = self.lower_basis(&decl.path.text, basis) {
+                if let (Some(over), Some(_)) = (&basis.objection_override, decl.direct_marketing) {
+                    self.error(
+                        CheckError::InvalidObjectionOverride {
+                            message: format!(
+                                "`{}` is direct marketing: an objection to it cannot be overridden",
+                                decl.path.text
+                            ),
+                            help: "GDPR Art. 21(3) makes an objection to direct marketing \
+                                   absolute: remove `overrides objection …` or `direct_marketing`"
+                                .to_owned(),
+                        },
+                        over.span,
+                        "overrides an absolute objection",
+                    );
+                }
                 bases.push(b);
             }
         }
@@ -244,6 +264,22 @@ impl Checker {
         };
         let scope = self.region_scope(decl.scope.as_deref().unwrap_or_default());
         let when = decl.when.as_ref().map(|c| self.condition(c));
+        let objection_override = decl.objection_override.as_ref().map(|c| self.condition(c));
+        if let Some(over) = &decl.objection_override {
+            if !alternatives.contains(&Basis::LegitimateInterest) {
+                self.error(
+                    CheckError::InvalidObjectionOverride {
+                        message: "only a `legitimate_interest` basis can override an objection"
+                            .to_owned(),
+                        help: "add `legitimate_interest` to this `basis`, or remove \
+                               `overrides objection …`"
+                            .to_owned(),
+                    },
+                    over.span,
+                    "no `legitimate_interest` here",
+                );
+            }
+        }
         let names: Vec<String> = alternatives.iter().map(|b| b.name()).collect();
         let provenance = self.add_provenance(
             ProvenanceKind::Basis,
@@ -255,6 +291,7 @@ impl Checker {
             alternatives,
             scope,
             when,
+            objection_override,
             art9,
             provenance,
         })
@@ -451,12 +488,17 @@ impl Checker {
             Some(s) => format!("transfer with {s}"),
             None => "transfer".to_owned(),
         };
+        let when = decl
+            .when
+            .as_ref()
+            .map(|c| self.situation_condition(c, "transfer"));
         let provenance = self.add_provenance(ProvenanceKind::Transfer, name, docs, span);
         self.transfers.push(TransferRule {
             categories,
             from,
             to,
             safeguard,
+            when,
             provenance,
         });
     }
@@ -492,8 +534,13 @@ impl Checker {
             decl.duration.text, decl.after.text
         );
         self.check_period(&decl.duration);
+        let when = decl
+            .when
+            .as_ref()
+            .map(|c| self.situation_condition(c, "retain"));
         let provenance = self.add_provenance(ProvenanceKind::Retain, name, docs, span);
         self.retention.push(RetentionRule {
+            when,
             categories,
             purposes,
             regions,
@@ -632,7 +679,11 @@ impl Checker {
                 // A policy without regions has empty region sets: everything is "everywhere".
                 let same_place = min.regions.intersects(&max.regions)
                     || (min.regions.is_empty() && max.regions.is_empty());
-                let same_data = min.after == max.after
+                // A conditional rule applies only in some circumstances: a minimum that
+                // outlasts a maximum then is the evaluator's to settle (the longer wins).
+                let unconditional = min.when.is_none() && max.when.is_none();
+                let same_data = unconditional
+                    && min.after == max.after
                     && min.categories.intersects(&max.categories)
                     && same_place
                     && match (&min.purposes, &max.purposes) {

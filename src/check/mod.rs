@@ -116,6 +116,7 @@ struct Checker {
     subject_kinds: Table<Info>,
     attributes: Table<Attribute>,
     events: Table<Info>,
+    circumstances: Table<Info>,
     facts: HashMap<String, Vec<(IdSet, i64)>>,
     fact_spans: HashMap<String, Span>,
     symbols: Table<()>,
@@ -176,6 +177,7 @@ impl Checker {
             subject_kinds: Table::default(),
             attributes: Table::default(),
             events,
+            circumstances: Table::default(),
             facts: HashMap::new(),
             fact_spans: HashMap::new(),
             symbols: Table::default(),
@@ -296,6 +298,9 @@ impl Checker {
         for (name, id) in &self.events.index {
             index.events.insert(name, EventId(*id));
         }
+        for (name, id) in &self.circumstances.index {
+            index.circumstances.insert(name, CircumstanceId(*id));
+        }
         let mut symbols = vec![String::new(); self.symbols.len()];
         for (name, id) in &self.symbols.index {
             index.symbols.insert(name, SymbolId(*id));
@@ -314,6 +319,7 @@ impl Checker {
             subject_kinds: self.subject_kinds.items,
             attributes: self.attributes.items,
             events: self.events.items,
+            circumstances: self.circumstances.items,
             flags: self.flags.items,
             symbols,
             rules: self.rules,

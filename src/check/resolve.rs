@@ -279,7 +279,40 @@ impl Checker {
                 Cond::Is(Predicate::SetContains(id, symbol))
             }
             CondKind::Predicate { name, arg } => self.predicate(name, arg.as_ref()),
+            CondKind::Known(inner) => Cond::Known(Box::new(self.condition(inner))),
+            CondKind::Circumstance(name) => match self.circumstances.get(&name.text) {
+                Some(id) => Cond::Is(Predicate::Circumstance(CircumstanceId(id))),
+                None => {
+                    let names: Vec<String> =
+                        self.circumstances.names().map(str::to_owned).collect();
+                    self.unknown(
+                        NameKind::Circumstance,
+                        &name.text,
+                        name.span,
+                        names.iter().map(String::as_str),
+                    );
+                    Cond::False
+                }
+            },
         }
+    }
+
+    /// Compile a condition that may read circumstances only (a transfer's or a
+    /// localisation's): anything about a subject is `condition_reads_subject`.
+    pub(super) fn situation_condition(
+        &mut self,
+        cond: &ast::Condition,
+        place: &'static str,
+    ) -> Cond {
+        let compiled = self.condition(cond);
+        if !reads_only_circumstances(&compiled) {
+            self.error(
+                CheckError::ConditionReadsSubject { place },
+                cond.span,
+                "reads the subject",
+            );
+        }
+        compiled
     }
 
     fn type_mismatch(
@@ -534,11 +567,29 @@ impl Checker {
             "restricted" => no_arg(self, Predicate::Restricted),
             "erased" => no_arg(self, Predicate::Erased),
             "parental_consent" => no_arg(self, Predicate::ParentalConsent),
+            other if self.circumstances.get(other).is_some() => {
+                self.invalid_condition(
+                    format!("`{other}` is a circumstance, not a fact about the subject"),
+                    &format!("write `circumstance.{other}`"),
+                    name.span,
+                );
+                Cond::False
+            }
             other => {
                 self.unknown(NameKind::Predicate, other, name.span, NAMES.iter().copied());
                 Cond::False
             }
         }
+    }
+}
+
+/// Whether `cond` reads nothing but circumstances.
+fn reads_only_circumstances(cond: &Cond) -> bool {
+    match cond {
+        Cond::True | Cond::False => true,
+        Cond::Not(inner) | Cond::Known(inner) => reads_only_circumstances(inner),
+        Cond::And(parts) | Cond::Or(parts) => parts.iter().all(reads_only_circumstances),
+        Cond::Is(predicate) => matches!(predicate, Predicate::Circumstance(_) | Predicate::Never),
     }
 }
 

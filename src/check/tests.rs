@@ -348,6 +348,7 @@ impl Checker {
                     }
                     None => (None, None),
                 };
+                let circumstances = self.circumstance_names(&query.given);
                 let query = self.compile_query(query, subject)?;
                 Expected::Decision {
                     allow,
@@ -355,6 +356,7 @@ impl Checker {
                     query,
                     basis,
                     safeguard,
+                    circumstances,
                 }
             }
             ExpectationKind::Retention {
@@ -363,8 +365,10 @@ impl Checker {
                 region,
                 events,
                 now,
+                given,
                 verdict,
             } => {
+                let circumstances = self.circumstance_names(given);
                 let category = self.selector_category(data);
                 let purpose = purpose.as_ref().and_then(|p| self.purpose_name(p));
                 let region = self.region_name(region);
@@ -398,6 +402,7 @@ impl Checker {
                     region: region?,
                     events: compiled_events,
                     now: now.value,
+                    circumstances,
                     verdict: verdict.name.text.clone(),
                     date: verdict.date.as_ref().map(|d| d.value),
                 }
@@ -407,6 +412,27 @@ impl Checker {
             expected,
             span: e.span,
         })
+    }
+
+    /// The circumstances a `given …` names (each unknown one reported, with a suggestion).
+    fn circumstance_names(&mut self, names: &[ast::Name]) -> Circumstances {
+        let mut given = Circumstances::NONE;
+        for name in names {
+            match self.circumstances.get(&name.text) {
+                Some(id) => given = given.with(CircumstanceId(id)),
+                None => {
+                    let known: Vec<String> =
+                        self.circumstances.names().map(str::to_owned).collect();
+                    self.unknown(
+                        NameKind::Circumstance,
+                        &name.text,
+                        name.span,
+                        known.iter().map(String::as_str),
+                    );
+                }
+            }
+        }
+        given
     }
 
     fn compile_query(&mut self, query: &ast::Query, subject: &Subject) -> Option<TestQuery> {

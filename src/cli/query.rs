@@ -49,6 +49,10 @@ pub struct QueryArgs {
     /// When the data item was collected (for purposes whose withdrawal taints prior data).
     #[arg(long, value_name = "TIME")]
     pub collected_at: Option<String>,
+    /// A circumstance the policy declares that holds for this question (repeatable), e.g.
+    /// `--circumstance legal_claims_brought`; one not given is false.
+    #[arg(long = "circumstance", value_name = "NAME")]
+    pub circumstances: Vec<String>,
     /// The current time, for checking the subject's timestamps (default: now). Every TIME is
     /// an RFC 3339 instant with an offset (`2024-01-01T12:00:00Z`, `…+01:00`) or a date
     /// (`2024-01-01`, midnight UTC).
@@ -95,6 +99,9 @@ fn decide(policy: &Policy, args: &QueryArgs) -> Result<lawful::eval::Decision, C
     if let Some(recipient) = &args.recipient {
         query = query.to_recipient(policy.recipient(recipient)?);
     }
+    query = query.with_circumstances(
+        policy.circumstances_named(args.circumstances.iter().map(String::as_str))?,
+    );
     if let Some(text) = &args.collected_at {
         query = query.collected_at(past_time(&format!("`--collected-at {text}`"), text, now)?);
     }

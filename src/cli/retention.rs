@@ -27,6 +27,11 @@ pub struct RetentionArgs {
     /// Repeatable.
     #[arg(long = "event", value_name = "NAME=TIME")]
     pub events: Vec<String>,
+    /// A circumstance the policy declares that holds (repeatable), e.g.
+    /// `--circumstance legal_claims_brought`; a `retain … when` rule applies only while its
+    /// condition does. One not given is false.
+    #[arg(long = "circumstance", value_name = "NAME")]
+    pub circumstances: Vec<String>,
     /// The current time (default: now). Every TIME is an RFC 3339 instant with an offset
     /// (`2024-01-01T12:00:00Z`, `…+01:00`) or a date (`2024-01-01`, midnight UTC).
     #[arg(long, value_name = "TIME")]
@@ -78,7 +83,11 @@ fn decide(policy: &Policy, args: &RetentionArgs) -> Result<RetentionDecision, Cl
             .map_err(|e| CliError::at(&format!("`--event {text}`"), e))?;
         events.push((event, past_time(&format!("`--event {text}`"), time, now)?));
     }
-    let mut query = RetentionQuery::new(policy, category, region, now).with_events(&events);
+    let mut query = RetentionQuery::new(policy, category, region, now)
+        .with_events(&events)
+        .with_circumstances(
+            policy.circumstances_named(args.circumstances.iter().map(String::as_str))?,
+        );
     query.purpose = purpose;
     Ok(policy.decide_retention(&query)?)
 }

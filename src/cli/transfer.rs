@@ -22,6 +22,10 @@ pub struct TransferArgs {
     /// Where it would be stored or processed.
     #[arg(long, value_name = "REGION")]
     pub to: String,
+    /// A circumstance the policy declares that holds for this question (repeatable), e.g.
+    /// `--circumstance export_permitted_by_law`; one not given is false.
+    #[arg(long = "circumstance", value_name = "NAME")]
+    pub circumstances: Vec<String>,
     #[arg(long, value_enum, default_value_t)]
     pub format: Format,
 }
@@ -51,7 +55,9 @@ fn decide(policy: &Policy, args: &TransferArgs) -> Result<Decision, CliError> {
     let category = category(policy, &args.category)?;
     let from = policy.region(&args.from)?;
     let to = policy.region(&args.to)?;
-    Ok(policy.decide_transfer(&TransferQuery::new(policy, category, from, to))?)
+    let given = policy.circumstances_named(args.circumstances.iter().map(String::as_str))?;
+    let query = TransferQuery::new(policy, category, from, to).with_circumstances(given);
+    Ok(policy.decide_transfer(&query)?)
 }
 
 /// A category, or the category of a field.

@@ -23,7 +23,10 @@ use jiff::Timestamp;
 
 use crate::analysis::space::to_u32;
 use crate::eval::{RetentionDecision, RetentionNote, RetentionQuery, Verdict};
-use crate::model::{CategoryId, EventId, Policy, PurposeId, RegionId, RetentionBound};
+use crate::model::{
+    CategoryId, Circumstances, Cond, EventId, Policy, Predicate, PurposeId, RegionId,
+    RetentionBound,
+};
 
 use super::scan::{Key, RetentionChange, Sample};
 use super::universe::{Side, Universe};
@@ -53,7 +56,9 @@ pub(crate) fn anchors() -> Vec<Timestamp> {
 }
 
 /// The rules one side's evaluator reads for a cell, as text: (minimum?, event, period).
-type Reads = Vec<(bool, String, String)>;
+/// Per rule: a minimum?, its event, its period, its `when` (by circumstance names; empty
+/// when it has none).
+type Reads = Vec<(bool, String, String, String)>;
 
 /// One change found for a cell, without its purpose (see [`Key::Retention`]).
 #[derive(Debug, Clone)]
@@ -71,6 +76,8 @@ struct Cell<'p> {
     category: CategoryId,
     purpose: Option<PurposeId>,
     region: RegionId,
+    /// The circumstances the questions give (a `retain … when` reads them).
+    circumstances: Circumstances,
 }
 
 /// What one side answers on one timeline.
@@ -127,6 +134,7 @@ impl Delete {
 
 /// The retention changes of one cell, `None` when one side cannot ask (a name it lacks).
 /// `memo` holds the changes of cells already asked, by the rules both sides read.
+#[allow(clippy::too_many_arguments)]
 pub(crate) fn cell_changes(
     u: &Universe<'_>,
     category: u32,
@@ -135,6 +143,7 @@ pub(crate) fn cell_changes(
     anchors: &[Timestamp],
     memo: &mut HashMap<[Reads; 2], Vec<Found>>,
     cases: &mut u64,
+    incomplete: &mut bool,
 ) -> Option<Vec<Found>> {
     let cell = |side: Side| -> Option<Cell<'_>> {
         let policy = u.policy(side);
@@ -146,6 +155,7 @@ pub(crate) fn cell_changes(
                 None => None,
             },
             region: RegionId(u.regions.id(side, region)?),
+            circumstances: Circumstances::NONE,
         })
     };
     let cells = [cell(Side::Old)?, cell(Side::New)?];
@@ -157,9 +167,104 @@ pub(crate) fn cell_changes(
     if let Some(found) = memo.get(&reads) {
         return Some(found.clone());
     }
-    let found = ask_both(&cells, &reads, anchors, cases);
+    // Every combination of the circumstances either side's rules test, by name (a side
+    // that does not declare one reads nothing of it).
+    let mut names: Vec<&str> = Vec::new();
+    for cell in &cells {
+        for rule in cell
+            .policy
+            .retention_rules_for(cell.category, cell.purpose, cell.region)
+        {
+            if let Some(when) = &rule.when {
+                circumstance_names(cell.policy, when, &mut names);
+            }
+        }
+    }
+    if names.len() > MAX_CIRCUMSTANCES_ASKED {
+        // Every combination would be too many questions: ask the first ones, and say the
+        // diff is incomplete.
+        *incomplete = true;
+        names.truncate(MAX_CIRCUMSTANCES_ASKED);
+    }
+    let mut found: Vec<Found> = Vec::new();
+    let [old_cell, new_cell] = cells;
+    for subset in 0u64..(1u64 << names.len()) {
+        let given: Vec<&str> = names
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| subset & (1 << i) != 0)
+            .map(|(_, n)| *n)
+            .collect();
+        let with = |cell: &Cell<'_>| -> Circumstances {
+            given
+                .iter()
+                .filter_map(|n| cell.policy.index.circumstances.get(n))
+                .collect()
+        };
+        let cells = [
+            Cell {
+                circumstances: with(&old_cell),
+                ..old_cell
+            },
+            Cell {
+                circumstances: with(&new_cell),
+                ..new_cell
+            },
+        ];
+        for mut f in ask_both(&cells, &reads, anchors, cases) {
+            if found.iter().any(|g| g.key == f.key) {
+                continue;
+            }
+            if !given.is_empty() {
+                f.timeline = format!("{}, given {}", f.timeline, given.join(", "));
+            }
+            found.push(f);
+        }
+    }
     memo.insert(reads, found.clone());
     Some(found)
+}
+
+/// The most circumstances whose every combination one retention cell is asked with; a cell
+/// whose rules test more makes the diff incomplete.
+const MAX_CIRCUMSTANCES_ASKED: usize = 12;
+
+/// The circumstances a (circumstance-only) condition tests, by name, in order.
+fn circumstance_names<'p>(policy: &'p Policy, cond: &Cond, out: &mut Vec<&'p str>) {
+    match cond {
+        Cond::True | Cond::False => {}
+        Cond::Not(inner) | Cond::Known(inner) => circumstance_names(policy, inner, out),
+        Cond::And(parts) | Cond::Or(parts) => {
+            for part in parts {
+                circumstance_names(policy, part, out);
+            }
+        }
+        Cond::Is(Predicate::Circumstance(id)) => {
+            let name = policy.circumstance_name(*id);
+            if !out.contains(&name) {
+                out.push(name);
+            }
+        }
+        Cond::Is(_) => {}
+    }
+}
+
+/// A circumstance-only condition as text with names, comparable across policies.
+fn situation_text(policy: &Policy, cond: &Cond) -> String {
+    let list = |parts: &[Cond], op: &str| -> String {
+        let texts: Vec<String> = parts.iter().map(|p| situation_text(policy, p)).collect();
+        format!("({})", texts.join(op))
+    };
+    match cond {
+        Cond::True => "true".to_owned(),
+        Cond::False => "false".to_owned(),
+        Cond::Not(inner) => format!("not {}", situation_text(policy, inner)),
+        Cond::Known(inner) => format!("known {}", situation_text(policy, inner)),
+        Cond::And(parts) => list(parts, " and "),
+        Cond::Or(parts) => list(parts, " or "),
+        Cond::Is(Predicate::Circumstance(id)) => policy.circumstance_name(*id).to_owned(),
+        Cond::Is(other) => format!("{other:?}"),
+    }
 }
 
 fn reads(cell: &Cell<'_>) -> Reads {
@@ -171,6 +276,10 @@ fn reads(cell: &Cell<'_>) -> Reads {
                 rule.bound == RetentionBound::AtLeast,
                 cell.policy.event_name(rule.after).to_owned(),
                 rule.period_text.clone(),
+                rule.when
+                    .as_ref()
+                    .map(|c| situation_text(cell.policy, c))
+                    .unwrap_or_default(),
             )
         })
         .collect();
@@ -199,7 +308,7 @@ fn ask_both(
     let names: BTreeSet<&str> = reads
         .iter()
         .flatten()
-        .map(|(_, event, _)| event.as_str())
+        .map(|(_, event, _, _)| event.as_str())
         .collect();
     let mut timelines: Vec<Timeline<'_>> = Vec::new();
     for name in &names {
@@ -383,6 +492,7 @@ fn ask(
             .decide_retention(&RetentionQuery {
                 purpose: cell.purpose,
                 events: &timeline,
+                circumstances: cell.circumstances,
                 ..RetentionQuery::new(cell.policy, cell.category, cell.region, now)
             })
             .ok()
@@ -464,7 +574,9 @@ fn day(at: Timestamp) -> String {
 }
 
 /// The changes of every cell, in `[category class, region class, 0]` cells.
-pub(crate) fn scan(u: &Universe<'_>, cells: &mut Vec<super::scan::Cell>, cases: &mut u64) {
+/// Retention changes into `cells`; `true` when every combination of circumstances was asked.
+pub(crate) fn scan(u: &Universe<'_>, cells: &mut Vec<super::scan::Cell>, cases: &mut u64) -> bool {
+    let mut incomplete = false;
     // Purposes a `retain … for` names: elsewhere a purpose's answers are the general ones.
     let mut named: Vec<u32> = Vec::new();
     for side in Side::BOTH {
@@ -483,8 +595,17 @@ pub(crate) fn scan(u: &Universe<'_>, cells: &mut Vec<super::scan::Cell>, cases: 
     let mut memo = HashMap::new();
     for (cc, &category) in u.category_reps.iter().enumerate() {
         for &region in &u.region_reps {
-            let Some(general) = cell_changes(u, category, region, None, &anchors, &mut memo, cases)
-            else {
+            let general = cell_changes(
+                u,
+                category,
+                region,
+                None,
+                &anchors,
+                &mut memo,
+                cases,
+                &mut incomplete,
+            );
+            let Some(general) = general else {
                 continue;
             };
             let mut found: HashMap<Key, Sample> = HashMap::new();
@@ -508,6 +629,7 @@ pub(crate) fn scan(u: &Universe<'_>, cells: &mut Vec<super::scan::Cell>, cases: 
                     &anchors,
                     &mut memo,
                     cases,
+                    &mut incomplete,
                 );
                 for f in changes.into_iter().flatten() {
                     // The same change as for every purpose is reported once, without one.
@@ -549,4 +671,5 @@ pub(crate) fn scan(u: &Universe<'_>, cells: &mut Vec<super::scan::Cell>, cases: 
             }));
         }
     }
+    !incomplete
 }

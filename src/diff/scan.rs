@@ -401,7 +401,7 @@ impl<'u, 'p> Scanner<'u, 'p> {
                 Sample::Decided(Box::new(Seen {
                     cost,
                     subjects: witness(),
-                    questions: questions(&slots),
+                    questions: questions_given(&slots, &atoms, choice),
                     outcomes,
                 }))
             };
@@ -457,7 +457,12 @@ impl<'u, 'p> Scanner<'u, 'p> {
                 }
             }
             let mut found = Found::default();
-            if slots.iter().flatten().any(layer_reads_subject) {
+            // Circumstances are given per question: the use's witnesses do not carry them.
+            if slots
+                .iter()
+                .flatten()
+                .any(|s| layer_reads_subject(s) || s.reads_circumstances())
+            {
                 self.scan_disclosure_subjects(purpose, recipient, &mut slots, &mut found);
             } else {
                 self.scan_disclosure_combos(purpose, recipient, &slots, combos, &mut found);
@@ -560,7 +565,7 @@ impl<'u, 'p> Scanner<'u, 'p> {
                     Sample::Decided(Box::new(Seen {
                         cost,
                         subjects: refs.map(|s| s.cloned()),
-                        questions: questions(slots),
+                        questions: questions_given(slots, &atoms, choice),
                         outcomes,
                     }))
                 });
@@ -581,7 +586,7 @@ impl<'u, 'p> Scanner<'u, 'p> {
                         CategoryId(u.categories.id(side, category).ok_or(Absent::Category)?);
                     let from = RegionId(u.regions.id(side, from).ok_or(Absent::Region)?);
                     let to = RegionId(u.regions.id(side, to).ok_or(Absent::Region)?);
-                    let question = Question::Transfer { category, from, to };
+                    let question = Question::transfer(category, from, to);
                     Ok(SideQuestion::new(u.policy(side), question))
                 });
                 let mut found = Found::default();
@@ -622,7 +627,7 @@ impl<'u, 'p> Scanner<'u, 'p> {
                                 Sample::Decided(Box::new(Seen {
                                     cost: cost + 1,
                                     subjects: refs.map(|s| s.cloned()),
-                                    questions: questions(&slots),
+                                    questions: questions_given(&slots, &atoms, choice),
                                     outcomes,
                                 }))
                             });
@@ -641,7 +646,8 @@ impl<'u, 'p> Scanner<'u, 'p> {
 
     /// Retention, asked of both evaluators (see `retention.rs`).
     fn scan_retention(&mut self) {
-        super::retention::scan(self.u, &mut self.cells, &mut self.cases);
+        let complete = super::retention::scan(self.u, &mut self.cells, &mut self.cases);
+        self.exhausted |= !complete;
     }
 }
 
@@ -663,6 +669,21 @@ fn remapped_fields(u: &Universe<'_>) -> Vec<u32> {
             matches!((category(Side::Old), category(Side::New)), (Some(a), Some(b)) if a != b)
         })
         .collect()
+}
+
+/// The questions as `choice` asks them (with the circumstances it gives each side).
+fn questions_given(
+    slots: &[Slot<'_>; 2],
+    atoms: &JointAtoms,
+    choice: &[usize],
+) -> [Option<Question>; 2] {
+    let mut out = questions(slots);
+    for (slot, side) in out.iter_mut().zip(Side::BOTH) {
+        if let Some(q) = slot {
+            *q = q.with_circumstances(atoms.circumstances(side, choice));
+        }
+    }
+    out
 }
 
 fn questions(slots: &[Slot<'_>; 2]) -> [Option<Question>; 2] {
@@ -722,7 +743,14 @@ fn decide_both(
                     if let Some(v) = valid.get_mut(i) {
                         *v = true;
                     }
-                    decide(s, Some(subject), cases)
+                    let question = s
+                        .question
+                        .with_circumstances(atoms.circumstances(side, choice));
+                    *cases += 1;
+                    match question.decide(s.policy, Some(subject)) {
+                        Ok(decision) => Outcome::Decided(decision),
+                        Err(_) => Outcome::Absent(Absent::Subject),
+                    }
                 } else {
                     Outcome::Absent(Absent::Subject)
                 }
@@ -954,7 +982,7 @@ fn layer_reads_subject(side: &SideQuestion<'_>) -> bool {
 fn reads(cond: &Cond) -> bool {
     match cond {
         Cond::True | Cond::False | Cond::Is(Predicate::Never) => false,
-        Cond::Not(inner) => reads(inner),
+        Cond::Not(inner) | Cond::Known(inner) => reads(inner),
         Cond::And(parts) | Cond::Or(parts) => parts.iter().any(reads),
         Cond::Is(_) => true,
     }

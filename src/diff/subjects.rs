@@ -35,6 +35,7 @@ use crate::model::{
     AttrValue, AttributeId, AttributeType, ChildTreatment, IdSet, OptOutKind, Policy, PurposeId,
     RegionId, SubjectKindId, SymbolId,
 };
+use crate::model::{CircumstanceId, Circumstances};
 use crate::subject::{ConsentRecord, Subject};
 
 use super::universe::{Side, Universe};
@@ -162,6 +163,12 @@ impl<'p> SideQuestion<'p> {
             || r.erased
             || r.parental
             || !r.attributes.is_empty()
+            || !r.circumstances.is_empty()
+    }
+
+    /// Whether a condition of the question tests a circumstance.
+    pub fn reads_circumstances(&self) -> bool {
+        !self.reads.circumstances.is_empty()
     }
 }
 
@@ -185,6 +192,9 @@ pub(crate) enum Effect {
     /// The set attribute holds this string (`None`: a string the side never interns, so
     /// never reads; the set is still given).
     SetMember(AttributeId, Option<SymbolId>),
+    /// The circumstance is given with the question (not set on the subject: see
+    /// [`JointAtoms::circumstances`]).
+    Circumstance(CircumstanceId),
 }
 
 /// One atom: the same number of values on both sides, value 0 the default.
@@ -263,9 +273,22 @@ impl JointAtoms {
                         }
                     }
                 }
+                Some(Effect::Circumstance(_)) => {}
             }
         }
         true
+    }
+
+    /// The circumstances `choice` gives `side`'s question.
+    pub fn circumstances(&self, side: Side, choice: &[usize]) -> Circumstances {
+        self.atoms
+            .iter()
+            .zip(choice)
+            .filter_map(|(atom, &value)| match atom.effects(side).get(value) {
+                Some(Effect::Circumstance(id)) => Some(*id),
+                _ => None,
+            })
+            .collect()
     }
 }
 
@@ -312,7 +335,39 @@ pub(crate) fn joint_atoms(u: &Universe<'_>, sides: [Option<&SideQuestion<'_>>; 2
         }
     }
     attribute_atoms(u, sides, &mut atoms);
+    circumstance_atoms(u, sides, &mut atoms);
     JointAtoms { atoms, collected }
+}
+
+/// One atom per circumstance (by name) either side's conditions test: given or not. A side
+/// that does not declare it reads nothing of it (`Keep`).
+fn circumstance_atoms(
+    u: &Universe<'_>,
+    sides: [Option<&SideQuestion<'_>>; 2],
+    atoms: &mut Vec<JointAtom>,
+) {
+    let mut names: Vec<&str> = Vec::new();
+    for side in sides.iter().flatten() {
+        for id in side.reads.circumstances.iter() {
+            let name = side.policy.circumstance_name(id);
+            if !names.contains(&name) {
+                names.push(name);
+            }
+        }
+    }
+    for name in names {
+        let effect = |side: Side| {
+            u.policy(side)
+                .index
+                .circumstances
+                .get(name)
+                .map_or(Effect::Keep, Effect::Circumstance)
+        };
+        atoms.push(JointAtom {
+            old: vec![Effect::Keep, effect(Side::Old)],
+            new: vec![Effect::Keep, effect(Side::New)],
+        });
+    }
 }
 
 fn side_index(side: Side) -> usize {

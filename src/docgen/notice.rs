@@ -1,10 +1,13 @@
 //! The privacy notice: what is collected, why and on which basis, who receives it, where it
 //! goes, how long it is kept, the reader's rights, and children.
 
-use crate::model::{BasisDecl, CategoryId, IdSet, Policy, PurposeId, RetentionRule, UnknownAge};
+use crate::model::{
+    BasisDecl, CategoryId, CircumstanceId, IdSet, Policy, PurposeId, RegionId, RetentionRule,
+    UnknownAge,
+};
 
 use super::doc::{Block, Inline, Section, Table, Text};
-use super::rights::{rights_from, RightEntry, RightKind};
+use super::rights::{objection_exceptions, rights_from, RightEntry, RightKind};
 use super::words::{
     art9_text, basis_text, child_treatment_text, duration_text, or_list, recipient_kind_text,
     safeguard_text, upper_first, Ctx, Scope,
@@ -692,8 +695,11 @@ fn transfers(ctx: &Ctx<'_>) -> Section {
         .text(": ")
         .append(lower(data_text(ctx, &t.categories)))
         .text(" — ")
-        .text(safeguard_text(t.safeguard.as_deref()))
-        .text(".");
+        .text(safeguard_text(t.safeguard.as_deref()));
+        if let Some(when) = &t.when {
+            text.text(format!(", only where {}", ctx.condition(when)));
+        }
+        text.text(".");
         items.push(text);
     }
     if !items.is_empty() {
@@ -704,9 +710,13 @@ fn transfers(ctx: &Ctx<'_>) -> Section {
     for l in &policy.localizations {
         let mut text = Text::new();
         text.append(data_text(ctx, &l.categories)).text(format!(
-            " collected {} is stored and processed only there.",
+            " collected {} is stored and processed only there",
             ctx.where_text(&l.within)
         ));
+        match &l.unless {
+            Some(unless) => text.text(format!(", except where {}.", ctx.condition(unless))),
+            None => text.text("."),
+        };
         section.para(text);
     }
     section
@@ -797,6 +807,30 @@ fn your_rights(ctx: &Ctx<'_>) -> Section {
         section.block(Block::List(
             entries.iter().map(|e| right_item(ctx, e)).collect(),
         ));
+    }
+    // Objections the evaluator lets a purpose override (GDPR Art. 21(1)), as it decides them.
+    for g in ctx.granted.iter().filter(|g| g.kind == RightKind::Object) {
+        let mut exceptions: Vec<CircumstanceId> = Vec::new();
+        for r in g.regions.iter() {
+            let region = RegionId(u32::try_from(r).unwrap_or(u32::MAX));
+            for c in objection_exceptions(policy, g.purpose, region) {
+                if !exceptions.contains(&c) {
+                    exceptions.push(c);
+                }
+            }
+        }
+        if !exceptions.is_empty() {
+            let names: Vec<String> = exceptions
+                .iter()
+                .map(|c| ctx.circumstance_title(*c))
+                .collect();
+            section.para(format!(
+                "If you object to {}, we honour your objection except where {} \
+                 (compelling legitimate grounds, GDPR Art. 21(1)).",
+                ctx.purpose_title(g.purpose),
+                names.join(" or ")
+            ));
+        }
     }
     // Limits of restriction and erasure not already told with a declared right.
     let told = |f: fn(&crate::model::Purpose) -> bool| {

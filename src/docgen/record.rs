@@ -144,8 +144,13 @@ fn row(ctx: &Ctx<'_>, id: PurposeId) -> Vec<Text> {
         .iter()
         .filter(|t| t.categories.intersects(&p.uses))
         .map(|t| {
+            let when = t
+                .when
+                .as_ref()
+                .map(|c| format!(", only where {}", ctx.condition(c)))
+                .unwrap_or_default();
             Text::plain(format!(
-                "{} → {}: {}",
+                "{} → {}: {}{when}",
                 ctx.scope_codes(&t.from),
                 ctx.scope_codes(&t.to),
                 safeguard_text(t.safeguard.as_deref())
@@ -158,8 +163,13 @@ fn row(ctx: &Ctx<'_>, id: PurposeId) -> Vec<Text> {
             .iter()
             .filter(|l| l.categories.intersects(&p.uses))
             .map(|l| {
+                let unless = l
+                    .unless
+                    .as_ref()
+                    .map(|c| format!(", except where {}", ctx.condition(c)))
+                    .unwrap_or_default();
                 Text::plain(format!(
-                    "Localised: stays in {} when collected there",
+                    "Localised: stays in {} when collected there{unless}",
                     ctx.scope_codes(&l.within)
                 ))
             }),

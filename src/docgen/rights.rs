@@ -17,9 +17,10 @@
 //! first), and `basis legitimate_interest in EU` with `basis contract in DE` gives none in
 //! Germany. Regions are grouped for presentation only afterwards.
 
-use crate::eval::{DataRef, Query};
+use crate::eval::{DataRef, Query, Reason};
 use crate::model::{
-    Basis, CategoryId, IdSet, OptOutKind, Policy, PurposeId, RegionId, SubjectKindId,
+    Basis, CategoryId, CircumstanceId, Cond, IdSet, OptOutKind, Policy, Predicate, PurposeId,
+    RegionId, SubjectKindId,
 };
 use crate::subject::{ConsentRecord, Subject};
 
@@ -362,6 +363,65 @@ pub fn grants(policy: &Policy, purpose: PurposeId, region: RegionId, right: Righ
     false
 }
 
+/// The circumstances in which the evaluator lets `purpose` go on in `region` although the
+/// subject objected (GDPR Art. 21(1): `overrides objection when …`): for some category the
+/// purpose uses, an adult who objected is denied (`objected`) without the circumstance and
+/// allowed with it. The candidates are the circumstances the chosen basis declarations'
+/// overrides mention; the evaluator decides each.
+pub fn objection_exceptions(
+    policy: &Policy,
+    purpose: PurposeId,
+    region: RegionId,
+) -> Vec<CircumstanceId> {
+    let mut candidates = Vec::new();
+    for decl in policy.basis_declarations(purpose, region) {
+        if let Some(cond) = &decl.objection_override {
+            circumstances_in(cond, &mut candidates);
+        }
+    }
+    let Some(p) = policy.purposes.get(purpose.index()) else {
+        return Vec::new();
+    };
+    let mut subject = Subject {
+        region: Some(region),
+        age: Some(40),
+        ..Subject::new(policy)
+    };
+    subject.objections.push(purpose);
+    candidates.retain(|&circumstance| {
+        p.uses.iter().any(|c| {
+            let query = Query::new(
+                policy,
+                purpose,
+                DataRef::Category(CategoryId(u32::try_from(c).unwrap_or(u32::MAX))),
+            )
+            .in_region(region);
+            let without = policy.decide_use(&query, &subject);
+            let with = policy.decide_use(&query.given(circumstance), &subject);
+            without.is_ok_and(|d| d.reason == Reason::Objected) && with.is_ok_and(|d| d.allowed())
+        })
+    });
+    candidates
+}
+
+fn circumstances_in(cond: &Cond, out: &mut Vec<CircumstanceId>) {
+    match cond {
+        Cond::True | Cond::False => {}
+        Cond::Not(inner) | Cond::Known(inner) => circumstances_in(inner, out),
+        Cond::And(parts) | Cond::Or(parts) => {
+            for part in parts {
+                circumstances_in(part, out);
+            }
+        }
+        Cond::Is(Predicate::Circumstance(id)) => {
+            if !out.contains(id) {
+                out.push(*id);
+            }
+        }
+        Cond::Is(_) => {}
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -615,5 +675,37 @@ mod tests {
             "{HEAD}purpose service {{ uses user.email basis contract }}\n"
         ));
         assert!(rights(&p).is_empty());
+    }
+
+    #[test]
+    fn objection_exceptions_are_the_circumstances_the_evaluator_lets_override_it() {
+        let p = policy(&format!(
+            "{HEAD}circumstance legal_claims_brought \"Legal claims have been brought\"\n\
+             circumstance required_by_law\n\
+             purpose claims {{ uses user.email\n\
+               basis legitimate_interest in EU overrides objection \
+                 when circumstance.legal_claims_brought\n\
+               basis legitimate_interest in US }}\n\
+             purpose never {{ uses user.email\n\
+               basis legitimate_interest overrides objection when circumstance.required_by_law \
+                 and not circumstance.required_by_law }}"
+        ));
+        let claims = p.purpose("claims").unwrap();
+        let de = p.region("DE").unwrap();
+        let us = p.region("US").unwrap();
+        let brought = p.circumstance("legal_claims_brought").unwrap();
+        assert_eq!(objection_exceptions(&p, claims, de), vec![brought]);
+        // In the US the objection is honoured without exception.
+        assert_eq!(objection_exceptions(&p, claims, us), Vec::new());
+        // An override whose condition never holds lifts nothing: the evaluator says so.
+        let never = p.purpose("never").unwrap();
+        assert_eq!(objection_exceptions(&p, never, de), Vec::new());
+        // The notice says it, in the evaluator's terms.
+        let markdown = crate::docgen::markdown(&p);
+        assert!(
+            markdown
+                .contains("we honour your objection except where legal claims have been brought"),
+            "{markdown}"
+        );
     }
 }

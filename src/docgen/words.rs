@@ -384,7 +384,7 @@ impl<'p> Ctx<'p> {
         let period = duration_text(&rule.period, &rule.period_text);
         let event = self.event_phrase(rule.after);
         let zero = span_is_zero(&rule.period);
-        match (rule.bound, zero) {
+        let sentence = match (rule.bound, zero) {
             (RetentionBound::AtLeast, true) => format!("kept at least until {event}"),
             (RetentionBound::AtLeast, false) => {
                 format!("kept for at least {period} after {event}")
@@ -393,6 +393,10 @@ impl<'p> Ctx<'p> {
             (RetentionBound::AtMost, false) => {
                 format!("deleted at the latest {period} after {event}")
             }
+        };
+        match &rule.when {
+            Some(when) => format!("{sentence}, where {}", self.condition(when)),
+            None => sentence,
         }
     }
 
@@ -426,6 +430,14 @@ impl<'p> Ctx<'p> {
                     })
                     .collect();
                 texts.join(if and { " and " } else { " or " })
+            }
+            Cond::Known(inner) => {
+                let text = self.cond_text(inner, false, depth + 1);
+                if negated {
+                    format!("we do not know that {text}")
+                } else {
+                    format!("we know that {text}")
+                }
             }
             Cond::Is(predicate) => self.predicate(predicate, negated),
         }
@@ -502,6 +514,10 @@ impl<'p> Ctx<'p> {
             )
             .replace("do include", "include"),
             Predicate::Never => if negated { "always" } else { "never" }.to_owned(),
+            Predicate::Circumstance(c) => {
+                let verb = if negated { "does not apply" } else { "applies" };
+                format!("the circumstance “{}” {verb}", self.circumstance(*c))
+            }
         }
     }
 
@@ -510,6 +526,24 @@ impl<'p> Ctx<'p> {
             .attributes
             .get(id.index())
             .map_or_else(|| "?".to_owned(), |a| humanize(&a.info.name))
+    }
+
+    /// A circumstance by its title (first letter lowercased), else its name in words.
+    pub fn circumstance_title(&self, id: crate::model::CircumstanceId) -> String {
+        let text = self.circumstance(id);
+        let mut chars = text.chars();
+        match chars.next() {
+            Some(first) => first.to_lowercase().chain(chars).collect(),
+            None => text,
+        }
+    }
+
+    /// A circumstance by its title, else its name in words.
+    fn circumstance(&self, id: crate::model::CircumstanceId) -> String {
+        self.policy.circumstances.get(id.index()).map_or_else(
+            || "?".to_owned(),
+            |c| c.title.clone().unwrap_or_else(|| humanize(&c.name)),
+        )
     }
 
     fn symbol(&self, index: usize) -> &str {

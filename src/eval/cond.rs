@@ -8,7 +8,9 @@
 
 use std::cmp::Ordering;
 
-use crate::model::{AttrValue, CmpOp, Cond, Policy, Predicate, PurposeId, RegionId, UnknownAge};
+use crate::model::{
+    AttrValue, Circumstances, CmpOp, Cond, Policy, Predicate, PurposeId, RegionId, UnknownAge,
+};
 use crate::subject::Subject;
 
 /// Kleene's three-valued truth.
@@ -81,6 +83,8 @@ pub struct Env<'a> {
     pub subject: Option<&'a Subject>,
     /// The query region: `subject.child` uses its age threshold.
     pub region: RegionId,
+    /// The circumstances the question gives (`circumstance.NAME`); absent means false.
+    pub circumstances: Circumstances,
 }
 
 impl Env<'_> {
@@ -113,7 +117,21 @@ impl Env<'_> {
                 }
                 result
             }
+            Cond::Known(inner) => {
+                Truth::from_bool(self.all_known(inner) && self.eval(inner) == Truth::True)
+            }
             Cond::Is(predicate) => self.predicate(predicate),
+        }
+    }
+
+    /// Whether every fact `cond` reads is known for this subject (`known C`). A `known`
+    /// inside is two-valued, so it is known.
+    fn all_known(&self, cond: &Cond) -> bool {
+        match cond {
+            Cond::True | Cond::False | Cond::Known(_) => true,
+            Cond::Not(inner) => self.all_known(inner),
+            Cond::And(parts) | Cond::Or(parts) => parts.iter().all(|p| self.all_known(p)),
+            Cond::Is(predicate) => self.predicate(predicate) != Truth::Unknown,
         }
     }
 
@@ -123,8 +141,12 @@ impl Env<'_> {
     }
 
     fn predicate(&self, predicate: &Predicate) -> Truth {
-        if matches!(predicate, Predicate::Never) {
-            return Truth::False;
+        match predicate {
+            Predicate::Never => return Truth::False,
+            Predicate::Circumstance(id) => {
+                return Truth::from_bool(self.circumstances.contains(*id))
+            }
+            _ => {}
         }
         let Some(subject) = self.subject else {
             return Truth::Unknown;
@@ -169,7 +191,7 @@ impl Env<'_> {
                 Some(AttrValue::Set(items)) => Truth::from_bool(items.contains(symbol)),
                 Some(_) => Truth::False,
             },
-            Predicate::Never => Truth::False,
+            Predicate::Never | Predicate::Circumstance(_) => Truth::False,
         }
     }
 }

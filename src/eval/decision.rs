@@ -135,6 +135,9 @@ pub struct Detail {
     /// `localized` disclosure: the recipient's location is not declared, so data a
     /// localisation rule keeps in the region cannot be shown to stay there.
     pub location_undeclared: bool,
+    /// Allowed on `legitimate_interest` although the subject objected: the basis
+    /// declaration's `overrides objection when …` holds (GDPR Art. 21(1)).
+    pub objection_overridden: bool,
 }
 
 /// What the controller must do when it goes ahead.

@@ -8,7 +8,7 @@ use super::cond::Env;
 use super::decision::{Asked, Decision, Detail};
 use super::query::{check_recipient, Query, QueryError};
 use super::rules::{is_disclosure_rule_for, Situation};
-use super::transfer::TransferQuestion;
+use super::transfer::{localization_lifted, TransferQuestion};
 use super::usage::UseQuery;
 use super::Reason;
 
@@ -60,6 +60,7 @@ fn decide(policy: &Policy, id: RecipientId, query: &UseQuery, subject: &Subject)
         policy,
         subject: Some(subject),
         region: query.region,
+        circumstances: query.circumstances,
     };
     let situation = Situation {
         env,
@@ -125,7 +126,7 @@ fn decide(policy: &Policy, id: RecipientId, query: &UseQuery, subject: &Subject)
     // location the policy does not declare. A `located local` recipient sits in the
     // subject's region: no transfer.
     if recipient.located.is_empty() && !recipient.located_local {
-        if let Some(localization) = localization_covering(policy, query) {
+        if let Some(localization) = localization_covering(policy, query, env) {
             let mut denial = deny(Reason::Localized).with_rule(localization.provenance);
             denial.detail.location_undeclared = true;
             return denial;
@@ -141,6 +142,7 @@ fn decide(policy: &Policy, id: RecipientId, query: &UseQuery, subject: &Subject)
             from: query.region,
             to: location,
             subject: Some(subject),
+            circumstances: query.circumstances,
             purpose: Some(query.purpose),
             recipient: Some(id),
         }
@@ -163,7 +165,11 @@ fn decide(policy: &Policy, id: RecipientId, query: &UseQuery, subject: &Subject)
 }
 
 /// The first `localize` rule covering the query's category in the query region.
-fn localization_covering<'p>(policy: &'p Policy, query: &UseQuery) -> Option<&'p Localization> {
+fn localization_covering<'p>(
+    policy: &'p Policy,
+    query: &UseQuery,
+    env: Env<'_>,
+) -> Option<&'p Localization> {
     policy
         .index
         .localizations_by_category
@@ -171,5 +177,5 @@ fn localization_covering<'p>(policy: &'p Policy, query: &UseQuery) -> Option<&'p
         .into_iter()
         .flatten()
         .filter_map(|&i| policy.localizations.get(i as usize))
-        .find(|l| l.within.contains(query.region.index()))
+        .find(|l| l.within.contains(query.region.index()) && !localization_lifted(env, l))
 }

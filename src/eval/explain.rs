@@ -110,7 +110,13 @@ impl Decision {
             (_, basis) => {
                 if let Some(b) = basis {
                     write!(out, " on the basis of {}", BasisName(b))?;
-                    cat(out, &[" (", basis_reason(b), ")"]);
+                    let reason = if self.detail.objection_overridden {
+                        "a legitimate interest that overrides the subject's objection in these \
+                         circumstances (GDPR Art. 21(1))"
+                    } else {
+                        basis_reason(b)
+                    };
+                    cat(out, &[" (", reason, ")"]);
                 }
                 if let (Some(to), Some(safeguard)) = (self.detail.transfer_to, safeguard) {
                     write!(
@@ -491,9 +497,7 @@ impl RetentionDecision {
             (_, _, RetentionNote::NoDeadlineYet) => {
                 format!("{head} may be kept: no maximum retention period has started yet.")
             }
-            _ => format!(
-                "{head} may be kept: the policy declares no maximum retention period for it."
-            ),
+            _ => format!("{head} may be kept: no maximum retention period applies to it."),
         }
     }
 }

@@ -38,6 +38,7 @@ impl Fx {
                 subject_kinds: Vec::new(),
                 attributes: Vec::new(),
                 events: BUILTIN_EVENTS.iter().map(|e| info(e)).collect(),
+                circumstances: Vec::new(),
                 flags,
                 symbols: Vec::new(),
                 rules: Vec::new(),
@@ -264,6 +265,7 @@ impl Fx {
             alternatives: alternatives.to_vec(),
             scope,
             when,
+            objection_override: None,
             art9: None,
             provenance,
         });
@@ -361,6 +363,7 @@ impl Fx {
             from,
             to,
             safeguard: safeguard.map(str::to_owned),
+            when: None,
             provenance,
         });
     }
@@ -370,6 +373,7 @@ impl Fx {
         self.p.localizations.push(Localization {
             categories,
             within,
+            unless: None,
             provenance,
         });
         provenance
@@ -397,6 +401,7 @@ impl Fx {
             period,
             period_text: format!("{period:#}"),
             after,
+            when: None,
             provenance,
         });
         provenance

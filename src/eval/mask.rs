@@ -106,6 +106,7 @@ impl Policy {
                 region,
                 collected_at: None,
                 recipient: None,
+                circumstances: crate::model::Circumstances::NONE,
                 stamp: self.stamp(),
             };
             let decision = UseQuery::prepare(self, &query, subject)?.decide(self, subject);
@@ -131,6 +132,7 @@ impl Policy {
             region,
             collected_at: None,
             recipient: None,
+            circumstances: crate::model::Circumstances::NONE,
             stamp: self.stamp(),
         };
         // Check the field and region once; every purpose id below is in range.

@@ -6,8 +6,8 @@ use std::fmt;
 use crate::diagnostic::suggest;
 use crate::model::DataRef;
 use crate::model::{
-    AttributeId, CategoryId, EventId, FieldId, NameIndex, OptOutKind, Policy, PurposeId,
-    RecipientId, RegionId, SubjectKindId,
+    AttributeId, CategoryId, CircumstanceId, Circumstances, EventId, FieldId, NameIndex,
+    OptOutKind, Policy, PurposeId, RecipientId, RegionId, SubjectKindId,
 };
 
 /// What kind of name was looked up.
@@ -33,6 +33,8 @@ pub enum NameKind {
     Event,
     /// An opt-out kind (`sale`, `sharing` …).
     OptOut,
+    /// A circumstance the policy declares (`legal_claims_brought` …).
+    Circumstance,
 }
 
 impl NameKind {
@@ -49,6 +51,7 @@ impl NameKind {
             NameKind::Attribute => "attribute",
             NameKind::Event => "event",
             NameKind::OptOut => "opt-out",
+            NameKind::Circumstance => "circumstance",
         }
     }
 
@@ -65,6 +68,7 @@ impl NameKind {
             NameKind::Attribute => "lawful::eval::unknown_attribute",
             NameKind::Event => "lawful::eval::unknown_event",
             NameKind::OptOut => "lawful::eval::unknown_opt_out",
+            NameKind::Circumstance => "lawful::eval::unknown_circumstance",
         }
     }
 }
@@ -181,6 +185,25 @@ impl Policy {
     /// policy declares none.
     pub fn event(&self, name: &str) -> Result<EventId, NameError> {
         lookup(&self.index.events, NameKind::Event, name)
+    }
+
+    /// The id of the circumstance named `name`; a [`NameError`] with a suggestion when the
+    /// policy declares none.
+    pub fn circumstance(&self, name: &str) -> Result<CircumstanceId, NameError> {
+        lookup(&self.index.circumstances, NameKind::Circumstance, name)
+    }
+
+    /// The circumstances named, all declared by this policy (the first unknown name is the
+    /// error, with a suggestion).
+    pub fn circumstances_named<'n>(
+        &self,
+        names: impl IntoIterator<Item = &'n str>,
+    ) -> Result<Circumstances, NameError> {
+        names
+            .into_iter()
+            .try_fold(Circumstances::NONE, |set, name| {
+                self.circumstance(name).map(|id| set.with(id))
+            })
     }
 }
 

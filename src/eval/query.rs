@@ -1,7 +1,10 @@
 //! Prepared questions: every name already an id.
 
 use crate::model::DataRef;
-use crate::model::{CategoryId, FieldId, Policy, PolicyStamp, PurposeId, RecipientId, RegionId};
+use crate::model::{
+    CategoryId, CircumstanceId, Circumstances, FieldId, Policy, PolicyStamp, PurposeId,
+    RecipientId, RegionId,
+};
 use crate::subject::Subject;
 
 /// A use (or, with a recipient, a disclosure) question with prepared ids.
@@ -47,6 +50,9 @@ pub struct Query {
     pub collected_at: Option<jiff::Timestamp>,
     /// `Some`: the question is whether this recipient may receive the data.
     pub recipient: Option<RecipientId>,
+    /// The circumstances that hold for this question (`required_by_law` …); absent ones
+    /// are false.
+    pub circumstances: Circumstances,
     /// The policy the ids belong to.
     pub(crate) stamp: PolicyStamp,
 }
@@ -61,6 +67,7 @@ impl Query {
             region: None,
             collected_at: None,
             recipient: None,
+            circumstances: Circumstances::NONE,
             stamp: policy.stamp(),
         }
     }
@@ -80,6 +87,18 @@ impl Query {
     /// when the purpose's withdrawal taints prior data.
     pub fn collected_at(mut self, at: jiff::Timestamp) -> Self {
         self.collected_at = Some(at);
+        self
+    }
+
+    /// Say that circumstance `id` (of the policy the query was prepared for) holds.
+    pub fn given(mut self, id: CircumstanceId) -> Self {
+        self.circumstances = self.circumstances.with(id);
+        self
+    }
+
+    /// Replace the circumstances that hold.
+    pub fn with_circumstances(mut self, circumstances: Circumstances) -> Self {
+        self.circumstances = circumstances;
         self
     }
 

@@ -4,7 +4,7 @@
 use std::fmt::Write as _;
 
 use super::{Asked, DataRef, Decision, Query, QueryError, Reason, TransferQuery};
-use crate::model::{AttrValue, CategoryId, OptOutKind, Policy, RegionId};
+use crate::model::{AttrValue, CategoryId, Circumstances, OptOutKind, Policy, RegionId};
 use crate::subject::Subject;
 
 /// One question: a use or a disclosure (a [`Query`], with `recipient` set for a disclosure),
@@ -21,6 +21,8 @@ pub enum Question {
         from: RegionId,
         /// The destination.
         to: RegionId,
+        /// The circumstances that hold.
+        circumstances: Circumstances,
     },
 }
 
@@ -28,6 +30,40 @@ impl Question {
     /// Whether it asks about a transfer.
     pub fn is_transfer(&self) -> bool {
         matches!(self, Question::Transfer { .. })
+    }
+
+    /// A transfer question with no circumstance given.
+    pub fn transfer(category: CategoryId, from: RegionId, to: RegionId) -> Question {
+        Question::Transfer {
+            category,
+            from,
+            to,
+            circumstances: Circumstances::NONE,
+        }
+    }
+
+    /// The circumstances the question gives.
+    pub fn circumstances(&self) -> Circumstances {
+        match self {
+            Question::Decide(query) => query.circumstances,
+            Question::Transfer { circumstances, .. } => *circumstances,
+        }
+    }
+
+    /// The same question with these circumstances.
+    #[must_use]
+    pub fn with_circumstances(self, given: Circumstances) -> Question {
+        match self {
+            Question::Decide(query) => Question::Decide(query.with_circumstances(given)),
+            Question::Transfer {
+                category, from, to, ..
+            } => Question::Transfer {
+                category,
+                from,
+                to,
+                circumstances: given,
+            },
+        }
     }
 
     /// Ask the evaluator. A transfer without a subject is the bare
@@ -40,11 +76,21 @@ impl Question {
         match (*self, subject) {
             (Question::Decide(query), Some(subject)) => policy.decide(&query, subject),
             (Question::Decide(query), None) => policy.decide(&query, &Subject::new(policy)),
-            (Question::Transfer { category, from, to }, Some(subject)) => {
-                policy.decide_transfer_for(subject, &TransferQuery::new(policy, category, from, to))
-            }
-            (Question::Transfer { category, from, to }, None) => {
-                policy.decide_transfer(&TransferQuery::new(policy, category, from, to))
+            (
+                Question::Transfer {
+                    category,
+                    from,
+                    to,
+                    circumstances,
+                },
+                subject,
+            ) => {
+                let query = TransferQuery::new(policy, category, from, to)
+                    .with_circumstances(circumstances);
+                match subject {
+                    Some(subject) => policy.decide_transfer_for(subject, &query),
+                    None => policy.decide_transfer(&query),
+                }
             }
         }
     }
@@ -68,10 +114,12 @@ impl Question {
             return false;
         };
         match decision.reason {
-            Reason::NotDeclared
-            | Reason::RecipientNotDeclared
-            | Reason::Localized
-            | Reason::TransferForbidden => true,
+            Reason::NotDeclared | Reason::RecipientNotDeclared => true,
+            // A circumstance may lift a localisation or enable a transfer permission.
+            Reason::Localized | Reason::TransferForbidden => {
+                policy.transfers.iter().all(|t| t.when.is_none())
+                    && policy.localizations.iter().all(|l| l.unless.is_none())
+            }
             Reason::NoLegalBasis => match decision.asked {
                 Asked::Use {
                     purpose, region, ..
@@ -127,16 +175,32 @@ impl Question {
                 if let Some(at) = query.collected_at {
                     let _ = write!(out, " collected {}", date(at));
                 }
+                out.push_str(&describe_circumstances(policy, query.circumstances));
                 out
             }
-            Question::Transfer { category, from, to } => format!(
-                "transfer {} from {} to {}",
+            Question::Transfer {
+                category,
+                from,
+                to,
+                circumstances,
+            } => format!(
+                "transfer {} from {} to {}{}",
                 policy.category_name(*category),
                 policy.region_name(*from),
-                policy.region_name(*to)
+                policy.region_name(*to),
+                describe_circumstances(policy, *circumstances)
             ),
         }
     }
+}
+
+/// ` given a, b` in test syntax; empty when none is given.
+pub(crate) fn describe_circumstances(policy: &Policy, given: Circumstances) -> String {
+    if given.is_empty() {
+        return String::new();
+    }
+    let names: Vec<&str> = given.iter().map(|c| policy.circumstance_name(c)).collect();
+    format!(" given {}", names.join(", "))
 }
 
 fn data_name(policy: &Policy, data: DataRef) -> &str {

@@ -4,9 +4,11 @@ use jiff::tz::TimeZone;
 use jiff::Timestamp;
 
 use crate::model::{
-    CategoryId, EventId, Policy, PolicyStamp, ProvenanceId, PurposeId, RegionId, RetentionBound,
-    RetentionRule,
+    CategoryId, CircumstanceId, Circumstances, EventId, Policy, PolicyStamp, ProvenanceId,
+    PurposeId, RegionId, RetentionBound, RetentionRule,
 };
+
+use super::cond::Env;
 
 use super::query::{check_category, check_purpose, check_region, check_stamp, QueryError};
 use super::usage::retention_rules;
@@ -26,6 +28,9 @@ pub struct RetentionQuery<'a> {
     pub events: &'a [(EventId, Timestamp)],
     /// The instant the verdict is for (`must_delete` once a deadline is before it).
     pub now: Timestamp,
+    /// The circumstances that hold (`legal_claims_brought` …): a `retain … when` rule
+    /// applies only while its condition does.
+    pub circumstances: Circumstances,
     /// The policy the ids belong to.
     pub(crate) stamp: PolicyStamp,
 }
@@ -40,8 +45,21 @@ impl<'a> RetentionQuery<'a> {
             region,
             events: &[],
             now,
+            circumstances: Circumstances::NONE,
             stamp: policy.stamp(),
         }
+    }
+
+    /// Say that circumstance `id` holds.
+    pub fn given(mut self, id: CircumstanceId) -> Self {
+        self.circumstances = self.circumstances.with(id);
+        self
+    }
+
+    /// Replace the circumstances that hold.
+    pub fn with_circumstances(mut self, circumstances: Circumstances) -> Self {
+        self.circumstances = circumstances;
+        self
     }
 
     /// Ask about the data as used for `purpose`.
@@ -110,7 +128,8 @@ pub enum RetentionNote {
     AwaitingEvent(EventId),
     /// Maximums apply but none of their events has happened yet: no deadline yet.
     NoDeadlineYet,
-    /// The policy declares no maximum for this data: no deadline at all.
+    /// No maximum applies to this data (none is declared, or none whose `when` holds): no
+    /// deadline at all.
     NoMaximum,
 }
 
@@ -153,7 +172,15 @@ impl Policy {
         let mut pending_minimum: Option<(EventId, ProvenanceId)> = None;
         let mut earliest_maximum: Option<(Timestamp, ProvenanceId)> = None;
         let mut pending_maximum = false;
-        let applicable = self.retention_rules_for(query.category, query.purpose, query.region);
+        let env = Env {
+            policy: self,
+            subject: None,
+            region: query.region,
+            circumstances: query.circumstances,
+        };
+        let applicable = self
+            .retention_rules_for(query.category, query.purpose, query.region)
+            .filter(|rule| env.eval_opt(rule.when.as_ref()).or_false());
         for rule in applicable {
             let anchor = query
                 .events
@@ -248,7 +275,8 @@ impl Policy {
     /// The `retain` rules [`Policy::decide_retention`] reads for data of `category` in
     /// `region` (for `purpose`, or for no particular purpose), in declaration order: those
     /// covering the category whose regions contain the region and whose purposes, if any,
-    /// contain the purpose. Nothing else about the policy changes a retention answer.
+    /// contain the purpose. Nothing else about the policy changes a retention answer, except
+    /// the question's circumstances, which decide whether a rule's `when` holds.
     pub fn retention_rules_for(
         &self,
         category: CategoryId,

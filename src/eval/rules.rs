@@ -127,13 +127,19 @@ pub(crate) fn rule_covers(
     unknown: WhenUnknown,
 ) -> bool {
     match *question {
-        Question::Transfer { category, from, to } => {
+        Question::Transfer {
+            category,
+            from,
+            to,
+            circumstances,
+        } => {
             is_transfer_rule_for(rule, from, to)
                 && Situation {
                     env: Env {
                         policy,
                         subject,
                         region: from,
+                        circumstances,
                     },
                     category,
                     purpose: None,
@@ -153,6 +159,7 @@ pub(crate) fn rule_covers(
                 policy,
                 subject,
                 region,
+                circumstances: query.circumstances,
             };
             let purpose = query.purpose;
             let situation = |recipient, to| Situation {

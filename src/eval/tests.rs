@@ -1088,6 +1088,7 @@ fn retention_verdicts() {
             region,
             events,
             now: ts(now),
+            circumstances: Circumstances::NONE,
             stamp: p.stamp(),
         })
         .unwrap()
@@ -1158,6 +1159,7 @@ fn retention_verdicts() {
             region: s.de,
             events: &[],
             now: ts("2024-01-01T00:00:00Z"),
+            circumstances: Circumstances::NONE,
             stamp: p.stamp(),
         })
         .unwrap();
@@ -1216,6 +1218,7 @@ fn three_valued_conditions() {
         policy: &p,
         subject: Some(&subject),
         region: s.de,
+        circumstances: crate::model::Circumstances::NONE,
     };
     let is_gold = Cond::Is(Predicate::AttrCmp(
         tier,
@@ -1240,15 +1243,97 @@ fn three_valued_conditions() {
         policy: &p,
         subject: Some(&subject),
         region: s.de,
+        circumstances: crate::model::Circumstances::NONE,
     };
     assert_eq!(env.eval(&is_gold), Truth::False);
     let none = Env {
         policy: &p,
         subject: None,
         region: s.de,
+        circumstances: crate::model::Circumstances::NONE,
     };
     assert_eq!(none.eval(&Cond::Is(Predicate::Gpc)), Truth::Unknown);
     assert_eq!(none.eval(&Cond::Is(Predicate::Never)), Truth::False);
+}
+
+#[test]
+fn known_is_two_valued_and_needs_every_fact_it_reads() {
+    use super::cond::{Env, Truth};
+    let (fx, s) = shop();
+    let p = fx.build();
+    let known = |c: Cond| Cond::Known(Box::new(c));
+    let under_16 = Cond::Is(Predicate::Age(crate::model::CmpOp::Lt, 16));
+    let mut subject = adult(&p, s.de);
+    subject.age = None;
+    let env = |subject: &Subject| -> Truth {
+        Env {
+            policy: &p,
+            subject: Some(subject),
+            region: s.de,
+            circumstances: Circumstances::NONE,
+        }
+        .eval(&known(under_16.clone()))
+    };
+    // Unknown age: `subject.age < 16` is unknown, `known …` false.
+    assert_eq!(env(&subject), Truth::False);
+    subject.age = Some(15);
+    assert_eq!(env(&subject), Truth::True);
+    subject.age = Some(16);
+    assert_eq!(env(&subject), Truth::False);
+    // Every fact read must be known, even when Kleene's `or` is already true.
+    subject.age = None;
+    subject.gpc = true;
+    let either = known(Cond::Or(vec![under_16.clone(), Cond::Is(Predicate::Gpc)]));
+    let e = Env {
+        policy: &p,
+        subject: Some(&subject),
+        region: s.de,
+        circumstances: Circumstances::NONE,
+    };
+    assert_eq!(
+        e.eval(&Cond::Or(vec![under_16, Cond::Is(Predicate::Gpc)])),
+        Truth::True
+    );
+    assert_eq!(e.eval(&either), Truth::False);
+    assert_eq!(
+        e.eval(&Cond::Not(Box::new(either))),
+        Truth::True,
+        "`not known` is two-valued too"
+    );
+}
+
+#[test]
+fn a_circumstance_is_never_unknown() {
+    use super::cond::{Env, Truth};
+    let (fx, s) = shop();
+    let p = fx.build();
+    let id = CircumstanceId(3);
+    let c = Cond::Is(Predicate::Circumstance(id));
+    let env = |given: Circumstances| Env {
+        policy: &p,
+        subject: None,
+        region: s.de,
+        circumstances: given,
+    };
+    assert_eq!(env(Circumstances::NONE).eval(&c), Truth::False);
+    assert_eq!(env(Circumstances::NONE.with(id)).eval(&c), Truth::True);
+    assert_eq!(
+        env(Circumstances::NONE.with(CircumstanceId(4))).eval(&c),
+        Truth::False
+    );
+    let set: Circumstances = [CircumstanceId(0), CircumstanceId(63)]
+        .into_iter()
+        .collect();
+    assert_eq!(
+        set.iter().collect::<Vec<_>>(),
+        vec![CircumstanceId(0), CircumstanceId(63)]
+    );
+    assert!(!set.contains(CircumstanceId(64)));
+    assert_eq!(
+        set.with(CircumstanceId(64)),
+        set,
+        "beyond the limit: ignored"
+    );
 }
 
 #[test]
@@ -1264,6 +1349,7 @@ fn truth_operators_are_kleenes_and_agree_with_evaluating_conditions() {
         policy: &p,
         subject: Some(&subject),
         region: s.de,
+        circumstances: Circumstances::NONE,
     };
     // A condition of each truth value: unknown reads the attribute the subject lacks.
     let of = |t: Truth| match t {

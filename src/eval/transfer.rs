@@ -1,7 +1,10 @@
 //! Deciding a transfer: may data of category C collected in region A be stored or
 //! processed in region B, and with which safeguard?
 
-use crate::model::{CategoryId, Policy, PolicyStamp, PurposeId, RecipientId, RegionId};
+use crate::model::{
+    CategoryId, CircumstanceId, Circumstances, Policy, PolicyStamp, PurposeId, RecipientId,
+    RegionId,
+};
 use crate::subject::Subject;
 
 use super::cond::Env;
@@ -20,6 +23,8 @@ pub struct TransferQuery {
     pub from: RegionId,
     /// Where it would be stored or processed.
     pub to: RegionId,
+    /// The circumstances that hold (`export_permitted_by_law` …); absent ones are false.
+    pub circumstances: Circumstances,
     /// The policy the ids belong to.
     pub(crate) stamp: PolicyStamp,
 }
@@ -31,8 +36,21 @@ impl TransferQuery {
             category,
             from,
             to,
+            circumstances: Circumstances::NONE,
             stamp: policy.stamp(),
         }
+    }
+
+    /// Say that circumstance `id` holds.
+    pub fn given(mut self, id: CircumstanceId) -> Self {
+        self.circumstances = self.circumstances.with(id);
+        self
+    }
+
+    /// Replace the circumstances that hold.
+    pub fn with_circumstances(mut self, circumstances: Circumstances) -> Self {
+        self.circumstances = circumstances;
+        self
     }
 
     /// The stamp of the policy this question was prepared for.
@@ -66,7 +84,11 @@ impl Policy {
     ) -> Result<Decision, QueryError> {
         check_stamp(self, query.stamp, "transfer query")?;
         let &TransferQuery {
-            category, from, to, ..
+            category,
+            from,
+            to,
+            circumstances,
+            ..
         } = query;
         check_category(self, category)?;
         check_region(self, from)?;
@@ -76,6 +98,7 @@ impl Policy {
             from,
             to,
             subject,
+            circumstances,
             purpose: None,
             recipient: None,
         };
@@ -90,6 +113,7 @@ pub(crate) struct TransferQuestion<'a> {
     pub from: RegionId,
     pub to: RegionId,
     pub subject: Option<&'a Subject>,
+    pub circumstances: Circumstances,
     pub purpose: Option<PurposeId>,
     pub recipient: Option<RecipientId>,
 }
@@ -111,12 +135,14 @@ impl TransferQuestion<'_> {
 
     fn decide_inner(&self, policy: &Policy, asked: Asked) -> Decision {
         let (from, to, category) = (self.from.index(), self.to.index(), self.category.index());
+        let env = Env {
+            policy,
+            subject: self.subject,
+            region: self.from,
+            circumstances: self.circumstances,
+        };
         let situation = Situation {
-            env: Env {
-                policy,
-                subject: self.subject,
-                region: self.from,
-            },
+            env,
             category: self.category,
             purpose: self.purpose,
             recipient: self.recipient,
@@ -151,7 +177,10 @@ impl TransferQuestion<'_> {
             .flatten()
             .filter_map(|&i| policy.localizations.get(i as usize));
         for localization in localizations {
-            if localization.within.contains(from) && !localization.within.contains(to) {
+            if localization.within.contains(from)
+                && !localization.within.contains(to)
+                && !localization_lifted(env, localization)
+            {
                 return Decision::new(asked, Reason::Localized).with_rule(localization.provenance);
             }
         }
@@ -161,7 +190,10 @@ impl TransferQuestion<'_> {
             .iter()
             .filter_map(|&i| policy.transfers.get(i as usize).map(|t| (i, t)));
         for (index, transfer) in permits {
-            if transfer.from.contains(from) && transfer.to.contains(to) {
+            if transfer.from.contains(from)
+                && transfer.to.contains(to)
+                && env.eval_opt(transfer.when.as_ref()).or_false()
+            {
                 let mut decision =
                     Decision::new(asked, Reason::Allowed).with_rule(transfer.provenance);
                 decision.detail.transfer_rule = Some(index);
@@ -170,4 +202,12 @@ impl TransferQuestion<'_> {
         }
         Decision::new(asked, Reason::TransferForbidden)
     }
+}
+
+/// The localisation's `except when` holds for this question (unknown does not: fail closed).
+pub(crate) fn localization_lifted(env: Env<'_>, localization: &crate::model::Localization) -> bool {
+    localization
+        .unless
+        .as_ref()
+        .is_some_and(|c| env.eval(c).or_false())
 }

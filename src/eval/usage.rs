@@ -3,8 +3,8 @@
 
 use crate::model::DataRef;
 use crate::model::{
-    Basis, BasisDecl, CategoryId, ChildTreatment, Policy, ProvenanceId, PurposeFacts, PurposeId,
-    RegionId,
+    Basis, BasisDecl, CategoryId, ChildTreatment, Circumstances, Policy, ProvenanceId,
+    PurposeFacts, PurposeId, RegionId,
 };
 use crate::subject::Subject;
 
@@ -73,6 +73,7 @@ pub(crate) struct UseQuery {
     pub category: CategoryId,
     pub region: RegionId,
     pub collected_at: Option<jiff::Timestamp>,
+    pub circumstances: Circumstances,
 }
 
 impl UseQuery {
@@ -93,6 +94,7 @@ impl UseQuery {
             category,
             region,
             collected_at: query.collected_at,
+            circumstances: query.circumstances,
         })
     }
 
@@ -139,6 +141,7 @@ impl UseQuery {
             policy,
             subject: Some(subject),
             region: self.region,
+            circumstances: self.circumstances,
         };
         let situation = Situation {
             env,
@@ -175,10 +178,17 @@ impl UseQuery {
         let special = policy.index.decision.is_special(self.category);
         let mut chosen: Option<(Basis, ProvenanceId)> = None;
         let mut first_failure: Option<Decision> = None;
+        let mut overrode = false;
         'declarations: for declaration in declarations() {
             for &basis in tables.alternatives(declaration) {
-                match self.check_basis(policy, purpose, subject, basis, special) {
+                let overridden = basis == Basis::LegitimateInterest
+                    && declaration
+                        .objection_override
+                        .as_ref()
+                        .is_some_and(|c| env.eval(c).or_false());
+                match self.check_basis(policy, purpose, subject, basis, special, overridden) {
                     Ok(()) => {
+                        overrode = overridden && has_objected(policy, subject, self.purpose);
                         chosen = Some((basis, declaration.provenance));
                         break 'declarations;
                     }
@@ -244,10 +254,13 @@ impl UseQuery {
         let mut decision = Decision::new(asked, Reason::Allowed).with_rule(provenance);
         decision.basis = Some(basis);
         decision.obligations = self.obligations(policy, basis);
+        decision.detail.objection_overridden = overrode;
         decision
     }
 
-    /// Whether one alternative holds for the subject; else the denial reason.
+    /// Whether one alternative holds for the subject; else the denial reason. An objection
+    /// does not stop `legitimate_interest` when `objection_overridden` (the declaration's
+    /// `overrides objection when …` holds).
     fn check_basis(
         &self,
         policy: &Policy,
@@ -255,12 +268,13 @@ impl UseQuery {
         subject: &Subject,
         basis: Basis,
         special: bool,
+        objection_overridden: bool,
     ) -> Result<(), (Reason, Detail)> {
         match basis {
             Basis::Consent => self.check_consent(policy, purpose, subject, special),
             Basis::ExplicitConsent => self.check_consent(policy, purpose, subject, true),
             Basis::LegitimateInterest => {
-                if has_objected(policy, subject, self.purpose) {
+                if !objection_overridden && has_objected(policy, subject, self.purpose) {
                     Err((Reason::Objected, Detail::default()))
                 } else {
                     Ok(())
@@ -343,10 +357,24 @@ impl UseQuery {
             Basis::Contract | Basis::LegalObligation | Basis::VitalInterest | Basis::PublicTask => {
             }
         }
-        let limit = policy
-            .index
-            .decision
-            .retention_limit(self.category, self.region, self.purpose);
+        // A `retain … when` maximum counts when its condition holds for this question.
+        let env = Env {
+            policy,
+            subject: None,
+            region: self.region,
+            circumstances: self.circumstances,
+        };
+        let limit = policy.index.decision.retention_limit(
+            self.category,
+            self.region,
+            self.purpose,
+            |rule| {
+                policy
+                    .retention
+                    .get(rule as usize)
+                    .is_some_and(|r| env.eval_opt(r.when.as_ref()).or_false())
+            },
+        );
         if let Some(index) = limit {
             obligations.retain_at_most(index);
         }

@@ -54,6 +54,7 @@ const DECLARATIONS: &[&str] = &[
     "assert",
     "test",
     "rights",
+    "circumstance",
 ];
 
 /// The kind of a `{ … }` body, named by the keyword that opens its construct.
@@ -384,7 +385,7 @@ fn set(breaks: &mut [bool], k: usize) {
 }
 
 /// Where a too-long line may break, before the token: after a comma, after a comma list,
-/// before `when` (not `except when`), and before `or`/`and` of a `when` condition (outside
+/// before `given`, before `when` (not `except when`), and before `or`/`and` of a `when` condition (outside
 /// parentheses).
 fn opportunities(tokens: &[Token<'_>]) -> Vec<bool> {
     let depth = depths(tokens);
@@ -418,6 +419,11 @@ fn opportunities(tokens: &[Token<'_>]) -> Vec<bool> {
                     k > 0 && !prev.is_some_and(|p| p.is_word("except"))
                 }
                 "or" | "and" => in_condition,
+                // `given …` of an expectation (circumstances): never inside a condition.
+                "given" => {
+                    in_condition = false;
+                    true
+                }
                 "except" | "in" => {
                     in_condition = false;
                     false

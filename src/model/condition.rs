@@ -1,6 +1,6 @@
 //! Compiled conditions: names resolved to ids, attribute strings interned.
 
-use super::ids::{AttributeId, PurposeId, SubjectKindId, SymbolId};
+use super::ids::{AttributeId, CircumstanceId, PurposeId, SubjectKindId, SymbolId};
 use super::IdSet;
 
 /// The kinds of processing a US-style opt-out covers.
@@ -130,6 +130,9 @@ pub enum Predicate {
     AttrCmp(AttributeId, CmpOp, AttrValue),
     /// A `set` attribute holds this member (unknown when not given).
     SetContains(AttributeId, SymbolId),
+    /// A declared circumstance holds for the question (`circumstance.legal_claims_brought`).
+    /// Never unknown: a circumstance the question does not give is false.
+    Circumstance(CircumstanceId),
     /// A string the policy compares with that no subject can hold (kept so it stays false).
     Never,
 }
@@ -148,6 +151,67 @@ pub enum Cond {
     And(Vec<Cond>),
     /// Holds when any part does.
     Or(Vec<Cond>),
+    /// `known C`: holds when every fact the inner condition reads is known and it holds;
+    /// false otherwise (never unknown).
+    Known(Box<Cond>),
     /// A fact about the subject.
     Is(Predicate),
+}
+
+/// The most circumstances one policy can declare: a question carries them as one `u64`.
+pub const MAX_CIRCUMSTANCES: usize = 64;
+
+/// The circumstances given with one question, as a bitset over the policy's declared
+/// circumstances (bit `i` is [`CircumstanceId`] `i`). Absent means false. `Copy`, no
+/// allocation: it travels inside prepared queries.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+pub struct Circumstances(u64);
+
+impl Circumstances {
+    /// No circumstance holds.
+    pub const NONE: Circumstances = Circumstances(0);
+
+    /// Whether `id` is given.
+    #[inline]
+    pub fn contains(self, id: CircumstanceId) -> bool {
+        id.0 < 64 && self.0 & (1u64 << id.0) != 0
+    }
+
+    /// These circumstances and `id` (an id past [`MAX_CIRCUMSTANCES`] is ignored: the
+    /// checker never makes one).
+    #[inline]
+    #[must_use]
+    pub fn with(self, id: CircumstanceId) -> Circumstances {
+        if id.0 < 64 {
+            Circumstances(self.0 | (1u64 << id.0))
+        } else {
+            self
+        }
+    }
+
+    /// Whether none is given.
+    #[inline]
+    pub fn is_empty(self) -> bool {
+        self.0 == 0
+    }
+
+    /// The given circumstances, in id order.
+    pub fn iter(self) -> impl Iterator<Item = CircumstanceId> {
+        (0u32..64)
+            .filter(move |i| self.0 & (1u64 << i) != 0)
+            .map(CircumstanceId)
+    }
+
+    /// The raw bits (bit `i` is circumstance `i`).
+    #[inline]
+    pub fn bits(self) -> u64 {
+        self.0
+    }
+}
+
+impl FromIterator<CircumstanceId> for Circumstances {
+    fn from_iter<I: IntoIterator<Item = CircumstanceId>>(iter: I) -> Self {
+        iter.into_iter()
+            .fold(Circumstances::NONE, Circumstances::with)
+    }
 }

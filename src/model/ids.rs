@@ -44,6 +44,9 @@ id_type! {
     EventId,
     /// A category flag (`special`, `sensitive`, or one the policy declares).
     FlagId,
+    /// A circumstance: a declared fact about the situation of a question
+    /// (`legal_claims_brought`), given per question.
+    CircumstanceId,
     /// A `deny` rule.
     RuleId,
     /// Where a decision's deciding rule came from (a basis declaration, a deny rule, a

@@ -358,7 +358,10 @@ fn same_except(a: &Except, b: &Except) -> bool {
 
 /// The same origins, destinations and safeguard.
 fn same_permit(a: &TransferRule, b: &TransferRule) -> bool {
-    same_set(&a.from, &b.from) && same_set(&a.to, &b.to) && a.safeguard == b.safeguard
+    same_set(&a.from, &b.from)
+        && same_set(&a.to, &b.to)
+        && a.safeguard == b.safeguard
+        && a.when == b.when
 }
 
 fn list(lists: &[Vec<RuleId>], category: CategoryId) -> &[RuleId] {
@@ -515,6 +518,7 @@ mod tests {
             from: IdSet::full(3),
             to: IdSet::full(3),
             safeguard: Some(safeguard.to_owned()),
+            when: None,
             provenance: ProvenanceId(0),
         };
         let transfers = [

@@ -15,7 +15,9 @@ mod tables;
 pub mod tests;
 
 pub use bitset::IdSet;
-pub use condition::{AttrValue, CmpOp, Cond, OptOutKind, Predicate};
+pub use condition::{
+    AttrValue, Circumstances, CmpOp, Cond, OptOutKind, Predicate, MAX_CIRCUMSTANCES,
+};
 pub use ids::*;
 pub use lookup::RuleLookup;
 pub use policy::*;

@@ -378,6 +378,9 @@ pub struct BasisDecl {
     pub scope: IdSet,
     /// The declaration holds only when this holds; `None`: always.
     pub when: Option<Cond>,
+    /// `overrides objection when C`: an objection does not stop its `legitimate_interest`
+    /// alternative while C holds (GDPR Art. 21(1): compelling grounds, legal claims).
+    pub objection_override: Option<Cond>,
     /// The GDPR Art. 9(2) condition named for special categories (one of
     /// [`ART9_CONDITIONS`](super::ART9_CONDITIONS)); `None` when not given.
     pub art9: Option<String>,
@@ -517,6 +520,8 @@ pub struct TransferRule {
     /// The safeguard relied on (one of [`SAFEGUARDS`](super::SAFEGUARDS)); `None` when
     /// not said.
     pub safeguard: Option<String>,
+    /// `when C`: the permission holds only while C holds (C reads circumstances only).
+    pub when: Option<Cond>,
     /// The rule, for explanations.
     pub provenance: ProvenanceId,
 }
@@ -528,6 +533,8 @@ pub struct Localization {
     pub categories: IdSet,
     /// Data collected inside `within` must stay inside it.
     pub within: IdSet,
+    /// `except when C`: the data may leave while C holds (C reads circumstances only).
+    pub unless: Option<Cond>,
     /// The rule, for explanations.
     pub provenance: ProvenanceId,
 }
@@ -559,6 +566,8 @@ pub struct RetentionRule {
     pub period_text: String,
     /// The event the period runs from.
     pub after: EventId,
+    /// `when C`: the rule applies only while C holds (C reads circumstances only).
+    pub when: Option<Cond>,
     /// The rule, for explanations.
     pub provenance: ProvenanceId,
 }
@@ -642,6 +651,7 @@ pub struct Policy {
     pub(crate) subject_kinds: Vec<Info>,
     pub(crate) attributes: Vec<Attribute>,
     pub(crate) events: Vec<Info>,
+    pub(crate) circumstances: Vec<Info>,
     pub(crate) flags: Vec<Info>,
     pub(crate) symbols: Vec<String>,
     pub(crate) rules: Vec<DenyRule>,
@@ -709,6 +719,11 @@ impl Policy {
     /// Every retention event, by [`EventId`](super::EventId).
     pub fn events(&self) -> &[Info] {
         &self.events
+    }
+
+    /// Every declared circumstance, by [`CircumstanceId`](super::CircumstanceId).
+    pub fn circumstances(&self) -> &[Info] {
+        &self.circumstances
     }
 
     /// Every category flag (`special`, `sensitive`, …).
@@ -894,6 +909,8 @@ pub struct Indexes {
     pub attributes: NameIndex<AttributeId>,
     /// Events by name.
     pub events: NameIndex<EventId>,
+    /// Circumstances by name.
+    pub circumstances: NameIndex<CircumstanceId>,
     /// Interned strings by text.
     pub symbols: NameIndex<SymbolId>,
     /// Deny rules by purpose × category and by kind of disclosure × category: what the
@@ -979,6 +996,13 @@ impl Policy {
         self.recipients
             .get(id.index())
             .map_or("?", |r| r.info.name.as_str())
+    }
+
+    /// The circumstance's name; `?` for an id of another policy.
+    pub fn circumstance_name(&self, id: CircumstanceId) -> &str {
+        self.circumstances
+            .get(id.index())
+            .map_or("?", |c| c.name.as_str())
     }
 
     /// The event's name; `?` for an id of another policy.

@@ -65,6 +65,8 @@ pub struct FlatBasis {
     alternatives_len: u32,
     /// The declaration holds only when this holds; `None`: always.
     pub when: Option<Cond>,
+    /// Its `legitimate_interest` survives an objection while this holds; `None`: never.
+    pub objection_override: Option<Cond>,
     /// The declaration, for explanations.
     pub provenance: ProvenanceId,
 }
@@ -78,6 +80,8 @@ struct Limit {
     regions: u32,
     /// Index into `purpose_sets`; `None`: whatever the purpose.
     purposes: Option<u32>,
+    /// The rule has a `when` (circumstances): the caller decides whether it holds.
+    conditional: bool,
 }
 
 impl DecisionTables {
@@ -117,6 +121,7 @@ impl DecisionTables {
                     rule: i,
                     regions,
                     purposes,
+                    conditional: rule.when.is_some(),
                 });
             }
         }
@@ -154,6 +159,7 @@ impl DecisionTables {
                     alternatives_start: to_u32(self.alternatives.len()),
                     alternatives_len: to_u32(declaration.alternatives.len()),
                     when: declaration.when.clone(),
+                    objection_override: declaration.objection_override.clone(),
                     provenance: declaration.provenance,
                 });
                 self.alternatives.extend(&declaration.alternatives);
@@ -243,13 +249,14 @@ impl DecisionTables {
     }
 
     /// The first `retain … at most` rule covering `category` in `region` for `purpose`
-    /// (index into [`Policy::retention`]).
+    /// (index into [`Policy::retention`]) whose `when`, if it has one, `applies` says holds.
     #[inline]
     pub fn retention_limit(
         &self,
         category: CategoryId,
         region: super::RegionId,
         purpose: super::PurposeId,
+        applies: impl Fn(u32) -> bool,
     ) -> Option<u32> {
         let c = category.index();
         let start = *self.limit_start.get(c)? as usize;
@@ -262,7 +269,8 @@ impl DecisionTables {
             let for_purpose = limit
                 .purposes
                 .is_none_or(|set| holds(set, &self.purpose_sets, purpose.index()));
-            (here && for_purpose).then_some(limit.rule)
+            (here && for_purpose && (!limit.conditional || applies(limit.rule)))
+                .then_some(limit.rule)
         })
     }
 }
@@ -344,6 +352,7 @@ mod tests {
                             id,
                             RegionId::from_index(r),
                             PurposeId::from_index(p),
+                            |_| true,
                         );
                         assert_eq!(found, expected, "category {c} region {r} purpose {p}");
                         limits += usize::from(found.is_some());

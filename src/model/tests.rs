@@ -58,6 +58,8 @@ pub enum Expected {
         basis: Option<String>,
         /// The transfer safeguard expected (`scc` …); `None` when the line does not say.
         safeguard: Option<String>,
+        /// `given C, D`: the circumstances that hold for the question.
+        circumstances: crate::model::Circumstances,
     },
     /// `expect retention …`.
     Retention {
@@ -71,6 +73,8 @@ pub enum Expected {
         events: Vec<(EventId, jiff::Timestamp)>,
         /// The instant the verdict is for.
         now: jiff::Timestamp,
+        /// `given C, D`: the circumstances that hold.
+        circumstances: crate::model::Circumstances,
         /// `must_keep`, `may_keep`, `must_delete`.
         verdict: String,
         /// The date expected; `None` when the line does not say.

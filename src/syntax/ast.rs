@@ -121,6 +121,17 @@ pub enum Decl {
     Test(TestDecl),
     /// `rights { … }`.
     Rights(RightsDecl),
+    /// `circumstance …`.
+    Circumstance(CircumstanceDecl),
+}
+
+/// `circumstance NAME "Title"`: a fact about the situation of a question.
+#[derive(Debug, Clone)]
+pub struct CircumstanceDecl {
+    /// The circumstance's name.
+    pub name: Name,
+    /// The quoted title.
+    pub title: Option<StrLit>,
 }
 
 /// `policy "NAME" { … }`.
@@ -366,6 +377,8 @@ pub struct BasisDecl {
     pub when: Option<Condition>,
     /// `art9 CONDITION` for special categories.
     pub art9: Option<Name>,
+    /// `overrides objection when …`: when its `legitimate_interest` survives an objection.
+    pub objection_override: Option<Condition>,
     /// Where it is written.
     pub span: Span,
 }
@@ -449,6 +462,8 @@ pub struct TransferDecl {
     pub to: Vec<RegionRef>,
     /// `with SAFEGUARD`.
     pub safeguard: Option<Name>,
+    /// `when …`: the permission holds only while this holds.
+    pub when: Option<Condition>,
 }
 
 /// `localize DATA in R`: data that must stay where it was collected.
@@ -458,6 +473,8 @@ pub struct LocalizeDecl {
     pub data: Vec<Selector>,
     /// The regions it must stay in.
     pub regions: Vec<RegionRef>,
+    /// `except when …`: the data may leave while this holds.
+    pub unless: Option<Condition>,
 }
 
 /// `at least` or `at most`.
@@ -484,6 +501,8 @@ pub struct RetainDecl {
     pub after: Name,
     /// `in R`; `None`: everywhere.
     pub scope: Option<Vec<RegionRef>>,
+    /// `when …`: the rule applies only while this holds (circumstances only).
+    pub when: Option<Condition>,
 }
 
 /// What a `deny` rule or an assertion is about.
@@ -686,6 +705,10 @@ pub enum CondKind {
         /// The `set` attribute.
         attribute: Name,
     },
+    /// `known …`: the inner condition holds and every fact it reads is known.
+    Known(Box<Condition>),
+    /// `circumstance.NAME`: a declared circumstance holds for the question.
+    Circumstance(Name),
     /// `consent(P)`, `opted_out(sale)`, `gpc`, `restricted`, …
     Predicate {
         /// The predicate.
@@ -830,6 +853,8 @@ pub struct Query {
     pub region: Option<Name>,
     /// `collected DATE`.
     pub collected: Option<DateLit>,
+    /// `given C, D`: the circumstances that hold.
+    pub given: Vec<Name>,
     /// Where it is written.
     pub span: Span,
 }
@@ -878,6 +903,8 @@ pub enum ExpectationKind {
         events: Vec<(Name, DateLit)>,
         /// `now DATE`: the instant asked about.
         now: DateLit,
+        /// `given C, D`: the circumstances that hold.
+        given: Vec<Name>,
         /// The verdict expected.
         verdict: RetentionVerdict,
     },

@@ -213,8 +213,14 @@ fn rule_name(rule: Rule) -> &'static str {
         recipient_item | recipient_selector | recipient_list => "a recipient",
         condition | and_expr | not_expr | atom | predicate | subject_test | set_member
         | when_clause => "a condition",
+        circumstance_ref => "`circumstance.…`",
+        circumstance_decl | kw_circumstance => "`circumstance`",
+        kw_known => "`known`",
+        kw_overrides | objection_override => "`overrides objection`",
+        kw_objection => "`objection`",
+        kw_given | given_clause => "`given`",
         region_scope => "`in`",
-        basis_modifier => "`in`, `when` or `art9(…)`",
+        basis_modifier => "a basis modifier (`in`, `when`, `art9(…)`, `overrides objection`)",
         rule_modifier => "`in`, `when` or `except`",
         except_clause | except_for | except_to => "`except`",
         art9_clause => "`art9(…)`",
@@ -223,7 +229,7 @@ fn rule_name(rule: Rule) -> &'static str {
             "`use`, `disclose`, `sell`, `share` or `transfer`"
         }
         query | use_query | disclose_query | transfer_query => "`use`, `disclose` or `transfer`",
-        query_option => "`in` or `collected`",
+        query_option => "`in`, `collected` or `given`",
         expect_detail => "`basis` or `with`",
         outcome => "`allow` or `deny`",
         retention_bound => "`least` or `most`",
@@ -571,16 +577,28 @@ fn declaration(node: &Node) -> Result<Decl> {
             from: region_list(&node.nth(Rule::region_list, 0)?),
             to: region_list(&node.nth(Rule::region_list, 1)?),
             safeguard: node.opt(Rule::ident).map(|n| n.name()),
+            when: node
+                .opt(Rule::when_clause)
+                .map(|w| when_clause(&w))
+                .transpose()?,
         }),
         Rule::localize_decl => Decl::Localize(LocalizeDecl {
             data: selector_list(&node.one(Rule::selector_list)?)?,
             regions: region_scope(&node.one(Rule::region_scope)?)?,
+            unless: node
+                .opt(Rule::when_clause)
+                .map(|w| when_clause(&w))
+                .transpose()?,
         }),
         Rule::retain_decl => Decl::Retain(retain_decl(node)?),
         Rule::deny_decl => Decl::Deny(deny_decl(node)?),
         Rule::assert_decl => Decl::Assert(assert_decl(node)?),
         Rule::test_decl => Decl::Test(test_decl(node)?),
         Rule::rights_decl => Decl::Rights(rights_decl(node)?),
+        Rule::circumstance_decl => Decl::Circumstance(CircumstanceDecl {
+            name: node.one(Rule::ident)?.name(),
+            title: opt_string(node)?,
+        }),
         _ => return Err(node.shape()),
     })
 }
@@ -814,6 +832,7 @@ fn basis_entry(node: &Node) -> Result<BasisDecl> {
         scope: None,
         when: None,
         art9: None,
+        objection_override: None,
         span: node.span(),
     };
     for modifier in node.all(Rule::basis_modifier) {
@@ -825,6 +844,12 @@ fn basis_entry(node: &Node) -> Result<BasisDecl> {
                 &mut decl.art9,
                 inner.one(Rule::ident)?.name(),
                 "art9",
+                &inner,
+            )?,
+            Rule::objection_override => set_once(
+                &mut decl.objection_override,
+                when_clause(&inner.one(Rule::when_clause)?)?,
+                "overrides objection",
                 &inner,
             )?,
             _ => return Err(inner.shape()),
@@ -883,6 +908,10 @@ fn retain_decl(node: &Node) -> Result<RetainDecl> {
         duration: duration(&node.one(Rule::duration)?)?,
         after: node.one(Rule::ident)?.name(),
         scope: opt_region_scope(node)?,
+        when: node
+            .opt(Rule::when_clause)
+            .map(|w| when_clause(&w))
+            .transpose()?,
     })
 }
 
@@ -1060,9 +1089,39 @@ fn and_expr(node: &Node) -> Result<Condition> {
 }
 
 fn not_expr(node: &Node) -> Result<Condition> {
-    let mut cond = atom(&node.one(Rule::atom)?)?;
-    // `not not x` is `x`; any number of `not`s, no recursion.
-    if node.all(Rule::kw_not).count() % 2 == 1 {
+    let atom_node = node.one(Rule::atom)?;
+    let mut cond = atom(&atom_node)?;
+    // The prefixes apply innermost first: `not known x` is `not (known x)`. `not not x` is
+    // `x` and `known known x` is `known x`; no recursion.
+    let prefixes: Vec<Node> = node
+        .children()
+        .filter(|c| matches!(c.rule(), Rule::kw_not | Rule::kw_known))
+        .collect();
+    let mut pending_not = false;
+    for prefix in prefixes.iter().rev() {
+        let span = Span {
+            start: prefix.span().start,
+            ..atom_node.span()
+        };
+        if prefix.rule() == Rule::kw_not {
+            pending_not = !pending_not;
+            continue;
+        }
+        if pending_not {
+            cond = Condition {
+                kind: CondKind::Not(Box::new(cond)),
+                span,
+            };
+            pending_not = false;
+        }
+        if !matches!(cond.kind, CondKind::Known(_)) {
+            cond = Condition {
+                kind: CondKind::Known(Box::new(cond)),
+                span,
+            };
+        }
+    }
+    if pending_not {
         cond = Condition {
             kind: CondKind::Not(Box::new(cond)),
             span: node.span(),
@@ -1092,6 +1151,10 @@ fn atom(node: &Node) -> Result<Condition> {
             value: string(&inner.one(Rule::string)?)?,
             attribute: subject_field(&inner.one(Rule::subject_ref)?),
         },
+        Rule::circumstance_ref => CondKind::Circumstance(Name {
+            text: inner.text().trim_start_matches("circumstance.").to_owned(),
+            span: inner.span(),
+        }),
         Rule::predicate => CondKind::Predicate {
             name: inner.one(Rule::ident)?.name(),
             arg: inner.opt(Rule::selector).map(|s| selector(&s)),
@@ -1252,6 +1315,10 @@ fn expectation(node: &Node) -> Result<Expectation> {
                     .map(|e| Ok((e.one(Rule::ident)?.name(), date(&e.one(Rule::date)?)?)))
                     .collect::<Result<_>>()?,
                 now: date(&inner.one(Rule::date)?)?,
+                given: inner
+                    .opt(Rule::given_clause)
+                    .map(|g| g.all(Rule::ident).map(|n| n.name()).collect())
+                    .unwrap_or_default(),
                 verdict: RetentionVerdict {
                     name: verdict.one(Rule::ident)?.name(),
                     date: verdict.opt(Rule::date).map(|d| date(&d)).transpose()?,
@@ -1294,9 +1361,17 @@ fn query(node: &Node) -> Result<Query> {
     };
     let mut region = None;
     let mut collected = None;
+    let mut given: Option<Vec<Name>> = None;
+    let given_list =
+        |clause: &Node| -> Vec<Name> { clause.all(Rule::ident).map(|n| n.name()).collect() };
+    if let Some(clause) = inner.opt(Rule::given_clause) {
+        given = Some(given_list(&clause));
+    }
     for option in inner.all(Rule::query_option) {
         if let Some(scope) = option.opt(Rule::region_scope) {
             set_once(&mut region, single_region(&scope)?, "in", &option)?;
+        } else if let Some(clause) = option.opt(Rule::given_clause) {
+            set_once(&mut given, given_list(&clause), "given", &option)?;
         } else {
             set_once(
                 &mut collected,
@@ -1310,6 +1385,7 @@ fn query(node: &Node) -> Result<Query> {
         kind,
         region,
         collected,
+        given: given.unwrap_or_default(),
         span: node.span(),
     })
 }

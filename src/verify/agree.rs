@@ -100,11 +100,15 @@ fn compare(
     let mut subject = Subject::new(policy);
     let mut outcome = |values: &[usize]| -> Outcome {
         atoms::build_subject(policy, &found, values, region, &mut subject);
-        let decision = question.decide(policy, Some(&subject));
+        let given = atoms::circumstances_of(&found, values);
+        let decision = question
+            .with_circumstances(given)
+            .decide(policy, Some(&subject));
         let env = Env {
             policy,
             subject: Some(&subject),
             region,
+            circumstances: given,
         };
         let truths: Vec<_> = extra.iter().map(|c| env.eval(c)).collect();
         match decision {

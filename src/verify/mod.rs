@@ -428,6 +428,8 @@ impl<'p> Verifier<'p> {
             }
             plan.atom_choice(choice, &mut values);
             atoms::build_subject(policy, &atoms, &values, region, &mut subject);
+            // Circumstances are given with the question, not the subject.
+            let question = question.with_circumstances(atoms::circumstances_of(&atoms, &values));
             let decision = match question.decide(policy, Some(&subject)) {
                 Ok(decision) => decision,
                 Err(error) => {

@@ -246,7 +246,7 @@ impl Verifier<'_> {
                         pairs
                             .clone()
                             .into_iter()
-                            .map(move |(from, to)| Question::Transfer { category, from, to })
+                            .map(move |(from, to)| Question::transfer(category, from, to))
                     });
                 let located_there = move |q: RecipientId| {
                     policy

@@ -38,6 +38,8 @@ const SAFEGUARDS: &[&str] = &["scc", "adequacy", "bcr", "consent"];
 /// Attribute literals a condition may test (the subject sampler uses the same, and more).
 pub const TIERS: &[&str] = &["gold", "silver"];
 pub const TAGS: &[&str] = &["s1", "s2"];
+/// The circumstances every generated policy declares (given per question).
+pub const CIRCUMSTANCES: &[&str] = &["permitted_by_law", "legal_claims_brought"];
 /// Age constants of conditions: thresholds, and the edges of the ages a subject can state.
 pub const AGE_CONSTANTS: &[i64] = &[0, 1, 13, 15, 16, 18, 150, 151];
 pub const N_CONSTANTS: &[i64] = &[-1, 0, 2, 5];
@@ -94,12 +96,16 @@ pub enum Atom {
     Restricted,
     Erased,
     ParentalConsent,
+    /// `circumstance.NAME`.
+    Circumstance(Index),
 }
 
 #[derive(Debug, Clone)]
 pub enum Cond {
     Atom(Atom),
     Not(Box<Cond>),
+    /// `known C`.
+    Known(Box<Cond>),
     And(Box<Cond>, Box<Cond>),
     Or(Box<Cond>, Box<Cond>),
 }
@@ -134,6 +140,9 @@ pub struct Basis {
     pub when: Option<Cond>,
     /// An Art. 9 condition even where none is needed (it is always added where one is).
     pub art9: bool,
+    /// `overrides objection when C`, written only where it is valid (a `legitimate_interest`
+    /// alternative, a purpose that is not direct marketing).
+    pub overrides: Option<Cond>,
 }
 
 #[derive(Debug, Clone)]
@@ -214,12 +223,17 @@ pub struct Rule {
     pub excepts: Vec<Except>,
 }
 
+/// `when [not] circumstance.NAME` of a transfer or localisation (circumstances only).
+pub type Situation = Option<(bool, Index)>;
+
 #[derive(Debug, Clone)]
 pub struct Transfer {
     pub categories: Vec<Index>,
     pub from: Index,
     pub to: Index,
     pub safeguard: Index,
+    /// `when [not] circumstance.NAME` (circumstances only).
+    pub when: Situation,
 }
 
 #[derive(Debug, Clone)]
@@ -250,7 +264,7 @@ pub struct Spec {
     pub children: Option<Children>,
     pub recipients: Vec<Recipient>,
     pub transfers: Vec<Transfer>,
-    pub localize: Option<(Index, Index)>,
+    pub localize: Option<(Index, Index, Situation)>,
     pub rules: Vec<Rule>,
     pub assertions: Vec<Assertion>,
 }
@@ -365,6 +379,10 @@ impl Cond {
                 out.push_str("not ");
                 inner.render(n, out);
             }
+            Cond::Known(inner) => {
+                out.push_str("known ");
+                inner.render(n, out);
+            }
             Cond::And(a, b) | Cond::Or(a, b) => {
                 out.push('(');
                 a.render(n, out);
@@ -413,6 +431,7 @@ impl Atom {
             Atom::Restricted => write!(out, "restricted"),
             Atom::Erased => write!(out, "erased"),
             Atom::ParentalConsent => write!(out, "parental_consent"),
+            Atom::Circumstance(ix) => write!(out, "circumstance.{}", pick(ix, CIRCUMSTANCES)),
         };
     }
 }
@@ -503,6 +522,8 @@ attribute verified: bool
 attribute n: int
 attribute tier: string
 attribute tags: set
+circumstance permitted_by_law \"Permitted by law\"
+circumstance legal_claims_brought
 ";
 
 impl Spec {
@@ -582,6 +603,12 @@ impl Spec {
                 if let Some(when) = &basis.when {
                     let _ = write!(out, " when {}", when.text(&n));
                 }
+                let legitimate = basis.alternatives.contains(&BasisName::LegitimateInterest);
+                if let (Some(over), true, false) =
+                    (&basis.overrides, legitimate, purpose.direct_marketing)
+                {
+                    let _ = write!(out, " overrides objection when {}", over.text(&n));
+                }
                 out.push('\n');
             }
             if let Some(t) = purpose.children {
@@ -634,22 +661,37 @@ impl Spec {
             }
             out.push_str("}\n");
         }
+        let situation = |when: &Situation| match when {
+            None => String::new(),
+            Some((negated, ix)) => format!(
+                " when {}circumstance.{}",
+                if *negated { "not " } else { "" },
+                pick(ix, CIRCUMSTANCES)
+            ),
+        };
         for t in &self.transfers {
             let _ = writeln!(
                 out,
-                "transfer {} from {} to {} with {}",
+                "transfer {} from {} to {} with {}{}",
                 sel_list(&t.categories, &n.cats),
                 scope_text(&t.from),
                 scope_text(&t.to),
-                pick(&t.safeguard, SAFEGUARDS)
+                pick(&t.safeguard, SAFEGUARDS),
+                situation(&t.when)
             );
         }
-        if let Some((cat, scope)) = &self.localize {
+        if let Some((cat, scope, unless)) = &self.localize {
+            let unless = situation(unless);
             let _ = writeln!(
                 out,
-                "localize {} in {}",
+                "localize {} in {}{}",
                 n.cats[cat.index(n.cats.len())],
-                scope_text(scope)
+                scope_text(scope),
+                if unless.is_empty() {
+                    String::new()
+                } else {
+                    format!(" except{unless}")
+                }
             );
         }
         for (i, rule) in self.rules.iter().enumerate() {
@@ -733,6 +775,7 @@ fn atom() -> impl Strategy<Value = Atom> {
         1 => Just(Atom::Restricted),
         1 => Just(Atom::Erased),
         1 => Just(Atom::ParentalConsent),
+        2 => ix().prop_map(Atom::Circumstance),
     ]
 }
 
@@ -742,6 +785,7 @@ pub fn cond() -> impl Strategy<Value = Cond> {
         .prop_recursive(2, 6, 2, |inner| {
             prop_oneof![
                 inner.clone().prop_map(|c| Cond::Not(Box::new(c))),
+                inner.clone().prop_map(|c| Cond::Known(Box::new(c))),
                 (inner.clone(), inner.clone())
                     .prop_map(|(a, b)| Cond::And(Box::new(a), Box::new(b))),
                 (inner.clone(), inner).prop_map(|(a, b)| Cond::Or(Box::new(a), Box::new(b))),
@@ -770,12 +814,14 @@ pub fn basis() -> impl Strategy<Value = Basis> {
         proptest::option::weighted(0.6, ix()),
         maybe_cond(0.3),
         proptest::bool::weighted(0.1),
+        maybe_cond(0.4),
     )
-        .prop_map(|(alternatives, scope, when, art9)| Basis {
+        .prop_map(|(alternatives, scope, when, art9, overrides)| Basis {
             alternatives,
             scope,
             when,
             art9,
+            overrides,
         })
 }
 
@@ -917,12 +963,19 @@ pub fn rule() -> impl Strategy<Value = Rule> {
         })
 }
 
+fn situation() -> impl Strategy<Value = Situation> {
+    proptest::option::weighted(0.3, (any::<bool>(), ix()))
+}
+
 fn transfer() -> impl Strategy<Value = Transfer> {
-    (ixs(2), ix(), ix(), ix()).prop_map(|(categories, from, to, safeguard)| Transfer {
-        categories,
-        from,
-        to,
-        safeguard,
+    (ixs(2), ix(), ix(), ix(), situation()).prop_map(|(categories, from, to, safeguard, when)| {
+        Transfer {
+            categories,
+            from,
+            to,
+            safeguard,
+            when,
+        }
     })
 }
 
@@ -967,7 +1020,7 @@ pub fn spec() -> impl Strategy<Value = Spec> {
         (
             proptest::collection::vec(recipient(), 0..=2),
             proptest::collection::vec(transfer(), 0..=3),
-            proptest::option::weighted(0.2, (ix(), ix())),
+            proptest::option::weighted(0.2, (ix(), ix(), situation())),
             proptest::collection::vec(rule(), 0..=3),
             proptest::collection::vec(assertion(), 1..=3),
         ),
@@ -1026,6 +1079,11 @@ pub enum Mutation {
     ToggleUsersOnly(Index),
     ChildrenDefault(Option<Treatment>),
     UnknownAge(Option<bool>),
+    /// Set (or drop) one basis declaration's `overrides objection when …`; the alternatives
+    /// gain `legitimate_interest` when it is set.
+    BasisOverride(Index, Index, Option<Cond>),
+    /// Set (or drop) the localisation's `except when …` (adding a localisation if none).
+    LocalizeUnless(Index, Situation),
 }
 
 pub fn mutation() -> impl Strategy<Value = Mutation> {
@@ -1051,6 +1109,9 @@ pub fn mutation() -> impl Strategy<Value = Mutation> {
         1 => ix().prop_map(Mutation::ToggleUsersOnly),
         1 => proptest::option::of(treatment()).prop_map(Mutation::ChildrenDefault),
         1 => proptest::option::of(any::<bool>()).prop_map(Mutation::UnknownAge),
+        2 => (ix(), ix(), proptest::option::of(cond()))
+            .prop_map(|(p, b, c)| Mutation::BasisOverride(p, b, c)),
+        1 => (ix(), situation()).prop_map(|(ix, w)| Mutation::LocalizeUnless(ix, w)),
     ]
 }
 
@@ -1164,6 +1225,7 @@ impl Spec {
                     from: *t,
                     to: *t,
                     safeguard: *t,
+                    when: None,
                 }),
                 len => {
                     s.transfers.remove(t.index(len));
@@ -1217,6 +1279,30 @@ impl Spec {
                     Some(!child.unwrap_or(true))
                 } else {
                     *child
+                };
+            }
+            Mutation::BasisOverride(p, b, over) => {
+                let slots = s.declared_slots();
+                let slot = slots[p.index(slots.len())];
+                let basis = s.basis_mut(p, b);
+                // The mutation always changes something: it drops an override that is there,
+                // else sets one (on legitimate interest, of a purpose that is not direct
+                // marketing, where an override is valid).
+                let set = basis.overrides.is_none();
+                basis.overrides =
+                    set.then(|| over.clone().unwrap_or(Cond::Atom(Atom::Circumstance(*p))));
+                if set && !basis.alternatives.contains(&BasisName::LegitimateInterest) {
+                    basis.alternatives.push(BasisName::LegitimateInterest);
+                }
+                if set {
+                    s.purposes[slot].direct_marketing = false;
+                }
+            }
+            Mutation::LocalizeUnless(ix, unless) => {
+                let (_, _, old) = s.localize.get_or_insert((*ix, *ix, None));
+                *old = match old {
+                    Some(_) => None,
+                    None => Some(unless.unwrap_or((false, *ix))),
                 };
             }
         }
