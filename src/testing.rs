@@ -43,7 +43,8 @@ pub struct TestFailure {
     pub expected: Outcome,
     /// What the evaluator decided.
     pub actual: Outcome,
-    /// The parts that differ: `outcome`, `reason`, `basis`, `safeguard`, `verdict`, `date`.
+    /// The parts that differ: `outcome`, `reason`, `basis`, `safeguard`, `rule`, `verdict`,
+    /// `date`.
     pub mismatched: Vec<&'static str>,
     /// The evaluator's sentence for what it decided (or the error it hit).
     pub explanation: String,
@@ -61,6 +62,8 @@ pub struct Outcome {
     pub basis: Option<String>,
     /// The transfer safeguard (`scc` …); `None` when not said or none.
     pub safeguard: Option<String>,
+    /// The deny rule (or declaration) cited (`by RULE`); `None` when not said or none.
+    pub rule: Option<String>,
     /// Retention date (`2026-01-01`).
     pub date: Option<String>,
 }
@@ -113,12 +116,14 @@ fn check(policy: &Policy, subject: &Subject, expected: &Expected) -> Option<Mism
             query,
             basis,
             safeguard,
+            rule,
         } => {
             let written = Outcome {
                 outcome: outcome_word(*allow).to_owned(),
                 reason: reason.clone(),
                 basis: basis.clone(),
                 safeguard: safeguard.clone(),
+                rule: rule.clone(),
                 date: None,
             };
             let decision = match decide(policy, subject, query) {
@@ -130,6 +135,7 @@ fn check(policy: &Policy, subject: &Subject, expected: &Expected) -> Option<Mism
                 reason: Some(decision.reason.code().to_owned()),
                 basis: decision.basis.map(|b| b.name()),
                 safeguard: decision.safeguard(policy).map(str::to_owned),
+                rule: decision.rule_ref(policy).map(|r| r.name.to_owned()),
                 date: None,
             };
             let mut parts = Vec::new();
@@ -153,6 +159,14 @@ fn check(policy: &Policy, subject: &Subject, expected: &Expected) -> Option<Mism
                 .is_some_and(|s| Some(s) != decision.safeguard(policy))
             {
                 parts.push("safeguard");
+            }
+            if rule.as_deref().is_some_and(|r| {
+                decision
+                    .rule
+                    .and_then(|id| policy.provenance(id))
+                    .is_none_or(|p| p.name != r)
+            }) {
+                parts.push("rule");
             }
             mismatch(written, actual, parts, || decision.explain(policy))
         }
@@ -280,6 +294,23 @@ fn decide(policy: &Policy, subject: &Subject, query: &TestQuery) -> Result<Decis
                 stamp: policy.stamp(),
             };
             policy.decide_disclosure(recipient, &query, subject)
+        }
+        TestQuery::DiscloseKind {
+            data,
+            kind,
+            purpose,
+            region,
+            collected,
+        } => {
+            let query = Query {
+                purpose,
+                data,
+                region,
+                collected_at: collected,
+                recipient: None,
+                stamp: policy.stamp(),
+            };
+            policy.decide_disclosure_to_kind(kind, &query, subject)
         }
         TestQuery::Transfer { category, from, to } => {
             policy.decide_transfer_for(subject, &TransferQuery::new(policy, category, from, to))

@@ -283,8 +283,21 @@ impl Checker {
                 reason,
                 query,
                 detail,
+                rule,
             } => {
                 let allow = *outcome == ast::Outcome::Allow;
+                if let Some(rule) = rule {
+                    if !self.rule_names.contains_key(&rule.text) {
+                        let mut names: Vec<String> = self.rule_names.keys().cloned().collect();
+                        names.sort_unstable();
+                        self.unknown(
+                            NameKind::Rule,
+                            &rule.text,
+                            rule.span,
+                            names.iter().map(String::as_str),
+                        );
+                    }
+                }
                 if let Some(reason) = reason {
                     if Reason::from_code(&reason.text).is_none() {
                         self.unknown(
@@ -337,6 +350,7 @@ impl Checker {
                     query,
                     basis,
                     safeguard,
+                    rule: rule.as_ref().map(|r| r.text.clone()),
                 }
             }
             ExpectationKind::Retention {
@@ -433,6 +447,33 @@ impl Checker {
                 TestQuery::Disclose {
                     data: data?,
                     recipient: recipient?,
+                    purpose: purpose?,
+                    region,
+                    collected,
+                }
+            }
+            QueryKind::DiscloseKind {
+                data,
+                kind,
+                purpose,
+            } => {
+                let data = self.data_ref(data);
+                let kind = match RecipientKind::parse(&kind.text) {
+                    Some(k) => Some(k),
+                    None => {
+                        self.unknown(
+                            NameKind::RecipientKind,
+                            &kind.text,
+                            kind.span,
+                            RecipientKind::names(),
+                        );
+                        None
+                    }
+                };
+                let purpose = self.purpose_name(purpose);
+                TestQuery::DiscloseKind {
+                    data: data?,
+                    kind: kind?,
                     purpose: purpose?,
                     region,
                     collected,

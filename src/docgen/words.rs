@@ -628,6 +628,16 @@ pub(crate) fn recipient_kind_text(kind: RecipientKind) -> &'static str {
         RecipientKind::Acquirer => "Acquirer in a business transfer",
         RecipientKind::OtherUsers => "Other users",
         RecipientKind::JointController => "Joint controller",
+        RecipientKind::ServiceProvider => "Service provider",
+        RecipientKind::Contractor => "Contractor",
+        RecipientKind::ThirdParty => "Third party",
+        RecipientKind::DataBroker => "Data broker",
+        RecipientKind::AnalyticsProvider => "Data analytics provider",
+        RecipientKind::SocialNetwork => "Social network",
+        RecipientKind::Platform => "Operating system or platform",
+        RecipientKind::InternetServiceProvider => "Internet service provider",
+        RecipientKind::PaymentProvider => "Payment provider",
+        RecipientKind::ProfessionalAdviser => "Professional adviser",
     }
 }
 

@@ -1,7 +1,9 @@
 //! Deciding a disclosure: may recipient Q receive category C for purpose P, for subject S
 //! in region R?
 
-use crate::model::{Localization, OptOutKind, Policy, RecipientId};
+use crate::model::{
+    Localization, OptOutKind, Policy, ProvenanceKind, RecipientId, RecipientKind, RuleAction,
+};
 use crate::subject::Subject;
 
 use super::cond::Env;
@@ -31,6 +33,104 @@ impl Policy {
         check_recipient(self, recipient)?;
         Ok(decide(self, recipient, &use_query, subject))
     }
+
+    /// May any recipient of `kind` the policy declares receive `query.data` for
+    /// `query.purpose`? (`query.recipient` is ignored.) Each declared recipient of the kind
+    /// is decided as [`Policy::decide_disclosure`] does; the first allowed answer is the
+    /// answer (it names that recipient). Otherwise the denial is that of a recipient a
+    /// deny rule refuses (the policy's promise), else of the first recipient; with no
+    /// recipient of the kind declared it is `recipient_not_declared` (or the use's own
+    /// denial), citing a `deny disclose … to kind K` rule that forbids it. Allocates
+    /// nothing.
+    pub fn decide_disclosure_to_kind(
+        &self,
+        kind: RecipientKind,
+        query: &Query,
+        subject: &Subject,
+    ) -> Result<Decision, QueryError> {
+        let use_query = UseQuery::prepare(self, query, subject)?;
+        let mut denial: Option<Decision> = None;
+        for (i, recipient) in self.recipients.iter().enumerate() {
+            if recipient.kind != kind {
+                continue;
+            }
+            let id = RecipientId::from_index(i);
+            let decision = decide(self, id, &use_query, subject);
+            if decision.allowed() {
+                return Ok(decision);
+            }
+            let by_rule = |d: &Decision| self.cites_deny_rule(d);
+            if denial.as_ref().is_none_or(|d| !by_rule(d) && by_rule(&decision)) {
+                denial = Some(decision);
+            }
+        }
+        let asked = Asked::DiscloseKind {
+            kind,
+            purpose: use_query.purpose,
+            data: use_query.data,
+            region: use_query.region,
+        };
+        if let Some(denial) = denial {
+            return Ok(Decision { asked, ..denial });
+        }
+        // No recipient of the kind is declared: closed world.
+        let used = use_query.decide(self, subject);
+        let rule = self.kind_rule(kind, &use_query, subject);
+        let mut decision = if used.allowed() {
+            Decision::new(asked, Reason::RecipientNotDeclared)
+        } else {
+            Decision { asked, ..used }
+        };
+        let closed_world = matches!(
+            decision.reason,
+            Reason::NotDeclared | Reason::RecipientNotDeclared
+        );
+        if closed_world && !self.cites_deny_rule(&decision) {
+            if let Some(rule) = rule {
+                decision.rule = Some(rule);
+            }
+        }
+        Ok(decision)
+    }
+
+    /// Whether the decision cites a deny rule.
+    fn cites_deny_rule(&self, decision: &Decision) -> bool {
+        decision
+            .rule
+            .and_then(|id| self.provenance(id))
+            .is_some_and(|p| p.kind == ProvenanceKind::Deny)
+    }
+
+    /// The first `deny disclose` rule naming `kind` (or `*`) that applies to the question.
+    fn kind_rule(
+        &self,
+        kind: RecipientKind,
+        query: &UseQuery,
+        subject: &Subject,
+    ) -> Option<crate::model::ProvenanceId> {
+        let situation = Situation {
+            env: Env {
+                policy: self,
+                subject: Some(subject),
+                region: query.region,
+            },
+            category: query.category,
+            purpose: Some(query.purpose),
+            recipient: None,
+            to: &[],
+        };
+        self.index
+            .rule_lookup
+            .disclose_rules(query.category)
+            .iter()
+            .filter_map(|id| self.rules.get(id.index()))
+            .find(|rule| {
+                matches!(&rule.action, RuleAction::Disclose { kinds, purposes, .. }
+                    if kinds & kind.bit() != 0 && purposes.contains(query.purpose.index()))
+                    && situation.rule_applies(rule)
+            })
+            .map(|rule| rule.provenance)
+    }
 }
 
 fn decide(policy: &Policy, id: RecipientId, query: &UseQuery, subject: &Subject) -> Decision {
@@ -42,20 +142,9 @@ fn decide(policy: &Policy, id: RecipientId, query: &UseQuery, subject: &Subject)
     };
     let deny = |reason| Decision::new(asked, reason);
 
-    // The use must be allowed: a denied use is the answer.
-    let used = query.decide(policy, subject);
-    if !used.allowed() {
-        return Decision { asked, ..used };
-    }
     let Some(recipient) = policy.recipients.get(id.index()) else {
         return deny(Reason::RecipientNotDeclared);
     };
-    let declared = recipient.purposes.contains(query.purpose.index())
-        && recipient.categories.contains(query.category.index());
-    if !declared {
-        return deny(Reason::RecipientNotDeclared).with_rule(recipient.provenance);
-    }
-
     let env = Env {
         policy,
         subject: Some(subject),
@@ -92,8 +181,30 @@ fn decide(policy: &Policy, id: RecipientId, query: &UseQuery, subject: &Subject)
                 })
             })
         })
-        .min();
-    if let Some(rule) = first.and_then(|id| policy.rules.get(id.index())) {
+        .min()
+        .and_then(|id| policy.rules.get(id.index()));
+
+    // The use must be allowed: a denied use is the answer. When the closed world denies
+    // it, a deny rule that forbids the disclosure is the better explanation.
+    let used = query.decide(policy, subject);
+    if !used.allowed() {
+        let mut denial = Decision { asked, ..used };
+        if denial.reason == Reason::NotDeclared && !policy.cites_deny_rule(&denial) {
+            if let Some(rule) = first {
+                denial.rule = Some(rule.provenance);
+            }
+        }
+        return denial;
+    }
+
+    // Closed world; a deny rule that forbids it too is the better explanation.
+    let declared = recipient.purposes.contains(query.purpose.index())
+        && recipient.categories.contains(query.category.index());
+    if !declared {
+        let cited = first.map_or(recipient.provenance, |rule| rule.provenance);
+        return deny(Reason::RecipientNotDeclared).with_rule(cited);
+    }
+    if let Some(rule) = first {
         return deny(Reason::DeniedByRule).with_rule(rule.provenance);
     }
 

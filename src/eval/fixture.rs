@@ -205,6 +205,7 @@ impl Fx {
             info: info(name),
             parent,
             declared: true,
+            vocabulary: false,
             ancestors,
             uses,
             bases: Vec::new(),

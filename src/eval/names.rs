@@ -7,7 +7,7 @@ use crate::diagnostic::suggest;
 use crate::model::DataRef;
 use crate::model::{
     AttributeId, CategoryId, EventId, FieldId, NameIndex, OptOutKind, Policy, PurposeId,
-    RecipientId, RegionId, SubjectKindId,
+    RecipientId, RecipientKind, RegionId, SubjectKindId,
 };
 
 /// What kind of name was looked up.
@@ -33,6 +33,8 @@ pub enum NameKind {
     Event,
     /// An opt-out kind (`sale`, `sharing` …).
     OptOut,
+    /// A kind of recipient (`processor`, `data_broker` …).
+    RecipientKind,
 }
 
 impl NameKind {
@@ -49,6 +51,7 @@ impl NameKind {
             NameKind::Attribute => "attribute",
             NameKind::Event => "event",
             NameKind::OptOut => "opt-out",
+            NameKind::RecipientKind => "recipient kind",
         }
     }
 
@@ -65,6 +68,7 @@ impl NameKind {
             NameKind::Attribute => "lawful::eval::unknown_attribute",
             NameKind::Event => "lawful::eval::unknown_event",
             NameKind::OptOut => "lawful::eval::unknown_opt_out",
+            NameKind::RecipientKind => "lawful::eval::unknown_recipient_kind",
         }
     }
 }
@@ -182,6 +186,17 @@ impl Policy {
     pub fn event(&self, name: &str) -> Result<EventId, NameError> {
         lookup(&self.index.events, NameKind::Event, name)
     }
+}
+
+/// A recipient kind by name (`processor`, `data_broker` …, [`RecipientKind::ALL`]).
+pub fn recipient_kind(name: &str) -> Result<RecipientKind, NameError> {
+    RecipientKind::parse(name).ok_or_else(|| {
+        NameError::new(
+            NameKind::RecipientKind,
+            name,
+            RecipientKind::ALL.iter().map(|(n, _)| *n),
+        )
+    })
 }
 
 /// `sale`, `sharing`, `targeted_advertising`, `profiling`, `marketing`.

@@ -101,6 +101,7 @@ pub(crate) fn is_disclosure_rule_for(
         RuleAction::Disclose {
             recipients,
             purposes,
+            ..
         } => recipients.contains(recipient.index()) && purposes.contains(purpose.index()),
         RuleAction::Sell => declared.sale,
         RuleAction::Share => declared.sharing,

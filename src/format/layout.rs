@@ -54,6 +54,7 @@ const DECLARATIONS: &[&str] = &[
     "assert",
     "test",
     "rights",
+    "vocabulary",
 ];
 
 /// The kind of a `{ … }` body, named by the keyword that opens its construct.
@@ -178,6 +179,7 @@ fn item_end(tokens: &[Token<'_>], start: usize) -> usize {
         match t.text {
             "use" | "transfer" => !matches!(prev, ":" | "never" | "deny" | "may"),
             "deny" => prev != "always",
+            "purpose" => prev != "vocabulary",
             _ => true,
         }
     };

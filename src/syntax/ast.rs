@@ -121,6 +121,8 @@ pub enum Decl {
     Test(TestDecl),
     /// `rights { … }`.
     Rights(RightsDecl),
+    /// `vocabulary purpose …`.
+    Vocabulary(VocabularyDecl),
 }
 
 /// `policy "NAME" { … }`.
@@ -289,6 +291,16 @@ pub struct AttributeDecl {
 pub struct EventDecl {
     /// The event's name.
     pub name: Name,
+    /// The quoted title.
+    pub title: Option<StrLit>,
+}
+
+/// `vocabulary purpose PATH "Title"`: a purpose name a vocabulary knows (the Fides data
+/// uses in `std::fides`) that the policy need not declare; questions about it are denied.
+#[derive(Debug, Clone)]
+pub struct VocabularyDecl {
+    /// The purpose's dotted name.
+    pub path: Name,
     /// The quoted title.
     pub title: Option<StrLit>,
 }
@@ -810,6 +822,16 @@ pub enum QueryKind {
         /// The purpose.
         purpose: Name,
     },
+    /// `disclose DATA to kind KIND for PURPOSE`: may any declared recipient of the kind
+    /// receive it?
+    DiscloseKind {
+        /// The data.
+        data: Name,
+        /// The recipient kind.
+        kind: Name,
+        /// The purpose.
+        purpose: Name,
+    },
     /// `transfer DATA from R to S`.
     Transfer {
         /// The data.
@@ -865,6 +887,8 @@ pub enum ExpectationKind {
         query: Query,
         /// `basis B` or `with SAFEGUARD`.
         detail: Option<ExpectDetail>,
+        /// `by RULE`: the deny rule (or declaration) the decision must cite.
+        rule: Option<Name>,
     },
     /// `expect retention …`.
     Retention {

@@ -230,13 +230,15 @@ fn subsumes(earlier: &DenyRule, later: &DenyRule) -> bool {
         (
             RuleAction::Disclose {
                 recipients: ra,
+                kinds: ka,
                 purposes: pa,
             },
             RuleAction::Disclose {
                 recipients: rb,
+                kinds: kb,
                 purposes: pb,
             },
-        ) => within(rb, ra) && within(pb, pa),
+        ) => within(rb, ra) && kb & !ka == 0 && within(pb, pa),
         (RuleAction::Sell, RuleAction::Sell) | (RuleAction::Share, RuleAction::Share) => true,
         (RuleAction::Transfer { from: fa, to: ta }, RuleAction::Transfer { from: fb, to: tb }) => {
             within(fb, fa) && within(tb, ta)
