@@ -119,16 +119,42 @@ impl Policy {
             recipient: None,
             to: &[],
         };
-        self.index
-            .rule_lookup
-            .disclose_rules(query.category)
-            .iter()
-            .filter_map(|id| self.rules.get(id.index()))
-            .find(|rule| {
-                matches!(&rule.action, RuleAction::Disclose { kinds, purposes, .. }
-                    if kinds & kind.bit() != 0 && purposes.contains(query.purpose.index()))
-                    && situation.rule_applies(rule)
+        // A data broker's business is buying and selling personal information (Cal. Civ.
+        // Code § 1798.99.80(c)): `deny sell` answers for it; disclosing to an advertising
+        // network is sharing for cross-context behavioural advertising (§ 1798.140(ah)):
+        // `deny share` answers for it.
+        let lookup = &self.index.rule_lookup;
+        let sell = if kind == RecipientKind::DataBroker {
+            lookup.sell_rules(query.category)
+        } else {
+            &[]
+        };
+        let share = if kind == RecipientKind::AdNetwork {
+            lookup.share_rules(query.category)
+        } else {
+            &[]
+        };
+        [lookup.disclose_rules(query.category), sell, share]
+            .into_iter()
+            .filter_map(|ids| {
+                ids.iter().copied().find(|id| {
+                    self.rules.get(id.index()).is_some_and(|rule| {
+                        let action = match &rule.action {
+                            RuleAction::Disclose {
+                                kinds, purposes, ..
+                            } => {
+                                kinds & kind.bit() != 0
+                                    && purposes.contains(query.purpose.index())
+                            }
+                            RuleAction::Sell | RuleAction::Share => true,
+                            RuleAction::Use { .. } | RuleAction::Transfer { .. } => false,
+                        };
+                        action && situation.rule_applies(rule)
+                    })
+                })
             })
+            .min()
+            .and_then(|id| self.rules.get(id.index()))
             .map(|rule| rule.provenance)
     }
 }
