@@ -135,7 +135,10 @@ fn check(policy: &Policy, subject: &Subject, expected: &Expected) -> Option<Mism
                 reason: Some(decision.reason.code().to_owned()),
                 basis: decision.basis.map(|b| b.name()),
                 safeguard: decision.safeguard(policy).map(str::to_owned),
-                rule: decision.rule_ref(policy).map(|r| r.name.to_owned()),
+                rule: rule
+                    .as_ref()
+                    .and_then(|_| decision.rule_ref(policy))
+                    .map(|r| r.name.to_owned()),
                 date: None,
             };
             let mut parts = Vec::new();

@@ -99,6 +99,26 @@ impl NameKind {
         }
     }
 
+    /// Whether a policy can declare names of this kind (a region, a purpose …); the others
+    /// are fixed lists (rights, bases, recipient kinds …).
+    pub(super) fn declarable(self) -> bool {
+        matches!(
+            self,
+            NameKind::Region
+                | NameKind::Category
+                | NameKind::Field
+                | NameKind::Data
+                | NameKind::Purpose
+                | NameKind::Recipient
+                | NameKind::Flag
+                | NameKind::SubjectKind
+                | NameKind::Attribute
+                | NameKind::Event
+                | NameKind::Fact
+                | NameKind::Rule
+        )
+    }
+
     fn unknown_code(self) -> &'static str {
         match self {
             NameKind::Region => "lawful::check::unknown_region",
@@ -387,11 +407,15 @@ impl DiagnosticKind for CheckError {
             } => {
                 if suggestion.is_some() {
                     did_you_mean(suggestion.as_deref())
-                } else if !choices.is_empty() && choices.len() <= 12 {
+                } else if !choices.is_empty() && (choices.len() <= 12 || !kind.declarable()) {
+                    // A fixed list (rights, bases, recipient kinds …) cannot be declared:
+                    // say what it holds.
                     let list: Vec<String> = choices.iter().map(|c| format!("`{c}`")).collect();
                     format!("expected one of {}", list.join(", "))
-                } else {
+                } else if kind.declarable() {
                     format!("declare the {} or fix the spelling", kind.noun())
+                } else {
+                    format!("fix the spelling: a {} cannot be declared", kind.noun())
                 }
             }
             CheckError::Duplicate { .. } => "remove or rename one of the declarations".to_owned(),

@@ -85,7 +85,8 @@ impl Policy {
             decision.reason,
             Reason::NotDeclared | Reason::RecipientNotDeclared
         );
-        if closed_world && !self.cites_deny_rule(&decision) {
+        // (A disclosure rule explains a disclosure better than a use rule.)
+        if closed_world {
             if let Some(rule) = rule {
                 decision.rule = Some(rule);
             }
@@ -211,11 +212,12 @@ fn decide(policy: &Policy, id: RecipientId, query: &UseQuery, subject: &Subject)
         .and_then(|id| policy.rules.get(id.index()));
 
     // The use must be allowed: a denied use is the answer. When the closed world denies
-    // it, a deny rule that forbids the disclosure is the better explanation.
+    // it, a deny rule that forbids the disclosure is the better explanation: it is cited.
     let used = query.decide(policy, subject);
     if !used.allowed() {
         let mut denial = Decision { asked, ..used };
-        if denial.reason == Reason::NotDeclared && !policy.cites_deny_rule(&denial) {
+        // (A disclosure rule explains a disclosure better than a use rule.)
+        if denial.reason == Reason::NotDeclared {
             if let Some(rule) = first {
                 denial.rule = Some(rule.provenance);
             }

@@ -160,7 +160,22 @@ impl Policy {
     /// The id of the region (or region group) named `name`; a [`NameError`] with a suggestion when the
     /// policy declares none.
     pub fn region(&self, name: &str) -> Result<RegionId, NameError> {
-        lookup(&self.index.regions, NameKind::Region, name)
+        lookup(&self.index.regions, NameKind::Region, name).map_err(|mut e| {
+            if e.suggestion.is_none() {
+                // `Germany` for `DE`: a region named by its title.
+                e.suggestion = self
+                    .regions
+                    .iter()
+                    .find(|r| {
+                        r.info
+                            .title
+                            .as_deref()
+                            .is_some_and(|t| t.eq_ignore_ascii_case(name.trim()))
+                    })
+                    .map(|r| r.info.name.clone());
+            }
+            e
+        })
     }
 
     /// The id of the recipient named `name`; a [`NameError`] with a suggestion when the
