@@ -627,7 +627,12 @@ fn contradictory_consent_records_are_errors() {
     // Inline flags: a withdrawal with no consent, and two open consents.
     for flags in [
         &["--withdrawn", "marketing=2024-02-01"][..],
-        &["--consent", "marketing=2024-01-01", "--consent", "marketing=2024-02-01"][..],
+        &[
+            "--consent",
+            "marketing=2024-01-01",
+            "--consent",
+            "marketing=2024-02-01",
+        ][..],
     ] {
         let mut args = vec![
             "query",

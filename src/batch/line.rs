@@ -222,11 +222,13 @@ impl<'a> Line<'a> {
     /// `kind`, default `disclose` when a recipient (or a recipient kind) is named, else
     /// `use`.
     pub fn kind(&self) -> Kind {
-        self.kind.unwrap_or(if self.recipient.is_some() || self.recipient_kind.is_some() {
-            Kind::Disclose
-        } else {
-            Kind::Use
-        })
+        self.kind.unwrap_or(
+            if self.recipient.is_some() || self.recipient_kind.is_some() {
+                Kind::Disclose
+            } else {
+                Kind::Use
+            },
+        )
     }
 
     /// Members that mean nothing for the kind are errors, not silently ignored: the first

@@ -357,10 +357,12 @@ impl<'p> Batch<'p> {
         if let Some(text) = &line.collected_at {
             query = query.collected_at(past_time("collected_at", text, self.now)?);
         }
-        Ok(self.with_subject(line.subject, line.subject_id, |subject| match to_kind {
-            Some(kind) => policy.decide_disclosure_to_kind(kind, &query, subject),
-            None => policy.decide(&query, subject),
-        })??)
+        Ok(
+            self.with_subject(line.subject, line.subject_id, |subject| match to_kind {
+                Some(kind) => policy.decide_disclosure_to_kind(kind, &query, subject),
+                None => policy.decide(&query, subject),
+            })??,
+        )
     }
 
     fn transfer(&mut self, line: &Line<'_>) -> Result<Decision, LineError> {

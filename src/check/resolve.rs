@@ -576,11 +576,13 @@ fn compiled_op(op: CmpOp) -> crate::model::CmpOp {
 /// The recipient kinds a selector list names: `kind K` its bit, `*` every kind (a name
 /// names no kind). Unknown kinds are reported by `recipient_selectors`.
 pub(super) fn recipient_selector_kinds(selectors: &[ast::RecipientSel]) -> u32 {
-    selectors.iter().fold(0, |bits, selector| match &selector.kind {
-        RecipientSelKind::Any => RecipientKind::EVERY,
-        RecipientSelKind::Named(_) => bits,
-        RecipientSelKind::Kind(kind) => {
-            bits | RecipientKind::parse(&kind.text).map_or(0, RecipientKind::bit)
-        }
-    })
+    selectors
+        .iter()
+        .fold(0, |bits, selector| match &selector.kind {
+            RecipientSelKind::Any => RecipientKind::EVERY,
+            RecipientSelKind::Named(_) => bits,
+            RecipientSelKind::Kind(kind) => {
+                bits | RecipientKind::parse(&kind.text).map_or(0, RecipientKind::bit)
+            }
+        })
 }

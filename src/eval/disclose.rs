@@ -60,7 +60,10 @@ impl Policy {
                 return Ok(decision);
             }
             let by_rule = |d: &Decision| self.cites_deny_rule(d);
-            if denial.as_ref().is_none_or(|d| !by_rule(d) && by_rule(&decision)) {
+            if denial
+                .as_ref()
+                .is_none_or(|d| !by_rule(d) && by_rule(&decision))
+            {
                 denial = Some(decision);
             }
         }
@@ -144,8 +147,7 @@ impl Policy {
                             RuleAction::Disclose {
                                 kinds, purposes, ..
                             } => {
-                                kinds & kind.bit() != 0
-                                    && purposes.contains(query.purpose.index())
+                                kinds & kind.bit() != 0 && purposes.contains(query.purpose.index())
                             }
                             RuleAction::Sell | RuleAction::Share => true,
                             RuleAction::Use { .. } | RuleAction::Transfer { .. } => false,

@@ -162,7 +162,10 @@ impl RecipientKind {
         ("analytics_provider", RecipientKind::AnalyticsProvider),
         ("social_network", RecipientKind::SocialNetwork),
         ("platform", RecipientKind::Platform),
-        ("internet_service_provider", RecipientKind::InternetServiceProvider),
+        (
+            "internet_service_provider",
+            RecipientKind::InternetServiceProvider,
+        ),
         ("payment_provider", RecipientKind::PaymentProvider),
         ("professional_adviser", RecipientKind::ProfessionalAdviser),
         ("authority", RecipientKind::Authority),
