@@ -325,3 +325,28 @@ fn a_purpose_known_on_one_side_only_is_a_change_to_not_declared() {
     let text = diff.render_human("old.lawful", "new.lawful");
     assert!(text.contains("new: deny (not_declared)"), "{text}");
 }
+
+#[test]
+fn an_assertion_forbidding_an_undeclared_purpose_is_cited() {
+    let text = format!(
+        "{POLICY}\n/// §5 \"we never train AI models on your data\"\nassert never use * for train_ai_system\n"
+    );
+    let policy = lawful::compile_str("shop.lawful", &text).unwrap().policy;
+    let s = subject(&policy);
+    let d = policy
+        .decide_use_by_name("train_ai_system", "orders.email", &s, None)
+        .unwrap();
+    assert_eq!(d.reason, Reason::NotDeclared);
+    let cited = d.rule_ref(&policy).unwrap();
+    assert_eq!(
+        policy.sources().line_col(cited.span).0,
+        // The assertion's item, doc comment first.
+        text.lines().position(|l| l.starts_with("/// §5")).unwrap() + 1
+    );
+    assert!(
+        d.explain(&policy)
+            .contains("an `assert never` of the policy forbids it"),
+        "{}",
+        d.explain(&policy)
+    );
+}

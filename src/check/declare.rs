@@ -21,9 +21,15 @@ fn info(name: &str, title: Option<&ast::StrLit>, docs: Option<&String>, span: Sp
 
 impl Checker {
     pub(super) fn declare(&mut self, files: &[ast::File]) {
-        for file in files {
-            for item in &file.items {
-                self.declare_item(item, file.source == self.root, file.docs.as_ref());
+        // Vocabulary names last: the policy's own purposes (and the ancestors they imply)
+        // keep the ids, and so the order, they have without a vocabulary.
+        for vocabulary in [false, true] {
+            for file in files {
+                for item in &file.items {
+                    if matches!(item.decl, Decl::Vocabulary(_)) == vocabulary {
+                        self.declare_item(item, file.source == self.root, file.docs.as_ref());
+                    }
+                }
             }
         }
     }

@@ -370,7 +370,7 @@ mod tests {
         fn assert_copy<T: Copy>() {}
         assert_copy::<Decision>();
         assert!(
-            std::mem::size_of::<Decision>() <= 72,
+            std::mem::size_of::<Decision>() <= 76,
             "{}",
             std::mem::size_of::<Decision>()
         );

@@ -9,7 +9,7 @@ use crate::subject::Subject;
 use super::cond::Env;
 use super::decision::{Asked, Decision, Detail};
 use super::query::{check_recipient, Query, QueryError};
-use super::rules::{is_disclosure_rule_for, Situation};
+use super::rules::{forbidding_assertion, is_disclosure_rule_for, Situation};
 use super::transfer::TransferQuestion;
 use super::usage::UseQuery;
 use super::Reason;
@@ -159,6 +159,7 @@ impl Policy {
             .min()
             .and_then(|id| self.rules.get(id.index()))
             .map(|rule| rule.provenance)
+            .or_else(|| forbidding_assertion(self, &situation, Some(kind)))
     }
 }
 

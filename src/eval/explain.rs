@@ -498,6 +498,9 @@ impl fmt::Display for RuleName<'_> {
         let Some(p) = self.0 else {
             return f.write_str("a rule");
         };
+        if p.kind == ProvenanceKind::Deny && p.name == "assertion" {
+            return f.write_str("an `assert never` of the policy");
+        }
         let kind = match p.kind {
             ProvenanceKind::Deny => "the deny rule",
             ProvenanceKind::Transfer => "the transfer rule",

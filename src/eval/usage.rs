@@ -13,7 +13,7 @@ use super::decision::{Asked, Decision, Detail, Obligations};
 use super::query::{
     check_purpose, check_region, check_stamp, check_subject, resolve_data, Query, QueryError,
 };
-use super::rules::{is_use_rule_for, Situation};
+use super::rules::{forbidding_assertion, is_use_rule_for, Situation};
 use super::Reason;
 
 impl Policy {
@@ -142,8 +142,11 @@ impl UseQuery {
         // Step 2: closed world. A deny rule that forbids it too is the better explanation
         // (the policy's own promise): the decision cites it.
         if !tables.uses(self.purpose, self.category) {
-            return match denying_rule() {
-                Some(rule) => deny(Reason::NotDeclared).with_rule(rule.provenance),
+            let cited = denying_rule()
+                .map(|rule| rule.provenance)
+                .or_else(|| forbidding_assertion(policy, &situation, None));
+            return match cited {
+                Some(rule) => deny(Reason::NotDeclared).with_rule(rule),
                 None => deny(Reason::NotDeclared),
             };
         }
