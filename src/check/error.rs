@@ -285,6 +285,13 @@ pub enum CheckError {
         /// The fix.
         help: String,
     },
+    /// A test subject that withdraws a consent it never gave
+    /// (`lawful::check::withdrawal_without_consent`): a contradiction, not a subject.
+    #[error("the test subject withdraws its consent to `{purpose}`, which it never gave")]
+    WithdrawalWithoutConsent {
+        /// The purpose.
+        purpose: String,
+    },
     /// A test question with no region to decide in (`lawful::check::missing_region`).
     #[error("the query names no region and the test subject has none")]
     MissingRegion,
@@ -366,6 +373,9 @@ impl DiagnosticKind for CheckError {
             CheckError::InvalidSelector { .. } => "lawful::check::invalid_selector",
             CheckError::InvalidBasis { .. } => "lawful::check::invalid_basis",
             CheckError::InvalidExpectation { .. } => "lawful::check::invalid_expectation",
+            CheckError::WithdrawalWithoutConsent { .. } => {
+                "lawful::check::withdrawal_without_consent"
+            }
             CheckError::MissingRegion => "lawful::check::missing_region",
             CheckError::MissingFactValue { .. } => "lawful::check::missing_fact_value",
             CheckError::InvalidGroup { .. } => "lawful::check::invalid_group",
@@ -455,6 +465,9 @@ impl DiagnosticKind for CheckError {
             CheckError::InvalidSelector { help, .. } => (*help).to_owned(),
             CheckError::MissingRegion => {
                 "add `in DE` to the query or `region DE` to the subject".to_owned()
+            }
+            CheckError::WithdrawalWithoutConsent { purpose } => {
+                format!("add `consent {purpose} at DATE` before the withdrawal, or remove it")
             }
             CheckError::MissingFactValue { .. } => {
                 "declare the fact for that region or narrow the scope".to_owned()

@@ -125,12 +125,15 @@ impl Checker {
                     if let Some(p) = self.purpose_name(purpose) {
                         match subject.consents.iter_mut().find(|c| c.purpose == p) {
                             Some(record) => record.withdrawn_at = Some(at.value),
-                            None => subject.consents.push(ConsentRecord {
-                                purpose: p,
-                                given_at: None,
-                                withdrawn_at: Some(at.value),
-                                explicit: false,
-                            }),
+                            // A withdrawal of a consent never given: a contradiction (as in
+                            // subject documents), not a record.
+                            None => self.error(
+                                CheckError::WithdrawalWithoutConsent {
+                                    purpose: purpose.text.clone(),
+                                },
+                                purpose.span,
+                                "never consented to",
+                            ),
                         }
                     }
                 }
