@@ -311,6 +311,15 @@ fn the_command_line_asks_by_kind_and_exits_3_on_an_undeclared_purpose() {
         "processor",
     ]));
     assert_eq!(code, 0);
+    // A kind given as a recipient's name: still an error, pointing at the right flag.
+    let (code, _, err) = run(&with(&[
+        "--purpose",
+        "essential.service",
+        "--recipient",
+        "data_broker",
+    ]));
+    assert_eq!(code, 1);
+    assert!(err.contains("--recipient-kind data_broker"), "{err}");
 }
 
 #[test]

@@ -77,7 +77,17 @@ fn decide(policy: &Policy, args: &QueryArgs) -> Result<lawful::eval::Decision, C
         query = query.in_region(policy.region(region)?);
     }
     if let Some(recipient) = &args.recipient {
-        query = query.to_recipient(policy.recipient(recipient)?);
+        let id = policy.recipient(recipient).map_err(|e| {
+            // `--recipient data_broker`: a kind, not a declared recipient.
+            match lawful::model::RecipientKind::parse(recipient) {
+                Some(_) if e.suggestion.is_none() => CliError::new(
+                    e.code(),
+                    format!("{e}; `{recipient}` is a kind of recipient: ask with `--recipient-kind {recipient}`"),
+                ),
+                _ => e.into(),
+            }
+        })?;
+        query = query.to_recipient(id);
     }
     if let Some(text) = &args.collected_at {
         query = query.collected_at(past_time(&format!("`--collected-at {text}`"), text, now)?);
