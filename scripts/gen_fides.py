@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Generate std/fides.lawful from the Fides default taxonomy (data categories).
+"""Generate std/fides.lawful from the Fides default taxonomy (data categories and data uses).
 
 Usage:
     python3 scripts/gen_fides.py [--input data_categories.yaml] [--output std/fides.lawful]
@@ -9,7 +9,9 @@ The input is the Fides manifest exported from fideslang 3.1.4 (shared/taxonomy/f
 beside this repository). It is a flat list of mappings with plain or quoted scalars; it is
 parsed here by hand so the script needs nothing beyond the Python standard library.
 
-Only data categories are emitted (no data uses, no data subjects). The `special` and
+Data categories become `category` declarations; data uses become `vocabulary purpose`
+declarations (names a policy may be asked about without declaring them: such a question is a
+denial, `not_declared`); data subjects are not emitted. The `special` and
 `sensitive` flags are added by lawful (Fides has none); see FLAGS below. Flags are inherited
 by descendants, so each sits on the highest node that is wholly special/sensitive.
 """
@@ -24,6 +26,7 @@ ROOT = os.path.dirname(HERE)
 DEFAULT_INPUT = os.path.join(
     os.path.dirname(ROOT), "shared", "taxonomy", "fides", "data_categories.yaml"
 )
+DEFAULT_USES = os.path.join(os.path.dirname(DEFAULT_INPUT), "data_uses.yaml")
 DEFAULT_OUTPUT = os.path.join(ROOT, "std", "fides.lawful")
 
 WIDTH = 96
@@ -194,7 +197,28 @@ def comment_lines(prefix, text):
     return out
 
 
-def generate(items):
+def check_keys(items):
+    """Index items by fides_key; every key a lawful path whose parent_key is its prefix."""
+    by_key = {}
+    for it in items:
+        key = it.get("fides_key")
+        if not key:
+            raise ParseError(f"item without fides_key: {it}")
+        if key in by_key:
+            raise ParseError(f"duplicate fides_key {key}")
+        for part in key.split("."):
+            if not part.isidentifier() or not part.isascii() or part[0].isdigit():
+                raise ParseError(f"{key}: not a lawful path")
+        parent, expected = it.get("parent_key"), key.rpartition(".")[0] or None
+        if parent != expected:
+            raise ParseError(f"{key}: parent_key {parent!r} does not match its path")
+        if parent is not None and parent not in by_key:
+            raise ParseError(f"{key}: unknown parent {parent}")
+        by_key[key] = it
+    return by_key
+
+
+def generate(items, uses=()):
     by_key = {}
     for it in items:
         key = it.get("fides_key")
@@ -233,10 +257,12 @@ def generate(items):
     for line in ATTRIBUTION:
         w("//! " + line)
     w("//!")
-    w("//! Converted from YAML to `lawful` by scripts/gen_fides.py. Changes from the source: only")
-    w("//! the data categories are included (no data uses or data subjects), and the `special`")
-    w("//! (GDPR Art. 9/10) and `sensitive` (US state-law sensitive personal information) flags")
-    w("//! were added by lawful; Fides has no such flags. Flags are inherited by descendants.")
+    w("//! Converted from YAML to `lawful` by scripts/gen_fides.py. Changes from the source: the")
+    w("//! data categories become categories, the data uses `vocabulary purpose` names (known, so")
+    w("//! that a question about one the policy does not declare is a denial, `not_declared`, not")
+    w("//! an unknown name); data subjects are not included. The `special` (GDPR Art. 9/10) and")
+    w("//! `sensitive` (US state-law sensitive personal information) flags were added by lawful;")
+    w("//! Fides has no such flags. Flags are inherited by descendants.")
     w("//!")
     w("//! GENERATED FILE: do not edit by hand; run `python3 scripts/gen_fides.py`.")
 
@@ -267,17 +293,35 @@ def generate(items):
         w(f"// {root}")
         w("// " + "-" * (WIDTH - 3))
         emit(root, 0)
+
+    check_keys(uses)
+    if uses:
+        w("")
+        w("// " + "-" * (WIDTH - 3))
+        w("// data uses (purposes a policy may be asked about without declaring them)")
+        w("// " + "-" * (WIDTH - 3))
+    for it in uses:
+        w("")
+        desc = it.get("description", "").strip()
+        if desc:
+            out.extend(comment_lines("///", desc))
+        decl = f"vocabulary purpose {it['fides_key']}"
+        name = it.get("name", "").strip()
+        if name:
+            decl += " " + quote(name)
+        w(decl)
     return "\n".join(out) + "\n"
 
 
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--input", default=DEFAULT_INPUT)
+    ap.add_argument("--uses", default=DEFAULT_USES)
     ap.add_argument("--output", default=DEFAULT_OUTPUT)
     ap.add_argument("--check", action="store_true", help="fail if the output is out of date")
     args = ap.parse_args(argv)
     try:
-        text = generate(parse_manifest(args.input))
+        text = generate(parse_manifest(args.input), parse_manifest(args.uses, "data_use"))
     except (ParseError, OSError) as e:
         print(f"gen_fides: {e}", file=sys.stderr)
         return 2

@@ -43,7 +43,8 @@ pub struct TestFailure {
     pub expected: Outcome,
     /// What the evaluator decided.
     pub actual: Outcome,
-    /// The parts that differ: `outcome`, `reason`, `basis`, `safeguard`, `verdict`, `date`.
+    /// The parts that differ: `outcome`, `reason`, `basis`, `safeguard`, `rule`, `verdict`,
+    /// `date`.
     pub mismatched: Vec<&'static str>,
     /// The evaluator's sentence for what it decided (or the error it hit).
     pub explanation: String,
@@ -61,6 +62,8 @@ pub struct Outcome {
     pub basis: Option<String>,
     /// The transfer safeguard (`scc` …); `None` when not said or none.
     pub safeguard: Option<String>,
+    /// The deny rule (or declaration) cited (`by RULE`); `None` when not said or none.
+    pub rule: Option<String>,
     /// Retention date (`2026-01-01`).
     pub date: Option<String>,
 }
@@ -114,12 +117,14 @@ fn check(policy: &Policy, subject: &Subject, expected: &Expected) -> Option<Mism
             basis,
             safeguard,
             circumstances,
+            rule,
         } => {
             let written = Outcome {
                 outcome: outcome_word(*allow).to_owned(),
                 reason: reason.clone(),
                 basis: basis.clone(),
                 safeguard: safeguard.clone(),
+                rule: rule.clone(),
                 date: None,
             };
             let decision = match decide(policy, subject, query, *circumstances) {
@@ -131,6 +136,10 @@ fn check(policy: &Policy, subject: &Subject, expected: &Expected) -> Option<Mism
                 reason: Some(decision.reason.code().to_owned()),
                 basis: decision.basis.map(|b| b.name()),
                 safeguard: decision.safeguard(policy).map(str::to_owned),
+                rule: rule
+                    .as_ref()
+                    .and_then(|_| decision.rule_ref(policy))
+                    .map(|r| r.name.to_owned()),
                 date: None,
             };
             let mut parts = Vec::new();
@@ -154,6 +163,14 @@ fn check(policy: &Policy, subject: &Subject, expected: &Expected) -> Option<Mism
                 .is_some_and(|s| Some(s) != decision.safeguard(policy))
             {
                 parts.push("safeguard");
+            }
+            if rule.as_deref().is_some_and(|r| {
+                decision
+                    .rule
+                    .and_then(|id| policy.provenance(id))
+                    .is_none_or(|p| p.name != r)
+            }) {
+                parts.push("rule");
             }
             mismatch(written, actual, parts, || decision.explain(policy))
         }
@@ -290,6 +307,24 @@ fn decide(
                 stamp: policy.stamp(),
             };
             policy.decide_disclosure(recipient, &query, subject)
+        }
+        TestQuery::DiscloseKind {
+            data,
+            kind,
+            purpose,
+            region,
+            collected,
+        } => {
+            let query = Query {
+                purpose,
+                data,
+                region,
+                collected_at: collected,
+                recipient: None,
+                circumstances,
+                stamp: policy.stamp(),
+            };
+            policy.decide_disclosure_to_kind(kind, &query, subject)
         }
         TestQuery::Transfer { category, from, to } => policy.decide_transfer_for(
             subject,

@@ -10,7 +10,7 @@
 use std::alloc::System;
 
 use lawful::eval::{DataRef, MaskQuery, Query, RetentionQuery, TransferQuery};
-use lawful::model::{CategoryId, FieldId, PurposeId, RecipientId, RegionId};
+use lawful::model::{CategoryId, FieldId, PurposeId, RecipientId, RecipientKind, RegionId};
 use lawful::Subject;
 use stats_alloc::{Region, StatsAlloc, INSTRUMENTED_SYSTEM};
 
@@ -82,6 +82,11 @@ fn prepared_decisions_do_not_allocate() {
                     let q = Query::new(&policy, purpose, DataRef::Field(fields[0]))
                         .to_recipient(recipient);
                     let _ = policy.decide(&q, subject).unwrap();
+                }
+                // Questions by recipient kind, declared or not.
+                for &(_, kind) in RecipientKind::ALL {
+                    let q = Query::new(&policy, purpose, DataRef::Field(fields[0]));
+                    let _ = policy.decide_disclosure_to_kind(kind, &q, subject).unwrap();
                 }
                 policy
                     .field_mask(

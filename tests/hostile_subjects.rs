@@ -345,7 +345,8 @@ fn the_subject_cache_is_bounded_in_bytes() {
     const LIMIT: usize = 2 << 20;
     let mut batch = Batch::new(&policy, now()).with_subject_cache_limit(LIMIT);
     assert_eq!(batch.subject_cache_bytes(), 0);
-    let record = r#"{"purpose":"marketing","given_at":"2024-01-01"},"#;
+    // Records of one purpose may not overlap: each is withdrawn as the next is given.
+    let record = r#"{"purpose":"marketing","given_at":"2024-01-01","withdrawn_at":"2024-01-01"},"#;
     let mut peak = 0;
     for i in 0..120 {
         // About 100 KB each, all different.
@@ -377,7 +378,9 @@ fn the_subject_cache_is_bounded_in_bytes() {
 fn a_subject_larger_than_the_cache_is_not_kept() {
     let policy = policy();
     let mut batch = Batch::new(&policy, now()).with_subject_cache_limit(10_000);
-    let consents = r#"{"purpose":"marketing","given_at":"2024-01-01"},"#.repeat(500);
+    let consents =
+        r#"{"purpose":"marketing","given_at":"2024-01-01","withdrawn_at":"2024-01-01"},"#
+            .repeat(500);
     let line = format!(
         r#"{{"purpose":"marketing","data":"orders.email","subject":{{"region":"DE","consents":[{}]}}}}"#,
         consents.trim_end_matches(',')
@@ -552,4 +555,104 @@ fn subject_documents_on_the_command_line() {
         None,
     );
     assert_eq!(exit, 0, "{stderr}");
+}
+
+// ---- contradictory subjects fail closed -------------------------------------------------
+
+/// Two open consent records of one purpose, one withdrawn while another given before the
+/// withdrawal is open, a withdrawal with no giving: errors naming the record, in subject
+/// documents, batch lines (the scanner's path and serde_json's) and on the command line.
+#[test]
+fn contradictory_consent_records_are_errors() {
+    let policy = policy();
+    let cases = [
+        (
+            r#"{"region":"DE","consents":[{"purpose":"marketing","given_at":"2024-01-01"},{"purpose":"marketing","given_at":"2024-03-01"}]}"#,
+            "lawful::subject::overlapping_consents",
+            "consents[1]: overlaps `consents[0]`",
+        ),
+        (
+            // One withdrawn, one not, given before the withdrawal: open at once.
+            r#"{"region":"DE","consents":[{"purpose":"marketing","given_at":"2024-01-01","withdrawn_at":"2024-06-01"},{"purpose":"marketing","given_at":"2024-03-01"}]}"#,
+            "lawful::subject::overlapping_consents",
+            "consents[1]: overlaps `consents[0]`",
+        ),
+        (
+            // The order of the records does not matter.
+            r#"{"region":"DE","consents":[{"purpose":"marketing","given_at":"2024-03-01"},{"purpose":"service"},{"purpose":"marketing","given_at":"2024-01-01","withdrawn_at":"2024-06-01"}]}"#,
+            "lawful::subject::overlapping_consents",
+            "consents[2]: overlaps `consents[0]`",
+        ),
+        (
+            r#"{"region":"DE","consents":[{"purpose":"marketing","withdrawn_at":"2024-02-01"}]}"#,
+            "lawful::subject::withdrawal_without_consent",
+            "consents[0].given_at: withdraws a consent to `marketing` that was not given",
+        ),
+    ];
+    for (json, code, message) in cases {
+        let (c, e) = subject_error(&policy, json);
+        assert_eq!(c, code, "{json}");
+        assert!(e.starts_with(message), "{e}");
+        // A batch line: the scanner's path, then serde_json's (an escape in `id`).
+        for id in ["1", r#""a\u0062""#] {
+            let line = format!(
+                r#"{{"id":{id},"purpose":"marketing","data":"orders.email","subject":{json}}}"#
+            );
+            let (c, e) = batch_error(&policy, &line);
+            assert_eq!(c, code, "{line}");
+            assert!(e.contains(message), "{e}");
+        }
+        let (status, _, stderr) = lawful(
+            &[
+                "query",
+                "shop.lawful",
+                "--purpose",
+                "marketing",
+                "--field",
+                "orders.email",
+                "--now",
+                NOW,
+                "--subject",
+                "-",
+            ],
+            Some(json),
+        );
+        assert_eq!(status, 1, "{stderr}");
+        assert!(stderr.contains(code), "{stderr}");
+    }
+    // Records that follow each other are fine: consent, withdrawal, consent again.
+    let json = r#"{"region":"DE","consents":[{"purpose":"marketing","given_at":"2024-01-01","withdrawn_at":"2024-03-01"},{"purpose":"marketing","given_at":"2024-03-01"}]}"#;
+    let s = subject(&policy, json).unwrap();
+    assert!(s.consents[1].is_active());
+    // Inline flags: a withdrawal with no consent, and two open consents.
+    for flags in [
+        &["--withdrawn", "marketing=2024-02-01"][..],
+        &[
+            "--consent",
+            "marketing=2024-01-01",
+            "--consent",
+            "marketing=2024-02-01",
+        ][..],
+    ] {
+        let mut args = vec![
+            "query",
+            "shop.lawful",
+            "--purpose",
+            "marketing",
+            "--field",
+            "orders.email",
+            "--region",
+            "DE",
+            "--now",
+            NOW,
+        ];
+        args.extend_from_slice(flags);
+        let (status, _, stderr) = lawful(&args, None);
+        assert_eq!(status, 1, "{flags:?}: {stderr}");
+        assert!(
+            stderr.contains("withdrawal_without_consent")
+                || stderr.contains("overlapping_consents"),
+            "{stderr}"
+        );
+    }
 }

@@ -144,9 +144,10 @@ fn sets(policy: &lawful::Policy) -> String {
             lawful::model::RuleAction::Use { purposes } => vec![ids(purposes)],
             lawful::model::RuleAction::Disclose {
                 recipients,
+                kinds,
                 purposes,
             } => {
-                vec![ids(recipients), ids(purposes)]
+                vec![ids(recipients), vec![*kinds as usize], ids(purposes)]
             }
             lawful::model::RuleAction::Transfer { from, to } => vec![ids(from), ids(to)],
             _ => vec![],

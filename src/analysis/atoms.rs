@@ -358,6 +358,7 @@ pub(crate) fn conditions_of<'p>(
                     RuleAction::Disclose {
                         recipients,
                         purposes,
+                        ..
                     } => recipients.contains(id.index()) && purposes.contains(p),
                     RuleAction::Sell => recipient.sale,
                     RuleAction::Share => recipient.sharing,

@@ -145,6 +145,9 @@ pub struct Line<'a> {
     pub data: Option<Text<'a>>,
     #[serde(borrow, default)]
     pub recipient: Option<Text<'a>>,
+    /// `disclose` to any declared recipient of this kind (read by serde_json only).
+    #[serde(borrow, default)]
+    pub recipient_kind: Option<Text<'a>>,
     #[serde(borrow, default)]
     pub region: Option<Text<'a>>,
     #[serde(borrow, default)]
@@ -220,13 +223,16 @@ impl<'a> Line<'a> {
         Line::parse_into(text, subjects, &mut line, true).map(|()| line)
     }
 
-    /// `kind`, default `disclose` when a recipient is named, else `use`.
+    /// `kind`, default `disclose` when a recipient (or a recipient kind) is named, else
+    /// `use`.
     pub fn kind(&self) -> Kind {
-        self.kind.unwrap_or(if self.recipient.is_some() {
-            Kind::Disclose
-        } else {
-            Kind::Use
-        })
+        self.kind.unwrap_or(
+            if self.recipient.is_some() || self.recipient_kind.is_some() {
+                Kind::Disclose
+            } else {
+                Kind::Use
+            },
+        )
     }
 
     /// Members that mean nothing for the kind are errors, not silently ignored: the first
@@ -243,6 +249,7 @@ impl<'a> Line<'a> {
             self.events.is_some(),
             self.now.is_some(),
             self.circumstances.is_some(),
+            self.recipient_kind.is_some(),
         ]
         .iter()
         .enumerate()
@@ -264,7 +271,7 @@ impl<'a> Line<'a> {
 
 /// The members besides `kind`, `id` and `data`, in the order errors name them; a set of
 /// them is a `u16` whose bit `i` stands for `MEMBERS[i]`.
-const MEMBERS: [&str; 10] = [
+const MEMBERS: [&str; 11] = [
     "purpose",
     "recipient",
     "region",
@@ -275,6 +282,7 @@ const MEMBERS: [&str; 10] = [
     "events",
     "now",
     "circumstances",
+    "recipient_kind",
 ];
 
 const PURPOSE: u16 = 1 << 0;
@@ -287,12 +295,15 @@ const COLLECTED_AT: u16 = 1 << 6;
 const EVENTS: u16 = 1 << 7;
 const NOW: u16 = 1 << 8;
 const CIRCUMSTANCES: u16 = 1 << 9;
+const RECIPIENT_KIND: u16 = 1 << 10;
 
 /// The [`MEMBERS`] a kind of query reads.
 fn allowed(kind: Kind) -> u16 {
     match kind {
         Kind::Use => PURPOSE | REGION | SUBJECT | COLLECTED_AT | CIRCUMSTANCES,
-        Kind::Disclose => PURPOSE | RECIPIENT | REGION | SUBJECT | COLLECTED_AT | CIRCUMSTANCES,
+        Kind::Disclose => {
+            PURPOSE | RECIPIENT | RECIPIENT_KIND | REGION | SUBJECT | COLLECTED_AT | CIRCUMSTANCES
+        }
         Kind::Transfer => FROM | TO | SUBJECT | CIRCUMSTANCES,
         Kind::Retention => PURPOSE | REGION | EVENTS | NOW | CIRCUMSTANCES,
     }

@@ -337,9 +337,23 @@ impl<'p> Batch<'p> {
         if let Some(region) = &line.region {
             query = query.in_region(policy.region(region)?);
         }
-        if kind == Kind::Disclose {
-            query = query.to_recipient(policy.recipient(required(&line.recipient, "recipient")?)?);
-        }
+        let to_kind = match (kind, &line.recipient_kind) {
+            (Kind::Disclose, Some(name)) => {
+                if line.recipient.is_some() {
+                    return Err(LineError::UnexpectedMember {
+                        member: "recipient_kind",
+                        kind,
+                    });
+                }
+                Some(crate::eval::recipient_kind(name)?)
+            }
+            (Kind::Disclose, None) => {
+                let recipient = policy.recipient(required(&line.recipient, "recipient")?)?;
+                query = query.to_recipient(recipient);
+                None
+            }
+            _ => None,
+        };
         if let Some(text) = &line.collected_at {
             query = query.collected_at(past_time("collected_at", text, self.now)?);
         }
@@ -347,9 +361,12 @@ impl<'p> Batch<'p> {
             query =
                 query.with_circumstances(policy.circumstances_named(names.iter().map(|n| &**n))?);
         }
-        Ok(self.with_subject(line.subject, line.subject_id, |subject| {
-            policy.decide(&query, subject)
-        })??)
+        Ok(
+            self.with_subject(line.subject, line.subject_id, |subject| match to_kind {
+                Some(kind) => policy.decide_disclosure_to_kind(kind, &query, subject),
+                None => policy.decide(&query, subject),
+            })??,
+        )
     }
 
     fn transfer(&mut self, line: &Line<'_>) -> Result<Decision, LineError> {

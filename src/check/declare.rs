@@ -21,9 +21,15 @@ fn info(name: &str, title: Option<&ast::StrLit>, docs: Option<&String>, span: Sp
 
 impl Checker {
     pub(super) fn declare(&mut self, files: &[ast::File]) {
-        for file in files {
-            for item in &file.items {
-                self.declare_item(item, file.source == self.root, file.docs.as_ref());
+        // Vocabulary names last: the policy's own purposes (and the ancestors they imply)
+        // keep the ids, and so the order, they have without a vocabulary.
+        for vocabulary in [false, true] {
+            for file in files {
+                for item in &file.items {
+                    if matches!(item.decl, Decl::Vocabulary(_)) == vocabulary {
+                        self.declare_item(item, file.source == self.root, file.docs.as_ref());
+                    }
+                }
             }
         }
     }
@@ -33,6 +39,7 @@ impl Checker {
         let path = match &item.decl {
             Decl::Category(c) => Some(&c.path),
             Decl::Purpose(p) => Some(&p.path),
+            Decl::Vocabulary(v) => Some(&v.path),
             Decl::Field(f) => Some(&f.path),
             _ => None,
         };
@@ -92,6 +99,7 @@ impl Checker {
             Decl::Purpose(p) => {
                 self.declare_purpose(&p.path, p.title.as_ref(), docs);
             }
+            Decl::Vocabulary(v) => self.declare_vocabulary_purpose(&v.path, v.title.as_ref(), docs),
             Decl::Recipient(r) => self.declare_recipient(r, docs),
             Decl::Fact(f) => {
                 self.fact_spans
@@ -321,6 +329,7 @@ impl Checker {
             }
             if let Some(p) = self.purposes.item_mut(existing) {
                 p.declared = true;
+                p.vocabulary = false;
                 p.info = info(&path.text, title, docs, path.span);
             }
             return;
@@ -333,6 +342,24 @@ impl Checker {
             &path.text,
             empty_purpose(info(&path.text, title, docs, path.span), parent, true),
         );
+    }
+
+    /// A purpose a vocabulary knows: known to questions (denied, `not_declared`) but not
+    /// declared. It keeps its title and docs unless the policy declares the purpose itself;
+    /// naming it twice in vocabularies is harmless.
+    fn declare_vocabulary_purpose(
+        &mut self,
+        path: &ast::Name,
+        title: Option<&ast::StrLit>,
+        docs: Option<&String>,
+    ) {
+        let id = self.implied_purpose(&path.text, path.span);
+        if let Some(p) = self.purposes.item_mut(id.0) {
+            if !p.declared && !p.vocabulary {
+                p.vocabulary = true;
+                p.info = info(&path.text, title, docs, path.span);
+            }
+        }
     }
 
     fn implied_purpose(&mut self, name: &str, span: Span) -> PurposeId {
@@ -421,6 +448,7 @@ fn empty_purpose(info: Info, parent: Option<PurposeId>, declared: bool) -> Purpo
         info,
         parent,
         declared,
+        vocabulary: false,
         ancestors: Vec::new(),
         uses: IdSet::default(),
         bases: Vec::new(),

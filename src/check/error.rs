@@ -102,6 +102,26 @@ impl NameKind {
         }
     }
 
+    /// Whether a policy can declare names of this kind (a region, a purpose …); the others
+    /// are fixed lists (rights, bases, recipient kinds …).
+    pub(super) fn declarable(self) -> bool {
+        matches!(
+            self,
+            NameKind::Region
+                | NameKind::Category
+                | NameKind::Field
+                | NameKind::Data
+                | NameKind::Purpose
+                | NameKind::Recipient
+                | NameKind::Flag
+                | NameKind::SubjectKind
+                | NameKind::Attribute
+                | NameKind::Event
+                | NameKind::Fact
+                | NameKind::Rule
+        )
+    }
+
     fn unknown_code(self) -> &'static str {
         match self {
             NameKind::Region => "lawful::check::unknown_region",
@@ -269,6 +289,13 @@ pub enum CheckError {
         /// The fix.
         help: String,
     },
+    /// A test subject that withdraws a consent it never gave
+    /// (`lawful::check::withdrawal_without_consent`): a contradiction, not a subject.
+    #[error("the test subject withdraws its consent to `{purpose}`, which it never gave")]
+    WithdrawalWithoutConsent {
+        /// The purpose.
+        purpose: String,
+    },
     /// A test question with no region to decide in (`lawful::check::missing_region`).
     #[error("the query names no region and the test subject has none")]
     MissingRegion,
@@ -375,6 +402,9 @@ impl DiagnosticKind for CheckError {
             CheckError::InvalidSelector { .. } => "lawful::check::invalid_selector",
             CheckError::InvalidBasis { .. } => "lawful::check::invalid_basis",
             CheckError::InvalidExpectation { .. } => "lawful::check::invalid_expectation",
+            CheckError::WithdrawalWithoutConsent { .. } => {
+                "lawful::check::withdrawal_without_consent"
+            }
             CheckError::MissingRegion => "lawful::check::missing_region",
             CheckError::MissingFactValue { .. } => "lawful::check::missing_fact_value",
             CheckError::InvalidGroup { .. } => "lawful::check::invalid_group",
@@ -421,11 +451,15 @@ impl DiagnosticKind for CheckError {
             } => {
                 if suggestion.is_some() {
                     did_you_mean(suggestion.as_deref())
-                } else if !choices.is_empty() && choices.len() <= 12 {
+                } else if !choices.is_empty() && (choices.len() <= 12 || !kind.declarable()) {
+                    // A fixed list (rights, bases, recipient kinds …) cannot be declared:
+                    // say what it holds.
                     let list: Vec<String> = choices.iter().map(|c| format!("`{c}`")).collect();
                     format!("expected one of {}", list.join(", "))
-                } else {
+                } else if kind.declarable() {
                     format!("declare the {} or fix the spelling", kind.noun())
+                } else {
+                    format!("fix the spelling: a {} cannot be declared", kind.noun())
                 }
             }
             CheckError::Duplicate { .. } => "remove or rename one of the declarations".to_owned(),
@@ -465,6 +499,9 @@ impl DiagnosticKind for CheckError {
             CheckError::InvalidSelector { help, .. } => (*help).to_owned(),
             CheckError::MissingRegion => {
                 "add `in DE` to the query or `region DE` to the subject".to_owned()
+            }
+            CheckError::WithdrawalWithoutConsent { purpose } => {
+                format!("add `consent {purpose} at DATE` before the withdrawal, or remove it")
             }
             CheckError::MissingFactValue { .. } => {
                 "declare the fact for that region or narrow the scope".to_owned()

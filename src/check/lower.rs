@@ -405,6 +405,7 @@ impl Checker {
                 purposes,
             } => {
                 let categories = self.category_selectors(data);
+                let kinds = super::resolve::recipient_selector_kinds(recipients);
                 let recipients = self.recipient_selectors(recipients);
                 let purposes = if purposes.is_empty() {
                     IdSet::full(self.purposes.len())
@@ -415,6 +416,7 @@ impl Checker {
                     categories,
                     RuleAction::Disclose {
                         recipients,
+                        kinds,
                         purposes,
                     },
                 )

@@ -235,7 +235,11 @@ impl Checker {
         candidates: impl IntoIterator<Item = &'n str>,
     ) {
         let candidates: Vec<&str> = candidates.into_iter().collect();
-        let suggestion = suggest(name, candidates.iter().copied()).map(str::to_owned);
+        let mut suggestion = suggest(name, candidates.iter().copied()).map(str::to_owned);
+        if suggestion.is_none() && kind == NameKind::Region {
+            // `Germany` for `DE`: a region named by its title.
+            suggestion = self.region_by_title(name).map(str::to_owned);
+        }
         let mut choices: Vec<String> = candidates.iter().map(|c| (*c).to_owned()).collect();
         choices.sort();
         let error = CheckError::Unknown {
@@ -246,6 +250,17 @@ impl Checker {
         };
         let label = format!("not a declared {}", kind.noun());
         self.diagnostics.push(Diagnostic::new(&error, span, label));
+    }
+
+    /// The code of the region whose title (`"Germany"`) is `name`, ignoring case.
+    fn region_by_title(&self, name: &str) -> Option<&str> {
+        self.regions.items.iter().find_map(|r| {
+            r.info
+                .title
+                .as_deref()
+                .is_some_and(|t| t.eq_ignore_ascii_case(name.trim()))
+                .then_some(r.info.name.as_str())
+        })
     }
 
     fn add_provenance(

@@ -215,6 +215,7 @@ impl Checker {
     }
 
     pub(super) fn recipient_selectors(&mut self, selectors: &[ast::RecipientSel]) -> IdSet {
+        // (Kinds named by the selectors: `recipient_selector_kinds`.)
         let count = self.recipients.len();
         let mut set = IdSet::new(count);
         for selector in selectors {
@@ -621,4 +622,18 @@ fn compiled_op(op: CmpOp) -> crate::model::CmpOp {
         CmpOp::Gt => crate::model::CmpOp::Gt,
         CmpOp::Ge => crate::model::CmpOp::Ge,
     }
+}
+
+/// The recipient kinds a selector list names: `kind K` its bit, `*` every kind (a name
+/// names no kind). Unknown kinds are reported by `recipient_selectors`.
+pub(super) fn recipient_selector_kinds(selectors: &[ast::RecipientSel]) -> u32 {
+    selectors
+        .iter()
+        .fold(0, |bits, selector| match &selector.kind {
+            RecipientSelKind::Any => RecipientKind::EVERY,
+            RecipientSelKind::Named(_) => bits,
+            RecipientSelKind::Kind(kind) => {
+                bits | RecipientKind::parse(&kind.text).map_or(0, RecipientKind::bit)
+            }
+        })
 }

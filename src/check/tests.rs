@@ -125,12 +125,15 @@ impl Checker {
                     if let Some(p) = self.purpose_name(purpose) {
                         match subject.consents.iter_mut().find(|c| c.purpose == p) {
                             Some(record) => record.withdrawn_at = Some(at.value),
-                            None => subject.consents.push(ConsentRecord {
-                                purpose: p,
-                                given_at: None,
-                                withdrawn_at: Some(at.value),
-                                explicit: false,
-                            }),
+                            // A withdrawal of a consent never given: a contradiction (as in
+                            // subject documents), not a record.
+                            None => self.error(
+                                CheckError::WithdrawalWithoutConsent {
+                                    purpose: purpose.text.clone(),
+                                },
+                                purpose.span,
+                                "never consented to",
+                            ),
                         }
                     }
                 }
@@ -301,8 +304,21 @@ impl Checker {
                 reason,
                 query,
                 detail,
+                rule,
             } => {
                 let allow = *outcome == ast::Outcome::Allow;
+                if let Some(rule) = rule {
+                    if !self.rule_names.contains_key(&rule.text) {
+                        let mut names: Vec<String> = self.rule_names.keys().cloned().collect();
+                        names.sort_unstable();
+                        self.unknown(
+                            NameKind::Rule,
+                            &rule.text,
+                            rule.span,
+                            names.iter().map(String::as_str),
+                        );
+                    }
+                }
                 if let Some(reason) = reason {
                     if Reason::from_code(&reason.text).is_none() {
                         self.unknown(
@@ -357,6 +373,7 @@ impl Checker {
                     basis,
                     safeguard,
                     circumstances,
+                    rule: rule.as_ref().map(|r| r.text.clone()),
                 }
             }
             ExpectationKind::Retention {
@@ -477,6 +494,33 @@ impl Checker {
                 TestQuery::Disclose {
                     data: data?,
                     recipient: recipient?,
+                    purpose: purpose?,
+                    region,
+                    collected,
+                }
+            }
+            QueryKind::DiscloseKind {
+                data,
+                kind,
+                purpose,
+            } => {
+                let data = self.data_ref(data);
+                let kind = match RecipientKind::parse(&kind.text) {
+                    Some(k) => Some(k),
+                    None => {
+                        self.unknown(
+                            NameKind::RecipientKind,
+                            &kind.text,
+                            kind.span,
+                            RecipientKind::names(),
+                        );
+                        None
+                    }
+                };
+                let purpose = self.purpose_name(purpose);
+                TestQuery::DiscloseKind {
+                    data: data?,
+                    kind: kind?,
                     purpose: purpose?,
                     region,
                     collected,

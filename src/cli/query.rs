@@ -21,8 +21,12 @@ pub struct QueryArgs {
     #[arg(long, value_name = "FIELD")]
     pub field: String,
     /// Ask whether this recipient may receive it (a disclosure).
-    #[arg(long, value_name = "RECIPIENT")]
+    #[arg(long, value_name = "RECIPIENT", conflicts_with = "recipient_kind")]
     pub recipient: Option<String>,
+    /// Ask whether any declared recipient of this kind may receive it (`data_broker`,
+    /// `ad_network`, `processor` …); denied when the policy declares none of that kind.
+    #[arg(long, value_name = "KIND")]
+    pub recipient_kind: Option<String>,
     /// Where the processing happens (default: the subject's region of residence; with
     /// inline subject flags, also the subject's region).
     #[arg(long, value_name = "REGION")]
@@ -97,7 +101,17 @@ fn decide(policy: &Policy, args: &QueryArgs) -> Result<lawful::eval::Decision, C
         query = query.in_region(policy.region(region)?);
     }
     if let Some(recipient) = &args.recipient {
-        query = query.to_recipient(policy.recipient(recipient)?);
+        let id = policy.recipient(recipient).map_err(|e| {
+            // `--recipient data_broker`: a kind, not a declared recipient.
+            match lawful::model::RecipientKind::parse(recipient) {
+                Some(_) if e.suggestion.is_none() => CliError::new(
+                    e.code(),
+                    format!("{e}; `{recipient}` is a kind of recipient: ask with `--recipient-kind {recipient}`"),
+                ),
+                _ => e.into(),
+            }
+        })?;
+        query = query.to_recipient(id);
     }
     query = query.with_circumstances(
         policy.circumstances_named(args.circumstances.iter().map(String::as_str))?,
@@ -111,5 +125,9 @@ fn decide(policy: &Policy, args: &QueryArgs) -> Result<lawful::eval::Decision, C
         }
         _ => args.subject.build(policy, args.region.as_deref(), now)?,
     };
+    if let Some(kind) = &args.recipient_kind {
+        let kind = lawful::eval::recipient_kind(kind)?;
+        return Ok(policy.decide_disclosure_to_kind(kind, &query, &subject)?);
+    }
     Ok(policy.decide(&query, &subject)?)
 }

@@ -176,7 +176,8 @@ impl SubjectArgs {
                 .attribute(name, input)
                 .map_err(|e| flag("--attr", text, e))?;
         }
-        Ok(b.build())
+        b.try_build()
+            .map_err(|e| CliError::new(e.code(), format!("the subject's {e}")))
     }
 }
 

@@ -95,6 +95,7 @@ fn describe(outcome: &Outcome) -> String {
         ("reason", &outcome.reason),
         ("basis", &outcome.basis),
         ("safeguard", &outcome.safeguard),
+        ("by", &outcome.rule),
         ("date", &outcome.date),
     ] {
         if let Some(value) = value {

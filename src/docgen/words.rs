@@ -20,6 +20,8 @@ pub(crate) struct Ctx<'p> {
     category_children: Vec<Vec<CategoryId>>,
     /// Direct children of each purpose.
     purpose_children: Vec<Vec<PurposeId>>,
+    /// Declared purposes and their ancestors (not names only a vocabulary knows).
+    relevant_purposes: Vec<bool>,
     /// The rights the evaluator grants, per purpose and region (see [`super::rights`]).
     pub granted: Vec<super::rights::Granted>,
 }
@@ -51,8 +53,21 @@ impl<'p> Ctx<'p> {
                 children.push(CategoryId(u32::try_from(i).unwrap_or(u32::MAX)));
             }
         }
+        // A purpose the notice speaks of: declared, or an ancestor of a declared one. Names
+        // only a vocabulary knows (the Fides data uses) are not the policy's purposes.
+        let mut relevant = vec![false; policy.purposes.len()];
+        for p in policy.purposes.iter().filter(|p| p.declared) {
+            for a in &p.ancestors {
+                if let Some(slot) = relevant.get_mut(a.index()) {
+                    *slot = true;
+                }
+            }
+        }
         let mut purpose_children = vec![Vec::new(); policy.purposes.len()];
         for (i, p) in policy.purposes.iter().enumerate() {
+            if !relevant.get(i).copied().unwrap_or(false) {
+                continue;
+            }
             if let Some(children) = p.parent.and_then(|p| purpose_children.get_mut(p.index())) {
                 children.push(PurposeId(u32::try_from(i).unwrap_or(u32::MAX)));
             }
@@ -62,6 +77,7 @@ impl<'p> Ctx<'p> {
             std_region,
             category_children,
             purpose_children,
+            relevant_purposes: relevant,
             granted: super::rights::granted(policy),
         }
     }
@@ -313,9 +329,11 @@ impl<'p> Ctx<'p> {
         self.policy.purposes.get(id.index()).map_or_else(
             || "?".to_owned(),
             |p| {
+                // A vocabulary's title (Fides's) is not the policy's: only a declaration's is.
                 p.info
                     .title
                     .clone()
+                    .filter(|_| p.declared)
                     .unwrap_or_else(|| purpose_family_title(&p.info.name))
             },
         )
@@ -341,7 +359,7 @@ impl<'p> Ctx<'p> {
             let Some(p) = self.policy.purposes.get(i) else {
                 continue;
             };
-            if !set.contains(i) {
+            if !set.contains(i) || !self.relevant_purposes.get(i).copied().unwrap_or(false) {
                 continue;
             }
             let folded = p.ancestors.iter().skip(1).any(|a| covered(a.index()));
@@ -662,6 +680,16 @@ pub(crate) fn recipient_kind_text(kind: RecipientKind) -> &'static str {
         RecipientKind::Acquirer => "Acquirer in a business transfer",
         RecipientKind::OtherUsers => "Other users",
         RecipientKind::JointController => "Joint controller",
+        RecipientKind::ServiceProvider => "Service provider",
+        RecipientKind::Contractor => "Contractor",
+        RecipientKind::ThirdParty => "Third party",
+        RecipientKind::DataBroker => "Data broker",
+        RecipientKind::AnalyticsProvider => "Data analytics provider",
+        RecipientKind::SocialNetwork => "Social network",
+        RecipientKind::Platform => "Operating system or platform",
+        RecipientKind::InternetServiceProvider => "Internet service provider",
+        RecipientKind::PaymentProvider => "Payment provider",
+        RecipientKind::ProfessionalAdviser => "Professional adviser",
     }
 }
 

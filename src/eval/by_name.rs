@@ -81,6 +81,21 @@ impl Policy {
         Ok(self.decide_disclosure(recipient, &query, subject)?)
     }
 
+    /// May any declared recipient of kind `kind` (`data_broker`, `ad_network` …) receive
+    /// `data` for `purpose`? See [`Policy::decide_disclosure_to_kind`].
+    pub fn decide_disclosure_to_kind_by_name(
+        &self,
+        kind: &str,
+        purpose: &str,
+        data: &str,
+        subject: &Subject,
+        region: Option<&str>,
+    ) -> Result<Decision, EvalError> {
+        let kind = super::names::recipient_kind(kind)?;
+        let query = self.query_by_name(purpose, data, region)?;
+        Ok(self.decide_disclosure_to_kind(kind, &query, subject)?)
+    }
+
     /// May `data` (a field or category name) collected in `from` go to `to`?
     pub fn decide_transfer_by_name(
         &self,

@@ -5,7 +5,8 @@ use std::hash::{Hash, Hasher};
 
 use crate::model::DataRef;
 use crate::model::{
-    Basis, CategoryId, OptOutKind, Policy, ProvenanceId, PurposeId, RecipientId, RegionId,
+    Basis, CategoryId, OptOutKind, Policy, ProvenanceId, PurposeId, RecipientId, RecipientKind,
+    RegionId,
 };
 use crate::source::Span;
 
@@ -27,6 +28,19 @@ pub enum Asked {
     Disclose {
         /// Who would receive the data.
         recipient: RecipientId,
+        /// The purpose the data is disclosed for.
+        purpose: PurposeId,
+        /// The field or category disclosed.
+        data: DataRef,
+        /// The region the question is asked in.
+        region: RegionId,
+    },
+    /// May any declared recipient of `kind` receive `data` for `purpose`? (Asked of a
+    /// kind the policy declares no recipient of, or none of which may receive it; an
+    /// allowed answer names the recipient, [`Asked::Disclose`].)
+    DiscloseKind {
+        /// The kind of recipient.
+        kind: RecipientKind,
         /// The purpose the data is disclosed for.
         purpose: PurposeId,
         /// The field or category disclosed.
@@ -72,6 +86,15 @@ impl Hash for Asked {
                 data(d, state);
             }
             Asked::Transfer { category, from, to } => (2u8, category, from, to).hash(state),
+            Asked::DiscloseKind {
+                kind,
+                purpose,
+                data: d,
+                region,
+            } => {
+                (3u8, kind, purpose, region).hash(state);
+                data(d, state);
+            }
         }
     }
 }
@@ -80,7 +103,9 @@ impl Asked {
     /// The purpose asked about; `None` for a transfer.
     pub fn purpose(self) -> Option<PurposeId> {
         match self {
-            Asked::Use { purpose, .. } | Asked::Disclose { purpose, .. } => Some(purpose),
+            Asked::Use { purpose, .. }
+            | Asked::Disclose { purpose, .. }
+            | Asked::DiscloseKind { purpose, .. } => Some(purpose),
             Asked::Transfer { .. } => None,
         }
     }
@@ -88,7 +113,9 @@ impl Asked {
     /// The region asked in; for a transfer, the origin.
     pub fn region(self) -> RegionId {
         match self {
-            Asked::Use { region, .. } | Asked::Disclose { region, .. } => region,
+            Asked::Use { region, .. }
+            | Asked::Disclose { region, .. }
+            | Asked::DiscloseKind { region, .. } => region,
             Asked::Transfer { from, .. } => from,
         }
     }
@@ -96,7 +123,9 @@ impl Asked {
     /// The category of the data asked about (`None` only for an id from another policy).
     pub fn category(self, policy: &Policy) -> Option<CategoryId> {
         match self {
-            Asked::Use { data, .. } | Asked::Disclose { data, .. } => category_of(policy, data),
+            Asked::Use { data, .. }
+            | Asked::Disclose { data, .. }
+            | Asked::DiscloseKind { data, .. } => category_of(policy, data),
             Asked::Transfer { category, .. } => Some(category),
         }
     }
@@ -344,7 +373,7 @@ mod tests {
         fn assert_copy<T: Copy>() {}
         assert_copy::<Decision>();
         assert!(
-            std::mem::size_of::<Decision>() <= 72,
+            std::mem::size_of::<Decision>() <= 76,
             "{}",
             std::mem::size_of::<Decision>()
         );

@@ -1,13 +1,15 @@
 //! Deciding a disclosure: may recipient Q receive category C for purpose P, for subject S
 //! in region R?
 
-use crate::model::{Localization, OptOutKind, Policy, RecipientId};
+use crate::model::{
+    Localization, OptOutKind, Policy, ProvenanceKind, RecipientId, RecipientKind, RuleAction,
+};
 use crate::subject::Subject;
 
 use super::cond::Env;
 use super::decision::{Asked, Decision, Detail};
 use super::query::{check_recipient, Query, QueryError};
-use super::rules::{is_disclosure_rule_for, Situation};
+use super::rules::{forbidding_assertion, is_disclosure_rule_for, Situation};
 use super::transfer::{localization_lifted, TransferQuestion};
 use super::usage::UseQuery;
 use super::Reason;
@@ -31,6 +33,135 @@ impl Policy {
         check_recipient(self, recipient)?;
         Ok(decide(self, recipient, &use_query, subject))
     }
+
+    /// May any recipient of `kind` the policy declares receive `query.data` for
+    /// `query.purpose`? (`query.recipient` is ignored.) Each declared recipient of the kind
+    /// is decided as [`Policy::decide_disclosure`] does; the first allowed answer is the
+    /// answer (it names that recipient). Otherwise the denial is that of a recipient a
+    /// deny rule refuses (the policy's promise), else of the first recipient; with no
+    /// recipient of the kind declared it is `recipient_not_declared` (or the use's own
+    /// denial), citing a `deny disclose … to kind K` rule that forbids it. Allocates
+    /// nothing.
+    pub fn decide_disclosure_to_kind(
+        &self,
+        kind: RecipientKind,
+        query: &Query,
+        subject: &Subject,
+    ) -> Result<Decision, QueryError> {
+        let use_query = UseQuery::prepare(self, query, subject)?;
+        let mut denial: Option<Decision> = None;
+        for (i, recipient) in self.recipients.iter().enumerate() {
+            if recipient.kind != kind {
+                continue;
+            }
+            let id = RecipientId::from_index(i);
+            let decision = decide(self, id, &use_query, subject);
+            if decision.allowed() {
+                return Ok(decision);
+            }
+            let by_rule = |d: &Decision| self.cites_deny_rule(d);
+            if denial
+                .as_ref()
+                .is_none_or(|d| !by_rule(d) && by_rule(&decision))
+            {
+                denial = Some(decision);
+            }
+        }
+        let asked = Asked::DiscloseKind {
+            kind,
+            purpose: use_query.purpose,
+            data: use_query.data,
+            region: use_query.region,
+        };
+        if let Some(denial) = denial {
+            return Ok(Decision { asked, ..denial });
+        }
+        // No recipient of the kind is declared: closed world.
+        let used = use_query.decide(self, subject);
+        let rule = self.kind_rule(kind, &use_query, subject);
+        let mut decision = if used.allowed() {
+            Decision::new(asked, Reason::RecipientNotDeclared)
+        } else {
+            Decision { asked, ..used }
+        };
+        let closed_world = matches!(
+            decision.reason,
+            Reason::NotDeclared | Reason::RecipientNotDeclared
+        );
+        // (A disclosure rule explains a disclosure better than a use rule.)
+        if closed_world {
+            if let Some(rule) = rule {
+                decision.rule = Some(rule);
+            }
+        }
+        Ok(decision)
+    }
+
+    /// Whether the decision cites a deny rule.
+    fn cites_deny_rule(&self, decision: &Decision) -> bool {
+        decision
+            .rule
+            .and_then(|id| self.provenance(id))
+            .is_some_and(|p| p.kind == ProvenanceKind::Deny)
+    }
+
+    /// The first `deny disclose` rule naming `kind` (or `*`) that applies to the question.
+    fn kind_rule(
+        &self,
+        kind: RecipientKind,
+        query: &UseQuery,
+        subject: &Subject,
+    ) -> Option<crate::model::ProvenanceId> {
+        let situation = Situation {
+            env: Env {
+                policy: self,
+                subject: Some(subject),
+                region: query.region,
+                circumstances: query.circumstances,
+            },
+            category: query.category,
+            purpose: Some(query.purpose),
+            recipient: None,
+            to: &[],
+        };
+        // A data broker's business is buying and selling personal information (Cal. Civ.
+        // Code § 1798.99.80(c)): `deny sell` answers for it; disclosing to an advertising
+        // network is sharing for cross-context behavioural advertising (§ 1798.140(ah)):
+        // `deny share` answers for it.
+        let lookup = &self.index.rule_lookup;
+        let sell = if kind == RecipientKind::DataBroker {
+            lookup.sell_rules(query.category)
+        } else {
+            &[]
+        };
+        let share = if kind == RecipientKind::AdNetwork {
+            lookup.share_rules(query.category)
+        } else {
+            &[]
+        };
+        [lookup.disclose_rules(query.category), sell, share]
+            .into_iter()
+            .filter_map(|ids| {
+                ids.iter().copied().find(|id| {
+                    self.rules.get(id.index()).is_some_and(|rule| {
+                        let action = match &rule.action {
+                            RuleAction::Disclose {
+                                kinds, purposes, ..
+                            } => {
+                                kinds & kind.bit() != 0 && purposes.contains(query.purpose.index())
+                            }
+                            RuleAction::Sell | RuleAction::Share => true,
+                            RuleAction::Use { .. } | RuleAction::Transfer { .. } => false,
+                        };
+                        action && situation.rule_applies(rule)
+                    })
+                })
+            })
+            .min()
+            .and_then(|id| self.rules.get(id.index()))
+            .map(|rule| rule.provenance)
+            .or_else(|| forbidding_assertion(self, &situation, Some(kind)))
+    }
 }
 
 fn decide(policy: &Policy, id: RecipientId, query: &UseQuery, subject: &Subject) -> Decision {
@@ -42,20 +173,9 @@ fn decide(policy: &Policy, id: RecipientId, query: &UseQuery, subject: &Subject)
     };
     let deny = |reason| Decision::new(asked, reason);
 
-    // The use must be allowed: a denied use is the answer.
-    let used = query.decide(policy, subject);
-    if !used.allowed() {
-        return Decision { asked, ..used };
-    }
     let Some(recipient) = policy.recipients.get(id.index()) else {
         return deny(Reason::RecipientNotDeclared);
     };
-    let declared = recipient.purposes.contains(query.purpose.index())
-        && recipient.categories.contains(query.category.index());
-    if !declared {
-        return deny(Reason::RecipientNotDeclared).with_rule(recipient.provenance);
-    }
-
     let env = Env {
         policy,
         subject: Some(subject),
@@ -93,8 +213,31 @@ fn decide(policy: &Policy, id: RecipientId, query: &UseQuery, subject: &Subject)
                 })
             })
         })
-        .min();
-    if let Some(rule) = first.and_then(|id| policy.rules.get(id.index())) {
+        .min()
+        .and_then(|id| policy.rules.get(id.index()));
+
+    // The use must be allowed: a denied use is the answer. When the closed world denies
+    // it, a deny rule that forbids the disclosure is the better explanation: it is cited.
+    let used = query.decide(policy, subject);
+    if !used.allowed() {
+        let mut denial = Decision { asked, ..used };
+        // (A disclosure rule explains a disclosure better than a use rule.)
+        if denial.reason == Reason::NotDeclared {
+            if let Some(rule) = first {
+                denial.rule = Some(rule.provenance);
+            }
+        }
+        return denial;
+    }
+
+    // Closed world; a deny rule that forbids it too is the better explanation.
+    let declared = recipient.purposes.contains(query.purpose.index())
+        && recipient.categories.contains(query.category.index());
+    if !declared {
+        let cited = first.map_or(recipient.provenance, |rule| rule.provenance);
+        return deny(Reason::RecipientNotDeclared).with_rule(cited);
+    }
+    if let Some(rule) = first {
         return deny(Reason::DeniedByRule).with_rule(rule.provenance);
     }
 

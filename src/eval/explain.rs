@@ -71,6 +71,27 @@ impl Decision {
                     "`",
                 ],
             ),
+            Asked::DiscloseKind {
+                kind,
+                purpose,
+                data,
+                region,
+            } => cat(
+                out,
+                &[
+                    "`",
+                    names.data(data),
+                    "` may",
+                    not,
+                    " be disclosed to any recipient of kind `",
+                    kind.name(),
+                    "` for `",
+                    names.purpose(purpose),
+                    "` in `",
+                    names.region(region),
+                    "`",
+                ],
+            ),
             Asked::Transfer { category, from, to } => cat(
                 out,
                 &[
@@ -156,10 +177,27 @@ impl Decision {
         }
         match self.reason {
             Reason::Allowed => {}
-            Reason::NotDeclared => cat(
-                out,
-                &["the purpose does not declare the category `", category, "`"],
-            ),
+            Reason::NotDeclared => {
+                let declared = purpose
+                    .and_then(|p| policy.purposes.get(p.index()))
+                    .is_some_and(|p| p.declared);
+                if declared {
+                    cat(
+                        out,
+                        &["the purpose does not declare the category `", category, "`"],
+                    );
+                } else {
+                    cat(
+                        out,
+                        &[
+                            "the policy does not provide for `",
+                            purpose_name,
+                            "` (it declares no such purpose)",
+                        ],
+                    );
+                }
+                self.cited_rule(policy, out)?;
+            }
             Reason::SubjectKind => {
                 out.push_str("the purpose does not process this kind of subject");
             }
@@ -222,21 +260,36 @@ impl Decision {
                 self.child(region, out)?;
                 out.push_str(", and the purpose needs a parent's consent, which was not given");
             }
-            Reason::RecipientNotDeclared => match self.asked {
-                Asked::Disclose { recipient, .. } => cat(
-                    out,
-                    &[
-                        "`",
-                        policy.recipient_name(recipient),
-                        "` is not declared to receive `",
-                        category,
-                        "` for `",
-                        purpose_name,
-                        "`",
-                    ],
-                ),
-                _ => out.push_str("the recipient is not declared for it"),
-            },
+            Reason::RecipientNotDeclared => {
+                match self.asked {
+                    Asked::Disclose { recipient, .. } => cat(
+                        out,
+                        &[
+                            "`",
+                            policy.recipient_name(recipient),
+                            "` is not declared to receive `",
+                            category,
+                            "` for `",
+                            purpose_name,
+                            "`",
+                        ],
+                    ),
+                    Asked::DiscloseKind { kind, .. } => cat(
+                        out,
+                        &[
+                            "the policy declares no recipient of kind `",
+                            kind.name(),
+                            "` that may receive `",
+                            category,
+                            "` for `",
+                            purpose_name,
+                            "`",
+                        ],
+                    ),
+                    _ => out.push_str("the recipient is not declared for it"),
+                }
+                self.cited_rule(policy, out)?;
+            }
             Reason::RecipientCondition => match self.asked {
                 Asked::Disclose { recipient, .. } => write!(
                     out,
@@ -266,6 +319,17 @@ impl Decision {
                 "no transfer rule lets `{category}` go from `{region}` to `{}`",
                 self.detail.transfer_to.map_or("?", |r| names.region(r))
             )?,
+        }
+        Ok(())
+    }
+
+    /// `, and the deny rule `no_sale` forbids it`: a closed-world denial that a deny rule
+    /// (the policy's own promise) also decides cites it.
+    fn cited_rule(&self, policy: &Policy, out: &mut String) -> fmt::Result {
+        let names = Names { policy };
+        let rule = self.rule.and_then(|id| policy.provenance(id));
+        if rule.is_some_and(|p| p.kind == crate::model::ProvenanceKind::Deny) {
+            write!(out, ", and {} forbids it", names.rule(self.rule))?;
         }
         Ok(())
     }
@@ -440,6 +504,9 @@ impl fmt::Display for RuleName<'_> {
         let Some(p) = self.0 else {
             return f.write_str("a rule");
         };
+        if p.kind == ProvenanceKind::Deny && p.name == "assertion" {
+            return f.write_str("an `assert never` of the policy");
+        }
         let kind = match p.kind {
             ProvenanceKind::Deny => "the deny rule",
             ProvenanceKind::Transfer => "the transfer rule",

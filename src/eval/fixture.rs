@@ -206,6 +206,7 @@ impl Fx {
             info: info(name),
             parent,
             declared: true,
+            vocabulary: false,
             ancestors,
             uses,
             bases: Vec::new(),

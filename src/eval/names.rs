@@ -7,7 +7,7 @@ use crate::diagnostic::suggest;
 use crate::model::DataRef;
 use crate::model::{
     AttributeId, CategoryId, CircumstanceId, Circumstances, EventId, FieldId, NameIndex,
-    OptOutKind, Policy, PurposeId, RecipientId, RegionId, SubjectKindId,
+    OptOutKind, Policy, PurposeId, RecipientId, RecipientKind, RegionId, SubjectKindId,
 };
 
 /// What kind of name was looked up.
@@ -35,6 +35,8 @@ pub enum NameKind {
     OptOut,
     /// A circumstance the policy declares (`legal_claims_brought` …).
     Circumstance,
+    /// A kind of recipient (`processor`, `data_broker` …).
+    RecipientKind,
 }
 
 impl NameKind {
@@ -52,6 +54,7 @@ impl NameKind {
             NameKind::Event => "event",
             NameKind::OptOut => "opt-out",
             NameKind::Circumstance => "circumstance",
+            NameKind::RecipientKind => "recipient kind",
         }
     }
 
@@ -69,6 +72,7 @@ impl NameKind {
             NameKind::Event => "lawful::eval::unknown_event",
             NameKind::OptOut => "lawful::eval::unknown_opt_out",
             NameKind::Circumstance => "lawful::eval::unknown_circumstance",
+            NameKind::RecipientKind => "lawful::eval::unknown_recipient_kind",
         }
     }
 }
@@ -160,7 +164,22 @@ impl Policy {
     /// The id of the region (or region group) named `name`; a [`NameError`] with a suggestion when the
     /// policy declares none.
     pub fn region(&self, name: &str) -> Result<RegionId, NameError> {
-        lookup(&self.index.regions, NameKind::Region, name)
+        lookup(&self.index.regions, NameKind::Region, name).map_err(|mut e| {
+            if e.suggestion.is_none() {
+                // `Germany` for `DE`: a region named by its title.
+                e.suggestion = self
+                    .regions
+                    .iter()
+                    .find(|r| {
+                        r.info
+                            .title
+                            .as_deref()
+                            .is_some_and(|t| t.eq_ignore_ascii_case(name.trim()))
+                    })
+                    .map(|r| r.info.name.clone());
+            }
+            e
+        })
     }
 
     /// The id of the recipient named `name`; a [`NameError`] with a suggestion when the
@@ -205,6 +224,17 @@ impl Policy {
                 self.circumstance(name).map(|id| set.with(id))
             })
     }
+}
+
+/// A recipient kind by name (`processor`, `data_broker` …, [`RecipientKind::ALL`]).
+pub fn recipient_kind(name: &str) -> Result<RecipientKind, NameError> {
+    RecipientKind::parse(name).ok_or_else(|| {
+        NameError::new(
+            NameKind::RecipientKind,
+            name,
+            RecipientKind::ALL.iter().map(|(n, _)| *n),
+        )
+    })
 }
 
 /// `sale`, `sharing`, `targeted_advertising`, `profiling`, `marketing`.

@@ -126,6 +126,9 @@ impl Question {
                 }
                 | Asked::Disclose {
                     purpose, region, ..
+                }
+                | Asked::DiscloseKind {
+                    purpose, region, ..
                 } => policy
                     .basis_declarations(purpose, region)
                     .all(|declaration| declaration.when.is_none()),

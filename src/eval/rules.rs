@@ -5,8 +5,10 @@
 //! questions an assertion speaks about (an assertion speaks only about subjects for which
 //! its condition is known to hold). Both go through the same action and situation tests.
 
+use crate::model::tests::AssertionKind;
 use crate::model::{
-    CategoryId, DenyRule, Except, Policy, PurposeId, Recipient, RecipientId, RegionId, RuleAction,
+    CategoryId, DenyRule, Except, Policy, ProvenanceId, PurposeId, Recipient, RecipientId,
+    RecipientKind, RegionId, RuleAction,
 };
 use crate::subject::Subject;
 
@@ -101,11 +103,43 @@ pub(crate) fn is_disclosure_rule_for(
         RuleAction::Disclose {
             recipients,
             purposes,
+            ..
         } => recipients.contains(recipient.index()) && purposes.contains(purpose.index()),
         RuleAction::Sell => declared.sale,
         RuleAction::Share => declared.sharing,
         RuleAction::Use { .. } | RuleAction::Transfer { .. } => false,
     }
+}
+
+/// The first `assert never` whose shape covers this closed-world denial (its `when` known to
+/// hold): cited when no deny rule is, since the policy promises it. `kind`: the question is
+/// a disclosure to a kind of recipient (matched as `deny` rules are for such questions); else
+/// a use.
+pub(crate) fn forbidding_assertion(
+    policy: &Policy,
+    situation: &Situation<'_>,
+    kind: Option<RecipientKind>,
+) -> Option<ProvenanceId> {
+    let purpose = situation.purpose?;
+    policy.assertions.iter().find_map(|assertion| {
+        let AssertionKind::Never(rule) = &assertion.kind else {
+            return None;
+        };
+        let action = match (&rule.action, kind) {
+            (RuleAction::Use { .. }, None) => is_use_rule_for(rule, purpose),
+            (
+                RuleAction::Disclose {
+                    kinds, purposes, ..
+                },
+                Some(kind),
+            ) => kinds & kind.bit() != 0 && purposes.contains(purpose.index()),
+            (RuleAction::Sell, Some(RecipientKind::DataBroker))
+            | (RuleAction::Share, Some(RecipientKind::AdNetwork)) => true,
+            _ => false,
+        };
+        (action && situation.rule_matches(rule, WhenUnknown::DoesNotMatch))
+            .then_some(rule.provenance)
+    })
 }
 
 /// The rule is a `deny transfer` whose origin contains `from` and destination `to`.

@@ -56,6 +56,10 @@ impl SubjectError {
             SubjectProblem::WithdrawnBeforeGiven { .. } => {
                 "lawful::subject::withdrawn_before_given"
             }
+            SubjectProblem::OverlappingConsents { .. } => "lawful::subject::overlapping_consents",
+            SubjectProblem::WithdrawalWithoutConsent { .. } => {
+                "lawful::subject::withdrawal_without_consent"
+            }
             SubjectProblem::DuplicateKey { .. } => "lawful::subject::duplicate_key",
             SubjectProblem::WrongAttributeType { .. } => "lawful::subject::attribute_type",
             SubjectProblem::Type { .. } => "lawful::subject::json_type",
@@ -100,6 +104,23 @@ pub enum SubjectProblem {
         given_at: Timestamp,
         /// When it was withdrawn (before `given_at`).
         withdrawn_at: Timestamp,
+    },
+    /// Two consent records of one purpose open at the same time (`field` names the later
+    /// record): one must be withdrawn no later than the other is given.
+    #[error(
+        "overlaps `consents[{other}]`, a record of the same purpose: two consents cannot be \
+         open at once (withdraw the earlier one no later than the later one is given)"
+    )]
+    OverlappingConsents {
+        /// The index of the record it overlaps.
+        other: usize,
+    },
+    /// A withdrawal of a consent that was never given (a record with `withdrawn_at` and
+    /// no `given_at`, or a withdrawal with no open consent to the purpose).
+    #[error("withdraws a consent to `{purpose}` that was not given (say when it was given)")]
+    WithdrawalWithoutConsent {
+        /// The purpose as given.
+        purpose: String,
     },
     /// A key written twice in one JSON object (`field` names the object).
     #[error("duplicate key `{key}`")]
@@ -215,9 +236,19 @@ impl<'p> SubjectBuilder<'p> {
         }
     }
 
-    /// The subject built so far.
+    /// The subject built so far, unchecked: prefer [`SubjectBuilder::try_build`], which
+    /// refuses contradictory consent records.
     pub fn build(self) -> Subject {
         self.subject
+    }
+
+    /// The subject, once its consent records are checked against each other: two records
+    /// of one purpose must not be open at the same time (one must be withdrawn no later
+    /// than the other is given), and a withdrawn record must say when it was given. A
+    /// contradiction is an error naming the record (`consents[1]`), never a decision.
+    pub fn try_build(self) -> Result<Subject, SubjectError> {
+        check_consents(self.policy, &self.subject.consents)?;
+        Ok(self.subject)
     }
 
     /// The region of residence, by name; an unknown region is an error.
@@ -262,8 +293,8 @@ impl<'p> SubjectBuilder<'p> {
     }
 
     /// The consent to `purpose` was withdrawn at `at`: completes the latest record for the
-    /// purpose that has no withdrawal yet and was not given after `at`, or records a
-    /// withdrawal alone.
+    /// purpose that has no withdrawal yet and was not given after `at`; with no such
+    /// consent it is an error (`withdrawal_without_consent`).
     pub fn withdrawn(mut self, purpose: &str, at: Timestamp) -> Result<Self, SubjectError> {
         let id = self.policy.purpose(purpose);
         let open = id.as_ref().ok().and_then(|id| {
@@ -279,7 +310,19 @@ impl<'p> SubjectBuilder<'p> {
                 }
                 Ok(self)
             }
-            None => self.consent_record(purpose, None, Some(at), false),
+            // A withdrawal with no consent to withdraw: a contradiction, not a record.
+            None => {
+                let field = format!("consents[{}]", self.subject.consents.len());
+                match id {
+                    Ok(_) => Err(error(
+                        field,
+                        SubjectProblem::WithdrawalWithoutConsent {
+                            purpose: purpose.to_owned(),
+                        },
+                    )),
+                    Err(e) => Err(unknown(format!("{field}.purpose"), e)),
+                }
+            }
         }
     }
 
@@ -420,6 +463,49 @@ impl<'p> SubjectBuilder<'p> {
     }
 }
 
+/// Consent records of one purpose may follow each other, never overlap; a withdrawal needs
+/// a giving. Records are sorted by purpose and giving (a hostile document may hold
+/// thousands), so only neighbours need comparing: `O(n log n)`.
+fn check_consents(policy: &Policy, consents: &[ConsentRecord]) -> Result<(), SubjectError> {
+    if let Some(j) = consents
+        .iter()
+        .position(|c| c.given_at.is_none() && c.withdrawn_at.is_some())
+    {
+        let purpose = consents
+            .get(j)
+            .and_then(|c| policy.purposes.get(c.purpose.index()))
+            .map_or_else(String::new, |p| p.info.name.clone());
+        return Err(error(
+            format!("consents[{j}].given_at"),
+            SubjectProblem::WithdrawalWithoutConsent { purpose },
+        ));
+    }
+    let mut order: Vec<usize> = (0..consents.len()).collect();
+    order.sort_by_key(|&i| consents.get(i).map(|c| (c.purpose, c.given_at, i)));
+    // The first conflict in document order is reported, naming the later record.
+    let mut first: Option<(usize, usize)> = None;
+    for pair in order.windows(2) {
+        let [a, b] = pair else { continue };
+        let (Some(x), Some(y)) = (consents.get(*a), consents.get(*b)) else {
+            continue;
+        };
+        let follows = matches!((x.withdrawn_at, y.given_at), (Some(w), Some(g)) if w <= g);
+        if x.purpose == y.purpose && !follows {
+            let (earlier, later) = (*a.min(b), *a.max(b));
+            if first.is_none_or(|(_, l)| later < l) {
+                first = Some((earlier, later));
+            }
+        }
+    }
+    match first {
+        Some((other, later)) => Err(error(
+            format!("consents[{later}]"),
+            SubjectProblem::OverlappingConsents { other },
+        )),
+        None => Ok(()),
+    }
+}
+
 fn unknown(field: impl Into<String>, e: NameError) -> SubjectError {
     error(field, SubjectProblem::UnknownName(e))
 }
@@ -472,7 +558,7 @@ impl Subject {
             };
             builder = read_field(builder, key, value)?;
         }
-        Ok(builder.build())
+        builder.try_build()
     }
 
     /// [`Subject::from_json`] from text. A key written twice in one object — `{"age": 10,

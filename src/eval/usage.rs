@@ -13,7 +13,7 @@ use super::decision::{Asked, Decision, Detail, Obligations};
 use super::query::{
     check_purpose, check_region, check_stamp, check_subject, resolve_data, Query, QueryError,
 };
-use super::rules::{is_use_rule_for, Situation};
+use super::rules::{forbidding_assertion, is_use_rule_for, Situation};
 use super::Reason;
 
 impl Policy {
@@ -120,9 +120,38 @@ impl UseQuery {
             ..Decision::new(asked, reason)
         };
 
-        // Step 2: closed world.
+        let env = Env {
+            policy,
+            subject: Some(subject),
+            region: self.region,
+            circumstances: self.circumstances,
+        };
+        let situation = Situation {
+            env,
+            category: self.category,
+            purpose: Some(self.purpose),
+            recipient: None,
+            to: &[],
+        };
+        let denying_rule = || {
+            policy
+                .index
+                .rule_lookup
+                .use_rules(self.purpose, self.category)
+                .filter_map(|id| policy.rules.get(id.index()))
+                .find(|rule| is_use_rule_for(rule, self.purpose) && situation.rule_applies(rule))
+        };
+
+        // Step 2: closed world. A deny rule that forbids it too is the better explanation
+        // (the policy's own promise): the decision cites it.
         if !tables.uses(self.purpose, self.category) {
-            return deny(Reason::NotDeclared);
+            let cited = denying_rule()
+                .map(|rule| rule.provenance)
+                .or_else(|| forbidding_assertion(policy, &situation, None));
+            return match cited {
+                Some(rule) => deny(Reason::NotDeclared).with_rule(rule),
+                None => deny(Reason::NotDeclared),
+            };
         }
         let kinds = purpose
             .limits_subject_kinds
@@ -137,28 +166,8 @@ impl UseQuery {
         }
 
         // Step 3: deny rules override everything.
-        let env = Env {
-            policy,
-            subject: Some(subject),
-            region: self.region,
-            circumstances: self.circumstances,
-        };
-        let situation = Situation {
-            env,
-            category: self.category,
-            purpose: Some(self.purpose),
-            recipient: None,
-            to: &[],
-        };
-        let rules = policy
-            .index
-            .rule_lookup
-            .use_rules(self.purpose, self.category)
-            .filter_map(|id| policy.rules.get(id.index()));
-        for rule in rules {
-            if is_use_rule_for(rule, self.purpose) && situation.rule_applies(rule) {
-                return deny(Reason::DeniedByRule).with_rule(rule.provenance);
-            }
+        if let Some(rule) = denying_rule() {
+            return deny(Reason::DeniedByRule).with_rule(rule.provenance);
         }
 
         // Step 4: the basis declarations for the region whose `when` holds.

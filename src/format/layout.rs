@@ -55,6 +55,7 @@ const DECLARATIONS: &[&str] = &[
     "test",
     "rights",
     "circumstance",
+    "vocabulary",
 ];
 
 /// The kind of a `{ … }` body, named by the keyword that opens its construct.
@@ -179,6 +180,7 @@ fn item_end(tokens: &[Token<'_>], start: usize) -> usize {
         match t.text {
             "use" | "transfer" => !matches!(prev, ":" | "never" | "deny" | "may"),
             "deny" => prev != "always",
+            "purpose" => prev != "vocabulary",
             _ => true,
         }
     };

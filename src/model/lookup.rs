@@ -281,9 +281,11 @@ fn rule_fingerprint(rule: &DenyRule) -> u64 {
         RuleAction::Use { purposes } => hash_set(purposes, &mut h),
         RuleAction::Disclose {
             recipients,
+            kinds,
             purposes,
         } => {
             hash_set(recipients, &mut h);
+            kinds.hash(&mut h);
             hash_set(purposes, &mut h);
         }
         RuleAction::Transfer { from, to } => {
@@ -325,13 +327,15 @@ fn same_effect(a: &DenyRule, b: &DenyRule) -> bool {
         (
             RuleAction::Disclose {
                 recipients: r,
+                kinds: k,
                 purposes: p,
             },
             RuleAction::Disclose {
                 recipients: s,
+                kinds: l,
                 purposes: q,
             },
-        ) => same_set(r, s) && same_set(p, q),
+        ) => same_set(r, s) && k == l && same_set(p, q),
         (RuleAction::Transfer { from: f, to: t }, RuleAction::Transfer { from: g, to: u }) => {
             same_set(f, g) && same_set(t, u)
         }

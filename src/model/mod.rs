@@ -103,40 +103,86 @@ pub const ART9_CONDITIONS: &[&str] = &[
     "archiving",
 ];
 
-/// Who receives data (docs/semantics.md, "Deciding a disclosure").
+/// Who receives data (docs/semantics.md, "Deciding a disclosure"). The list is the
+/// categories of recipients GDPR Art. 13(1)(e), 14(1)(e) and 30(1)(d) ask a controller to
+/// name and those CCPA/CPRA defines (Cal. Civ. Code § 1798.140, Cal. Code Regs. tit. 11
+/// § 7001(e)); docs/language.md gives each its source. Every kind is known to questions:
+/// asking whether data may go to a kind the policy declares no recipient of is a denial.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum RecipientKind {
-    /// `processor`: processes data on the controller's behalf.
+    /// `processor`: processes data on the controller's behalf (GDPR Art. 4(8), 28).
     Processor,
-    /// `affiliate`: a company of the same group.
-    Affiliate,
-    /// `partner`: an independent business partner.
-    Partner,
-    /// `ad_network`: an advertising network.
-    AdNetwork,
-    /// `authority`: a public authority.
-    Authority,
-    /// `acquirer`: the buyer in a merger or acquisition.
-    Acquirer,
-    /// `other_users`: other users of the service.
-    OtherUsers,
-    /// `joint_controller`: decides purposes and means together with the controller.
+    /// `service_provider`: processes data on the business's behalf under a written contract (CCPA Cal. Civ. Code § 1798.140(ag)).
+    ServiceProvider,
+    /// `contractor`: receives data from the business under a written contract for a business purpose (CCPA § 1798.140(j)).
+    Contractor,
+    /// `joint_controller`: decides purposes and means together with the controller (GDPR Art. 26).
     JointController,
+    /// `affiliate`: a company of the same group (GDPR Recital 48, Art. 4(19); CCPA § 1798.140(d)(2)).
+    Affiliate,
+    /// `partner`: an independent business partner, a third party (GDPR Art. 4(10)).
+    Partner,
+    /// `third_party`: any other third party (GDPR Art. 4(10); CCPA § 1798.140(ai)).
+    ThirdParty,
+    /// `ad_network`: an advertising network (Cal. Code Regs. tit. 11 § 7001(e); cross-context behavioural advertising, CCPA § 1798.140(k)).
+    AdNetwork,
+    /// `data_broker`: sells personal information of consumers it has no direct relationship with (Cal. Civ. Code § 1798.99.80(c); tit. 11 § 7001(e)).
+    DataBroker,
+    /// `analytics_provider`: a data analytics provider (Cal. Code Regs. tit. 11 § 7001(e)).
+    AnalyticsProvider,
+    /// `social_network`: a social network (Cal. Code Regs. tit. 11 § 7001(e)).
+    SocialNetwork,
+    /// `platform`: an operating system or platform (Cal. Code Regs. tit. 11 § 7001(e)).
+    Platform,
+    /// `internet_service_provider`: an internet service provider (Cal. Code Regs. tit. 11 § 7001(e)).
+    InternetServiceProvider,
+    /// `payment_provider`: a payment service or card provider (a category of recipients, GDPR Art. 13(1)(e), 30(1)(d)).
+    PaymentProvider,
+    /// `professional_adviser`: lawyers, auditors, accountants, insurers (a category of recipients, GDPR Art. 13(1)(e), 30(1)(d)).
+    ProfessionalAdviser,
+    /// `authority`: a public authority, court or law enforcement (GDPR Art. 4(9), 6(1)(c); CCPA § 1798.145(a); government entities, tit. 11 § 7001(e)).
+    Authority,
+    /// `acquirer`: the other party of a merger, acquisition or other business transfer (CCPA § 1798.140(ad)(2)(C); GDPR Art. 6(1)(f)).
+    Acquirer,
+    /// `other_users`: other users of the service the subject's data is shown to (a recipient, GDPR Art. 4(9)).
+    OtherUsers,
 }
 
 impl RecipientKind {
     /// Every kind with its name as written in policies.
     pub const ALL: &'static [(&'static str, RecipientKind)] = &[
         ("processor", RecipientKind::Processor),
+        ("service_provider", RecipientKind::ServiceProvider),
+        ("contractor", RecipientKind::Contractor),
+        ("joint_controller", RecipientKind::JointController),
         ("affiliate", RecipientKind::Affiliate),
         ("partner", RecipientKind::Partner),
+        ("third_party", RecipientKind::ThirdParty),
         ("ad_network", RecipientKind::AdNetwork),
+        ("data_broker", RecipientKind::DataBroker),
+        ("analytics_provider", RecipientKind::AnalyticsProvider),
+        ("social_network", RecipientKind::SocialNetwork),
+        ("platform", RecipientKind::Platform),
+        (
+            "internet_service_provider",
+            RecipientKind::InternetServiceProvider,
+        ),
+        ("payment_provider", RecipientKind::PaymentProvider),
+        ("professional_adviser", RecipientKind::ProfessionalAdviser),
         ("authority", RecipientKind::Authority),
         ("acquirer", RecipientKind::Acquirer),
         ("other_users", RecipientKind::OtherUsers),
-        ("joint_controller", RecipientKind::JointController),
     ];
+
+    /// One bit per kind (its position in [`RecipientKind::ALL`]), for sets of kinds.
+    pub fn bit(self) -> u32 {
+        let position = Self::ALL.iter().position(|(_, k)| *k == self).unwrap_or(0);
+        1u32 << (position % 32)
+    }
+
+    /// Every kind's bit.
+    pub const EVERY: u32 = (1u32 << 18) - 1;
 
     /// The kind with this name; `None` for any other text.
     pub fn parse(name: &str) -> Option<Self> {

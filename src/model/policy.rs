@@ -397,6 +397,10 @@ pub struct Purpose {
     pub parent: Option<PurposeId>,
     /// Declared explicitly (not only implied by a dotted descendant).
     pub declared: bool,
+    /// Known from a vocabulary (`vocabulary purpose`, e.g. the Fides data uses of
+    /// `std::fides`) and not declared by the policy: every question about it is denied
+    /// (`not_declared`).
+    pub vocabulary: bool,
     /// Self and ancestors, nearest first.
     pub ancestors: Vec<PurposeId>,
     /// Categories it may use (selectors expanded to every covered category).
@@ -458,6 +462,10 @@ pub enum RuleAction {
     Disclose {
         /// The recipients it covers.
         recipients: IdSet,
+        /// The recipient kinds it names (`kind K`, or every kind for `*`), as bits of
+        /// [`RecipientKind::bit`](super::RecipientKind::bit): a question about a kind the
+        /// policy declares no recipient of is matched by them.
+        kinds: u32,
         /// The purposes it covers.
         purposes: IdSet,
     },

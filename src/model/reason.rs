@@ -8,7 +8,7 @@ use std::fmt;
 /// | code | question | step | meaning |
 /// |---|---|---|---|
 /// | `allowed` | all | 8 | every check passed |
-/// | `not_declared` | use | 2 | the purpose does not declare the data's category (closed world) |
+/// | `not_declared` | use | 2 | the purpose does not declare the data's category, or is not declared at all (a vocabulary purpose): closed world; a deny rule that also forbids it is cited |
 /// | `subject_kind` | use | 2 | the purpose does not process this kind of subject |
 /// | `denied_by_rule` | all | 3 | a `deny` rule matched and none of its exceptions applied |
 /// | `no_legal_basis` | use | 4 | the purpose has no basis declaration for the region, or none whose `when` holds |
@@ -20,7 +20,7 @@ use std::fmt;
 /// | `erased` | use | 6 | erasure was requested or the account deleted, and the purpose does not survive erasure |
 /// | `child` | use | 7 | the subject is a child and the purpose is denied for children |
 /// | `parental_consent_missing` | use | 7 | the subject is a child and the purpose needs parental consent |
-/// | `recipient_not_declared` | disclose | — | the recipient is not declared for the purpose or the category |
+/// | `recipient_not_declared` | disclose | — | the recipient is not declared for the purpose or the category, or no recipient of the kind asked about is (a deny rule that also forbids it is cited) |
 /// | `recipient_condition` | disclose | — | one of the recipient's `when` conditions does not hold |
 /// | `localized` | transfer, disclose | — | a `localize` rule keeps the data in the region it was collected in (for a disclosure: the recipient is located outside it, or its location is not declared) |
 /// | `transfer_forbidden` | transfer, disclose | — | no `transfer` rule permits the destination |

@@ -32,6 +32,19 @@ pub enum TestQuery {
         /// When the data was collected; `None` when the line does not say.
         collected: Option<jiff::Timestamp>,
     },
+    /// `disclose DATA to kind KIND for PURPOSE …`.
+    DiscloseKind {
+        /// The field or category disclosed.
+        data: DataRef,
+        /// The kind of recipient.
+        kind: super::RecipientKind,
+        /// The purpose it is disclosed for.
+        purpose: PurposeId,
+        /// The region; `None`: the test subject's region.
+        region: Option<RegionId>,
+        /// When the data was collected; `None` when the line does not say.
+        collected: Option<jiff::Timestamp>,
+    },
     /// `transfer CATEGORY from REGION to REGION`.
     Transfer {
         /// The category moved.
@@ -60,6 +73,9 @@ pub enum Expected {
         safeguard: Option<String>,
         /// `given C, D`: the circumstances that hold for the question.
         circumstances: crate::model::Circumstances,
+        /// `by RULE`: the deny rule the decision must cite; `None` when the line does not
+        /// say.
+        rule: Option<String>,
     },
     /// `expect retention …`.
     Retention {

@@ -123,6 +123,8 @@ pub enum Decl {
     Rights(RightsDecl),
     /// `circumstance …`.
     Circumstance(CircumstanceDecl),
+    /// `vocabulary purpose …`.
+    Vocabulary(VocabularyDecl),
 }
 
 /// `circumstance NAME "Title"`: a fact about the situation of a question.
@@ -300,6 +302,16 @@ pub struct AttributeDecl {
 pub struct EventDecl {
     /// The event's name.
     pub name: Name,
+    /// The quoted title.
+    pub title: Option<StrLit>,
+}
+
+/// `vocabulary purpose PATH "Title"`: a purpose name a vocabulary knows (the Fides data
+/// uses in `std::fides`) that the policy need not declare; questions about it are denied.
+#[derive(Debug, Clone)]
+pub struct VocabularyDecl {
+    /// The purpose's dotted name.
+    pub path: Name,
     /// The quoted title.
     pub title: Option<StrLit>,
 }
@@ -833,6 +845,16 @@ pub enum QueryKind {
         /// The purpose.
         purpose: Name,
     },
+    /// `disclose DATA to kind KIND for PURPOSE`: may any declared recipient of the kind
+    /// receive it?
+    DiscloseKind {
+        /// The data.
+        data: Name,
+        /// The recipient kind.
+        kind: Name,
+        /// The purpose.
+        purpose: Name,
+    },
     /// `transfer DATA from R to S`.
     Transfer {
         /// The data.
@@ -890,6 +912,8 @@ pub enum ExpectationKind {
         query: Query,
         /// `basis B` or `with SAFEGUARD`.
         detail: Option<ExpectDetail>,
+        /// `by RULE`: the deny rule (or declaration) the decision must cite.
+        rule: Option<Name>,
     },
     /// `expect retention …`.
     Retention {

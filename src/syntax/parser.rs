@@ -231,6 +231,9 @@ fn rule_name(rule: Rule) -> &'static str {
         query | use_query | disclose_query | transfer_query => "`use`, `disclose` or `transfer`",
         query_option => "`in`, `collected` or `given`",
         expect_detail => "`basis` or `with`",
+        expect_rule => "`by`",
+        kind_target => "`kind`",
+        vocabulary_decl => "`vocabulary purpose`",
         outcome => "`allow` or `deny`",
         retention_bound => "`least` or `most`",
         retention_verdict => "`must_keep`, `may_keep` or `must_delete`",
@@ -331,6 +334,7 @@ fn rule_name(rule: Rule) -> &'static str {
         kw_within => "`within`",
         kw_extendable => "`extendable`",
         kw_by => "`by`",
+        kw_vocabulary => "`vocabulary`",
         rights_decl => "`rights`",
         kw_and => "`and`",
         kw_or => "`or`",
@@ -564,6 +568,10 @@ fn declaration(node: &Node) -> Result<Decl> {
         Rule::attribute_decl => Decl::Attribute(AttributeDecl {
             name: node.nth(Rule::ident, 0)?.name(),
             ty: node.nth(Rule::ident, 1)?.name(),
+        }),
+        Rule::vocabulary_decl => Decl::Vocabulary(VocabularyDecl {
+            path: node.one(Rule::path)?.name(),
+            title: opt_string(node)?,
         }),
         Rule::event_decl => Decl::Event(EventDecl {
             name: node.one(Rule::ident)?.name(),
@@ -1296,10 +1304,19 @@ fn expectation(node: &Node) -> Result<Expectation> {
                     .opt(Rule::expect_detail)
                     .map(|d| {
                         Ok(match d.opt(Rule::basis_name) {
-                            Some(basis) => ExpectDetail::Basis(basis.name()),
+                            Some(basis) => {
+                                // `opt_out( sale )` is `opt_out(sale)`.
+                                let mut name = basis.name();
+                                name.text.retain(|c| !c.is_whitespace());
+                                ExpectDetail::Basis(name)
+                            }
                             None => ExpectDetail::Safeguard(d.one(Rule::ident)?.name()),
                         })
                     })
+                    .transpose()?,
+                rule: inner
+                    .opt(Rule::expect_rule)
+                    .map(|r| r.one(Rule::ident).map(|n| n.name()))
                     .transpose()?,
             }
         }
@@ -1347,10 +1364,17 @@ fn query(node: &Node) -> Result<Query> {
             data: inner.nth(Rule::path, 0)?.name(),
             purpose: inner.nth(Rule::path, 1)?.name(),
         },
-        Rule::disclose_query => QueryKind::Disclose {
-            data: inner.nth(Rule::path, 0)?.name(),
-            recipient: inner.one(Rule::ident)?.name(),
-            purpose: inner.nth(Rule::path, 1)?.name(),
+        Rule::disclose_query => match inner.opt(Rule::kind_target) {
+            Some(kind) => QueryKind::DiscloseKind {
+                data: inner.nth(Rule::path, 0)?.name(),
+                kind: kind.one(Rule::ident)?.name(),
+                purpose: inner.nth(Rule::path, 1)?.name(),
+            },
+            None => QueryKind::Disclose {
+                data: inner.nth(Rule::path, 0)?.name(),
+                recipient: inner.one(Rule::ident)?.name(),
+                purpose: inner.nth(Rule::path, 1)?.name(),
+            },
         },
         Rule::transfer_query => QueryKind::Transfer {
             data: selector(&inner.one(Rule::selector)?),

@@ -2,14 +2,14 @@
 //!
 //! - `unreachable-purpose`: a purpose that declares uses, yet no subject is ever allowed any
 //!   of them, for any category in any region.
-//! - `shadowed-rule`: a `deny` rule that never decides anything: every question it matches is
-//!   denied before it is reached (by an earlier rule, or because no purpose or recipient
-//!   declares what it matches — the closed world already denies it).
+//! - `shadowed-rule`: a `deny` rule that never decides anything: an earlier rule denies
+//!   everything it matches, or every question it matches is denied before it is reached. A
+//!   rule restating the closed world (an explicit promise such as "we never sell") is not
+//!   shadowed: the closed-world denials of what it forbids cite it.
 //! - `useless-exception`: an `except` that never allows anything: removing it would turn no
 //!   allowed decision into a denial (it applies only where something else denies anyway).
 
 use crate::diagnostic::{Diagnostic, Diagnostics};
-use crate::eval::Reason;
 use crate::model::{DenyRule, Except, IdSet, Policy, PurposeId, RuleAction};
 use crate::source::{SourceId, Span};
 use crate::subject::Subject;
@@ -111,28 +111,29 @@ impl Verifier<'_> {
                     Some((e.info.span, "this rule denies it first".to_owned())),
                 ),
                 None => {
+                    // A rule that matches nothing a purpose or recipient declares restates
+                    // the closed world (an explicit promise, "we never sell"): the denials
+                    // of what it names cite it, so it is no noise.
                     let mut questions = self.rule_questions(rule, Reach::Any).peekable();
-                    let matches_anything = questions.peek().is_some();
+                    if questions.peek().is_none() {
+                        continue;
+                    }
                     let provenance = rule.provenance;
                     self.start_proof();
+                    // It decides when some denial cites it: a closed-world denial it also
+                    // forbids cites it too.
                     let decides = self
                         .any(questions, &[], Goal::Decides, &mut |_, _, d| {
-                            d.reason == Reason::DeniedByRule && d.rule == Some(provenance)
+                            !d.allowed() && d.rule == Some(provenance)
                         })
                         .is_some();
                     if decides || self.undecided().is_some() {
                         continue;
                     }
-                    let help = if matches_anything {
-                        "whatever it matches is denied before it is reached (by an earlier rule, \
-                         the closed world or the children rules) or exempted by its own \
-                         exceptions: remove it, or `#[allow(shadowed-rule)]` to keep it as a \
-                         safeguard"
-                    } else {
-                        "it matches nothing a purpose or recipient declares, so the closed world \
-                         already denies it: remove it, or `#[allow(shadowed-rule)]` to keep it \
-                         as a safeguard"
-                    };
+                    let help = "whatever it matches is denied before it is reached (by an \
+                                earlier rule or the children rules) or exempted by its own \
+                                exceptions: remove it, or `#[allow(shadowed-rule)]` to keep it \
+                                as a safeguard";
                     (help.to_owned(), None)
                 }
             };
@@ -230,13 +231,15 @@ fn subsumes(earlier: &DenyRule, later: &DenyRule) -> bool {
         (
             RuleAction::Disclose {
                 recipients: ra,
+                kinds: ka,
                 purposes: pa,
             },
             RuleAction::Disclose {
                 recipients: rb,
+                kinds: kb,
                 purposes: pb,
             },
-        ) => within(rb, ra) && within(pb, pa),
+        ) => within(rb, ra) && kb & !ka == 0 && within(pb, pa),
         (RuleAction::Sell, RuleAction::Sell) | (RuleAction::Share, RuleAction::Share) => true,
         (RuleAction::Transfer { from: fa, to: ta }, RuleAction::Transfer { from: fb, to: tb }) => {
             within(fb, fa) && within(tb, ta)

@@ -210,6 +210,7 @@ impl Verifier<'_> {
             RuleAction::Disclose {
                 recipients,
                 purposes,
+                ..
             } => Box::new(self.disclosures(
                 move |q| recipients.contains(q.index()),
                 Some(purposes),
