@@ -154,6 +154,10 @@ pub struct Line<'a> {
     /// Raw JSON of the subject document.
     #[serde(borrow, default, deserialize_with = "raw")]
     pub subject: Option<&'a str>,
+    /// A subject named by id, read from a ledger ([`Users`](super::Users)) instead of
+    /// given inline.
+    #[serde(borrow, default)]
+    pub user: Option<Text<'a>>,
     #[serde(borrow, default)]
     pub collected_at: Option<Text<'a>>,
     /// A repeated event is an error, not "the last one wins".
@@ -238,6 +242,7 @@ impl<'a> Line<'a> {
             self.collected_at.is_some(),
             self.events.is_some(),
             self.now.is_some(),
+            self.user.is_some(),
         ]
         .iter()
         .enumerate()
@@ -259,7 +264,7 @@ impl<'a> Line<'a> {
 
 /// The members besides `kind`, `id` and `data`, in the order errors name them; a set of
 /// them is a `u16` whose bit `i` stands for `MEMBERS[i]`.
-const MEMBERS: [&str; 9] = [
+const MEMBERS: [&str; 10] = [
     "purpose",
     "recipient",
     "region",
@@ -269,6 +274,7 @@ const MEMBERS: [&str; 9] = [
     "collected_at",
     "events",
     "now",
+    "user",
 ];
 
 const PURPOSE: u16 = 1 << 0;
@@ -280,13 +286,14 @@ const SUBJECT: u16 = 1 << 5;
 const COLLECTED_AT: u16 = 1 << 6;
 const EVENTS: u16 = 1 << 7;
 const NOW: u16 = 1 << 8;
+const USER: u16 = 1 << 9;
 
 /// The [`MEMBERS`] a kind of query reads.
 fn allowed(kind: Kind) -> u16 {
     match kind {
-        Kind::Use => PURPOSE | REGION | SUBJECT | COLLECTED_AT,
-        Kind::Disclose => PURPOSE | RECIPIENT | REGION | SUBJECT | COLLECTED_AT,
-        Kind::Transfer => FROM | TO | SUBJECT,
+        Kind::Use => PURPOSE | REGION | SUBJECT | USER | COLLECTED_AT,
+        Kind::Disclose => PURPOSE | RECIPIENT | REGION | SUBJECT | USER | COLLECTED_AT,
+        Kind::Transfer => FROM | TO | SUBJECT | USER,
         Kind::Retention => PURPOSE | REGION | EVENTS | NOW,
     }
 }
@@ -314,6 +321,7 @@ enum Member {
     To,
     CollectedAt,
     Now,
+    User,
 }
 
 /// Whether the scanner reads `text` itself (without serde_json).
@@ -372,6 +380,7 @@ fn scan<'a>(text: &'a str, subjects: &Subjects, line: &mut Line<'a>) -> Option<(
             Member::To => Some(&mut line.to),
             Member::CollectedAt => Some(&mut line.collected_at),
             Member::Now => Some(&mut line.now),
+            Member::User => Some(&mut line.user),
         };
         if let Some(slot) = slot {
             *slot = Some(Text(Cow::Borrowed(s.plain_string()?)));
@@ -445,6 +454,7 @@ impl<'a> Scanner<'a> {
             b't' if rest.starts_with(b"to\"") => (Member::To, 3),
             b'c' if rest.starts_with(b"collected_at\"") => (Member::CollectedAt, 13),
             b'n' if rest.starts_with(b"now\"") => (Member::Now, 4),
+            b'u' if rest.starts_with(b"user\"") => (Member::User, 5),
             // `events`, unknown members, escapes: serde_json.
             _ => return None,
         };

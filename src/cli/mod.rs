@@ -11,6 +11,7 @@ pub mod output;
 mod query;
 mod render;
 mod retention;
+mod serve;
 mod subject;
 mod test;
 mod transfer;
@@ -125,6 +126,10 @@ enum Command {
     /// first, each with an example. Exit 0 when nothing widened, 4 when something did, 1 when
     /// a policy has errors, 2 usage.
     Diff(diff::DiffArgs),
+    /// Serve decisions over HTTP: JSON questions in the shapes of `query`, `transfer`,
+    /// `retention` and `batch`, hot reload, a decision log, Prometheus metrics. Runs until
+    /// SIGTERM or ctrl-c, then answers the requests in flight.
+    Serve(Box<serve::ServeArgs>),
 }
 
 pub fn run() -> ExitCode {
@@ -167,6 +172,7 @@ pub fn run() -> ExitCode {
         Command::Retention(args) => retention::run(&args, &load),
         Command::Batch(args) => batch::run(&args, &load),
         Command::Diff(args) => diff::run(&args, &load),
+        Command::Serve(args) => serve::run(&args, &load),
     };
     ExitCode::from(code)
 }
