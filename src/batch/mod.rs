@@ -728,6 +728,9 @@ mod tests {
         r#"{Q,"subject":{"regoin":"DE"}}"#,
         r#"{Q,"subject":{"region":"Mars"}}"#,
         r#"{Q,"to":"US"}"#,
+        r#"{Q,"user":"u-1"}"#,
+        r#"{Q,"user":7}"#,
+        r#"{Q,"user":"u-1","subject":{S}}"#,
         // Trailing garbage, broken JSON, broken subjects behind valid members.
         r#"{Q} x"#,
         r#"{Q}}"#,
@@ -807,6 +810,154 @@ mod tests {
             .filter(|out| !out.contains("\"code\":\"lawful::"))
             .collect();
         assert!(errors.is_empty(), "answered instead of refused: {errors:?}");
+    }
+
+    /// A ledger of one user, for the `user` member.
+    #[derive(Debug)]
+    struct OneUser;
+
+    impl Users for OneUser {
+        fn subject(
+            &self,
+            policy: &Policy,
+            user: &str,
+            now: Timestamp,
+        ) -> Result<Subject, UserError> {
+            if user == "u-1" {
+                Ok(Subject::from_json_str(policy, r#"{"region":"DE","age":30}"#, now).unwrap())
+            } else {
+                Err(UserError {
+                    message: format!("no user `{user}` in the ledger"),
+                    code: "lawful::ledger::unknown_user",
+                })
+            }
+        }
+    }
+
+    #[test]
+    fn a_user_member_asks_the_source_of_subjects_or_is_refused_without_one() {
+        let policy = anker();
+        let q = r#""purpose":"essential.service.site","data":"session.ip","region":"DE""#;
+        let ask = |batch: &mut Batch<'_>, line: &str| {
+            let mut out = Vec::new();
+            batch
+                .answer_one(line.as_bytes(), Expect::Any, &mut out)
+                .map(|_| String::from_utf8(out).unwrap())
+                .map_err(|e| e.code())
+        };
+        let mut without = Batch::new(&policy, now());
+        assert_eq!(
+            ask(&mut without, &format!(r#"{{{q},"user":"u-1"}}"#)),
+            Err("lawful::batch::no_ledger")
+        );
+        let users = OneUser;
+        let mut with = Batch::new(&policy, now()).with_users(&users);
+        let inline = ask(
+            &mut with,
+            &format!(r#"{{{q},"subject":{{"region":"DE","age":30}}}}"#),
+        );
+        let named = ask(&mut with, &format!(r#"{{{q},"user":"u-1"}}"#));
+        assert!(named.as_ref().unwrap().starts_with(r#"{"outcome":"allow""#));
+        assert_eq!(named, inline, "the same subject, named or inline");
+        assert_eq!(
+            ask(&mut with, &format!(r#"{{{q},"user":"u-2"}}"#)),
+            Err("lawful::ledger::unknown_user")
+        );
+        assert_eq!(
+            ask(
+                &mut with,
+                &format!(r#"{{{q},"user":"u-1","subject":{{}}}}"#)
+            ),
+            Err("lawful::batch::subject_and_user")
+        );
+        // `user` means nothing to a retention question.
+        assert_eq!(
+            ask(
+                &mut with,
+                r#"{"kind":"retention","data":"account.email","region":"DE","user":"u-1"}"#
+            ),
+            Err("lawful::batch::unexpected_member")
+        );
+    }
+
+    #[test]
+    fn answer_one_answers_only_the_kinds_expected_and_defaults_to_them() {
+        let policy = anker();
+        let mut batch = Batch::new(&policy, now());
+        let transfer = br#"{"data":"user.contact.email","from":"DE","to":"US"}"#;
+        let mut out = Vec::new();
+        let answered = batch
+            .answer_one(transfer, Expect::Only(Kind::Transfer), &mut out)
+            .unwrap();
+        assert_eq!(answered.kind, Kind::Transfer);
+        assert_eq!((answered.outcome, answered.reason), ("allow", "allowed"));
+        assert!(out.ends_with(b"}\n"));
+        // The same line, sent where use questions are answered: `from` is not a use member.
+        let mut none = Vec::new();
+        let e = batch
+            .answer_one(transfer, Expect::UseOrDisclose, &mut none)
+            .unwrap_err();
+        assert_eq!(e.code(), "lawful::batch::unexpected_member");
+        assert!(none.is_empty());
+        let e = batch
+            .answer_one(
+                br#"{"kind":"transfer","data":"user.contact.email","from":"DE","to":"US"}"#,
+                Expect::UseOrDisclose,
+                &mut none,
+            )
+            .unwrap_err();
+        assert_eq!(e.code(), "lawful::batch::wrong_kind");
+        assert_eq!(
+            e.to_string(),
+            "a `transfer` question is not asked here: this answers `use` and `disclose` questions"
+        );
+        let retention = batch
+            .answer_one(
+                br#"{"data":"account.email","region":"DE"}"#,
+                Expect::Only(Kind::Retention),
+                &mut none,
+            )
+            .unwrap();
+        assert_eq!(retention.outcome, "must_keep");
+        // One question answered alone is the line a batch writes for it.
+        let line =
+            br#"{"id":7,"purpose":"essential.service.site","data":"session.ip","region":"DE"}"#;
+        let mut alone = Vec::new();
+        batch.answer_one(line, Expect::Any, &mut alone).unwrap();
+        let mut streamed = Vec::new();
+        Batch::new(&policy, now())
+            .run(&line[..], &mut streamed)
+            .unwrap();
+        assert_eq!(alone, streamed);
+    }
+
+    #[test]
+    fn run_observed_sees_every_line_with_its_answer() {
+        let policy = anker();
+        let input = b"{\"purpose\":\"essential.service.site\",\"data\":\"session.ip\",\"region\":\"DE\"}\n\nnot json\n";
+        let mut seen = Vec::new();
+        let mut out = Vec::new();
+        Batch::new(&policy, now())
+            .run_observed(&input[..], &mut out, |o| {
+                seen.push((
+                    String::from_utf8(o.question.to_vec()).unwrap(),
+                    String::from_utf8(o.answer.to_vec()).unwrap(),
+                    o.result.map(|a| a.outcome),
+                ));
+            })
+            .unwrap();
+        assert_eq!(seen.len(), 2, "blank lines are not questions");
+        assert_eq!(seen[0].2, Ok("allow"));
+        assert_eq!(
+            seen[1],
+            (
+                "not json".to_owned(),
+                seen[1].1.clone(),
+                Err("lawful::batch::json")
+            )
+        );
+        let joined: String = seen.iter().map(|s| s.1.as_str()).collect();
+        assert_eq!(joined, String::from_utf8(out).unwrap());
     }
 
     #[test]

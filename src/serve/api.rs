@@ -166,7 +166,10 @@ async fn body(app: &App, request: Request) -> Result<Bytes, Response> {
                 refuse(
                     StatusCode::PAYLOAD_TOO_LARGE,
                     "lawful::serve::body_too_large",
-                    &format!("the request body is larger than {} bytes, the limit", app.max_body),
+                    &format!(
+                        "the request body is larger than {} bytes, the limit",
+                        app.max_body
+                    ),
                     None,
                 )
             } else {
@@ -288,9 +291,21 @@ async fn mask(State(app): State<Arc<App>>, request: Request) -> Response {
             let answered = Answered {
                 kind: Kind::Use,
                 outcome: "mask",
-                reason: if allowed { "some_allowed" } else { "none_allowed" },
+                reason: if allowed {
+                    "some_allowed"
+                } else {
+                    "none_allowed"
+                },
             };
-            finish(&app, &version, Endpoint::Mask, &question, answer, answered, start)
+            finish(
+                &app,
+                &version,
+                Endpoint::Mask,
+                &question,
+                answer,
+                answered,
+                start,
+            )
         }
         Err(e) => refuse_line(&app, &e, &version.hash),
     }
@@ -488,7 +503,9 @@ async fn batch(State(app): State<Arc<App>>, request: Request) -> Response {
             writer,
             |line: Observed<'_>| match line.result {
                 Ok(answered) => {
-                    *counts.entry((answered.outcome, answered.reason)).or_insert(0) += 1;
+                    *counts
+                        .entry((answered.outcome, answered.reason))
+                        .or_insert(0) += 1;
                     let (n, id) = app.next_decision();
                     app.log(n, || Record {
                         id,
@@ -607,8 +624,16 @@ async fn policy(State(app): State<Arc<App>>) -> Response {
             .collect(),
         purposes: p.purposes().iter().map(|x| x.info.name.as_str()).collect(),
         fields: p.fields().iter().map(|x| x.info.name.as_str()).collect(),
-        categories: p.categories().iter().map(|x| x.info.name.as_str()).collect(),
-        recipients: p.recipients().iter().map(|x| x.info.name.as_str()).collect(),
+        categories: p
+            .categories()
+            .iter()
+            .map(|x| x.info.name.as_str())
+            .collect(),
+        recipients: p
+            .recipients()
+            .iter()
+            .map(|x| x.info.name.as_str())
+            .collect(),
         regions: p.regions().iter().map(|x| x.info.name.as_str()).collect(),
         events: p.events().iter().map(|x| x.name.as_str()).collect(),
     };
@@ -657,7 +682,11 @@ async fn not_found(request: Request) -> Response {
     refuse(
         StatusCode::NOT_FOUND,
         "lawful::serve::not_found",
-        &format!("no endpoint `{} {}`", request.method(), request.uri().path()),
+        &format!(
+            "no endpoint `{} {}`",
+            request.method(),
+            request.uri().path()
+        ),
         None,
     )
 }
@@ -693,10 +722,9 @@ async fn authorize(State(app): State<Arc<App>>, request: Request, next: Next) ->
                 "a bearer token is required: `Authorization: Bearer TOKEN`",
                 None,
             );
-            response.headers_mut().insert(
-                header::WWW_AUTHENTICATE,
-                HeaderValue::from_static("Bearer"),
-            );
+            response
+                .headers_mut()
+                .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
             response
         }
         Some(scope) if scope < required_scope(&request) => {

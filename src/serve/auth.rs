@@ -120,7 +120,9 @@ mod tests {
     #[test]
     fn bad_files_are_refused() {
         assert!(Tokens::parse("").is_err());
-        assert!(Tokens::parse("admin 0123456789abcdefgh").unwrap_err().contains("`admin`"));
+        assert!(Tokens::parse("admin 0123456789abcdefgh")
+            .unwrap_err()
+            .contains("`admin`"));
         assert!(Tokens::parse("read short").unwrap_err().contains("16"));
         assert!(Tokens::parse("read a-very-long-token-here extra").is_err());
     }

@@ -376,8 +376,14 @@ mod tests {
         let first: Value = serde_json::from_str(&lines[0]).unwrap();
         let first_n: u64 = first["decision_id"].as_str().unwrap()[1..].parse().unwrap();
         assert_eq!(first_n as usize + lines.len(), 40);
-        assert_eq!(last["question"], serde_json::json!({"purpose":"p","data":"d"}));
-        assert!(last["subject"]["hash"].as_str().unwrap().starts_with("sha256:"));
+        assert_eq!(
+            last["question"],
+            serde_json::json!({"purpose":"p","data":"d"})
+        );
+        assert!(last["subject"]["hash"]
+            .as_str()
+            .unwrap()
+            .starts_with("sha256:"));
         assert!(!lines.iter().any(|l| l.contains("\"age\"")));
         assert_eq!(last["basis"], "contract");
         assert_eq!(last["latency_us"], 12);

@@ -33,7 +33,13 @@ pub struct Metrics {
 
 impl Metrics {
     /// Count `n` decisions.
-    pub fn decisions(&self, endpoint: &'static str, outcome: &'static str, reason: &'static str, n: u64) {
+    pub fn decisions(
+        &self,
+        endpoint: &'static str,
+        outcome: &'static str,
+        reason: &'static str,
+        n: u64,
+    ) {
         if let Ok(mut map) = self.decisions.lock() {
             *map.entry((endpoint, outcome, reason)).or_insert(0) += n;
         }
@@ -64,7 +70,9 @@ impl Metrics {
     /// The exposition text; `policy` labels the `lawful_policy_info` gauge.
     pub fn render(&self, policy_hash: &str, policy_name: &str) -> String {
         let mut out = String::new();
-        out.push_str("# HELP lawful_decisions_total Decisions made, by endpoint, outcome and reason.\n");
+        out.push_str(
+            "# HELP lawful_decisions_total Decisions made, by endpoint, outcome and reason.\n",
+        );
         out.push_str("# TYPE lawful_decisions_total counter\n");
         if let Ok(map) = self.decisions.lock() {
             for ((endpoint, outcome, reason), n) in map.iter() {
@@ -96,7 +104,10 @@ impl Metrics {
         if let Some(overflow) = self.buckets.last() {
             cumulative += overflow.load(Ordering::Relaxed);
         }
-        let _ = writeln!(out, "lawful_decision_seconds_bucket{{le=\"+Inf\"}} {cumulative}");
+        let _ = writeln!(
+            out,
+            "lawful_decision_seconds_bucket{{le=\"+Inf\"}} {cumulative}"
+        );
         let sum = self.latency_sum_nanos.load(Ordering::Relaxed) as f64 / 1e9;
         let _ = writeln!(out, "lawful_decision_seconds_sum {sum}");
         let _ = writeln!(

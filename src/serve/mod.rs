@@ -186,7 +186,9 @@ pub fn run(config: Config) -> Result<(), StartError> {
     // Every request is answered: write out what the log holds.
     if let Some(log) = &app.log {
         if let Err(e) = log.finish() {
-            say(&format!("the decision log could not be written to the end: {e}"));
+            say(&format!(
+                "the decision log could not be written to the end: {e}"
+            ));
         }
     }
     served
@@ -206,7 +208,12 @@ async fn serve(app: Arc<App>, config: &Config, fingerprint: Fingerprint) -> Resu
         let _ = out.flush();
         say(&format!(
             "serving `{}` ({}) on http://{bound}",
-            version.policy.header().name.as_deref().unwrap_or("unnamed policy"),
+            version
+                .policy
+                .header()
+                .name
+                .as_deref()
+                .unwrap_or("unnamed policy"),
             version.hash
         ));
     }

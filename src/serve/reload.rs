@@ -50,12 +50,20 @@ async fn reload(app: &App, source: &Source, asked: &str, before: Fingerprint) ->
     let serving = app.version();
     match outcome {
         Ok(version) if version.hash == serving.hash => {
-            say(&format!("{asked}: the policy is unchanged ({})", version.hash));
+            say(&format!(
+                "{asked}: the policy is unchanged ({})",
+                version.hash
+            ));
         }
         Ok(version) => {
             say(&format!(
                 "{asked}: reloaded `{}` ({}, was {})",
-                version.policy.header().name.as_deref().unwrap_or("unnamed policy"),
+                version
+                    .policy
+                    .header()
+                    .name
+                    .as_deref()
+                    .unwrap_or("unnamed policy"),
                 version.hash,
                 serving.hash
             ));

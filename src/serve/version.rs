@@ -92,7 +92,9 @@ impl Source {
     /// Compile the policy now: checked, and its assertions proven. On failure, the files
     /// that were read (so that a fix to any of them is noticed) and why.
     pub fn compile(&self) -> Result<Version, (Vec<PathBuf>, Refused)> {
-        let root = self.root().map_err(|e| (vec![self.path.clone()], Refused::NoRoot(e)))?;
+        let root = self
+            .root()
+            .map_err(|e| (vec![self.path.clone()], Refused::NoRoot(e)))?;
         let options = CompileOptions {
             load: self.load.clone(),
             prover_budget: self.prover_budget,
