@@ -212,7 +212,7 @@ async fn single(app: &App, request: Request, endpoint: Endpoint) -> Response {
         Ok(bytes) => bytes,
         Err(response) => return response,
     };
-    let version = app.version();
+    let version = app.current();
     let mut out = Vec::with_capacity(512);
     let answered = engine(app, &version.policy, Timestamp::now()).answer_one(
         &question,
@@ -285,7 +285,7 @@ async fn mask(State(app): State<Arc<App>>, request: Request) -> Response {
         Ok(bytes) => bytes,
         Err(response) => return response,
     };
-    let version = app.version();
+    let version = app.current();
     match answer_mask(&app, &version.policy, &question) {
         Ok((answer, allowed)) => {
             let answered = Answered {
@@ -409,7 +409,7 @@ async fn opa(app: &App, request: Request, endpoint: Endpoint) -> Response {
         Ok(bytes) => bytes,
         Err(response) => return response,
     };
-    let version = app.version();
+    let version = app.current();
     let input = match serde_json::from_slice::<OpaRequest<'_>>(&body) {
         Ok(request) => request.input.get().as_bytes(),
         Err(e) => {
