@@ -178,7 +178,7 @@ impl Writer {
                     self.file.write_line(&line)?;
                 }
                 line.clear();
-                let _ = serde_json::to_writer(&mut line, &self.entry(&record));
+                let _ = serde_json::to_writer(&mut line, &entry(&record, self.subject_data));
                 line.push(b'\n');
                 self.file.write_line(&line)?;
                 next = receiver.try_recv().ok().map(|MessageBox(m)| m);
@@ -187,48 +187,47 @@ impl Writer {
         }
         self.file.flush()
     }
+}
 
-    /// The log line of a record:
-    /// `{"decision_id","time","policy","endpoint","question","subject","outcome","reason",
-    /// "basis","rule","latency_us"}`.
-    fn entry<'r>(&self, record: &'r Record) -> Entry<'r> {
-        let mut question = match serde_json::from_slice::<Value>(&record.question) {
-            Ok(Value::Object(map)) => map,
-            _ => Map::new(),
-        };
-        let subject = match (question.remove("subject"), question.remove("user")) {
-            (_, Some(user)) => serde_json::json!({ "user": user }),
-            (Some(subject), None) => {
-                let text = serde_json::to_vec(&subject).unwrap_or_default();
-                let hash = format!("sha256:{}", hex(&Sha256::digest(&text)));
-                if self.subject_data {
-                    serde_json::json!({ "hash": hash, "data": subject })
-                } else {
-                    serde_json::json!({ "hash": hash })
-                }
+/// The log line of a record (see [`Entry`]); `subject_data`: keep the inline subject's
+/// document beside its hash.
+fn entry(record: &Record, subject_data: bool) -> Entry<'_> {
+    let mut question = match serde_json::from_slice::<Value>(&record.question) {
+        Ok(Value::Object(map)) => map,
+        _ => Map::new(),
+    };
+    let subject = match (question.remove("subject"), question.remove("user")) {
+        (_, Some(user)) => serde_json::json!({ "user": user }),
+        (Some(subject), None) => {
+            let text = serde_json::to_vec(&subject).unwrap_or_default();
+            let hash = format!("sha256:{}", hex(&Sha256::digest(&text)));
+            if subject_data {
+                serde_json::json!({ "hash": hash, "data": subject })
+            } else {
+                serde_json::json!({ "hash": hash })
             }
-            (None, None) => Value::Null,
-        };
-        let answer = match serde_json::from_slice::<Value>(&record.answer) {
-            Ok(Value::Object(map)) => map,
-            _ => Map::new(),
-        };
-        let member = |name: &str| answer.get(name).cloned().unwrap_or(Value::Null);
-        Entry {
-            decision_id: &record.id,
-            time: record.time.to_string(),
-            policy: &record.policy,
-            endpoint: record.endpoint,
-            question,
-            subject,
-            outcome: record.outcome,
-            reason: record.reason,
-            basis: member("basis"),
-            rule: member("rule"),
-            latency_us: record
-                .latency
-                .map(|d| u64::try_from(d.as_micros()).unwrap_or(u64::MAX)),
         }
+        (None, None) => Value::Null,
+    };
+    let answer = match serde_json::from_slice::<Value>(&record.answer) {
+        Ok(Value::Object(map)) => map,
+        _ => Map::new(),
+    };
+    let member = |name: &str| answer.get(name).cloned().unwrap_or(Value::Null);
+    Entry {
+        decision_id: &record.id,
+        time: record.time.to_string(),
+        policy: &record.policy,
+        endpoint: record.endpoint,
+        question,
+        subject,
+        outcome: record.outcome,
+        reason: record.reason,
+        basis: member("basis"),
+        rule: member("rule"),
+        latency_us: record
+            .latency
+            .map(|d| u64::try_from(d.as_micros()).unwrap_or(u64::MAX)),
     }
 }
 
@@ -424,6 +423,23 @@ mod tests {
         assert!(dropped > 0);
         assert!(text.contains(r#""subject":{"user":"u-7"}"#));
         std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn the_subject_document_is_logged_only_when_asked() {
+        let question = r#"{"purpose":"p","subject":{"region":"DE","age":41}}"#;
+        let r = record(1, question);
+        let hashed = serde_json::to_value(entry(&r, false)).unwrap();
+        let kept = serde_json::to_value(entry(&r, true)).unwrap();
+        assert_eq!(hashed["subject"]["hash"], kept["subject"]["hash"]);
+        assert!(hashed["subject"].get("data").is_none());
+        assert_eq!(
+            kept["subject"]["data"],
+            serde_json::json!({"region":"DE","age":41})
+        );
+        assert_eq!(kept["question"], serde_json::json!({"purpose":"p"}));
+        let none = serde_json::to_value(entry(&record(2, r#"{"purpose":"p"}"#), false)).unwrap();
+        assert_eq!(none["subject"], Value::Null);
     }
 
     #[test]
