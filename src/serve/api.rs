@@ -506,9 +506,9 @@ async fn batch(State(app): State<Arc<App>>, request: Request) -> Response {
                     *counts
                         .entry((answered.outcome, answered.reason))
                         .or_insert(0) += 1;
-                    let (n, id) = app.next_decision();
+                    let n = app.next_number();
                     app.log(n, || Record {
-                        id,
+                        id: app.decision_id(n),
                         time: Timestamp::now(),
                         policy: Arc::clone(&answering.hash),
                         endpoint: Endpoint::Batch.name(),

@@ -96,10 +96,20 @@ impl App {
         None
     }
 
-    /// The next decision's number and id (`<process prefix>-<counter>`, both hex).
+    /// The next decision's number and id.
     fn next_decision(&self) -> (u64, String) {
-        let n = self.decisions.fetch_add(1, Ordering::Relaxed);
-        (n, format!("{:016x}-{n:x}", self.boot))
+        let n = self.next_number();
+        (n, self.decision_id(n))
+    }
+
+    /// The next decision's number.
+    fn next_number(&self) -> u64 {
+        self.decisions.fetch_add(1, Ordering::Relaxed)
+    }
+
+    /// The id of decision `n`: `<process prefix>-<n>`, both hex.
+    fn decision_id(&self, n: u64) -> String {
+        format!("{:016x}-{n:x}", self.boot)
     }
 
     /// Hand a decision to the log, when it is on and the decision is sampled.
