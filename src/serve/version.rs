@@ -129,15 +129,12 @@ fn files_of(sources: &SourceMap, root: &Path) -> Vec<PathBuf> {
 }
 
 /// `sha256:` + the hex SHA-256 of every source text the policy was compiled from (files
-/// and the bundled standard library), each preceded by its name and length, in load
-/// order: the same texts give the same hash on every machine, and any change to any of
-/// them changes it.
+/// and the bundled standard library), each preceded by its length, in load order: the same
+/// texts give the same hash on every machine, and any change to any of them changes it.
+/// (The same definition as the ledger's hash of the policy an event was recorded under.)
 pub fn content_hash(sources: &SourceMap) -> String {
     let mut digest = Sha256::new();
-    for (id, file) in sources.files() {
-        let name = sources.name(id);
-        digest.update((name.len() as u64).to_le_bytes());
-        digest.update(name.as_bytes());
+    for (_, file) in sources.files() {
         digest.update((file.text.len() as u64).to_le_bytes());
         digest.update(file.text.as_bytes());
     }
