@@ -18,6 +18,10 @@ pub mod model;
 #[cfg(feature = "proptest")]
 #[path = "proptest_support.rs"]
 pub mod proptest;
+/// `lawful serve`, the decision service (feature `cli`: embedders never build its
+/// server).
+#[cfg(feature = "cli")]
+pub mod serve;
 pub mod source;
 pub mod subject;
 pub mod syntax;

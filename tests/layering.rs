@@ -36,6 +36,7 @@ const RANKS: &[(&str, u32)] = &[
     ("proptest_support", 18),
     ("error", 20),
     ("cli", 20),
+    ("serve", 20),
     ("lib", 22),
     ("main", 22),
 ];

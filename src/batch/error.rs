@@ -45,6 +45,29 @@ pub enum LineError {
     /// A timestamp member (`collected_at`, `now`, `events.<name>`); the error names it.
     #[error(transparent)]
     Time(SubjectError),
+    /// `user` names a subject, and no source of subjects (a ledger) is configured.
+    #[error("`user` names a subject kept in a ledger, and no ledger is configured: give the subject inline as `subject`")]
+    NoLedger,
+    /// Both `subject` and `user`: the question must say which subject it is about.
+    #[error("give either `subject` or `user`, not both")]
+    SubjectAndUser,
+    /// The subject named by `user` could not be read.
+    #[error("user `{user}`: {error}")]
+    User {
+        /// The id given.
+        user: String,
+        /// Why it could not be read.
+        error: UserError,
+    },
+    /// A question of a kind the caller does not answer here (a `transfer` sent to the
+    /// server's `/v1/decide`).
+    #[error("a `{}` question is not asked here: this answers {expected}", kind.name())]
+    WrongKind {
+        /// The line's `kind`.
+        kind: Kind,
+        /// What is answered here, in words.
+        expected: &'static str,
+    },
     /// A line longer than [`MAX_LINE_BYTES`](super::MAX_LINE_BYTES); it was not read whole.
     #[error("the line is longer than {limit} bytes, the limit")]
     TooLong {
@@ -64,8 +87,23 @@ impl LineError {
             LineError::Query(e) => e.code(),
             LineError::Subject(e) | LineError::Time(e) => e.code(),
             LineError::TooLong { .. } => "lawful::batch::line_too_long",
+            LineError::NoLedger => "lawful::batch::no_ledger",
+            LineError::SubjectAndUser => "lawful::batch::subject_and_user",
+            LineError::User { error, .. } => error.code,
+            LineError::WrongKind { .. } => "lawful::batch::wrong_kind",
         }
     }
+}
+
+/// Why the subject named by `user` could not be read from its source (a ledger): a
+/// message and a stable code (`lawful::ledger::unknown_user` …), chosen by the source.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{message}")]
+pub struct UserError {
+    /// What went wrong, in words.
+    pub message: String,
+    /// The stable code.
+    pub code: &'static str,
 }
 
 /// `subject: …` or `subject.age: …`.

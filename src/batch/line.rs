@@ -157,6 +157,10 @@ pub struct Line<'a> {
     /// Raw JSON of the subject document.
     #[serde(borrow, default, deserialize_with = "raw")]
     pub subject: Option<&'a str>,
+    /// A subject named by id, read from a ledger ([`Users`](super::Users)) instead of
+    /// given inline.
+    #[serde(borrow, default)]
+    pub user: Option<Text<'a>>,
     #[serde(borrow, default)]
     pub collected_at: Option<Text<'a>>,
     /// A repeated event is an error, not "the last one wins".
@@ -250,6 +254,7 @@ impl<'a> Line<'a> {
             self.now.is_some(),
             self.circumstances.is_some(),
             self.recipient_kind.is_some(),
+            self.user.is_some(),
         ]
         .iter()
         .enumerate()
@@ -271,7 +276,7 @@ impl<'a> Line<'a> {
 
 /// The members besides `kind`, `id` and `data`, in the order errors name them; a set of
 /// them is a `u16` whose bit `i` stands for `MEMBERS[i]`.
-const MEMBERS: [&str; 11] = [
+const MEMBERS: [&str; 12] = [
     "purpose",
     "recipient",
     "region",
@@ -283,6 +288,7 @@ const MEMBERS: [&str; 11] = [
     "now",
     "circumstances",
     "recipient_kind",
+    "user",
 ];
 
 const PURPOSE: u16 = 1 << 0;
@@ -296,15 +302,23 @@ const EVENTS: u16 = 1 << 7;
 const NOW: u16 = 1 << 8;
 const CIRCUMSTANCES: u16 = 1 << 9;
 const RECIPIENT_KIND: u16 = 1 << 10;
+const USER: u16 = 1 << 11;
 
 /// The [`MEMBERS`] a kind of query reads.
 fn allowed(kind: Kind) -> u16 {
     match kind {
-        Kind::Use => PURPOSE | REGION | SUBJECT | COLLECTED_AT | CIRCUMSTANCES,
+        Kind::Use => PURPOSE | REGION | SUBJECT | USER | COLLECTED_AT | CIRCUMSTANCES,
         Kind::Disclose => {
-            PURPOSE | RECIPIENT | RECIPIENT_KIND | REGION | SUBJECT | COLLECTED_AT | CIRCUMSTANCES
+            PURPOSE
+                | RECIPIENT
+                | RECIPIENT_KIND
+                | REGION
+                | SUBJECT
+                | USER
+                | COLLECTED_AT
+                | CIRCUMSTANCES
         }
-        Kind::Transfer => FROM | TO | SUBJECT | CIRCUMSTANCES,
+        Kind::Transfer => FROM | TO | SUBJECT | USER | CIRCUMSTANCES,
         Kind::Retention => PURPOSE | REGION | EVENTS | NOW | CIRCUMSTANCES,
     }
 }
@@ -332,6 +346,7 @@ enum Member {
     To,
     CollectedAt,
     Now,
+    User,
 }
 
 /// Whether the scanner reads `text` itself (without serde_json).
@@ -390,6 +405,7 @@ fn scan<'a>(text: &'a str, subjects: &Subjects, line: &mut Line<'a>) -> Option<(
             Member::To => Some(&mut line.to),
             Member::CollectedAt => Some(&mut line.collected_at),
             Member::Now => Some(&mut line.now),
+            Member::User => Some(&mut line.user),
         };
         if let Some(slot) = slot {
             *slot = Some(Text(Cow::Borrowed(s.plain_string()?)));
@@ -463,6 +479,7 @@ impl<'a> Scanner<'a> {
             b't' if rest.starts_with(b"to\"") => (Member::To, 3),
             b'c' if rest.starts_with(b"collected_at\"") => (Member::CollectedAt, 13),
             b'n' if rest.starts_with(b"now\"") => (Member::Now, 4),
+            b'u' if rest.starts_with(b"user\"") => (Member::User, 5),
             // `events`, unknown members, escapes: serde_json.
             _ => return None,
         };

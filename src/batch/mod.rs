@@ -43,13 +43,13 @@ use jiff::Timestamp;
 use serde::Serialize;
 
 use crate::eval::{
-    parse_time_str, DataRef, Decision, JsonRenderer, Query, QueryError, RetentionJson,
-    RetentionQuery, SubjectError, SubjectProblem, TransferQuery,
+    parse_time_str, DataRef, Decision, JsonRenderer, Query, QueryError, RetentionDecision,
+    RetentionJson, RetentionNote, RetentionQuery, SubjectError, SubjectProblem, TransferQuery,
 };
 use crate::model::{CategoryId, Policy};
 use crate::subject::Subject;
 
-pub use error::LineError;
+pub use error::{LineError, UserError};
 pub use line::Kind;
 use line::{required, Line};
 use subjects::Subjects;
@@ -85,6 +85,82 @@ struct ErrorLine<'a> {
     code: &'a str,
 }
 
+/// Where a subject named by `"user": "ID"` comes from instead of an inline `subject`: a
+/// ledger of what each subject did (consents, objections …), read as of `now`. Without
+/// one, a `user` member is the error `lawful::batch::no_ledger`.
+pub trait Users: Sync + std::fmt::Debug {
+    /// The subject `user` as `policy` sees it at `now`.
+    fn subject(&self, policy: &Policy, user: &str, now: Timestamp) -> Result<Subject, UserError>;
+}
+
+/// What one answered question decided: for counting and logging, without reading the
+/// answer's JSON back.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Answered {
+    /// The kind of question.
+    pub kind: Kind,
+    /// `allow` or `deny`; for retention the verdict (`must_keep`, `may_keep`,
+    /// `must_delete`).
+    pub outcome: &'static str,
+    /// The reason's code (`allowed`, `consent_missing` …); for retention the note (`none`,
+    /// `awaiting_event`, `no_deadline_yet`, `no_maximum`).
+    pub reason: &'static str,
+}
+
+/// One line as [`Batch::run_observed`] answered it.
+#[derive(Debug, Clone, Copy)]
+pub struct Observed<'a> {
+    /// The question's text, as read (without its line end).
+    pub question: &'a [u8],
+    /// The answer or error line written for it, with its newline.
+    pub answer: &'a [u8],
+    /// What was decided, or the error line's code.
+    pub result: Result<Answered, &'static str>,
+}
+
+/// Which kinds of question a caller answers ([`Batch::answer_one`]); a line's `kind`
+/// defaults to the one expected.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Expect {
+    /// Every kind; `kind` defaults to `disclose` when a recipient is named, else `use`.
+    Any,
+    /// `use` or `disclose` (the same default).
+    UseOrDisclose,
+    /// This kind only; it is the default.
+    Only(Kind),
+}
+
+impl Expect {
+    /// The kind a line asks, unless this does not answer it.
+    fn kind(self, line: &Line<'_>) -> Result<Kind, LineError> {
+        let kind = match (line.kind, self) {
+            (None, Expect::Only(kind)) => kind,
+            _ => line.kind(),
+        };
+        let (fits, expected) = match self {
+            Expect::Any => (true, "every kind of question"),
+            Expect::UseOrDisclose => (
+                matches!(kind, Kind::Use | Kind::Disclose),
+                "`use` and `disclose` questions",
+            ),
+            Expect::Only(only) => (
+                kind == only,
+                match only {
+                    Kind::Use => "`use` questions",
+                    Kind::Disclose => "`disclose` questions",
+                    Kind::Transfer => "`transfer` questions",
+                    Kind::Retention => "`retention` questions",
+                },
+            ),
+        };
+        if fits {
+            Ok(kind)
+        } else {
+            Err(LineError::WrongKind { kind, expected })
+        }
+    }
+}
+
 /// Answers JSON Lines queries about one policy. Keeps its caches (subjects, rule
 /// locations) from one [`run`](Batch::run) to the next.
 #[derive(Debug)]
@@ -101,6 +177,8 @@ pub struct Batch<'p> {
     /// Lines go through the scanner first (false: serde_json only, for the test that both
     /// paths give the same answers).
     scanner: bool,
+    /// Where subjects named by `user` come from.
+    users: Option<&'p dyn Users>,
 }
 
 impl<'p> Batch<'p> {
@@ -111,7 +189,7 @@ impl<'p> Batch<'p> {
             policy,
             now,
             subjects: Subjects::default(),
-            out: Vec::with_capacity(OUT_BLOCK + 4096),
+            out: Vec::new(),
             renderer: JsonRenderer::new(policy),
             nobody: Subject {
                 attributes: vec![None; policy.attributes.len()],
@@ -119,7 +197,36 @@ impl<'p> Batch<'p> {
             },
             stats: Stats::default(),
             scanner: true,
+            users: None,
         }
+    }
+
+    /// Read subjects named by `"user": "ID"` from `users` (a ledger).
+    pub fn with_users(mut self, users: &'p dyn Users) -> Self {
+        self.users = Some(users);
+        self
+    }
+
+    /// Answer one question on its own (a line's text, without its line end) into `out`:
+    /// the answer line, with its newline, in the shape [`Batch::run`] writes — or the
+    /// error, and nothing written. Only the kinds `expect`ed are answered.
+    pub fn answer_one(
+        &mut self,
+        text: &[u8],
+        expect: Expect,
+        out: &mut Vec<u8>,
+    ) -> Result<Answered, LineError> {
+        std::mem::swap(&mut self.out, out);
+        let answered = std::str::from_utf8(text)
+            .map_err(|e| LineError::Malformed(e.to_string()))
+            .and_then(|text| {
+                let mut line = Line::default();
+                Line::parse_into(text, &self.subjects, &mut line, self.scanner)
+                    .map_err(LineError::Malformed)?;
+                self.answer(&line, expect)
+            });
+        std::mem::swap(&mut self.out, out);
+        answered
     }
 
     /// Bound the cache of resolved subjects to `bytes` (an estimate of each subject's text
@@ -148,9 +255,21 @@ impl<'p> Batch<'p> {
     /// Answer every line of `input`, writing to `output` in large blocks (`output` is not
     /// flushed). Lines are numbered from 1 in each run. Only I/O fails the run; a line that
     /// cannot be answered becomes an error line.
-    pub fn run(&mut self, mut input: impl BufRead, mut output: impl Write) -> io::Result<Stats> {
+    pub fn run(&mut self, input: impl BufRead, output: impl Write) -> io::Result<Stats> {
+        self.run_observed(input, output, |_| {})
+    }
+
+    /// [`Batch::run`], telling `observe` about each line answered (its question, its
+    /// answer or error line, and what was decided) before the line is written out.
+    pub fn run_observed(
+        &mut self,
+        mut input: impl BufRead,
+        mut output: impl Write,
+        mut observe: impl FnMut(Observed<'_>),
+    ) -> io::Result<Stats> {
         self.stats = Stats::default();
         self.out.clear();
+        self.out.reserve(OUT_BLOCK + 4096);
         // A line cut by the end of the input's buffer, put together here.
         let mut carry = Vec::new();
         // The current line is over `MAX_LINE_BYTES`: skipped up to its end, never kept.
@@ -159,9 +278,9 @@ impl<'p> Batch<'p> {
             let block = input.fill_buf()?;
             if block.is_empty() {
                 if too_long {
-                    self.too_long();
+                    self.too_long(&mut observe);
                 } else if !carry.is_empty() {
-                    self.line(&carry);
+                    self.line(&carry, &mut observe);
                 }
                 output.write_all(&self.out)?;
                 self.out.clear();
@@ -173,12 +292,12 @@ impl<'p> Batch<'p> {
                 if too_long || carry.len().saturating_add(line.len()) > MAX_LINE_BYTES {
                     too_long = false;
                     carry.clear();
-                    self.too_long();
+                    self.too_long(&mut observe);
                 } else if carry.is_empty() {
-                    self.line(line);
+                    self.line(line, &mut observe);
                 } else {
                     carry.extend_from_slice(line);
-                    self.line(&carry);
+                    self.line(&carry, &mut observe);
                     carry.clear();
                 }
                 rest = next.get(1..).unwrap_or_default();
@@ -201,29 +320,39 @@ impl<'p> Batch<'p> {
     }
 
     /// A line over [`MAX_LINE_BYTES`]: counted, and answered with an error line.
-    fn too_long(&mut self) {
+    fn too_long(&mut self, observe: &mut impl FnMut(Observed<'_>)) {
         self.stats.lines += 1;
         self.stats.queries += 1;
-        self.error(
-            None,
-            &LineError::TooLong {
-                limit: MAX_LINE_BYTES,
-            },
-        );
+        let start = self.out.len();
+        let error = LineError::TooLong {
+            limit: MAX_LINE_BYTES,
+        };
+        self.error(None, &error);
+        observe(Observed {
+            question: &[],
+            answer: self.out.get(start..).unwrap_or_default(),
+            result: Err(error.code()),
+        });
     }
 
     /// Count one line and answer it (blank lines are skipped).
-    fn line(&mut self, line: &[u8]) {
+    fn line(&mut self, line: &[u8], observe: &mut impl FnMut(Observed<'_>)) {
         self.stats.lines += 1;
         let text = line.trim_ascii();
         if !text.is_empty() {
             self.stats.queries += 1;
-            self.query(text);
+            let start = self.out.len();
+            let result = self.query(text);
+            observe(Observed {
+                question: text,
+                answer: self.out.get(start..).unwrap_or_default(),
+                result,
+            });
         }
     }
 
-    /// Answer one query into `self.out`: an answer, or an error line.
-    fn query(&mut self, text: &[u8]) {
+    /// Answer one query into `self.out`: an answer, or an error line (and its code).
+    fn query(&mut self, text: &[u8]) -> Result<Answered, &'static str> {
         let mut line = Line::default();
         // Validating the line once lets the parser borrow strings without checking each.
         let parsed = std::str::from_utf8(text)
@@ -231,12 +360,13 @@ impl<'p> Batch<'p> {
             .and_then(|text| Line::parse_into(text, &self.subjects, &mut line, self.scanner));
         // The error, with the id to echo when the line was read.
         let result = match parsed {
-            Ok(()) => self.answer(&line).map_err(|e| (line.id, e)),
+            Ok(()) => self.answer(&line, Expect::Any).map_err(|e| (line.id, e)),
             Err(e) => Err((None, LineError::Malformed(e))),
         };
-        if let Err((id, e)) = result {
+        result.map_err(|(id, e)| {
             self.error(id, &e);
-        }
+            e.code()
+        })
     }
 
     fn error(&mut self, id: Option<&str>, e: &LineError) {
@@ -278,30 +408,74 @@ impl<'p> Batch<'p> {
     }
 
     /// Append the answer to one query to `self.out`.
-    fn answer(&mut self, line: &Line<'_>) -> Result<(), LineError> {
-        let kind = line.kind();
+    fn answer(&mut self, line: &Line<'_>, expect: Expect) -> Result<Answered, LineError> {
+        let kind = expect.kind(line)?;
         line.check_members(kind)?;
         let start = self.out.len();
         let at = self.id_prefix(line.id);
+        let decided = |decision: &Decision| Answered {
+            kind,
+            outcome: if decision.allowed() { "allow" } else { "deny" },
+            reason: decision.reason.code(),
+        };
         let written = match kind {
             Kind::Use | Kind::Disclose => self.use_or_disclose(line, kind).map(|decision| {
                 self.renderer.write_decision(&decision, &mut self.out);
+                decided(&decision)
             }),
             Kind::Transfer => self.transfer(line).map(|decision| {
                 self.renderer.write_decision(&decision, &mut self.out);
+                decided(&decision)
             }),
-            Kind::Retention => self.retention(line).map(|json| {
+            Kind::Retention => self.retention(line).map(|(decision, json)| {
                 // Writing into a `Vec` cannot fail.
                 let _ = serde_json::to_writer(&mut self.out, &json);
+                Answered {
+                    kind,
+                    outcome: decision.verdict.code(),
+                    reason: match decision.note {
+                        RetentionNote::None => "none",
+                        RetentionNote::AwaitingEvent(_) => "awaiting_event",
+                        RetentionNote::NoDeadlineYet => "no_deadline_yet",
+                        RetentionNote::NoMaximum => "no_maximum",
+                    },
+                }
             }),
         };
-        if let Err(e) = written {
-            self.out.truncate(start);
-            return Err(e);
+        match written {
+            Ok(answered) => {
+                self.join_id(line.id, at);
+                self.out.push(b'\n');
+                Ok(answered)
+            }
+            Err(e) => {
+                self.out.truncate(start);
+                Err(e)
+            }
         }
-        self.join_id(line.id, at);
-        self.out.push(b'\n');
-        Ok(())
+    }
+
+    /// `decide` with the line's subject: inline (`subject`), named (`user`, read from
+    /// [`Users`]), or a subject that says nothing.
+    fn subject_of<R>(
+        &mut self,
+        line: &Line<'_>,
+        decide: impl FnOnce(&Subject) -> R,
+    ) -> Result<R, LineError> {
+        match (&line.user, line.subject) {
+            (Some(_), Some(_)) => Err(LineError::SubjectAndUser),
+            (Some(user), None) => {
+                let users = self.users.ok_or(LineError::NoLedger)?;
+                let subject = users
+                    .subject(self.policy, user, self.now)
+                    .map_err(|error| LineError::User {
+                        user: user.to_string(),
+                        error,
+                    })?;
+                Ok(decide(&subject))
+            }
+            (None, text) => self.with_subject(text, line.subject_id, decide),
+        }
     }
 
     /// `decide` with the subject of `text` (resolved once, then cached; `id` is where the
@@ -361,12 +535,10 @@ impl<'p> Batch<'p> {
             query =
                 query.with_circumstances(policy.circumstances_named(names.iter().map(|n| &**n))?);
         }
-        Ok(
-            self.with_subject(line.subject, line.subject_id, |subject| match to_kind {
-                Some(kind) => policy.decide_disclosure_to_kind(kind, &query, subject),
-                None => policy.decide(&query, subject),
-            })??,
-        )
+        Ok(self.subject_of(line, |subject| match to_kind {
+            Some(kind) => policy.decide_disclosure_to_kind(kind, &query, subject),
+            None => policy.decide(&query, subject),
+        })??)
     }
 
     fn transfer(&mut self, line: &Line<'_>) -> Result<Decision, LineError> {
@@ -379,15 +551,17 @@ impl<'p> Batch<'p> {
             query =
                 query.with_circumstances(policy.circumstances_named(names.iter().map(|n| &**n))?);
         }
-        Ok(match line.subject {
-            Some(raw) => self.with_subject(Some(raw), line.subject_id, |subject| {
-                policy.decide_transfer_for(subject, &query)
-            })??,
-            None => policy.decide_transfer(&query)?,
+        Ok(if line.subject.is_some() || line.user.is_some() {
+            self.subject_of(line, |subject| policy.decide_transfer_for(subject, &query))??
+        } else {
+            policy.decide_transfer(&query)?
         })
     }
 
-    fn retention(&mut self, line: &Line<'_>) -> Result<RetentionJson, LineError> {
+    fn retention(
+        &mut self,
+        line: &Line<'_>,
+    ) -> Result<(RetentionDecision, RetentionJson), LineError> {
         let policy = self.policy;
         let category = category(policy, required(&line.data, "data")?)?;
         let purpose = line
@@ -419,7 +593,7 @@ impl<'p> Batch<'p> {
                 query.with_circumstances(policy.circumstances_named(names.iter().map(|n| &**n))?);
         }
         let decision = policy.decide_retention(&query)?;
-        Ok(self.renderer.retention(&decision))
+        Ok((decision, self.renderer.retention(&decision)))
     }
 }
 
@@ -583,6 +757,9 @@ mod tests {
         r#"{Q,"subject":{"regoin":"DE"}}"#,
         r#"{Q,"subject":{"region":"Mars"}}"#,
         r#"{Q,"to":"US"}"#,
+        r#"{Q,"user":"u-1"}"#,
+        r#"{Q,"user":7}"#,
+        r#"{Q,"user":"u-1","subject":{S}}"#,
         // Trailing garbage, broken JSON, broken subjects behind valid members.
         r#"{Q} x"#,
         r#"{Q}}"#,
@@ -662,6 +839,154 @@ mod tests {
             .filter(|out| !out.contains("\"code\":\"lawful::"))
             .collect();
         assert!(errors.is_empty(), "answered instead of refused: {errors:?}");
+    }
+
+    /// A ledger of one user, for the `user` member.
+    #[derive(Debug)]
+    struct OneUser;
+
+    impl Users for OneUser {
+        fn subject(
+            &self,
+            policy: &Policy,
+            user: &str,
+            now: Timestamp,
+        ) -> Result<Subject, UserError> {
+            if user == "u-1" {
+                Ok(Subject::from_json_str(policy, r#"{"region":"DE","age":30}"#, now).unwrap())
+            } else {
+                Err(UserError {
+                    message: format!("no user `{user}` in the ledger"),
+                    code: "lawful::ledger::unknown_user",
+                })
+            }
+        }
+    }
+
+    #[test]
+    fn a_user_member_asks_the_source_of_subjects_or_is_refused_without_one() {
+        let policy = anker();
+        let q = r#""purpose":"essential.service.site","data":"session.ip","region":"DE""#;
+        let ask = |batch: &mut Batch<'_>, line: &str| {
+            let mut out = Vec::new();
+            batch
+                .answer_one(line.as_bytes(), Expect::Any, &mut out)
+                .map(|_| String::from_utf8(out).unwrap())
+                .map_err(|e| e.code())
+        };
+        let mut without = Batch::new(&policy, now());
+        assert_eq!(
+            ask(&mut without, &format!(r#"{{{q},"user":"u-1"}}"#)),
+            Err("lawful::batch::no_ledger")
+        );
+        let users = OneUser;
+        let mut with = Batch::new(&policy, now()).with_users(&users);
+        let inline = ask(
+            &mut with,
+            &format!(r#"{{{q},"subject":{{"region":"DE","age":30}}}}"#),
+        );
+        let named = ask(&mut with, &format!(r#"{{{q},"user":"u-1"}}"#));
+        assert!(named.as_ref().unwrap().starts_with(r#"{"outcome":"allow""#));
+        assert_eq!(named, inline, "the same subject, named or inline");
+        assert_eq!(
+            ask(&mut with, &format!(r#"{{{q},"user":"u-2"}}"#)),
+            Err("lawful::ledger::unknown_user")
+        );
+        assert_eq!(
+            ask(
+                &mut with,
+                &format!(r#"{{{q},"user":"u-1","subject":{{}}}}"#)
+            ),
+            Err("lawful::batch::subject_and_user")
+        );
+        // `user` means nothing to a retention question.
+        assert_eq!(
+            ask(
+                &mut with,
+                r#"{"kind":"retention","data":"account.email","region":"DE","user":"u-1"}"#
+            ),
+            Err("lawful::batch::unexpected_member")
+        );
+    }
+
+    #[test]
+    fn answer_one_answers_only_the_kinds_expected_and_defaults_to_them() {
+        let policy = anker();
+        let mut batch = Batch::new(&policy, now());
+        let transfer = br#"{"data":"user.contact.email","from":"DE","to":"US"}"#;
+        let mut out = Vec::new();
+        let answered = batch
+            .answer_one(transfer, Expect::Only(Kind::Transfer), &mut out)
+            .unwrap();
+        assert_eq!(answered.kind, Kind::Transfer);
+        assert_eq!((answered.outcome, answered.reason), ("allow", "allowed"));
+        assert!(out.ends_with(b"}\n"));
+        // The same line, sent where use questions are answered: `from` is not a use member.
+        let mut none = Vec::new();
+        let e = batch
+            .answer_one(transfer, Expect::UseOrDisclose, &mut none)
+            .unwrap_err();
+        assert_eq!(e.code(), "lawful::batch::unexpected_member");
+        assert!(none.is_empty());
+        let e = batch
+            .answer_one(
+                br#"{"kind":"transfer","data":"user.contact.email","from":"DE","to":"US"}"#,
+                Expect::UseOrDisclose,
+                &mut none,
+            )
+            .unwrap_err();
+        assert_eq!(e.code(), "lawful::batch::wrong_kind");
+        assert_eq!(
+            e.to_string(),
+            "a `transfer` question is not asked here: this answers `use` and `disclose` questions"
+        );
+        let retention = batch
+            .answer_one(
+                br#"{"data":"account.email","region":"DE"}"#,
+                Expect::Only(Kind::Retention),
+                &mut none,
+            )
+            .unwrap();
+        assert_eq!(retention.outcome, "must_keep");
+        // One question answered alone is the line a batch writes for it.
+        let line =
+            br#"{"id":7,"purpose":"essential.service.site","data":"session.ip","region":"DE"}"#;
+        let mut alone = Vec::new();
+        batch.answer_one(line, Expect::Any, &mut alone).unwrap();
+        let mut streamed = Vec::new();
+        Batch::new(&policy, now())
+            .run(&line[..], &mut streamed)
+            .unwrap();
+        assert_eq!(alone, streamed);
+    }
+
+    #[test]
+    fn run_observed_sees_every_line_with_its_answer() {
+        let policy = anker();
+        let input = b"{\"purpose\":\"essential.service.site\",\"data\":\"session.ip\",\"region\":\"DE\"}\n\nnot json\n";
+        let mut seen = Vec::new();
+        let mut out = Vec::new();
+        Batch::new(&policy, now())
+            .run_observed(&input[..], &mut out, |o| {
+                seen.push((
+                    String::from_utf8(o.question.to_vec()).unwrap(),
+                    String::from_utf8(o.answer.to_vec()).unwrap(),
+                    o.result.map(|a| a.outcome),
+                ));
+            })
+            .unwrap();
+        assert_eq!(seen.len(), 2, "blank lines are not questions");
+        assert_eq!(seen[0].2, Ok("allow"));
+        assert_eq!(
+            seen[1],
+            (
+                "not json".to_owned(),
+                seen[1].1.clone(),
+                Err("lawful::batch::json")
+            )
+        );
+        let joined: String = seen.iter().map(|s| s.1.as_str()).collect();
+        assert_eq!(joined, String::from_utf8(out).unwrap());
     }
 
     #[test]

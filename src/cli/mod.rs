@@ -12,6 +12,7 @@ pub mod output;
 mod query;
 mod render;
 mod retention;
+mod serve;
 mod subject;
 mod test;
 mod transfer;
@@ -129,6 +130,10 @@ enum Command {
     /// The subject ledger: record consents, objections, opt-outs and rights requests, and
     /// read a subject back (show, proof, export, erase, stale). Exit 0 ok, 1 error, 2 usage.
     Ledger(ledger::LedgerArgs),
+    /// Serve decisions over HTTP: JSON questions in the shapes of `query`, `transfer`,
+    /// `retention` and `batch`, hot reload, a decision log, Prometheus metrics. Runs until
+    /// SIGTERM or ctrl-c, then answers the requests in flight.
+    Serve(Box<serve::ServeArgs>),
 }
 
 pub fn run() -> ExitCode {
@@ -172,6 +177,7 @@ pub fn run() -> ExitCode {
         Command::Batch(args) => batch::run(&args, &load),
         Command::Diff(args) => diff::run(&args, &load),
         Command::Ledger(args) => ledger::run(&args, &load),
+        Command::Serve(args) => serve::run(&args, &load),
     };
     ExitCode::from(code)
 }
