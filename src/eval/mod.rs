@@ -45,6 +45,7 @@ mod retention;
 pub(crate) mod rules;
 mod shared;
 mod subject_input;
+mod subject_writer;
 mod transfer;
 mod usage;
 
@@ -68,4 +69,5 @@ pub use shared::{Guard, SharedPolicy};
 pub use subject_input::{
     parse_time, parse_time_str, AttrInput, SubjectBuilder, SubjectError, SubjectProblem, MAX_AGE,
 };
+pub use subject_writer::SubjectWriter;
 pub use transfer::TransferQuery;
