@@ -218,3 +218,44 @@ impl MaxRetention {
             })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    /// The purposes `purpose-without-retention` warns about, in order.
+    fn unretained(retention: &str) -> Vec<String> {
+        let text = format!(
+            r#"
+            category user.email
+            category user.phone
+            purpose alpha {{ uses user.email basis contract }}
+            purpose beta {{ uses user.email, user.phone basis contract }}
+            purpose gamma {{ uses user.phone basis contract }}
+            {retention}
+            "#
+        );
+        let (loaded, _) = crate::load::load_str("lints.lawful", &text);
+        let (_, diagnostics) = super::super::check(loaded);
+        diagnostics
+            .into_iter()
+            .filter(|d| d.lint_name() == Some("purpose-without-retention"))
+            .map(|d| d.message.clone())
+            .collect()
+    }
+
+    #[test]
+    fn a_maximum_retention_covers_the_purposes_it_names_or_all() {
+        let all = unretained("");
+        assert_eq!(all.len(), 3, "{all:?}");
+        // For one purpose only: the others still warn.
+        let named = unretained("retain user.email for alpha at most 1 year after collected");
+        assert_eq!(named.len(), 2, "{named:?}");
+        assert!(named.iter().all(|m| !m.contains("`alpha`")), "{named:?}");
+        // For every purpose: those using the category are covered, `gamma` is not.
+        let general = unretained("retain user.email at most 1 year after collected");
+        assert_eq!(general.len(), 1, "{general:?}");
+        assert!(general[0].contains("`gamma`"), "{general:?}");
+        // A minimum covers nothing.
+        let minimum = unretained("retain user.phone for gamma at least 1 year after collected");
+        assert_eq!(minimum.len(), 3, "{minimum:?}");
+    }
+}
