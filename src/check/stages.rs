@@ -1,5 +1,5 @@
 //! The checker's stages one prefix at a time, for the benchmarks' per-stage breakdown
-//! (feature `testkit`; not part of the embedder's API). [`check_through`] runs the same
+//! (feature `testkit`; not part of the embedder's API). [`check_through`](crate::check::stages::check_through) runs the same
 //! steps as [`check`](super::check), in the same order, and stops after the one named.
 
 use super::Checker;
