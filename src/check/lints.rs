@@ -40,6 +40,8 @@ impl Checker {
                 }
             }
         }
+        let retention =
+            MaxRetention::new(&self.retention, self.purposes.len(), self.categories.len());
         for item in &root.items {
             match &item.decl {
                 Decl::Category(c) if is_policy => {
@@ -79,18 +81,23 @@ impl Checker {
                         );
                     }
                 }
-                Decl::Purpose(p) => self.lint_purpose(p, &jurisdictions),
+                Decl::Purpose(p) => self.lint_purpose(p, &jurisdictions, &retention),
                 Decl::Recipient(r) => self.lint_recipient(r),
                 _ => {}
             }
         }
     }
 
-    fn lint_purpose(&mut self, decl: &ast::PurposeDecl, jurisdictions: &[(String, IdSet)]) {
+    fn lint_purpose(
+        &mut self,
+        decl: &ast::PurposeDecl,
+        jurisdictions: &[(String, IdSet)],
+        retention: &MaxRetention,
+    ) {
         let Some(id) = self.purposes.get(&decl.path.text) else {
             return;
         };
-        let Some(purpose) = self.purposes.item(id).cloned() else {
+        let Some(purpose) = self.purposes.item(id) else {
             return;
         };
         if purpose.info.span != decl.path.span {
@@ -110,11 +117,11 @@ impl Checker {
             // Its `uses` named only unknown categories, already reported.
             return;
         }
-        let retained = self.retention.iter().any(|r| {
-            r.bound == RetentionBound::AtMost
-                && r.categories.intersects(&purpose.uses)
-                && r.purposes.as_ref().is_none_or(|p| p.contains(id as usize))
-        });
+        let retained = retention.covers(&self.retention, id as usize, &purpose.uses);
+        let mut covered = IdSet::new(self.regions.len());
+        for b in &purpose.bases {
+            covered.union_with(&b.scope);
+        }
         if !retained {
             self.warn(
                 "purpose-without-retention",
@@ -123,10 +130,6 @@ impl Checker {
                 decl.path.span,
                 "kept forever?",
             );
-        }
-        let mut covered = IdSet::new(self.regions.len());
-        for b in &purpose.bases {
-            covered.union_with(&b.scope);
         }
         let gap = jurisdictions.iter().find(|(_, set)| {
             let mut missing = set.clone();
@@ -169,5 +172,90 @@ impl Checker {
                 "nothing to receive",
             );
         }
+    }
+}
+
+/// The maximum retention rules (`retain … at most …`) arranged for the
+/// `purpose-without-retention` lint: the categories rules for every purpose cover, and per
+/// purpose the rules naming it. Asking for every purpose costs one pass over the rules'
+/// purpose lists plus one set test per purpose and rule naming it, not purposes × rules.
+struct MaxRetention {
+    /// Categories covered by rules that name no purpose (they apply to all).
+    everywhere: IdSet,
+    /// Per purpose, the indexes of the rules that name it.
+    named: Vec<Vec<usize>>,
+}
+
+impl MaxRetention {
+    fn new(rules: &[RetentionRule], purposes: usize, categories: usize) -> Self {
+        let mut everywhere = IdSet::new(categories);
+        let mut named = vec![Vec::new(); purposes];
+        for (i, rule) in rules.iter().enumerate() {
+            if rule.bound != RetentionBound::AtMost {
+                continue;
+            }
+            match &rule.purposes {
+                None => everywhere.union_with(&rule.categories),
+                Some(set) => {
+                    for p in set.iter() {
+                        if let Some(list) = named.get_mut(p) {
+                            list.push(i);
+                        }
+                    }
+                }
+            }
+        }
+        MaxRetention { everywhere, named }
+    }
+
+    /// Whether a maximum retention covers some category of `uses` for `purpose`.
+    fn covers(&self, rules: &[RetentionRule], purpose: usize, uses: &IdSet) -> bool {
+        uses.intersects(&self.everywhere)
+            || self.named.get(purpose).is_some_and(|list| {
+                list.iter()
+                    .filter_map(|&i| rules.get(i))
+                    .any(|r| r.categories.intersects(uses))
+            })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    /// The purposes `purpose-without-retention` warns about, in order.
+    fn unretained(retention: &str) -> Vec<String> {
+        let text = format!(
+            r#"
+            category user.email
+            category user.phone
+            purpose alpha {{ uses user.email basis contract }}
+            purpose beta {{ uses user.email, user.phone basis contract }}
+            purpose gamma {{ uses user.phone basis contract }}
+            {retention}
+            "#
+        );
+        let (loaded, _) = crate::load::load_str("lints.lawful", &text);
+        let (_, diagnostics) = super::super::check(loaded);
+        diagnostics
+            .into_iter()
+            .filter(|d| d.lint_name() == Some("purpose-without-retention"))
+            .map(|d| d.message.clone())
+            .collect()
+    }
+
+    #[test]
+    fn a_maximum_retention_covers_the_purposes_it_names_or_all() {
+        let all = unretained("");
+        assert_eq!(all.len(), 3, "{all:?}");
+        // For one purpose only: the others still warn.
+        let named = unretained("retain user.email for alpha at most 1 year after collected");
+        assert_eq!(named.len(), 2, "{named:?}");
+        assert!(named.iter().all(|m| !m.contains("`alpha`")), "{named:?}");
+        // For every purpose: those using the category are covered, `gamma` is not.
+        let general = unretained("retain user.email at most 1 year after collected");
+        assert_eq!(general.len(), 1, "{general:?}");
+        assert!(general[0].contains("`gamma`"), "{general:?}");
+        // A minimum covers nothing.
+        let minimum = unretained("retain user.phone for gamma at least 1 year after collected");
+        assert_eq!(minimum.len(), 3, "{minimum:?}");
     }
 }

@@ -12,6 +12,9 @@ mod lints;
 mod lower;
 mod regions;
 mod resolve;
+/// The checker's stages one at a time, for benchmarks (feature `testkit`).
+#[cfg(any(test, feature = "testkit"))]
+pub mod stages;
 mod tests;
 mod tree;
 
@@ -379,23 +382,31 @@ impl Checker {
 /// the same table.
 #[derive(Debug, Clone, Default)]
 pub struct Allows {
-    spans: Vec<(Span, Vec<String>)>,
+    /// Whole files, by source.
+    files: Vec<(SourceId, Vec<String>)>,
+    /// Declarations, sorted by where they start (they never overlap), so a diagnostic finds
+    /// its declaration by binary search: filtering stays linear as policies grow.
+    items: Vec<(Span, Vec<String>)>,
 }
 
 impl Allows {
     /// The `allow` attributes of every file and declaration of `files`.
     pub fn from_files(files: &[ast::File]) -> Self {
-        let mut spans = Vec::new();
+        let mut allows = Allows::default();
         for file in files {
-            let whole = Span::new(file.source, 0, u32::MAX as usize);
-            let items = file.items.iter().map(|i| (i.span, &i.allows));
-            for (span, names) in std::iter::once((whole, &file.allows)).chain(items) {
-                if !names.is_empty() {
-                    spans.push((span, names.iter().map(|n| n.text.clone()).collect()));
-                }
+            if !file.allows.is_empty() {
+                let names = file.allows.iter().map(|n| n.text.clone()).collect();
+                allows.files.push((file.source, names));
+            }
+            for item in file.items.iter().filter(|i| !i.allows.is_empty()) {
+                let names = item.allows.iter().map(|n| n.text.clone()).collect();
+                allows.items.push((item.span, names));
             }
         }
-        Allows { spans }
+        allows
+            .items
+            .sort_by_key(|(span, _)| (span.source, span.start, span.end));
+        allows
     }
 
     /// Whether a diagnostic is a warning silenced at its location.
@@ -403,12 +414,25 @@ impl Allows {
         let Some(lint) = diagnostic.lint_name() else {
             return false;
         };
-        self.spans.iter().any(|(span, names)| {
-            span.source == diagnostic.span.source
-                && span.start <= diagnostic.span.start
-                && diagnostic.span.end <= span.end
-                && names.iter().any(|n| n == lint)
-        })
+        let at = diagnostic.span;
+        let names = |names: &Vec<String>| names.iter().any(|n| n == lint);
+        if self
+            .files
+            .iter()
+            .any(|(source, list)| *source == at.source && names(list))
+        {
+            return true;
+        }
+        // The declarations starting at or before the diagnostic; only the last can hold it.
+        let before = self
+            .items
+            .partition_point(|(span, _)| (span.source, span.start) <= (at.source, at.start));
+        before
+            .checked_sub(1)
+            .and_then(|i| self.items.get(i))
+            .is_some_and(|(span, list)| {
+                span.source == at.source && at.end <= span.end && names(list)
+            })
     }
 
     /// The diagnostics that are not silenced.

@@ -45,6 +45,7 @@ mod retention;
 pub(crate) mod rules;
 mod shared;
 mod subject_input;
+mod subject_writer;
 mod transfer;
 mod usage;
 
@@ -73,4 +74,5 @@ pub(crate) use subject_input::{
 pub use subject_input::{
     parse_time, parse_time_str, AttrInput, SubjectBuilder, SubjectError, SubjectProblem, MAX_AGE,
 };
+pub use subject_writer::SubjectWriter;
 pub use transfer::TransferQuery;

@@ -184,7 +184,7 @@ pub enum AttrInput<'a> {
 }
 
 impl AttrInput<'_> {
-    fn describe(self) -> &'static str {
+    pub(super) fn describe(self) -> &'static str {
         match self {
             AttrInput::Bool(_) => "a bool",
             AttrInput::Int(_) => "an int",

@@ -171,12 +171,12 @@ impl UseQuery {
         }
 
         // Step 4: the basis declarations for the region whose `when` holds.
-        let declarations = || {
-            tables
-                .bases(policy, self.purpose, self.region)
-                .filter(|d| env.eval_opt(d.when.as_ref()).or_false())
-        };
-        if declarations().next().is_none() {
+        // Each `when` is read once: the first that holds is kept for step 5.
+        let mut declarations = tables
+            .bases(policy, self.purpose, self.region)
+            .filter(|d| env.eval_opt(d.when.as_ref()).or_false())
+            .peekable();
+        if declarations.peek().is_none() {
             return deny(Reason::NoLegalBasis);
         }
 
@@ -188,7 +188,7 @@ impl UseQuery {
         let mut chosen: Option<(Basis, ProvenanceId)> = None;
         let mut first_failure: Option<Decision> = None;
         let mut overrode = false;
-        'declarations: for declaration in declarations() {
+        'declarations: for declaration in declarations {
             for &basis in tables.alternatives(declaration) {
                 let overridden = basis == Basis::LegitimateInterest
                     && declaration

@@ -94,6 +94,22 @@ impl<'i> Node<'i> {
 /// as deep as the grammar nests (bounded by the depth guard).
 fn trimmed_end(pair: &Pair<'_, Rule>) -> usize {
     let span = pair.as_span();
+    // Most pairs end on a token: then nothing trails and the chain of last children need not
+    // be walked (walking it for every node made lowering quadratic in the nesting depth).
+    let text = span.as_str();
+    if !may_end_in_skipped(text) {
+        return span.end();
+    }
+    // Only whitespace trails when no `//` is left on the last line once it is trimmed (a
+    // comment runs to the end of its line). A pair without children is a token and keeps
+    // its own end.
+    let trimmed = text.trim_end();
+    if !may_end_in_skipped(trimmed) {
+        if pair.clone().into_inner().next().is_none() {
+            return span.end();
+        }
+        return span.start() + trimmed.len();
+    }
     let Some(last) = pair.clone().into_inner().last() else {
         return span.end();
     };
@@ -103,6 +119,20 @@ fn trimmed_end(pair: &Pair<'_, Rule>) -> usize {
         .get(child_end.saturating_sub(span.start())..)
         .unwrap_or("");
     child_end + trim_skipped(tail).len()
+}
+
+/// Whether `text` may end in whitespace or a `//` comment: it ends in a whitespace character,
+/// or its last line holds `//` (perhaps inside a string: then the slow path decides).
+fn may_end_in_skipped(text: &str) -> bool {
+    if text.ends_with(|c: char| c.is_whitespace()) {
+        return true;
+    }
+    let bytes = text.as_bytes();
+    let line_start = text.rfind('\n').map_or(0, |i| i + 1);
+    // `contains` on bytes is a fast scan; most lines hold no `/` at all.
+    bytes
+        .get(line_start..)
+        .is_some_and(|line| line.contains(&b'/') && line.windows(2).any(|w| w == b"//"))
 }
 
 /// `tail` (text after a pair's last child, so holding no strings) without trailing
@@ -120,7 +150,18 @@ fn trim_skipped(mut tail: &str) -> &str {
 
 /// `kw_*` rules: keywords, ignored by lowering unless they carry meaning.
 fn is_keyword(rule: Rule) -> bool {
-    format!("{rule:?}").starts_with("kw_")
+    // Named by their rule names; computed once, not per node.
+    static KEYWORDS: std::sync::OnceLock<Vec<bool>> = std::sync::OnceLock::new();
+    let table = KEYWORDS.get_or_init(|| {
+        let mut table = vec![false; Rule::all_rules().len()];
+        for &rule in Rule::all_rules() {
+            if let Some(slot) = table.get_mut(rule as usize) {
+                *slot = format!("{rule:?}").starts_with("kw_");
+            }
+        }
+        table
+    });
+    table.get(rule as usize).copied().unwrap_or(false)
 }
 
 /// Parse one file. Errors carry the span they point at.

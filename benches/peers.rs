@@ -1,0 +1,280 @@
+//! Speed on the peers' scenario (issue 15): the policies and questions `lawful` was compared
+//! on with Cedar and regorus (`benches/data/peers-x1.*`, `peers-x100.*`; 15 purposes × 40
+//! fields × 3 regions, and the same scaled ×100 to ~1 MB). `cargo bench --features bench
+//! --bench peers`.
+//!
+//! - `peers-load-x1`, `peers-load-x100`: compiling for deciding (no proving), stage by stage.
+//!   Each stage includes those before it (`parse` < `load` < `check-declare` <
+//!   `check-resolve` < `check-index` < `check-lints` < `check-compile`), so a stage's cost
+//!   is its figure less the one before; `compile_str` is the whole of
+//!   `lawful::compile_str_with(…, CompileOptions::deciding())`.
+//! - `peers-decide-x1`, `peers-decide-x100`: one decision per iteration, cycling through the
+//!   4,096 questions of the scenario's query file. `by-name` starts from the strings of the
+//!   question line (purpose, field, region; the subject's region, age, consents,
+//!   objections and `optouts` set) — names resolved to handles and the subject written by
+//!   name into a reused [`SubjectWriter`] — and `by-name-builder` does the same with a fresh
+//!   [`SubjectBuilder`]; `prepared` uses handles and subjects built once. Timestamps are
+//!   values, not names: they are read once, when the file is loaded.
+//!
+//! Before timing, every question is decided both ways and checked against the other: a
+//! benchmark must not time wrong answers.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic
+)]
+
+use std::hint::black_box;
+
+use criterion::{criterion_group, criterion_main, BatchSize, Criterion, Throughput};
+use jiff::Timestamp;
+use lawful::check::stages::{check_through, Stage};
+use lawful::eval::{AttrInput, DataRef, Query, SubjectBuilder, SubjectWriter};
+use lawful::source::SourceId;
+use lawful::{CompileOptions, Policy, Subject};
+
+const SIZES: [&str; 2] = ["x1", "x100"];
+
+fn data(file: &str) -> String {
+    let path = format!("{}/benches/data/{file}", env!("CARGO_MANIFEST_DIR"));
+    std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
+}
+
+fn compile(text: &str) -> Policy {
+    lawful::compile_str_with("peers.lawful", text, CompileOptions::deciding())
+        .unwrap_or_else(|failed| panic!("the benchmark policy does not compile: {failed}"))
+        .policy
+}
+
+fn load(c: &mut Criterion) {
+    for size in SIZES {
+        let text = data(&format!("peers-{size}.lawful"));
+        compile(&text);
+        let mut group = c.benchmark_group(format!("peers-load-{size}"));
+        group.throughput(Throughput::Bytes(text.len() as u64));
+        if size == "x100" {
+            group.sample_size(10);
+        }
+        group.bench_function("parse", |b| {
+            b.iter(|| lawful::syntax::parse(SourceId(0), black_box(&text)).is_ok())
+        });
+        group.bench_function("load", |b| {
+            b.iter(|| {
+                lawful::load::load_str("peers.lawful", black_box(&text))
+                    .1
+                    .len()
+            })
+        });
+        let stages = [
+            ("check-declare", Stage::Declare),
+            ("check-resolve", Stage::Resolve),
+            ("check-index", Stage::Index),
+            ("check-lints", Stage::Lints),
+            ("check-compile", Stage::Compile),
+        ];
+        for (name, stage) in stages {
+            group.bench_function(name, |b| {
+                b.iter(|| {
+                    let (loaded, _) = lawful::load::load_str("peers.lawful", black_box(&text));
+                    check_through(loaded, stage).1
+                })
+            });
+        }
+        group.bench_function("compile_str", |b| {
+            b.iter_batched(|| (), |()| compile(black_box(&text)), BatchSize::SmallInput)
+        });
+        group.finish();
+    }
+}
+
+/// One line of a query file, as read from JSON: names and numbers, nothing resolved.
+#[derive(serde::Deserialize)]
+struct Line {
+    purpose: String,
+    data: String,
+    region: String,
+    subject: LineSubject,
+}
+
+#[derive(serde::Deserialize)]
+struct LineSubject {
+    region: String,
+    age: i64,
+    consents: Vec<LineConsent>,
+    objections: Vec<String>,
+    attributes: LineAttributes,
+}
+
+#[derive(serde::Deserialize)]
+struct LineConsent {
+    purpose: String,
+    given_at: String,
+}
+
+#[derive(serde::Deserialize)]
+struct LineAttributes {
+    optouts: Vec<String>,
+}
+
+/// A question by name, with its consents' timestamps read.
+struct Named {
+    line: Line,
+    given_at: Vec<Timestamp>,
+    optouts: Vec<&'static str>,
+}
+
+/// A question prepared: handles and the subject built once.
+struct Prepared {
+    query: Query,
+    subject: Subject,
+}
+
+fn now() -> Timestamp {
+    "2025-01-01T00:00:00Z".parse().unwrap()
+}
+
+fn named(size: &str) -> Vec<Named> {
+    data(&format!("peers-{size}.queries.jsonl"))
+        .lines()
+        .map(|text| {
+            let line: Line = serde_json::from_str(text).unwrap();
+            let given_at = line
+                .subject
+                .consents
+                .iter()
+                .map(|c| c.given_at.parse().unwrap())
+                .collect();
+            // Leaked once per benchmark run: the members as `&str`, as a caller holds them.
+            let optouts = line
+                .subject
+                .attributes
+                .optouts
+                .iter()
+                .map(|o| &*Box::leak(o.clone().into_boxed_str()))
+                .collect();
+            Named {
+                line,
+                given_at,
+                optouts,
+            }
+        })
+        .collect()
+}
+
+fn by_name(policy: &Policy, writer: &mut SubjectWriter<'_>, q: &Named) -> bool {
+    let s = &q.line.subject;
+    writer
+        .clear()
+        .region(&s.region)
+        .unwrap()
+        .age(s.age)
+        .unwrap();
+    for (consent, at) in s.consents.iter().zip(&q.given_at) {
+        writer.consent(&consent.purpose, Some(*at)).unwrap();
+    }
+    for objection in &s.objections {
+        writer.objection(objection).unwrap();
+    }
+    writer
+        .attribute("optouts", AttrInput::Set(&q.optouts))
+        .unwrap();
+    let decision = policy
+        .decide_use_by_name(
+            &q.line.purpose,
+            &q.line.data,
+            writer.subject(),
+            Some(&q.line.region),
+        )
+        .unwrap();
+    black_box(decision).allowed()
+}
+
+fn by_name_builder(policy: &Policy, q: &Named) -> bool {
+    let s = &q.line.subject;
+    let mut builder = SubjectBuilder::new(policy, now())
+        .region(&s.region)
+        .unwrap()
+        .age(s.age)
+        .unwrap();
+    for (consent, at) in s.consents.iter().zip(&q.given_at) {
+        builder = builder.consent(&consent.purpose, *at).unwrap();
+    }
+    for objection in &s.objections {
+        builder = builder.objection(objection).unwrap();
+    }
+    let subject = builder
+        .attribute("optouts", AttrInput::Set(&q.optouts))
+        .unwrap()
+        .build();
+    let decision = policy
+        .decide_use_by_name(
+            &q.line.purpose,
+            &q.line.data,
+            &subject,
+            Some(&q.line.region),
+        )
+        .unwrap();
+    black_box(decision).allowed()
+}
+
+fn prepare(policy: &Policy, q: &Named) -> Prepared {
+    let mut writer = SubjectWriter::new(policy, now());
+    by_name(policy, &mut writer, q);
+    let field = policy.field(&q.line.data).unwrap();
+    let query = Query::new(
+        policy,
+        policy.purpose(&q.line.purpose).unwrap(),
+        DataRef::Field(field),
+    )
+    .in_region(policy.region(&q.line.region).unwrap());
+    Prepared {
+        query,
+        subject: writer.subject().clone(),
+    }
+}
+
+fn prepared(policy: &Policy, q: &Prepared) -> bool {
+    black_box(policy.decide(black_box(&q.query), black_box(&q.subject)))
+        .unwrap()
+        .allowed()
+}
+
+fn decide(c: &mut Criterion) {
+    for size in SIZES {
+        let policy = compile(&data(&format!("peers-{size}.lawful")));
+        let questions = named(size);
+        let ready: Vec<Prepared> = questions.iter().map(|q| prepare(&policy, q)).collect();
+        let mut writer = SubjectWriter::new(&policy, now());
+        for (q, p) in questions.iter().zip(&ready) {
+            let answer = prepared(&policy, p);
+            assert_eq!(by_name(&policy, &mut writer, q), answer);
+            assert_eq!(by_name_builder(&policy, q), answer);
+        }
+        let mut group = c.benchmark_group(format!("peers-decide-{size}"));
+        group.throughput(Throughput::Elements(1));
+        let mut i = 0usize;
+        group.bench_function("by-name", |b| {
+            b.iter(|| {
+                i = (i + 1) % questions.len();
+                by_name(&policy, &mut writer, &questions[i])
+            })
+        });
+        group.bench_function("by-name-builder", |b| {
+            b.iter(|| {
+                i = (i + 1) % questions.len();
+                by_name_builder(&policy, &questions[i])
+            })
+        });
+        group.bench_function("prepared", |b| {
+            b.iter(|| {
+                i = (i + 1) % ready.len();
+                prepared(&policy, &ready[i])
+            })
+        });
+        group.finish();
+    }
+}
+
+criterion_group!(benches, decide, load);
+criterion_main!(benches);

@@ -1,0 +1,209 @@
+//! Writing subjects by name into one reusable [`Subject`]: the by-name hot path (a batch, a
+//! server, a binding) resolves each name with the policy's name index and writes into
+//! buffers it keeps, so a steady stream of subjects allocates nothing.
+//!
+//! It validates like [`SubjectBuilder`](super::SubjectBuilder) (same errors, same codes),
+//! but error messages are built only on a miss.
+
+use jiff::Timestamp;
+
+use crate::model::{AttrValue, AttributeType, Policy, SymbolId};
+use crate::subject::{ConsentRecord, Subject};
+
+use super::names::NameError;
+use super::subject_input::{AttrInput, SubjectError, SubjectProblem, MAX_AGE};
+
+/// A [`Subject`] written by name, field by field, and cleared for the next one without
+/// giving back its memory.
+///
+/// ```
+/// # use lawful::eval::SubjectWriter;
+/// # let policy = lawful::compile_str("shop.lawful", r#"
+/// #     policy "Shop" { controller "Shop GmbH" }
+/// #     region DE "Germany"
+/// #     category user.contact.email
+/// #     field orders.email: user.contact.email
+/// #     purpose marketing.direct { uses user.contact.email basis consent in DE }
+/// # "#)?.policy;
+/// let now = "2025-01-01T00:00:00Z".parse()?;
+/// let mut writer = SubjectWriter::new(&policy, now);
+/// for consents in [&["marketing.direct"][..], &[]] {
+///     writer.clear().region("DE")?.age(34)?;
+///     for purpose in consents {
+///         writer.consent(purpose, None)?;
+///     }
+///     let subject = writer.subject();
+///     let decision =
+///         policy.decide_use_by_name("marketing.direct", "orders.email", subject, None)?;
+///     assert_eq!(decision.allowed(), !consents.is_empty());
+/// }
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Debug, Clone)]
+pub struct SubjectWriter<'p> {
+    policy: &'p Policy,
+    now: Timestamp,
+    subject: Subject,
+    /// The members' buffers of `set` attributes, by attribute, kept while a slot is empty.
+    spare_sets: Vec<Vec<SymbolId>>,
+}
+
+impl<'p> SubjectWriter<'p> {
+    /// An empty subject of `policy`; `now` bounds every timestamp (none may lie after it).
+    pub fn new(policy: &'p Policy, now: Timestamp) -> Self {
+        let attributes = policy.attributes().len();
+        SubjectWriter {
+            policy,
+            now,
+            subject: Subject {
+                attributes: vec![None; attributes],
+                ..Subject::new(policy)
+            },
+            spare_sets: vec![Vec::new(); attributes],
+        }
+    }
+
+    /// The subject written so far.
+    pub fn subject(&self) -> &Subject {
+        &self.subject
+    }
+
+    /// Forget everything written (region, age, consents, attributes …), keeping the memory.
+    pub fn clear(&mut self) -> &mut Self {
+        let mut consents = std::mem::take(&mut self.subject.consents);
+        let mut objections = std::mem::take(&mut self.subject.objections);
+        let mut attributes = std::mem::take(&mut self.subject.attributes);
+        consents.clear();
+        objections.clear();
+        for (slot, spare) in attributes.iter_mut().zip(self.spare_sets.iter_mut()) {
+            if let Some(AttrValue::Set(members)) = slot.take() {
+                *spare = members;
+            }
+        }
+        self.subject = Subject {
+            consents,
+            objections,
+            attributes,
+            ..Subject::new(self.policy)
+        };
+        self
+    }
+
+    /// The region of residence, by name.
+    pub fn region(&mut self, name: &str) -> Result<&mut Self, SubjectError> {
+        let region = self.policy.region(name).map_err(|e| unknown("region", e))?;
+        self.subject.region = Some(region);
+        Ok(self)
+    }
+
+    /// Age in whole years, 0 to [`MAX_AGE`].
+    pub fn age(&mut self, age: i64) -> Result<&mut Self, SubjectError> {
+        let valid = u16::try_from(age).ok().filter(|a| i64::from(*a) <= MAX_AGE);
+        let Some(age) = valid else {
+            return Err(problem(
+                "age".to_owned(),
+                SubjectProblem::AgeOutOfRange(age.to_string()),
+            ));
+        };
+        self.subject.age = Some(age);
+        Ok(self)
+    }
+
+    /// A consent to `purpose` (and its descendants) given at `given_at` (`None`: at a time
+    /// not known) and not withdrawn.
+    pub fn consent(
+        &mut self,
+        purpose: &str,
+        given_at: Option<Timestamp>,
+    ) -> Result<&mut Self, SubjectError> {
+        let index = self.subject.consents.len();
+        let id = self
+            .policy
+            .purpose(purpose)
+            .map_err(|e| unknown(format!("consents[{index}].purpose"), e))?;
+        if let Some(at) = given_at.filter(|at| *at > self.now) {
+            return Err(problem(
+                format!("consents[{index}].given_at"),
+                SubjectProblem::InFuture { at, now: self.now },
+            ));
+        }
+        self.subject.consents.push(ConsentRecord {
+            purpose: id,
+            given_at,
+            withdrawn_at: None,
+            explicit: false,
+        });
+        Ok(self)
+    }
+
+    /// An objection (GDPR Art. 21) to `purpose` and its descendants.
+    pub fn objection(&mut self, purpose: &str) -> Result<&mut Self, SubjectError> {
+        let index = self.subject.objections.len();
+        let id = self
+            .policy
+            .purpose(purpose)
+            .map_err(|e| unknown(format!("objections[{index}]"), e))?;
+        self.subject.objections.push(id);
+        Ok(self)
+    }
+
+    /// A custom attribute, typed against its declaration; the members of a `set` are
+    /// written into a buffer this writer keeps. Strings the policy never mentions are kept
+    /// as "equal to no literal" (and left out of sets).
+    pub fn attribute(
+        &mut self,
+        name: &str,
+        value: AttrInput<'_>,
+    ) -> Result<&mut Self, SubjectError> {
+        let id = self
+            .policy
+            .attribute(name)
+            .map_err(|e| unknown(format!("attributes.{name}"), e))?;
+        let declared = self
+            .policy
+            .attributes()
+            .get(id.index())
+            .map_or(AttributeType::Bool, |a| a.ty);
+        let symbols = &self.policy.index.symbols;
+        let typed = match (declared, value) {
+            (AttributeType::Bool, AttrInput::Bool(b)) => AttrValue::Bool(b),
+            (AttributeType::Int, AttrInput::Int(i)) => AttrValue::Int(i),
+            (AttributeType::String, AttrInput::Str(s)) => AttrValue::Str(symbols.get(s)),
+            (AttributeType::Set, AttrInput::Set(items)) => {
+                let mut members = match self.subject.attributes.get_mut(id.index()) {
+                    Some(Some(AttrValue::Set(old))) => std::mem::take(old),
+                    _ => self
+                        .spare_sets
+                        .get_mut(id.index())
+                        .map(std::mem::take)
+                        .unwrap_or_default(),
+                };
+                members.clear();
+                members.extend(items.iter().filter_map(|s| symbols.get(s)));
+                AttrValue::Set(members)
+            }
+            (expected, found) => {
+                return Err(problem(
+                    format!("attributes.{name}"),
+                    SubjectProblem::WrongAttributeType {
+                        name: name.to_owned(),
+                        expected: expected.name(),
+                        found: found.describe(),
+                    },
+                ))
+            }
+        };
+        if let Some(slot) = self.subject.attributes.get_mut(id.index()) {
+            *slot = Some(typed);
+        }
+        Ok(self)
+    }
+}
+
+fn problem(field: String, problem: SubjectProblem) -> SubjectError {
+    SubjectError { field, problem }
+}
+
+fn unknown(field: impl Into<String>, e: NameError) -> SubjectError {
+    problem(field.into(), SubjectProblem::UnknownName(e))
+}
