@@ -927,3 +927,70 @@ fn the_python_client_example_runs_against_a_live_server() {
     );
     assert_eq!(lines[5], serde_json::json!({"allow":true}));
 }
+
+/// `--ledger`: a question names its subject by `"user"`, read from the ledger; events are
+/// recorded through `/v1/subjects/{id}/events` (all of a request or none, once per key,
+/// checked against the serving policy), and the subject and its consent proof read back.
+#[test]
+fn a_ledger_subject_is_decided_by_id_and_its_events_are_recorded_read_and_proved() {
+    let dir = temp_dir("ledger");
+    let policy = dir.join("shop.lawful");
+    std::fs::write(&policy, SHOP_WITH_MARKETING).unwrap();
+    let db = dir.join("lawful.db");
+    let server = Server::start(&policy, &["--ledger", db.to_str().unwrap()]);
+    let question =
+        r#"{"purpose":"marketing","data":"user.contact.email","region":"DE","user":"u42"}"#;
+    let before = server.post("/v1/decide", question);
+    assert_eq!(before.status, 200, "{}", before.body);
+    assert_eq!(before.json()["outcome"], "deny", "{}", before.body);
+
+    let consent = r#"{"type":"consent_given","purpose":"marketing","at":"2024-05-01T00:00:00Z","source":"signup-form","key":"k1"}"#;
+    let recorded = server.post("/v1/subjects/u42/events", consent);
+    assert_eq!(recorded.status, 200, "{}", recorded.body);
+    let first = recorded.json()["recorded"][0].clone();
+    assert_eq!(first["duplicate"], false, "{}", recorded.body);
+    let again = server.post("/v1/subjects/u42/events", consent).json();
+    assert_eq!(again["recorded"][0]["duplicate"], true);
+    assert_eq!(again["recorded"][0]["seq"], first["seq"]);
+
+    let after = server.post("/v1/decide", question);
+    assert_eq!(after.json()["outcome"], "allow", "{}", after.body);
+    assert_eq!(after.json()["basis"], "consent", "{}", after.body);
+
+    let subject = server.get("/v1/subjects/u42");
+    assert_eq!(subject.status, 200, "{}", subject.body);
+    assert!(subject.body.contains("marketing"), "{}", subject.body);
+    assert!(subject.policy.is_some());
+    let proof = server.get("/v1/subjects/u42/proof?purpose=marketing");
+    assert_eq!(proof.status, 200, "{}", proof.body);
+    assert!(proof.body.contains("signup-form"), "{}", proof.body);
+
+    // A request with one bad event records nothing: the good line before it is not kept.
+    let two = "{\"type\":\"objection_made\",\"purpose\":\"support\",\"at\":\"2024-06-01T00:00:00Z\"}\n\
+               {\"type\":\"consent_given\",\"purpose\":\"marketting\",\"at\":\"2024-06-01T00:00:00Z\"}";
+    let refused = server.post("/v1/subjects/u42/events", two);
+    let message = refused.refused("lawful::eval::unknown_purpose");
+    assert!(message.contains("marketing"), "did you mean: {message}");
+    assert_eq!(refused.json()["line"], 2);
+    assert_eq!(refused.json()["field"], "purpose");
+    let unchanged = server.get("/v1/subjects/u42").body;
+    assert!(unchanged.contains(r#""objections":[]"#), "{unchanged}");
+
+    let other = r#"{"subject":"u7","type":"consent_given","purpose":"marketing","at":"2024-05-01T00:00:00Z"}"#;
+    server
+        .post("/v1/subjects/u42/events", other)
+        .refused("lawful::serve::other_subject");
+    server
+        .get("/v1/subjects/u42/proof")
+        .refused("lawful::serve::purpose");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// Without `--ledger` the subject endpoints say there is none.
+#[test]
+fn the_subject_endpoints_need_a_ledger() {
+    let server = Server::start(Path::new(ANKER), &[]);
+    let answer = server.get("/v1/subjects/u42");
+    assert_eq!(answer.status, 404, "{}", answer.body);
+    assert_eq!(answer.json()["code"], "lawful::serve::no_ledger");
+}

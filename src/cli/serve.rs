@@ -59,6 +59,10 @@ pub struct ServeArgs {
     /// Worker threads (default: one per core).
     #[arg(long, value_name = "N")]
     pub threads: Option<usize>,
+    /// The subject ledger (a SQLite file, or a `postgres://` URL): questions may name a
+    /// subject by `"user": "ID"`, and `/v1/subjects/{id}` records and reads its events.
+    #[arg(long, value_name = "PATH|URL")]
+    pub ledger: Option<String>,
     /// How many cases the prover may decide when a version is loaded; a version whose
     /// assertions it cannot settle is refused.
     #[arg(long = "case-budget", value_name = "CASES", default_value_t = lawful::verify::DEFAULT_BUDGET)]
@@ -98,6 +102,7 @@ pub fn run(args: &ServeArgs, load: &LoadOptions) -> u8 {
         max_body: args.max_body,
         timeout: Duration::from_millis(args.timeout_ms.max(1)),
         threads: args.threads,
+        ledger: args.ledger.clone(),
     };
     match lawful::serve::run(config) {
         Ok(()) => exit::OK,

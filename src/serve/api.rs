@@ -51,6 +51,9 @@ pub fn router(app: Arc<App>) -> Router {
         .route("/v1/data/lawful/decide", post(opa_decide))
         .route("/v1/data/lawful/allow", post(opa_allow))
         .route("/v1/policy", get(policy))
+        .route("/v1/subjects/{id}/events", post(super::subjects::record))
+        .route("/v1/subjects/{id}", get(super::subjects::show))
+        .route("/v1/subjects/{id}/proof", get(super::subjects::proof))
         .route("/metrics", get(metrics))
         .layer(middleware::from_fn_with_state(Arc::clone(&app), deadline));
     let guarded = single
@@ -107,7 +110,12 @@ struct ErrorBody<'a> {
 }
 
 /// A JSON error answer.
-fn refuse(status: StatusCode, code: &str, message: &str, policy: Option<&str>) -> Response {
+pub(super) fn refuse(
+    status: StatusCode,
+    code: &str,
+    message: &str,
+    policy: Option<&str>,
+) -> Response {
     let body = serde_json::to_vec(&ErrorBody {
         error: message,
         code,
@@ -131,7 +139,7 @@ fn refuse_line(app: &App, error: &LineError, policy: &str) -> Response {
     )
 }
 
-fn json(status: StatusCode, body: Vec<u8>) -> Response {
+pub(super) fn json(status: StatusCode, body: Vec<u8>) -> Response {
     let mut response = Response::new(Body::from(body));
     *response.status_mut() = status;
     response.headers_mut().insert(
@@ -155,7 +163,7 @@ fn decided(body: Vec<u8>, version: &Version, id: &str) -> Response {
 }
 
 /// The request body, up to the configured limit.
-async fn body(app: &App, request: Request) -> Result<Bytes, Response> {
+pub(super) async fn body(app: &App, request: Request) -> Result<Bytes, Response> {
     axum::body::to_bytes(request.into_body(), app.max_body)
         .await
         .map_err(|e| {

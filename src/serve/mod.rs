@@ -17,6 +17,7 @@ pub mod auth;
 pub mod log;
 pub mod metrics;
 pub mod reload;
+pub mod subjects;
 pub mod version;
 
 use std::io::Write as _;
@@ -56,6 +57,9 @@ pub struct Config {
     pub timeout: Duration,
     /// Worker threads (default: one per core).
     pub threads: Option<usize>,
+    /// The subject ledger (a SQLite file or a `postgres://` URL): subjects named by
+    /// `"user"`, and the `/v1/subjects/…` endpoints. `None`: no ledger.
+    pub ledger: Option<String>,
 }
 
 /// What every request shares.
@@ -75,6 +79,8 @@ pub struct App {
     decisions: AtomicU64,
     max_body: usize,
     timeout: Duration,
+    /// The ledger, when one is configured (`--ledger`).
+    users: Option<subjects::LedgerUsers>,
 }
 
 impl App {
@@ -91,9 +97,14 @@ impl App {
 
     /// Where subjects named by `"user": "ID"` come from. This is the one place a subject
     /// source (the ledger) is plugged in; until one is configured, a `user` member is
-    /// answered with `lawful::batch::no_ledger`.
+    /// answered with `lawful::batch::no_ledger` (`--ledger` configures one).
     pub fn users(&self) -> Option<&dyn Users> {
-        None
+        self.users.as_ref().map(|u| u as &dyn Users)
+    }
+
+    /// The ledger, when one is configured.
+    pub fn ledger(&self) -> Option<Arc<crate::ledger::Ledger>> {
+        self.users.as_ref().map(|u| Arc::clone(&u.0))
     }
 
     /// The next decision's number and id.
@@ -174,6 +185,13 @@ pub fn run(config: Config) -> Result<(), StartError> {
         })?),
         None => None,
     };
+    let users = match &config.ledger {
+        Some(location) => Some(subjects::LedgerUsers(Arc::new(
+            crate::ledger::Ledger::open(location)
+                .map_err(|e| StartError::Io(format!("cannot open the ledger `{location}`: {e}")))?,
+        ))),
+        None => None,
+    };
     let boot = {
         let nanos = jiff::Timestamp::now().as_nanosecond();
         let mixed = (nanos as u64) ^ u64::from(std::process::id()).rotate_left(32);
@@ -189,6 +207,7 @@ pub fn run(config: Config) -> Result<(), StartError> {
         decisions: AtomicU64::new(0),
         max_body: config.max_body,
         timeout: config.timeout,
+        users,
     });
     let mut runtime = tokio::runtime::Builder::new_multi_thread();
     if let Some(threads) = config.threads {
