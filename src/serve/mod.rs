@@ -5,12 +5,13 @@
 //! Prometheus. Compiled only with the `cli` feature: embedders without it never build
 //! axum or tokio.
 //!
-//! - [`api`] — the endpoints;
-//! - [`version`] — a loaded policy version, its content hash, the files it came from;
-//! - [`reload`] — watching the files and SIGHUP, and the swap;
-//! - [`log`] — the decision log (a writer thread, rotation by size);
-//! - [`metrics`] — the counters behind `GET /metrics`;
-//! - [`auth`] — bearer tokens with read and write scopes.
+//! - `api` — the endpoints;
+//! - `version` — a loaded policy version, its content hash, the files it came from;
+//! - `reload` — watching the files and SIGHUP, and the swap;
+//! - `log` — the decision log (a writer thread, rotation by size);
+//! - `metrics` — the counters behind `GET /metrics`;
+//! - `auth` — bearer tokens with read and write scopes;
+//! - `subjects` — the ledger behind `--ledger`: subjects named by `user`, `/v1/subjects/…`.
 
 pub mod api;
 pub mod auth;
