@@ -451,3 +451,37 @@ fn a_killed_writer_loses_no_acknowledged_event() {
     );
     assert_eq!(code, OK);
 }
+
+/// `lawful batch --ledger`: lines name their subject by `"user"`, folded as of `--now`; an
+/// unknown user says nothing (denied where consent is needed); without `--ledger` a `user`
+/// line is an error line.
+#[test]
+fn batch_lines_name_their_subject_by_user() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("lawful.db");
+    assert_eq!(record(&db, &format!("{FACTS}\n{GIVEN}\n")).0, OK);
+    let lines = "{\"id\":1,\"purpose\":\"marketing.communications\",\"data\":\"orders.email\",\"user\":\"u42\"}\n\
+                 {\"id\":2,\"purpose\":\"marketing.communications\",\"data\":\"orders.email\",\"region\":\"DE\",\"user\":\"nobody\"}\n";
+    let batch = |extra: &[&str]| -> Vec<Value> {
+        let out = lawful()
+            .arg("batch")
+            .arg(shop())
+            .args(extra)
+            .write_stdin(lines)
+            .output()
+            .unwrap();
+        String::from_utf8(out.stdout)
+            .unwrap()
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect()
+    };
+    let db_arg = db.to_str().unwrap();
+    let now = batch(&["--ledger", db_arg, "--now", "2024-06-01T00:00:00Z"]);
+    assert_eq!(now[0]["outcome"], "allow", "{now:?}");
+    assert_eq!(now[1]["reason"], "consent_missing", "{now:?}");
+    let before = batch(&["--ledger", db_arg, "--now", "2024-03-01T00:00:00Z"]);
+    assert_eq!(before[0]["reason"], "consent_missing", "{before:?}");
+    let without = batch(&[]);
+    assert_eq!(without[0]["code"], "lawful::batch::no_ledger", "{without:?}");
+}

@@ -22,6 +22,31 @@ pub struct BatchArgs {
     /// 3339 instant with an offset (`2024-01-01T12:00:00Z`) or a date (midnight UTC).
     #[arg(long, value_name = "TIME")]
     pub now: Option<String>,
+    /// The subject ledger (a SQLite file or a `postgres://` URL): lines may name their
+    /// subject by `"user": "ID"`, read from it as of `--now`.
+    #[arg(long, value_name = "PATH|URL")]
+    pub ledger: Option<String>,
+}
+
+/// Subjects named by `"user"`, folded from the ledger as of the batch's `now` (an unknown
+/// user is a subject with no events).
+#[derive(Debug)]
+struct LedgerUsers(lawful::ledger::Ledger);
+
+impl lawful::batch::Users for LedgerUsers {
+    fn subject(
+        &self,
+        policy: &lawful::Policy,
+        user: &str,
+        now: jiff::Timestamp,
+    ) -> Result<lawful::Subject, lawful::batch::UserError> {
+        self.0
+            .materialize(policy, user, Some(now))
+            .map_err(|e| lawful::batch::UserError {
+                message: e.to_string(),
+                code: e.code(),
+            })
+    }
 }
 
 pub fn run(args: &BatchArgs, load: &LoadOptions) -> u8 {
@@ -48,7 +73,18 @@ pub fn run(args: &BatchArgs, load: &LoadOptions) -> u8 {
         Ok(out) => out,
         Err(e) => return output::failed(&e),
     };
+    let users = match args.ledger.as_deref().map(lawful::ledger::Ledger::open) {
+        None => None,
+        Some(Ok(ledger)) => Some(LedgerUsers(ledger)),
+        Some(Err(e)) => {
+            errln!("error[{}]: cannot open the ledger: {e}", e.code());
+            return exit::FAILED;
+        }
+    };
     let mut batch = Batch::new(&policy, now);
+    if let Some(users) = &users {
+        batch = batch.with_users(users);
+    }
     let result = batch.run(BufReader::with_capacity(1 << 16, input), out.writer());
     let stats = match result.and_then(|stats| out.finish().map(|()| stats)) {
         Ok(stats) => stats,
