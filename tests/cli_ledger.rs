@@ -483,5 +483,8 @@ fn batch_lines_name_their_subject_by_user() {
     let before = batch(&["--ledger", db_arg, "--now", "2024-03-01T00:00:00Z"]);
     assert_eq!(before[0]["reason"], "consent_missing", "{before:?}");
     let without = batch(&[]);
-    assert_eq!(without[0]["code"], "lawful::batch::no_ledger", "{without:?}");
+    assert_eq!(
+        without[0]["code"], "lawful::batch::no_ledger",
+        "{without:?}"
+    );
 }
