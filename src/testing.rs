@@ -272,24 +272,22 @@ fn decide(
     query: &TestQuery,
     circumstances: Circumstances,
 ) -> Result<Decision, String> {
+    let ask = |purpose, data, region, collected_at, recipient| Query {
+        purpose,
+        data,
+        region,
+        collected_at,
+        recipient,
+        circumstances,
+        stamp: policy.stamp(),
+    };
     let result = match *query {
         TestQuery::Use {
             data,
             purpose,
             region,
             collected,
-        } => {
-            let query = Query {
-                purpose,
-                data,
-                region,
-                collected_at: collected,
-                recipient: None,
-                circumstances,
-                stamp: policy.stamp(),
-            };
-            policy.decide_use(&query, subject)
-        }
+        } => policy.decide_use(&ask(purpose, data, region, collected, None), subject),
         TestQuery::Disclose {
             data,
             recipient,
@@ -297,15 +295,7 @@ fn decide(
             region,
             collected,
         } => {
-            let query = Query {
-                purpose,
-                data,
-                region,
-                collected_at: collected,
-                recipient: Some(recipient),
-                circumstances,
-                stamp: policy.stamp(),
-            };
+            let query = ask(purpose, data, region, collected, Some(recipient));
             policy.decide_disclosure(recipient, &query, subject)
         }
         TestQuery::DiscloseKind {
@@ -315,15 +305,7 @@ fn decide(
             region,
             collected,
         } => {
-            let query = Query {
-                purpose,
-                data,
-                region,
-                collected_at: collected,
-                recipient: None,
-                circumstances,
-                stamp: policy.stamp(),
-            };
+            let query = ask(purpose, data, region, collected, None);
             policy.decide_disclosure_to_kind(kind, &query, subject)
         }
         TestQuery::Transfer { category, from, to } => policy.decide_transfer_for(
