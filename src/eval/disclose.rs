@@ -78,7 +78,6 @@ impl Policy {
         }
         // No recipient of the kind is declared: closed world.
         let used = use_query.decide(self, subject);
-        let rule = self.kind_rule(kind, &use_query, subject);
         let mut decision = if used.allowed() {
             Decision::new(asked, Reason::RecipientNotDeclared)
         } else {
@@ -90,7 +89,7 @@ impl Policy {
         );
         // (A disclosure rule explains a disclosure better than a use rule.)
         if closed_world {
-            if let Some(rule) = rule {
+            if let Some(rule) = self.kind_rule(kind, &use_query, subject) {
                 decision.rule = Some(rule);
             }
         }
