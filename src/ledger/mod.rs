@@ -689,6 +689,14 @@ impl Drop for Forget<'_> {
     }
 }
 
+/// `as_of` as the `(at_s, at_ns)` columns compare it: no bound when `None`.
+#[cfg(any(feature = "ledger-sqlite", feature = "ledger-postgres"))]
+fn at_columns(as_of: Option<Timestamp>) -> (i64, i32) {
+    as_of.map_or((i64::MAX, i32::MAX), |t| {
+        (t.as_second(), t.subsec_nanosecond())
+    })
+}
+
 /// Fold `events` of `subject` as of `as_of` and resolve them against `policy`.
 pub fn materialize_events(
     policy: &Policy,

@@ -154,9 +154,7 @@ fn select_events(
     subject: &str,
     as_of: Option<Timestamp>,
 ) -> Result<Vec<StoredEvent>, LedgerError> {
-    let (second, nano) = as_of.map_or((i64::MAX, i32::MAX), |t| {
-        (t.as_second(), t.subsec_nanosecond())
-    });
+    let (second, nano) = super::at_columns(as_of);
     let rows = client
         .query(
             &format!(
@@ -175,9 +173,7 @@ fn select_changes(
     subject: &str,
     as_of: Option<Timestamp>,
 ) -> Result<Vec<Happened>, LedgerError> {
-    let (second, nano) = as_of.map_or((i64::MAX, i32::MAX), |t| {
-        (t.as_second(), t.subsec_nanosecond())
-    });
+    let (second, nano) = super::at_columns(as_of);
     let rows = client
         .query(
             "SELECT seq, type, at_s, at_ns, lean_name, lean_flag, body \

@@ -282,9 +282,7 @@ fn select_events(
     subject: &str,
     as_of: Option<Timestamp>,
 ) -> Result<Vec<StoredEvent>, LedgerError> {
-    let (second, nano) = as_of.map_or((i64::MAX, i32::MAX), |t| {
-        (t.as_second(), t.subsec_nanosecond())
-    });
+    let (second, nano) = super::at_columns(as_of);
     let mut statement = connection
         .prepare_cached(&format!(
             "SELECT {COLUMNS} FROM lawful_ledger_events WHERE subject = ?1 \
@@ -307,9 +305,7 @@ fn select_changes(
     subject: &str,
     as_of: Option<Timestamp>,
 ) -> Result<Vec<Happened>, LedgerError> {
-    let (second, nano) = as_of.map_or((i64::MAX, i32::MAX), |t| {
-        (t.as_second(), t.subsec_nanosecond())
-    });
+    let (second, nano) = super::at_columns(as_of);
     let mut statement = connection
         .prepare_cached(
             "SELECT seq, type, at_s, at_ns, lean_name, lean_flag, body \
