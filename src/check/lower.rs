@@ -6,6 +6,33 @@ use crate::model::*;
 use crate::source::Span;
 use crate::syntax::ast::{self, Decl, ExceptKind, Threshold, TreatmentKind};
 
+/// What a purpose's `{ … }` compiles to.
+#[derive(Debug, Clone)]
+pub(super) struct PurposeBody {
+    pub uses: IdSet,
+    pub bases: Vec<BasisDecl>,
+    pub subjects: Option<IdSet>,
+    pub direct_marketing: bool,
+    pub survives_restriction: bool,
+    pub survives_erasure: bool,
+    pub children: Option<ChildTreatment>,
+    pub taints_prior_data: bool,
+}
+
+impl PurposeBody {
+    /// Give `purpose` this body.
+    pub fn apply(self, purpose: &mut Purpose) {
+        purpose.uses = self.uses;
+        purpose.bases = self.bases;
+        purpose.subjects = self.subjects;
+        purpose.direct_marketing = self.direct_marketing;
+        purpose.survives_restriction = self.survives_restriction;
+        purpose.survives_erasure = self.survives_erasure;
+        purpose.children = self.children;
+        purpose.taints_prior_data = self.taints_prior_data;
+    }
+}
+
 impl Checker {
     pub(super) fn lower(&mut self, files: &[ast::File]) {
         // Facts before children, which read them.
@@ -25,6 +52,7 @@ impl Checker {
                 let docs = item.docs.clone();
                 match &item.decl {
                     Decl::Purpose(p) => self.lower_purpose(p),
+                    Decl::OtherPurposes(o) => self.lower_other_purposes(o, docs),
                     Decl::Recipient(r) => self.lower_recipient(r, docs),
                     Decl::Deny(d) => {
                         let rule = self.lower_rule(
@@ -80,6 +108,22 @@ impl Checker {
         {
             return;
         }
+        let body = self.lower_purpose_body(decl);
+        let docs = self.purposes.item(id).and_then(|p| p.info.docs.clone());
+        let provenance = self.add_provenance(
+            ProvenanceKind::Purpose,
+            decl.path.text.clone(),
+            docs,
+            decl.path.span,
+        );
+        if let Some(p) = self.purposes.item_mut(id) {
+            p.provenance = Some(provenance);
+            body.apply(p);
+        }
+    }
+
+    /// A purpose's `{ … }` (a declared purpose's, or a `purpose other` clause's).
+    pub(super) fn lower_purpose_body(&mut self, decl: &ast::PurposeDecl) -> PurposeBody {
         let uses = self.category_selectors(&decl.uses);
         let subjects = (!decl.subjects.is_empty()).then(|| {
             let mut set = IdSet::new(self.subject_kinds.len());
@@ -146,23 +190,15 @@ impl Checker {
             );
         }
         self.check_special_categories(decl, &bases, &uses);
-        let docs = self.purposes.item(id).and_then(|p| p.info.docs.clone());
-        let provenance = self.add_provenance(
-            ProvenanceKind::Purpose,
-            decl.path.text.clone(),
-            docs,
-            decl.path.span,
-        );
-        if let Some(p) = self.purposes.item_mut(id) {
-            p.provenance = Some(provenance);
-            p.uses = uses;
-            p.bases = bases;
-            p.subjects = subjects;
-            p.direct_marketing = decl.direct_marketing.is_some();
-            p.survives_restriction = survives_restriction;
-            p.survives_erasure = survives_erasure;
-            p.children = children;
-            p.taints_prior_data = decl.taints_prior_data.is_some();
+        PurposeBody {
+            uses,
+            bases,
+            subjects,
+            direct_marketing: decl.direct_marketing.is_some(),
+            survives_restriction,
+            survives_erasure,
+            children,
+            taints_prior_data: decl.taints_prior_data.is_some(),
         }
     }
 
@@ -196,6 +232,7 @@ impl Checker {
                 ("vital_interest", None) => Basis::VitalInterest,
                 ("public_task", None) => Basis::PublicTask,
                 ("legitimate_interest", None) => Basis::LegitimateInterest,
+                ("unstated", None) => Basis::Unstated,
                 ("opt_out", Some(kind)) => match OptOutKind::parse(&kind.text) {
                     Some(k) => Basis::OptOut(k),
                     None => {
@@ -247,6 +284,19 @@ impl Checker {
         }
         if alternatives.is_empty() {
             return None;
+        }
+        if alternatives.len() > 1 && alternatives.contains(&Basis::Unstated) {
+            self.error(
+                CheckError::InvalidBasis {
+                    message: "`unstated` cannot be an alternative: it says the text names no \
+                              basis"
+                        .to_owned(),
+                    help: "write `basis unstated` alone, or only the bases the text names"
+                        .to_owned(),
+                },
+                decl.span,
+                "`unstated` among other bases",
+            );
         }
         let art9 = match &decl.art9 {
             Some(cond) if ART9_CONDITIONS.contains(&cond.text.as_str()) => Some(cond.text.clone()),
@@ -325,7 +375,9 @@ impl Checker {
                 .alternatives
                 .iter()
                 .all(|a| *a == Basis::ExplicitConsent);
-            if explicit_only || basis.art9.is_some() {
+            // `basis unstated` allows nothing: no Art. 9 condition to name.
+            let unstated = basis.alternatives.iter().all(|a| *a == Basis::Unstated);
+            if explicit_only || unstated || basis.art9.is_some() {
                 continue;
             }
             if !no_regions && !basis.scope.intersects(&gdpr) {

@@ -1,0 +1,120 @@
+//! `purpose other [for PURPOSES] "Title" { … }`: "other purposes with your consent".
+//!
+//! A clause decides every vocabulary purpose (`vocabulary purpose`, the Fides data uses of
+//! `std::fides`) that its `for` selectors cover and the policy does not declare: each gets
+//! the clause's `uses` and `basis` lines, so the evaluator decides it as any purpose, and
+//! only a consent to that exact purpose counts for it (`eval::cond::consent_lineage`). A
+//! vocabulary purpose no clause covers stays `not_declared`; an unknown name stays an error.
+
+use super::{CheckError, Checker};
+use crate::model::*;
+use crate::syntax::ast;
+
+impl Checker {
+    pub(super) fn lower_other_purposes(
+        &mut self,
+        decl: &ast::OtherPurposesDecl,
+        docs: Option<String>,
+    ) {
+        let word = decl.body.path.span;
+        let limited = !decl.covers.is_empty();
+        let selectors = if limited {
+            self.purpose_selectors(&decl.covers)
+        } else {
+            IdSet::full(self.purposes.len())
+        };
+        let body = self.lower_purpose_body(&decl.body);
+        for (basis, written) in body.bases.iter().zip(&decl.body.bases) {
+            if basis.alternatives.iter().all(|b| b.is_consent()) {
+                continue;
+            }
+            let names: Vec<String> = basis.alternatives.iter().map(|b| b.name()).collect();
+            self.error(
+                CheckError::InvalidOtherPurposes {
+                    message: format!(
+                        "other purposes are allowed only with consent, not `{}`",
+                        names.join(" or ")
+                    ),
+                    help: "write `basis consent` or `basis explicit_consent`: a purpose the \
+                           notice does not list needs the subject's consent to that purpose \
+                           (GDPR Art. 6(1)(a))"
+                        .to_owned(),
+                },
+                written.span,
+                "not consent",
+            );
+        }
+        let index = u32::try_from(self.other_purposes.len()).unwrap_or(u32::MAX);
+        let mut covers = IdSet::new(self.purposes.len());
+        let mut overlap: Option<String> = None;
+        for id in selectors.iter() {
+            let Some(purpose) = self.purposes.items.get(id) else {
+                continue;
+            };
+            if !purpose.vocabulary || purpose.declared {
+                continue;
+            }
+            if purpose.other.is_some() {
+                overlap.get_or_insert_with(|| purpose.info.name.clone());
+                continue;
+            }
+            covers.insert(id);
+        }
+        if let Some(name) = &overlap {
+            self.error(
+                CheckError::InvalidOtherPurposes {
+                    message: format!(
+                        "`{name}` is covered by two `purpose other` clauses: which one decides \
+                         it?"
+                    ),
+                    help: "narrow this clause with `for …` so the clauses cover different \
+                           purposes"
+                        .to_owned(),
+                },
+                word,
+                "covers a purpose again",
+            );
+        }
+        if covers.is_empty() && overlap.is_none() {
+            self.error(
+                CheckError::InvalidOtherPurposes {
+                    message: "`purpose other` covers no purpose: every purpose it names is \
+                              declared, or no vocabulary is imported"
+                        .to_owned(),
+                    help: "it decides only vocabulary purposes the policy does not declare: \
+                           add `use std::fides` (or `vocabulary purpose …`), or remove it"
+                        .to_owned(),
+                },
+                word,
+                "decides nothing",
+            );
+        }
+        let provenance = self.add_provenance(
+            ProvenanceKind::Purpose,
+            "other purposes".to_owned(),
+            docs.clone(),
+            word,
+        );
+        for id in covers.iter() {
+            if let Some(p) = self.purposes.items.get_mut(id) {
+                body.clone().apply(p);
+                p.provenance = Some(provenance);
+                p.other = Some(index);
+            }
+        }
+        self.other_purposes.push(OtherPurposes {
+            info: Info {
+                name: "other".to_owned(),
+                title: decl.body.title.as_ref().map(|t| t.value.clone()),
+                docs,
+                span: word,
+            },
+            selectors,
+            limited,
+            covers,
+            uses: body.uses,
+            bases: body.bases,
+            provenance,
+        });
+    }
+}
