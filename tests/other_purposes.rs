@@ -109,6 +109,17 @@ fn a_covered_vocabulary_purpose_needs_consent_to_that_exact_purpose() {
         .unwrap();
     assert_eq!(d.reason, Reason::ConsentMissing);
 
+    // A vocabulary purpose below a declared one refines a purpose the notice lists: not an
+    // "other" purpose, so not declared even with consent to it.
+    let email = subject(
+        &policy,
+        r#"{"region":"DE","age":30,"consents":[{"purpose":"marketing.communications.email","given_at":"2024-01-01"}]}"#,
+    );
+    let d = policy
+        .decide_use_by_name("marketing.communications.email", "orders.email", &email, None)
+        .unwrap();
+    assert_eq!(d.reason, Reason::NotDeclared);
+    assert!(d.explain(&policy).contains("does not provide for"));
     // Data the clause does not name: not declared, and the explanation says so.
     let d = policy
         .decide_use_by_name("analytics.reporting", "device.model", &consented, None)

@@ -1,7 +1,8 @@
 //! `purpose other [for PURPOSES] "Title" { … }`: "other purposes with your consent".
 //!
 //! A clause decides every vocabulary purpose (`vocabulary purpose`, the Fides data uses of
-//! `std::fides`) that its `for` selectors cover and the policy does not declare: each gets
+//! `std::fides`) that its `for` selectors cover and the policy does not declare — nor lists
+//! as part of a declared purpose (a vocabulary purpose below a declared one): each gets
 //! the clause's `uses` and `basis` lines, so the evaluator decides it as any purpose, and
 //! only a consent to that exact purpose counts for it (`eval::cond::consent_lineage`). A
 //! vocabulary purpose no clause covers stays `not_declared`; an unknown name stays an error.
@@ -11,6 +12,18 @@ use crate::model::*;
 use crate::syntax::ast;
 
 impl Checker {
+    /// Whether `purpose` refines a declared purpose (`marketing.communications.email` below a
+    /// declared `marketing.communications`): part of a purpose the notice lists, so not an
+    /// "other" purpose.
+    fn inside_declared(&self, purpose: &Purpose) -> bool {
+        purpose.ancestors.iter().skip(1).any(|a| {
+            self.purposes
+                .items
+                .get(a.index())
+                .is_some_and(|p| p.declared)
+        })
+    }
+
     pub(super) fn lower_other_purposes(
         &mut self,
         decl: &ast::OtherPurposesDecl,
@@ -51,7 +64,7 @@ impl Checker {
             let Some(purpose) = self.purposes.items.get(id) else {
                 continue;
             };
-            if !purpose.vocabulary || purpose.declared {
+            if !purpose.vocabulary || purpose.declared || self.inside_declared(purpose) {
                 continue;
             }
             if purpose.other.is_some() {
