@@ -803,31 +803,8 @@ impl Checker {
                 };
                 for t in &c.thresholds {
                     let scope = self.region_scope(&t.scope);
-                    let value = match &t.threshold {
-                        Threshold::Age(n) => {
-                            if !(0..=150).contains(&n.value) {
-                                self.error(
-                                    CheckError::AgeOutOfRange { value: n.value },
-                                    n.span,
-                                    "not an age",
-                                );
-                                continue;
-                            }
-                            ThresholdValue::Age(u8::try_from(n.value).unwrap_or(u8::MAX))
-                        }
-                        Threshold::Fact(name) => {
-                            if !self.facts.contains_key(&name.text) {
-                                let names: Vec<String> = self.facts.keys().cloned().collect();
-                                self.unknown(
-                                    NameKind::Fact,
-                                    &name.text,
-                                    name.span,
-                                    names.iter().map(String::as_str),
-                                );
-                                continue;
-                            }
-                            ThresholdValue::Fact(name.text.clone(), name.span)
-                        }
+                    let Some(value) = self.threshold_value(&t.threshold) else {
+                        continue;
                     };
                     let provenance = self.add_provenance(
                         ProvenanceKind::Children,
@@ -864,16 +841,7 @@ impl Checker {
             let Some((_, value, provenance)) = best else {
                 continue;
             };
-            let age = match value {
-                ThresholdValue::Age(age) => Some(*age),
-                ThresholdValue::Fact(name, span) => {
-                    let v = self.fact_value_or_strictest(name, region);
-                    if v.is_none() {
-                        missing.push((name.clone(), *span, region));
-                    }
-                    v.and_then(|v| u8::try_from(v).ok())
-                }
-            };
+            let age = self.threshold_age(value, region, &mut missing);
             if let Some(slot) = self.children.threshold.get_mut(region) {
                 *slot = age;
             }
@@ -928,6 +896,79 @@ impl Checker {
 enum ThresholdValue {
     Age(u8),
     Fact(String, Span),
+    /// The highest of the terms, per region.
+    Max(Vec<ThresholdValue>),
+}
+
+impl Checker {
+    /// A threshold as written, its ages checked and its facts known; `None` after an error.
+    fn threshold_value(&mut self, threshold: &Threshold) -> Option<ThresholdValue> {
+        Some(match threshold {
+            Threshold::Age(n) => {
+                if !(0..=150).contains(&n.value) {
+                    self.error(
+                        CheckError::AgeOutOfRange { value: n.value },
+                        n.span,
+                        "not an age",
+                    );
+                    return None;
+                }
+                ThresholdValue::Age(u8::try_from(n.value).unwrap_or(u8::MAX))
+            }
+            Threshold::Fact(name) => {
+                if !self.facts.contains_key(&name.text) {
+                    let names: Vec<String> = self.facts.keys().cloned().collect();
+                    self.unknown(
+                        NameKind::Fact,
+                        &name.text,
+                        name.span,
+                        names.iter().map(String::as_str),
+                    );
+                    return None;
+                }
+                ThresholdValue::Fact(name.text.clone(), name.span)
+            }
+            // The grammar gives `max` only ages and facts, at least two.
+            Threshold::Max(terms) => {
+                let mut values = Vec::with_capacity(terms.len());
+                for term in terms {
+                    values.push(self.threshold_value(term));
+                }
+                ThresholdValue::Max(values.into_iter().collect::<Option<Vec<_>>>()?)
+            }
+        })
+    }
+
+    /// The age a threshold gives in `region`; a fact with no value there is noted in
+    /// `missing` (and gives `None`).
+    fn threshold_age(
+        &self,
+        value: &ThresholdValue,
+        region: usize,
+        missing: &mut Vec<(String, Span, usize)>,
+    ) -> Option<u8> {
+        match value {
+            ThresholdValue::Age(age) => Some(*age),
+            ThresholdValue::Fact(name, span) => {
+                let v = self.fact_value_or_strictest(name, region);
+                if v.is_none() {
+                    missing.push((name.clone(), *span, region));
+                }
+                v.and_then(|v| u8::try_from(v).ok())
+            }
+            ThresholdValue::Max(terms) => {
+                let mut highest: Option<u8> = None;
+                let mut known = true;
+                for term in terms {
+                    match self.threshold_age(term, region, missing) {
+                        Some(age) => highest = Some(highest.map_or(age, |h| h.max(age))),
+                        None => known = false,
+                    }
+                }
+                highest.filter(|_| known)
+            }
+        }
+    }
 }
 
 /// The longest period a policy may name (retention, response deadlines). jiff's calendar

@@ -336,6 +336,8 @@ pub enum Threshold {
     Age(IntLit),
     /// A regime fact giving the number per region.
     Fact(Name),
+    /// `max(13, digital_consent_age)`: the highest of its terms (ages or facts), per region.
+    Max(Vec<Threshold>),
 }
 
 /// `under N [in R]` in the `children` block.

@@ -276,6 +276,8 @@ fn rule_name(rule: Rule) -> &'static str {
         kind_target => "`kind`",
         vocabulary_decl => "`vocabulary purpose`",
         other_purposes_decl => "`purpose other`",
+        threshold_max | kw_max => "`max(…)`",
+        threshold_term => "an age or a regime fact",
         kw_other => "`other`",
         outcome => "`allow` or `deny`",
         retention_bound => "`least` or `most`",
@@ -790,15 +792,27 @@ fn children_treatment(node: &Node) -> Result<ChildrenTreatment> {
     })
 }
 
+/// An age (`13`) or a regime fact (`digital_consent_age`), the one child of `node`.
+fn threshold_term(node: &Node) -> Result<Threshold> {
+    Ok(match node.opt(Rule::int) {
+        Some(n) => Threshold::Age(int(&n)?),
+        None => Threshold::Fact(node.one(Rule::ident)?.name()),
+    })
+}
+
 fn children_decl(node: &Node) -> Result<ChildrenDecl> {
     let mut decl = ChildrenDecl::default();
     for entry in node.all(Rule::children_entry) {
         let inner = entry.first_meaningful()?;
         match inner.rule() {
             Rule::children_threshold => {
-                let threshold = match inner.opt(Rule::int) {
-                    Some(n) => Threshold::Age(int(&n)?),
-                    None => Threshold::Fact(inner.one(Rule::ident)?.name()),
+                let threshold = match inner.opt(Rule::threshold_max) {
+                    Some(max) => Threshold::Max(
+                        max.all(Rule::threshold_term)
+                            .map(|term| threshold_term(&term))
+                            .collect::<Result<Vec<_>>>()?,
+                    ),
+                    None => threshold_term(&inner)?,
                 };
                 decl.thresholds.push(ChildThreshold {
                     threshold,
