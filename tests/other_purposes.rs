@@ -120,6 +120,15 @@ fn a_covered_vocabulary_purpose_needs_consent_to_that_exact_purpose() {
         .unwrap();
     assert_eq!(d.reason, Reason::NotDeclared);
     assert!(d.explain(&policy).contains("does not provide for"));
+    // Nor is the family above a declared purpose (`essential` above `essential.service`).
+    let family = subject(
+        &policy,
+        r#"{"region":"DE","age":30,"consents":[{"purpose":"essential","given_at":"2024-01-01"}]}"#,
+    );
+    let d = policy
+        .decide_use_by_name("essential", "orders.email", &family, None)
+        .unwrap();
+    assert_eq!(d.reason, Reason::NotDeclared);
     // Data the clause does not name: not declared, and the explanation says so.
     let d = policy
         .decide_use_by_name("analytics.reporting", "device.model", &consented, None)

@@ -1,8 +1,8 @@
 //! `purpose other [for PURPOSES] "Title" { … }`: "other purposes with your consent".
 //!
 //! A clause decides every vocabulary purpose (`vocabulary purpose`, the Fides data uses of
-//! `std::fides`) that its `for` selectors cover and the policy does not declare — nor lists
-//! as part of a declared purpose (a vocabulary purpose below a declared one): each gets
+//! `std::fides`) that its `for` selectors cover and the policy does not list — neither
+//! declares nor names as the family or a refinement of a declared purpose: each gets
 //! the clause's `uses` and `basis` lines, so the evaluator decides it as any purpose, and
 //! only a consent to that exact purpose counts for it (`eval::cond::consent_lineage`). A
 //! vocabulary purpose no clause covers stays `not_declared`; an unknown name stays an error.
@@ -12,16 +12,30 @@ use crate::model::*;
 use crate::syntax::ast;
 
 impl Checker {
-    /// Whether `purpose` refines a declared purpose (`marketing.communications.email` below a
-    /// declared `marketing.communications`): part of a purpose the notice lists, so not an
-    /// "other" purpose.
-    fn inside_declared(&self, purpose: &Purpose) -> bool {
-        purpose.ancestors.iter().skip(1).any(|a| {
-            self.purposes
-                .items
-                .get(a.index())
-                .is_some_and(|p| p.declared)
-        })
+    /// The purposes the notice lists, with their families: every declared purpose, its
+    /// ancestors (`marketing` above a declared `marketing.communications` is the family of a
+    /// listed purpose) and its descendants (`marketing.communications.email` refines it).
+    /// None of them is an "other" purpose.
+    fn listed_purposes(&self) -> IdSet {
+        let count = self.purposes.len();
+        let mut listed = IdSet::new(count);
+        for (id, purpose) in self.purposes.items.iter().enumerate() {
+            if purpose.declared {
+                for a in &purpose.ancestors {
+                    listed.insert(a.index());
+                }
+            }
+            let inside = purpose.ancestors.iter().skip(1).any(|a| {
+                self.purposes
+                    .items
+                    .get(a.index())
+                    .is_some_and(|p| p.declared)
+            });
+            if inside {
+                listed.insert(id);
+            }
+        }
+        listed
     }
 
     pub(super) fn lower_other_purposes(
@@ -50,7 +64,8 @@ impl Checker {
                     ),
                     help: "write `basis consent` or `basis explicit_consent`: a purpose the \
                            notice does not list needs the subject's consent to that purpose \
-                           (GDPR Art. 6(1)(a))"
+                           (GDPR Art. 6(1)(a)); `purpose other` is this clause, so a purpose of \
+                           your own needs another name"
                         .to_owned(),
                 },
                 written.span,
@@ -58,13 +73,14 @@ impl Checker {
             );
         }
         let index = u32::try_from(self.other_purposes.len()).unwrap_or(u32::MAX);
+        let listed = self.listed_purposes();
         let mut covers = IdSet::new(self.purposes.len());
         let mut overlap: Option<String> = None;
         for id in selectors.iter() {
             let Some(purpose) = self.purposes.items.get(id) else {
                 continue;
             };
-            if !purpose.vocabulary || purpose.declared || self.inside_declared(purpose) {
+            if !purpose.vocabulary || listed.contains(id) {
                 continue;
             }
             if purpose.other.is_some() {

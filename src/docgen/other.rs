@@ -2,7 +2,7 @@
 //! purposes the notice does not list that we may still carry out, each only with the
 //! reader's consent to it, and only over the data the clause names.
 
-use crate::model::{IdSet, OtherPurposes};
+use crate::model::{IdSet, OtherPurposes, Purpose};
 
 use super::doc::{Block, Section, Table, Text};
 use super::notice::{bases_text, data_text};
@@ -58,7 +58,13 @@ fn covered_text(ctx: &Ctx<'_>, clause: &OtherPurposes) -> String {
     let mut shown: Vec<String> = names
         .iter()
         .take(MAX_NAMED)
-        .map(|n| purpose_family_title(n))
+        .map(|p| {
+            // The vocabulary's own title names a purpose the notice does not list.
+            p.info
+                .title
+                .clone()
+                .unwrap_or_else(|| purpose_family_title(&p.info.name))
+        })
         .collect();
     if names.len() > MAX_NAMED {
         shown.push(format!("and {} more", names.len() - MAX_NAMED));
@@ -71,13 +77,12 @@ fn covered_text(ctx: &Ctx<'_>, clause: &OtherPurposes) -> String {
     format!("{scope}: {}", shown.join("; "))
 }
 
-/// Covered purposes whose parent is not covered, by name.
-fn highest<'p>(ctx: &Ctx<'p>, covers: &IdSet) -> Vec<&'p str> {
+/// Covered purposes whose parent is not covered.
+fn highest<'p>(ctx: &Ctx<'p>, covers: &IdSet) -> Vec<&'p Purpose> {
     let purposes = ctx.policy.purposes();
     covers
         .iter()
         .filter_map(|i| purposes.get(i))
         .filter(|p| p.parent.is_none_or(|parent| !covers.contains(parent.index())))
-        .map(|p| p.info.name.as_str())
         .collect()
 }
