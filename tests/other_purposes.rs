@@ -56,8 +56,18 @@ fn subject(policy: &Policy, json: &str) -> Subject {
 
 fn codes(text: &str) -> Vec<String> {
     match lawful::compile_str("shop.lawful", text) {
-        Ok(compiled) => compiled.warnings.items.iter().map(|d| d.code.to_string()).collect(),
-        Err(failed) => failed.diagnostics.items.iter().map(|d| d.code.to_string()).collect(),
+        Ok(compiled) => compiled
+            .warnings
+            .items
+            .iter()
+            .map(|d| d.code.to_string())
+            .collect(),
+        Err(failed) => failed
+            .diagnostics
+            .items
+            .iter()
+            .map(|d| d.code.to_string())
+            .collect(),
     }
 }
 
@@ -83,7 +93,11 @@ fn a_covered_vocabulary_purpose_needs_consent_to_that_exact_purpose() {
     assert_eq!(policy.decide(&q, &consented).unwrap(), d);
     // The decision cites the clause's basis line.
     let rule = d.rule_ref(&policy).unwrap();
-    assert!(rule.name.starts_with("other: basis consent"), "{}", rule.name);
+    assert!(
+        rule.name.starts_with("other: basis consent"),
+        "{}",
+        rule.name
+    );
 
     // A consent to an ancestor does not count for a purpose the clause decides …
     let broad = subject(
@@ -116,7 +130,12 @@ fn a_covered_vocabulary_purpose_needs_consent_to_that_exact_purpose() {
         r#"{"region":"DE","age":30,"consents":[{"purpose":"marketing.communications.email","given_at":"2024-01-01"}]}"#,
     );
     let d = policy
-        .decide_use_by_name("marketing.communications.email", "orders.email", &email, None)
+        .decide_use_by_name(
+            "marketing.communications.email",
+            "orders.email",
+            &email,
+            None,
+        )
         .unwrap();
     assert_eq!(d.reason, Reason::NotDeclared);
     assert!(d.explain(&policy).contains("does not provide for"));
@@ -246,15 +265,17 @@ fn the_prover_reads_consent_to_a_covered_purpose() {
         )
         .replace("#[allow(purpose-without-retention)]\n/// §4", "/// §4");
     let without = strip_tests(&without);
-    compile(&format!("{without}\nassert never use user.contact.* for analytics.*\n"));
+    compile(&format!(
+        "{without}\nassert never use user.contact.* for analytics.*\n"
+    ));
     // … with it, a subject who consented to one analytics purpose is a counterexample.
     let with = strip_tests(POLICY);
-    let failed = lawful::compile_str(
+    let Err(failed) = lawful::compile_str(
         "shop.lawful",
         &format!("{with}\nassert never use user.contact.* for analytics.*\n"),
-    )
-    .err()
-    .expect("the assertion must fail");
+    ) else {
+        panic!("the assertion must fail");
+    };
     let failure = failed
         .diagnostics
         .items
@@ -323,9 +344,15 @@ fn fmt_round_trips() {
         formatted.contains("purpose other for analytics.*, personalize \"Other\" {"),
         "{formatted}"
     );
-    assert_eq!(lawful::format::format_source(&formatted).unwrap(), formatted);
+    assert_eq!(
+        lawful::format::format_source(&formatted).unwrap(),
+        formatted
+    );
     let formatted = lawful::format::format_source(POLICY).unwrap();
-    assert_eq!(lawful::format::format_source(&formatted).unwrap(), formatted);
+    assert_eq!(
+        lawful::format::format_source(&formatted).unwrap(),
+        formatted
+    );
 }
 
 // ------------------------------------------------------------------ basis unstated
@@ -385,9 +412,7 @@ fn an_unstated_basis_is_denied_with_its_own_reason() {
         .filter(|(c, _)| c == "lawful::lint::basis-unstated")
         .collect();
     assert_eq!(unstated.len(), 2, "{lints:?}");
-    assert!(unstated
-        .iter()
-        .any(|(_, m)| m.contains("`service` in EU")));
+    assert!(unstated.iter().any(|(_, m)| m.contains("`service` in EU")));
     assert!(
         lints
             .iter()

@@ -46,9 +46,12 @@ fn compile(text: &str) -> Policy {
 
 fn decide(policy: &Policy, region: &str, age: u16) -> Reason {
     let now = "2025-01-01T00:00:00Z".parse().unwrap();
-    let subject =
-        Subject::from_json_str(policy, &format!(r#"{{"region":"{region}","age":{age}}}"#), now)
-            .unwrap();
+    let subject = Subject::from_json_str(
+        policy,
+        &format!(r#"{{"region":"{region}","age":{age}}}"#),
+        now,
+    )
+    .unwrap();
     policy
         .decide_use_by_name("service", "account.email", &subject, None)
         .unwrap()
@@ -95,7 +98,13 @@ fn an_unknown_fact_in_max_is_an_error() {
 fn fmt_round_trips() {
     let messy = POLICY.replace("max(13, local_age)", "max( 13 ,local_age )");
     let formatted = lawful::format::format_source(&messy).unwrap();
-    assert!(formatted.contains("under max(13, local_age) in EU"), "{formatted}");
-    assert_eq!(lawful::format::format_source(&formatted).unwrap(), formatted);
+    assert!(
+        formatted.contains("under max(13, local_age) in EU"),
+        "{formatted}"
+    );
+    assert_eq!(
+        lawful::format::format_source(&formatted).unwrap(),
+        formatted
+    );
     compile(&formatted);
 }

@@ -147,3 +147,71 @@ impl Checker {
         });
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::model::Policy;
+
+    fn compile(body: &str) -> Policy {
+        let text = format!(
+            "#![allow(purpose-without-retention)]\nregion DE \"Germany\"\ncategory user.email\n\
+             vocabulary purpose marketing\nvocabulary purpose marketing.ads\n\
+             vocabulary purpose marketing.news\nvocabulary purpose marketing.news.email\n\
+             vocabulary purpose analytics\nvocabulary purpose analytics.usage\n{body}\n"
+        );
+        match crate::compile_str("p.lawful", &text) {
+            Ok(compiled) => compiled.policy,
+            Err(failed) => panic!("{failed}"),
+        }
+    }
+
+    fn covered(policy: &Policy) -> Vec<&str> {
+        let mut names: Vec<&str> = policy
+            .purposes()
+            .iter()
+            .filter(|p| p.other.is_some())
+            .map(|p| p.info.name.as_str())
+            .collect();
+        names.sort_unstable();
+        names
+    }
+
+    #[test]
+    fn a_clause_covers_the_vocabulary_purposes_the_policy_does_not_list() {
+        let policy = compile(
+            "purpose marketing.news { uses user.email basis consent }\n\
+             purpose other { uses user.email basis consent }",
+        );
+        // `marketing` is the family of the listed `marketing.news`, `marketing.news.email`
+        // refines it: neither is an "other" purpose.
+        assert_eq!(
+            covered(&policy),
+            ["analytics", "analytics.usage", "marketing.ads"]
+        );
+        let clause = &policy.other_purposes()[0];
+        assert!(!clause.limited);
+        assert_eq!(clause.covers.count(), 3);
+        // Each covered purpose is decided by the clause: its uses, its bases, its provenance.
+        let ads = &policy.purposes()[policy.purpose("marketing.ads").unwrap().index()];
+        assert_eq!(ads.uses, clause.uses);
+        assert_eq!(ads.bases.len(), 1);
+        assert_eq!(ads.provenance, Some(clause.provenance));
+        assert!(!ads.declared && ads.vocabulary);
+    }
+
+    #[test]
+    fn for_limits_the_clause() {
+        let policy = compile("purpose other for analytics.* { uses user.email basis consent }");
+        assert_eq!(covered(&policy), ["analytics", "analytics.usage"]);
+        assert!(policy.other_purposes()[0].limited);
+    }
+
+    #[test]
+    fn consent_counts_only_for_the_exact_purpose() {
+        let policy = compile("purpose other { uses user.email basis consent }");
+        let usage = policy.purpose("analytics.usage").unwrap();
+        assert_eq!(crate::eval::cond::consent_lineage(&policy, usage), [usage]);
+        // Objections still count from the whole lineage.
+        assert_eq!(crate::eval::cond::lineage(&policy, usage).len(), 2);
+    }
+}

@@ -83,6 +83,9 @@ fn highest<'p>(ctx: &Ctx<'p>, covers: &IdSet) -> Vec<&'p Purpose> {
     covers
         .iter()
         .filter_map(|i| purposes.get(i))
-        .filter(|p| p.parent.is_none_or(|parent| !covers.contains(parent.index())))
+        .filter(|p| {
+            p.parent
+                .is_none_or(|parent| !covers.contains(parent.index()))
+        })
         .collect()
 }
