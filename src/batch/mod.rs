@@ -44,7 +44,7 @@ use serde::Serialize;
 
 use crate::eval::{
     parse_time_str, DataRef, Decision, JsonRenderer, Query, QueryError, RetentionDecision,
-    RetentionJson, RetentionNote, RetentionQuery, SubjectError, SubjectProblem, TransferQuery,
+    RetentionJson, RetentionQuery, SubjectError, SubjectProblem, TransferQuery,
 };
 use crate::model::{CategoryId, Policy};
 use crate::subject::Subject;
@@ -433,12 +433,7 @@ impl<'p> Batch<'p> {
                 Answered {
                     kind,
                     outcome: decision.verdict.code(),
-                    reason: match decision.note {
-                        RetentionNote::None => "none",
-                        RetentionNote::AwaitingEvent(_) => "awaiting_event",
-                        RetentionNote::NoDeadlineYet => "no_deadline_yet",
-                        RetentionNote::NoMaximum => "no_maximum",
-                    },
+                    reason: decision.note.code(),
                 }
             }),
         };

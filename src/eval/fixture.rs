@@ -403,6 +403,7 @@ impl Fx {
             period_text: format!("{period:#}"),
             after,
             when: None,
+            deidentified: false,
             provenance,
         });
         provenance
