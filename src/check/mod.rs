@@ -22,6 +22,7 @@ use std::collections::HashMap;
 
 pub use error::{CheckError, NameKind, LINTS};
 pub use lower::MAX_PERIOD_YEARS;
+pub(crate) use lower::period_in_range;
 pub use regions::MAX_REGIONS;
 
 use crate::diagnostic::{suggest, Diagnostic, Diagnostics};

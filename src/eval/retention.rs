@@ -9,6 +9,8 @@ use crate::model::{
 };
 
 use super::cond::Env;
+use super::names::NameError;
+use super::subject_input::{SubjectError, SubjectProblem};
 
 use super::query::{check_category, check_purpose, check_region, check_stamp, QueryError};
 use super::usage::retention_rules;
@@ -443,4 +445,39 @@ pub(crate) fn add_period(at: Timestamp, period: jiff::Span) -> Option<Timestamp>
         .checked_add(period)
         .ok()
         .map(|z| z.timestamp())
+}
+
+/// A retention period as a question gives it (`--agreed-period`, `"agreed_period"`): an ISO
+/// 8601 duration (`P2Y`) or a human one (`2 years`), not negative, at most
+/// [`MAX_PERIOD_YEARS`](crate::check::MAX_PERIOD_YEARS) years; `field` names it in the error.
+///
+/// ```
+/// use lawful::eval::parse_period_str;
+/// assert!(parse_period_str("agreed_period", "P2Y").is_ok());
+/// assert!(parse_period_str("agreed_period", "2 years").is_ok());
+/// assert!(parse_period_str("agreed_period", "-P1Y").is_err());
+/// assert!(parse_period_str("agreed_period", "P2000Y").is_err());
+/// ```
+pub fn parse_period_str(field: &str, text: &str) -> Result<jiff::Span, SubjectError> {
+    text.parse::<jiff::Span>()
+        .ok()
+        .filter(|span| !span.is_negative() && crate::check::period_in_range(*span))
+        .ok_or_else(|| SubjectError {
+            field: field.to_owned(),
+            problem: SubjectProblem::BadPeriod {
+                text: text.to_owned(),
+            },
+        })
+}
+
+impl Policy {
+    /// An event as a question names it: `NAME`, or `NAME:PURPOSE` for an event declared
+    /// `per purpose` given for a purpose (deciding refuses a purpose for any other event:
+    /// `lawful::eval::event_not_per_purpose`).
+    pub fn event_for(&self, key: &str) -> Result<(EventId, Option<PurposeId>), NameError> {
+        match key.split_once(':') {
+            Some((event, purpose)) => Ok((self.event(event)?, Some(self.purpose(purpose)?))),
+            None => Ok((self.event(key)?, None)),
+        }
+    }
 }
