@@ -782,8 +782,14 @@ mod tests {
             (r#"{"kind":"use","now":"x","to":"US"}"#, Err("to")),
             (r#"{"kind":"retention","subject":{}}"#, Err("subject")),
             (r#"{"kind":"disclose","events":{}}"#, Err("events")),
-            (r#"{"kind":"use","agreed_period":"P1Y"}"#, Err("agreed_period")),
-            (r#"{"kind":"transfer","deidentified":true}"#, Err("deidentified")),
+            (
+                r#"{"kind":"use","agreed_period":"P1Y"}"#,
+                Err("agreed_period"),
+            ),
+            (
+                r#"{"kind":"transfer","deidentified":true}"#,
+                Err("deidentified"),
+            ),
             (
                 r#"{"kind":"retention","agreed_period":"P1Y","deidentified":true}"#,
                 Ok(()),

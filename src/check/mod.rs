@@ -21,8 +21,8 @@ mod tree;
 use std::collections::HashMap;
 
 pub use error::{CheckError, NameKind, LINTS};
-pub use lower::MAX_PERIOD_YEARS;
 pub(crate) use lower::period_in_range;
+pub use lower::MAX_PERIOD_YEARS;
 pub use regions::MAX_REGIONS;
 
 use crate::diagnostic::{suggest, Diagnostic, Diagnostics};

@@ -214,7 +214,11 @@ pub(crate) fn cell_changes(
     } else {
         agreed.push(None);
     }
-    let states: &[bool] = if deidentified { &[false, true] } else { &[false] };
+    let states: &[bool] = if deidentified {
+        &[false, true]
+    } else {
+        &[false]
+    };
     if names.len() > MAX_CIRCUMSTANCES_ASKED {
         // Every combination would be too many questions: ask the first ones, and say the
         // diff is incomplete.
@@ -325,7 +329,11 @@ fn reads(cell: &Cell<'_>) -> Reads {
                 format!(
                     "{}{}",
                     kind_text(rule.bound),
-                    if rule.deidentified { " deidentified" } else { "" }
+                    if rule.deidentified {
+                        " deidentified"
+                    } else {
+                        ""
+                    }
                 ),
                 cell.policy.event_name(rule.after).to_owned(),
                 rule.period_text.clone(),
