@@ -188,7 +188,7 @@ fn the_corpus_uses_every_construct() {
         " agreed 2 years ",
         " deidentified may_keep exempt",
         "must_keep kept_while",
-        "may_keep no_deadline_yet",
+        "may_keep no_limit",
         "at least 3 years after",
         "at least P10Y",
         "at most 2 months",

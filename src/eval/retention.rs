@@ -169,7 +169,8 @@ pub enum RetentionNote {
     /// The data is exempt from every maximum (`retain … exempt`): no deadline.
     Exempt,
     /// The text states that the data is kept without limit (`retain … without limit`), and
-    /// no maximum applies: no deadline.
+    /// no maximum deadline applies (one whose event is still to come would still end it): no
+    /// deadline.
     NoLimit,
 }
 
@@ -376,11 +377,13 @@ impl Policy {
                 Some(rule),
                 RetentionNote::None,
             ),
-            None if pending_maximum => {
-                decision(Verdict::MayKeep, None, None, RetentionNote::NoDeadlineYet)
-            }
+            // The text's own "no limit" is the better explanation than a maximum whose event
+            // is still to come (which would still end it) or than silence.
             None => match unlimited {
                 Some(rule) => decision(Verdict::MayKeep, None, Some(rule), RetentionNote::NoLimit),
+                None if pending_maximum => {
+                    decision(Verdict::MayKeep, None, None, RetentionNote::NoDeadlineYet)
+                }
                 None => decision(Verdict::MayKeep, None, None, RetentionNote::NoMaximum),
             },
         })
