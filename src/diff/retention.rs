@@ -481,9 +481,16 @@ fn ask_both(
                 .chain(new_rules)
                 .flatten()
                 .map(|(_, e)| e.as_str())
+                .filter(|e| !e.is_empty())
                 .collect();
+            // A rule with no event (`at least while`) next to dated ones: each in full.
+            let undated = old_rules
+                .iter()
+                .chain(new_rules)
+                .flatten()
+                .any(|(_, e)| e.is_empty());
             // One event: "at most 2 years" → "at most 3 years" after it; else in full.
-            let single = (events.len() == 1)
+            let single = (events.len() == 1 && !undated)
                 .then(|| events.first().copied())
                 .flatten();
             let text = |rules: &BTreeSet<Option<(String, String)>>| -> Option<String> {
@@ -492,6 +499,7 @@ fn ask_both(
                     .flatten()
                     .map(|(period, event)| match single {
                         Some(_) => period.clone(),
+                        None if event.is_empty() => period.clone(),
                         None => format!("{period} after {event}"),
                     })
                     .collect();
@@ -589,7 +597,7 @@ fn ask(
             yet: then.note == RetentionNote::NoDeadlineYet,
         },
     };
-    let rule = |decision: &RetentionDecision| {
+    let rule = |decision: &RetentionDecision| -> Option<(String, String)> {
         let rule = cell
             .policy
             .retention
@@ -602,7 +610,12 @@ fn ask(
                 format!("the agreed period, up to {}", rule.period_text)
             }
             RetentionBound::AtMostAgreed { capped: false } => "the agreed period".to_owned(),
-            other => kind_text(other).to_owned(),
+            // No period, no event to count from.
+            RetentionBound::AtLeastWhile => {
+                let when = rule.when.as_ref().map(|c| situation_text(cell.policy, c));
+                return Some((format!("while {}", when.unwrap_or_default()), String::new()));
+            }
+            other => return Some((kind_text(other).to_owned(), String::new())),
         };
         Some((period, cell.policy.event_name(rule.after).to_owned()))
     };
@@ -620,6 +633,7 @@ fn ask(
 /// by 2004-01-01 (at most 3 years after collected)".
 fn describe(answer: &Answer) -> String {
     let why = |rule: &Option<(String, String)>, word: &str| match rule {
+        Some((period, event)) if event.is_empty() => format!(" ({word} {period})"),
         Some((period, event)) => format!(" ({word} {period} after {event})"),
         None => String::new(),
     };
@@ -634,7 +648,10 @@ fn describe(answer: &Answer) -> String {
             "must keep until an event to come{}",
             why(&answer.keep_rule, "at least")
         )),
-        Keep::Indefinite => Some("must keep as long as its condition holds".to_owned()),
+        Keep::Indefinite => Some(format!(
+            "must keep with no fixed end{}",
+            why(&answer.keep_rule, "at least")
+        )),
     };
     let delete = match answer.delete {
         Delete::By(t) => Some(format!(
