@@ -509,7 +509,8 @@ impl Checker {
         let categories = self.category_selectors(&decl.data);
         let purposes = (!decl.purposes.is_empty()).then(|| self.purpose_selectors(&decl.purposes));
         let regions = self.region_scope(decl.scope.as_deref().unwrap_or_default());
-        let collected = EventId(0);
+        // Rules with no event of their own count from collection (shown in notices).
+        let collected = self.events.get("collected").map_or(EventId(0), EventId);
         let (bound, period, period_text, after, name, extra) = match &decl.period {
             ast::RetainPeriod::Fixed {
                 bound,
@@ -535,7 +536,7 @@ impl Checker {
             ast::RetainPeriod::While { condition, .. } => {
                 let cond = self.situation_condition(condition, "retain … at least while");
                 let bound = RetentionBound::AtLeastWhile;
-                let name = "retain at least while required".to_owned();
+                let name = "retain at least while its condition holds".to_owned();
                 (
                     bound,
                     jiff::Span::new(),
@@ -600,6 +601,10 @@ impl Checker {
         let when = match (extra, when) {
             (Some(a), Some(b)) => Some(Cond::And(vec![a, b])),
             (a, b) => a.or(b),
+        };
+        let name = match (decl.deidentified.is_some(), name.strip_prefix("retain ")) {
+            (true, Some(rest)) => format!("retain deidentified {rest}"),
+            _ => name,
         };
         let provenance = self.add_provenance(ProvenanceKind::Retain, name, docs, span);
         self.retention.push(RetentionRule {

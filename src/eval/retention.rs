@@ -484,3 +484,25 @@ impl Policy {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::RetentionNote;
+    use crate::model::EventId;
+
+    /// Every note's code is one `expect retention … NOTE` may name, in declaration order.
+    #[test]
+    fn every_note_has_a_listed_code() {
+        let notes = [
+            RetentionNote::None,
+            RetentionNote::AwaitingEvent(EventId(0)),
+            RetentionNote::NoDeadlineYet,
+            RetentionNote::NoMaximum,
+            RetentionNote::KeptWhile,
+            RetentionNote::Exempt,
+            RetentionNote::NoLimit,
+        ];
+        let codes: Vec<&str> = notes.iter().map(|n| n.code()).collect();
+        assert_eq!(codes, RetentionNote::CODES);
+    }
+}
