@@ -183,17 +183,25 @@ fn check(policy: &Policy, subject: &Subject, expected: &Expected) -> Option<Mism
             circumstances,
             verdict,
             date,
+            purpose_events,
+            agreed,
+            deidentified,
+            note,
         } => {
             let written = Outcome {
                 outcome: verdict.clone(),
+                reason: note.clone(),
                 date: date.map(format_time),
                 ..Outcome::default()
             };
             let query = RetentionQuery {
                 purpose: *purpose,
+                agreed_period: *agreed,
                 ..RetentionQuery::new(policy, *category, *region, *now)
             }
             .with_events(events)
+            .with_purpose_events(purpose_events)
+            .with_deidentified(*deidentified)
             .with_circumstances(*circumstances);
             let decision: RetentionDecision = match policy.decide_retention(&query) {
                 Ok(d) => d,
@@ -201,12 +209,16 @@ fn check(policy: &Policy, subject: &Subject, expected: &Expected) -> Option<Mism
             };
             let actual = Outcome {
                 outcome: decision.verdict.code().to_owned(),
+                reason: note.as_ref().map(|_| decision.note.code().to_owned()),
                 date: decision.date.map(format_time),
                 ..Outcome::default()
             };
             let mut parts = Vec::new();
             if verdict != decision.verdict.code() {
                 parts.push("verdict");
+            }
+            if note.as_deref().is_some_and(|n| n != decision.note.code()) {
+                parts.push("note");
             }
             if let Some(expected_date) = date {
                 if !decision.date.is_some_and(|d| same_time(*expected_date, d)) {

@@ -172,6 +172,12 @@ pub struct Line<'a> {
     /// serde_json).
     #[serde(borrow, default)]
     pub circumstances: Option<Vec<Text<'a>>>,
+    /// `retention`: the period the subject agreed to (`P2Y`; read by serde_json only).
+    #[serde(borrow, default)]
+    pub agreed_period: Option<Text<'a>>,
+    /// `retention`: the data is de-identified (read by serde_json only).
+    #[serde(default)]
+    pub deidentified: Option<bool>,
     /// Where the scanner found the subject in the cache (a hint: the text is checked).
     #[serde(skip)]
     pub subject_id: Option<u32>,
@@ -255,6 +261,8 @@ impl<'a> Line<'a> {
             self.circumstances.is_some(),
             self.recipient_kind.is_some(),
             self.user.is_some(),
+            self.agreed_period.is_some(),
+            self.deidentified.is_some(),
         ]
         .iter()
         .enumerate()
@@ -276,7 +284,7 @@ impl<'a> Line<'a> {
 
 /// The members besides `kind`, `id` and `data`, in the order errors name them; a set of
 /// them is a `u16` whose bit `i` stands for `MEMBERS[i]`.
-const MEMBERS: [&str; 12] = [
+const MEMBERS: [&str; 14] = [
     "purpose",
     "recipient",
     "region",
@@ -289,6 +297,8 @@ const MEMBERS: [&str; 12] = [
     "circumstances",
     "recipient_kind",
     "user",
+    "agreed_period",
+    "deidentified",
 ];
 
 const PURPOSE: u16 = 1 << 0;
@@ -303,6 +313,8 @@ const NOW: u16 = 1 << 8;
 const CIRCUMSTANCES: u16 = 1 << 9;
 const RECIPIENT_KIND: u16 = 1 << 10;
 const USER: u16 = 1 << 11;
+const AGREED_PERIOD: u16 = 1 << 12;
+const DEIDENTIFIED: u16 = 1 << 13;
 
 /// The [`MEMBERS`] a kind of query reads.
 fn allowed(kind: Kind) -> u16 {
@@ -319,7 +331,9 @@ fn allowed(kind: Kind) -> u16 {
                 | CIRCUMSTANCES
         }
         Kind::Transfer => FROM | TO | SUBJECT | USER | CIRCUMSTANCES,
-        Kind::Retention => PURPOSE | REGION | EVENTS | NOW | CIRCUMSTANCES,
+        Kind::Retention => {
+            PURPOSE | REGION | EVENTS | NOW | CIRCUMSTANCES | AGREED_PERIOD | DEIDENTIFIED
+        }
     }
 }
 
@@ -745,6 +759,11 @@ mod tests {
             COLLECTED_AT,
             EVENTS,
             NOW,
+            CIRCUMSTANCES,
+            RECIPIENT_KIND,
+            USER,
+            AGREED_PERIOD,
+            DEIDENTIFIED,
         ];
         for (i, bit) in bits.into_iter().enumerate() {
             assert_eq!(bit, 1 << i, "{}", MEMBERS[i]);
@@ -763,6 +782,18 @@ mod tests {
             (r#"{"kind":"use","now":"x","to":"US"}"#, Err("to")),
             (r#"{"kind":"retention","subject":{}}"#, Err("subject")),
             (r#"{"kind":"disclose","events":{}}"#, Err("events")),
+            (
+                r#"{"kind":"use","agreed_period":"P1Y"}"#,
+                Err("agreed_period"),
+            ),
+            (
+                r#"{"kind":"transfer","deidentified":true}"#,
+                Err("deidentified"),
+            ),
+            (
+                r#"{"kind":"retention","agreed_period":"P1Y","deidentified":true}"#,
+                Ok(()),
+            ),
         ];
         for (text, expected) in cases {
             let line = Line::parse(text, &none).unwrap();

@@ -44,7 +44,7 @@ use serde::Serialize;
 
 use crate::eval::{
     parse_time_str, DataRef, Decision, JsonRenderer, Query, QueryError, RetentionDecision,
-    RetentionJson, RetentionNote, RetentionQuery, SubjectError, SubjectProblem, TransferQuery,
+    RetentionJson, RetentionQuery, SubjectError, SubjectProblem, TransferQuery,
 };
 use crate::model::{CategoryId, Policy};
 use crate::subject::Subject;
@@ -433,12 +433,7 @@ impl<'p> Batch<'p> {
                 Answered {
                     kind,
                     outcome: decision.verdict.code(),
-                    reason: match decision.note {
-                        RetentionNote::None => "none",
-                        RetentionNote::AwaitingEvent(_) => "awaiting_event",
-                        RetentionNote::NoDeadlineYet => "no_deadline_yet",
-                        RetentionNote::NoMaximum => "no_maximum",
-                    },
+                    reason: decision.note.code(),
                 }
             }),
         };
@@ -575,19 +570,32 @@ impl<'p> Batch<'p> {
             None => self.now,
         };
         let mut events = Vec::new();
+        let mut purpose_events = Vec::new();
         for (name, text) in line.events.iter().flatten() {
             let at = format!("events.{name}");
-            let event = match policy.event(name) {
-                Ok(event) => event,
+            // `purpose_completed:marketing.direct`: a `per purpose` event, for that purpose.
+            let (event, for_purpose) = match policy.event_for(name) {
+                Ok(found) => found,
                 Err(error) => return Err(LineError::NameAt { at, error }),
             };
-            events.push((event, past_time(&at, text, now)?));
+            let when = past_time(&at, text, now)?;
+            match for_purpose {
+                Some(p) => purpose_events.push((event, p, when)),
+                None => events.push((event, when)),
+            }
         }
         let mut query = RetentionQuery {
             purpose,
+            deidentified: line.deidentified.unwrap_or(false),
             ..RetentionQuery::new(policy, category, region, now)
         }
-        .with_events(&events);
+        .with_events(&events)
+        .with_purpose_events(&purpose_events);
+        if let Some(text) = &line.agreed_period {
+            query = query.with_agreed_period(
+                crate::eval::parse_period_str("agreed_period", text).map_err(LineError::Time)?,
+            );
+        }
         if let Some(names) = &line.circumstances {
             query =
                 query.with_circumstances(policy.circumstances_named(names.iter().map(|n| &**n))?);

@@ -73,6 +73,14 @@ impl Checker {
             Decl::Event(e) => {
                 let i = info(&e.name.text, e.title.as_ref(), docs, e.name.span);
                 self.declare_info(NameKind::Event, &e.name, i);
+                if e.per_purpose.is_some() {
+                    if let Some(id) = self.events.get(&e.name.text) {
+                        let id = EventId(id);
+                        if let Err(at) = self.index.per_purpose_events.binary_search(&id) {
+                            self.index.per_purpose_events.insert(at, id);
+                        }
+                    }
+                }
             }
             Decl::Circumstance(c) => {
                 let i = info(&c.name.text, c.title.as_ref(), docs, c.name.span);

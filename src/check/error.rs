@@ -64,6 +64,8 @@ pub enum NameKind {
     Lint,
     /// A circumstance (`legal_claims_brought` …).
     Circumstance,
+    /// A retention note in an `expect` line (`no_limit` …).
+    RetentionNote,
 }
 
 impl NameKind {
@@ -99,6 +101,7 @@ impl NameKind {
             NameKind::Right => "data subject right",
             NameKind::Lint => "lint",
             NameKind::Circumstance => "circumstance",
+            NameKind::RetentionNote => "retention note",
         }
     }
 
@@ -153,6 +156,7 @@ impl NameKind {
             NameKind::Right => "lawful::check::unknown_right",
             NameKind::Lint => "lawful::lint::unknown-lint",
             NameKind::Circumstance => "lawful::check::unknown_circumstance",
+            NameKind::RetentionNote => "lawful::check::unknown_retention_note",
         }
     }
 }
@@ -204,6 +208,13 @@ pub enum CheckError {
         purpose: String,
         /// The special category.
         category: String,
+    },
+    /// A retention expectation gives an event for a purpose, but the event is not declared
+    /// `per purpose` (`lawful::check::event_not_per_purpose`).
+    #[error("event `{event}` is not declared `per purpose`: it cannot be given for a purpose")]
+    EventNotPerPurpose {
+        /// The event's name.
+        event: String,
     },
     /// A minimum retention longer than the maximum (`lawful::check::retention_conflict`).
     #[error("retention of `{data}`: the minimum ({min}) is longer than the maximum ({max})")]
@@ -403,6 +414,7 @@ impl DiagnosticKind for CheckError {
             CheckError::MissingBasis { .. } => "lawful::check::missing_basis",
             CheckError::SpecialWithoutArt9 { .. } => "lawful::check::special_category_without_art9",
             CheckError::RetentionConflict { .. } => "lawful::check::retention_conflict",
+            CheckError::EventNotPerPurpose { .. } => "lawful::check::event_not_per_purpose",
             CheckError::DurationOutOfRange { .. } => "lawful::check::duration_out_of_range",
             CheckError::TooManyRegions { .. } => "lawful::check::too_many_regions",
             CheckError::TypeMismatch { .. } => "lawful::check::type_mismatch",
@@ -488,6 +500,9 @@ impl DiagnosticKind for CheckError {
             }
             CheckError::RetentionConflict { .. } => {
                 "shorten the minimum or lengthen the maximum so both can be met".to_owned()
+            }
+            CheckError::EventNotPerPurpose { event } => {
+                format!("declare `event {event} … per purpose`, or give the event without `for`")
             }
             CheckError::TooManyRegions { limit, .. } => format!(
                 "a policy (with its imports and the standard library) may declare at most \

@@ -192,7 +192,14 @@ impl MaxRetention {
         let mut everywhere = IdSet::new(categories);
         let mut named = vec![Vec::new(); purposes];
         for (i, rule) in rules.iter().enumerate() {
-            if rule.bound != RetentionBound::AtMost {
+            // A maximum, an agreed one, or a text's explicit "no limit" / exemption says how
+            // long the data is kept; a rule for de-identified data only does not.
+            let says_how_long = rule.bound.is_maximum()
+                || matches!(
+                    rule.bound,
+                    RetentionBound::Unlimited | RetentionBound::Exempt
+                );
+            if !says_how_long || rule.deidentified {
                 continue;
             }
             match &rule.purposes {

@@ -561,37 +561,103 @@ impl Checker {
         let categories = self.category_selectors(&decl.data);
         let purposes = (!decl.purposes.is_empty()).then(|| self.purpose_selectors(&decl.purposes));
         let regions = self.region_scope(decl.scope.as_deref().unwrap_or_default());
-        let after = match self.events.get(&decl.after.text) {
-            Some(e) => EventId(e),
-            None => {
-                let names: Vec<String> = self.events.names().map(str::to_owned).collect();
-                self.unknown(
-                    NameKind::Event,
-                    &decl.after.text,
-                    decl.after.span,
-                    names.iter().map(String::as_str),
-                );
-                EventId(0)
+        // Rules with no event of their own count from collection (shown in notices).
+        let collected = self.events.get("collected").map_or(EventId(0), EventId);
+        let (bound, period, period_text, after, name, extra) = match &decl.period {
+            ast::RetainPeriod::Fixed {
+                bound,
+                duration,
+                after,
+            } => {
+                self.check_period(duration);
+                let (bound, word) = match bound {
+                    ast::RetentionBound::AtLeast => (RetentionBound::AtLeast, "at least"),
+                    ast::RetentionBound::AtMost => (RetentionBound::AtMost, "at most"),
+                };
+                let name = format!("retain {word} {} after {}", duration.text, after.text);
+                let after = self.retention_event(after);
+                (
+                    bound,
+                    duration.value,
+                    duration.text.clone(),
+                    after,
+                    name,
+                    None,
+                )
+            }
+            ast::RetainPeriod::While { condition, .. } => {
+                let cond = self.situation_condition(condition, "retain … at least while");
+                let bound = RetentionBound::AtLeastWhile;
+                let name = "retain at least while its condition holds".to_owned();
+                (
+                    bound,
+                    jiff::Span::new(),
+                    String::new(),
+                    collected,
+                    name,
+                    Some(cond),
+                )
+            }
+            ast::RetainPeriod::Agreed { cap, after } => {
+                if let Some(cap) = cap {
+                    self.check_period(cap);
+                }
+                let name = match cap {
+                    Some(cap) => format!(
+                        "retain at most agreed up to {} after {}",
+                        cap.text, after.text
+                    ),
+                    None => format!("retain at most agreed after {}", after.text),
+                };
+                let after = self.retention_event(after);
+                let bound = RetentionBound::AtMostAgreed {
+                    capped: cap.is_some(),
+                };
+                let (period, text) = cap
+                    .as_ref()
+                    .map_or((jiff::Span::new(), String::new()), |c| {
+                        (c.value, c.text.clone())
+                    });
+                (bound, period, text, after, name, None)
+            }
+            ast::RetainPeriod::Exempt { .. } => (
+                RetentionBound::Exempt,
+                jiff::Span::new(),
+                String::new(),
+                collected,
+                "retain exempt".to_owned(),
+                None,
+            ),
+            ast::RetainPeriod::Unlimited { after, .. } => {
+                let name = match after {
+                    Some(e) => format!("retain without limit after {}", e.text),
+                    None => "retain without limit".to_owned(),
+                };
+                let after = after
+                    .as_ref()
+                    .map_or(collected, |e| self.retention_event(e));
+                (
+                    RetentionBound::Unlimited,
+                    jiff::Span::new(),
+                    String::new(),
+                    after,
+                    name,
+                    None,
+                )
             }
         };
-        let bound = match decl.bound {
-            ast::RetentionBound::AtLeast => RetentionBound::AtLeast,
-            ast::RetentionBound::AtMost => RetentionBound::AtMost,
-        };
-        let word = if bound == RetentionBound::AtLeast {
-            "at least"
-        } else {
-            "at most"
-        };
-        let name = format!(
-            "retain {word} {} after {}",
-            decl.duration.text, decl.after.text
-        );
-        self.check_period(&decl.duration);
         let when = decl
             .when
             .as_ref()
             .map(|c| self.situation_condition(c, "retain"));
+        let when = match (extra, when) {
+            (Some(a), Some(b)) => Some(Cond::And(vec![a, b])),
+            (a, b) => a.or(b),
+        };
+        let name = match (decl.deidentified.is_some(), name.strip_prefix("retain ")) {
+            (true, Some(rest)) => format!("retain deidentified {rest}"),
+            _ => name,
+        };
         let provenance = self.add_provenance(ProvenanceKind::Retain, name, docs, span);
         self.retention.push(RetentionRule {
             when,
@@ -599,11 +665,29 @@ impl Checker {
             purposes,
             regions,
             bound,
-            period: decl.duration.value,
-            period_text: decl.duration.text.clone(),
+            period,
+            period_text,
             after,
+            deidentified: decl.deidentified.is_some(),
             provenance,
         });
+    }
+
+    /// The event a retention period runs from (an unknown one is reported).
+    fn retention_event(&mut self, name: &ast::Name) -> EventId {
+        match self.events.get(&name.text) {
+            Some(e) => EventId(e),
+            None => {
+                let names: Vec<String> = self.events.names().map(str::to_owned).collect();
+                self.unknown(
+                    NameKind::Event,
+                    &name.text,
+                    name.span,
+                    names.iter().map(String::as_str),
+                );
+                EventId(0)
+            }
+        }
     }
 
     fn lower_rights(&mut self, decl: &ast::RightsDecl) {
@@ -735,7 +819,9 @@ impl Checker {
                     || (min.regions.is_empty() && max.regions.is_empty());
                 // A conditional rule applies only in some circumstances: a minimum that
                 // outlasts a maximum then is the evaluator's to settle (the longer wins).
-                let unconditional = min.when.is_none() && max.when.is_none();
+                let unconditional = min.when.is_none()
+                    && max.when.is_none()
+                    && min.deidentified == max.deidentified;
                 let same_data = unconditional
                     && min.after == max.after
                     && min.categories.intersects(&max.categories)

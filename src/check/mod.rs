@@ -23,6 +23,7 @@ mod unstated;
 use std::collections::HashMap;
 
 pub use error::{CheckError, NameKind, LINTS};
+pub(crate) use lower::period_in_range;
 pub use lower::MAX_PERIOD_YEARS;
 pub use regions::MAX_REGIONS;
 

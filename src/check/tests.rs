@@ -381,6 +381,9 @@ impl Checker {
                 purpose,
                 region,
                 events,
+                purpose_events,
+                agreed,
+                deidentified,
                 now,
                 given,
                 verdict,
@@ -405,6 +408,17 @@ impl Checker {
                         }
                     }
                 }
+                let compiled_purpose_events = self.purpose_events(purpose_events);
+                if let Some(note) = &verdict.note {
+                    if !RETENTION_NOTE_CODES.contains(&note.text.as_str()) {
+                        self.unknown(
+                            NameKind::RetentionNote,
+                            &note.text,
+                            note.span,
+                            RETENTION_NOTE_CODES.iter().copied(),
+                        );
+                    }
+                }
                 if !VERDICTS.contains(&verdict.name.text.as_str()) {
                     self.unknown(
                         NameKind::Verdict,
@@ -422,6 +436,10 @@ impl Checker {
                     circumstances,
                     verdict: verdict.name.text.clone(),
                     date: verdict.date.as_ref().map(|d| d.value),
+                    purpose_events: compiled_purpose_events,
+                    agreed: agreed.as_ref().map(|d| d.value),
+                    deidentified: *deidentified,
+                    note: verdict.note.as_ref().map(|n| n.text.clone()),
                 }
             }
         };
@@ -429,6 +447,44 @@ impl Checker {
             expected,
             span: e.span,
         })
+    }
+
+    /// The per-purpose events of a retention expectation (`EVENT for PURPOSE DATE`): each
+    /// event must be declared `per purpose` (`lawful::check::event_not_per_purpose`).
+    fn purpose_events(
+        &mut self,
+        entries: &[(ast::Name, ast::Name, ast::DateLit)],
+    ) -> Vec<(EventId, PurposeId, jiff::Timestamp)> {
+        let mut out = Vec::new();
+        for (name, purpose, date) in entries {
+            let event = match self.events.get(&name.text) {
+                Some(id) => EventId(id),
+                None => {
+                    let names: Vec<String> = self.events.names().map(str::to_owned).collect();
+                    self.unknown(
+                        NameKind::Event,
+                        &name.text,
+                        name.span,
+                        names.iter().map(String::as_str),
+                    );
+                    continue;
+                }
+            };
+            if self.index.per_purpose_events.binary_search(&event).is_err() {
+                self.error(
+                    CheckError::EventNotPerPurpose {
+                        event: name.text.clone(),
+                    },
+                    name.span,
+                    "not `per purpose`",
+                );
+                continue;
+            }
+            if let Some(purpose) = self.purpose_name(purpose) {
+                out.push((event, purpose, date.value));
+            }
+        }
+        out
     }
 
     /// The circumstances a `given …` names (each unknown one reported, with a suggestion).

@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use lawful::eval::{RetentionDecision, RetentionQuery, Verdict};
+use lawful::eval::{parse_period_str, RetentionDecision, RetentionQuery, Verdict};
 use lawful::load::LoadOptions;
 use lawful::Policy;
 
@@ -24,9 +24,17 @@ pub struct RetentionArgs {
     #[arg(long, value_name = "REGION")]
     pub region: String,
     /// When an event the periods run from happened: `transaction_completed=2024-01-01`.
-    /// Repeatable.
-    #[arg(long = "event", value_name = "NAME=TIME")]
+    /// An event declared `per purpose` may name the purpose it happened for:
+    /// `purpose_completed:marketing.direct=2024-01-01`. Repeatable.
+    #[arg(long = "event", value_name = "NAME[:PURPOSE]=TIME")]
     pub events: Vec<String>,
+    /// The retention period the subject agreed to (`retain … at most agreed`), e.g. `P2Y`
+    /// or `"2 years"`. None given: the subject agreed to none.
+    #[arg(long, value_name = "PERIOD")]
+    pub agreed_period: Option<String>,
+    /// The data is de-identified: `retain … deidentified` rules apply to it too.
+    #[arg(long)]
+    pub deidentified: bool,
     /// A circumstance the policy declares that holds (repeatable), e.g.
     /// `--circumstance legal_claims_brought`; a `retain … when` rule applies only while its
     /// condition does. One not given is false.
@@ -76,18 +84,28 @@ fn decide(policy: &Policy, args: &RetentionArgs) -> Result<RetentionDecision, Cl
         .transpose()?;
     let region = policy.region(&args.region)?;
     let mut events = Vec::with_capacity(args.events.len());
+    let mut purpose_events = Vec::new();
     for text in &args.events {
         let (name, time) = split_pair("--event", text)?;
-        let event = policy
-            .event(name)
+        let (event, for_purpose) = policy
+            .event_for(name)
             .map_err(|e| CliError::at(&format!("`--event {text}`"), e))?;
-        events.push((event, past_time(&format!("`--event {text}`"), time, now)?));
+        let at = past_time(&format!("`--event {text}`"), time, now)?;
+        match for_purpose {
+            Some(p) => purpose_events.push((event, p, at)),
+            None => events.push((event, at)),
+        }
     }
     let mut query = RetentionQuery::new(policy, category, region, now)
         .with_events(&events)
+        .with_purpose_events(&purpose_events)
+        .with_deidentified(args.deidentified)
         .with_circumstances(
             policy.circumstances_named(args.circumstances.iter().map(String::as_str))?,
         );
+    if let Some(text) = &args.agreed_period {
+        query = query.with_agreed_period(parse_period_str("`--agreed-period`", text)?);
+    }
     query.purpose = purpose;
     Ok(policy.decide_retention(&query)?)
 }

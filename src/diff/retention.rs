@@ -55,10 +55,10 @@ pub(crate) fn anchors() -> Vec<Timestamp> {
     out
 }
 
-/// The rules one side's evaluator reads for a cell, as text: (minimum?, event, period).
-/// Per rule: a minimum?, its event, its period, its `when` (by circumstance names; empty
-/// when it has none).
-type Reads = Vec<(bool, String, String, String)>;
+/// The rules one side's evaluator reads for a cell, as text. Per rule: its kind (`at least`,
+/// `at most agreed`, `exempt` …, with ` deidentified` for a rule about de-identified data),
+/// its event, its period, its `when` (by circumstance names; empty when it has none).
+type Reads = Vec<(String, String, String, String)>;
 
 /// One change found for a cell, without its purpose (see [`Key::Retention`]).
 #[derive(Debug, Clone)]
@@ -78,6 +78,10 @@ struct Cell<'p> {
     region: RegionId,
     /// The circumstances the questions give (a `retain … when` reads them).
     circumstances: Circumstances,
+    /// Whether the questions say the data is de-identified.
+    deidentified: bool,
+    /// The period the questions say the subject agreed to.
+    agreed: Option<jiff::Span>,
 }
 
 /// What one side answers on one timeline.
@@ -97,6 +101,8 @@ enum Keep {
     Until(Timestamp),
     /// Until an event that has not happened: the timeline cannot tell this side's periods.
     Awaiting,
+    /// As long as a condition holds, with no fixed end (`at least while`).
+    Indefinite,
 }
 
 /// From when must it be deleted?
@@ -117,6 +123,7 @@ impl Keep {
         match self {
             Keep::No => Some((0, None)),
             Keep::Until(t) => Some((1, Some(t))),
+            Keep::Indefinite => Some((2, None)),
             Keep::Awaiting => None,
         }
     }
@@ -156,6 +163,8 @@ pub(crate) fn cell_changes(
             },
             region: RegionId(u.regions.id(side, region)?),
             circumstances: Circumstances::NONE,
+            deidentified: false,
+            agreed: None,
         })
     };
     let cells = [cell(Side::Old)?, cell(Side::New)?];
@@ -170,6 +179,11 @@ pub(crate) fn cell_changes(
     // Every combination of the circumstances either side's rules test, by name (a side
     // that does not declare one reads nothing of it).
     let mut names: Vec<&str> = Vec::new();
+    // Whether either side has a rule for de-identified data, and the periods that can
+    // change an agreed maximum's answer: none agreed, each maximum's period or cap on
+    // either side (where the agreed period starts or stops deciding), and the longest.
+    let mut deidentified = false;
+    let mut agreed: Vec<Option<jiff::Span>> = Vec::new();
     for cell in &cells {
         for rule in cell
             .policy
@@ -178,8 +192,33 @@ pub(crate) fn cell_changes(
             if let Some(when) = &rule.when {
                 circumstance_names(cell.policy, when, &mut names);
             }
+            deidentified |= rule.deidentified;
+            if matches!(rule.bound, RetentionBound::AtMostAgreed { .. }) && agreed.is_empty() {
+                agreed.push(None);
+                agreed.push(Some(
+                    jiff::Span::new().years(crate::check::MAX_PERIOD_YEARS),
+                ));
+            }
         }
     }
+    if !agreed.is_empty() {
+        for cell in &cells {
+            for rule in cell
+                .policy
+                .retention_rules_for(cell.category, cell.purpose, cell.region)
+                .filter(|r| r.bound.is_maximum())
+            {
+                agreed.push(Some(rule.period));
+            }
+        }
+    } else {
+        agreed.push(None);
+    }
+    let states: &[bool] = if deidentified {
+        &[false, true]
+    } else {
+        &[false]
+    };
     if names.len() > MAX_CIRCUMSTANCES_ASKED {
         // Every combination would be too many questions: ask the first ones, and say the
         // diff is incomplete.
@@ -201,24 +240,38 @@ pub(crate) fn cell_changes(
                 .filter_map(|n| cell.policy.index.circumstances.get(n))
                 .collect()
         };
-        let cells = [
-            Cell {
-                circumstances: with(&old_cell),
-                ..old_cell
-            },
-            Cell {
-                circumstances: with(&new_cell),
-                ..new_cell
-            },
-        ];
-        for mut f in ask_both(&cells, &reads, anchors, cases) {
-            if found.iter().any(|g| g.key == f.key) {
-                continue;
+        for &deidentified in states {
+            for &agreed in &agreed {
+                let cells = [
+                    Cell {
+                        circumstances: with(&old_cell),
+                        deidentified,
+                        agreed,
+                        ..old_cell
+                    },
+                    Cell {
+                        circumstances: with(&new_cell),
+                        deidentified,
+                        agreed,
+                        ..new_cell
+                    },
+                ];
+                for mut f in ask_both(&cells, &reads, anchors, cases) {
+                    if found.iter().any(|g| g.key == f.key) {
+                        continue;
+                    }
+                    if !given.is_empty() {
+                        f.timeline = format!("{}, given {}", f.timeline, given.join(", "));
+                    }
+                    if deidentified {
+                        f.timeline = format!("{}, de-identified data", f.timeline);
+                    }
+                    if let Some(period) = agreed {
+                        f.timeline = format!("{}, agreed period {period:#}", f.timeline);
+                    }
+                    found.push(f);
+                }
             }
-            if !given.is_empty() {
-                f.timeline = format!("{}, given {}", f.timeline, given.join(", "));
-            }
-            found.push(f);
         }
     }
     memo.insert(reads, found.clone());
@@ -273,7 +326,15 @@ fn reads(cell: &Cell<'_>) -> Reads {
         .retention_rules_for(cell.category, cell.purpose, cell.region)
         .map(|rule| {
             (
-                rule.bound == RetentionBound::AtLeast,
+                format!(
+                    "{}{}",
+                    kind_text(rule.bound),
+                    if rule.deidentified {
+                        " deidentified"
+                    } else {
+                        ""
+                    }
+                ),
                 cell.policy.event_name(rule.after).to_owned(),
                 rule.period_text.clone(),
                 rule.when
@@ -286,6 +347,19 @@ fn reads(cell: &Cell<'_>) -> Reads {
     out.sort();
     out.dedup();
     out
+}
+
+/// A rule's kind as the language writes it.
+fn kind_text(bound: RetentionBound) -> &'static str {
+    match bound {
+        RetentionBound::AtLeast => "at least",
+        RetentionBound::AtMost => "at most",
+        RetentionBound::AtLeastWhile => "at least while",
+        RetentionBound::AtMostAgreed { capped: true } => "at most agreed up to",
+        RetentionBound::AtMostAgreed { capped: false } => "at most agreed",
+        RetentionBound::Exempt => "exempt",
+        RetentionBound::Unlimited => "without limit",
+    }
 }
 
 /// What changes between the two sides along one part (minimum or deadline) of one
@@ -407,9 +481,16 @@ fn ask_both(
                 .chain(new_rules)
                 .flatten()
                 .map(|(_, e)| e.as_str())
+                .filter(|e| !e.is_empty())
                 .collect();
+            // A rule with no event (`at least while`) next to dated ones: each in full.
+            let undated = old_rules
+                .iter()
+                .chain(new_rules)
+                .flatten()
+                .any(|(_, e)| e.is_empty());
             // One event: "at most 2 years" → "at most 3 years" after it; else in full.
-            let single = (events.len() == 1)
+            let single = (events.len() == 1 && !undated)
                 .then(|| events.first().copied())
                 .flatten();
             let text = |rules: &BTreeSet<Option<(String, String)>>| -> Option<String> {
@@ -418,6 +499,7 @@ fn ask_both(
                     .flatten()
                     .map(|(period, event)| match single {
                         Some(_) => period.clone(),
+                        None if event.is_empty() => period.clone(),
                         None => format!("{period} after {event}"),
                     })
                     .collect();
@@ -493,6 +575,8 @@ fn ask(
                 purpose: cell.purpose,
                 events: &timeline,
                 circumstances: cell.circumstances,
+                deidentified: cell.deidentified,
+                agreed_period: cell.agreed,
                 ..RetentionQuery::new(cell.policy, cell.category, cell.region, now)
             })
             .ok()
@@ -500,6 +584,9 @@ fn ask(
     let first = decide(at)?;
     let (keep, then) = match (first.verdict, first.date) {
         (Verdict::MustKeep, Some(until)) => (Keep::Until(until), decide(until)?),
+        (Verdict::MustKeep, None) if first.note == RetentionNote::KeptWhile => {
+            (Keep::Indefinite, first)
+        }
         (Verdict::MustKeep, None) => (Keep::Awaiting, first),
         _ => (Keep::No, first),
     };
@@ -510,16 +597,27 @@ fn ask(
             yet: then.note == RetentionNote::NoDeadlineYet,
         },
     };
-    let rule = |decision: &RetentionDecision| {
+    let rule = |decision: &RetentionDecision| -> Option<(String, String)> {
         let rule = cell
             .policy
             .retention
             .iter()
             .find(|r| Some(r.provenance) == decision.rule)?;
-        Some((
-            rule.period_text.clone(),
-            cell.policy.event_name(rule.after).to_owned(),
-        ))
+        let period = match rule.bound {
+            RetentionBound::AtLeast | RetentionBound::AtMost => rule.period_text.clone(),
+            // The renderer says "at least" / "at most" before it.
+            RetentionBound::AtMostAgreed { capped: true } => {
+                format!("the agreed period, up to {}", rule.period_text)
+            }
+            RetentionBound::AtMostAgreed { capped: false } => "the agreed period".to_owned(),
+            // No period, no event to count from.
+            RetentionBound::AtLeastWhile => {
+                let when = rule.when.as_ref().map(|c| situation_text(cell.policy, c));
+                return Some((format!("while {}", when.unwrap_or_default()), String::new()));
+            }
+            other => return Some((kind_text(other).to_owned(), String::new())),
+        };
+        Some((period, cell.policy.event_name(rule.after).to_owned()))
     };
     Some(Answer {
         keep,
@@ -535,6 +633,7 @@ fn ask(
 /// by 2004-01-01 (at most 3 years after collected)".
 fn describe(answer: &Answer) -> String {
     let why = |rule: &Option<(String, String)>, word: &str| match rule {
+        Some((period, event)) if event.is_empty() => format!(" ({word} {period})"),
         Some((period, event)) => format!(" ({word} {period} after {event})"),
         None => String::new(),
     };
@@ -547,6 +646,10 @@ fn describe(answer: &Answer) -> String {
         )),
         Keep::Awaiting => Some(format!(
             "must keep until an event to come{}",
+            why(&answer.keep_rule, "at least")
+        )),
+        Keep::Indefinite => Some(format!(
+            "must keep with no fixed end{}",
             why(&answer.keep_rule, "at least")
         )),
     };

@@ -411,10 +411,43 @@ impl<'p> Ctx<'p> {
             (RetentionBound::AtMost, false) => {
                 format!("deleted at the latest {period} after {event}")
             }
+            // The `while` condition is the rule's `when`.
+            (RetentionBound::AtLeastWhile, _) => {
+                let sentence = match &rule.when {
+                    Some(when) => format!("kept as long as {}", self.condition(when)),
+                    None => "kept with no fixed end".to_owned(),
+                };
+                return self.deidentified_suffix(rule, sentence);
+            }
+            (RetentionBound::AtMostAgreed { capped: true }, _) => format!(
+                "deleted at the end of the period you agreed to after {event}, and at the latest \
+                 {period} after it"
+            ),
+            (RetentionBound::AtMostAgreed { capped: false }, _) => {
+                format!("deleted at the end of the period you agreed to after {event}")
+            }
+            (RetentionBound::Exempt, _) => "exempt from every maximum period".to_owned(),
+            (RetentionBound::Unlimited, _) => {
+                if rule.after.index() == 0 {
+                    "kept without a time limit".to_owned()
+                } else {
+                    format!("not deleted automatically after {event}: there is no time limit")
+                }
+            }
         };
-        match &rule.when {
+        let sentence = match &rule.when {
             Some(when) => format!("{sentence}, where {}", self.condition(when)),
             None => sentence,
+        };
+        self.deidentified_suffix(rule, sentence)
+    }
+
+    /// "…, for de-identified data" when the rule is about de-identified data only.
+    fn deidentified_suffix(&self, rule: &RetentionRule, sentence: String) -> String {
+        if rule.deidentified {
+            format!("{sentence}, for de-identified data")
+        } else {
+            sentence
         }
     }
 

@@ -581,6 +581,16 @@ impl RetentionDecision {
             (_, _, RetentionNote::NoDeadlineYet) => {
                 format!("{head} may be kept: no maximum retention period has started yet.")
             }
+            (_, _, RetentionNote::KeptWhile) => format!(
+                "{head} must be kept as long as the condition of {rule} holds: a minimum with \
+                 no fixed end, which no maximum cuts short."
+            ),
+            (_, _, RetentionNote::Exempt) => {
+                format!("{head} may be kept: it is exempt from every maximum ({rule}).")
+            }
+            (_, _, RetentionNote::NoLimit) => {
+                format!("{head} may be kept: the policy states there is no time limit ({rule}).")
+            }
             _ => format!("{head} may be kept: no maximum retention period applies to it."),
         }
     }

@@ -405,6 +405,7 @@ impl Fx {
             period_text: format!("{period:#}"),
             after,
             when: None,
+            deidentified: false,
             provenance,
         });
         provenance

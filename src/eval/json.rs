@@ -154,9 +154,7 @@ impl RetentionDecision {
                 .map(|p| rule(&p.name, p.span)),
             note: match self.note {
                 RetentionNote::None => None,
-                RetentionNote::AwaitingEvent(_) => Some("awaiting_event".to_owned()),
-                RetentionNote::NoDeadlineYet => Some("no_deadline_yet".to_owned()),
-                RetentionNote::NoMaximum => Some("no_maximum".to_owned()),
+                note => Some(note.code().to_owned()),
             },
             explanation: self.explain(policy),
         }

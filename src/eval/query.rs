@@ -169,6 +169,14 @@ pub enum QueryError {
         /// The date of the event the period runs from.
         at: jiff::Timestamp,
     },
+    /// A retention question gives an event for a purpose (`purpose_completed:marketing`), but
+    /// the policy does not declare that event `per purpose`
+    /// (`lawful::eval::event_not_per_purpose`).
+    #[error("an event given for a purpose is not declared `per purpose`: give it without one")]
+    EventNotPerPurpose {
+        /// The event.
+        event: crate::model::EventId,
+    },
 }
 
 impl QueryError {
@@ -180,6 +188,7 @@ impl QueryError {
             QueryError::MaskLength { .. } => "lawful::eval::mask_length",
             QueryError::OtherPolicy { .. } => "lawful::eval::other_policy",
             QueryError::DateOutOfRange { .. } => "lawful::eval::date_out_of_range",
+            QueryError::EventNotPerPurpose { .. } => "lawful::eval::event_not_per_purpose",
         }
     }
 }

@@ -9,6 +9,8 @@ use crate::model::{
 };
 
 use super::cond::Env;
+use super::names::NameError;
+use super::subject_input::{SubjectError, SubjectProblem};
 
 use super::query::{check_category, check_purpose, check_region, check_stamp, QueryError};
 use super::usage::retention_rules;
@@ -31,6 +33,15 @@ pub struct RetentionQuery<'a> {
     /// The circumstances that hold (`legal_claims_brought` …): a `retain … when` rule
     /// applies only while its condition does.
     pub circumstances: Circumstances,
+    /// Events declared `per purpose`, each given for a purpose ("the purpose `P` was
+    /// completed"): it anchors the rules for data used for that purpose or a sub-purpose. An
+    /// entry in `events` of such an event counts for every purpose.
+    pub purpose_events: &'a [(EventId, PurposeId, Timestamp)],
+    /// The retention period the subject agreed to (`retain … at most agreed`); `None`: the
+    /// subject agreed to none, so such a maximum ends at its event.
+    pub agreed_period: Option<jiff::Span>,
+    /// The data is de-identified: `retain … deidentified` rules apply to it too.
+    pub deidentified: bool,
     /// The policy the ids belong to.
     pub(crate) stamp: PolicyStamp,
 }
@@ -46,8 +57,29 @@ impl<'a> RetentionQuery<'a> {
             events: &[],
             now,
             circumstances: Circumstances::NONE,
+            purpose_events: &[],
+            agreed_period: None,
+            deidentified: false,
             stamp: policy.stamp(),
         }
+    }
+
+    /// Events declared `per purpose`, each with the purpose it happened for.
+    pub fn with_purpose_events(mut self, events: &'a [(EventId, PurposeId, Timestamp)]) -> Self {
+        self.purpose_events = events;
+        self
+    }
+
+    /// The retention period the subject agreed to.
+    pub fn with_agreed_period(mut self, period: jiff::Span) -> Self {
+        self.agreed_period = Some(period);
+        self
+    }
+
+    /// Say whether the data is de-identified.
+    pub fn with_deidentified(mut self, deidentified: bool) -> Self {
+        self.deidentified = deidentified;
+        self
     }
 
     /// Say that circumstance `id` holds.
@@ -129,8 +161,36 @@ pub enum RetentionNote {
     /// Maximums apply but none of their events has happened yet: no deadline yet.
     NoDeadlineYet,
     /// No maximum applies to this data (none is declared, or none whose `when` holds): no
-    /// deadline at all.
+    /// deadline at all — the text states no period.
     NoMaximum,
+    /// A minimum with no fixed end holds (`retain … at least while C`, "as long as applicable
+    /// law requires"): keep while its condition does; no maximum cuts it short.
+    KeptWhile,
+    /// The data is exempt from every maximum (`retain … exempt`): no deadline.
+    Exempt,
+    /// The text states that the data is kept without limit (`retain … without limit`), and
+    /// no maximum deadline applies (one whose event is still to come would still end it): no
+    /// deadline.
+    NoLimit,
+}
+
+impl RetentionNote {
+    /// Every code, in declaration order.
+    pub const CODES: &'static [&'static str] = crate::model::RETENTION_NOTE_CODES;
+
+    /// The stable code: `none`, `awaiting_event`, `no_deadline_yet`, `no_maximum`,
+    /// `kept_while`, `exempt` or `no_limit`.
+    pub fn code(self) -> &'static str {
+        match self {
+            RetentionNote::None => "none",
+            RetentionNote::AwaitingEvent(_) => "awaiting_event",
+            RetentionNote::NoDeadlineYet => "no_deadline_yet",
+            RetentionNote::NoMaximum => "no_maximum",
+            RetentionNote::KeptWhile => "kept_while",
+            RetentionNote::Exempt => "exempt",
+            RetentionNote::NoLimit => "no_limit",
+        }
+    }
 }
 
 /// The answer to a [`RetentionQuery`]: the verdict, its date and the rule behind it.
@@ -153,11 +213,15 @@ pub struct RetentionDecision {
 }
 
 impl Policy {
-    /// Rules for the category whose regions contain the query region and whose purposes
-    /// (if any) contain the query purpose; each anchored on its event. The latest minimum
-    /// not yet reached (or one whose event is still to come) → `must_keep` until it; else
-    /// the earliest maximum (but never before the latest minimum ends) → `may_keep` until
-    /// it, or `must_delete` since it once passed; else `may_keep` with no date.
+    /// Rules for the category whose regions contain the query region, whose purposes (if
+    /// any) contain the query purpose, whose `when` holds and (for `deidentified` rules)
+    /// whose data is de-identified; each anchored on its event. A minimum with no fixed end
+    /// (`at least while`) or one whose event is still to come → `must_keep` with no date;
+    /// else the latest minimum not yet reached → `must_keep` until it; else, unless an
+    /// `exempt` rule applies, the earliest maximum (fixed, or the agreed period up to its
+    /// cap; never before the latest minimum ends) → `may_keep` until it, or `must_delete`
+    /// since it once passed; else `may_keep` with no date (`no_limit` where the text says
+    /// so).
     pub fn decide_retention(
         &self,
         query: &RetentionQuery<'_>,
@@ -168,10 +232,19 @@ impl Policy {
         if let Some(p) = query.purpose {
             check_purpose(self, p)?;
         }
+        for &(event, purpose, _) in query.purpose_events {
+            check_purpose(self, purpose)?;
+            if !self.event_per_purpose(event) {
+                return Err(QueryError::EventNotPerPurpose { event });
+            }
+        }
         let mut latest_minimum: Option<(Timestamp, ProvenanceId)> = None;
         let mut pending_minimum: Option<(EventId, ProvenanceId)> = None;
+        let mut kept_while: Option<ProvenanceId> = None;
         let mut earliest_maximum: Option<(Timestamp, ProvenanceId)> = None;
         let mut pending_maximum = false;
+        let mut exempt: Option<ProvenanceId> = None;
+        let mut unlimited: Option<ProvenanceId> = None;
         let env = Env {
             policy: self,
             subject: None,
@@ -180,40 +253,65 @@ impl Policy {
         };
         let applicable = self
             .retention_rules_for(query.category, query.purpose, query.region)
+            .filter(|rule| !rule.deidentified || query.deidentified)
             .filter(|rule| env.eval_opt(rule.when.as_ref()).or_false());
         for rule in applicable {
-            let anchor = query
-                .events
-                .iter()
-                .find(|(event, _)| *event == rule.after)
-                .map(|(_, at)| *at);
-            let end = match anchor {
-                Some(at) => Some(add_period(at, rule.period).ok_or(
-                    QueryError::DateOutOfRange {
-                        rule: rule.provenance,
-                        at,
-                    },
-                )?),
-                None => None,
+            let anchor = self.anchor(query, rule.after);
+            let ends = |period: jiff::Span| -> Result<Option<Timestamp>, QueryError> {
+                anchor
+                    .map(|at| {
+                        add_period(at, period).ok_or(QueryError::DateOutOfRange {
+                            rule: rule.provenance,
+                            at,
+                        })
+                    })
+                    .transpose()
             };
-            match (rule.bound, end) {
-                (RetentionBound::AtLeast, Some(end)) => {
-                    if latest_minimum.is_none_or(|(t, _)| end > t) {
-                        latest_minimum = Some((end, rule.provenance));
+            match rule.bound {
+                RetentionBound::AtLeast => match ends(rule.period)? {
+                    Some(end) => {
+                        if latest_minimum.is_none_or(|(t, _)| end > t) {
+                            latest_minimum = Some((end, rule.provenance));
+                        }
+                    }
+                    // No anchor yet: keep.
+                    None => {
+                        if pending_minimum.is_none() {
+                            pending_minimum = Some((rule.after, rule.provenance));
+                        }
+                    }
+                },
+                RetentionBound::AtLeastWhile => {
+                    kept_while.get_or_insert(rule.provenance);
+                }
+                RetentionBound::AtMost | RetentionBound::AtMostAgreed { .. } => {
+                    let end = match rule.bound {
+                        RetentionBound::AtMostAgreed { capped } => {
+                            // None agreed: nothing may be kept past the event.
+                            let agreed = ends(query.agreed_period.unwrap_or_default())?;
+                            let cap = if capped { ends(rule.period)? } else { None };
+                            match (agreed, cap) {
+                                (Some(a), Some(c)) => Some(a.min(c)),
+                                (a, _) => a,
+                            }
+                        }
+                        _ => ends(rule.period)?,
+                    };
+                    match end {
+                        Some(end) => {
+                            if earliest_maximum.is_none_or(|(t, _)| end < t) {
+                                earliest_maximum = Some((end, rule.provenance));
+                            }
+                        }
+                        None => pending_maximum = true,
                     }
                 }
-                // No anchor yet: keep.
-                (RetentionBound::AtLeast, None) => {
-                    if pending_minimum.is_none() {
-                        pending_minimum = Some((rule.after, rule.provenance));
-                    }
+                RetentionBound::Exempt => {
+                    exempt.get_or_insert(rule.provenance);
                 }
-                (RetentionBound::AtMost, Some(end)) => {
-                    if earliest_maximum.is_none_or(|(t, _)| end < t) {
-                        earliest_maximum = Some((end, rule.provenance));
-                    }
+                RetentionBound::Unlimited => {
+                    unlimited.get_or_insert(rule.provenance);
                 }
-                (RetentionBound::AtMost, None) => pending_maximum = true,
             }
         }
 
@@ -234,6 +332,14 @@ impl Policy {
                 RetentionNote::AwaitingEvent(event),
             ));
         }
+        if let Some(rule) = kept_while {
+            return Ok(decision(
+                Verdict::MustKeep,
+                None,
+                Some(rule),
+                RetentionNote::KeptWhile,
+            ));
+        }
         if let Some((until, rule)) = latest_minimum {
             if query.now < until {
                 return Ok(decision(
@@ -243,6 +349,14 @@ impl Policy {
                     RetentionNote::None,
                 ));
             }
+        }
+        if let Some(rule) = exempt {
+            return Ok(decision(
+                Verdict::MayKeep,
+                None,
+                Some(rule),
+                RetentionNote::Exempt,
+            ));
         }
         // Deleting cannot be due before the minimum ends (a maximum anchored on an earlier
         // event than the minimum's): the deadline is then the end of the minimum.
@@ -263,11 +377,41 @@ impl Policy {
                 Some(rule),
                 RetentionNote::None,
             ),
-            None if pending_maximum => {
-                decision(Verdict::MayKeep, None, None, RetentionNote::NoDeadlineYet)
-            }
-            None => decision(Verdict::MayKeep, None, None, RetentionNote::NoMaximum),
+            // The text's own "no limit" is the better explanation than a maximum whose event
+            // is still to come (which would still end it) or than silence.
+            None => match unlimited {
+                Some(rule) => decision(Verdict::MayKeep, None, Some(rule), RetentionNote::NoLimit),
+                None if pending_maximum => {
+                    decision(Verdict::MayKeep, None, None, RetentionNote::NoDeadlineYet)
+                }
+                None => decision(Verdict::MayKeep, None, None, RetentionNote::NoMaximum),
+            },
         })
+    }
+
+    /// When `event` happened for the question: its first entry in `events`; for an event
+    /// declared `per purpose`, also its entries for the question's purpose or an ancestor
+    /// of it (the earliest counts).
+    fn anchor(&self, query: &RetentionQuery<'_>, event: EventId) -> Option<Timestamp> {
+        let plain = query
+            .events
+            .iter()
+            .find(|(e, _)| *e == event)
+            .map(|(_, at)| *at);
+        let Some(purpose) = query.purpose else {
+            return plain;
+        };
+        let lineage = super::cond::lineage(self, purpose);
+        let scoped = query
+            .purpose_events
+            .iter()
+            .filter(|(e, p, _)| *e == event && lineage.contains(p))
+            .map(|(_, _, at)| *at)
+            .min();
+        match (plain, scoped) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        }
     }
 }
 
@@ -304,4 +448,61 @@ pub(crate) fn add_period(at: Timestamp, period: jiff::Span) -> Option<Timestamp>
         .checked_add(period)
         .ok()
         .map(|z| z.timestamp())
+}
+
+/// A retention period as a question gives it (`--agreed-period`, `"agreed_period"`): an ISO
+/// 8601 duration (`P2Y`) or a human one (`2 years`), not negative, at most
+/// [`MAX_PERIOD_YEARS`](crate::check::MAX_PERIOD_YEARS) years; `field` names it in the error.
+///
+/// ```
+/// use lawful::eval::parse_period_str;
+/// assert!(parse_period_str("agreed_period", "P2Y").is_ok());
+/// assert!(parse_period_str("agreed_period", "2 years").is_ok());
+/// assert!(parse_period_str("agreed_period", "-P1Y").is_err());
+/// assert!(parse_period_str("agreed_period", "P2000Y").is_err());
+/// ```
+pub fn parse_period_str(field: &str, text: &str) -> Result<jiff::Span, SubjectError> {
+    text.parse::<jiff::Span>()
+        .ok()
+        .filter(|span| !span.is_negative() && crate::check::period_in_range(*span))
+        .ok_or_else(|| SubjectError {
+            field: field.to_owned(),
+            problem: SubjectProblem::BadPeriod {
+                text: text.to_owned(),
+            },
+        })
+}
+
+impl Policy {
+    /// An event as a question names it: `NAME`, or `NAME:PURPOSE` for an event declared
+    /// `per purpose` given for a purpose (deciding refuses a purpose for any other event:
+    /// `lawful::eval::event_not_per_purpose`).
+    pub fn event_for(&self, key: &str) -> Result<(EventId, Option<PurposeId>), NameError> {
+        match key.split_once(':') {
+            Some((event, purpose)) => Ok((self.event(event)?, Some(self.purpose(purpose)?))),
+            None => Ok((self.event(key)?, None)),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::RetentionNote;
+    use crate::model::EventId;
+
+    /// Every note's code is one `expect retention … NOTE` may name, in declaration order.
+    #[test]
+    fn every_note_has_a_listed_code() {
+        let notes = [
+            RetentionNote::None,
+            RetentionNote::AwaitingEvent(EventId(0)),
+            RetentionNote::NoDeadlineYet,
+            RetentionNote::NoMaximum,
+            RetentionNote::KeptWhile,
+            RetentionNote::Exempt,
+            RetentionNote::NoLimit,
+        ];
+        let codes: Vec<&str> = notes.iter().map(|n| n.code()).collect();
+        assert_eq!(codes, RetentionNote::CODES);
+    }
 }

@@ -53,6 +53,7 @@ impl SubjectError {
             SubjectProblem::AgeOutOfRange(_) => "lawful::subject::age_out_of_range",
             SubjectProblem::InFuture { .. } => "lawful::subject::timestamp_in_future",
             SubjectProblem::BadTimestamp { .. } => "lawful::subject::bad_timestamp",
+            SubjectProblem::BadPeriod { .. } => "lawful::subject::bad_period",
             SubjectProblem::WithdrawnBeforeGiven { .. } => {
                 "lawful::subject::withdrawn_before_given"
             }
@@ -93,6 +94,16 @@ pub enum SubjectProblem {
          (e.g. `2024-01-01T12:00:00Z`, `2024-01-01T13:00:00+01:00`, `2024-01-01`)"
     )]
     BadTimestamp {
+        /// The text as given.
+        text: String,
+    },
+    /// Text that is not a retention period the subject can agree to.
+    #[error(
+        "not a period: `{text}`: expected an ISO 8601 duration (`P2Y`, `P1Y6M`) or a human one \
+         (`2 years`), not negative and at most {} years",
+        crate::check::MAX_PERIOD_YEARS
+    )]
+    BadPeriod {
         /// The text as given.
         text: String,
     },

@@ -1089,6 +1089,9 @@ fn retention_verdicts() {
             events,
             now: ts(now),
             circumstances: Circumstances::NONE,
+            purpose_events: &[],
+            agreed_period: None,
+            deidentified: false,
             stamp: p.stamp(),
         })
         .unwrap()
@@ -1160,6 +1163,9 @@ fn retention_verdicts() {
             events: &[],
             now: ts("2024-01-01T00:00:00Z"),
             circumstances: Circumstances::NONE,
+            purpose_events: &[],
+            agreed_period: None,
+            deidentified: false,
             stamp: p.stamp(),
         })
         .unwrap();

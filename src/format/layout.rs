@@ -180,7 +180,8 @@ fn item_end(tokens: &[Token<'_>], start: usize) -> usize {
         match t.text {
             "use" | "transfer" => !matches!(prev, ":" | "never" | "deny" | "may"),
             "deny" => prev != "always",
-            "purpose" => prev != "vocabulary",
+            // `vocabulary purpose`, `event … per purpose`.
+            "purpose" => !matches!(prev, "vocabulary" | "per"),
             _ => true,
         }
     };

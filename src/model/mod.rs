@@ -21,7 +21,7 @@ pub use condition::{
 pub use ids::*;
 pub use lookup::RuleLookup;
 pub use policy::*;
-pub use reason::Reason;
+pub use reason::{Reason, RETENTION_NOTE_CODES};
 pub use stamp::PolicyStamp;
 pub use tables::{DecisionTables, FlatBasis, PurposeFacts};
 

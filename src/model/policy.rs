@@ -581,6 +581,36 @@ pub enum RetentionBound {
     AtLeast,
     /// `at most`: delete the data after this long.
     AtMost,
+    /// `at least while C`: keep the data as long as the rule's `when` holds, with no fixed end
+    /// ("as long as applicable law requires"); no maximum cuts it short.
+    AtLeastWhile,
+    /// `at most agreed [up to PERIOD] after EVENT`: delete the data after the period the
+    /// subject agreed to (given with the question; none agreed: at once), but no later than
+    /// `period` after the event when `capped`.
+    AtMostAgreed {
+        /// Whether the rule names an `up to PERIOD` (then `period` is that cap).
+        capped: bool,
+    },
+    /// `exempt`: no maximum applies to this data (archiving, statistics, de-identified data).
+    Exempt,
+    /// `without limit`: the text states that the data is kept with no maximum (unlike a
+    /// text that states no period).
+    Unlimited,
+}
+
+impl RetentionBound {
+    /// Whether the rule is a maximum (a fixed or an agreed one).
+    pub fn is_maximum(self) -> bool {
+        matches!(
+            self,
+            RetentionBound::AtMost | RetentionBound::AtMostAgreed { .. }
+        )
+    }
+
+    /// Whether the rule is a minimum (a fixed one or one while a condition holds).
+    pub fn is_minimum(self) -> bool {
+        matches!(self, RetentionBound::AtLeast | RetentionBound::AtLeastWhile)
+    }
 }
 
 /// A `retain` rule.
@@ -598,10 +628,13 @@ pub struct RetentionRule {
     pub period: jiff::Span,
     /// The period as written (`3 years`).
     pub period_text: String,
-    /// The event the period runs from.
+    /// The event the period runs from (`collected` for a rule that names none).
     pub after: EventId,
-    /// `when C`: the rule applies only while C holds (C reads circumstances only).
+    /// `when C`: the rule applies only while C holds (C reads circumstances only). For
+    /// [`RetentionBound::AtLeastWhile`], C includes the `while` condition.
     pub when: Option<Cond>,
+    /// `deidentified`: the rule applies only to data the question says is de-identified.
+    pub deidentified: bool,
     /// The rule, for explanations.
     pub provenance: ProvenanceId,
 }
@@ -961,6 +994,8 @@ pub struct Indexes {
     pub localizations_by_category: Vec<Vec<u32>>,
     /// Retention rules covering each category.
     pub retention_by_category: Vec<Vec<u32>>,
+    /// The events declared `per purpose`, in id order.
+    pub per_purpose_events: Vec<EventId>,
     /// For purpose `p` and region `r`, `basis_choice[p * regions + r]` is the range of
     /// `basis_lists` naming the basis declarations (indexes into `Purpose::bases`) at the
     /// most specific scope containing `r`, in declaration order.
@@ -1049,6 +1084,12 @@ impl Policy {
     /// The event's name; `?` for an id of another policy.
     pub fn event_name(&self, id: EventId) -> &str {
         self.events.get(id.index()).map_or("?", |e| e.name.as_str())
+    }
+
+    /// Whether the event is declared `per purpose` (it happens for each purpose on its
+    /// own: "the purpose the data was collected for is completed").
+    pub fn event_per_purpose(&self, id: EventId) -> bool {
+        self.index.per_purpose_events.binary_search(&id).is_ok()
     }
 
     /// Whether a subject of this opt-out mask has opted out of `kind`.

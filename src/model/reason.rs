@@ -168,6 +168,18 @@ impl serde::Serialize for Reason {
     }
 }
 
+/// The stable codes of the notes a retention answer carries (`RetentionNote` in the
+/// evaluator), in declaration order; `expect retention … VERDICT NOTE` names one.
+pub const RETENTION_NOTE_CODES: &[&str] = &[
+    "none",
+    "awaiting_event",
+    "no_deadline_yet",
+    "no_maximum",
+    "kept_while",
+    "exempt",
+    "no_limit",
+];
+
 #[cfg(test)]
 mod tests {
     use super::*;

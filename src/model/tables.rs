@@ -112,7 +112,9 @@ impl DecisionTables {
                 let Some(rule) = policy.retention.get(i as usize) else {
                     continue;
                 };
-                if rule.bound != RetentionBound::AtMost {
+                // A use is of identified data: a maximum for de-identified data is no
+                // obligation of it.
+                if rule.bound != RetentionBound::AtMost || rule.deidentified {
                     continue;
                 }
                 let regions = region_sets.intern(&rule.regions);
@@ -345,6 +347,7 @@ mod tests {
                                 .find(|&i| {
                                     let rule = &policy.retention[i as usize];
                                     rule.bound == RetentionBound::AtMost
+                                        && !rule.deidentified
                                         && rule.regions.contains(r)
                                         && rule.purposes.as_ref().is_none_or(|s| s.contains(p))
                                 });

@@ -95,6 +95,14 @@ pub enum Expected {
         verdict: String,
         /// The date expected; `None` when the line does not say.
         date: Option<jiff::Timestamp>,
+        /// Events declared `per purpose`, given for a purpose.
+        purpose_events: Vec<(EventId, PurposeId, jiff::Timestamp)>,
+        /// `agreed PERIOD`: the retention period the subject agreed to.
+        agreed: Option<jiff::Span>,
+        /// `deidentified`: the data is de-identified.
+        deidentified: bool,
+        /// The note expected (`no_limit` …); `None` when the line does not say.
+        note: Option<String>,
     },
 }
 

@@ -317,6 +317,8 @@ pub struct EventDecl {
     pub name: Name,
     /// The quoted title.
     pub title: Option<StrLit>,
+    /// `per purpose`: where it is written; the event happens for each purpose on its own.
+    pub per_purpose: Option<Span>,
 }
 
 /// `vocabulary purpose PATH "Title"`: a purpose name a vocabulary knows (the Fides data
@@ -513,23 +515,63 @@ pub enum RetentionBound {
     AtMost,
 }
 
-/// `retain DATA [for PURPOSES] at least|most PERIOD after EVENT [in R]`.
+/// `retain DATA [for PURPOSES] [deidentified] PERIOD [in R] [when C]`.
 #[derive(Debug, Clone)]
 pub struct RetainDecl {
     /// The data it covers.
     pub data: Vec<Selector>,
     /// `for PURPOSES` (empty: whatever the purpose).
     pub purposes: Vec<Selector>,
-    /// Minimum or maximum.
-    pub bound: RetentionBound,
-    /// The period.
-    pub duration: DurationLit,
-    /// The event it runs from.
-    pub after: Name,
+    /// `deidentified`: where it is written; the rule is about de-identified data only.
+    pub deidentified: Option<Span>,
+    /// How long: a fixed minimum or maximum, a minimum while a condition holds, the period
+    /// the subject agreed to, an exemption from maxima, or no limit.
+    pub period: RetainPeriod,
     /// `in R`; `None`: everywhere.
     pub scope: Option<Vec<RegionRef>>,
     /// `when …`: the rule applies only while this holds (circumstances only).
     pub when: Option<Condition>,
+}
+
+/// The period of a `retain` rule.
+#[derive(Debug, Clone)]
+pub enum RetainPeriod {
+    /// `at least|most PERIOD after EVENT`.
+    Fixed {
+        /// Minimum or maximum.
+        bound: RetentionBound,
+        /// The period.
+        duration: DurationLit,
+        /// The event it runs from.
+        after: Name,
+    },
+    /// `at least while C`: kept as long as C holds, with no fixed end ("as long as applicable
+    /// law requires").
+    While {
+        /// The condition (circumstances only).
+        condition: Condition,
+        /// Where `while` is written.
+        span: Span,
+    },
+    /// `at most agreed [up to PERIOD] after EVENT`: the period the subject agreed to.
+    Agreed {
+        /// `up to PERIOD`: the longest period the policy accepts.
+        cap: Option<DurationLit>,
+        /// The event it runs from.
+        after: Name,
+    },
+    /// `exempt`: no maximum applies to this data.
+    Exempt {
+        /// Where `exempt` is written.
+        span: Span,
+    },
+    /// `without limit [after EVENT]`: the text states there is no maximum.
+    Unlimited {
+        /// `after EVENT`: from when the data is kept without limit.
+        after: Option<Name>,
+        /// Where `without limit` is written.
+        span: Span,
+    },
 }
 
 /// What a `deny` rule or an assertion is about.
@@ -912,6 +954,8 @@ pub struct RetentionVerdict {
     pub name: Name,
     /// `until DATE` or `since DATE`; `None` when not written.
     pub date: Option<DateLit>,
+    /// The note expected after it (`no_limit`, `exempt` …); `None` when not written.
+    pub note: Option<Name>,
 }
 
 /// What an `expect` line expects.
@@ -940,6 +984,12 @@ pub enum ExpectationKind {
         region: Name,
         /// Events and their dates.
         events: Vec<(Name, DateLit)>,
+        /// Per-purpose events (`EVENT for PURPOSE DATE`), with their purpose and date.
+        purpose_events: Vec<(Name, Name, DateLit)>,
+        /// `agreed PERIOD`: the retention period the subject agreed to.
+        agreed: Option<DurationLit>,
+        /// `deidentified`: the data is de-identified.
+        deidentified: bool,
         /// `now DATE`: the instant asked about.
         now: DateLit,
         /// `given C, D`: the circumstances that hold.

@@ -283,6 +283,11 @@ fn rule_name(rule: Rule) -> &'static str {
         retention_bound => "`least` or `most`",
         retention_verdict => "`must_keep`, `may_keep` or `must_delete`",
         retention_event => "an event and its date",
+        retain_period | retain_fixed | retain_while | retain_agreed | retain_exempt
+        | retain_unlimited => "`at least`, `at most`, `exempt` or `without limit`",
+        retain_deidentified | kw_deidentified => "`deidentified`",
+        retention_option => "`agreed PERIOD` or `deidentified`",
+        event_per_purpose => "`per purpose`",
         children_treatment => "`deny`, `allow` or `require parental_consent`",
         std_module => "`std::…`",
         rights_entry | right_entry | response_entry => "a right or `respond within …`",
@@ -621,6 +626,7 @@ fn declaration(node: &Node) -> Result<Decl> {
         Rule::event_decl => Decl::Event(EventDecl {
             name: node.one(Rule::ident)?.name(),
             title: opt_string(node)?,
+            per_purpose: node.opt(Rule::event_per_purpose).map(|n| n.span()),
         }),
         Rule::children_decl => Decl::Children(children_decl(node)?),
         Rule::purpose_decl => Decl::Purpose(purpose_decl(node)?),
@@ -974,25 +980,47 @@ fn recipient_decl(node: &Node) -> Result<RecipientDecl> {
 }
 
 fn retain_decl(node: &Node) -> Result<RetainDecl> {
-    let bound = node.one(Rule::retention_bound)?;
     Ok(RetainDecl {
         data: selector_list(&node.nth(Rule::selector_list, 0)?)?,
         purposes: match node.all(Rule::selector_list).nth(1) {
             Some(list) => selector_list(&list)?,
             None => Vec::new(),
         },
-        bound: if bound.has(Rule::kw_least) {
-            RetentionBound::AtLeast
-        } else {
-            RetentionBound::AtMost
-        },
-        duration: duration(&node.one(Rule::duration)?)?,
-        after: node.one(Rule::ident)?.name(),
+        deidentified: node.opt(Rule::retain_deidentified).map(|n| n.span()),
+        period: retain_period(&node.one(Rule::retain_period)?.first_meaningful()?)?,
         scope: opt_region_scope(node)?,
         when: node
             .opt(Rule::when_clause)
             .map(|w| when_clause(&w))
             .transpose()?,
+    })
+}
+
+fn retain_period(node: &Node) -> Result<RetainPeriod> {
+    Ok(match node.rule() {
+        Rule::retain_fixed => RetainPeriod::Fixed {
+            bound: if node.one(Rule::retention_bound)?.has(Rule::kw_least) {
+                RetentionBound::AtLeast
+            } else {
+                RetentionBound::AtMost
+            },
+            duration: duration(&node.one(Rule::duration)?)?,
+            after: node.one(Rule::ident)?.name(),
+        },
+        Rule::retain_while => RetainPeriod::While {
+            condition: condition(&node.one(Rule::condition)?)?,
+            span: node.one(Rule::kw_while)?.span(),
+        },
+        Rule::retain_agreed => RetainPeriod::Agreed {
+            cap: node.opt(Rule::duration).map(|d| duration(&d)).transpose()?,
+            after: node.one(Rule::ident)?.name(),
+        },
+        Rule::retain_exempt => RetainPeriod::Exempt { span: node.span() },
+        Rule::retain_unlimited => RetainPeriod::Unlimited {
+            after: node.opt(Rule::ident).map(|n| n.name()),
+            span: node.span(),
+        },
+        _ => return Err(node.shape()),
     })
 }
 
@@ -1402,16 +1430,41 @@ fn expectation(node: &Node) -> Result<Expectation> {
                 region,
                 events: inner
                     .all(Rule::retention_event)
+                    .filter(|e| !e.has(Rule::path))
                     .map(|e| Ok((e.one(Rule::ident)?.name(), date(&e.one(Rule::date)?)?)))
                     .collect::<Result<_>>()?,
+                purpose_events: inner
+                    .all(Rule::retention_event)
+                    .filter(|e| e.has(Rule::path))
+                    .map(|e| {
+                        Ok((
+                            e.one(Rule::ident)?.name(),
+                            e.one(Rule::path)?.name(),
+                            date(&e.one(Rule::date)?)?,
+                        ))
+                    })
+                    .collect::<Result<_>>()?,
+                agreed: inner
+                    .all(Rule::retention_option)
+                    .filter_map(|o| o.opt(Rule::duration))
+                    .last()
+                    .map(|d| duration(&d))
+                    .transpose()?,
+                deidentified: inner
+                    .all(Rule::retention_option)
+                    .any(|o| o.has(Rule::kw_deidentified)),
                 now: date(&inner.one(Rule::date)?)?,
                 given: inner
                     .opt(Rule::given_clause)
                     .map(|g| g.all(Rule::ident).map(|n| n.name()).collect())
                     .unwrap_or_default(),
                 verdict: RetentionVerdict {
-                    name: verdict.one(Rule::ident)?.name(),
+                    name: verdict.nth(Rule::ident, 0)?.name(),
                     date: verdict.opt(Rule::date).map(|d| date(&d)).transpose()?,
+                    note: {
+                        let note = verdict.all(Rule::ident).nth(1).map(|n| n.name());
+                        note
+                    },
                 },
             }
         }
