@@ -353,6 +353,7 @@ pub fn use_queries(policy: &Policy) -> BoxedStrategy<Query> {
                 region: Some(region),
                 collected_at,
                 recipient: None,
+                combine: None,
                 circumstances,
                 stamp,
             },

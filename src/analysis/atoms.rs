@@ -259,6 +259,8 @@ pub(crate) struct RuleLists {
     pub disclosure_by_category: Vec<Vec<u32>>,
     pub transfer_by_category: Vec<Vec<u32>>,
     pub permits_by_category: Vec<Vec<u32>>,
+    /// Every `combine` rule.
+    pub combine: Vec<u32>,
 }
 
 impl RuleLists {
@@ -269,6 +271,7 @@ impl RuleLists {
             disclosure_by_category: vec![Vec::new(); categories],
             transfer_by_category: vec![Vec::new(); categories],
             permits_by_category: vec![Vec::new(); categories],
+            combine: Vec::new(),
         };
         let push = |lists: &mut Vec<Vec<u32>>, set: &IdSet, i: usize| {
             for member in set.iter() {
@@ -285,6 +288,9 @@ impl RuleLists {
                 }
                 RuleAction::Transfer { .. } => {
                     push(&mut lists.transfer_by_category, &rule.categories, i)
+                }
+                RuleAction::Combine { .. } => {
+                    lists.combine.push(crate::analysis::space::to_u32(i));
                 }
             }
         }
@@ -329,14 +335,36 @@ pub(crate) fn conditions_of<'p>(
             };
             let region = query.region.unwrap_or(RegionId(0));
             let (c, r, p) = (category.index(), region.index(), query.purpose.index());
+            // A combination reads the use rules of both its data, and its `combine` rules.
+            let other = query
+                .combine
+                .and_then(|with| crate::eval::category_of_data(policy, with));
             let list = lists.map(|l| l.use_by_purpose.get(p).map_or(&[][..], Vec::as_slice));
             for rule in rules_of(policy, list) {
                 let RuleAction::Use { purposes } = &rule.action else {
                     continue;
                 };
-                if purposes.contains(p) && rule.categories.contains(c) && rule.regions.contains(r) {
+                let covers = rule.categories.contains(c)
+                    || other.is_some_and(|o| rule.categories.contains(o.index()));
+                if purposes.contains(p) && covers && rule.regions.contains(r) {
                     rule_conds(rule, &mut out);
                 }
+            }
+            if let Some(other) = other {
+                let list = lists.map(|l| l.combine.as_slice());
+                for rule in rules_of(policy, list) {
+                    if crate::eval::rules::combine_side(rule, query.purpose, category, other)
+                        .is_some()
+                        && rule.regions.contains(r)
+                    {
+                        rule_conds(rule, &mut out);
+                    }
+                }
+                for declaration in policy.basis_declarations(query.purpose, region) {
+                    out.extend(declaration.when.iter());
+                    out.extend(declaration.objection_override.iter());
+                }
+                return out;
             }
             for declaration in policy.basis_declarations(query.purpose, region) {
                 out.extend(declaration.when.iter());
@@ -362,7 +390,9 @@ pub(crate) fn conditions_of<'p>(
                     } => recipients.contains(id.index()) && purposes.contains(p),
                     RuleAction::Sell => recipient.sale,
                     RuleAction::Share => recipient.sharing,
-                    RuleAction::Use { .. } | RuleAction::Transfer { .. } => false,
+                    RuleAction::Use { .. }
+                    | RuleAction::Transfer { .. }
+                    | RuleAction::Combine { .. } => false,
                 };
                 if action && rule.categories.contains(c) && rule.regions.contains(r) {
                     rule_conds(rule, &mut out);
@@ -455,9 +485,15 @@ pub(crate) struct BasisReads {
 
 /// [`BasisReads`] of the use `query` asks about, in `region`.
 pub(crate) fn basis_reads(policy: &Policy, query: &Query, region: RegionId) -> BasisReads {
-    let special = category_of(policy, query)
-        .and_then(|c| policy.categories.get(c.index()))
-        .is_some_and(|c| c.flags.contains(FLAG_SPECIAL.index()));
+    let is_special = |c: Option<crate::model::CategoryId>| {
+        c.and_then(|c| policy.categories.get(c.index()))
+            .is_some_and(|c| c.flags.contains(FLAG_SPECIAL.index()))
+    };
+    // A combination decides both uses: either side's special data needs explicit consent.
+    let special = is_special(category_of(policy, query))
+        || query
+            .combine
+            .is_some_and(|with| is_special(crate::eval::category_of_data(policy, with)));
     let mut reads = BasisReads::default();
     for declaration in policy.basis_declarations(query.purpose, region) {
         reads.any = true;

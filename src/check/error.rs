@@ -357,6 +357,15 @@ pub enum CheckError {
         /// The fix.
         help: String,
     },
+    /// A `combine` rule or assertion that cannot stand as written
+    /// (`lawful::check::invalid_combination`).
+    #[error("{message}")]
+    InvalidCombination {
+        /// What is wrong.
+        message: String,
+        /// The fix.
+        help: String,
+    },
     /// A warning: its name is the lint's name.
     #[error("{message}")]
     Lint {
@@ -415,6 +424,7 @@ impl DiagnosticKind for CheckError {
             CheckError::InvalidObjectionOverride { .. } => {
                 "lawful::check::invalid_objection_override"
             }
+            CheckError::InvalidCombination { .. } => "lawful::check::invalid_combination",
             CheckError::Lint { lint, .. } => match *lint {
                 "unused-category" => "lawful::lint::unused-category",
                 "unused-field" => "lawful::lint::unused-field",
@@ -511,7 +521,8 @@ impl DiagnosticKind for CheckError {
             }
             CheckError::NameTooDeep { .. } => "flatten the hierarchy".to_owned(),
             CheckError::InvalidRight { help, .. }
-            | CheckError::InvalidObjectionOverride { help, .. } => help.clone(),
+            | CheckError::InvalidObjectionOverride { help, .. }
+            | CheckError::InvalidCombination { help, .. } => help.clone(),
             CheckError::TooManyCircumstances { limit, .. } => format!(
                 "a question carries its circumstances as one set of {limit}: declare only the \
                  circumstances the policy's conditions test"

@@ -430,6 +430,15 @@ impl Checker {
                     to: self.region_scope(to),
                 },
             ),
+            ast::Action::Combine {
+                data,
+                with,
+                except,
+                purposes,
+            } => (
+                self.category_selectors(data),
+                super::combine::lower_combine(self, with, except, purposes, scope),
+            ),
         };
         let regions = self.region_scope(scope.regions.as_deref().unwrap_or_default());
         let when = scope.when.as_ref().map(|c| self.condition(c));

@@ -526,6 +526,22 @@ impl Checker {
                     collected,
                 }
             }
+            QueryKind::Combine {
+                data,
+                with,
+                purpose,
+            } => {
+                let data = self.data_ref(data);
+                let with = self.data_ref(with);
+                let purpose = self.purpose_name(purpose);
+                TestQuery::Combine {
+                    data: data?,
+                    with: with?,
+                    purpose: purpose?,
+                    region,
+                    collected,
+                }
+            }
             QueryKind::Transfer { data, from, to } => {
                 let category = self.selector_category(data);
                 let from = self.region_name(from);

@@ -150,7 +150,9 @@ impl Policy {
                                 kinds & kind.bit() != 0 && purposes.contains(query.purpose.index())
                             }
                             RuleAction::Sell | RuleAction::Share => true,
-                            RuleAction::Use { .. } | RuleAction::Transfer { .. } => false,
+                            RuleAction::Use { .. }
+                            | RuleAction::Transfer { .. }
+                            | RuleAction::Combine { .. } => false,
                         };
                         action && situation.rule_applies(rule)
                     })

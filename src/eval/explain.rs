@@ -92,6 +92,27 @@ impl Decision {
                     "`",
                 ],
             ),
+            Asked::Combine {
+                purpose,
+                data,
+                with,
+                region,
+            } => cat(
+                out,
+                &[
+                    "`",
+                    names.purpose(purpose),
+                    "` may",
+                    not,
+                    " combine `",
+                    names.data(data),
+                    "` with `",
+                    names.data(with),
+                    "` in `",
+                    names.region(region),
+                    "`",
+                ],
+            ),
             Asked::Transfer { category, from, to } => cat(
                 out,
                 &[
@@ -155,10 +176,14 @@ impl Decision {
         let names = Names { policy };
         let purpose = self.asked.purpose();
         let purpose_name = purpose.map_or("?", |p| names.purpose(p));
-        let category = self
-            .asked
-            .category(policy)
-            .map_or("?", |c| policy.category_name(c));
+        // A combination denied on the use of its other side speaks about that data.
+        let category = match self.asked {
+            Asked::Combine { with, .. } if self.detail.combine_with_denied => {
+                super::decision::category_of(policy, with)
+            }
+            asked => asked.category(policy),
+        }
+        .map_or("?", |c| policy.category_name(c));
         let region = names.region(self.asked.region());
         let explicit = if self.detail.explicit_required {
             "explicit "

@@ -129,6 +129,9 @@ impl Question {
                 }
                 | Asked::DiscloseKind {
                     purpose, region, ..
+                }
+                | Asked::Combine {
+                    purpose, region, ..
                 } => policy
                     .basis_declarations(purpose, region)
                     .all(|declaration| declaration.when.is_none()),
@@ -165,12 +168,15 @@ impl Question {
             Question::Decide(query) => {
                 let data = data_name(policy, query.data);
                 let purpose = policy.purpose_name(query.purpose);
-                let mut out = match query.recipient {
-                    Some(recipient) => format!(
+                let mut out = match (query.combine, query.recipient) {
+                    (Some(with), _) => {
+                        format!("combine {data} with {} for {purpose}", data_name(policy, with))
+                    }
+                    (None, Some(recipient)) => format!(
                         "disclose {data} to {} for {purpose}",
                         policy.recipient_name(recipient)
                     ),
-                    None => format!("use {data} for {purpose}"),
+                    (None, None) => format!("use {data} for {purpose}"),
                 };
                 if let Some(region) = query.region {
                     let _ = write!(out, " in {}", policy.region_name(region));

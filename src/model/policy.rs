@@ -480,6 +480,14 @@ pub enum RuleAction {
         /// The destinations it covers.
         to: IdSet,
     },
+    /// `deny combine A with B …`: bringing data of the rule's categories together with data
+    /// of `with` (either way round) for any of these purposes.
+    Combine {
+        /// The other side (its `except` already taken out).
+        with: IdSet,
+        /// The purposes it covers.
+        purposes: IdSet,
+    },
 }
 
 /// An `except` clause of a deny rule: when it applies, the rule does not.

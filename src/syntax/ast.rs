@@ -555,6 +555,17 @@ pub enum Action {
         /// The destinations.
         to: Vec<RegionRef>,
     },
+    /// `combine DATA with OTHER [except EXCLUDED] [for PURPOSES]`: a no-linkage promise.
+    Combine {
+        /// The data on one side.
+        data: Vec<Selector>,
+        /// The data it is never combined with.
+        with: Vec<Selector>,
+        /// `except C`: data taken out of `with`.
+        except: Vec<Selector>,
+        /// `for PURPOSES` (empty: any purpose).
+        purposes: Vec<Selector>,
+    },
 }
 
 /// What an `except` clause narrows by.
@@ -863,6 +874,15 @@ pub enum QueryKind {
         from: Name,
         /// The destination.
         to: Name,
+    },
+    /// `combine DATA with OTHER for PURPOSE`: may the purpose bring both together?
+    Combine {
+        /// The data on one side.
+        data: Name,
+        /// The data on the other side.
+        with: Name,
+        /// The purpose.
+        purpose: Name,
     },
 }
 

@@ -1032,6 +1032,15 @@ fn action(node: &Node) -> Result<Action> {
             from: region_list(&inner.nth(Rule::region_list, 0)?),
             to: region_list(&inner.nth(Rule::region_list, 1)?),
         },
+        Rule::combine_action => Action::Combine {
+            data: nth_selectors(0)?,
+            with: nth_selectors(1)?,
+            except: match inner.opt(Rule::combine_except) {
+                Some(except) => selector_list(&except.one(Rule::selector_list)?)?,
+                None => Vec::new(),
+            },
+            purposes: nth_selectors(2)?,
+        },
         _ => return Err(inner.shape()),
     })
 }
@@ -1421,6 +1430,11 @@ fn query(node: &Node) -> Result<Query> {
             data: selector(&inner.one(Rule::selector)?),
             from: inner.nth(Rule::region_code, 0)?.name(),
             to: inner.nth(Rule::region_code, 1)?.name(),
+        },
+        Rule::combine_query => QueryKind::Combine {
+            data: inner.nth(Rule::path, 0)?.name(),
+            with: inner.nth(Rule::path, 1)?.name(),
+            purpose: inner.nth(Rule::path, 2)?.name(),
         },
         _ => return Err(inner.shape()),
     };
