@@ -29,21 +29,30 @@ pub enum Kind {
     Transfer,
     /// `retention`: must it be kept, may it be kept, or must it be deleted?
     Retention,
+    /// `combine`: may a purpose bring the data together with other data (`with`)?
+    Combine,
 }
 
 impl Kind {
-    /// The `kind` member's value: `use`, `disclose`, `transfer` or `retention`.
+    /// The `kind` member's value: `use`, `disclose`, `transfer`, `retention` or `combine`.
     pub fn name(self) -> &'static str {
         match self {
             Kind::Use => "use",
             Kind::Disclose => "disclose",
             Kind::Transfer => "transfer",
             Kind::Retention => "retention",
+            Kind::Combine => "combine",
         }
     }
 
     fn parse(name: &str) -> Option<Kind> {
-        [Kind::Use, Kind::Disclose, Kind::Transfer, Kind::Retention]
+        [
+            Kind::Use,
+            Kind::Disclose,
+            Kind::Transfer,
+            Kind::Retention,
+            Kind::Combine,
+        ]
             .into_iter()
             .find(|k| k.name() == name)
     }
@@ -172,6 +181,9 @@ pub struct Line<'a> {
     /// serde_json).
     #[serde(borrow, default)]
     pub circumstances: Option<Vec<Text<'a>>>,
+    /// `combine`: the other data (read by serde_json only).
+    #[serde(borrow, default)]
+    pub with: Option<Text<'a>>,
     /// Where the scanner found the subject in the cache (a hint: the text is checked).
     #[serde(skip)]
     pub subject_id: Option<u32>,
@@ -227,12 +239,14 @@ impl<'a> Line<'a> {
         Line::parse_into(text, subjects, &mut line, true).map(|()| line)
     }
 
-    /// `kind`, default `disclose` when a recipient (or a recipient kind) is named, else
-    /// `use`.
+    /// `kind`, default `disclose` when a recipient (or a recipient kind) is named,
+    /// `combine` when other data is (`with`), else `use`.
     pub fn kind(&self) -> Kind {
         self.kind.unwrap_or(
             if self.recipient.is_some() || self.recipient_kind.is_some() {
                 Kind::Disclose
+            } else if self.with.is_some() {
+                Kind::Combine
             } else {
                 Kind::Use
             },
@@ -255,6 +269,7 @@ impl<'a> Line<'a> {
             self.circumstances.is_some(),
             self.recipient_kind.is_some(),
             self.user.is_some(),
+            self.with.is_some(),
         ]
         .iter()
         .enumerate()
@@ -276,7 +291,7 @@ impl<'a> Line<'a> {
 
 /// The members besides `kind`, `id` and `data`, in the order errors name them; a set of
 /// them is a `u16` whose bit `i` stands for `MEMBERS[i]`.
-const MEMBERS: [&str; 12] = [
+const MEMBERS: [&str; 13] = [
     "purpose",
     "recipient",
     "region",
@@ -289,6 +304,7 @@ const MEMBERS: [&str; 12] = [
     "circumstances",
     "recipient_kind",
     "user",
+    "with",
 ];
 
 const PURPOSE: u16 = 1 << 0;
@@ -303,6 +319,7 @@ const NOW: u16 = 1 << 8;
 const CIRCUMSTANCES: u16 = 1 << 9;
 const RECIPIENT_KIND: u16 = 1 << 10;
 const USER: u16 = 1 << 11;
+const WITH: u16 = 1 << 12;
 
 /// The [`MEMBERS`] a kind of query reads.
 fn allowed(kind: Kind) -> u16 {
@@ -320,6 +337,7 @@ fn allowed(kind: Kind) -> u16 {
         }
         Kind::Transfer => FROM | TO | SUBJECT | USER | CIRCUMSTANCES,
         Kind::Retention => PURPOSE | REGION | EVENTS | NOW | CIRCUMSTANCES,
+        Kind::Combine => PURPOSE | WITH | REGION | SUBJECT | USER | COLLECTED_AT | CIRCUMSTANCES,
     }
 }
 
@@ -745,6 +763,10 @@ mod tests {
             COLLECTED_AT,
             EVENTS,
             NOW,
+            CIRCUMSTANCES,
+            RECIPIENT_KIND,
+            USER,
+            WITH,
         ];
         for (i, bit) in bits.into_iter().enumerate() {
             assert_eq!(bit, 1 << i, "{}", MEMBERS[i]);

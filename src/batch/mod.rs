@@ -124,7 +124,7 @@ pub struct Observed<'a> {
 pub enum Expect {
     /// Every kind; `kind` defaults to `disclose` when a recipient is named, else `use`.
     Any,
-    /// `use` or `disclose` (the same default).
+    /// `use`, `disclose` or `combine` (the same defaults).
     UseOrDisclose,
     /// This kind only; it is the default.
     Only(Kind),
@@ -140,8 +140,8 @@ impl Expect {
         let (fits, expected) = match self {
             Expect::Any => (true, "every kind of question"),
             Expect::UseOrDisclose => (
-                matches!(kind, Kind::Use | Kind::Disclose),
-                "`use` and `disclose` questions",
+                matches!(kind, Kind::Use | Kind::Disclose | Kind::Combine),
+                "`use`, `disclose` and `combine` questions",
             ),
             Expect::Only(only) => (
                 kind == only,
@@ -150,6 +150,7 @@ impl Expect {
                     Kind::Disclose => "`disclose` questions",
                     Kind::Transfer => "`transfer` questions",
                     Kind::Retention => "`retention` questions",
+                    Kind::Combine => "`combine` questions",
                 },
             ),
         };
@@ -419,7 +420,9 @@ impl<'p> Batch<'p> {
             reason: decision.reason.code(),
         };
         let written = match kind {
-            Kind::Use | Kind::Disclose => self.use_or_disclose(line, kind).map(|decision| {
+            Kind::Use | Kind::Disclose | Kind::Combine => self
+                .use_or_disclose(line, kind)
+                .map(|decision| {
                 self.renderer.write_decision(&decision, &mut self.out);
                 decided(&decision)
             }),
@@ -524,6 +527,10 @@ impl<'p> Batch<'p> {
             (Kind::Disclose, None) => {
                 let recipient = policy.recipient(required(&line.recipient, "recipient")?)?;
                 query = query.to_recipient(recipient);
+                None
+            }
+            (Kind::Combine, _) => {
+                query = query.combined_with(policy.data(required(&line.with, "with")?)?);
                 None
             }
             _ => None,
