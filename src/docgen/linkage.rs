@@ -1,0 +1,80 @@
+//! The notice's "What we keep apart" section: each no-linkage promise (`deny … : combine A
+//! with B`) in the reader's words, with the sentence of the policy text it encodes.
+
+use crate::model::{PurposeId, RuleAction};
+
+use super::doc::{Block, Section, Text};
+use super::words::{Ctx, Scope};
+
+/// The section, when the policy makes any no-linkage promise.
+pub(crate) fn kept_apart(ctx: &Ctx<'_>) -> Option<Section> {
+    let policy = ctx.policy;
+    let mut items = Vec::new();
+    let mut quotes = Vec::new();
+    for rule in &policy.rules {
+        let RuleAction::Combine { with, purposes } = &rule.action else {
+            continue;
+        };
+        let mut line = String::from("We do not combine ");
+        line.push_str(&data_words(ctx, &rule.categories));
+        line.push_str(" with ");
+        line.push_str(&data_words(ctx, with));
+        if purposes.count() < policy.purposes.len() {
+            let names: Vec<String> = purposes
+                .iter()
+                .map(|p| PurposeId(crate::analysis::space::to_u32(p)))
+                .filter(|p| {
+                    policy.purposes.get(p.index()).is_some_and(|declared| {
+                        declared.declared
+                            && declared
+                                .parent
+                                .is_none_or(|parent| !purposes.contains(parent.index()))
+                    })
+                })
+                .map(|p| ctx.purpose_title(p))
+                .collect();
+            if !names.is_empty() {
+                line.push_str(" for ");
+                line.push_str(&super::words::or_list(&names));
+            }
+        }
+        if !matches!(ctx.scope(&rule.regions), Scope::Everywhere) {
+            line.push(' ');
+            line.push_str(&ctx.where_text(&rule.regions));
+        }
+        if rule.when.is_some() {
+            line.push_str(", in the circumstances the policy states");
+        }
+        if !rule.excepts.is_empty() {
+            line.push_str(", save for the exceptions it states");
+        }
+        line.push('.');
+        items.push(Text::plain(line));
+        if let Some(docs) = &rule.info.docs {
+            quotes.push(Text::plain(docs.replace('\n', " ")));
+        }
+    }
+    if items.is_empty() {
+        return None;
+    }
+    let mut section = Section::new("kept-apart", "What we keep apart");
+    section.para("We promise not to bring these kinds of data together about you:");
+    section.block(Block::List(items));
+    for quote in quotes {
+        section.block(Block::Small(quote));
+    }
+    Some(section)
+}
+
+/// "your email address and your name", or "any other personal data" for everything.
+fn data_words(ctx: &Ctx<'_>, set: &crate::model::IdSet) -> String {
+    if ctx.all_categories(set) {
+        return "any personal data".to_owned();
+    }
+    let titles: Vec<String> = ctx
+        .category_summary(set)
+        .iter()
+        .map(|c| format!("“{}”", ctx.category_title(*c)))
+        .collect();
+    super::words::and_list(&titles)
+}
