@@ -10,7 +10,6 @@ use super::words::{Ctx, Scope};
 pub(crate) fn kept_apart(ctx: &Ctx<'_>) -> Option<Section> {
     let policy = ctx.policy;
     let mut items = Vec::new();
-    let mut quotes = Vec::new();
     for rule in &policy.rules {
         let RuleAction::Combine { with, purposes } = &rule.action else {
             continue;
@@ -49,10 +48,12 @@ pub(crate) fn kept_apart(ctx: &Ctx<'_>) -> Option<Section> {
             line.push_str(", save for the exceptions it states");
         }
         line.push('.');
-        items.push(Text::plain(line));
+        let mut item = Text::plain(line);
+        // The sentence of the policy text the promise encodes.
         if let Some(docs) = &rule.info.docs {
-            quotes.push(Text::plain(docs.replace('\n', " ")));
+            item.line_break().em(docs.replace('\n', " "));
         }
+        items.push(item);
     }
     if items.is_empty() {
         return None;
@@ -60,9 +61,6 @@ pub(crate) fn kept_apart(ctx: &Ctx<'_>) -> Option<Section> {
     let mut section = Section::new("kept-apart", "What we keep apart");
     section.para("We promise not to bring these kinds of data together about you:");
     section.block(Block::List(items));
-    for quote in quotes {
-        section.block(Block::Small(quote));
-    }
     Some(section)
 }
 
