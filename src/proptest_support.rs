@@ -305,6 +305,7 @@ pub fn subjects(policy: &Policy) -> BoxedStrategy<Subject> {
                     age,
                     kind,
                     consents,
+                    target_consents: Vec::new(),
                     objections,
                     opt_outs: if no_opt_out { 0 } else { mask },
                     gpc,

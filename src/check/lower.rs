@@ -510,6 +510,7 @@ impl Checker {
             to,
             safeguard,
             when,
+            consent: decl.consent.map(|c| c.explicit),
             provenance,
         });
     }

@@ -315,6 +315,34 @@ impl Decision {
                 }
                 self.cited_rule(policy, out)?;
             }
+            Reason::RecipientConsentMissing => {
+                let name = match self.asked {
+                    Asked::Disclose { recipient, .. } => policy.recipient_name(recipient),
+                    _ => "?",
+                };
+                if self.detail.tainted {
+                    write!(
+                        out,
+                        "the data was collected before the subject withdrew {explicit}consent                          to disclosure to `{name}`"
+                    )?;
+                } else {
+                    write!(
+                        out,
+                        "the subject has not given {explicit}consent to disclosure to `{name}`"
+                    )?;
+                }
+            }
+            Reason::TransferConsentMissing => {
+                let to = self
+                    .detail
+                    .transfer_to
+                    .map_or("?", |to| names.region(to));
+                write!(
+                    out,
+                    "{} lets `{category}` go to `{to}` only with the subject's {explicit}consent                      to that transfer, which the subject has not given",
+                    names.rule(self.rule)
+                )?;
+            }
             Reason::RecipientCondition => match self.asked {
                 Asked::Disclose { recipient, .. } => write!(
                     out,
@@ -432,6 +460,22 @@ impl Decision {
             Reason::ParentalConsentMissing => {
                 out.push_str("would be allowed with parental consent")
             }
+            Reason::RecipientConsentMissing => match self.asked {
+                Asked::Disclose { recipient, .. } => write!(
+                    out,
+                    "would be allowed with {explicit}consent to disclosure to `{}`",
+                    policy.recipient_name(recipient)
+                )?,
+                _ => return Ok(false),
+            },
+            Reason::TransferConsentMissing => match self.detail.transfer_to {
+                Some(to) => write!(
+                    out,
+                    "would be allowed with {explicit}consent to the transfer to `{}`",
+                    policy.region_name(to)
+                )?,
+                None => return Ok(false),
+            },
             Reason::Restricted => {
                 out.push_str("would be allowed once the restriction of processing is lifted");
             }

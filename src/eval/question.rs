@@ -158,7 +158,9 @@ impl Question {
             | Reason::Erased
             | Reason::Child
             | Reason::ParentalConsentMissing
-            | Reason::RecipientCondition => false,
+            | Reason::RecipientCondition
+            | Reason::RecipientConsentMissing
+            | Reason::TransferConsentMissing => false,
         }
     }
 

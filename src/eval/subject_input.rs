@@ -366,6 +366,103 @@ impl<'p> SubjectBuilder<'p> {
         Ok(self)
     }
 
+    /// A consent to disclosure to `recipient` (a recipient that `requires consent`), as a
+    /// consent-management platform stores it. A withdrawal before the giving is an error
+    /// naming the record (`recipient_consents[0]`).
+    pub fn recipient_consent_record(
+        self,
+        recipient: &str,
+        given_at: Option<Timestamp>,
+        withdrawn_at: Option<Timestamp>,
+        explicit: bool,
+    ) -> Result<Self, SubjectError> {
+        let at = format!(
+            "recipient_consents[{}]",
+            self.count_targets(|t| matches!(t, crate::subject::ConsentTarget::Recipient(_)))
+        );
+        let id = self
+            .policy
+            .recipient(recipient)
+            .map_err(|e| unknown(format!("{at}.recipient"), e))?;
+        self.target_record(
+            at,
+            crate::subject::ConsentTarget::Recipient(id),
+            given_at,
+            withdrawn_at,
+            explicit,
+        )
+    }
+
+    /// A consent to a transfer of the subject's data to region `to` (and the regions within
+    /// it), for transfer permissions that `requires consent`.
+    pub fn transfer_consent_record(
+        self,
+        to: &str,
+        given_at: Option<Timestamp>,
+        withdrawn_at: Option<Timestamp>,
+        explicit: bool,
+    ) -> Result<Self, SubjectError> {
+        let at = format!(
+            "transfer_consents[{}]",
+            self.count_targets(|t| matches!(t, crate::subject::ConsentTarget::Transfer(_)))
+        );
+        let id = self
+            .policy
+            .region(to)
+            .map_err(|e| unknown(format!("{at}.to"), e))?;
+        self.target_record(
+            at,
+            crate::subject::ConsentTarget::Transfer(id),
+            given_at,
+            withdrawn_at,
+            explicit,
+        )
+    }
+
+    fn count_targets(&self, which: impl Fn(crate::subject::ConsentTarget) -> bool) -> usize {
+        self.subject
+            .target_consents
+            .iter()
+            .filter(|c| which(c.target))
+            .count()
+    }
+
+    fn target_record(
+        mut self,
+        at: String,
+        target: crate::subject::ConsentTarget,
+        given_at: Option<Timestamp>,
+        withdrawn_at: Option<Timestamp>,
+        explicit: bool,
+    ) -> Result<Self, SubjectError> {
+        if let Some(given) = given_at {
+            self.check_time(format!("{at}.given_at"), given)?;
+        }
+        if let Some(withdrawn) = withdrawn_at {
+            self.check_time(format!("{at}.withdrawn_at"), withdrawn)?;
+        }
+        if let (Some(given_at), Some(withdrawn_at)) = (given_at, withdrawn_at) {
+            if withdrawn_at < given_at {
+                return Err(error(
+                    at,
+                    SubjectProblem::WithdrawnBeforeGiven {
+                        given_at,
+                        withdrawn_at,
+                    },
+                ));
+            }
+        }
+        self.subject
+            .target_consents
+            .push(crate::subject::TargetConsent {
+                target,
+                given_at,
+                withdrawn_at,
+                explicit,
+            });
+        Ok(self)
+    }
+
     /// An objection (GDPR Art. 21) to the purpose and its descendants.
     pub fn objection(mut self, purpose: &str) -> Result<Self, SubjectError> {
         let at = format!("objections[{}]", self.subject.objections.len());
@@ -524,7 +621,13 @@ const SUBJECT_FIELDS: &[&str] = &[
     "account_deleted",
     "parental_consent",
     "attributes",
+    "recipient_consents",
+    "transfer_consents",
 ];
+
+/// The fields of a `recipient_consents` record (`transfer_consents` name `to` instead).
+const RECIPIENT_CONSENT_FIELDS: &[&str] = &["recipient", "given_at", "withdrawn_at", "explicit"];
+const TRANSFER_CONSENT_FIELDS: &[&str] = &["to", "given_at", "withdrawn_at", "explicit"];
 
 const CONSENT_FIELDS: &[&str] = &["purpose", "given_at", "withdrawn_at", "explicit"];
 
@@ -719,6 +822,13 @@ fn read_field<'p>(
             }
             Ok(builder)
         }
+        "recipient_consents" | "transfer_consents" => {
+            let mut builder = builder;
+            for (i, item) in expect_array(key, value)?.iter().enumerate() {
+                builder = read_target_consent(builder, key, i, item)?;
+            }
+            Ok(builder)
+        }
         "objections" => {
             let mut builder = builder;
             for (i, item) in expect_array(key, value)?.iter().enumerate() {
@@ -770,6 +880,45 @@ fn read_field<'p>(
             Ok(builder)
         }
         _ => Ok(builder),
+    }
+}
+
+/// A `recipient_consents[i]` or `transfer_consents[i]` record: a consent to a recipient (by
+/// name) or to a transfer (`to`: a region), never to a purpose.
+fn read_target_consent<'p>(
+    builder: SubjectBuilder<'p>,
+    list: &str,
+    index: usize,
+    value: &Value,
+) -> Result<SubjectBuilder<'p>, SubjectError> {
+    let at = format!("{list}[{index}]");
+    let object = expect_object(&at, value)?;
+    let (name_key, fields) = if list == "recipient_consents" {
+        ("recipient", RECIPIENT_CONSENT_FIELDS)
+    } else {
+        ("to", TRANSFER_CONSENT_FIELDS)
+    };
+    check_fields(&at, object, fields)?;
+    let name = match object.get(name_key) {
+        Some(v) => expect_str(&format!("{at}.{name_key}"), v)?,
+        None => return Err(error(format!("{at}.{name_key}"), SubjectProblem::Missing)),
+    };
+    let time = |key: &str| -> Result<Option<Timestamp>, SubjectError> {
+        match object.get(key) {
+            None | Some(Value::Null) => Ok(None),
+            Some(v) => parse_time(&format!("{at}.{key}"), v).map(Some),
+        }
+    };
+    let given_at = time("given_at")?;
+    let withdrawn_at = time("withdrawn_at")?;
+    let explicit = match object.get("explicit") {
+        None | Some(Value::Null) => false,
+        Some(v) => expect_bool(&format!("{at}.explicit"), v)?,
+    };
+    if name_key == "recipient" {
+        builder.recipient_consent_record(name, given_at, withdrawn_at, explicit)
+    } else {
+        builder.transfer_consent_record(name, given_at, withdrawn_at, explicit)
     }
 }
 

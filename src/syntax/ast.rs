@@ -461,6 +461,26 @@ pub struct RecipientDecl {
     pub sharing: Option<Span>,
     /// Its `when` conditions.
     pub conditions: Vec<Condition>,
+    /// `requires [explicit] consent`: a disclosure needs the subject's consent to it.
+    pub consent: Option<ConsentRequirement>,
+}
+
+/// `requires [explicit] consent` on a recipient or a transfer.
+#[derive(Debug, Clone, Copy)]
+pub struct ConsentRequirement {
+    /// `requires explicit consent`.
+    pub explicit: bool,
+    /// Where it is written.
+    pub span: Span,
+}
+
+/// What a subject consents to besides a purpose: `consent to acme`, `consent to transfer US`.
+#[derive(Debug, Clone)]
+pub enum ConsentTarget {
+    /// A recipient, by name.
+    Recipient(Name),
+    /// A transfer to a region (and the regions within it).
+    Transfer(Name),
 }
 
 /// `transfer DATA from R to S [with SAFEGUARD]`.
@@ -474,6 +494,9 @@ pub struct TransferDecl {
     pub to: Vec<RegionRef>,
     /// `with SAFEGUARD`.
     pub safeguard: Option<Name>,
+    /// `requires [explicit] consent`: the permission holds only for a subject who consented
+    /// to the transfer.
+    pub consent: Option<ConsentRequirement>,
     /// `when …`: the permission holds only while this holds.
     pub when: Option<Condition>,
 }
@@ -801,6 +824,22 @@ pub enum SubjectEntryKind {
     Withdrawn {
         /// The purpose.
         purpose: Name,
+        /// When withdrawn.
+        at: DateLit,
+    },
+    /// `[explicit] consent to RECIPIENT [at DATE]`, `consent to transfer REGION …`.
+    TargetConsent {
+        /// `explicit consent`.
+        explicit: bool,
+        /// What is consented to.
+        target: ConsentTarget,
+        /// When given; `None`: unknown.
+        at: Option<DateLit>,
+    },
+    /// `withdrawn to RECIPIENT at DATE`, `withdrawn to transfer REGION at DATE`.
+    TargetWithdrawn {
+        /// What the consent was to.
+        target: ConsentTarget,
         /// When withdrawn.
         at: DateLit,
     },
