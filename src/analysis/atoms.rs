@@ -23,6 +23,10 @@
 //!   `requires` assertion, when a basis alternative reads it: failing one alternative may
 //!   select another). Otherwise it is left unset, which is the most permissive value.
 //! - **parental consent**: read by the children rules of the purpose and by conditions.
+//! - **consent to a recipient or a transfer**: read only by the evaluator, for a disclosure
+//!   to a recipient that `requires consent` and for a transfer (or a disclosure's transfer to
+//!   the recipient's location) that only a permission requiring consent lets through: one
+//!   atom per recipient or destination, none / given / given explicitly.
 //! - **circumstances**: a declared circumstance is given with the question, not the subject;
 //!   each one a condition of the question reads (`circumstance.NAME`) is an atom: given or
 //!   not. They are set on the question ([`circumstances_of`]), never on the subject.
@@ -41,7 +45,7 @@ use crate::model::{
     Cond, IdSet, OptOutKind, Policy, Predicate, PurposeId, RegionId, RuleAction, SubjectKindId,
     SymbolId, FLAG_SPECIAL,
 };
-use crate::subject::{ConsentRecord, Subject};
+use crate::subject::{ConsentRecord, ConsentTarget, Subject, TargetConsent};
 
 use crate::analysis::space::Space;
 use crate::eval::Question;
@@ -120,6 +124,8 @@ pub(crate) enum Atom {
     /// A circumstance given with the question, or not (set on the question, not the
     /// subject: see [`circumstances_of`]).
     Circumstance(CircumstanceId),
+    /// A consent to a recipient or a transfer: none, given, given explicitly.
+    TargetConsent(ConsentTarget),
 }
 
 impl Atom {
@@ -130,6 +136,7 @@ impl Atom {
             Atom::Residence(v) => v.len(),
             Atom::Consent { states, .. } => states.len(),
             Atom::Attribute { values, .. } => values.len(),
+            Atom::TargetConsent(_) => 3,
             Atom::Objection(_)
             | Atom::OptOut(_)
             | Atom::Gpc
@@ -632,6 +639,7 @@ pub(crate) fn atoms(
         attribute_atoms(policy, id, read, &mut atoms);
     }
     atoms.extend(reads.circumstances.iter().map(Atom::Circumstance));
+    atoms.extend(target_consents_read(policy, question).map(Atom::TargetConsent));
     let collected = atoms.iter().any(Atom::taints);
     Atoms { atoms, collected }
 }
@@ -869,8 +877,55 @@ pub(crate) fn build_subject(
             }
             // Given with the question: `circumstances_of`.
             Atom::Circumstance(_) => {}
+            Atom::TargetConsent(target) => subject.target_consents.push(TargetConsent {
+                target: *target,
+                given_at: Some(GIVEN),
+                withdrawn_at: None,
+                explicit: value == 2,
+            }),
         }
     }
+}
+
+/// The consents to recipients and transfers the evaluator reads for `question` (see the
+/// module documentation), each once.
+pub(crate) fn target_consents_read(
+    policy: &Policy,
+    question: &Question,
+) -> impl Iterator<Item = ConsentTarget> {
+    let mut out: Vec<ConsentTarget> = Vec::new();
+    let mut transfer = |category: crate::model::CategoryId, from: RegionId, to: RegionId| {
+        let needs = policy.transfers.iter().any(|t| {
+            t.consent.is_some()
+                && t.categories.contains(category.index())
+                && t.from.contains(from.index())
+                && t.to.contains(to.index())
+        });
+        if needs && !out.contains(&ConsentTarget::Transfer(to)) {
+            out.push(ConsentTarget::Transfer(to));
+        }
+    };
+    match *question {
+        Question::Transfer {
+            category, from, to, ..
+        } => transfer(category, from, to),
+        Question::Decide(query) => {
+            if let (Some(id), Some(category), None) =
+                (query.recipient, category_of(policy, &query), query.combine)
+            {
+                if let Some(recipient) = policy.recipients.get(id.index()) {
+                    let region = query.region.unwrap_or(RegionId(0));
+                    for &location in &recipient.located {
+                        transfer(category, region, location);
+                    }
+                    if recipient.consent.is_some() {
+                        out.push(ConsentTarget::Recipient(id));
+                    }
+                }
+            }
+        }
+    }
+    out.into_iter()
 }
 
 /// The circumstances `choice` gives the question (the circumstance atoms set to 1).

@@ -1089,7 +1089,13 @@ fn layer_reads_subject(side: &SideQuestion<'_>) -> bool {
     else {
         return false;
     };
-    if recipient.sale || recipient.sharing {
+    // A consent to the recipient, or to the transfer to where it sits, is about the subject.
+    if recipient.sale
+        || recipient.sharing
+        || crate::analysis::atoms::target_consents_read(policy, &side.question)
+            .next()
+            .is_some()
+    {
         return true;
     }
     let all = question_conditions(policy, &side.question);
