@@ -263,6 +263,25 @@ pub fn describe_subject(policy: &Policy, subject: &Subject) -> String {
             parts.push(format!("withdrawn {purpose} at {}", date(withdrawn)));
         }
     }
+    for record in &subject.target_consents {
+        let target = match record.target {
+            crate::subject::ConsentTarget::Recipient(q) => policy.recipient_name(q).to_owned(),
+            crate::subject::ConsentTarget::Transfer(r) => {
+                format!("transfer {}", policy.region_name(r))
+            }
+        };
+        if record.given_at.is_some() || record.withdrawn_at.is_none() {
+            let explicit = if record.explicit { "explicit " } else { "" };
+            let at = record
+                .given_at
+                .map(|t| format!(" at {}", date(t)))
+                .unwrap_or_default();
+            parts.push(format!("{explicit}consent to {target}{at}"));
+        }
+        if let Some(withdrawn) = record.withdrawn_at {
+            parts.push(format!("withdrawn to {target} at {}", date(withdrawn)));
+        }
+    }
     if !subject.objections.is_empty() {
         let names: Vec<&str> = subject
             .objections
