@@ -293,8 +293,11 @@ pub enum CheckError {
     /// (`lawful::check::withdrawal_without_consent`): a contradiction, not a subject.
     #[error("the test subject withdraws its consent to `{purpose}`, which it never gave")]
     WithdrawalWithoutConsent {
-        /// The purpose.
+        /// The purpose (or the recipient, or `transfer REGION`).
         purpose: String,
+        /// `to ` for a consent to a recipient or a transfer (`withdrawn to acme …`), else
+        /// empty.
+        to: &'static str,
     },
     /// A test question with no region to decide in (`lawful::check::missing_region`).
     #[error("the query names no region and the test subject has none")]
@@ -510,8 +513,8 @@ impl DiagnosticKind for CheckError {
             CheckError::MissingRegion => {
                 "add `in DE` to the query or `region DE` to the subject".to_owned()
             }
-            CheckError::WithdrawalWithoutConsent { purpose } => {
-                format!("add `consent {purpose} at DATE` before the withdrawal, or remove it")
+            CheckError::WithdrawalWithoutConsent { purpose, to } => {
+                format!("add `consent {to}{purpose} at DATE` before the withdrawal, or remove it")
             }
             CheckError::MissingFactValue { .. } => {
                 "declare the fact for that region or narrow the scope".to_owned()

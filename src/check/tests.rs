@@ -152,6 +152,7 @@ impl Checker {
                             None => self.error(
                                 CheckError::WithdrawalWithoutConsent {
                                     purpose: purpose.text.clone(),
+                                    to: "",
                                 },
                                 purpose.span,
                                 "never consented to",
@@ -194,13 +195,16 @@ impl Checker {
                         {
                             Some(record) => record.withdrawn_at = Some(at.value),
                             None => {
-                                let name = match target {
-                                    ast::ConsentTarget::Recipient(n)
-                                    | ast::ConsentTarget::Transfer(n) => n,
+                                let (name, text) = match target {
+                                    ast::ConsentTarget::Recipient(n) => (n, n.text.clone()),
+                                    ast::ConsentTarget::Transfer(n) => {
+                                        (n, format!("transfer {}", n.text))
+                                    }
                                 };
                                 self.error(
                                     CheckError::WithdrawalWithoutConsent {
-                                        purpose: name.text.clone(),
+                                        purpose: text,
+                                        to: "to ",
                                     },
                                     name.span,
                                     "never consented to",
