@@ -299,7 +299,7 @@ fn the_notice_states_each_promise_with_its_sentence() {
     let markdown = lawful::docgen::markdown(&policy);
     assert!(markdown.contains("### What we keep apart"), "{markdown}");
     assert!(
-        markdown.contains("We do not combine “Website log files” with"),
+        markdown.contains("We do not combine “Website log files” with any other personal data."),
         "{markdown}"
     );
     assert!(

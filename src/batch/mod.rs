@@ -945,7 +945,7 @@ mod tests {
         assert_eq!(e.code(), "lawful::batch::wrong_kind");
         assert_eq!(
             e.to_string(),
-            "a `transfer` question is not asked here: this answers `use` and `disclose` questions"
+            "a `transfer` question is not asked here: this answers `use`, `disclose` and `combine` questions"
         );
         let retention = batch
             .answer_one(

@@ -15,9 +15,11 @@ pub(crate) fn kept_apart(ctx: &Ctx<'_>) -> Option<Section> {
             continue;
         };
         let mut line = String::from("We do not combine ");
-        line.push_str(&data_words(ctx, &rule.categories));
+        // (Only the second side can be "everything else".)
+        let none = crate::model::IdSet::new(policy.categories.len());
+        line.push_str(&data_words(ctx, &rule.categories, &none));
         line.push_str(" with ");
-        line.push_str(&data_words(ctx, with));
+        line.push_str(&data_words(ctx, with, &rule.categories));
         if purposes.count() < policy.purposes.len() {
             let names: Vec<String> = purposes
                 .iter()
@@ -64,10 +66,22 @@ pub(crate) fn kept_apart(ctx: &Ctx<'_>) -> Option<Section> {
     Some(section)
 }
 
-/// "your email address and your name", or "any other personal data" for everything.
-fn data_words(ctx: &Ctx<'_>, set: &crate::model::IdSet) -> String {
+/// "“Email” and “Name”"; "any personal data" for everything, and "any other personal data"
+/// for everything but what the other side names (`with user.* except user.log`).
+fn data_words(ctx: &Ctx<'_>, set: &crate::model::IdSet, other: &crate::model::IdSet) -> String {
     if ctx.all_categories(set) {
         return "any personal data".to_owned();
+    }
+    if !other.is_empty() {
+        // `with user.* except user.log`: everything of one subtree but the other side.
+        let mut union = set.clone();
+        union.union_with(other);
+        if ctx.all_categories(&union) {
+            return "any other personal data".to_owned();
+        }
+        if let [whole] = ctx.category_summary(&union).as_slice() {
+            return format!("any other “{}”", ctx.category_title(*whole));
+        }
     }
     let titles: Vec<String> = ctx
         .category_summary(set)

@@ -351,6 +351,7 @@ impl Fx {
             sale,
             sharing,
             conditions,
+            consent: None,
             provenance,
         });
         self.p.index.recipients.insert(name, id);
@@ -365,6 +366,7 @@ impl Fx {
             to,
             safeguard: safeguard.map(str::to_owned),
             when: None,
+            consent: None,
             provenance,
         });
     }

@@ -640,9 +640,12 @@ impl Subject {
     ///                "withdrawn_at": null, "explicit": false}],
     ///  "objections": ["analytics"], "opt_outs": ["sale"], "gpc": false,
     ///  "restricted": false, "erasure_requested": false, "account_deleted": false,
-    ///  "parental_consent": false, "attributes": {"verified": true}}
+    ///  "parental_consent": false, "attributes": {"verified": true},
+    ///  "recipient_consents": [{"recipient": "partners", "given_at": "2024-01-01", "explicit": true}],
+    ///  "transfer_consents": [{"to": "US", "given_at": "2024-01-01"}]}
     /// ```
-    /// Every field is optional; `null` means "not given". Timestamps are RFC 3339 instants
+    /// Consents to a recipient or a transfer (for those that `requires consent`) have lists
+    /// of their own, so they cannot be mistaken for purpose consents. Every field is optional; `null` means "not given". Timestamps are RFC 3339 instants
     /// with an offset or plain dates (midnight UTC) — see [`parse_time_str`] — and may not
     /// lie after `now`. A [`Value`] cannot hold a repeated key: read text with
     /// [`Subject::from_json_str`], which rejects one.

@@ -47,18 +47,27 @@ pub struct Event {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum Change {
-    /// Consent to a purpose (and its descendants) was given.
+    /// Consent to a purpose (and its descendants) — or, with `recipient`, to disclosure to
+    /// that recipient — was given.
     ConsentGiven {
-        /// The purpose, by name.
+        /// The purpose, by name; empty for a consent to a recipient.
+        #[serde(default, skip_serializing_if = "String::is_empty")]
         purpose: String,
         /// Explicit consent (GDPR Art. 9(2)(a)).
         #[serde(default)]
         explicit: bool,
+        /// The recipient consented to (a recipient that `requires consent`), by name.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        recipient: Option<String>,
     },
-    /// The consent to a purpose was withdrawn.
+    /// The consent to a purpose (or, with `recipient`, to a recipient) was withdrawn.
     ConsentWithdrawn {
-        /// The purpose, by name.
+        /// The purpose, by name; empty for a consent to a recipient.
+        #[serde(default, skip_serializing_if = "String::is_empty")]
         purpose: String,
+        /// The recipient, by name.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        recipient: Option<String>,
     },
     /// An objection (GDPR Art. 21) to a purpose and its descendants.
     ObjectionMade {
@@ -162,11 +171,18 @@ impl Change {
         }
     }
 
-    /// The purpose a consent or objection event is about.
+    /// The purpose a consent or objection event is about (`None` for a consent to a
+    /// recipient).
     pub fn purpose(&self) -> Option<&str> {
         match self {
+            Change::ConsentGiven {
+                recipient: Some(_), ..
+            }
+            | Change::ConsentWithdrawn {
+                recipient: Some(_), ..
+            } => None,
             Change::ConsentGiven { purpose, .. }
-            | Change::ConsentWithdrawn { purpose }
+            | Change::ConsentWithdrawn { purpose, .. }
             | Change::ObjectionMade { purpose }
             | Change::ObjectionLifted { purpose } => Some(purpose),
             _ => None,
@@ -236,8 +252,9 @@ impl Event {
             });
         };
         let own: &[&str] = match ty {
-            "consent_given" => &["purpose", "explicit"],
-            "consent_withdrawn" | "objection_made" | "objection_lifted" => &["purpose"],
+            "consent_given" => &["purpose", "recipient", "explicit"],
+            "consent_withdrawn" => &["purpose", "recipient"],
+            "objection_made" | "objection_lifted" => &["purpose"],
             "opt_out_made" | "opt_out_revoked" => &["kind"],
             "gpc_signal" => &["on"],
             "facts" => &["region", "age", "birth_date", "kind", "attributes"],
@@ -265,14 +282,34 @@ impl Event {
                 Some(v) => expect_bool(field, v),
             }
         };
+        // A consent names a purpose or (`recipient`) a recipient, never both.
+        let consent_to = || -> Result<(String, Option<String>), LedgerError> {
+            match text(object, "recipient")? {
+                Some(_) if object.contains_key("purpose") => Err(problem(
+                    "recipient",
+                    SubjectProblem::UnknownField {
+                        name: "recipient".to_owned(),
+                        suggestion: None,
+                    },
+                )
+                .into()),
+                Some(recipient) => Ok((String::new(), Some(recipient))),
+                None => Ok((required(object, "purpose")?, None)),
+            }
+        };
         let change = match ty {
-            "consent_given" => Change::ConsentGiven {
-                purpose: required(object, "purpose")?,
-                explicit: flag("explicit", false)?,
-            },
-            "consent_withdrawn" => Change::ConsentWithdrawn {
-                purpose: required(object, "purpose")?,
-            },
+            "consent_given" => {
+                let (purpose, recipient) = consent_to()?;
+                Change::ConsentGiven {
+                    purpose,
+                    explicit: flag("explicit", false)?,
+                    recipient,
+                }
+            }
+            "consent_withdrawn" => {
+                let (purpose, recipient) = consent_to()?;
+                Change::ConsentWithdrawn { purpose, recipient }
+            }
             "objection_made" => Change::ObjectionMade {
                 purpose: required(object, "purpose")?,
             },
@@ -332,8 +369,19 @@ impl Event {
             }
         }
         match &self.change {
+            Change::ConsentGiven {
+                recipient: Some(recipient),
+                ..
+            }
+            | Change::ConsentWithdrawn {
+                recipient: Some(recipient),
+                ..
+            } => policy
+                .recipient(recipient)
+                .map(|_| ())
+                .map_err(|e| problem("recipient", SubjectProblem::UnknownName(e)).into()),
             Change::ConsentGiven { purpose, .. }
-            | Change::ConsentWithdrawn { purpose }
+            | Change::ConsentWithdrawn { purpose, .. }
             | Change::ObjectionMade { purpose }
             | Change::ObjectionLifted { purpose } => policy
                 .purpose(purpose)
@@ -504,6 +552,8 @@ struct Stored {
     #[serde(default)]
     purpose: Option<String>,
     #[serde(default)]
+    recipient: Option<String>,
+    #[serde(default)]
     explicit: bool,
     #[serde(default)]
     kind: Option<String>,
@@ -527,12 +577,23 @@ pub(crate) fn decode_stored(body: &str) -> Result<Event, String> {
     let s: Stored = serde_json::from_str(body).map_err(|e| e.to_string())?;
     let purpose = |p: Option<String>| p.ok_or_else(|| format!("a `{}` without a purpose", s.ty));
     let change = match s.ty.as_str() {
+        "consent_given" if s.recipient.is_some() => Change::ConsentGiven {
+            purpose: String::new(),
+            explicit: s.explicit,
+            recipient: s.recipient,
+        },
         "consent_given" => Change::ConsentGiven {
             purpose: purpose(s.purpose)?,
             explicit: s.explicit,
+            recipient: None,
+        },
+        "consent_withdrawn" if s.recipient.is_some() => Change::ConsentWithdrawn {
+            purpose: String::new(),
+            recipient: s.recipient,
         },
         "consent_withdrawn" => Change::ConsentWithdrawn {
             purpose: purpose(s.purpose)?,
+            recipient: None,
         },
         "objection_made" => Change::ObjectionMade {
             purpose: purpose(s.purpose)?,
@@ -591,9 +652,20 @@ mod tests {
             Change::ConsentGiven {
                 purpose: "marketing".into(),
                 explicit: true,
+                recipient: None,
             },
             Change::ConsentWithdrawn {
                 purpose: "marketing".into(),
+                recipient: None,
+            },
+            Change::ConsentGiven {
+                purpose: String::new(),
+                explicit: false,
+                recipient: Some("partners".into()),
+            },
+            Change::ConsentWithdrawn {
+                purpose: String::new(),
+                recipient: Some("partners".into()),
             },
             Change::ObjectionMade {
                 purpose: "a.b".into(),
@@ -629,7 +701,8 @@ mod tests {
                 ..Facts::default()
             }),
         ];
-        assert_eq!(changes.len(), TYPES.len() + 2);
+        // Every type, two more `facts`, and the two consents to a recipient.
+        assert_eq!(changes.len(), TYPES.len() + 4);
         for change in changes {
             let event = Event {
                 subject: "u1".into(),

@@ -552,6 +552,7 @@ mod tests {
             to: IdSet::full(3),
             safeguard: Some(safeguard.to_owned()),
             when: None,
+            consent: None,
             provenance: ProvenanceId(0),
         };
         let transfers = [
