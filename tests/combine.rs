@@ -52,7 +52,13 @@ fn subject(policy: &Policy, json: &str) -> Subject {
     Subject::from_json_str(policy, json, "2025-01-01T00:00:00Z".parse().unwrap()).unwrap()
 }
 
-fn combine(policy: &Policy, purpose: &str, a: &str, b: &str, who: &str) -> (String, Option<String>) {
+fn combine(
+    policy: &Policy,
+    purpose: &str,
+    a: &str,
+    b: &str,
+    who: &str,
+) -> (String, Option<String>) {
     let subject = subject(policy, who);
     let d = policy
         .decide_combination_by_name(purpose, a, b, &subject, None)
@@ -83,7 +89,13 @@ fn data_outside_the_rule_combines_when_both_uses_are_allowed() {
     let policy = policy();
     let subject = subject(&policy, CONSENTED);
     let d = policy
-        .decide_combination_by_name("analytics", "user.telemetry.app", "orders.email", &subject, None)
+        .decide_combination_by_name(
+            "analytics",
+            "user.telemetry.app",
+            "orders.email",
+            &subject,
+            None,
+        )
         .unwrap();
     assert!(d.allowed());
     assert_eq!(d.basis.map(|b| b.name()), Some("consent".to_owned()));
@@ -93,7 +105,13 @@ fn data_outside_the_rule_combines_when_both_uses_are_allowed() {
          consent (the subject consented)."
     );
     // The `except` of the rule takes the log out of its other side.
-    let (reason, _) = combine(&policy, "analytics", "user.telemetry.log", "user.telemetry.log", CONSENTED);
+    let (reason, _) = combine(
+        &policy,
+        "analytics",
+        "user.telemetry.log",
+        "user.telemetry.log",
+        CONSENTED,
+    );
     assert_eq!(reason, "allowed");
 }
 
@@ -103,16 +121,38 @@ fn a_denied_use_on_either_side_is_the_answer_about_that_data() {
     let nobody = r#"{"region": "DE"}"#;
     let subject = subject(&policy, nobody);
     let d = policy
-        .decide_combination_by_name("analytics", "user.telemetry.app", "orders.email", &subject, None)
+        .decide_combination_by_name(
+            "analytics",
+            "user.telemetry.app",
+            "orders.email",
+            &subject,
+            None,
+        )
         .unwrap();
     assert_eq!(d.reason.code(), "consent_missing");
     // The second side not declared: the explanation speaks about it.
-    let (reason, _) = combine(&policy, "essential.service", "orders.email", "user.telemetry.app", nobody);
+    let (reason, _) = combine(
+        &policy,
+        "essential.service",
+        "orders.email",
+        "user.telemetry.app",
+        nobody,
+    );
     assert_eq!(reason, "not_declared");
     let d = policy
-        .decide_combination_by_name("essential.service", "orders.email", "user.telemetry.app", &subject, None)
+        .decide_combination_by_name(
+            "essential.service",
+            "orders.email",
+            "user.telemetry.app",
+            &subject,
+            None,
+        )
         .unwrap();
-    assert!(d.explain(&policy).contains("user.telemetry.app"), "{}", d.explain(&policy));
+    assert!(
+        d.explain(&policy).contains("user.telemetry.app"),
+        "{}",
+        d.explain(&policy)
+    );
     // Not declared, but promised: the closed-world reason cites the promise.
     let (reason, rule) = combine(
         &policy,
@@ -129,10 +169,25 @@ fn a_denied_use_on_either_side_is_the_answer_about_that_data() {
 fn purposes_regions_and_exceptions_narrow_a_rule() {
     let policy = policy();
     let us = r#"{"region": "US"}"#;
-    let (reason, rule) = combine(&policy, "analytics", "user.telemetry.app", "orders.email", us);
-    assert_eq!((reason.as_str(), rule.as_deref()), ("denied_by_rule", Some("no_app_email")));
+    let (reason, rule) = combine(
+        &policy,
+        "analytics",
+        "user.telemetry.app",
+        "orders.email",
+        us,
+    );
+    assert_eq!(
+        (reason.as_str(), rule.as_deref()),
+        ("denied_by_rule", Some("no_app_email"))
+    );
     // In DE the rule does not apply (only consent is missing there).
-    let (reason, _) = combine(&policy, "analytics", "user.telemetry.app", "orders.email", r#"{"region": "DE"}"#);
+    let (reason, _) = combine(
+        &policy,
+        "analytics",
+        "user.telemetry.app",
+        "orders.email",
+        r#"{"region": "DE"}"#,
+    );
     assert_eq!(reason, "consent_missing");
     // Its exception, as a circumstance of the question.
     let subject = subject(&policy, us);
@@ -150,10 +205,22 @@ fn purposes_regions_and_exceptions_narrow_a_rule() {
 fn special_data_on_the_other_side_needs_explicit_consent() {
     let policy = policy();
     let plain = r#"{"region": "DE", "consents": [{"purpose": "health"}]}"#;
-    let (reason, _) = combine(&policy, "health", "orders.email", "user.health.weight", plain);
+    let (reason, _) = combine(
+        &policy,
+        "health",
+        "orders.email",
+        "user.health.weight",
+        plain,
+    );
     assert_eq!(reason, "consent_missing");
     let explicit = r#"{"region": "DE", "consents": [{"purpose": "health", "explicit": true}]}"#;
-    let (reason, _) = combine(&policy, "health", "orders.email", "user.health.weight", explicit);
+    let (reason, _) = combine(
+        &policy,
+        "health",
+        "orders.email",
+        "user.health.weight",
+        explicit,
+    );
     assert_eq!(reason, "allowed");
 }
 
@@ -169,7 +236,10 @@ fn a_prepared_combination_is_refused_by_another_policy() {
     .combined_with(policy.category("user.contact.email").unwrap());
     let subject = subject(&other, CONSENTED);
     assert_eq!(
-        other.decide_combination(&query, &subject).unwrap_err().code(),
+        other
+            .decide_combination(&query, &subject)
+            .unwrap_err()
+            .code(),
         "lawful::eval::other_policy"
     );
 }
@@ -208,13 +278,17 @@ fn assert_never_combine_fails_with_the_smallest_counterexample() {
     let counterexample = results[0].clone().expect("the assertion must fail");
     assert!(
         counterexample.contains("combine user.telemetry.app with user.contact.email for analytics")
-            || counterexample.contains("combine user.contact.email with user.telemetry.app for analytics"),
+            || counterexample
+                .contains("combine user.contact.email with user.telemetry.app for analytics"),
         "{counterexample}"
     );
     // In DE it needs consent (one atom); in the US the rule forbids it for analytics:
     // the smallest counterexample is the consented DE subject.
     assert!(counterexample.contains("region DE"), "{counterexample}");
-    assert!(counterexample.contains("consent analytics"), "{counterexample}");
+    assert!(
+        counterexample.contains("consent analytics"),
+        "{counterexample}"
+    );
 }
 
 #[test]
@@ -244,7 +318,9 @@ fn the_diff_reports_a_dropped_promise_as_a_widened_combination() {
         "deny no_log_linkage: combine user.telemetry.log with user.* except user.telemetry.log",
         "",
     );
-    let new = lawful::compile_str("shop.lawful", &new_text).unwrap().policy;
+    let new = lawful::compile_str("shop.lawful", &new_text)
+        .unwrap()
+        .policy;
     let diff = lawful::diff::diff(&old, &new);
     assert!(diff.complete);
     let combos: Vec<&lawful::diff::Change> = diff
@@ -284,13 +360,17 @@ fn the_diff_reports_a_dropped_promise_as_a_widened_combination() {
 
 #[test]
 fn fmt_keeps_combine_rules_and_questions() {
-    let text = "deny  no_linkage :combine user.a with user.* except user.a for analytics.*   in EU\n";
+    let text =
+        "deny  no_linkage :combine user.a with user.* except user.a for analytics.*   in EU\n";
     let formatted = lawful::format::format_source(text).unwrap();
     assert_eq!(
         formatted,
         "deny no_linkage: combine user.a with user.* except user.a for analytics.* in EU\n"
     );
-    assert_eq!(lawful::format::format_source(&formatted).unwrap(), formatted);
+    assert_eq!(
+        lawful::format::format_source(&formatted).unwrap(),
+        formatted
+    );
 }
 
 #[test]

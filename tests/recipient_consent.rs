@@ -62,7 +62,10 @@ fn disclose(policy: &Policy, purpose: &str, json: &str) -> String {
 fn a_disclosure_needs_consent_to_the_recipient_not_to_a_purpose() {
     let policy = policy();
     let nobody = r#"{"region": "DE"}"#;
-    assert_eq!(disclose(&policy, "service", nobody), "recipient_consent_missing");
+    assert_eq!(
+        disclose(&policy, "service", nobody),
+        "recipient_consent_missing"
+    );
     let subject = subject(&policy, nobody).unwrap();
     let d = policy
         .decide_disclosure_by_name("partners", "service", "orders.email", &subject, None)
@@ -77,10 +80,17 @@ fn a_disclosure_needs_consent_to_the_recipient_not_to_a_purpose() {
         Some("would be allowed with explicit consent to disclosure to `partners`")
     );
     // A purpose consent is no consent to the recipient.
-    let purpose_only = r#"{"region": "DE", "consents": [{"purpose": "service", "explicit": true}]}"#;
-    assert_eq!(disclose(&policy, "service", purpose_only), "recipient_consent_missing");
+    let purpose_only =
+        r#"{"region": "DE", "consents": [{"purpose": "service", "explicit": true}]}"#;
+    assert_eq!(
+        disclose(&policy, "service", purpose_only),
+        "recipient_consent_missing"
+    );
     let plain = r#"{"region": "DE", "recipient_consents": [{"recipient": "partners"}]}"#;
-    assert_eq!(disclose(&policy, "service", plain), "recipient_consent_missing");
+    assert_eq!(
+        disclose(&policy, "service", plain),
+        "recipient_consent_missing"
+    );
     let explicit =
         r#"{"region": "DE", "recipient_consents": [{"recipient": "partners", "explicit": true}]}"#;
     assert_eq!(disclose(&policy, "service", explicit), "allowed");
@@ -97,7 +107,10 @@ fn withdrawal_and_provenance_follow_the_purpose_consent_rules() {
     let policy = policy();
     let withdrawn = r#"{"region": "DE", "recipient_consents": [{"recipient": "partners",
         "explicit": true, "given_at": "2024-01-01", "withdrawn_at": "2024-02-01"}]}"#;
-    assert_eq!(disclose(&policy, "service", withdrawn), "recipient_consent_missing");
+    assert_eq!(
+        disclose(&policy, "service", withdrawn),
+        "recipient_consent_missing"
+    );
     let again = r#"{"region": "DE", "recipient_consents": [
         {"recipient": "partners", "explicit": true, "given_at": "2024-01-01", "withdrawn_at": "2024-02-01"},
         {"recipient": "partners", "explicit": true, "given_at": "2024-03-01"}]}"#;
@@ -115,7 +128,9 @@ fn withdrawal_and_provenance_follow_the_purpose_consent_rules() {
     // `service` says withdrawal taints prior data: what was collected before stays out.
     let old = ask("service", "2024-01-15T00:00:00Z");
     assert_eq!(old.reason.code(), "recipient_consent_missing");
-    assert!(old.explain(&policy).contains("collected before the subject withdrew"));
+    assert!(old
+        .explain(&policy)
+        .contains("collected before the subject withdrew"));
     assert!(ask("service", "2024-03-15T00:00:00Z").allowed());
     // `news` does not: a new consent covers old data too.
     assert!(ask("news", "2024-01-15T00:00:00Z").allowed());
@@ -168,7 +183,9 @@ fn a_transfer_permission_can_require_consent_to_the_transfer() {
     // No subject: fail closed.
     let bare = transfer(None, "US");
     assert_eq!(bare.reason.code(), "transfer_consent_missing");
-    assert!(bare.explain(&policy).contains("only with the subject's consent"));
+    assert!(bare
+        .explain(&policy)
+        .contains("only with the subject's consent"));
     let consented = r#"{"region": "DE", "transfer_consents": [{"to": "US"}]}"#;
     let d = transfer(Some(consented), "US-CA");
     assert!(d.allowed());
@@ -180,7 +197,10 @@ fn a_transfer_permission_can_require_consent_to_the_transfer() {
         "transfer_consent_missing"
     );
     // Without any permission for the destination, it is still `transfer_forbidden`.
-    assert_eq!(transfer(Some(consented), "CN").reason.code(), "transfer_forbidden");
+    assert_eq!(
+        transfer(Some(consented), "CN").reason.code(),
+        "transfer_forbidden"
+    );
 }
 
 fn proofs(extra: &str) -> Vec<Option<String>> {
@@ -201,14 +221,21 @@ fn proofs(extra: &str) -> Vec<Option<String>> {
 #[test]
 fn the_prover_finds_the_consenting_subject() {
     let results = proofs("assert never disclose * to partners\n");
-    let counterexample = results[0].clone().expect("a consenting subject receives it");
+    let counterexample = results[0]
+        .clone()
+        .expect("a consenting subject receives it");
     assert!(
         counterexample.contains("explicit consent to partners"),
         "{counterexample}"
     );
     let results = proofs("assert never transfer user.* from DE to US\n");
-    let counterexample = results[0].clone().expect("a consenting subject's data goes");
-    assert!(counterexample.contains("consent to transfer US"), "{counterexample}");
+    let counterexample = results[0]
+        .clone()
+        .expect("a consenting subject's data goes");
+    assert!(
+        counterexample.contains("consent to transfer US"),
+        "{counterexample}"
+    );
 }
 
 #[test]
@@ -255,9 +282,18 @@ test "consent to other parties withdrawn" {
     let report = lawful::testing::run_tests(&compiled.policy);
     assert!(report.ok(), "{report:?}");
     let formatted = lawful::format::format_source(&text).unwrap();
-    assert_eq!(lawful::format::format_source(&formatted).unwrap(), formatted);
-    assert!(formatted.contains("  requires explicit consent\n"), "{formatted}");
-    assert!(formatted.contains("explicit consent to partners at 2024-01-01"), "{formatted}");
+    assert_eq!(
+        lawful::format::format_source(&formatted).unwrap(),
+        formatted
+    );
+    assert!(
+        formatted.contains("  requires explicit consent\n"),
+        "{formatted}"
+    );
+    assert!(
+        formatted.contains("explicit consent to partners at 2024-01-01"),
+        "{formatted}"
+    );
 }
 
 #[test]

@@ -53,8 +53,8 @@ impl Kind {
             Kind::Retention,
             Kind::Combine,
         ]
-            .into_iter()
-            .find(|k| k.name() == name)
+        .into_iter()
+        .find(|k| k.name() == name)
     }
 }
 

@@ -420,12 +420,12 @@ impl<'p> Batch<'p> {
             reason: decision.reason.code(),
         };
         let written = match kind {
-            Kind::Use | Kind::Disclose | Kind::Combine => self
-                .use_or_disclose(line, kind)
-                .map(|decision| {
-                self.renderer.write_decision(&decision, &mut self.out);
-                decided(&decision)
-            }),
+            Kind::Use | Kind::Disclose | Kind::Combine => {
+                self.use_or_disclose(line, kind).map(|decision| {
+                    self.renderer.write_decision(&decision, &mut self.out);
+                    decided(&decision)
+                })
+            }
             Kind::Transfer => self.transfer(line).map(|decision| {
                 self.renderer.write_decision(&decision, &mut self.out);
                 decided(&decision)

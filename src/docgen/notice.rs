@@ -706,7 +706,8 @@ fn transfers(ctx: &Ctx<'_>) -> Section {
             text.text(format!(", only where {}", ctx.condition(when)));
         }
         if let Some(explicit) = t.consent {
-            text.text(", ").text(lower_first(&consent_text(explicit, "the transfer")));
+            text.text(", ")
+                .text(lower_first(&consent_text(explicit, "the transfer")));
         }
         text.text(".");
         items.push(text);

@@ -107,7 +107,9 @@ impl Policy {
         region: Option<&str>,
     ) -> Result<Decision, EvalError> {
         let with = self.data(with)?;
-        let query = self.query_by_name(purpose, data, region)?.combined_with(with);
+        let query = self
+            .query_by_name(purpose, data, region)?
+            .combined_with(with);
         Ok(self.decide_combination(&query, subject)?)
     }
 

@@ -86,7 +86,9 @@ impl Policy {
             (Some(rule), Some(d)) if d.0.reason == Reason::NotDeclared => {
                 relabel(d).with_rule(rule.provenance)
             }
-            (Some(rule), _) => Decision::new(asked, Reason::DeniedByRule).with_rule(rule.provenance),
+            (Some(rule), _) => {
+                Decision::new(asked, Reason::DeniedByRule).with_rule(rule.provenance)
+            }
             (None, Some(d)) => relabel(d),
             (None, None) => {
                 let mut out = Decision {

@@ -333,10 +333,7 @@ impl Decision {
                 }
             }
             Reason::TransferConsentMissing => {
-                let to = self
-                    .detail
-                    .transfer_to
-                    .map_or("?", |to| names.region(to));
+                let to = self.detail.transfer_to.map_or("?", |to| names.region(to));
                 write!(
                     out,
                     "{} lets `{category}` go to `{to}` only with the subject's {explicit}consent                      to that transfer, which the subject has not given",

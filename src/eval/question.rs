@@ -172,7 +172,10 @@ impl Question {
                 let purpose = policy.purpose_name(query.purpose);
                 let mut out = match (query.combine, query.recipient) {
                     (Some(with), _) => {
-                        format!("combine {data} with {} for {purpose}", data_name(policy, with))
+                        format!(
+                            "combine {data} with {} for {purpose}",
+                            data_name(policy, with)
+                        )
                     }
                     (None, Some(recipient)) => format!(
                         "disclose {data} to {} for {purpose}",

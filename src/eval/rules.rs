@@ -107,9 +107,7 @@ pub(crate) fn is_disclosure_rule_for(
         } => recipients.contains(recipient.index()) && purposes.contains(purpose.index()),
         RuleAction::Sell => declared.sale,
         RuleAction::Share => declared.sharing,
-        RuleAction::Use { .. } | RuleAction::Transfer { .. } | RuleAction::Combine { .. } => {
-            false
-        }
+        RuleAction::Use { .. } | RuleAction::Transfer { .. } | RuleAction::Combine { .. } => false,
     }
 }
 

@@ -273,7 +273,11 @@ impl State {
         if let Some(kind) = &self.kind {
             doc.insert("kind".into(), Value::from(kind.as_str()));
         }
-        let record_of = |name: &str, what: &str, given: &Timestamp, withdrawn: &Option<Timestamp>, explicit: bool| {
+        let record_of = |name: &str,
+                         what: &str,
+                         given: &Timestamp,
+                         withdrawn: &Option<Timestamp>,
+                         explicit: bool| {
             let mut record = Map::new();
             record.insert(what.into(), Value::from(name));
             record.insert("given_at".into(), Value::from(given.to_string()));

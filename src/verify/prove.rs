@@ -262,12 +262,12 @@ impl Verifier<'_> {
                     origins,
                 )))
             }
-            RuleAction::Combine { with, purposes } => Box::new(purposes.iter().flat_map(
-                move |p| {
+            RuleAction::Combine { with, purposes } => {
+                Box::new(purposes.iter().flat_map(move |p| {
                     let purpose = PurposeId(crate::analysis::space::to_u32(p));
                     self.combine_questions(purpose, &rule.categories, with, &rule.regions, reach)
-                },
-            )),
+                }))
+            }
         }
     }
 
@@ -307,9 +307,7 @@ impl Verifier<'_> {
         for &a in &firsts {
             for &b in &seconds {
                 for &r in &regs {
-                    let query = Query::new(policy, purpose, a)
-                        .in_region(r)
-                        .combined_with(b);
+                    let query = Query::new(policy, purpose, a).in_region(r).combined_with(b);
                     out.push(Question::Decide(query));
                 }
             }
