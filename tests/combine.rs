@@ -389,3 +389,83 @@ fn the_notice_states_each_promise_with_its_sentence() {
     assert!(markdown.contains("We will not associate the automatically collected log data"));
     assert!(markdown.contains("We do not combine app analytics with your email"));
 }
+
+#[test]
+fn a_batch_line_or_a_decide_request_asks_a_combination() {
+    use lawful::batch::{Batch, Expect, Kind};
+    let policy = policy();
+    let mut batch = Batch::new(&policy, "2025-01-01T00:00:00Z".parse().unwrap());
+    let mut out = Vec::new();
+    // `kind` defaults to `combine` when `with` is given; `/v1/decide` answers it (it expects
+    // use, disclose and combine questions).
+    let line = br#"{"purpose":"analytics","data":"user.telemetry.log","with":"orders.email","subject":{"region":"DE","consents":[{"purpose":"analytics"}]}}"#;
+    let answered = batch
+        .answer_one(line, Expect::UseOrDisclose, &mut out)
+        .unwrap();
+    assert_eq!(answered.kind, Kind::Combine);
+    assert_eq!(
+        (answered.outcome, answered.reason),
+        ("deny", "denied_by_rule")
+    );
+    let text = String::from_utf8(out).unwrap();
+    assert!(
+        text.contains(r#""rule":{"name":"no_log_linkage""#),
+        "{text}"
+    );
+    // A combination has no recipient, and needs its other side.
+    let mut none = Vec::new();
+    let e = batch
+        .answer_one(
+            br#"{"kind":"combine","purpose":"analytics","data":"orders.email","with":"user.telemetry.app","recipient":"x"}"#,
+            Expect::Any,
+            &mut none,
+        )
+        .unwrap_err();
+    assert_eq!(e.code(), "lawful::batch::unexpected_member");
+    let e = batch
+        .answer_one(
+            br#"{"kind":"combine","purpose":"analytics","data":"orders.email","region":"DE"}"#,
+            Expect::Any,
+            &mut none,
+        )
+        .unwrap_err();
+    assert_eq!(e.code(), "lawful::batch::missing_member");
+}
+
+#[test]
+fn lawful_query_combine_with_answers_on_the_command_line() {
+    let dir = std::env::temp_dir().join(format!("lawful-combine-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("shop.lawful");
+    std::fs::write(&path, POLICY).unwrap();
+    let out = assert_cmd::Command::cargo_bin("lawful")
+        .unwrap()
+        .args(["query"])
+        .arg(&path)
+        .args([
+            "--purpose",
+            "analytics",
+            "--field",
+            "user.telemetry.log",
+            "--combine-with",
+            "orders.email",
+            "--region",
+            "DE",
+            "--consent",
+            "analytics",
+            "--format",
+            "json",
+        ])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(
+        out.status.code(),
+        Some(3),
+        "{stdout} {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(stdout.contains(r#""reason":"denied_by_rule""#), "{stdout}");
+    assert!(stdout.contains("may not combine `user.telemetry.log` with `orders.email`"));
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -157,6 +157,17 @@ fn subject_documents_keep_recipient_and_transfer_consents_apart_from_purposes() 
                 "withdrawn_at": "2024-01-01"}]}"#,
             "recipient_consents[0]",
         ),
+        // Contradictions fail closed, as for purposes.
+        (
+            r#"{"transfer_consents": [{"to": "US"}], "recipient_consents": [
+                {"recipient": "partners", "given_at": "2024-01-01"},
+                {"recipient": "partners", "given_at": "2024-03-01"}]}"#,
+            "recipient_consents[1]: overlaps `recipient_consents[0]`",
+        ),
+        (
+            r#"{"recipient_consents": [{"recipient": "partners", "withdrawn_at": "2024-01-01"}]}"#,
+            "recipient_consents[0].given_at: withdraws a consent to `partners`",
+        ),
     ];
     for (json, field) in errors {
         let e = subject(&policy, json).unwrap_err();

@@ -56,7 +56,10 @@ impl SubjectError {
             SubjectProblem::WithdrawnBeforeGiven { .. } => {
                 "lawful::subject::withdrawn_before_given"
             }
-            SubjectProblem::OverlappingConsents { .. } => "lawful::subject::overlapping_consents",
+            SubjectProblem::OverlappingConsents { .. }
+            | SubjectProblem::OverlappingTargetConsents { .. } => {
+                "lawful::subject::overlapping_consents"
+            }
             SubjectProblem::WithdrawalWithoutConsent { .. } => {
                 "lawful::subject::withdrawal_without_consent"
             }
@@ -114,6 +117,16 @@ pub enum SubjectProblem {
     OverlappingConsents {
         /// The index of the record it overlaps.
         other: usize,
+    },
+    /// Two records of consent to one recipient (or one transfer destination) open at the
+    /// same time (`field` names the later record).
+    #[error(
+        "overlaps `{other}`, a consent to the same recipient or transfer: two consents cannot \
+         be open at once (withdraw the earlier one no later than the later one is given)"
+    )]
+    OverlappingTargetConsents {
+        /// The record it overlaps (`recipient_consents[0]`).
+        other: String,
     },
     /// A withdrawal of a consent that was never given (a record with `withdrawn_at` and
     /// no `given_at`, or a withdrawal with no open consent to the purpose).
@@ -248,6 +261,7 @@ impl<'p> SubjectBuilder<'p> {
     /// contradiction is an error naming the record (`consents[1]`), never a decision.
     pub fn try_build(self) -> Result<Subject, SubjectError> {
         check_consents(self.policy, &self.subject.consents)?;
+        check_target_consents(self.policy, &self.subject.target_consents)?;
         Ok(self.subject)
     }
 
@@ -598,6 +612,74 @@ fn check_consents(policy: &Policy, consents: &[ConsentRecord]) -> Result<(), Sub
         Some((other, later)) => Err(error(
             format!("consents[{later}]"),
             SubjectProblem::OverlappingConsents { other },
+        )),
+        None => Ok(()),
+    }
+}
+
+/// [`check_consents`] for consents to recipients and transfers: a withdrawn record says when
+/// it was given, and two records of one target are never open at once. Records are named
+/// as in the subject document (`recipient_consents[1]`, `transfer_consents[0]`).
+fn check_target_consents(
+    policy: &Policy,
+    consents: &[crate::subject::TargetConsent],
+) -> Result<(), SubjectError> {
+    use crate::subject::ConsentTarget;
+    // The record's name in its own list.
+    let field = |i: usize| -> String {
+        let Some(record) = consents.get(i) else {
+            return String::new();
+        };
+        let recipient = matches!(record.target, ConsentTarget::Recipient(_));
+        let n = consents
+            .get(..i)
+            .unwrap_or(&[])
+            .iter()
+            .filter(|c| matches!(c.target, ConsentTarget::Recipient(_)) == recipient)
+            .count();
+        let list = if recipient {
+            "recipient_consents"
+        } else {
+            "transfer_consents"
+        };
+        format!("{list}[{n}]")
+    };
+    if let Some(j) = consents
+        .iter()
+        .position(|c| c.given_at.is_none() && c.withdrawn_at.is_some())
+    {
+        let name = match consents.get(j).map(|c| c.target) {
+            Some(ConsentTarget::Recipient(q)) => policy.recipient_name(q).to_owned(),
+            Some(ConsentTarget::Transfer(r)) => format!("transfer {}", policy.region_name(r)),
+            None => String::new(),
+        };
+        return Err(error(
+            format!("{}.given_at", field(j)),
+            SubjectProblem::WithdrawalWithoutConsent { purpose: name },
+        ));
+    }
+    let mut order: Vec<usize> = (0..consents.len()).collect();
+    order.sort_by_key(|&i| consents.get(i).map(|c| (c.target, c.given_at, i)));
+    let mut first: Option<(usize, usize)> = None;
+    for pair in order.windows(2) {
+        let [a, b] = pair else { continue };
+        let (Some(x), Some(y)) = (consents.get(*a), consents.get(*b)) else {
+            continue;
+        };
+        let follows = matches!((x.withdrawn_at, y.given_at), (Some(w), Some(g)) if w <= g);
+        if x.target == y.target && !follows {
+            let (earlier, later) = (*a.min(b), *a.max(b));
+            if first.is_none_or(|(_, l)| later < l) {
+                first = Some((earlier, later));
+            }
+        }
+    }
+    match first {
+        Some((other, later)) => Err(error(
+            field(later),
+            SubjectProblem::OverlappingTargetConsents {
+                other: field(other),
+            },
         )),
         None => Ok(()),
     }
