@@ -270,6 +270,23 @@ fn the_diff_sees_a_consent_requirement_dropped() {
         diff.changes
     );
     assert!(lawful::diff::diff(&old, &old).is_empty());
+    // A transfer permission that no longer needs the subject's consent widens transfers.
+    let new = lawful::compile_str(
+        "shop.lawful",
+        &POLICY.replace(" with consent requires consent", " with consent"),
+    )
+    .unwrap()
+    .policy;
+    let diff = lawful::diff::diff(&old, &new);
+    assert!(
+        diff.changes.iter().any(|c| {
+            c.kind == lawful::diff::ChangeKind::TransferAllowed
+                && c.impact == lawful::diff::Impact::Widened
+                && c.to_regions.iter().any(|r| r.contains("US"))
+        }),
+        "{:#?}",
+        diff.changes
+    );
 }
 
 #[test]
