@@ -20,6 +20,7 @@ mod html;
 mod linkage;
 mod markdown;
 mod notice;
+mod other;
 mod record;
 pub mod rights;
 mod words;

@@ -17,16 +17,17 @@ use super::words::{
 const MAX_EXAMPLES: usize = 8;
 
 pub(crate) fn sections(ctx: &Ctx<'_>) -> Vec<Section> {
-    let mut out = vec![who_we_are(ctx), what_we_collect(ctx), why_we_use_it(ctx)];
-    out.extend(super::linkage::kept_apart(ctx));
-    out.extend([
+    let mut sections = vec![who_we_are(ctx), what_we_collect(ctx), why_we_use_it(ctx)];
+    sections.extend(super::other::section(ctx));
+    sections.extend(super::linkage::kept_apart(ctx));
+    sections.extend([
         recipients(ctx),
         transfers(ctx),
         retention(ctx),
         your_rights(ctx),
         children(ctx),
     ]);
-    out
+    sections
 }
 
 /// Declared purposes, in declaration order.

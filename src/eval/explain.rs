@@ -203,10 +203,20 @@ impl Decision {
         match self.reason {
             Reason::Allowed => {}
             Reason::NotDeclared => {
-                let declared = purpose
-                    .and_then(|p| policy.purposes.get(p.index()))
-                    .is_some_and(|p| p.declared);
-                if declared {
+                let facts = purpose.and_then(|p| policy.purposes.get(p.index()));
+                let declared = facts.is_some_and(|p| p.declared);
+                let other = facts.is_some_and(|p| p.other.is_some());
+                if other {
+                    cat(
+                        out,
+                        &[
+                            "the policy's other purposes with consent do not include the \
+                             category `",
+                            category,
+                            "`",
+                        ],
+                    );
+                } else if declared {
                     cat(
                         out,
                         &["the purpose does not declare the category `", category, "`"],
@@ -230,6 +240,11 @@ impl Decision {
             Reason::NoLegalBasis => write!(
                 out,
                 "the purpose has no legal basis that applies in `{region}`"
+            )?,
+            Reason::BasisUnstated => write!(
+                out,
+                "the policy states no legal basis for `{purpose_name}` in `{region}`, and without \
+                 one (GDPR Art. 6(1)) no use is lawful"
             )?,
             Reason::ConsentMissing => cat(
                 out,
@@ -316,9 +331,13 @@ impl Decision {
                 self.cited_rule(policy, out)?;
             }
             Reason::RecipientConsentMissing => {
+                // (Asked of a kind: the recipient whose denial answers is the deciding rule.)
                 let name = match self.asked {
                     Asked::Disclose { recipient, .. } => policy.recipient_name(recipient),
-                    _ => "?",
+                    _ => self
+                        .rule
+                        .and_then(|r| policy.provenance(r))
+                        .map_or("?", |p| p.name.as_str()),
                 };
                 if self.detail.tainted {
                     write!(
@@ -457,14 +476,19 @@ impl Decision {
             Reason::ParentalConsentMissing => {
                 out.push_str("would be allowed with parental consent")
             }
-            Reason::RecipientConsentMissing => match self.asked {
-                Asked::Disclose { recipient, .. } => write!(
+            Reason::RecipientConsentMissing => {
+                let name = match self.asked {
+                    Asked::Disclose { recipient, .. } => policy.recipient_name(recipient),
+                    _ => match self.rule.and_then(|r| policy.provenance(r)) {
+                        Some(p) => p.name.as_str(),
+                        None => return Ok(false),
+                    },
+                };
+                write!(
                     out,
-                    "would be allowed with {explicit}consent to disclosure to `{}`",
-                    policy.recipient_name(recipient)
-                )?,
-                _ => return Ok(false),
-            },
+                    "would be allowed with {explicit}consent to disclosure to `{name}`"
+                )?;
+            }
             Reason::TransferConsentMissing => match self.detail.transfer_to {
                 Some(to) => write!(
                     out,
@@ -488,6 +512,7 @@ impl Decision {
             | Reason::SubjectKind
             | Reason::DeniedByRule
             | Reason::NoLegalBasis
+            | Reason::BasisUnstated
             | Reason::Erased
             | Reason::Child
             | Reason::RecipientNotDeclared
@@ -528,6 +553,7 @@ fn basis_reason(basis: Basis) -> &'static str {
         Basis::PublicTask => "a task carried out in the public interest",
         Basis::LegitimateInterest => "a legitimate interest the subject has not objected to",
         Basis::OptOut(_) => "the subject has not opted out",
+        Basis::Unstated => "no basis stated",
     }
 }
 

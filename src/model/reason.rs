@@ -12,6 +12,7 @@ use std::fmt;
 /// | `subject_kind` | use | 2 | the purpose does not process this kind of subject |
 /// | `denied_by_rule` | all | 3 | a `deny` rule matched and none of its exceptions applied |
 /// | `no_legal_basis` | use | 4 | the purpose has no basis declaration for the region, or none whose `when` holds |
+/// | `basis_unstated` | use | 5 | the basis declaration for the region says the source text states no legal basis (`basis unstated`): no Art. 6(1) basis, so no lawful use |
 /// | `consent_missing` | use | 5 | the basis needs (explicit) consent the subject has not given |
 /// | `consent_withdrawn` | use | 5 | the subject withdrew consent (or the data was collected before a withdrawal and the purpose says withdrawal taints prior data) |
 /// | `objected` | use | 5 | the subject objected to the purpose (absolute for direct marketing) |
@@ -78,6 +79,9 @@ pub enum Reason {
     /// `transfer_consent_missing`: only a permission requiring the subject's consent to the
     /// transfer would let the data go there, and that consent is missing (or withdrawn).
     TransferConsentMissing,
+    /// `basis_unstated`: the basis declaration for the region says the source text states
+    /// no legal basis (`basis unstated`): without an Art. 6(1) basis no use is lawful.
+    BasisUnstated,
 }
 
 impl Reason {
@@ -102,6 +106,7 @@ impl Reason {
         Reason::TransferForbidden,
         Reason::RecipientConsentMissing,
         Reason::TransferConsentMissing,
+        Reason::BasisUnstated,
     ];
 
     /// Every reason code (see the table on [`Reason`]).
@@ -125,6 +130,7 @@ impl Reason {
         "transfer_forbidden",
         "recipient_consent_missing",
         "transfer_consent_missing",
+        "basis_unstated",
     ];
 
     /// The stable snake_case code.
@@ -149,6 +155,7 @@ impl Reason {
             Reason::TransferForbidden => "transfer_forbidden",
             Reason::RecipientConsentMissing => "recipient_consent_missing",
             Reason::TransferConsentMissing => "transfer_consent_missing",
+            Reason::BasisUnstated => "basis_unstated",
         }
     }
 
