@@ -55,9 +55,11 @@ fn history(subject: &str, key_prefix: &str) -> Vec<Event> {
             1 | 3 => Change::ConsentGiven {
                 purpose: "marketing".to_owned(),
                 explicit: false,
+                recipient: None,
             },
             2 | 4 => Change::ConsentWithdrawn {
                 purpose: "marketing".to_owned(),
+                recipient: None,
             },
             5 => Change::GpcSignal { on: i % 2 == 0 },
             _ => Change::Facts(Facts {

@@ -38,6 +38,7 @@ pub use error::Error;
 pub use model::{Policy, PolicyStamp};
 pub use source::SourceMap;
 pub use subject::Subject;
+pub use subject::{ConsentTarget, TargetConsent};
 
 /// A policy that checked without errors, with its warnings.
 #[derive(Debug, Clone)]

@@ -2,8 +2,47 @@
 //! is already an id, so deciding never hashes a string.
 
 use crate::model::{
-    AttrValue, AttributeId, OptOutKind, Policy, PolicyStamp, PurposeId, RegionId, SubjectKindId,
+    AttrValue, AttributeId, OptOutKind, Policy, PolicyStamp, PurposeId, RecipientId, RegionId,
+    SubjectKindId,
 };
+
+/// What a [`TargetConsent`] consents to: disclosure to a recipient, or a transfer to a region
+/// (and every region within it). Kept apart from purposes: a policy may name a recipient and
+/// a purpose alike.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum ConsentTarget {
+    /// Disclosure to this recipient.
+    Recipient(RecipientId),
+    /// A transfer to this region.
+    Transfer(RegionId),
+}
+
+/// A consent the subject gave (and perhaps withdrew) to a recipient or a transfer ("after
+/// obtaining your express consent, we will transfer your data to other parties"), read by
+/// recipients and transfer permissions that `requires consent`. Given, withdrawn, explicit
+/// and active as a purpose's [`ConsentRecord`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TargetConsent {
+    /// What is consented to.
+    pub target: ConsentTarget,
+    /// When consent was given; `None` when not known.
+    pub given_at: Option<jiff::Timestamp>,
+    /// When consent was last withdrawn; `None` when never.
+    pub withdrawn_at: Option<jiff::Timestamp>,
+    /// Explicit consent.
+    pub explicit: bool,
+}
+
+impl TargetConsent {
+    /// Given and not withdrawn since.
+    pub fn is_active(&self) -> bool {
+        match (self.given_at, self.withdrawn_at) {
+            (_, None) => true,
+            (Some(given), Some(withdrawn)) => given > withdrawn,
+            (None, Some(_)) => false,
+        }
+    }
+}
 
 /// A consent the subject gave (and perhaps withdrew) for a purpose and its descendants.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -49,6 +88,8 @@ pub struct Subject {
     pub kind: Option<SubjectKindId>,
     /// Consents given (and perhaps withdrawn); a purpose may have several records.
     pub consents: Vec<ConsentRecord>,
+    /// Consents to recipients and transfers (not to purposes), each record once.
+    pub target_consents: Vec<TargetConsent>,
     /// Purposes objected to (GDPR Art. 21), each covering its descendants.
     pub objections: Vec<PurposeId>,
     /// Bit mask of [`OptOutKind::bit`].
@@ -84,6 +125,7 @@ impl Subject {
             age: None,
             kind: None,
             consents: Vec::new(),
+            target_consents: Vec::new(),
             objections: Vec::new(),
             opt_outs: 0,
             gpc: false,
@@ -100,15 +142,18 @@ impl Subject {
     /// the allocations (the prover and the diff build millions of subjects in one).
     pub(crate) fn reset(&mut self, policy: &Policy, region: Option<RegionId>) {
         let mut consents = std::mem::take(&mut self.consents);
+        let mut target_consents = std::mem::take(&mut self.target_consents);
         let mut objections = std::mem::take(&mut self.objections);
         let mut attributes = std::mem::take(&mut self.attributes);
         consents.clear();
+        target_consents.clear();
         objections.clear();
         attributes.clear();
         attributes.resize(policy.attributes.len(), None);
         *self = Subject {
             region,
             consents,
+            target_consents,
             objections,
             attributes,
             ..Subject::new(policy)
@@ -141,6 +186,32 @@ impl Subject {
         self.attributes.get(id.index()).and_then(Option::as_ref)
     }
 
+    /// Whether a consent to what `target` accepts decides a disclosure or transfer: an
+    /// active record (explicit when `explicit`) → `Ok`; else `Err(tainted)`. `collected`
+    /// (given when the purpose's withdrawal taints prior data): data collected before a
+    /// withdrawal of such a consent stays refused, even after a new one (`Err(true)`).
+    pub(crate) fn target_consent(
+        &self,
+        target: impl Fn(ConsentTarget) -> bool,
+        explicit: bool,
+        collected: Option<jiff::Timestamp>,
+    ) -> Result<(), bool> {
+        let mut ok = false;
+        for record in self.target_consents.iter().filter(|r| target(r.target)) {
+            if let (Some(at), Some(withdrawn)) = (collected, record.withdrawn_at) {
+                if at < withdrawn {
+                    return Err(true);
+                }
+            }
+            ok |= record.is_active() && (record.explicit || !explicit);
+        }
+        if ok {
+            Ok(())
+        } else {
+            Err(false)
+        }
+    }
+
     /// Whether erasure was requested or the account deleted.
     pub fn is_erased(&self) -> bool {
         self.erasure_requested || self.account_deleted
@@ -160,6 +231,7 @@ impl Subject {
             })
             .sum();
         self.consents.capacity() * size_of::<ConsentRecord>()
+            + self.target_consents.capacity() * size_of::<TargetConsent>()
             + self.objections.capacity() * size_of::<PurposeId>()
             + self.attributes.capacity() * size_of::<Option<AttrValue>>()
             + sets

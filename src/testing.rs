@@ -290,6 +290,7 @@ fn decide(
         region,
         collected_at,
         recipient,
+        combine: None,
         circumstances,
         stamp: policy.stamp(),
     };
@@ -319,6 +320,16 @@ fn decide(
         } => {
             let query = ask(purpose, data, region, collected, None);
             policy.decide_disclosure_to_kind(kind, &query, subject)
+        }
+        TestQuery::Combine {
+            data,
+            with,
+            purpose,
+            region,
+            collected,
+        } => {
+            let query = ask(purpose, data, region, collected, None).combined_with(with);
+            policy.decide_combination(&query, subject)
         }
         TestQuery::Transfer { category, from, to } => policy.decide_transfer_for(
             subject,

@@ -186,6 +186,26 @@ fn subject_json(names: &Names, d: &mut Draw) -> Value {
         }));
     }
     s.insert("consents".into(), Value::Array(consents));
+    // Consents to recipients and to transfers (read where a recipient or a transfer
+    // permission `requires consent`).
+    let mut to_recipients = Vec::new();
+    for recipient in &names.recipients {
+        if d.chance(40) {
+            let withdrawn = d.chance(25).then_some(WITHDRAWN);
+            to_recipients.push(json!({
+                "recipient": recipient, "given_at": GIVEN, "withdrawn_at": withdrawn,
+                "explicit": d.chance(50)
+            }));
+        }
+    }
+    s.insert("recipient_consents".into(), Value::Array(to_recipients));
+    let to_places: Vec<Value> = names
+        .places
+        .iter()
+        .filter(|_| d.chance(30))
+        .map(|place| json!({"to": place, "given_at": GIVEN}))
+        .collect();
+    s.insert("transfer_consents".into(), Value::Array(to_places));
     let objections: Vec<&String> = names.purposes.iter().filter(|_| d.chance(12)).collect();
     s.insert("objections".into(), json!(objections));
     if d.chance(30) {
@@ -300,6 +320,8 @@ enum Asked {
         region: Option<String>,
         collected: Option<&'static str>,
         recipient: Option<String>,
+        /// A combination: the other data.
+        combine: Option<String>,
         circumstances: Vec<&'static str>,
     },
     Transfer {
@@ -320,8 +342,13 @@ impl Asked {
                 region,
                 collected,
                 recipient,
+                combine,
                 circumstances,
             } => {
+                let data_ref = |data: &str| match policy.field(data) {
+                    Ok(f) => Some(DataRef::Field(f)),
+                    Err(_) => policy.category(data).ok().map(DataRef::Category),
+                };
                 let data = match policy.field(data) {
                     Ok(f) => DataRef::Field(f),
                     Err(_) => DataRef::Category(policy.category(data).ok()?),
@@ -335,6 +362,9 @@ impl Asked {
                 }
                 if let Some(recipient) = recipient {
                     query = query.to_recipient(policy.recipient(recipient).ok()?);
+                }
+                if let Some(other) = combine {
+                    query = query.combined_with(data_ref(other)?);
                 }
                 query = query.with_circumstances(
                     policy
@@ -388,8 +418,21 @@ fn all_questions(names: &Names, d: &mut Draw) -> Vec<Asked> {
                         region: region.clone(),
                         collected,
                         recipient: recipient.clone(),
+                        combine: None,
                         circumstances: some_circumstances(d),
                     });
+                    // Sometimes the combination of the datum with another.
+                    if recipient.is_none() && d.chance(30) {
+                        out.push(Asked::Decide {
+                            purpose: purpose.clone(),
+                            data: data.clone(),
+                            region: region.clone(),
+                            collected,
+                            recipient: None,
+                            combine: Some(d.pick(&names.data)),
+                            circumstances: some_circumstances(d),
+                        });
+                    }
                 }
             }
         }

@@ -147,10 +147,11 @@ fn sets(policy: &lawful::Policy) -> String {
     }
     for r in policy.recipients() {
         out.push(format!(
-            "recipient {} {:?} {:?}",
+            "recipient {} {:?} {:?} {:?}",
             r.info.name,
             ids(&r.purposes),
-            ids(&r.categories)
+            ids(&r.categories),
+            r.consent
         ));
     }
     for r in policy.rules() {
@@ -164,6 +165,9 @@ fn sets(policy: &lawful::Policy) -> String {
                 vec![ids(recipients), vec![*kinds as usize], ids(purposes)]
             }
             lawful::model::RuleAction::Transfer { from, to } => vec![ids(from), ids(to)],
+            lawful::model::RuleAction::Combine { with, purposes } => {
+                vec![ids(with), ids(purposes)]
+            }
             _ => vec![],
         };
         let excepts: Vec<_> = r

@@ -90,9 +90,16 @@ fn history(steps: &[Step]) -> Vec<Event> {
                 consents[p] = !consents[p];
                 let purpose = PURPOSES[p].to_owned();
                 if consents[p] {
-                    Change::ConsentGiven { purpose, explicit }
+                    Change::ConsentGiven {
+                        purpose,
+                        explicit,
+                        recipient: None,
+                    }
                 } else {
-                    Change::ConsentWithdrawn { purpose }
+                    Change::ConsentWithdrawn {
+                        purpose,
+                        recipient: None,
+                    }
                 }
             }
             Step::Objection(p) => {

@@ -23,6 +23,10 @@
 //!   `requires` assertion, when a basis alternative reads it: failing one alternative may
 //!   select another). Otherwise it is left unset, which is the most permissive value.
 //! - **parental consent**: read by the children rules of the purpose and by conditions.
+//! - **consent to a recipient or a transfer**: read only by the evaluator, for a disclosure
+//!   to a recipient that `requires consent` and for a transfer (or a disclosure's transfer to
+//!   the recipient's location) that only a permission requiring consent lets through: one
+//!   atom per recipient or destination, none / given / given explicitly.
 //! - **circumstances**: a declared circumstance is given with the question, not the subject;
 //!   each one a condition of the question reads (`circumstance.NAME`) is an atom: given or
 //!   not. They are set on the question ([`circumstances_of`]), never on the subject.
@@ -41,7 +45,7 @@ use crate::model::{
     Cond, IdSet, OptOutKind, Policy, Predicate, PurposeId, RegionId, RuleAction, SubjectKindId,
     SymbolId, FLAG_SPECIAL,
 };
-use crate::subject::{ConsentRecord, Subject};
+use crate::subject::{ConsentRecord, ConsentTarget, Subject, TargetConsent};
 
 use crate::analysis::space::Space;
 use crate::eval::Question;
@@ -120,6 +124,8 @@ pub(crate) enum Atom {
     /// A circumstance given with the question, or not (set on the question, not the
     /// subject: see [`circumstances_of`]).
     Circumstance(CircumstanceId),
+    /// A consent to a recipient or a transfer: none, given, given explicitly.
+    TargetConsent(ConsentTarget),
 }
 
 impl Atom {
@@ -130,6 +136,7 @@ impl Atom {
             Atom::Residence(v) => v.len(),
             Atom::Consent { states, .. } => states.len(),
             Atom::Attribute { values, .. } => values.len(),
+            Atom::TargetConsent(_) => 3,
             Atom::Objection(_)
             | Atom::OptOut(_)
             | Atom::Gpc
@@ -259,6 +266,8 @@ pub(crate) struct RuleLists {
     pub disclosure_by_category: Vec<Vec<u32>>,
     pub transfer_by_category: Vec<Vec<u32>>,
     pub permits_by_category: Vec<Vec<u32>>,
+    /// Every `combine` rule.
+    pub combine: Vec<u32>,
 }
 
 impl RuleLists {
@@ -269,6 +278,7 @@ impl RuleLists {
             disclosure_by_category: vec![Vec::new(); categories],
             transfer_by_category: vec![Vec::new(); categories],
             permits_by_category: vec![Vec::new(); categories],
+            combine: Vec::new(),
         };
         let push = |lists: &mut Vec<Vec<u32>>, set: &IdSet, i: usize| {
             for member in set.iter() {
@@ -285,6 +295,9 @@ impl RuleLists {
                 }
                 RuleAction::Transfer { .. } => {
                     push(&mut lists.transfer_by_category, &rule.categories, i)
+                }
+                RuleAction::Combine { .. } => {
+                    lists.combine.push(crate::analysis::space::to_u32(i));
                 }
             }
         }
@@ -329,14 +342,36 @@ pub(crate) fn conditions_of<'p>(
             };
             let region = query.region.unwrap_or(RegionId(0));
             let (c, r, p) = (category.index(), region.index(), query.purpose.index());
+            // A combination reads the use rules of both its data, and its `combine` rules.
+            let other = query
+                .combine
+                .and_then(|with| crate::eval::category_of_data(policy, with));
             let list = lists.map(|l| l.use_by_purpose.get(p).map_or(&[][..], Vec::as_slice));
             for rule in rules_of(policy, list) {
                 let RuleAction::Use { purposes } = &rule.action else {
                     continue;
                 };
-                if purposes.contains(p) && rule.categories.contains(c) && rule.regions.contains(r) {
+                let covers = rule.categories.contains(c)
+                    || other.is_some_and(|o| rule.categories.contains(o.index()));
+                if purposes.contains(p) && covers && rule.regions.contains(r) {
                     rule_conds(rule, &mut out);
                 }
+            }
+            if let Some(other) = other {
+                let list = lists.map(|l| l.combine.as_slice());
+                for rule in rules_of(policy, list) {
+                    if crate::eval::rules::combine_side(rule, query.purpose, category, other)
+                        .is_some()
+                        && rule.regions.contains(r)
+                    {
+                        rule_conds(rule, &mut out);
+                    }
+                }
+                for declaration in policy.basis_declarations(query.purpose, region) {
+                    out.extend(declaration.when.iter());
+                    out.extend(declaration.objection_override.iter());
+                }
+                return out;
             }
             for declaration in policy.basis_declarations(query.purpose, region) {
                 out.extend(declaration.when.iter());
@@ -362,7 +397,9 @@ pub(crate) fn conditions_of<'p>(
                     } => recipients.contains(id.index()) && purposes.contains(p),
                     RuleAction::Sell => recipient.sale,
                     RuleAction::Share => recipient.sharing,
-                    RuleAction::Use { .. } | RuleAction::Transfer { .. } => false,
+                    RuleAction::Use { .. }
+                    | RuleAction::Transfer { .. }
+                    | RuleAction::Combine { .. } => false,
                 };
                 if action && rule.categories.contains(c) && rule.regions.contains(r) {
                     rule_conds(rule, &mut out);
@@ -455,9 +492,15 @@ pub(crate) struct BasisReads {
 
 /// [`BasisReads`] of the use `query` asks about, in `region`.
 pub(crate) fn basis_reads(policy: &Policy, query: &Query, region: RegionId) -> BasisReads {
-    let special = category_of(policy, query)
-        .and_then(|c| policy.categories.get(c.index()))
-        .is_some_and(|c| c.flags.contains(FLAG_SPECIAL.index()));
+    let is_special = |c: Option<crate::model::CategoryId>| {
+        c.and_then(|c| policy.categories.get(c.index()))
+            .is_some_and(|c| c.flags.contains(FLAG_SPECIAL.index()))
+    };
+    // A combination decides both uses: either side's special data needs explicit consent.
+    let special = is_special(category_of(policy, query))
+        || query
+            .combine
+            .is_some_and(|with| is_special(crate::eval::category_of_data(policy, with)));
     let mut reads = BasisReads::default();
     for declaration in policy.basis_declarations(query.purpose, region) {
         reads.any = true;
@@ -597,6 +640,7 @@ pub(crate) fn atoms(
         attribute_atoms(policy, id, read, &mut atoms);
     }
     atoms.extend(reads.circumstances.iter().map(Atom::Circumstance));
+    atoms.extend(target_consents_read(policy, question).map(Atom::TargetConsent));
     let collected = atoms.iter().any(Atom::taints);
     Atoms { atoms, collected }
 }
@@ -840,8 +884,55 @@ pub(crate) fn build_subject(
             }
             // Given with the question: `circumstances_of`.
             Atom::Circumstance(_) => {}
+            Atom::TargetConsent(target) => subject.target_consents.push(TargetConsent {
+                target: *target,
+                given_at: Some(GIVEN),
+                withdrawn_at: None,
+                explicit: value == 2,
+            }),
         }
     }
+}
+
+/// The consents to recipients and transfers the evaluator reads for `question` (see the
+/// module documentation), each once.
+pub(crate) fn target_consents_read(
+    policy: &Policy,
+    question: &Question,
+) -> impl Iterator<Item = ConsentTarget> {
+    let mut out: Vec<ConsentTarget> = Vec::new();
+    let mut transfer = |category: crate::model::CategoryId, from: RegionId, to: RegionId| {
+        let needs = policy.transfers.iter().any(|t| {
+            t.consent.is_some()
+                && t.categories.contains(category.index())
+                && t.from.contains(from.index())
+                && t.to.contains(to.index())
+        });
+        if needs && !out.contains(&ConsentTarget::Transfer(to)) {
+            out.push(ConsentTarget::Transfer(to));
+        }
+    };
+    match *question {
+        Question::Transfer {
+            category, from, to, ..
+        } => transfer(category, from, to),
+        Question::Decide(query) => {
+            if let (Some(id), Some(category), None) =
+                (query.recipient, category_of(policy, &query), query.combine)
+            {
+                if let Some(recipient) = policy.recipients.get(id.index()) {
+                    let region = query.region.unwrap_or(RegionId(0));
+                    for &location in &recipient.located {
+                        transfer(category, region, location);
+                    }
+                    if recipient.consent.is_some() {
+                        out.push(ConsentTarget::Recipient(id));
+                    }
+                }
+            }
+        }
+    }
+    out.into_iter()
 }
 
 /// The circumstances `choice` gives the question (the circumstance atoms set to 1).

@@ -341,12 +341,21 @@ pub(crate) fn conditions(policy: &Policy) -> Vec<&Cond> {
 pub(crate) fn category_sets(policy: &Policy) -> Vec<&IdSet> {
     let mut sets: Vec<&IdSet> = Vec::new();
     sets.extend(policy.purposes.iter().map(|p| &p.uses));
+    // A `combine` rule reads its other side too.
     for rule in &policy.rules {
         sets.push(&rule.categories);
+        if let RuleAction::Combine { with, .. } = &rule.action {
+            sets.push(with);
+        }
     }
     for assertion in &policy.assertions {
         match &assertion.kind {
-            AssertionKind::Never(rule) => sets.push(&rule.categories),
+            AssertionKind::Never(rule) => {
+                sets.push(&rule.categories);
+                if let RuleAction::Combine { with, .. } = &rule.action {
+                    sets.push(with);
+                }
+            }
             AssertionKind::Only { categories, .. } => sets.push(categories),
             AssertionKind::Requires { .. } => {}
         }

@@ -29,23 +29,32 @@ pub enum Kind {
     Transfer,
     /// `retention`: must it be kept, may it be kept, or must it be deleted?
     Retention,
+    /// `combine`: may a purpose bring the data together with other data (`with`)?
+    Combine,
 }
 
 impl Kind {
-    /// The `kind` member's value: `use`, `disclose`, `transfer` or `retention`.
+    /// The `kind` member's value: `use`, `disclose`, `transfer`, `retention` or `combine`.
     pub fn name(self) -> &'static str {
         match self {
             Kind::Use => "use",
             Kind::Disclose => "disclose",
             Kind::Transfer => "transfer",
             Kind::Retention => "retention",
+            Kind::Combine => "combine",
         }
     }
 
     fn parse(name: &str) -> Option<Kind> {
-        [Kind::Use, Kind::Disclose, Kind::Transfer, Kind::Retention]
-            .into_iter()
-            .find(|k| k.name() == name)
+        [
+            Kind::Use,
+            Kind::Disclose,
+            Kind::Transfer,
+            Kind::Retention,
+            Kind::Combine,
+        ]
+        .into_iter()
+        .find(|k| k.name() == name)
     }
 }
 
@@ -178,6 +187,9 @@ pub struct Line<'a> {
     /// `retention`: the data is de-identified (read by serde_json only).
     #[serde(default)]
     pub deidentified: Option<bool>,
+    /// `combine`: the other data (read by serde_json only).
+    #[serde(borrow, default)]
+    pub with: Option<Text<'a>>,
     /// Where the scanner found the subject in the cache (a hint: the text is checked).
     #[serde(skip)]
     pub subject_id: Option<u32>,
@@ -233,12 +245,14 @@ impl<'a> Line<'a> {
         Line::parse_into(text, subjects, &mut line, true).map(|()| line)
     }
 
-    /// `kind`, default `disclose` when a recipient (or a recipient kind) is named, else
-    /// `use`.
+    /// `kind`, default `disclose` when a recipient (or a recipient kind) is named,
+    /// `combine` when other data is (`with`), else `use`.
     pub fn kind(&self) -> Kind {
         self.kind.unwrap_or(
             if self.recipient.is_some() || self.recipient_kind.is_some() {
                 Kind::Disclose
+            } else if self.with.is_some() {
+                Kind::Combine
             } else {
                 Kind::Use
             },
@@ -263,6 +277,7 @@ impl<'a> Line<'a> {
             self.user.is_some(),
             self.agreed_period.is_some(),
             self.deidentified.is_some(),
+            self.with.is_some(),
         ]
         .iter()
         .enumerate()
@@ -284,7 +299,7 @@ impl<'a> Line<'a> {
 
 /// The members besides `kind`, `id` and `data`, in the order errors name them; a set of
 /// them is a `u16` whose bit `i` stands for `MEMBERS[i]`.
-const MEMBERS: [&str; 14] = [
+const MEMBERS: [&str; 15] = [
     "purpose",
     "recipient",
     "region",
@@ -299,6 +314,7 @@ const MEMBERS: [&str; 14] = [
     "user",
     "agreed_period",
     "deidentified",
+    "with",
 ];
 
 const PURPOSE: u16 = 1 << 0;
@@ -315,6 +331,7 @@ const RECIPIENT_KIND: u16 = 1 << 10;
 const USER: u16 = 1 << 11;
 const AGREED_PERIOD: u16 = 1 << 12;
 const DEIDENTIFIED: u16 = 1 << 13;
+const WITH: u16 = 1 << 14;
 
 /// The [`MEMBERS`] a kind of query reads.
 fn allowed(kind: Kind) -> u16 {
@@ -334,6 +351,7 @@ fn allowed(kind: Kind) -> u16 {
         Kind::Retention => {
             PURPOSE | REGION | EVENTS | NOW | CIRCUMSTANCES | AGREED_PERIOD | DEIDENTIFIED
         }
+        Kind::Combine => PURPOSE | WITH | REGION | SUBJECT | USER | COLLECTED_AT | CIRCUMSTANCES,
     }
 }
 
@@ -764,6 +782,7 @@ mod tests {
             USER,
             AGREED_PERIOD,
             DEIDENTIFIED,
+            WITH,
         ];
         for (i, bit) in bits.into_iter().enumerate() {
             assert_eq!(bit, 1 << i, "{}", MEMBERS[i]);

@@ -124,7 +124,7 @@ pub struct Observed<'a> {
 pub enum Expect {
     /// Every kind; `kind` defaults to `disclose` when a recipient is named, else `use`.
     Any,
-    /// `use` or `disclose` (the same default).
+    /// `use`, `disclose` or `combine` (the same defaults).
     UseOrDisclose,
     /// This kind only; it is the default.
     Only(Kind),
@@ -140,8 +140,8 @@ impl Expect {
         let (fits, expected) = match self {
             Expect::Any => (true, "every kind of question"),
             Expect::UseOrDisclose => (
-                matches!(kind, Kind::Use | Kind::Disclose),
-                "`use` and `disclose` questions",
+                matches!(kind, Kind::Use | Kind::Disclose | Kind::Combine),
+                "`use`, `disclose` and `combine` questions",
             ),
             Expect::Only(only) => (
                 kind == only,
@@ -150,6 +150,7 @@ impl Expect {
                     Kind::Disclose => "`disclose` questions",
                     Kind::Transfer => "`transfer` questions",
                     Kind::Retention => "`retention` questions",
+                    Kind::Combine => "`combine` questions",
                 },
             ),
         };
@@ -419,10 +420,12 @@ impl<'p> Batch<'p> {
             reason: decision.reason.code(),
         };
         let written = match kind {
-            Kind::Use | Kind::Disclose => self.use_or_disclose(line, kind).map(|decision| {
-                self.renderer.write_decision(&decision, &mut self.out);
-                decided(&decision)
-            }),
+            Kind::Use | Kind::Disclose | Kind::Combine => {
+                self.use_or_disclose(line, kind).map(|decision| {
+                    self.renderer.write_decision(&decision, &mut self.out);
+                    decided(&decision)
+                })
+            }
             Kind::Transfer => self.transfer(line).map(|decision| {
                 self.renderer.write_decision(&decision, &mut self.out);
                 decided(&decision)
@@ -519,6 +522,10 @@ impl<'p> Batch<'p> {
             (Kind::Disclose, None) => {
                 let recipient = policy.recipient(required(&line.recipient, "recipient")?)?;
                 query = query.to_recipient(recipient);
+                None
+            }
+            (Kind::Combine, _) => {
+                query = query.combined_with(policy.data(required(&line.with, "with")?)?);
                 None
             }
             _ => None,
@@ -946,7 +953,7 @@ mod tests {
         assert_eq!(e.code(), "lawful::batch::wrong_kind");
         assert_eq!(
             e.to_string(),
-            "a `transfer` question is not asked here: this answers `use` and `disclose` questions"
+            "a `transfer` question is not asked here: this answers `use`, `disclose` and `combine` questions"
         );
         let retention = batch
             .answer_one(

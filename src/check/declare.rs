@@ -438,6 +438,7 @@ impl Checker {
                 sale: r.sale.is_some(),
                 sharing: r.sharing.is_some(),
                 conditions: Vec::new(),
+                consent: r.consent.map(|c| c.explicit),
                 provenance: ProvenanceId(0),
             },
         );

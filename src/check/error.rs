@@ -304,8 +304,11 @@ pub enum CheckError {
     /// (`lawful::check::withdrawal_without_consent`): a contradiction, not a subject.
     #[error("the test subject withdraws its consent to `{purpose}`, which it never gave")]
     WithdrawalWithoutConsent {
-        /// The purpose.
+        /// The purpose (or the recipient, or `transfer REGION`).
         purpose: String,
+        /// `to ` for a consent to a recipient or a transfer (`withdrawn to acme …`), else
+        /// empty.
+        to: &'static str,
     },
     /// A test question with no region to decide in (`lawful::check::missing_region`).
     #[error("the query names no region and the test subject has none")]
@@ -363,6 +366,15 @@ pub enum CheckError {
     /// (`lawful::check::invalid_objection_override`).
     #[error("{message}")]
     InvalidObjectionOverride {
+        /// What is wrong.
+        message: String,
+        /// The fix.
+        help: String,
+    },
+    /// A `combine` rule or assertion that cannot stand as written
+    /// (`lawful::check::invalid_combination`).
+    #[error("{message}")]
+    InvalidCombination {
         /// What is wrong.
         message: String,
         /// The fix.
@@ -437,6 +449,7 @@ impl DiagnosticKind for CheckError {
             CheckError::InvalidObjectionOverride { .. } => {
                 "lawful::check::invalid_objection_override"
             }
+            CheckError::InvalidCombination { .. } => "lawful::check::invalid_combination",
             CheckError::InvalidOtherPurposes { .. } => "lawful::check::invalid_other_purposes",
             CheckError::Lint { lint, .. } => match *lint {
                 "unused-category" => "lawful::lint::unused-category",
@@ -527,8 +540,8 @@ impl DiagnosticKind for CheckError {
             CheckError::MissingRegion => {
                 "add `in DE` to the query or `region DE` to the subject".to_owned()
             }
-            CheckError::WithdrawalWithoutConsent { purpose } => {
-                format!("add `consent {purpose} at DATE` before the withdrawal, or remove it")
+            CheckError::WithdrawalWithoutConsent { purpose, to } => {
+                format!("add `consent {to}{purpose} at DATE` before the withdrawal, or remove it")
             }
             CheckError::MissingFactValue { .. } => {
                 "declare the fact for that region or narrow the scope".to_owned()
@@ -539,6 +552,7 @@ impl DiagnosticKind for CheckError {
             CheckError::NameTooDeep { .. } => "flatten the hierarchy".to_owned(),
             CheckError::InvalidRight { help, .. }
             | CheckError::InvalidObjectionOverride { help, .. }
+            | CheckError::InvalidCombination { help, .. }
             | CheckError::InvalidOtherPurposes { help, .. } => help.clone(),
             CheckError::TooManyCircumstances { limit, .. } => format!(
                 "a question carries its circumstances as one set of {limit}: declare only the \

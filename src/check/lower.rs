@@ -482,6 +482,15 @@ impl Checker {
                     to: self.region_scope(to),
                 },
             ),
+            ast::Action::Combine {
+                data,
+                with,
+                except,
+                purposes,
+            } => (
+                self.category_selectors(data),
+                super::combine::lower_combine(self, with, except, purposes, scope),
+            ),
         };
         let regions = self.region_scope(scope.regions.as_deref().unwrap_or_default());
         let when = scope.when.as_ref().map(|c| self.condition(c));
@@ -553,6 +562,7 @@ impl Checker {
             to,
             safeguard,
             when,
+            consent: decl.consent.map(|c| c.explicit),
             provenance,
         });
     }

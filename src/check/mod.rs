@@ -5,6 +5,7 @@
 //! **Invariant:** every problem is reported in one run; a `Policy` is produced only when
 //! there is no error.
 
+mod combine;
 mod declare;
 mod error;
 mod index;

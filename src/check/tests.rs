@@ -6,7 +6,7 @@ use crate::model::tests::*;
 use crate::model::Reason;
 use crate::model::*;
 use crate::source::Span;
-use crate::subject::{ConsentRecord, Subject};
+use crate::subject::{ConsentRecord, ConsentTarget, Subject, TargetConsent};
 use crate::syntax::ast::{
     self, AttrValueKind, Decl, ExpectationKind, LiteralKind, QueryKind, SubjectEntryKind,
 };
@@ -70,6 +70,28 @@ impl Checker {
         self.region_ref(&ast::RegionRef::Code(name.clone()))
     }
 
+    /// A recipient or a transfer destination a test subject consents to.
+    fn consent_target(&mut self, target: &ast::ConsentTarget) -> Option<ConsentTarget> {
+        match target {
+            ast::ConsentTarget::Transfer(region) => {
+                self.region_name(region).map(ConsentTarget::Transfer)
+            }
+            ast::ConsentTarget::Recipient(name) => match self.recipients.get(&name.text) {
+                Some(r) => Some(ConsentTarget::Recipient(RecipientId(r))),
+                None => {
+                    let names: Vec<String> = self.recipients.names().map(str::to_owned).collect();
+                    self.unknown(
+                        NameKind::Recipient,
+                        &name.text,
+                        name.span,
+                        names.iter().map(String::as_str),
+                    );
+                    None
+                }
+            },
+        }
+    }
+
     fn compile_subject(&mut self, spec: &ast::SubjectSpec) -> Subject {
         let mut subject = Subject {
             attributes: vec![None; self.attributes.len()],
@@ -130,10 +152,64 @@ impl Checker {
                             None => self.error(
                                 CheckError::WithdrawalWithoutConsent {
                                     purpose: purpose.text.clone(),
+                                    to: "",
                                 },
                                 purpose.span,
                                 "never consented to",
                             ),
+                        }
+                    }
+                }
+                SubjectEntryKind::TargetConsent {
+                    explicit,
+                    target,
+                    at,
+                } => {
+                    if let Some(target) = self.consent_target(target) {
+                        let given_at =
+                            Some(at.as_ref().map_or(jiff::Timestamp::UNIX_EPOCH, |d| d.value));
+                        match subject
+                            .target_consents
+                            .iter_mut()
+                            .find(|c| c.target == target)
+                        {
+                            Some(record) => {
+                                record.given_at = given_at;
+                                record.explicit = *explicit;
+                            }
+                            None => subject.target_consents.push(TargetConsent {
+                                target,
+                                given_at,
+                                withdrawn_at: None,
+                                explicit: *explicit,
+                            }),
+                        }
+                    }
+                }
+                SubjectEntryKind::TargetWithdrawn { target, at } => {
+                    if let Some(resolved) = self.consent_target(target) {
+                        match subject
+                            .target_consents
+                            .iter_mut()
+                            .find(|c| c.target == resolved)
+                        {
+                            Some(record) => record.withdrawn_at = Some(at.value),
+                            None => {
+                                let (name, text) = match target {
+                                    ast::ConsentTarget::Recipient(n) => (n, n.text.clone()),
+                                    ast::ConsentTarget::Transfer(n) => {
+                                        (n, format!("transfer {}", n.text))
+                                    }
+                                };
+                                self.error(
+                                    CheckError::WithdrawalWithoutConsent {
+                                        purpose: text,
+                                        to: "to ",
+                                    },
+                                    name.span,
+                                    "never consented to",
+                                );
+                            }
                         }
                     }
                 }
@@ -577,6 +653,22 @@ impl Checker {
                 TestQuery::DiscloseKind {
                     data: data?,
                     kind: kind?,
+                    purpose: purpose?,
+                    region,
+                    collected,
+                }
+            }
+            QueryKind::Combine {
+                data,
+                with,
+                purpose,
+            } => {
+                let data = self.data_ref(data);
+                let with = self.data_ref(with);
+                let purpose = self.purpose_name(purpose);
+                TestQuery::Combine {
+                    data: data?,
+                    with: with?,
                     purpose: purpose?,
                     region,
                     collected,

@@ -442,6 +442,17 @@ fn human_record(record: &StoredEvent) -> String {
     if let Some(purpose) = e.change.purpose() {
         line.push_str(&format!(" {purpose}"));
     }
+    if let lawful::ledger::Change::ConsentGiven {
+        recipient: Some(recipient),
+        ..
+    }
+    | lawful::ledger::Change::ConsentWithdrawn {
+        recipient: Some(recipient),
+        ..
+    } = &e.change
+    {
+        line.push_str(&format!(" to recipient {recipient}"));
+    }
     if let Some(source) = &e.source {
         line.push_str(&format!(" via {source}"));
     }

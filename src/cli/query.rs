@@ -1,4 +1,5 @@
-//! `lawful query`: may a purpose use (or a recipient receive) a field of a subject?
+//! `lawful query`: may a purpose use (or a recipient receive, or the purpose combine with
+//! other data) a field of a subject?
 
 use std::path::PathBuf;
 
@@ -25,8 +26,12 @@ pub struct QueryArgs {
     pub recipient: Option<String>,
     /// Ask whether any declared recipient of this kind may receive it (`data_broker`,
     /// `ad_network`, `processor` …); denied when the policy declares none of that kind.
-    #[arg(long, value_name = "KIND")]
+    #[arg(long, value_name = "KIND", conflicts_with = "combine_with")]
     pub recipient_kind: Option<String>,
+    /// Ask whether the purpose may combine the field with this other field (or category):
+    /// bring both together about the subject (a no-linkage promise, `deny … : combine`).
+    #[arg(long, value_name = "FIELD", conflicts_with = "recipient")]
+    pub combine_with: Option<String>,
     /// Where the processing happens (default: the subject's region of residence; with
     /// inline subject flags, also the subject's region).
     #[arg(long, value_name = "REGION")]
@@ -112,6 +117,9 @@ fn decide(policy: &Policy, args: &QueryArgs) -> Result<lawful::eval::Decision, C
             }
         })?;
         query = query.to_recipient(id);
+    }
+    if let Some(other) = &args.combine_with {
+        query = query.combined_with(policy.data(other)?);
     }
     query = query.with_circumstances(
         policy.circumstances_named(args.circumstances.iter().map(String::as_str))?,

@@ -111,6 +111,7 @@ fn family(kind: ChangeKind) -> u8 {
         | MinimumRetentionShortened
         | MinimumRetentionRemoved => 3,
         RuleRenamed | RuleReplaced => 4,
+        CombinationAllowed | CombinationDenied => 5,
     }
 }
 
@@ -162,7 +163,8 @@ fn impact(kind: ChangeKind) -> Impact {
         | MinimumRetentionExtended
         // Longer for some dates: needs review like any widening.
         | RetentionChanged
-        | MinimumRetentionChanged => Impact::Widened,
+        | MinimumRetentionChanged
+        | CombinationAllowed => Impact::Widened,
         PurposeRemoved
         | UseDenied
         | BasisStrengthened
@@ -175,7 +177,8 @@ fn impact(kind: ChangeKind) -> Impact {
         | RetentionShortened
         | RetentionLimitAdded
         | MinimumRetentionShortened
-        | MinimumRetentionRemoved => Impact::Narrowed,
+        | MinimumRetentionRemoved
+        | CombinationDenied => Impact::Narrowed,
         BasisChanged
         | DisclosureSafeguardChanged
         | TransferSafeguardChanged
@@ -273,7 +276,9 @@ fn parts(
         Key::UseAllowed { .. }
         | Key::UseDenied { .. }
         | Key::Basis { .. }
-        | Key::Retention { .. } => (a, b, &empty, None),
+        | Key::Retention { .. }
+        | Key::CombinationAllowed { .. }
+        | Key::CombinationDenied { .. } => (a, b, &empty, None),
     };
     let (text, category_names, fields) = match field {
         None => {
@@ -552,6 +557,26 @@ fn describe_data(
             let (kind, text) = retention(&whose, event, *at_least, old, new, *change);
             (kind, text, *purpose)
         }
+        Key::CombinationAllowed { purpose, with, why } => (
+            ChangeKind::CombinationAllowed,
+            format!(
+                "newly allows `{}` to combine {cats} with `{}` {regions}{}",
+                purpose_name(*purpose),
+                u.categories.name(*with),
+                qualifier(why, true)
+            ),
+            Some(*purpose),
+        ),
+        Key::CombinationDenied { purpose, with, why } => (
+            ChangeKind::CombinationDenied,
+            format!(
+                "no longer allows `{}` to combine {cats} with `{}` {regions}{}",
+                purpose_name(*purpose),
+                u.categories.name(*with),
+                qualifier(why, false)
+            ),
+            Some(*purpose),
+        ),
         Key::RuleChanged { old, new } => {
             let renamed = !rule_exists(u.new, old) && !rule_exists(u.old, new);
             if renamed {

@@ -217,6 +217,10 @@ pub enum ChangeKind {
     RuleRenamed,
     /// What one deny rule denied, another now denies.
     RuleReplaced,
+    /// A purpose may newly combine two kinds of data (a no-linkage promise dropped).
+    CombinationAllowed,
+    /// A purpose may no longer combine two kinds of data.
+    CombinationDenied,
 }
 
 impl ChangeKind {
@@ -256,6 +260,8 @@ impl ChangeKind {
             ChangeKind::MinimumRetentionRemoved => "minimum_retention_removed",
             ChangeKind::RuleRenamed => "rule_renamed",
             ChangeKind::RuleReplaced => "rule_replaced",
+            ChangeKind::CombinationAllowed => "combination_allowed",
+            ChangeKind::CombinationDenied => "combination_denied",
         }
     }
 }

@@ -13,6 +13,10 @@
 //!   is decided only for the cheapest subject of each combination of use outcomes (allowed on
 //!   both sides, on one, on the other) the use scan met — exactly the cases there are.
 //!   Otherwise every subject of the disclosure's own atoms is asked;
+//! - **combinations**: for every purpose, pair of category classes and region class that a
+//!   `combine` rule of either side covers, whether the purpose may bring both together.
+//!   Elsewhere a combination is allowed exactly when both its uses are, so its changes are
+//!   the uses' changes, already reported;
 //! - **transfers**: every category class, from and to every pair of places realising a
 //!   distinct (origin class, destination class, domestic on each side) combination, asked
 //!   about no subject and about every subject the transfer rules' conditions tell apart;
@@ -166,6 +170,18 @@ pub(crate) enum Key {
         old: String,
         new: String,
     },
+    /// The purpose may newly combine the cell's data with `with` (a joint category).
+    CombinationAllowed {
+        purpose: u32,
+        with: u32,
+        why: Why,
+    },
+    /// The purpose may no longer combine the cell's data with `with`.
+    CombinationDenied {
+        purpose: u32,
+        with: u32,
+        why: Why,
+    },
 }
 
 /// How a retention period changed, over every anchor date the evaluators were asked at.
@@ -312,6 +328,7 @@ impl<'u, 'p> Scanner<'u, 'p> {
                 }
             }
         }
+        self.scan_combinations();
         self.scan_transfers();
         self.scan_retention();
     }
@@ -644,6 +661,115 @@ impl<'u, 'p> Scanner<'u, 'p> {
         }
     }
 
+    /// Combinations a `combine` rule of either side covers (see the module documentation).
+    fn scan_combinations(&mut self) {
+        let u = self.u;
+        let any_rule = Side::BOTH.into_iter().any(|side| {
+            u.policy(side)
+                .rules
+                .iter()
+                .any(|r| matches!(r.action, crate::model::RuleAction::Combine { .. }))
+        });
+        if !any_rule {
+            return;
+        }
+        for purpose in 0..to_u32(u.purposes.len()) {
+            for (cc, &first) in u.category_reps.iter().enumerate() {
+                for &second in u.category_reps.iter().skip(cc) {
+                    for &region in &u.region_reps {
+                        self.scan_combination(purpose, to_u32(cc), first, second, region);
+                    }
+                }
+            }
+        }
+    }
+
+    fn scan_combination(&mut self, purpose: u32, cc: u32, first: u32, second: u32, region: u32) {
+        let u = self.u;
+        let mut slots = Side::BOTH.map(|side| {
+            let slot = self.slot(side, purpose, Data::Category(first), region, None)?;
+            let with = CategoryId(u.categories.id(side, second).ok_or(Absent::Category)?);
+            let Question::Decide(query) = slot.question else {
+                return Err(Absent::Category);
+            };
+            Ok(SideQuestion::new(
+                slot.policy,
+                Question::Decide(query.combined_with(with)),
+            ))
+        });
+        // Only where a `combine` rule of either side speaks about the pair.
+        let covered = slots.iter().flatten().any(|s| {
+            let Question::Decide(q) = s.question else {
+                return false;
+            };
+            let (Some(a), Some(b)) = (
+                category_of(s.policy, &q),
+                q.combine
+                    .and_then(|with| crate::eval::category_of_data(s.policy, with)),
+            ) else {
+                return false;
+            };
+            s.policy.rules.iter().any(|rule| {
+                crate::eval::rules::combine_side(rule, q.purpose, a, b).is_some()
+                    && rule.regions.contains(s.region.index())
+            })
+        });
+        if !covered {
+            return;
+        }
+        let atoms = joint_atoms(u, [slots[0].as_ref().ok(), slots[1].as_ref().ok()]);
+        if atoms.collected {
+            for slot in slots.iter_mut().flatten() {
+                if let Question::Decide(q) = &mut slot.question {
+                    *q = q.collected_at(COLLECTED);
+                }
+            }
+        }
+        let mut found = Found::default();
+        let mut subjects = Side::BOTH.map(|side| Subject::new(u.policy(side)));
+        let mut cases = 0u64;
+        let sizes = atoms.sizes();
+        let left = self.left();
+        let mut stopped = false;
+        let _ = by_cost(&sizes, usize::MAX, &mut |choice, cost| {
+            if cases >= left {
+                stopped = true;
+                return ControlFlow::Break(());
+            }
+            let (outcomes, valid) = decide_both(&slots, &atoms, choice, &mut subjects, &mut cases);
+            let sample = || {
+                Sample::Decided(Box::new(Seen {
+                    cost,
+                    subjects: built(&subjects, valid).map(|s| s.cloned()),
+                    questions: questions_given(&slots, &atoms, choice),
+                    outcomes,
+                }))
+            };
+            let [old, new] = &outcomes;
+            let key = match (old.allowed(), new.allowed()) {
+                (false, true) => Some(Key::CombinationAllowed {
+                    purpose,
+                    with: second,
+                    why: why_of(u, Side::Old, old, subjects.first()),
+                }),
+                (true, false) => Some(Key::CombinationDenied {
+                    purpose,
+                    with: second,
+                    why: why_of(u, Side::New, new, subjects.get(1)),
+                }),
+                (false, false) => rule_changed(u, &outcomes),
+                (true, true) => None,
+            };
+            if let Some(key) = key {
+                found.add(key, sample);
+            }
+            ControlFlow::Continue(())
+        });
+        self.cases += cases;
+        self.exhausted |= stopped;
+        found.flush([cc, u.region_class(region), 0], &mut self.cells);
+    }
+
     /// Retention, asked of both evaluators (see `retention.rs`).
     fn scan_retention(&mut self) {
         let complete = super::retention::scan(self.u, &mut self.cells, &mut self.cases);
@@ -963,7 +1089,13 @@ fn layer_reads_subject(side: &SideQuestion<'_>) -> bool {
     else {
         return false;
     };
-    if recipient.sale || recipient.sharing {
+    // A consent to the recipient, or to the transfer to where it sits, is about the subject.
+    if recipient.sale
+        || recipient.sharing
+        || crate::analysis::atoms::target_consents_read(policy, &side.question)
+            .next()
+            .is_some()
+    {
         return true;
     }
     let all = question_conditions(policy, &side.question);

@@ -17,6 +17,8 @@
 //!   `subject.region in …` sets of both sides;
 //! - **consent / objection**: one atom per class of purposes in the same lineages, the
 //!   lineages being those either side reads (by name);
+//! - **consent to a recipient or a transfer**: by the recipient's (destination's) name, for
+//!   every one either side's evaluator reads: none / given / given explicitly;
 //! - **attributes**: by name: booleans unset/true/false, integers one per interval of the
 //!   union of cut points, strings every literal either side compares with plus one neither
 //!   mentions, sets given or not plus one in/out atom per string either side tests.
@@ -164,6 +166,9 @@ impl<'p> SideQuestion<'p> {
             || r.parental
             || !r.attributes.is_empty()
             || !r.circumstances.is_empty()
+            || crate::analysis::atoms::target_consents_read(self.policy, &self.question)
+                .next()
+                .is_some()
     }
 
     /// Whether a condition of the question tests a circumstance.
@@ -195,6 +200,8 @@ pub(crate) enum Effect {
     /// The circumstance is given with the question (not set on the subject: see
     /// [`JointAtoms::circumstances`]).
     Circumstance(CircumstanceId),
+    /// A consent to a recipient or a transfer.
+    TargetConsent(crate::subject::TargetConsent),
 }
 
 /// One atom: the same number of values on both sides, value 0 the default.
@@ -274,6 +281,9 @@ impl JointAtoms {
                     }
                 }
                 Some(Effect::Circumstance(_)) => {}
+                Some(Effect::TargetConsent(record)) => {
+                    subject.target_consents.push(record.clone());
+                }
             }
         }
         true
@@ -336,6 +346,7 @@ pub(crate) fn joint_atoms(u: &Universe<'_>, sides: [Option<&SideQuestion<'_>>; 2
     }
     attribute_atoms(u, sides, &mut atoms);
     circumstance_atoms(u, sides, &mut atoms);
+    target_consent_atoms(u, sides, &mut atoms);
     JointAtoms { atoms, collected }
 }
 
@@ -366,6 +377,52 @@ fn circumstance_atoms(
         atoms.push(JointAtom {
             old: vec![Effect::Keep, effect(Side::Old)],
             new: vec![Effect::Keep, effect(Side::New)],
+        });
+    }
+}
+
+/// Consents to recipients and transfers either side's evaluator reads, matched by name.
+fn target_consent_atoms(
+    u: &Universe<'_>,
+    sides: [Option<&SideQuestion<'_>>; 2],
+    atoms: &mut Vec<JointAtom>,
+) {
+    use crate::subject::ConsentTarget;
+    // (a recipient, not a destination; its name)
+    let mut names: Vec<(bool, String)> = Vec::new();
+    for side in sides.iter().flatten() {
+        for target in crate::analysis::atoms::target_consents_read(side.policy, &side.question) {
+            let named = match target {
+                ConsentTarget::Recipient(q) => (true, side.policy.recipient_name(q).to_owned()),
+                ConsentTarget::Transfer(r) => (false, side.policy.region_name(r).to_owned()),
+            };
+            if !names.contains(&named) {
+                names.push(named);
+            }
+        }
+    }
+    for (recipient, name) in names {
+        let effects = |side: Side| {
+            let policy = u.policy(side);
+            let target = if recipient {
+                policy.recipient(&name).ok().map(ConsentTarget::Recipient)
+            } else {
+                policy.region(&name).ok().map(ConsentTarget::Transfer)
+            };
+            let given = |explicit| match target {
+                Some(target) => Effect::TargetConsent(crate::subject::TargetConsent {
+                    target,
+                    given_at: Some(jiff::Timestamp::UNIX_EPOCH),
+                    withdrawn_at: None,
+                    explicit,
+                }),
+                None => Effect::Keep,
+            };
+            vec![Effect::Keep, given(false), given(true)]
+        };
+        atoms.push(JointAtom {
+            old: effects(Side::Old),
+            new: effects(Side::New),
         });
     }
 }

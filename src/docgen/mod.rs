@@ -17,6 +17,7 @@
 
 mod doc;
 mod html;
+mod linkage;
 mod markdown;
 mod notice;
 mod other;

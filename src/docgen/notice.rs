@@ -19,6 +19,7 @@ const MAX_EXAMPLES: usize = 8;
 pub(crate) fn sections(ctx: &Ctx<'_>) -> Vec<Section> {
     let mut sections = vec![who_we_are(ctx), what_we_collect(ctx), why_we_use_it(ctx)];
     sections.extend(super::other::section(ctx));
+    sections.extend(super::linkage::kept_apart(ctx));
     sections.extend([
         recipients(ctx),
         transfers(ctx),
@@ -640,6 +641,12 @@ fn recipients(ctx: &Ctx<'_>) -> Section {
             }
             notes.text(format!("Only when {}", ctx.condition(cond)));
         }
+        if let Some(explicit) = r.consent {
+            if !notes.is_empty() {
+                notes.line_break();
+            }
+            notes.text(consent_text(explicit, "disclosure to them"));
+        }
         rows.push(vec![
             name,
             Text::plain(recipient_kind_text(r.kind)),
@@ -699,6 +706,10 @@ fn transfers(ctx: &Ctx<'_>) -> Section {
         if let Some(when) = &t.when {
             text.text(format!(", only where {}", ctx.condition(when)));
         }
+        if let Some(explicit) = t.consent {
+            text.text(", ")
+                .text(lower_first(&consent_text(explicit, "the transfer")));
+        }
         text.text(".");
         items.push(text);
     }
@@ -720,6 +731,19 @@ fn transfers(ctx: &Ctx<'_>) -> Section {
         section.para(text);
     }
     section
+}
+
+/// "Only with your explicit consent to the transfer (you can withdraw it at any time)".
+fn consent_text(explicit: bool, to: &str) -> String {
+    let explicit = if explicit { "explicit " } else { "" };
+    format!("Only with your {explicit}consent to {to} (you can withdraw it at any time)")
+}
+
+fn lower_first(text: &str) -> String {
+    let mut chars = text.chars();
+    chars.next().map_or_else(String::new, |first| {
+        first.to_lowercase().chain(chars).collect()
+    })
 }
 
 fn lower(text: Text) -> Text {

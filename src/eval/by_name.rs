@@ -96,6 +96,23 @@ impl Policy {
         Ok(self.decide_disclosure_to_kind(kind, &query, subject)?)
     }
 
+    /// May `purpose` combine `data` with `with` (field or category names) about `subject`?
+    /// See [`Policy::decide_combination`].
+    pub fn decide_combination_by_name(
+        &self,
+        purpose: &str,
+        data: &str,
+        with: &str,
+        subject: &Subject,
+        region: Option<&str>,
+    ) -> Result<Decision, EvalError> {
+        let with = self.data(with)?;
+        let query = self
+            .query_by_name(purpose, data, region)?
+            .combined_with(with);
+        Ok(self.decide_combination(&query, subject)?)
+    }
+
     /// May `data` (a field or category name) collected in `from` go to `to`?
     pub fn decide_transfer_by_name(
         &self,

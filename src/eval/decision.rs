@@ -57,6 +57,17 @@ pub enum Asked {
         /// The destination.
         to: RegionId,
     },
+    /// May `purpose` combine `data` with `with` (bring both together about the subject)?
+    Combine {
+        /// The purpose asking.
+        purpose: PurposeId,
+        /// The data on one side.
+        data: DataRef,
+        /// The data on the other side.
+        with: DataRef,
+        /// The region the question is asked in.
+        region: RegionId,
+    },
 }
 
 impl Hash for Asked {
@@ -95,6 +106,16 @@ impl Hash for Asked {
                 (3u8, kind, purpose, region).hash(state);
                 data(d, state);
             }
+            Asked::Combine {
+                purpose,
+                data: d,
+                with,
+                region,
+            } => {
+                (4u8, purpose, region).hash(state);
+                data(d, state);
+                data(with, state);
+            }
         }
     }
 }
@@ -105,7 +126,8 @@ impl Asked {
         match self {
             Asked::Use { purpose, .. }
             | Asked::Disclose { purpose, .. }
-            | Asked::DiscloseKind { purpose, .. } => Some(purpose),
+            | Asked::DiscloseKind { purpose, .. }
+            | Asked::Combine { purpose, .. } => Some(purpose),
             Asked::Transfer { .. } => None,
         }
     }
@@ -115,17 +137,20 @@ impl Asked {
         match self {
             Asked::Use { region, .. }
             | Asked::Disclose { region, .. }
-            | Asked::DiscloseKind { region, .. } => region,
+            | Asked::DiscloseKind { region, .. }
+            | Asked::Combine { region, .. } => region,
             Asked::Transfer { from, .. } => from,
         }
     }
 
-    /// The category of the data asked about (`None` only for an id from another policy).
+    /// The category of the data asked about (`None` only for an id from another policy);
+    /// for a combination, of its first side.
     pub fn category(self, policy: &Policy) -> Option<CategoryId> {
         match self {
             Asked::Use { data, .. }
             | Asked::Disclose { data, .. }
-            | Asked::DiscloseKind { data, .. } => category_of(policy, data),
+            | Asked::DiscloseKind { data, .. }
+            | Asked::Combine { data, .. } => category_of(policy, data),
             Asked::Transfer { category, .. } => Some(category),
         }
     }
@@ -167,6 +192,9 @@ pub struct Detail {
     /// Allowed on `legitimate_interest` although the subject objected: the basis
     /// declaration's `overrides objection when …` holds (GDPR Art. 21(1)).
     pub objection_overridden: bool,
+    /// A combination denied because the use of its second side (`with`) is: the reason is
+    /// about that data.
+    pub combine_with_denied: bool,
 }
 
 /// What the controller must do when it goes ahead.
@@ -211,6 +239,14 @@ impl Obligations {
 
     pub(crate) fn honour_opt_out(&mut self, kind: OptOutKind) {
         self.opt_outs |= kind.bit();
+    }
+
+    /// Add `other`'s obligations (a combination honours those of both its uses; the
+    /// first retention limit stays).
+    pub(crate) fn merge(&mut self, other: Obligations) {
+        self.bits |= other.bits;
+        self.opt_outs |= other.opt_outs;
+        self.retention = self.retention.or(other.retention);
     }
 
     pub(crate) fn retain_at_most(&mut self, rule: u32) {

@@ -150,7 +150,9 @@ impl Policy {
                                 kinds & kind.bit() != 0 && purposes.contains(query.purpose.index())
                             }
                             RuleAction::Sell | RuleAction::Share => true,
-                            RuleAction::Use { .. } | RuleAction::Transfer { .. } => false,
+                            RuleAction::Use { .. }
+                            | RuleAction::Transfer { .. }
+                            | RuleAction::Combine { .. } => false,
                         };
                         action && situation.rule_applies(rule)
                     })
@@ -264,6 +266,23 @@ fn decide(policy: &Policy, id: RecipientId, query: &UseQuery, subject: &Subject)
         return deny(Reason::RecipientCondition).with_rule(recipient.provenance);
     }
 
+    // "After obtaining your express consent": consent to this recipient, with the
+    // withdrawal and provenance rules of the purpose's own consent.
+    if let Some(explicit) = recipient.consent {
+        let taints = policy
+            .purposes
+            .get(query.purpose.index())
+            .is_some_and(|p| p.taints_prior_data);
+        let collected = query.collected_at.filter(|_| taints);
+        let target = crate::subject::ConsentTarget::Recipient(id);
+        if let Err(tainted) = subject.target_consent(|t| t == target, explicit, collected) {
+            let mut denial = deny(Reason::RecipientConsentMissing).with_rule(recipient.provenance);
+            denial.detail.explicit_required = explicit;
+            denial.detail.tainted = tainted;
+            return denial;
+        }
+    }
+
     // Fail closed: data that must stay in the region cannot go to a recipient whose
     // location the policy does not declare. A `located local` recipient sits in the
     // subject's region: no transfer.
@@ -278,6 +297,9 @@ fn decide(policy: &Policy, id: RecipientId, query: &UseQuery, subject: &Subject)
     let mut decision = Decision::new(asked, Reason::Allowed).with_rule(recipient.provenance);
     decision.basis = used.basis;
     decision.obligations = used.obligations;
+    if recipient.consent.is_some() {
+        decision.obligations.honour_withdrawal();
+    }
     for &location in &recipient.located {
         let transfer = TransferQuestion {
             category: query.category,

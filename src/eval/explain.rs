@@ -92,6 +92,27 @@ impl Decision {
                     "`",
                 ],
             ),
+            Asked::Combine {
+                purpose,
+                data,
+                with,
+                region,
+            } => cat(
+                out,
+                &[
+                    "`",
+                    names.purpose(purpose),
+                    "` may",
+                    not,
+                    " combine `",
+                    names.data(data),
+                    "` with `",
+                    names.data(with),
+                    "` in `",
+                    names.region(region),
+                    "`",
+                ],
+            ),
             Asked::Transfer { category, from, to } => cat(
                 out,
                 &[
@@ -155,10 +176,14 @@ impl Decision {
         let names = Names { policy };
         let purpose = self.asked.purpose();
         let purpose_name = purpose.map_or("?", |p| names.purpose(p));
-        let category = self
-            .asked
-            .category(policy)
-            .map_or("?", |c| policy.category_name(c));
+        // A combination denied on the use of its other side speaks about that data.
+        let category = match self.asked {
+            Asked::Combine { with, .. } if self.detail.combine_with_denied => {
+                super::decision::category_of(policy, with)
+            }
+            asked => asked.category(policy),
+        }
+        .map_or("?", |c| policy.category_name(c));
         let region = names.region(self.asked.region());
         let explicit = if self.detail.explicit_required {
             "explicit "
@@ -305,6 +330,35 @@ impl Decision {
                 }
                 self.cited_rule(policy, out)?;
             }
+            Reason::RecipientConsentMissing => {
+                // (Asked of a kind: the recipient whose denial answers is the deciding rule.)
+                let name = match self.asked {
+                    Asked::Disclose { recipient, .. } => policy.recipient_name(recipient),
+                    _ => self
+                        .rule
+                        .and_then(|r| policy.provenance(r))
+                        .map_or("?", |p| p.name.as_str()),
+                };
+                if self.detail.tainted {
+                    write!(
+                        out,
+                        "the data was collected before the subject withdrew {explicit}consent                          to disclosure to `{name}`"
+                    )?;
+                } else {
+                    write!(
+                        out,
+                        "the subject has not given {explicit}consent to disclosure to `{name}`"
+                    )?;
+                }
+            }
+            Reason::TransferConsentMissing => {
+                let to = self.detail.transfer_to.map_or("?", |to| names.region(to));
+                write!(
+                    out,
+                    "{} lets `{category}` go to `{to}` only with the subject's {explicit}consent                      to that transfer, which the subject has not given",
+                    names.rule(self.rule)
+                )?;
+            }
             Reason::RecipientCondition => match self.asked {
                 Asked::Disclose { recipient, .. } => write!(
                     out,
@@ -422,6 +476,27 @@ impl Decision {
             Reason::ParentalConsentMissing => {
                 out.push_str("would be allowed with parental consent")
             }
+            Reason::RecipientConsentMissing => {
+                let name = match self.asked {
+                    Asked::Disclose { recipient, .. } => policy.recipient_name(recipient),
+                    _ => match self.rule.and_then(|r| policy.provenance(r)) {
+                        Some(p) => p.name.as_str(),
+                        None => return Ok(false),
+                    },
+                };
+                write!(
+                    out,
+                    "would be allowed with {explicit}consent to disclosure to `{name}`"
+                )?;
+            }
+            Reason::TransferConsentMissing => match self.detail.transfer_to {
+                Some(to) => write!(
+                    out,
+                    "would be allowed with {explicit}consent to the transfer to `{}`",
+                    policy.region_name(to)
+                )?,
+                None => return Ok(false),
+            },
             Reason::Restricted => {
                 out.push_str("would be allowed once the restriction of processing is lifted");
             }

@@ -353,6 +353,7 @@ impl Fx {
             sale,
             sharing,
             conditions,
+            consent: None,
             provenance,
         });
         self.p.index.recipients.insert(name, id);
@@ -367,6 +368,7 @@ impl Fx {
             to,
             safeguard: safeguard.map(str::to_owned),
             when: None,
+            consent: None,
             provenance,
         });
     }

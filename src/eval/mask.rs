@@ -106,6 +106,7 @@ impl Policy {
                 region,
                 collected_at: None,
                 recipient: None,
+                combine: None,
                 circumstances: crate::model::Circumstances::NONE,
                 stamp: self.stamp(),
             };
@@ -132,6 +133,7 @@ impl Policy {
             region,
             collected_at: None,
             recipient: None,
+            combine: None,
             circumstances: crate::model::Circumstances::NONE,
             stamp: self.stamp(),
         };

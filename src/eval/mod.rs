@@ -32,6 +32,7 @@
 //! something the subject does not say is resolved towards denial (see [`cond`]).
 
 mod by_name;
+mod combine;
 pub mod cond;
 mod decision;
 mod disclose;
@@ -57,6 +58,7 @@ mod tests;
 pub use crate::model::DataRef;
 pub use crate::model::Reason;
 pub use by_name::EvalError;
+pub(crate) use decision::category_of as category_of_data;
 pub use decision::{Asked, Decision, Detail, Obligation, Obligations, RuleRef};
 pub use explain::format_time;
 pub use json::{DecisionJson, JsonRenderer, RetentionJson, RuleJson};

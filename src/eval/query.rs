@@ -50,6 +50,9 @@ pub struct Query {
     pub collected_at: Option<jiff::Timestamp>,
     /// `Some`: the question is whether this recipient may receive the data.
     pub recipient: Option<RecipientId>,
+    /// `Some`: the question is whether the purpose may combine `data` with this data (a
+    /// no-linkage question, [`Policy::decide_combination`]); `recipient` is then not read.
+    pub combine: Option<DataRef>,
     /// The circumstances that hold for this question (`required_by_law` …); absent ones
     /// are false.
     pub circumstances: Circumstances,
@@ -67,6 +70,7 @@ impl Query {
             region: None,
             collected_at: None,
             recipient: None,
+            combine: None,
             circumstances: Circumstances::NONE,
             stamp: policy.stamp(),
         }
@@ -99,6 +103,13 @@ impl Query {
     /// Replace the circumstances that hold.
     pub fn with_circumstances(mut self, circumstances: Circumstances) -> Self {
         self.circumstances = circumstances;
+        self
+    }
+
+    /// Ask whether the purpose may combine the data with `other` (a field or category) —
+    /// bring both together about the subject — instead of a use.
+    pub fn combined_with(mut self, other: impl Into<DataRef>) -> Self {
+        self.combine = Some(other.into());
         self
     }
 

@@ -129,6 +129,9 @@ impl Question {
                 }
                 | Asked::DiscloseKind {
                     purpose, region, ..
+                }
+                | Asked::Combine {
+                    purpose, region, ..
                 } => policy
                     .basis_declarations(purpose, region)
                     .all(|declaration| declaration.when.is_none()),
@@ -155,6 +158,9 @@ impl Question {
                 }
                 | Asked::DiscloseKind {
                     purpose, region, ..
+                }
+                | Asked::Combine {
+                    purpose, region, ..
                 } => policy
                     .basis_declarations(purpose, region)
                     .all(|d| d.when.is_none() && d.alternatives == [Basis::Unstated]),
@@ -170,7 +176,9 @@ impl Question {
             | Reason::Erased
             | Reason::Child
             | Reason::ParentalConsentMissing
-            | Reason::RecipientCondition => false,
+            | Reason::RecipientCondition
+            | Reason::RecipientConsentMissing
+            | Reason::TransferConsentMissing => false,
         }
     }
 
@@ -180,12 +188,18 @@ impl Question {
             Question::Decide(query) => {
                 let data = data_name(policy, query.data);
                 let purpose = policy.purpose_name(query.purpose);
-                let mut out = match query.recipient {
-                    Some(recipient) => format!(
+                let mut out = match (query.combine, query.recipient) {
+                    (Some(with), _) => {
+                        format!(
+                            "combine {data} with {} for {purpose}",
+                            data_name(policy, with)
+                        )
+                    }
+                    (None, Some(recipient)) => format!(
                         "disclose {data} to {} for {purpose}",
                         policy.recipient_name(recipient)
                     ),
-                    None => format!("use {data} for {purpose}"),
+                    (None, None) => format!("use {data} for {purpose}"),
                 };
                 if let Some(region) = query.region {
                     let _ = write!(out, " in {}", policy.region_name(region));
@@ -268,6 +282,25 @@ pub fn describe_subject(policy: &Policy, subject: &Subject) -> String {
         }
         if let Some(withdrawn) = record.withdrawn_at {
             parts.push(format!("withdrawn {purpose} at {}", date(withdrawn)));
+        }
+    }
+    for record in &subject.target_consents {
+        let target = match record.target {
+            crate::subject::ConsentTarget::Recipient(q) => policy.recipient_name(q).to_owned(),
+            crate::subject::ConsentTarget::Transfer(r) => {
+                format!("transfer {}", policy.region_name(r))
+            }
+        };
+        if record.given_at.is_some() || record.withdrawn_at.is_none() {
+            let explicit = if record.explicit { "explicit " } else { "" };
+            let at = record
+                .given_at
+                .map(|t| format!(" at {}", date(t)))
+                .unwrap_or_default();
+            parts.push(format!("{explicit}consent to {target}{at}"));
+        }
+        if let Some(withdrawn) = record.withdrawn_at {
+            parts.push(format!("withdrawn to {target} at {}", date(withdrawn)));
         }
     }
     if !subject.objections.is_empty() {

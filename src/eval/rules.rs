@@ -107,7 +107,31 @@ pub(crate) fn is_disclosure_rule_for(
         } => recipients.contains(recipient.index()) && purposes.contains(purpose.index()),
         RuleAction::Sell => declared.sale,
         RuleAction::Share => declared.sharing,
-        RuleAction::Use { .. } | RuleAction::Transfer { .. } => false,
+        RuleAction::Use { .. } | RuleAction::Transfer { .. } | RuleAction::Combine { .. } => false,
+    }
+}
+
+/// Whether `rule` is a `combine` rule for `purpose` whose two sides hold `a` and `b` (either
+/// way round); `Some` names the one on the rule's first side (what its categories and
+/// conditions are matched with).
+pub(crate) fn combine_side(
+    rule: &DenyRule,
+    purpose: PurposeId,
+    a: CategoryId,
+    b: CategoryId,
+) -> Option<CategoryId> {
+    let RuleAction::Combine { with, purposes } = &rule.action else {
+        return None;
+    };
+    if !purposes.contains(purpose.index()) {
+        return None;
+    }
+    if rule.categories.contains(a.index()) && with.contains(b.index()) {
+        Some(a)
+    } else if rule.categories.contains(b.index()) && with.contains(a.index()) {
+        Some(b)
+    } else {
+        None
     }
 }
 
@@ -203,6 +227,25 @@ pub(crate) fn rule_covers(
                 recipient,
                 to,
             };
+            if let Some(with) = query.combine {
+                // A combination: a `combine` rule on the pair, or a use rule on either use.
+                let Some(other) = super::decision::category_of(policy, with) else {
+                    return false;
+                };
+                let on = |category| Situation {
+                    env,
+                    category,
+                    purpose: Some(purpose),
+                    recipient: None,
+                    to: &[],
+                };
+                if is_use_rule_for(rule, purpose) {
+                    return on(category).rule_matches(rule, unknown)
+                        || on(other).rule_matches(rule, unknown);
+                }
+                return combine_side(rule, purpose, category, other)
+                    .is_some_and(|side| on(side).rule_matches(rule, unknown));
+            }
             let Some(id) = query.recipient else {
                 return is_use_rule_for(rule, purpose)
                     && situation(None, &[]).rule_matches(rule, unknown);

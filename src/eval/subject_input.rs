@@ -57,7 +57,10 @@ impl SubjectError {
             SubjectProblem::WithdrawnBeforeGiven { .. } => {
                 "lawful::subject::withdrawn_before_given"
             }
-            SubjectProblem::OverlappingConsents { .. } => "lawful::subject::overlapping_consents",
+            SubjectProblem::OverlappingConsents { .. }
+            | SubjectProblem::OverlappingTargetConsents { .. } => {
+                "lawful::subject::overlapping_consents"
+            }
             SubjectProblem::WithdrawalWithoutConsent { .. } => {
                 "lawful::subject::withdrawal_without_consent"
             }
@@ -125,6 +128,16 @@ pub enum SubjectProblem {
     OverlappingConsents {
         /// The index of the record it overlaps.
         other: usize,
+    },
+    /// Two records of consent to one recipient (or one transfer destination) open at the
+    /// same time (`field` names the later record).
+    #[error(
+        "overlaps `{other}`, a consent to the same recipient or transfer: two consents cannot \
+         be open at once (withdraw the earlier one no later than the later one is given)"
+    )]
+    OverlappingTargetConsents {
+        /// The record it overlaps (`recipient_consents[0]`).
+        other: String,
     },
     /// A withdrawal of a consent that was never given (a record with `withdrawn_at` and
     /// no `given_at`, or a withdrawal with no open consent to the purpose).
@@ -259,6 +272,7 @@ impl<'p> SubjectBuilder<'p> {
     /// contradiction is an error naming the record (`consents[1]`), never a decision.
     pub fn try_build(self) -> Result<Subject, SubjectError> {
         check_consents(self.policy, &self.subject.consents)?;
+        check_target_consents(self.policy, &self.subject.target_consents)?;
         Ok(self.subject)
     }
 
@@ -374,6 +388,103 @@ impl<'p> SubjectBuilder<'p> {
             withdrawn_at,
             explicit,
         });
+        Ok(self)
+    }
+
+    /// A consent to disclosure to `recipient` (a recipient that `requires consent`), as a
+    /// consent-management platform stores it. A withdrawal before the giving is an error
+    /// naming the record (`recipient_consents[0]`).
+    pub fn recipient_consent_record(
+        self,
+        recipient: &str,
+        given_at: Option<Timestamp>,
+        withdrawn_at: Option<Timestamp>,
+        explicit: bool,
+    ) -> Result<Self, SubjectError> {
+        let at = format!(
+            "recipient_consents[{}]",
+            self.count_targets(|t| matches!(t, crate::subject::ConsentTarget::Recipient(_)))
+        );
+        let id = self
+            .policy
+            .recipient(recipient)
+            .map_err(|e| unknown(format!("{at}.recipient"), e))?;
+        self.target_record(
+            at,
+            crate::subject::ConsentTarget::Recipient(id),
+            given_at,
+            withdrawn_at,
+            explicit,
+        )
+    }
+
+    /// A consent to a transfer of the subject's data to region `to` (and the regions within
+    /// it), for transfer permissions that `requires consent`.
+    pub fn transfer_consent_record(
+        self,
+        to: &str,
+        given_at: Option<Timestamp>,
+        withdrawn_at: Option<Timestamp>,
+        explicit: bool,
+    ) -> Result<Self, SubjectError> {
+        let at = format!(
+            "transfer_consents[{}]",
+            self.count_targets(|t| matches!(t, crate::subject::ConsentTarget::Transfer(_)))
+        );
+        let id = self
+            .policy
+            .region(to)
+            .map_err(|e| unknown(format!("{at}.to"), e))?;
+        self.target_record(
+            at,
+            crate::subject::ConsentTarget::Transfer(id),
+            given_at,
+            withdrawn_at,
+            explicit,
+        )
+    }
+
+    fn count_targets(&self, which: impl Fn(crate::subject::ConsentTarget) -> bool) -> usize {
+        self.subject
+            .target_consents
+            .iter()
+            .filter(|c| which(c.target))
+            .count()
+    }
+
+    fn target_record(
+        mut self,
+        at: String,
+        target: crate::subject::ConsentTarget,
+        given_at: Option<Timestamp>,
+        withdrawn_at: Option<Timestamp>,
+        explicit: bool,
+    ) -> Result<Self, SubjectError> {
+        if let Some(given) = given_at {
+            self.check_time(format!("{at}.given_at"), given)?;
+        }
+        if let Some(withdrawn) = withdrawn_at {
+            self.check_time(format!("{at}.withdrawn_at"), withdrawn)?;
+        }
+        if let (Some(given_at), Some(withdrawn_at)) = (given_at, withdrawn_at) {
+            if withdrawn_at < given_at {
+                return Err(error(
+                    at,
+                    SubjectProblem::WithdrawnBeforeGiven {
+                        given_at,
+                        withdrawn_at,
+                    },
+                ));
+            }
+        }
+        self.subject
+            .target_consents
+            .push(crate::subject::TargetConsent {
+                target,
+                given_at,
+                withdrawn_at,
+                explicit,
+            });
         Ok(self)
     }
 
@@ -517,6 +628,74 @@ fn check_consents(policy: &Policy, consents: &[ConsentRecord]) -> Result<(), Sub
     }
 }
 
+/// [`check_consents`] for consents to recipients and transfers: a withdrawn record says when
+/// it was given, and two records of one target are never open at once. Records are named
+/// as in the subject document (`recipient_consents[1]`, `transfer_consents[0]`).
+fn check_target_consents(
+    policy: &Policy,
+    consents: &[crate::subject::TargetConsent],
+) -> Result<(), SubjectError> {
+    use crate::subject::ConsentTarget;
+    // The record's name in its own list.
+    let field = |i: usize| -> String {
+        let Some(record) = consents.get(i) else {
+            return String::new();
+        };
+        let recipient = matches!(record.target, ConsentTarget::Recipient(_));
+        let n = consents
+            .get(..i)
+            .unwrap_or(&[])
+            .iter()
+            .filter(|c| matches!(c.target, ConsentTarget::Recipient(_)) == recipient)
+            .count();
+        let list = if recipient {
+            "recipient_consents"
+        } else {
+            "transfer_consents"
+        };
+        format!("{list}[{n}]")
+    };
+    if let Some(j) = consents
+        .iter()
+        .position(|c| c.given_at.is_none() && c.withdrawn_at.is_some())
+    {
+        let name = match consents.get(j).map(|c| c.target) {
+            Some(ConsentTarget::Recipient(q)) => policy.recipient_name(q).to_owned(),
+            Some(ConsentTarget::Transfer(r)) => format!("transfer {}", policy.region_name(r)),
+            None => String::new(),
+        };
+        return Err(error(
+            format!("{}.given_at", field(j)),
+            SubjectProblem::WithdrawalWithoutConsent { purpose: name },
+        ));
+    }
+    let mut order: Vec<usize> = (0..consents.len()).collect();
+    order.sort_by_key(|&i| consents.get(i).map(|c| (c.target, c.given_at, i)));
+    let mut first: Option<(usize, usize)> = None;
+    for pair in order.windows(2) {
+        let [a, b] = pair else { continue };
+        let (Some(x), Some(y)) = (consents.get(*a), consents.get(*b)) else {
+            continue;
+        };
+        let follows = matches!((x.withdrawn_at, y.given_at), (Some(w), Some(g)) if w <= g);
+        if x.target == y.target && !follows {
+            let (earlier, later) = (*a.min(b), *a.max(b));
+            if first.is_none_or(|(_, l)| later < l) {
+                first = Some((earlier, later));
+            }
+        }
+    }
+    match first {
+        Some((other, later)) => Err(error(
+            field(later),
+            SubjectProblem::OverlappingTargetConsents {
+                other: field(other),
+            },
+        )),
+        None => Ok(()),
+    }
+}
+
 fn unknown(field: impl Into<String>, e: NameError) -> SubjectError {
     error(field, SubjectProblem::UnknownName(e))
 }
@@ -535,7 +714,13 @@ const SUBJECT_FIELDS: &[&str] = &[
     "account_deleted",
     "parental_consent",
     "attributes",
+    "recipient_consents",
+    "transfer_consents",
 ];
+
+/// The fields of a `recipient_consents` record (`transfer_consents` name `to` instead).
+const RECIPIENT_CONSENT_FIELDS: &[&str] = &["recipient", "given_at", "withdrawn_at", "explicit"];
+const TRANSFER_CONSENT_FIELDS: &[&str] = &["to", "given_at", "withdrawn_at", "explicit"];
 
 const CONSENT_FIELDS: &[&str] = &["purpose", "given_at", "withdrawn_at", "explicit"];
 
@@ -548,9 +733,12 @@ impl Subject {
     ///                "withdrawn_at": null, "explicit": false}],
     ///  "objections": ["analytics"], "opt_outs": ["sale"], "gpc": false,
     ///  "restricted": false, "erasure_requested": false, "account_deleted": false,
-    ///  "parental_consent": false, "attributes": {"verified": true}}
+    ///  "parental_consent": false, "attributes": {"verified": true},
+    ///  "recipient_consents": [{"recipient": "partners", "given_at": "2024-01-01", "explicit": true}],
+    ///  "transfer_consents": [{"to": "US", "given_at": "2024-01-01"}]}
     /// ```
-    /// Every field is optional; `null` means "not given". Timestamps are RFC 3339 instants
+    /// Consents to a recipient or a transfer (for those that `requires consent`) have lists
+    /// of their own, so they cannot be mistaken for purpose consents. Every field is optional; `null` means "not given". Timestamps are RFC 3339 instants
     /// with an offset or plain dates (midnight UTC) — see [`parse_time_str`] — and may not
     /// lie after `now`. A [`Value`] cannot hold a repeated key: read text with
     /// [`Subject::from_json_str`], which rejects one.
@@ -730,6 +918,13 @@ fn read_field<'p>(
             }
             Ok(builder)
         }
+        "recipient_consents" | "transfer_consents" => {
+            let mut builder = builder;
+            for (i, item) in expect_array(key, value)?.iter().enumerate() {
+                builder = read_target_consent(builder, key, i, item)?;
+            }
+            Ok(builder)
+        }
         "objections" => {
             let mut builder = builder;
             for (i, item) in expect_array(key, value)?.iter().enumerate() {
@@ -781,6 +976,45 @@ fn read_field<'p>(
             Ok(builder)
         }
         _ => Ok(builder),
+    }
+}
+
+/// A `recipient_consents[i]` or `transfer_consents[i]` record: a consent to a recipient (by
+/// name) or to a transfer (`to`: a region), never to a purpose.
+fn read_target_consent<'p>(
+    builder: SubjectBuilder<'p>,
+    list: &str,
+    index: usize,
+    value: &Value,
+) -> Result<SubjectBuilder<'p>, SubjectError> {
+    let at = format!("{list}[{index}]");
+    let object = expect_object(&at, value)?;
+    let (name_key, fields) = if list == "recipient_consents" {
+        ("recipient", RECIPIENT_CONSENT_FIELDS)
+    } else {
+        ("to", TRANSFER_CONSENT_FIELDS)
+    };
+    check_fields(&at, object, fields)?;
+    let name = match object.get(name_key) {
+        Some(v) => expect_str(&format!("{at}.{name_key}"), v)?,
+        None => return Err(error(format!("{at}.{name_key}"), SubjectProblem::Missing)),
+    };
+    let time = |key: &str| -> Result<Option<Timestamp>, SubjectError> {
+        match object.get(key) {
+            None | Some(Value::Null) => Ok(None),
+            Some(v) => parse_time(&format!("{at}.{key}"), v).map(Some),
+        }
+    };
+    let given_at = time("given_at")?;
+    let withdrawn_at = time("withdrawn_at")?;
+    let explicit = match object.get("explicit") {
+        None | Some(Value::Null) => false,
+        Some(v) => expect_bool(&format!("{at}.explicit"), v)?,
+    };
+    if name_key == "recipient" {
+        builder.recipient_consent_record(name, given_at, withdrawn_at, explicit)
+    } else {
+        builder.transfer_consent_record(name, given_at, withdrawn_at, explicit)
     }
 }
 

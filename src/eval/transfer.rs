@@ -189,19 +189,60 @@ impl TransferQuestion<'_> {
             .transfer_permits(self.category)
             .iter()
             .filter_map(|&i| policy.transfers.get(i as usize).map(|t| (i, t)));
+        // A permission that needs the subject's consent to the transfer, which is missing.
+        let mut unconsented = None;
         for (index, transfer) in permits {
             if transfer.from.contains(from)
                 && transfer.to.contains(to)
                 && env.eval_opt(transfer.when.as_ref()).or_false()
             {
+                if let Some(explicit) = transfer.consent {
+                    if !transfer_consented(policy, self.subject, self.to, explicit) {
+                        unconsented.get_or_insert((transfer.provenance, explicit));
+                        continue;
+                    }
+                }
                 let mut decision =
                     Decision::new(asked, Reason::Allowed).with_rule(transfer.provenance);
                 decision.detail.transfer_rule = Some(index);
+                if transfer.consent.is_some() {
+                    decision.obligations.honour_withdrawal();
+                }
                 return decision;
             }
         }
-        Decision::new(asked, Reason::TransferForbidden)
+        match unconsented {
+            Some((provenance, explicit)) => {
+                let mut denial =
+                    Decision::new(asked, Reason::TransferConsentMissing).with_rule(provenance);
+                denial.detail.explicit_required = explicit;
+                denial.detail.transfer_to = Some(self.to);
+                denial
+            }
+            None => Decision::new(asked, Reason::TransferForbidden),
+        }
     }
+}
+
+/// The subject consented (explicitly, when `explicit`) to a transfer to `to` or to a region
+/// it lies within; no subject has not (fail closed).
+fn transfer_consented(
+    policy: &Policy,
+    subject: Option<&Subject>,
+    to: RegionId,
+    explicit: bool,
+) -> bool {
+    let Some(subject) = subject else {
+        return false;
+    };
+    let Some(destination) = policy.regions.get(to.index()) else {
+        return false;
+    };
+    let covers = |target: crate::subject::ConsentTarget| {
+        matches!(target, crate::subject::ConsentTarget::Transfer(r)
+            if destination.within.contains(r.index()))
+    };
+    subject.target_consent(covers, explicit, None).is_ok()
 }
 
 /// The localisation's `except when` holds for this question (unknown does not: fail closed).

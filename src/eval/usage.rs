@@ -17,8 +17,12 @@ use super::rules::{forbidding_assertion, is_use_rule_for, Situation};
 use super::Reason;
 
 impl Policy {
-    /// Decide a query: a use, or a disclosure when it names a recipient.
+    /// Decide a query: a use, a combination when it names other data to combine with, or a
+    /// disclosure when it names a recipient.
     pub fn decide(&self, query: &Query, subject: &Subject) -> Result<Decision, QueryError> {
+        if query.combine.is_some() {
+            return self.decide_combination(query, subject);
+        }
         match query.recipient {
             Some(recipient) => self.decide_disclosure(recipient, query, subject),
             None => self.decide_use(query, subject),
@@ -26,7 +30,7 @@ impl Policy {
     }
 
     /// May `query.purpose` use `query.data` of `subject` in the query region (default: the
-    /// subject's region)? Ignores `query.recipient`.
+    /// subject's region)? Ignores `query.recipient` and `query.combine`.
     pub fn decide_use(&self, query: &Query, subject: &Subject) -> Result<Decision, QueryError> {
         let use_query = UseQuery::prepare(self, query, subject)?;
         Ok(use_query.decide(self, subject))

@@ -117,7 +117,7 @@ impl Block {
             Block::Recipient => {
                 matches!(
                     word,
-                    "purposes" | "categories" | "sale" | "sharing" | "when"
+                    "purposes" | "categories" | "sale" | "sharing" | "when" | "requires"
                 )
             }
             Block::Test => matches!(word, "subject" | "expect"),
@@ -133,6 +133,9 @@ impl Block {
                     "opted_out",
                     "set",
                     "at",
+                    // `consent to acme`, `consent to transfer US`
+                    "to",
+                    "transfer",
                 ];
                 word != "at"
                     && !prev

@@ -47,18 +47,27 @@ pub struct Event {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum Change {
-    /// Consent to a purpose (and its descendants) was given.
+    /// Consent to a purpose (and its descendants) — or, with `recipient`, to disclosure to
+    /// that recipient — was given.
     ConsentGiven {
-        /// The purpose, by name.
+        /// The purpose, by name; empty for a consent to a recipient.
+        #[serde(default, skip_serializing_if = "String::is_empty")]
         purpose: String,
         /// Explicit consent (GDPR Art. 9(2)(a)).
         #[serde(default)]
         explicit: bool,
+        /// The recipient consented to (a recipient that `requires consent`), by name.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        recipient: Option<String>,
     },
-    /// The consent to a purpose was withdrawn.
+    /// The consent to a purpose (or, with `recipient`, to a recipient) was withdrawn.
     ConsentWithdrawn {
-        /// The purpose, by name.
+        /// The purpose, by name; empty for a consent to a recipient.
+        #[serde(default, skip_serializing_if = "String::is_empty")]
         purpose: String,
+        /// The recipient, by name.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        recipient: Option<String>,
     },
     /// An objection (GDPR Art. 21) to a purpose and its descendants.
     ObjectionMade {
@@ -169,8 +178,22 @@ impl Change {
     #[cfg(any(feature = "ledger-sqlite", feature = "ledger-postgres", test))]
     pub(crate) fn lean(&self) -> Option<(Option<&str>, bool)> {
         match self {
-            Change::ConsentGiven { purpose, explicit } => Some((Some(purpose), *explicit)),
-            Change::ConsentWithdrawn { purpose }
+            Change::ConsentGiven {
+                purpose,
+                explicit,
+                recipient: None,
+            } => Some((Some(purpose), *explicit)),
+            // A consent to a recipient does not fit: it is read from its JSON.
+            Change::ConsentGiven {
+                recipient: Some(_), ..
+            }
+            | Change::ConsentWithdrawn {
+                recipient: Some(_), ..
+            } => None,
+            Change::ConsentWithdrawn {
+                purpose,
+                recipient: None,
+            }
             | Change::ObjectionMade { purpose }
             | Change::ObjectionLifted { purpose }
             | Change::OptOutMade { kind: purpose }
@@ -193,8 +216,12 @@ impl Change {
             ("consent_given", Some(purpose)) => Change::ConsentGiven {
                 purpose,
                 explicit: flag,
+                recipient: None,
             },
-            ("consent_withdrawn", Some(purpose)) => Change::ConsentWithdrawn { purpose },
+            ("consent_withdrawn", Some(purpose)) => Change::ConsentWithdrawn {
+                purpose,
+                recipient: None,
+            },
             ("objection_made", Some(purpose)) => Change::ObjectionMade { purpose },
             ("objection_lifted", Some(purpose)) => Change::ObjectionLifted { purpose },
             ("opt_out_made", Some(kind)) => Change::OptOutMade { kind },
@@ -209,11 +236,18 @@ impl Change {
         })
     }
 
-    /// The purpose a consent or objection event is about.
+    /// The purpose a consent or objection event is about (`None` for a consent to a
+    /// recipient).
     pub fn purpose(&self) -> Option<&str> {
         match self {
+            Change::ConsentGiven {
+                recipient: Some(_), ..
+            }
+            | Change::ConsentWithdrawn {
+                recipient: Some(_), ..
+            } => None,
             Change::ConsentGiven { purpose, .. }
-            | Change::ConsentWithdrawn { purpose }
+            | Change::ConsentWithdrawn { purpose, .. }
             | Change::ObjectionMade { purpose }
             | Change::ObjectionLifted { purpose } => Some(purpose),
             _ => None,
@@ -283,8 +317,9 @@ impl Event {
             });
         };
         let own: &[&str] = match ty {
-            "consent_given" => &["purpose", "explicit"],
-            "consent_withdrawn" | "objection_made" | "objection_lifted" => &["purpose"],
+            "consent_given" => &["purpose", "recipient", "explicit"],
+            "consent_withdrawn" => &["purpose", "recipient"],
+            "objection_made" | "objection_lifted" => &["purpose"],
             "opt_out_made" | "opt_out_revoked" => &["kind"],
             "gpc_signal" => &["on"],
             "facts" => &["region", "age", "birth_date", "kind", "attributes"],
@@ -312,14 +347,34 @@ impl Event {
                 Some(v) => expect_bool(field, v),
             }
         };
+        // A consent names a purpose or (`recipient`) a recipient, never both.
+        let consent_to = || -> Result<(String, Option<String>), LedgerError> {
+            match text(object, "recipient")? {
+                Some(_) if object.contains_key("purpose") => Err(problem(
+                    "recipient",
+                    SubjectProblem::UnknownField {
+                        name: "recipient".to_owned(),
+                        suggestion: None,
+                    },
+                )
+                .into()),
+                Some(recipient) => Ok((String::new(), Some(recipient))),
+                None => Ok((required(object, "purpose")?, None)),
+            }
+        };
         let change = match ty {
-            "consent_given" => Change::ConsentGiven {
-                purpose: required(object, "purpose")?,
-                explicit: flag("explicit", false)?,
-            },
-            "consent_withdrawn" => Change::ConsentWithdrawn {
-                purpose: required(object, "purpose")?,
-            },
+            "consent_given" => {
+                let (purpose, recipient) = consent_to()?;
+                Change::ConsentGiven {
+                    purpose,
+                    explicit: flag("explicit", false)?,
+                    recipient,
+                }
+            }
+            "consent_withdrawn" => {
+                let (purpose, recipient) = consent_to()?;
+                Change::ConsentWithdrawn { purpose, recipient }
+            }
             "objection_made" => Change::ObjectionMade {
                 purpose: required(object, "purpose")?,
             },
@@ -379,8 +434,19 @@ impl Event {
             }
         }
         match &self.change {
+            Change::ConsentGiven {
+                recipient: Some(recipient),
+                ..
+            }
+            | Change::ConsentWithdrawn {
+                recipient: Some(recipient),
+                ..
+            } => policy
+                .recipient(recipient)
+                .map(|_| ())
+                .map_err(|e| problem("recipient", SubjectProblem::UnknownName(e)).into()),
             Change::ConsentGiven { purpose, .. }
-            | Change::ConsentWithdrawn { purpose }
+            | Change::ConsentWithdrawn { purpose, .. }
             | Change::ObjectionMade { purpose }
             | Change::ObjectionLifted { purpose } => policy
                 .purpose(purpose)
@@ -551,6 +617,8 @@ struct Stored {
     #[serde(default)]
     purpose: Option<String>,
     #[serde(default)]
+    recipient: Option<String>,
+    #[serde(default)]
     explicit: bool,
     #[serde(default)]
     kind: Option<String>,
@@ -574,12 +642,23 @@ pub(crate) fn decode_stored(body: &str) -> Result<Event, String> {
     let s: Stored = serde_json::from_str(body).map_err(|e| e.to_string())?;
     let purpose = |p: Option<String>| p.ok_or_else(|| format!("a `{}` without a purpose", s.ty));
     let change = match s.ty.as_str() {
+        "consent_given" if s.recipient.is_some() => Change::ConsentGiven {
+            purpose: String::new(),
+            explicit: s.explicit,
+            recipient: s.recipient,
+        },
         "consent_given" => Change::ConsentGiven {
             purpose: purpose(s.purpose)?,
             explicit: s.explicit,
+            recipient: None,
+        },
+        "consent_withdrawn" if s.recipient.is_some() => Change::ConsentWithdrawn {
+            purpose: String::new(),
+            recipient: s.recipient,
         },
         "consent_withdrawn" => Change::ConsentWithdrawn {
             purpose: purpose(s.purpose)?,
+            recipient: None,
         },
         "objection_made" => Change::ObjectionMade {
             purpose: purpose(s.purpose)?,
@@ -636,13 +715,25 @@ mod tests {
             Change::ConsentGiven {
                 purpose: "marketing".into(),
                 explicit: true,
+                recipient: None,
             },
             Change::ConsentGiven {
                 purpose: "marketing".into(),
                 explicit: false,
+                recipient: None,
             },
             Change::ConsentWithdrawn {
                 purpose: "marketing".into(),
+                recipient: None,
+            },
+            Change::ConsentGiven {
+                purpose: String::new(),
+                explicit: false,
+                recipient: Some("partners".into()),
+            },
+            Change::ConsentWithdrawn {
+                purpose: String::new(),
+                recipient: Some("partners".into()),
             },
             Change::ObjectionMade {
                 purpose: "a.b".into(),
@@ -688,7 +779,18 @@ mod tests {
         let mut types = std::collections::BTreeSet::new();
         for change in every_change() {
             let Some((name, flag)) = change.lean() else {
-                assert_eq!(change.type_name(), "facts");
+                // Facts, and consents to a recipient, are read from their JSON.
+                let to_recipient = matches!(
+                    change,
+                    Change::ConsentGiven {
+                        recipient: Some(_),
+                        ..
+                    } | Change::ConsentWithdrawn {
+                        recipient: Some(_),
+                        ..
+                    }
+                );
+                assert!(change.type_name() == "facts" || to_recipient, "{change:?}");
                 continue;
             };
             let back = Change::from_lean(change.type_name(), name.map(str::to_owned), flag);
@@ -711,7 +813,7 @@ mod tests {
     fn stored_events_read_back_whole() {
         let at: Timestamp = "2024-05-01T12:30:00.123456789Z".parse().unwrap();
         let changes = every_change();
-        assert_eq!(changes.len(), TYPES.len() + 4);
+        assert_eq!(changes.len(), TYPES.len() + 6);
         for change in changes {
             let event = Event {
                 subject: "u1".into(),

@@ -109,41 +109,47 @@ impl State {
     /// Apply one event; a contradiction names it.
     pub(crate) fn apply(&mut self, stored: &Step<'_>) -> Result<(), LedgerError> {
         let at = stored.event.at;
-        match stored.event.change {
-            Change::ConsentGiven { purpose, explicit } => {
-                if let Some((_, open)) = self.open.get(purpose) {
+        match &stored.event.change {
+            Change::ConsentGiven {
+                purpose,
+                explicit,
+                recipient,
+            } => {
+                let (key, what) = consent_key(purpose, recipient.as_deref());
+                if let Some((_, open)) = self.open.get(&key) {
                     return Err(contradiction(
                         stored,
                         format!(
-                            "consent to `{purpose}` given at {at} while the consent given at {} \
+                            "consent to {what} given at {at} while the consent given at {} \
                              is still open (withdraw it first)",
                             open.given_at
                         ),
                     ));
                 }
-                self.consents.push((purpose.clone(), at, None, *explicit));
+                self.consents.push((key.clone(), at, None, *explicit));
                 let open = Open { given_at: at };
                 self.open
-                    .insert(purpose.clone(), (self.consents.len() - 1, open));
-                self.open_events.insert(purpose.clone(), stored.seq);
+                    .insert(key.clone(), (self.consents.len() - 1, open));
+                self.open_events.insert(key, stored.seq);
             }
-            Change::ConsentWithdrawn { purpose } => match self.open.remove(purpose).inspect(|_| {
-                self.open_events.remove(purpose);
-            }) {
-                Some((index, _)) => {
-                    if let Some(record) = self.consents.get_mut(index) {
-                        record.2 = Some(at);
+            Change::ConsentWithdrawn { purpose, recipient } => {
+                let (key, what) = consent_key(purpose, recipient.as_deref());
+                match self.open.remove(&key).inspect(|_| {
+                    self.open_events.remove(&key);
+                }) {
+                    Some((index, _)) => {
+                        if let Some(record) = self.consents.get_mut(index) {
+                            record.2 = Some(at);
+                        }
+                    }
+                    None => {
+                        return Err(contradiction(
+                            stored,
+                            format!("consent to {what} withdrawn at {at} with no consent in force"),
+                        ))
                     }
                 }
-                None => {
-                    return Err(contradiction(
-                        stored,
-                        format!(
-                            "consent to `{purpose}` withdrawn at {at} with no consent in force"
-                        ),
-                    ))
-                }
-            },
+            }
             Change::ObjectionMade { purpose } => {
                 self.objections.entry(purpose.clone()).or_insert(stored.seq);
             }
@@ -260,8 +266,13 @@ impl State {
         if let Some(kind) = &self.kind {
             b = b.kind(kind)?;
         }
-        for (purpose, given, withdrawn, explicit) in &self.consents {
-            b = b.consent_record(purpose, Some(*given), *withdrawn, *explicit)?;
+        for (key, given, withdrawn, explicit) in &self.consents {
+            b = match key.strip_prefix(RECIPIENT) {
+                Some(recipient) => {
+                    b.recipient_consent_record(recipient, Some(*given), *withdrawn, *explicit)?
+                }
+                None => b.consent_record(key, Some(*given), *withdrawn, *explicit)?,
+            };
         }
         for purpose in self.objections.keys() {
             b = b.objection(purpose)?;
@@ -318,9 +329,36 @@ impl State {
         if let Some(kind) = &self.kind {
             doc.insert("kind".into(), Value::from(kind.as_str()));
         }
+        let record_of = |name: &str,
+                         what: &str,
+                         given: &Timestamp,
+                         withdrawn: &Option<Timestamp>,
+                         explicit: bool| {
+            let mut record = Map::new();
+            record.insert(what.into(), Value::from(name));
+            record.insert("given_at".into(), Value::from(given.to_string()));
+            if let Some(withdrawn) = withdrawn {
+                record.insert("withdrawn_at".into(), Value::from(withdrawn.to_string()));
+            }
+            record.insert("explicit".into(), Value::from(explicit));
+            Value::Object(record)
+        };
+        // Consents to recipients: their own list, apart from purposes.
+        let recipients: Vec<Value> = self
+            .consents
+            .iter()
+            .filter_map(|(key, given, withdrawn, explicit)| {
+                let name = key.strip_prefix(RECIPIENT)?;
+                Some(record_of(name, "recipient", given, withdrawn, *explicit))
+            })
+            .collect();
+        if !recipients.is_empty() {
+            doc.insert("recipient_consents".into(), Value::Array(recipients));
+        }
         let consents: Vec<Value> = self
             .consents
             .iter()
+            .filter(|(key, ..)| !key.starts_with(RECIPIENT))
             .map(|(purpose, given, withdrawn, explicit)| {
                 let mut record = Map::new();
                 record.insert("purpose".into(), Value::from(purpose.as_str()));
@@ -354,6 +392,21 @@ impl State {
             .collect();
         doc.insert("attributes".into(), Value::Object(attributes));
         Value::Object(doc)
+    }
+}
+
+/// Consents to recipients are kept beside purpose consents under this prefix, which no
+/// purpose name can start with.
+const RECIPIENT: &str = "@";
+
+/// The state's key of a consent, and how messages name it.
+fn consent_key(purpose: &str, recipient: Option<&str>) -> (String, String) {
+    match recipient {
+        Some(recipient) => (
+            format!("{RECIPIENT}{recipient}"),
+            format!("recipient `{recipient}`"),
+        ),
+        None => (purpose.to_owned(), format!("`{purpose}`")),
     }
 }
 
@@ -402,6 +455,86 @@ mod tests {
 
     fn t(text: &str) -> Timestamp {
         text.parse().unwrap()
+    }
+
+    fn stored(seq: i64, at: &str, change: Change) -> StoredEvent {
+        StoredEvent {
+            seq,
+            event: super::super::event::Event {
+                subject: "u1".to_owned(),
+                at: t(at),
+                key: None,
+                source: None,
+                proof: None,
+                change,
+            },
+            recorded_at: t(at),
+            policy_hash: String::new(),
+            policy_version: None,
+        }
+    }
+
+    /// A consent to a recipient folds like a purpose consent — given, withdrawn, a
+    /// withdrawal with none in force refused — into the subject's `recipient_consents`,
+    /// and never into its purpose consents.
+    #[test]
+    fn consents_to_recipients_fold_apart_from_purposes() {
+        let policy = crate::compile_str(
+            "p.lawful",
+            r#"#![allow(purpose-without-retention)]
+               policy "P" { controller "C" }
+               region DE "Germany"
+               category user.email
+               purpose partners { uses user.email basis contract }
+               recipient partners "Other parties" kind third_party {
+                 purposes partners categories user.email requires consent }"#,
+        )
+        .unwrap()
+        .policy;
+        let recipient = |withdrawn: bool| {
+            if withdrawn {
+                Change::ConsentWithdrawn {
+                    purpose: String::new(),
+                    recipient: Some("partners".to_owned()),
+                }
+            } else {
+                Change::ConsentGiven {
+                    purpose: String::new(),
+                    explicit: true,
+                    recipient: Some("partners".to_owned()),
+                }
+            }
+        };
+        let events = [
+            stored(1, "2024-01-01T00:00:00Z", recipient(false)),
+            stored(2, "2024-02-01T00:00:00Z", recipient(true)),
+            stored(
+                3,
+                "2024-03-01T00:00:00Z",
+                Change::ConsentGiven {
+                    purpose: "partners".to_owned(),
+                    explicit: false,
+                    recipient: None,
+                },
+            ),
+        ];
+        let now = t("2024-06-01T00:00:00Z");
+        let state = fold(&events, now).unwrap();
+        let subject = state.subject(&policy, now).unwrap();
+        assert_eq!(subject.consents.len(), 1);
+        assert_eq!(subject.target_consents.len(), 1);
+        let record = &subject.target_consents[0];
+        assert!(record.explicit && !record.is_active());
+        assert_eq!(record.withdrawn_at, Some(t("2024-02-01T00:00:00Z")));
+        // The document says the same.
+        let document = state.document(now);
+        assert_eq!(document["recipient_consents"][0]["recipient"], "partners");
+        assert_eq!(document["consents"].as_array().unwrap().len(), 1);
+        let from_document = Subject::from_json(&policy, &document, now).unwrap();
+        assert_eq!(from_document, subject);
+        // A withdrawal with no consent in force is a contradiction naming the recipient.
+        let error = fold(&events[1..2], now).unwrap_err().to_string();
+        assert!(error.contains("recipient `partners`"), "{error}");
     }
 
     /// The cache keeps a subject until the instant its age changes, exactly as `age_at`

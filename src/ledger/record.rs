@@ -62,7 +62,11 @@ pub(crate) fn proof(
         .filter(|e| e.event.at <= as_of)
         .filter(|e| match e.event.change.purpose() {
             Some(p) => covers(p),
-            None => !matches!(e.event.change, Change::Facts(_)),
+            // (A consent to a recipient is no consent to the purpose.)
+            None => !matches!(
+                e.event.change,
+                Change::Facts(_) | Change::ConsentGiven { .. } | Change::ConsentWithdrawn { .. }
+            ),
         })
         .collect();
     // Replay the consents and objections of the lineage to see which are in force.
@@ -75,7 +79,7 @@ pub(crate) fn proof(
                 ever = true;
                 open.push((purpose, e.seq));
             }
-            Change::ConsentWithdrawn { purpose } => open.retain(|(p, _)| p != purpose),
+            Change::ConsentWithdrawn { purpose, .. } => open.retain(|(p, _)| p != purpose),
             Change::ObjectionMade { purpose } => objections.push(purpose),
             Change::ObjectionLifted { purpose } => objections.retain(|p| p != purpose),
             _ => {}
@@ -144,11 +148,17 @@ pub(crate) fn export(subject: &str, events: Vec<StoredEvent>) -> Result<Export, 
 fn receipts(events: &[StoredEvent]) -> Vec<Value> {
     let mut out = Vec::new();
     for (index, e) in events.iter().enumerate() {
-        let Change::ConsentGiven { purpose, explicit } = &e.event.change else {
+        let Change::ConsentGiven {
+            purpose,
+            explicit,
+            recipient: None,
+        } = &e.event.change
+        else {
             continue;
         };
         let withdrawal = events.iter().skip(index + 1).find(|later| {
-            matches!(&later.event.change, Change::ConsentWithdrawn { purpose: p } if p == purpose)
+            matches!(&later.event.change,
+                Change::ConsentWithdrawn { purpose: p, recipient: None } if p == purpose)
         });
         let status = if withdrawal.is_some() {
             "withdrawn"

@@ -434,6 +434,7 @@ mod tests {
             Change::ConsentGiven {
                 purpose: "marketing".to_owned(),
                 explicit: true,
+                recipient: None,
             },
             Change::OptOutMade {
                 kind: "sale".to_owned(),
@@ -441,6 +442,7 @@ mod tests {
             Change::GpcSignal { on: false },
             Change::ConsentWithdrawn {
                 purpose: "marketing".to_owned(),
+                recipient: None,
             },
             Change::RestrictionStarted,
         ];

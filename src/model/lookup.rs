@@ -34,6 +34,8 @@ pub struct RuleLookup {
     share: Vec<Vec<RuleId>>,
     disclose: Vec<Vec<RuleId>>,
     transfer_denials: Vec<Vec<RuleId>>,
+    /// `combine` rules, listed under each category of their first side.
+    combine: Vec<Vec<RuleId>>,
     /// Indexes into the policy's transfer permissions.
     transfer_permits: Vec<Vec<u32>>,
 }
@@ -54,6 +56,7 @@ impl RuleLookup {
             share: vec![Vec::new(); categories],
             disclose: vec![Vec::new(); categories],
             transfer_denials: vec![Vec::new(); categories],
+            combine: vec![Vec::new(); categories],
             transfer_permits: vec![Vec::new(); categories],
         };
         let mut seen = Seen::new(classes(rules, rule_fingerprint, same_effect), categories);
@@ -82,6 +85,7 @@ impl RuleLookup {
                 RuleAction::Share => &mut lookup.share,
                 RuleAction::Disclose { .. } => &mut lookup.disclose,
                 RuleAction::Transfer { .. } => &mut lookup.transfer_denials,
+                RuleAction::Combine { .. } => &mut lookup.combine,
             };
             for c in fresh {
                 if let Some(list) = per_category.get_mut(c.index()) {
@@ -153,6 +157,16 @@ impl RuleLookup {
         list(&self.transfer_denials, category)
     }
 
+    /// `combine` rules that may forbid bringing data of `a` and data of `b` together (either
+    /// way round), in declaration order; a rule may come twice. The caller matches the
+    /// other side.
+    pub fn combine_rules(&self, a: CategoryId, b: CategoryId) -> impl Iterator<Item = RuleId> + '_ {
+        Merge {
+            narrow: list(&self.combine, a).iter().copied().peekable(),
+            broad: list(&self.combine, b).iter().copied().peekable(),
+        }
+    }
+
     /// Transfer permissions covering `category` (indexes into the policy's transfers), in
     /// declaration order.
     pub fn transfer_permits(&self, category: CategoryId) -> &[u32] {
@@ -186,6 +200,7 @@ impl RuleLookup {
             share: vec![ids(|a| matches!(a, RuleAction::Share)); categories],
             disclose: vec![ids(|a| matches!(a, RuleAction::Disclose { .. })); categories],
             transfer_denials: vec![ids(|a| matches!(a, RuleAction::Transfer { .. })); categories],
+            combine: vec![ids(|a| matches!(a, RuleAction::Combine { .. })); categories],
             transfer_permits: (0..categories)
                 .map(|c| {
                     (0..transfers.len())
@@ -292,6 +307,10 @@ fn rule_fingerprint(rule: &DenyRule) -> u64 {
             hash_set(from, &mut h);
             hash_set(to, &mut h);
         }
+        RuleAction::Combine { with, purposes } => {
+            hash_set(with, &mut h);
+            hash_set(purposes, &mut h);
+        }
         RuleAction::Sell | RuleAction::Share => {}
     }
     hash_set(&rule.regions, &mut h);
@@ -339,6 +358,16 @@ fn same_effect(a: &DenyRule, b: &DenyRule) -> bool {
         (RuleAction::Transfer { from: f, to: t }, RuleAction::Transfer { from: g, to: u }) => {
             same_set(f, g) && same_set(t, u)
         }
+        (
+            RuleAction::Combine {
+                with: w,
+                purposes: p,
+            },
+            RuleAction::Combine {
+                with: x,
+                purposes: q,
+            },
+        ) => same_set(w, x) && same_set(p, q),
         (RuleAction::Sell, RuleAction::Sell) | (RuleAction::Share, RuleAction::Share) => true,
         _ => false,
     };
@@ -523,6 +552,7 @@ mod tests {
             to: IdSet::full(3),
             safeguard: Some(safeguard.to_owned()),
             when: None,
+            consent: None,
             provenance: ProvenanceId(0),
         };
         let transfers = [

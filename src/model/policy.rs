@@ -472,6 +472,9 @@ pub struct Recipient {
     pub sharing: bool,
     /// Its `when` conditions; each must hold.
     pub conditions: Vec<Cond>,
+    /// `requires [explicit] consent`: `Some(explicit)` when a disclosure needs the
+    /// subject's consent to this recipient.
+    pub consent: Option<bool>,
     /// The declaration, for explanations.
     pub provenance: ProvenanceId,
 }
@@ -505,6 +508,14 @@ pub enum RuleAction {
         from: IdSet,
         /// The destinations it covers.
         to: IdSet,
+    },
+    /// `deny combine A with B …`: bringing data of the rule's categories together with data
+    /// of `with` (either way round) for any of these purposes.
+    Combine {
+        /// The other side (its `except` already taken out).
+        with: IdSet,
+        /// The purposes it covers.
+        purposes: IdSet,
     },
 }
 
@@ -556,6 +567,9 @@ pub struct TransferRule {
     pub safeguard: Option<String>,
     /// `when C`: the permission holds only while C holds (C reads circumstances only).
     pub when: Option<Cond>,
+    /// `requires [explicit] consent`: `Some(explicit)` when the permission holds only for a
+    /// subject who consented to a transfer to the destination.
+    pub consent: Option<bool>,
     /// The rule, for explanations.
     pub provenance: ProvenanceId,
 }

@@ -25,6 +25,8 @@ use std::fmt;
 /// | `recipient_condition` | disclose | — | one of the recipient's `when` conditions does not hold |
 /// | `localized` | transfer, disclose | — | a `localize` rule keeps the data in the region it was collected in (for a disclosure: the recipient is located outside it, or its location is not declared) |
 /// | `transfer_forbidden` | transfer, disclose | — | no `transfer` rule permits the destination |
+/// | `recipient_consent_missing` | disclose | — | the recipient `requires consent` and the subject has not given (or withdrew) consent to it |
+/// | `transfer_consent_missing` | transfer, disclose | — | only a permission that `requires consent` lets the data go there, and the subject has not given (or withdrew) consent to that transfer |
 ///
 /// A disclosure is denied with the reason of the use decision it includes, or of the
 /// transfer to the recipient's location, when that is what fails.
@@ -71,6 +73,12 @@ pub enum Reason {
     Localized,
     /// `transfer_forbidden`: no `transfer` rule permits the destination.
     TransferForbidden,
+    /// `recipient_consent_missing`: the recipient requires the subject's consent to it,
+    /// which the subject has not given (or withdrew).
+    RecipientConsentMissing,
+    /// `transfer_consent_missing`: only a permission requiring the subject's consent to the
+    /// transfer would let the data go there, and that consent is missing (or withdrawn).
+    TransferConsentMissing,
     /// `basis_unstated`: the basis declaration for the region says the source text states
     /// no legal basis (`basis unstated`): without an Art. 6(1) basis no use is lawful.
     BasisUnstated,
@@ -96,6 +104,8 @@ impl Reason {
         Reason::RecipientCondition,
         Reason::Localized,
         Reason::TransferForbidden,
+        Reason::RecipientConsentMissing,
+        Reason::TransferConsentMissing,
         Reason::BasisUnstated,
     ];
 
@@ -118,6 +128,8 @@ impl Reason {
         "recipient_condition",
         "localized",
         "transfer_forbidden",
+        "recipient_consent_missing",
+        "transfer_consent_missing",
         "basis_unstated",
     ];
 
@@ -141,6 +153,8 @@ impl Reason {
             Reason::RecipientCondition => "recipient_condition",
             Reason::Localized => "localized",
             Reason::TransferForbidden => "transfer_forbidden",
+            Reason::RecipientConsentMissing => "recipient_consent_missing",
+            Reason::TransferConsentMissing => "transfer_consent_missing",
             Reason::BasisUnstated => "basis_unstated",
         }
     }

@@ -45,6 +45,19 @@ pub enum TestQuery {
         /// When the data was collected; `None` when the line does not say.
         collected: Option<jiff::Timestamp>,
     },
+    /// `combine DATA with OTHER for PURPOSE …`.
+    Combine {
+        /// The data on one side.
+        data: DataRef,
+        /// The data on the other side.
+        with: DataRef,
+        /// The purpose asking.
+        purpose: PurposeId,
+        /// The region; `None`: the test subject's region.
+        region: Option<RegionId>,
+        /// When the data was collected; `None` when the line does not say.
+        collected: Option<jiff::Timestamp>,
+    },
     /// `transfer CATEGORY from REGION to REGION`.
     Transfer {
         /// The category moved.

@@ -478,6 +478,26 @@ pub struct RecipientDecl {
     pub sharing: Option<Span>,
     /// Its `when` conditions.
     pub conditions: Vec<Condition>,
+    /// `requires [explicit] consent`: a disclosure needs the subject's consent to it.
+    pub consent: Option<ConsentRequirement>,
+}
+
+/// `requires [explicit] consent` on a recipient or a transfer.
+#[derive(Debug, Clone, Copy)]
+pub struct ConsentRequirement {
+    /// `requires explicit consent`.
+    pub explicit: bool,
+    /// Where it is written.
+    pub span: Span,
+}
+
+/// What a subject consents to besides a purpose: `consent to acme`, `consent to transfer US`.
+#[derive(Debug, Clone)]
+pub enum ConsentTarget {
+    /// A recipient, by name.
+    Recipient(Name),
+    /// A transfer to a region (and the regions within it).
+    Transfer(Name),
 }
 
 /// `transfer DATA from R to S [with SAFEGUARD]`.
@@ -491,6 +511,9 @@ pub struct TransferDecl {
     pub to: Vec<RegionRef>,
     /// `with SAFEGUARD`.
     pub safeguard: Option<Name>,
+    /// `requires [explicit] consent`: the permission holds only for a subject who consented
+    /// to the transfer.
+    pub consent: Option<ConsentRequirement>,
     /// `when …`: the permission holds only while this holds.
     pub when: Option<Condition>,
 }
@@ -611,6 +634,17 @@ pub enum Action {
         from: Vec<RegionRef>,
         /// The destinations.
         to: Vec<RegionRef>,
+    },
+    /// `combine DATA with OTHER [except EXCLUDED] [for PURPOSES]`: a no-linkage promise.
+    Combine {
+        /// The data on one side.
+        data: Vec<Selector>,
+        /// The data it is never combined with.
+        with: Vec<Selector>,
+        /// `except C`: data taken out of `with`.
+        except: Vec<Selector>,
+        /// `for PURPOSES` (empty: any purpose).
+        purposes: Vec<Selector>,
     },
 }
 
@@ -850,6 +884,22 @@ pub enum SubjectEntryKind {
         /// When withdrawn.
         at: DateLit,
     },
+    /// `[explicit] consent to RECIPIENT [at DATE]`, `consent to transfer REGION …`.
+    TargetConsent {
+        /// `explicit consent`.
+        explicit: bool,
+        /// What is consented to.
+        target: ConsentTarget,
+        /// When given; `None`: unknown.
+        at: Option<DateLit>,
+    },
+    /// `withdrawn to RECIPIENT at DATE`, `withdrawn to transfer REGION at DATE`.
+    TargetWithdrawn {
+        /// What the consent was to.
+        target: ConsentTarget,
+        /// When withdrawn.
+        at: DateLit,
+    },
     /// `objected P, Q`.
     Objected(Vec<Name>),
     /// `opted_out sale, …`.
@@ -920,6 +970,15 @@ pub enum QueryKind {
         from: Name,
         /// The destination.
         to: Name,
+    },
+    /// `combine DATA with OTHER for PURPOSE`: may the purpose bring both together?
+    Combine {
+        /// The data on one side.
+        data: Name,
+        /// The data on the other side.
+        with: Name,
+        /// The purpose.
+        purpose: Name,
     },
 }
 

@@ -637,6 +637,9 @@ fn declaration(node: &Node) -> Result<Decl> {
             from: region_list(&node.nth(Rule::region_list, 0)?),
             to: region_list(&node.nth(Rule::region_list, 1)?),
             safeguard: node.opt(Rule::ident).map(|n| n.name()),
+            consent: node
+                .opt(Rule::consent_requirement)
+                .map(|c| consent_requirement(&c)),
             when: node
                 .opt(Rule::when_clause)
                 .map(|w| when_clause(&w))
@@ -960,6 +963,7 @@ fn recipient_decl(node: &Node) -> Result<RecipientDecl> {
         sale: None,
         sharing: None,
         conditions: Vec::new(),
+        consent: None,
     };
     for entry in node.all(Rule::recipient_entry) {
         let first = entry.children().next().ok_or_else(|| entry.shape())?;
@@ -973,10 +977,30 @@ fn recipient_decl(node: &Node) -> Result<RecipientDecl> {
             Rule::kw_sale => set_once(&mut decl.sale, first.span(), "sale", &entry)?,
             Rule::kw_sharing => set_once(&mut decl.sharing, first.span(), "sharing", &entry)?,
             Rule::when_clause => decl.conditions.push(when_clause(&first)?),
+            Rule::consent_requirement => set_once(
+                &mut decl.consent,
+                consent_requirement(&first),
+                "requires consent",
+                &entry,
+            )?,
             _ => return Err(entry.shape()),
         }
     }
     Ok(decl)
+}
+
+fn consent_requirement(node: &Node) -> ConsentRequirement {
+    ConsentRequirement {
+        explicit: node.has(Rule::kw_explicit),
+        span: node.span(),
+    }
+}
+
+fn consent_target(node: &Node) -> Result<ConsentTarget> {
+    Ok(match node.opt(Rule::region_code) {
+        Some(region) => ConsentTarget::Transfer(region.name()),
+        None => ConsentTarget::Recipient(node.one(Rule::ident)?.name()),
+    })
 }
 
 fn retain_decl(node: &Node) -> Result<RetainDecl> {
@@ -1091,6 +1115,15 @@ fn action(node: &Node) -> Result<Action> {
             data: nth_selectors(0)?,
             from: region_list(&inner.nth(Rule::region_list, 0)?),
             to: region_list(&inner.nth(Rule::region_list, 1)?),
+        },
+        Rule::combine_action => Action::Combine {
+            data: nth_selectors(0)?,
+            with: nth_selectors(1)?,
+            except: match inner.opt(Rule::combine_except) {
+                Some(except) => selector_list(&except.one(Rule::selector_list)?)?,
+                None => Vec::new(),
+            },
+            purposes: nth_selectors(2)?,
         },
         _ => return Err(inner.shape()),
     })
@@ -1348,6 +1381,17 @@ fn subject_entry(node: &Node) -> Result<SubjectEntry> {
         Rule::kw_region => SubjectEntryKind::Region(node.one(Rule::region_code)?.name()),
         Rule::kw_age => SubjectEntryKind::Age(int(&node.one(Rule::int)?)?),
         Rule::kw_kind => SubjectEntryKind::Kind(node.one(Rule::ident)?.name()),
+        Rule::kw_explicit | Rule::kw_consent if node.has(Rule::consent_target) => {
+            SubjectEntryKind::TargetConsent {
+                explicit: first.rule() == Rule::kw_explicit,
+                target: consent_target(&node.one(Rule::consent_target)?)?,
+                at: node.opt(Rule::date).map(|d| date(&d)).transpose()?,
+            }
+        }
+        Rule::kw_withdrawn if node.has(Rule::consent_target) => SubjectEntryKind::TargetWithdrawn {
+            target: consent_target(&node.one(Rule::consent_target)?)?,
+            at: date(&node.one(Rule::date)?)?,
+        },
         Rule::kw_explicit | Rule::kw_consent => SubjectEntryKind::Consent {
             explicit: first.rule() == Rule::kw_explicit,
             purpose: node.one(Rule::path)?.name(),
@@ -1506,6 +1550,11 @@ fn query(node: &Node) -> Result<Query> {
             data: selector(&inner.one(Rule::selector)?),
             from: inner.nth(Rule::region_code, 0)?.name(),
             to: inner.nth(Rule::region_code, 1)?.name(),
+        },
+        Rule::combine_query => QueryKind::Combine {
+            data: inner.nth(Rule::path, 0)?.name(),
+            with: inner.nth(Rule::path, 1)?.name(),
+            purpose: inner.nth(Rule::path, 2)?.name(),
         },
         _ => return Err(inner.shape()),
     };

@@ -249,6 +249,16 @@ fn subsumes(earlier: &DenyRule, later: &DenyRule) -> bool {
         (RuleAction::Transfer { from: fa, to: ta }, RuleAction::Transfer { from: fb, to: tb }) => {
             within(fb, fa) && within(tb, ta)
         }
+        (
+            RuleAction::Combine {
+                with: wa,
+                purposes: pa,
+            },
+            RuleAction::Combine {
+                with: wb,
+                purposes: pb,
+            },
+        ) => within(wb, wa) && within(pb, pa),
         _ => false,
     };
     action

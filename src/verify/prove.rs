@@ -262,7 +262,57 @@ impl Verifier<'_> {
                     origins,
                 )))
             }
+            RuleAction::Combine { with, purposes } => {
+                Box::new(purposes.iter().flat_map(move |p| {
+                    let purpose = PurposeId(crate::analysis::space::to_u32(p));
+                    self.combine_questions(purpose, &rule.categories, with, &rule.regions, reach)
+                }))
+            }
         }
+    }
+
+    /// Combinations by `purpose` of data in `first` with data in `second` (one per pair of
+    /// category classes; with [`Reach::Allowed`], only of data the purpose declares), in the
+    /// region classes of `regions` (with [`Reach::Allowed`], where the purpose has a basis).
+    /// The global classes are used as they are: they separate categories by every
+    /// `combine` rule's two sides, which the purpose-local merging does not look at.
+    pub(crate) fn combine_questions(
+        &self,
+        purpose: PurposeId,
+        first: &IdSet,
+        second: &IdSet,
+        regions: &IdSet,
+        reach: Reach,
+    ) -> Vec<Question> {
+        let policy = self.policy;
+        let Some(declared) = policy.purposes.get(purpose.index()) else {
+            return Vec::new();
+        };
+        let (firsts, seconds) = match reach {
+            Reach::Allowed => (
+                self.space.categories_in(&[first, &declared.uses]),
+                self.space.categories_in(&[second, &declared.uses]),
+            ),
+            Reach::Any => (
+                self.space.categories_in(&[first]),
+                self.space.categories_in(&[second]),
+            ),
+        };
+        let regs: Vec<RegionId> = self
+            .space
+            .regions_in(regions)
+            .filter(|r| reach == Reach::Any || has_basis(policy, purpose, *r))
+            .collect();
+        let mut out = Vec::new();
+        for &a in &firsts {
+            for &b in &seconds {
+                for &r in &regs {
+                    let query = Query::new(policy, purpose, a).in_region(r).combined_with(b);
+                    out.push(Question::Decide(query));
+                }
+            }
+        }
+        out
     }
 }
 

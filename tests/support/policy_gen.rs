@@ -186,6 +186,8 @@ pub struct Recipient {
     pub sale: bool,
     pub sharing: bool,
     pub when: Option<Cond>,
+    /// `requires consent` (`Some(false)`) or `requires explicit consent` (`Some(true)`).
+    pub consent: Option<bool>,
 }
 
 #[derive(Debug, Clone)]
@@ -202,6 +204,8 @@ pub enum Action {
     Sell(Vec<Index>),
     Share(Vec<Index>),
     Transfer(Vec<Index>, Index, Index),
+    /// `combine A with B [for P]`.
+    Combine(Vec<Index>, Vec<Index>, Option<Vec<Index>>),
 }
 
 #[derive(Debug, Clone)]
@@ -475,6 +479,17 @@ impl Rule {
                 scope_text(from),
                 scope_text(to)
             ),
+            Action::Combine(cats, with, purposes) => {
+                let mut text = format!(
+                    "combine {} with {}",
+                    sel_list(cats, &n.cats),
+                    sel_list(with, &n.cats)
+                );
+                if let Some(purposes) = purposes {
+                    let _ = write!(text, " for {}", sel_list(purposes, &n.purpose_sels));
+                }
+                text
+            }
         };
         if let Some(scope) = &self.scope {
             let _ = write!(out, " in {}", scope_text(scope));
@@ -658,6 +673,11 @@ impl Spec {
             }
             if let Some(when) = &r.when {
                 let _ = writeln!(out, "  when {}", when.text(&n));
+            }
+            match r.consent {
+                Some(true) => out.push_str("  requires explicit consent\n"),
+                Some(false) => out.push_str("  requires consent\n"),
+                None => {}
             }
             out.push_str("}\n");
         }
@@ -887,9 +907,10 @@ fn recipient() -> impl Strategy<Value = Recipient> {
         proptest::bool::weighted(0.4),
         proptest::bool::weighted(0.3),
         maybe_cond(0.3),
+        proptest::option::weighted(0.2, proptest::bool::ANY),
     )
         .prop_map(
-            |(kind, located, purposes, categories, sale, sharing, when)| Recipient {
+            |(kind, located, purposes, categories, sale, sharing, when, consent)| Recipient {
                 kind,
                 located,
                 purposes,
@@ -897,6 +918,7 @@ fn recipient() -> impl Strategy<Value = Recipient> {
                 sale,
                 sharing,
                 when,
+                consent,
             },
         )
 }
@@ -910,6 +932,8 @@ fn action() -> impl Strategy<Value = Action> {
         1 => ixs(2).prop_map(Action::Sell),
         1 => ixs(2).prop_map(Action::Share),
         1 => (ixs(2), ix(), ix()).prop_map(|(c, f, t)| Action::Transfer(c, f, t)),
+        1 => (ixs(2), ixs(2), proptest::option::weighted(0.3, ixs(1)))
+            .prop_map(|(c, w, p)| Action::Combine(c, w, p)),
     ]
 }
 
