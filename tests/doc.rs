@@ -285,9 +285,9 @@ const HAND_WRITTEN: &[&str] = &[
        basis opt_out(targeted_advertising) or opt_out(sale) in US }",
     "deny no_kids: use * for news when subject.age < 50
      purpose news { uses user.email basis consent }
-     purpose other { uses user.email, user.health basis explicit_consent in DE
+     purpose claims { uses user.email, user.health basis explicit_consent in DE
        basis legitimate_interest art9(legal_claims) }
-     deny no_health: use user.health for other",
+     deny no_health: use user.health for claims",
     "subject kind user
      subject kind staff
      purpose staff_only { uses user.email subjects staff basis legitimate_interest or consent }",

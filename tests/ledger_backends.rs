@@ -174,6 +174,7 @@ cases!(
     the_cache_never_serves_a_withdrawn_consent,
     the_store_is_append_only,
     a_newer_schema_is_refused,
+    every_event_type_reads_back_for_decisions,
 );
 
 fn consent_then_withdrawal_decides_at_every_instant(f: &Fixture) {
@@ -772,4 +773,39 @@ fn postgres_connection_lost_fails_closed_then_reconnects() {
         }
     }
     assert_eq!(f.ledger.materialize(&p, "u15", None).unwrap(), expected);
+}
+
+/// A decision reads events through the backend's lean read (`Store::changes`); the subject
+/// document through whole events. With every event type in the history, at every instant
+/// the two resolve to the same subject.
+fn every_event_type_reads_back_for_decisions(f: &Fixture) {
+    let p = policy();
+    let lines = [
+        r#"{"subject":"u7","type":"facts","region":"CA","age":40,"kind":"guest","attributes":{"verified":true},"at":"2024-01-01"}"#,
+        r#"{"subject":"u7","type":"consent_given","purpose":"marketing.communications","explicit":true,"at":"2024-01-02"}"#,
+        r#"{"subject":"u7","type":"objection_made","purpose":"personalization","at":"2024-01-03"}"#,
+        r#"{"subject":"u7","type":"opt_out_made","kind":"sale","at":"2024-01-04"}"#,
+        r#"{"subject":"u7","type":"gpc_signal","on":true,"at":"2024-01-05"}"#,
+        r#"{"subject":"u7","type":"restriction_started","at":"2024-01-06"}"#,
+        r#"{"subject":"u7","type":"parental_consent_given","at":"2024-01-07"}"#,
+        r#"{"subject":"u7","type":"consent_withdrawn","purpose":"marketing.communications","at":"2024-01-08"}"#,
+        r#"{"subject":"u7","type":"objection_lifted","purpose":"personalization","at":"2024-01-09"}"#,
+        r#"{"subject":"u7","type":"opt_out_revoked","kind":"sale","at":"2024-01-10"}"#,
+        r#"{"subject":"u7","type":"gpc_signal","on":false,"at":"2024-01-11"}"#,
+        r#"{"subject":"u7","type":"restriction_ended","at":"2024-01-12"}"#,
+        r#"{"subject":"u7","type":"erasure_requested","at":"2024-01-13"}"#,
+        r#"{"subject":"u7","type":"account_deleted","at":"2024-01-14"}"#,
+    ];
+    for line in lines {
+        record(f, &p, line).unwrap();
+    }
+    for day in 1..=15 {
+        let at = t(&format!("2024-01-{day:02}"));
+        let document = f.ledger.document("u7", Some(at)).unwrap();
+        assert_eq!(
+            f.ledger.materialize(&p, "u7", Some(at)).unwrap(),
+            lawful::Subject::from_json(&p, &document, at).unwrap(),
+            "as of {at}: {document}"
+        );
+    }
 }

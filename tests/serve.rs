@@ -562,6 +562,41 @@ fn a_request_that_takes_too_long_is_cut_off() {
     assert!(started.elapsed() < Duration::from_secs(5));
 }
 
+/// A client that sends `Expect: 100-continue` (curl does for bodies over 1 MB) is told to
+/// go on before any answer: a batch answered first would leave it waiting for a `100` that
+/// never comes (curl waits a second, then sends anyway).
+#[test]
+fn a_batch_client_expecting_100_continue_is_told_to_go_on() {
+    let server = Server::start(Path::new(ANKER), &[]);
+    let address = server.base.strip_prefix("http://").unwrap();
+    let mut stream = TcpStream::connect(address).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .unwrap();
+    let line =
+        "{\"purpose\":\"essential.service.site\",\"data\":\"session.ip\",\"region\":\"DE\"}\n";
+    let body = line.repeat(3);
+    write!(
+        stream,
+        "POST /v1/batch HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-ndjson\r\n\
+         Content-Length: {}\r\nExpect: 100-continue\r\nConnection: close\r\n\r\n",
+        body.len()
+    )
+    .unwrap();
+    let mut first = [0u8; 25];
+    stream.read_exact(&mut first).unwrap();
+    assert_eq!(&first, b"HTTP/1.1 100 Continue\r\n\r\n");
+    stream.write_all(body.as_bytes()).unwrap();
+    let mut response = String::new();
+    stream.read_to_string(&mut response).unwrap();
+    assert!(response.starts_with("HTTP/1.1 200"), "{response}");
+    assert_eq!(
+        response.matches("\"outcome\":\"allow\"").count(),
+        3,
+        "{response}"
+    );
+}
+
 #[test]
 fn the_policy_reloads_when_its_files_change_and_a_failing_version_is_refused() {
     let dir = temp_dir("reload");

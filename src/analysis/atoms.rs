@@ -476,7 +476,8 @@ pub(crate) fn basis_reads(policy: &Policy, query: &Query, region: RegionId) -> B
                 Basis::Contract
                 | Basis::LegalObligation
                 | Basis::VitalInterest
-                | Basis::PublicTask => {}
+                | Basis::PublicTask
+                | Basis::Unstated => {}
             }
         }
     }
@@ -678,8 +679,10 @@ fn residence_atom(space: &Space, query_region: RegionId, sets: &[&IdSet]) -> Opt
 
 /// The purposes whose membership in `lineages` (each a purpose's lineage) is the same are
 /// interchangeable: one representative per class, nearest the front of the first lineage.
-fn purpose_classes(policy: &Policy, lineages: &[PurposeId]) -> Vec<(PurposeId, Vec<bool>)> {
-    let lineage = |p: PurposeId| crate::eval::cond::lineage(policy, p);
+fn purpose_classes<'p>(
+    lineages: &[PurposeId],
+    lineage: impl Fn(PurposeId) -> &'p [PurposeId],
+) -> Vec<(PurposeId, Vec<bool>)> {
     let mut classes: Vec<(PurposeId, Vec<bool>)> = Vec::new();
     for &owner in lineages {
         for &member in lineage(owner) {
@@ -705,7 +708,10 @@ fn consent_atoms(
     let mut lineages: Vec<(PurposeId, bool)> = evaluator.into_iter().collect();
     lineages.extend(predicates.iter().copied());
     let owners: Vec<PurposeId> = lineages.iter().map(|(p, _)| *p).collect();
-    for (purpose, signature) in purpose_classes(policy, &owners) {
+    // A consent counts through the consent lineage (only the purpose itself for one a
+    // `purpose other` clause decides).
+    let lineage = |p| crate::eval::cond::consent_lineage(policy, p);
+    for (purpose, signature) in purpose_classes(&owners, lineage) {
         let explicit = signature
             .iter()
             .zip(&lineages)
@@ -734,7 +740,8 @@ fn objection_atoms(
 ) {
     let mut owners: Vec<PurposeId> = evaluator.into_iter().collect();
     owners.extend(predicates.iter().copied());
-    for (purpose, _) in purpose_classes(policy, &owners) {
+    let lineage = |p| crate::eval::cond::lineage(policy, p);
+    for (purpose, _) in purpose_classes(&owners, lineage) {
         atoms.push(Atom::Objection(purpose));
     }
 }

@@ -459,5 +459,6 @@ fn empty_purpose(info: Info, parent: Option<PurposeId>, declared: bool) -> Purpo
         children: None,
         taints_prior_data: false,
         provenance: None,
+        other: None,
     }
 }

@@ -357,6 +357,15 @@ pub enum CheckError {
         /// The fix.
         help: String,
     },
+    /// A `purpose other` clause that cannot hold as written: a basis other than consent,
+    /// or a purpose two clauses cover (`lawful::check::invalid_other_purposes`).
+    #[error("{message}")]
+    InvalidOtherPurposes {
+        /// What is wrong.
+        message: String,
+        /// The fix.
+        help: String,
+    },
     /// A warning: its name is the lint's name.
     #[error("{message}")]
     Lint {
@@ -377,6 +386,7 @@ pub const LINTS: &[&str] = &[
     "empty-purpose",
     "purpose-without-retention",
     "basis-gap",
+    "basis-unstated",
     "unknown-lint",
     "shadowed-rule",
     "unreachable-purpose",
@@ -415,6 +425,7 @@ impl DiagnosticKind for CheckError {
             CheckError::InvalidObjectionOverride { .. } => {
                 "lawful::check::invalid_objection_override"
             }
+            CheckError::InvalidOtherPurposes { .. } => "lawful::check::invalid_other_purposes",
             CheckError::Lint { lint, .. } => match *lint {
                 "unused-category" => "lawful::lint::unused-category",
                 "unused-field" => "lawful::lint::unused-field",
@@ -422,6 +433,7 @@ impl DiagnosticKind for CheckError {
                 "empty-purpose" => "lawful::lint::empty-purpose",
                 "purpose-without-retention" => "lawful::lint::purpose-without-retention",
                 "basis-gap" => "lawful::lint::basis-gap",
+                "basis-unstated" => "lawful::lint::basis-unstated",
                 "shadowed-rule" => "lawful::lint::shadowed-rule",
                 "unreachable-purpose" => "lawful::lint::unreachable-purpose",
                 "useless-exception" => "lawful::lint::useless-exception",
@@ -511,7 +523,8 @@ impl DiagnosticKind for CheckError {
             }
             CheckError::NameTooDeep { .. } => "flatten the hierarchy".to_owned(),
             CheckError::InvalidRight { help, .. }
-            | CheckError::InvalidObjectionOverride { help, .. } => help.clone(),
+            | CheckError::InvalidObjectionOverride { help, .. }
+            | CheckError::InvalidOtherPurposes { help, .. } => help.clone(),
             CheckError::TooManyCircumstances { limit, .. } => format!(
                 "a question carries its circumstances as one set of {limit}: declare only the \
                  circumstances the policy's conditions test"

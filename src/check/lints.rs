@@ -86,6 +86,7 @@ impl Checker {
                 _ => {}
             }
         }
+        self.lint_unstated_bases(root);
     }
 
     fn lint_purpose(

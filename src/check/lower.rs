@@ -6,6 +6,33 @@ use crate::model::*;
 use crate::source::Span;
 use crate::syntax::ast::{self, Decl, ExceptKind, Threshold, TreatmentKind};
 
+/// What a purpose's `{ … }` compiles to.
+#[derive(Debug, Clone)]
+pub(super) struct PurposeBody {
+    pub uses: IdSet,
+    pub bases: Vec<BasisDecl>,
+    pub subjects: Option<IdSet>,
+    pub direct_marketing: bool,
+    pub survives_restriction: bool,
+    pub survives_erasure: bool,
+    pub children: Option<ChildTreatment>,
+    pub taints_prior_data: bool,
+}
+
+impl PurposeBody {
+    /// Give `purpose` this body.
+    pub fn apply(self, purpose: &mut Purpose) {
+        purpose.uses = self.uses;
+        purpose.bases = self.bases;
+        purpose.subjects = self.subjects;
+        purpose.direct_marketing = self.direct_marketing;
+        purpose.survives_restriction = self.survives_restriction;
+        purpose.survives_erasure = self.survives_erasure;
+        purpose.children = self.children;
+        purpose.taints_prior_data = self.taints_prior_data;
+    }
+}
+
 impl Checker {
     pub(super) fn lower(&mut self, files: &[ast::File]) {
         // Facts before children, which read them.
@@ -25,6 +52,7 @@ impl Checker {
                 let docs = item.docs.clone();
                 match &item.decl {
                     Decl::Purpose(p) => self.lower_purpose(p),
+                    Decl::OtherPurposes(o) => self.lower_other_purposes(o, docs),
                     Decl::Recipient(r) => self.lower_recipient(r, docs),
                     Decl::Deny(d) => {
                         let rule = self.lower_rule(
@@ -80,6 +108,22 @@ impl Checker {
         {
             return;
         }
+        let body = self.lower_purpose_body(decl);
+        let docs = self.purposes.item(id).and_then(|p| p.info.docs.clone());
+        let provenance = self.add_provenance(
+            ProvenanceKind::Purpose,
+            decl.path.text.clone(),
+            docs,
+            decl.path.span,
+        );
+        if let Some(p) = self.purposes.item_mut(id) {
+            p.provenance = Some(provenance);
+            body.apply(p);
+        }
+    }
+
+    /// A purpose's `{ … }` (a declared purpose's, or a `purpose other` clause's).
+    pub(super) fn lower_purpose_body(&mut self, decl: &ast::PurposeDecl) -> PurposeBody {
         let uses = self.category_selectors(&decl.uses);
         let subjects = (!decl.subjects.is_empty()).then(|| {
             let mut set = IdSet::new(self.subject_kinds.len());
@@ -146,23 +190,15 @@ impl Checker {
             );
         }
         self.check_special_categories(decl, &bases, &uses);
-        let docs = self.purposes.item(id).and_then(|p| p.info.docs.clone());
-        let provenance = self.add_provenance(
-            ProvenanceKind::Purpose,
-            decl.path.text.clone(),
-            docs,
-            decl.path.span,
-        );
-        if let Some(p) = self.purposes.item_mut(id) {
-            p.provenance = Some(provenance);
-            p.uses = uses;
-            p.bases = bases;
-            p.subjects = subjects;
-            p.direct_marketing = decl.direct_marketing.is_some();
-            p.survives_restriction = survives_restriction;
-            p.survives_erasure = survives_erasure;
-            p.children = children;
-            p.taints_prior_data = decl.taints_prior_data.is_some();
+        PurposeBody {
+            uses,
+            bases,
+            subjects,
+            direct_marketing: decl.direct_marketing.is_some(),
+            survives_restriction,
+            survives_erasure,
+            children,
+            taints_prior_data: decl.taints_prior_data.is_some(),
         }
     }
 
@@ -196,6 +232,7 @@ impl Checker {
                 ("vital_interest", None) => Basis::VitalInterest,
                 ("public_task", None) => Basis::PublicTask,
                 ("legitimate_interest", None) => Basis::LegitimateInterest,
+                ("unstated", None) => Basis::Unstated,
                 ("opt_out", Some(kind)) => match OptOutKind::parse(&kind.text) {
                     Some(k) => Basis::OptOut(k),
                     None => {
@@ -247,6 +284,19 @@ impl Checker {
         }
         if alternatives.is_empty() {
             return None;
+        }
+        if alternatives.len() > 1 && alternatives.contains(&Basis::Unstated) {
+            self.error(
+                CheckError::InvalidBasis {
+                    message: "`unstated` cannot be an alternative: it says the text names no \
+                              basis"
+                        .to_owned(),
+                    help: "write `basis unstated` alone, or only the bases the text names"
+                        .to_owned(),
+                },
+                decl.span,
+                "`unstated` among other bases",
+            );
         }
         let art9 = match &decl.art9 {
             Some(cond) if ART9_CONDITIONS.contains(&cond.text.as_str()) => Some(cond.text.clone()),
@@ -325,7 +375,9 @@ impl Checker {
                 .alternatives
                 .iter()
                 .all(|a| *a == Basis::ExplicitConsent);
-            if explicit_only || basis.art9.is_some() {
+            // `basis unstated` allows nothing: no Art. 9 condition to name.
+            let unstated = basis.alternatives.iter().all(|a| *a == Basis::Unstated);
+            if explicit_only || unstated || basis.art9.is_some() {
                 continue;
             }
             if !no_regions && !basis.scope.intersects(&gdpr) {
@@ -751,31 +803,8 @@ impl Checker {
                 };
                 for t in &c.thresholds {
                     let scope = self.region_scope(&t.scope);
-                    let value = match &t.threshold {
-                        Threshold::Age(n) => {
-                            if !(0..=150).contains(&n.value) {
-                                self.error(
-                                    CheckError::AgeOutOfRange { value: n.value },
-                                    n.span,
-                                    "not an age",
-                                );
-                                continue;
-                            }
-                            ThresholdValue::Age(u8::try_from(n.value).unwrap_or(u8::MAX))
-                        }
-                        Threshold::Fact(name) => {
-                            if !self.facts.contains_key(&name.text) {
-                                let names: Vec<String> = self.facts.keys().cloned().collect();
-                                self.unknown(
-                                    NameKind::Fact,
-                                    &name.text,
-                                    name.span,
-                                    names.iter().map(String::as_str),
-                                );
-                                continue;
-                            }
-                            ThresholdValue::Fact(name.text.clone(), name.span)
-                        }
+                    let Some(value) = self.threshold_value(&t.threshold) else {
+                        continue;
                     };
                     let provenance = self.add_provenance(
                         ProvenanceKind::Children,
@@ -812,16 +841,7 @@ impl Checker {
             let Some((_, value, provenance)) = best else {
                 continue;
             };
-            let age = match value {
-                ThresholdValue::Age(age) => Some(*age),
-                ThresholdValue::Fact(name, span) => {
-                    let v = self.fact_value_or_strictest(name, region);
-                    if v.is_none() {
-                        missing.push((name.clone(), *span, region));
-                    }
-                    v.and_then(|v| u8::try_from(v).ok())
-                }
-            };
+            let age = self.threshold_age(value, region, &mut missing);
             if let Some(slot) = self.children.threshold.get_mut(region) {
                 *slot = age;
             }
@@ -876,6 +896,79 @@ impl Checker {
 enum ThresholdValue {
     Age(u8),
     Fact(String, Span),
+    /// The highest of the terms, per region.
+    Max(Vec<ThresholdValue>),
+}
+
+impl Checker {
+    /// A threshold as written, its ages checked and its facts known; `None` after an error.
+    fn threshold_value(&mut self, threshold: &Threshold) -> Option<ThresholdValue> {
+        Some(match threshold {
+            Threshold::Age(n) => {
+                if !(0..=150).contains(&n.value) {
+                    self.error(
+                        CheckError::AgeOutOfRange { value: n.value },
+                        n.span,
+                        "not an age",
+                    );
+                    return None;
+                }
+                ThresholdValue::Age(u8::try_from(n.value).unwrap_or(u8::MAX))
+            }
+            Threshold::Fact(name) => {
+                if !self.facts.contains_key(&name.text) {
+                    let names: Vec<String> = self.facts.keys().cloned().collect();
+                    self.unknown(
+                        NameKind::Fact,
+                        &name.text,
+                        name.span,
+                        names.iter().map(String::as_str),
+                    );
+                    return None;
+                }
+                ThresholdValue::Fact(name.text.clone(), name.span)
+            }
+            // The grammar gives `max` only ages and facts, at least two.
+            Threshold::Max(terms) => {
+                let mut values = Vec::with_capacity(terms.len());
+                for term in terms {
+                    values.push(self.threshold_value(term));
+                }
+                ThresholdValue::Max(values.into_iter().collect::<Option<Vec<_>>>()?)
+            }
+        })
+    }
+
+    /// The age a threshold gives in `region`; a fact with no value there is noted in
+    /// `missing` (and gives `None`).
+    fn threshold_age(
+        &self,
+        value: &ThresholdValue,
+        region: usize,
+        missing: &mut Vec<(String, Span, usize)>,
+    ) -> Option<u8> {
+        match value {
+            ThresholdValue::Age(age) => Some(*age),
+            ThresholdValue::Fact(name, span) => {
+                let v = self.fact_value_or_strictest(name, region);
+                if v.is_none() {
+                    missing.push((name.clone(), *span, region));
+                }
+                v.and_then(|v| u8::try_from(v).ok())
+            }
+            ThresholdValue::Max(terms) => {
+                let mut highest: Option<u8> = None;
+                let mut known = true;
+                for term in terms {
+                    match self.threshold_age(term, region, missing) {
+                        Some(age) => highest = Some(highest.map_or(age, |h| h.max(age))),
+                        None => known = false,
+                    }
+                }
+                highest.filter(|_| known)
+            }
+        }
+    }
 }
 
 /// The longest period a policy may name (retention, response deadlines). jiff's calendar

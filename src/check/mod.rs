@@ -10,6 +10,7 @@ mod error;
 mod index;
 mod lints;
 mod lower;
+mod other;
 mod regions;
 mod resolve;
 /// The checker's stages one at a time, for benchmarks (feature `testkit`).
@@ -17,6 +18,7 @@ mod resolve;
 pub mod stages;
 mod tests;
 mod tree;
+mod unstated;
 
 use std::collections::HashMap;
 
@@ -132,6 +134,7 @@ struct Checker {
     children: Children,
     provenance: Vec<Provenance>,
     rights: Vec<Right>,
+    other_purposes: Vec<OtherPurposes>,
     responses: Vec<ResponseTime>,
     tests: Vec<model_tests::CompiledTest>,
     assertions: Vec<model_tests::CompiledAssertion>,
@@ -197,6 +200,7 @@ impl Checker {
             },
             provenance: Vec::new(),
             rights: Vec::new(),
+            other_purposes: Vec::new(),
             responses: Vec::new(),
             tests: Vec::new(),
             assertions: Vec::new(),
@@ -347,6 +351,7 @@ impl Checker {
             children: self.children,
             provenance: self.provenance,
             rights: self.rights,
+            other_purposes: self.other_purposes,
             responses: self.responses,
             tests: self.tests,
             assertions: self.assertions,

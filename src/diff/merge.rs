@@ -135,6 +135,8 @@ fn rectangles<'a>(dims: impl Iterator<Item = &'a [u32; 3]>) -> Vec<Sets> {
 /// How much say the subject has under a basis: the less, the weaker.
 fn strength(basis: Basis) -> u8 {
     match basis {
+        // Nothing is allowed under it.
+        Basis::Unstated => 5,
         Basis::ExplicitConsent => 4,
         Basis::Consent => 3,
         Basis::OptOut(_) | Basis::LegitimateInterest => 2,

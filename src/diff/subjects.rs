@@ -528,7 +528,13 @@ fn lineage_atoms(
             }
         }
         for (owner, explicit, taints) in owners {
-            let members = crate::eval::cond::lineage(s.policy, owner)
+            // A consent counts through the consent lineage (only the purpose itself for one
+            // a `purpose other` clause decides); an objection through the whole lineage.
+            let lineage = match which {
+                Lineages::Consent => crate::eval::cond::consent_lineage(s.policy, owner),
+                Lineages::Objection => crate::eval::cond::lineage(s.policy, owner),
+            };
+            let members = lineage
                 .iter()
                 .filter_map(|p| u.purposes.joint(side, p.0))
                 .collect();

@@ -19,6 +19,7 @@ mod doc;
 mod html;
 mod markdown;
 mod notice;
+mod other;
 mod record;
 pub mod rights;
 mod words;

@@ -17,16 +17,16 @@ use super::words::{
 const MAX_EXAMPLES: usize = 8;
 
 pub(crate) fn sections(ctx: &Ctx<'_>) -> Vec<Section> {
-    vec![
-        who_we_are(ctx),
-        what_we_collect(ctx),
-        why_we_use_it(ctx),
+    let mut sections = vec![who_we_are(ctx), what_we_collect(ctx), why_we_use_it(ctx)];
+    sections.extend(super::other::section(ctx));
+    sections.extend([
         recipients(ctx),
         transfers(ctx),
         retention(ctx),
         your_rights(ctx),
         children(ctx),
-    ]
+    ]);
+    sections
 }
 
 /// Declared purposes, in declaration order.

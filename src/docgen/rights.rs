@@ -267,7 +267,8 @@ fn candidates(policy: &Policy, purpose: PurposeId, region: RegionId) -> Vec<Righ
                 Basis::Contract
                 | Basis::LegalObligation
                 | Basis::VitalInterest
-                | Basis::PublicTask => continue,
+                | Basis::PublicTask
+                | Basis::Unstated => continue,
             };
             if !out.contains(&kind) {
                 out.push(kind);

@@ -625,6 +625,7 @@ pub(crate) fn basis_text(basis: Basis) -> String {
             "the opt-out model of local law (you can opt out of {} at any time)",
             opt_out_text(kind)
         ),
+        Basis::Unstated => "no legal basis: this notice does not state one".to_owned(),
     }
 }
 
@@ -639,6 +640,7 @@ pub(crate) fn basis_record(basis: Basis) -> String {
         Basis::PublicTask => "Public task (Art. 6(1)(e))".to_owned(),
         Basis::LegitimateInterest => "Legitimate interests (Art. 6(1)(f))".to_owned(),
         Basis::OptOut(kind) => format!("Opt-out model (US state law): {}", opt_out_text(kind)),
+        Basis::Unstated => "Not stated in the notice (no Art. 6(1) basis)".to_owned(),
     }
 }
 

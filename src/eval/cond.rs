@@ -243,14 +243,26 @@ pub fn lineage(policy: &Policy, purpose: PurposeId) -> &[PurposeId] {
         .map_or(&[], |p| p.ancestors.as_slice())
 }
 
-/// An active consent to `purpose` or an ancestor (explicit when `explicit`).
+/// The purposes a consent counts for `purpose` when given to: itself and its ancestors —
+/// but only itself for a purpose a `purpose other` clause decides ("other purposes with your
+/// consent" need consent to that exact purpose: GDPR Art. 4(11), 6(1)(a), "specific").
+pub fn consent_lineage(policy: &Policy, purpose: PurposeId) -> &[PurposeId] {
+    match policy.purposes.get(purpose.index()) {
+        Some(p) if p.other.is_some() => p.ancestors.get(..1).unwrap_or(&[]),
+        Some(p) => p.ancestors.as_slice(),
+        None => &[],
+    }
+}
+
+/// An active consent that counts for `purpose` (explicit when `explicit`): to it or an
+/// ancestor, see [`consent_lineage`].
 pub fn has_active_consent(
     policy: &Policy,
     subject: &Subject,
     purpose: PurposeId,
     explicit: bool,
 ) -> bool {
-    let lineage = lineage(policy, purpose);
+    let lineage = consent_lineage(policy, purpose);
     subject
         .consents
         .iter()

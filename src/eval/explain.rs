@@ -178,10 +178,20 @@ impl Decision {
         match self.reason {
             Reason::Allowed => {}
             Reason::NotDeclared => {
-                let declared = purpose
-                    .and_then(|p| policy.purposes.get(p.index()))
-                    .is_some_and(|p| p.declared);
-                if declared {
+                let facts = purpose.and_then(|p| policy.purposes.get(p.index()));
+                let declared = facts.is_some_and(|p| p.declared);
+                let other = facts.is_some_and(|p| p.other.is_some());
+                if other {
+                    cat(
+                        out,
+                        &[
+                            "the policy's other purposes with consent do not include the \
+                             category `",
+                            category,
+                            "`",
+                        ],
+                    );
+                } else if declared {
                     cat(
                         out,
                         &["the purpose does not declare the category `", category, "`"],
@@ -205,6 +215,11 @@ impl Decision {
             Reason::NoLegalBasis => write!(
                 out,
                 "the purpose has no legal basis that applies in `{region}`"
+            )?,
+            Reason::BasisUnstated => write!(
+                out,
+                "the policy states no legal basis for `{purpose_name}` in `{region}`, and without \
+                 one (GDPR Art. 6(1)) no use is lawful"
             )?,
             Reason::ConsentMissing => cat(
                 out,
@@ -422,6 +437,7 @@ impl Decision {
             | Reason::SubjectKind
             | Reason::DeniedByRule
             | Reason::NoLegalBasis
+            | Reason::BasisUnstated
             | Reason::Erased
             | Reason::Child
             | Reason::RecipientNotDeclared
@@ -462,6 +478,7 @@ fn basis_reason(basis: Basis) -> &'static str {
         Basis::PublicTask => "a task carried out in the public interest",
         Basis::LegitimateInterest => "a legitimate interest the subject has not objected to",
         Basis::OptOut(_) => "the subject has not opted out",
+        Basis::Unstated => "no basis stated",
     }
 }
 

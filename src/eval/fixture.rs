@@ -53,6 +53,7 @@ impl Fx {
                 },
                 provenance: Vec::new(),
                 rights: Vec::new(),
+                other_purposes: Vec::new(),
                 responses: Vec::new(),
                 tests: Vec::new(),
                 assertions: Vec::new(),
@@ -217,6 +218,7 @@ impl Fx {
             children: None,
             taints_prior_data: false,
             provenance: None,
+            other: None,
         });
         self.p.index.purposes.insert(name, id);
         id

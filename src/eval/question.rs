@@ -4,7 +4,7 @@
 use std::fmt::Write as _;
 
 use super::{Asked, DataRef, Decision, Query, QueryError, Reason, TransferQuery};
-use crate::model::{AttrValue, CategoryId, Circumstances, OptOutKind, Policy, RegionId};
+use crate::model::{AttrValue, Basis, CategoryId, Circumstances, OptOutKind, Policy, RegionId};
 use crate::subject::Subject;
 
 /// One question: a use or a disclosure (a [`Query`], with `recipient` set for a disclosure),
@@ -145,6 +145,21 @@ impl Question {
                         rule.when.is_none() && rule.excepts.iter().all(|e| e.when.is_none())
                     })
             }),
+            // Every declaration there says the text states no basis, with no `when`.
+            Reason::BasisUnstated => match decision.asked {
+                Asked::Use {
+                    purpose, region, ..
+                }
+                | Asked::Disclose {
+                    purpose, region, ..
+                }
+                | Asked::DiscloseKind {
+                    purpose, region, ..
+                } => policy
+                    .basis_declarations(purpose, region)
+                    .all(|d| d.when.is_none() && d.alternatives == [Basis::Unstated]),
+                Asked::Transfer { .. } => false,
+            },
             Reason::Allowed
             | Reason::SubjectKind
             | Reason::ConsentMissing

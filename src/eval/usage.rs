@@ -8,7 +8,7 @@ use crate::model::{
 };
 use crate::subject::Subject;
 
-use super::cond::{has_objected, is_child, lineage, Env};
+use super::cond::{consent_lineage, has_objected, is_child, Env};
 use super::decision::{Asked, Decision, Detail, Obligations};
 use super::query::{
     check_purpose, check_region, check_stamp, check_subject, resolve_data, Query, QueryError,
@@ -304,6 +304,8 @@ impl UseQuery {
             Basis::Contract | Basis::LegalObligation | Basis::VitalInterest | Basis::PublicTask => {
                 Ok(())
             }
+            // The text states no basis: no Art. 6(1) basis makes the use lawful.
+            Basis::Unstated => Err((Reason::BasisUnstated, Detail::default())),
         }
     }
 
@@ -318,7 +320,7 @@ impl UseQuery {
         let lineage = if subject.consents.is_empty() {
             &[]
         } else {
-            lineage(policy, self.purpose)
+            consent_lineage(policy, self.purpose)
         };
         let mut active = false;
         let mut withdrawn = false;
@@ -363,8 +365,11 @@ impl UseQuery {
             Basis::Consent | Basis::ExplicitConsent => obligations.honour_withdrawal(),
             Basis::LegitimateInterest => obligations.honour_objection(),
             Basis::OptOut(kind) => obligations.honour_opt_out(kind),
-            Basis::Contract | Basis::LegalObligation | Basis::VitalInterest | Basis::PublicTask => {
-            }
+            Basis::Contract
+            | Basis::LegalObligation
+            | Basis::VitalInterest
+            | Basis::PublicTask
+            | Basis::Unstated => {}
         }
         // A `retain … when` maximum counts when its condition holds for this question.
         let env = Env {

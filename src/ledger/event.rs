@@ -162,6 +162,53 @@ impl Change {
         }
     }
 
+    /// The change as one name and one flag beside its `type`: the two columns a backend
+    /// keeps so a decision reads events without their JSON. Every change but facts fits;
+    /// [`Change::from_lean`] reads it back whole. (No `..` in the patterns: a field added
+    /// to a change must be placed here, or the change made not to fit.)
+    #[cfg(any(feature = "ledger-sqlite", feature = "ledger-postgres", test))]
+    pub(crate) fn lean(&self) -> Option<(Option<&str>, bool)> {
+        match self {
+            Change::ConsentGiven { purpose, explicit } => Some((Some(purpose), *explicit)),
+            Change::ConsentWithdrawn { purpose }
+            | Change::ObjectionMade { purpose }
+            | Change::ObjectionLifted { purpose }
+            | Change::OptOutMade { kind: purpose }
+            | Change::OptOutRevoked { kind: purpose } => Some((Some(purpose), false)),
+            Change::GpcSignal { on } => Some((None, *on)),
+            Change::RestrictionStarted
+            | Change::RestrictionEnded
+            | Change::ErasureRequested
+            | Change::AccountDeleted
+            | Change::ParentalConsentGiven => Some((None, false)),
+            Change::Facts(_) => None,
+        }
+    }
+
+    /// The change of `type` `ty` from its [`Change::lean`] columns; `None` when they do not
+    /// make one (the event must then be read from its JSON).
+    #[cfg(any(feature = "ledger-sqlite", feature = "ledger-postgres", test))]
+    pub(crate) fn from_lean(ty: &str, name: Option<String>, flag: bool) -> Option<Change> {
+        Some(match (ty, name) {
+            ("consent_given", Some(purpose)) => Change::ConsentGiven {
+                purpose,
+                explicit: flag,
+            },
+            ("consent_withdrawn", Some(purpose)) => Change::ConsentWithdrawn { purpose },
+            ("objection_made", Some(purpose)) => Change::ObjectionMade { purpose },
+            ("objection_lifted", Some(purpose)) => Change::ObjectionLifted { purpose },
+            ("opt_out_made", Some(kind)) => Change::OptOutMade { kind },
+            ("opt_out_revoked", Some(kind)) => Change::OptOutRevoked { kind },
+            ("gpc_signal", None) => Change::GpcSignal { on: flag },
+            ("restriction_started", None) => Change::RestrictionStarted,
+            ("restriction_ended", None) => Change::RestrictionEnded,
+            ("erasure_requested", None) => Change::ErasureRequested,
+            ("account_deleted", None) => Change::AccountDeleted,
+            ("parental_consent_given", None) => Change::ParentalConsentGiven,
+            _ => return None,
+        })
+    }
+
     /// The purpose a consent or objection event is about.
     pub fn purpose(&self) -> Option<&str> {
         match self {
@@ -583,14 +630,16 @@ mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
 
-    /// Every event type reads back from its stored JSON as it was written.
-    #[test]
-    fn stored_events_read_back_whole() {
-        let at: Timestamp = "2024-05-01T12:30:00.123456789Z".parse().unwrap();
-        let changes = [
+    /// One change of every type (facts three ways, explicit and GPC both ways).
+    fn every_change() -> Vec<Change> {
+        vec![
             Change::ConsentGiven {
                 purpose: "marketing".into(),
                 explicit: true,
+            },
+            Change::ConsentGiven {
+                purpose: "marketing".into(),
+                explicit: false,
             },
             Change::ConsentWithdrawn {
                 purpose: "marketing".into(),
@@ -607,6 +656,7 @@ mod tests {
             Change::OptOutRevoked {
                 kind: "sale".into(),
             },
+            Change::GpcSignal { on: true },
             Change::GpcSignal { on: false },
             Change::RestrictionStarted,
             Change::RestrictionEnded,
@@ -628,8 +678,40 @@ mod tests {
                 erased: true,
                 ..Facts::default()
             }),
-        ];
-        assert_eq!(changes.len(), TYPES.len() + 2);
+        ]
+    }
+
+    /// Every change but facts reads back whole from its lean columns, and those of one
+    /// type never read as another.
+    #[test]
+    fn lean_columns_read_back_whole() {
+        let mut types = std::collections::BTreeSet::new();
+        for change in every_change() {
+            let Some((name, flag)) = change.lean() else {
+                assert_eq!(change.type_name(), "facts");
+                continue;
+            };
+            let back = Change::from_lean(change.type_name(), name.map(str::to_owned), flag);
+            assert_eq!(back.as_ref(), Some(&change));
+            types.insert(change.type_name());
+            // A name where the type has none, or none where it has one, is not read.
+            let other = match name {
+                Some(_) => None,
+                None => Some("x".to_owned()),
+            };
+            assert_eq!(Change::from_lean(change.type_name(), other, flag), None);
+        }
+        // Every type but facts is covered; facts never fit.
+        assert_eq!(types.len(), TYPES.len() - 1);
+        assert_eq!(Change::from_lean("facts", None, false), None);
+    }
+
+    /// Every event type reads back from its stored JSON as it was written.
+    #[test]
+    fn stored_events_read_back_whole() {
+        let at: Timestamp = "2024-05-01T12:30:00.123456789Z".parse().unwrap();
+        let changes = every_change();
+        assert_eq!(changes.len(), TYPES.len() + 4);
         for change in changes {
             let event = Event {
                 subject: "u1".into(),

@@ -20,7 +20,49 @@ use crate::model::Policy;
 use crate::subject::Subject;
 
 use super::event::{Change, Facts};
-use super::{LedgerError, StoredEvent};
+use super::{Happened, LedgerError, StoredEvent};
+
+/// One event as the fold reads it: borrowed from a whole [`StoredEvent`] or from the
+/// [`Happened`] a backend reads for decisions, so both fold by the same code.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Step<'a> {
+    pub(crate) seq: i64,
+    pub(crate) event: StepEvent<'a>,
+}
+
+/// The part of an event the fold reads.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct StepEvent<'a> {
+    pub(crate) subject: &'a str,
+    pub(crate) at: Timestamp,
+    pub(crate) change: &'a Change,
+}
+
+impl StoredEvent {
+    fn step(&self) -> Step<'_> {
+        Step {
+            seq: self.seq,
+            event: StepEvent {
+                subject: &self.event.subject,
+                at: self.event.at,
+                change: &self.event.change,
+            },
+        }
+    }
+}
+
+impl Happened {
+    fn step<'a>(&'a self, subject: &'a str) -> Step<'a> {
+        Step {
+            seq: self.seq,
+            event: StepEvent {
+                subject,
+                at: self.at,
+                change: &self.change,
+            },
+        }
+    }
+}
 
 /// An open consent: when it was given.
 #[derive(Debug, Clone, Copy)]
@@ -49,9 +91,9 @@ pub(crate) struct State {
     attributes: BTreeMap<String, Value>,
 }
 
-fn contradiction(event: &StoredEvent, message: String) -> LedgerError {
+fn contradiction(event: &Step<'_>, message: String) -> LedgerError {
     LedgerError::Contradiction {
-        subject: event.event.subject.clone(),
+        subject: event.event.subject.to_owned(),
         seq: event.seq,
         message,
     }
@@ -65,9 +107,9 @@ pub(crate) fn in_order(events: &mut [StoredEvent]) {
 
 impl State {
     /// Apply one event; a contradiction names it.
-    pub(crate) fn apply(&mut self, stored: &StoredEvent) -> Result<(), LedgerError> {
+    pub(crate) fn apply(&mut self, stored: &Step<'_>) -> Result<(), LedgerError> {
         let at = stored.event.at;
-        match &stored.event.change {
+        match stored.event.change {
             Change::ConsentGiven { purpose, explicit } => {
                 if let Some((_, open)) = self.open.get(purpose) {
                     return Err(contradiction(
@@ -183,6 +225,20 @@ impl State {
     /// The sequence numbers of the `consent_given` events in force.
     pub(crate) fn open_consents(&self) -> impl Iterator<Item = i64> + '_ {
         self.open_events.values().copied()
+    }
+
+    /// [`State::subject`], its error naming `subject` as a ledger error.
+    pub(crate) fn resolve(
+        &self,
+        policy: &Policy,
+        subject: &str,
+        as_of: Timestamp,
+    ) -> Result<Subject, LedgerError> {
+        self.subject(policy, as_of)
+            .map_err(|error| LedgerError::Stale {
+                subject: subject.to_owned(),
+                error,
+            })
     }
 
     /// The subject the state's document resolves to against `policy` as of `as_of` — the
@@ -304,10 +360,26 @@ impl State {
 /// Fold `events` (in any order) that happened at or before `as_of`; a contradiction among
 /// them is an error.
 pub(crate) fn fold(events: &[StoredEvent], as_of: Timestamp) -> Result<State, LedgerError> {
-    let mut ordered: Vec<&StoredEvent> = events.iter().filter(|e| e.event.at <= as_of).collect();
+    fold_steps(events.iter().map(StoredEvent::step), as_of)
+}
+
+/// [`fold`] over what a backend read for a decision ([`super::Store::changes`]).
+pub(crate) fn fold_changes(
+    subject: &str,
+    changes: &[Happened],
+    as_of: Timestamp,
+) -> Result<State, LedgerError> {
+    fold_steps(changes.iter().map(|c| c.step(subject)), as_of)
+}
+
+fn fold_steps<'a>(
+    steps: impl Iterator<Item = Step<'a>>,
+    as_of: Timestamp,
+) -> Result<State, LedgerError> {
+    let mut ordered: Vec<Step<'a>> = steps.filter(|e| e.event.at <= as_of).collect();
     ordered.sort_by_key(|e| (e.event.at, e.seq));
     let mut state = State::default();
-    for event in ordered {
+    for event in &ordered {
         state.apply(event)?;
     }
     Ok(state)

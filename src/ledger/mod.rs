@@ -68,7 +68,7 @@ pub use event::{Change, Event, Facts, MAX_TEXT_BYTES, TYPES};
 pub use record::{ConsentProof, Export};
 
 /// The schema version this build writes and reads.
-pub const SCHEMA_VERSION: i64 = 1;
+pub const SCHEMA_VERSION: i64 = 2;
 
 /// Why the ledger refused or failed. Every variant has a stable [`code`](LedgerError::code).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -187,6 +187,55 @@ pub struct StoredEvent {
     pub policy_version: Option<String>,
 }
 
+/// What a decision reads of one event: when it happened, where it stands in the order of
+/// recording, and what changed — not who recorded it, from where, or under which policy.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Happened {
+    /// The event's sequence number.
+    pub seq: i64,
+    /// When it happened.
+    pub at: Timestamp,
+    /// What changed.
+    pub change: Change,
+}
+
+impl Happened {
+    /// One stored row: the change from its lean columns ([`Change::lean`]) where they make
+    /// one, else from its JSON `body` (facts, and rows written before schema version 2).
+    #[cfg(any(feature = "ledger-sqlite", feature = "ledger-postgres"))]
+    pub(crate) fn from_row(
+        seq: i64,
+        ty: &str,
+        (at_second, at_nanosecond): (i64, i32),
+        (name, flag): (Option<String>, Option<bool>),
+        body: &str,
+    ) -> Result<Happened, LedgerError> {
+        let unreadable =
+            |e: String| LedgerError::Storage(format!("event #{seq} cannot be read: {e}"));
+        if let Some(change) = flag.and_then(|flag| Change::from_lean(ty, name, flag)) {
+            let at =
+                Timestamp::new(at_second, at_nanosecond).map_err(|e| unreadable(e.to_string()))?;
+            return Ok(Happened { seq, at, change });
+        }
+        let event = event::decode_stored(body).map_err(unreadable)?;
+        Ok(Happened {
+            seq,
+            at: event.at,
+            change: event.change,
+        })
+    }
+}
+
+impl From<StoredEvent> for Happened {
+    fn from(stored: StoredEvent) -> Happened {
+        Happened {
+            seq: stored.seq,
+            at: stored.event.at,
+            change: stored.event.change,
+        }
+    }
+}
+
 /// The outcome of one write.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub struct Recorded {
@@ -235,6 +284,21 @@ pub trait Store: Send + Sync + fmt::Debug {
         subject: &str,
         as_of: Option<Timestamp>,
     ) -> Result<Vec<StoredEvent>, LedgerError>;
+    /// What happened to `subject` at or before `as_of` (everything when `None`), in any
+    /// order: the part of each event a decision reads. A cache miss on the decision path
+    /// reads this, so a backend may answer it without reading whole events; by default it
+    /// reads them.
+    fn changes(
+        &self,
+        subject: &str,
+        as_of: Option<Timestamp>,
+    ) -> Result<Vec<Happened>, LedgerError> {
+        Ok(self
+            .events(subject, as_of)?
+            .into_iter()
+            .map(Happened::from)
+            .collect())
+    }
     /// Blank the declared facts of `subject` (the `facts` events keep their time and
     /// sequence number, not their content); returns how many were blanked.
     fn erase_facts(
@@ -503,16 +567,10 @@ impl Ledger {
             cache.generation
         };
         let now = Timestamp::now();
-        let events = self.store.events(subject, Some(now))?;
-        let state = fold::fold(&events, now)?;
+        let changes = self.store.changes(subject, Some(now))?;
+        let state = fold::fold_changes(subject, &changes, now)?;
         let until = state.stable_until(now);
-        let resolved = state
-            .subject(policy, now)
-            .map_err(|error| LedgerError::Stale {
-                subject: subject.to_owned(),
-                error,
-            })?;
-        let resolved = Arc::new(resolved);
+        let resolved = Arc::new(state.resolve(policy, subject, now)?);
         let mut cache = self.cache();
         if cache.generation == generation && cache.stamp == Some(policy.stamp()) {
             if cache.subjects.len() >= MAX_CACHED_SUBJECTS {
@@ -558,8 +616,8 @@ impl Ledger {
         as_of: Option<Timestamp>,
     ) -> Result<Subject, LedgerError> {
         let as_of = as_of.unwrap_or_else(Timestamp::now);
-        let events = self.store.events(subject, Some(as_of))?;
-        materialize_events(policy, subject, &events, as_of)
+        let changes = self.store.changes(subject, Some(as_of))?;
+        fold::fold_changes(subject, &changes, as_of)?.resolve(policy, subject, as_of)
     }
 
     /// The records that make the answer about consent to `purpose` what it is as of
@@ -631,6 +689,14 @@ impl Drop for Forget<'_> {
     }
 }
 
+/// `as_of` as the `(at_s, at_ns)` columns compare it: no bound when `None`.
+#[cfg(any(feature = "ledger-sqlite", feature = "ledger-postgres"))]
+fn at_columns(as_of: Option<Timestamp>) -> (i64, i32) {
+    as_of.map_or((i64::MAX, i32::MAX), |t| {
+        (t.as_second(), t.subsec_nanosecond())
+    })
+}
+
 /// Fold `events` of `subject` as of `as_of` and resolve them against `policy`.
 pub fn materialize_events(
     policy: &Policy,
@@ -638,12 +704,7 @@ pub fn materialize_events(
     events: &[StoredEvent],
     as_of: Timestamp,
 ) -> Result<Subject, LedgerError> {
-    fold::fold(events, as_of)?
-        .subject(policy, as_of)
-        .map_err(|error| LedgerError::Stale {
-            subject: subject.to_owned(),
-            error,
-        })
+    fold::fold(events, as_of)?.resolve(policy, subject, as_of)
 }
 
 /// `url` without its password, for messages.

@@ -11,12 +11,13 @@ use jiff::Timestamp;
 use postgres::{Client, NoTls};
 
 use super::{
-    append_in, Event, LedgerError, Pending, Recorded, Store, StoredEvent, Transaction,
+    append_in, Event, Happened, LedgerError, Pending, Recorded, Store, StoredEvent, Transaction,
     SCHEMA_VERSION,
 };
 
 /// The schema, one migration per version (as for SQLite).
-const MIGRATIONS: &[&str] = &["
+const MIGRATIONS: &[&str] = &[
+    "
     CREATE TABLE lawful_ledger_events (
         seq BIGSERIAL PRIMARY KEY,
         subject TEXT NOT NULL,
@@ -44,7 +45,13 @@ const MIGRATIONS: &[&str] = &["
     END $$;
     CREATE TRIGGER lawful_ledger_guard BEFORE UPDATE OR DELETE ON lawful_ledger_events
         FOR EACH ROW EXECUTE FUNCTION lawful_ledger_guard();
-"];
+",
+    "
+    -- Version 2: each change but facts also as one name and one flag (`Change::lean`), as
+    -- for SQLite. Rows written before have NULLs and are read from their JSON.
+    ALTER TABLE lawful_ledger_events ADD COLUMN lean_name TEXT, ADD COLUMN lean_flag BOOLEAN;
+",
+];
 
 /// The advisory lock that serialises migrations (an arbitrary constant: "lawful" in hex).
 const MIGRATION_LOCK: i64 = 0x6c61_7766_756c;
@@ -147,9 +154,7 @@ fn select_events(
     subject: &str,
     as_of: Option<Timestamp>,
 ) -> Result<Vec<StoredEvent>, LedgerError> {
-    let (second, nano) = as_of.map_or((i64::MAX, i32::MAX), |t| {
-        (t.as_second(), t.subsec_nanosecond())
-    });
+    let (second, nano) = super::at_columns(as_of);
     let rows = client
         .query(
             &format!(
@@ -160,6 +165,40 @@ fn select_events(
         )
         .map_err(storage)?;
     rows.iter().map(decode).collect()
+}
+
+/// What happened to `subject`, each change read by [`Happened::from_row`].
+fn select_changes(
+    client: &mut impl postgres::GenericClient,
+    subject: &str,
+    as_of: Option<Timestamp>,
+) -> Result<Vec<Happened>, LedgerError> {
+    let (second, nano) = super::at_columns(as_of);
+    let rows = client
+        .query(
+            "SELECT seq, type, at_s, at_ns, lean_name, lean_flag, body \
+             FROM lawful_ledger_events WHERE subject = $1 \
+             AND (at_s < $2 OR (at_s = $2 AND at_ns <= $3)) ORDER BY at_s, at_ns, seq",
+            &[&subject, &second, &nano],
+        )
+        .map_err(storage)?;
+    rows.iter()
+        .map(|row| {
+            Happened::from_row(
+                row.try_get(0).map_err(storage)?,
+                row.try_get(1).map_err(storage)?,
+                (
+                    row.try_get(2).map_err(storage)?,
+                    row.try_get(3).map_err(storage)?,
+                ),
+                (
+                    row.try_get(4).map_err(storage)?,
+                    row.try_get(5).map_err(storage)?,
+                ),
+                row.try_get(6).map_err(storage)?,
+            )
+        })
+        .collect()
 }
 
 struct Tx<'a, 'c>(&'a mut postgres::Transaction<'c>);
@@ -181,12 +220,13 @@ impl Transaction for Tx<'_, '_> {
     }
 
     fn insert(&mut self, p: &Pending) -> Result<i64, LedgerError> {
+        let lean = p.event.change.lean();
         let row = self
             .0
             .query_one(
                 "INSERT INTO lawful_ledger_events (subject, type, at_s, at_ns, key, recorded_at, \
-                 policy_hash, policy_version, body) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) \
-                 RETURNING seq",
+                 policy_hash, policy_version, body, lean_name, lean_flag) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING seq",
                 &[
                     &p.event.subject,
                     &p.event.change.type_name(),
@@ -197,6 +237,8 @@ impl Transaction for Tx<'_, '_> {
                     &p.policy_hash,
                     &p.policy_version,
                     &p.body,
+                    &lean.and_then(|(name, _)| name),
+                    &lean.map(|(_, flag)| flag),
                 ],
             )
             .map_err(storage)?;
@@ -244,6 +286,15 @@ impl Store for PostgresStore {
     ) -> Result<Vec<StoredEvent>, LedgerError> {
         let mut client = self.client()?;
         select_events(&mut *client, subject, as_of)
+    }
+
+    fn changes(
+        &self,
+        subject: &str,
+        as_of: Option<Timestamp>,
+    ) -> Result<Vec<Happened>, LedgerError> {
+        let mut client = self.client()?;
+        select_changes(&mut *client, subject, as_of)
     }
 
     fn erase_facts(

@@ -81,7 +81,13 @@ pub(crate) fn proof(
             _ => {}
         }
     }
-    let in_force = lineage
+    // A consent counts through the consent lineage: only the purpose itself for one a
+    // `purpose other` clause decides.
+    let consent_lineage: Vec<&str> = crate::eval::cond::consent_lineage(policy, id)
+        .iter()
+        .map(|a| policy.purpose_name(*a))
+        .collect();
+    let in_force = consent_lineage
         .iter()
         .find_map(|name| open.iter().find(|(p, _)| p == name).map(|(_, seq)| *seq));
     let consent = match (in_force, ever) {

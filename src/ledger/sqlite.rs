@@ -12,13 +12,14 @@ use jiff::Timestamp;
 use rusqlite::{params, Connection, ErrorCode, OptionalExtension, TransactionBehavior};
 
 use super::{
-    append_in, Event, LedgerError, Pending, Recorded, Store, StoredEvent, Transaction,
+    append_in, Event, Happened, LedgerError, Pending, Recorded, Store, StoredEvent, Transaction,
     SCHEMA_VERSION,
 };
 
 /// The schema, one migration per version: migration `i` takes the ledger from version `i`
 /// to `i + 1`.
-const MIGRATIONS: &[&str] = &["
+const MIGRATIONS: &[&str] = &[
+    "
     CREATE TABLE lawful_ledger_events (
         seq INTEGER PRIMARY KEY AUTOINCREMENT,
         subject TEXT NOT NULL,
@@ -44,7 +45,15 @@ const MIGRATIONS: &[&str] = &["
     BEGIN
         SELECT RAISE(ABORT, 'the lawful ledger is append-only (only facts may be erased)');
     END;
-"];
+",
+    "
+    -- Version 2: each change but facts also as one name and one flag (`Change::lean`), so
+    -- a decision reads events without their JSON. Rows written before have NULLs and are
+    -- read from their JSON.
+    ALTER TABLE lawful_ledger_events ADD COLUMN lean_name TEXT;
+    ALTER TABLE lawful_ledger_events ADD COLUMN lean_flag INTEGER;
+",
+];
 
 /// How long a writer waits for another to finish before giving up.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(30);
@@ -244,9 +253,11 @@ impl Transaction for Tx<'_> {
             .0
             .prepare_cached(
                 "INSERT INTO lawful_ledger_events (subject, type, at_s, at_ns, key, recorded_at, \
-                 policy_hash, policy_version, body) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+                 policy_hash, policy_version, body, lean_name, lean_flag) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
             )
             .map_err(storage)?;
+        let lean = p.event.change.lean();
         statement
             .execute(params![
                 p.event.subject,
@@ -258,6 +269,8 @@ impl Transaction for Tx<'_> {
                 p.policy_hash,
                 p.policy_version,
                 p.body,
+                lean.and_then(|(name, _)| name),
+                lean.map(|(_, flag)| flag),
             ])
             .map_err(storage)?;
         Ok(self.0.last_insert_rowid())
@@ -269,9 +282,7 @@ fn select_events(
     subject: &str,
     as_of: Option<Timestamp>,
 ) -> Result<Vec<StoredEvent>, LedgerError> {
-    let (second, nano) = as_of.map_or((i64::MAX, i32::MAX), |t| {
-        (t.as_second(), t.subsec_nanosecond())
-    });
+    let (second, nano) = super::at_columns(as_of);
     let mut statement = connection
         .prepare_cached(&format!(
             "SELECT {COLUMNS} FROM lawful_ledger_events WHERE subject = ?1 \
@@ -284,6 +295,41 @@ fn select_events(
     let mut out = Vec::new();
     for row in rows {
         out.push(decode(row.map_err(storage)?)?);
+    }
+    Ok(out)
+}
+
+/// What happened to `subject`, each change read by [`Happened::from_row`].
+fn select_changes(
+    connection: &Connection,
+    subject: &str,
+    as_of: Option<Timestamp>,
+) -> Result<Vec<Happened>, LedgerError> {
+    let (second, nano) = super::at_columns(as_of);
+    let mut statement = connection
+        .prepare_cached(
+            "SELECT seq, type, at_s, at_ns, lean_name, lean_flag, body \
+             FROM lawful_ledger_events WHERE subject = ?1 \
+             AND (at_s < ?2 OR (at_s = ?2 AND at_ns <= ?3)) ORDER BY at_s, at_ns, seq",
+        )
+        .map_err(storage)?;
+    let mut rows = statement
+        .query(params![subject, second, nano])
+        .map_err(storage)?;
+    let mut out = Vec::new();
+    while let Some(row) = rows.next().map_err(storage)? {
+        let text = |i: usize| {
+            row.get_ref(i)
+                .and_then(|v| Ok(v.as_str()?))
+                .map_err(storage)
+        };
+        out.push(Happened::from_row(
+            row.get(0).map_err(storage)?,
+            text(1)?,
+            (row.get(2).map_err(storage)?, row.get(3).map_err(storage)?),
+            (row.get(4).map_err(storage)?, row.get(5).map_err(storage)?),
+            text(6)?,
+        )?);
     }
     Ok(out)
 }
@@ -307,6 +353,15 @@ impl Store for SqliteStore {
     ) -> Result<Vec<StoredEvent>, LedgerError> {
         let connection = self.lock()?;
         select_events(&connection, subject, as_of)
+    }
+
+    fn changes(
+        &self,
+        subject: &str,
+        as_of: Option<Timestamp>,
+    ) -> Result<Vec<Happened>, LedgerError> {
+        let connection = self.lock()?;
+        select_changes(&connection, subject, as_of)
     }
 
     fn erase_facts(
@@ -342,5 +397,128 @@ impl Store for SqliteStore {
             .query_map([], |row| row.get::<_, String>(0))
             .map_err(storage)?;
         rows.collect::<Result<Vec<_>, _>>().map_err(storage)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::indexing_slicing)]
+    use super::*;
+    use crate::ledger::{Change, Facts};
+
+    fn pending(subject: &str, hour: i64, change: Change) -> Pending {
+        let at = Timestamp::from_second(1_704_067_200 + hour * 3600).unwrap();
+        let event = Event {
+            subject: subject.to_owned(),
+            at,
+            key: None,
+            source: None,
+            proof: None,
+            change,
+        };
+        Pending {
+            body: serde_json::to_string(&event).unwrap(),
+            event,
+            recorded_at: at,
+            policy_hash: "sha256:0".to_owned(),
+            policy_version: None,
+        }
+    }
+
+    fn history() -> Vec<Pending> {
+        let changes = [
+            Change::Facts(Facts {
+                region: Some("DE".to_owned()),
+                ..Facts::default()
+            }),
+            Change::ConsentGiven {
+                purpose: "marketing".to_owned(),
+                explicit: true,
+            },
+            Change::OptOutMade {
+                kind: "sale".to_owned(),
+            },
+            Change::GpcSignal { on: false },
+            Change::ConsentWithdrawn {
+                purpose: "marketing".to_owned(),
+            },
+            Change::RestrictionStarted,
+        ];
+        changes
+            .into_iter()
+            .enumerate()
+            .map(|(i, c)| pending("u1", i as i64, c))
+            .collect()
+    }
+
+    /// What a decision reads of each event is exactly the whole event's time and change:
+    /// from the lean columns for rows written now, from the JSON for rows written by a
+    /// version 1 ledger, which opening migrates without touching them.
+    #[test]
+    fn changes_read_whole_from_lean_columns_and_from_rows_written_before_them() {
+        let connection = Connection::open_in_memory().unwrap();
+        connection
+            .execute_batch(MIGRATIONS[0])
+            .and_then(|()| {
+                connection.execute_batch(
+                    "CREATE TABLE lawful_ledger_schema (version INTEGER NOT NULL);
+                     INSERT INTO lawful_ledger_schema (version) VALUES (1);",
+                )
+            })
+            .unwrap();
+        let old = history();
+        for p in &old {
+            // A version 1 row: no lean columns.
+            connection
+                .execute(
+                    "INSERT INTO lawful_ledger_events (subject, type, at_s, at_ns, key, \
+                     recorded_at, policy_hash, policy_version, body) \
+                     VALUES (?1, ?2, ?3, ?4, NULL, ?5, ?6, NULL, ?7)",
+                    params![
+                        p.event.subject,
+                        p.event.change.type_name(),
+                        p.event.at.as_second(),
+                        p.event.at.subsec_nanosecond(),
+                        p.recorded_at.to_string(),
+                        p.policy_hash,
+                        p.body
+                    ],
+                )
+                .unwrap();
+        }
+        let store = SqliteStore::setup(connection, false).ok().unwrap();
+        let new: Vec<Pending> = history()
+            .into_iter()
+            .map(|mut p| {
+                p.event.subject = "u2".to_owned();
+                p.body = serde_json::to_string(&p.event).unwrap();
+                p
+            })
+            .collect();
+        store.append(&new).unwrap();
+        {
+            let connection = store.lock().unwrap();
+            let lean: i64 = connection
+                .query_row(
+                    "SELECT COUNT(*) FROM lawful_ledger_events WHERE lean_flag IS NOT NULL",
+                    [],
+                    |row| row.get(0),
+                )
+                .unwrap();
+            // Every new row but the facts has its lean columns; no old row has them.
+            assert_eq!(lean, 5);
+        }
+        for subject in ["u1", "u2"] {
+            let whole: Vec<Happened> = store
+                .events(subject, None)
+                .unwrap()
+                .into_iter()
+                .map(Happened::from)
+                .collect();
+            assert_eq!(whole.len(), 6);
+            assert_eq!(store.changes(subject, None).unwrap(), whole);
+            let as_of = whole[2].at;
+            assert_eq!(store.changes(subject, Some(as_of)).unwrap(), whole[..3]);
+        }
     }
 }

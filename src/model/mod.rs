@@ -46,6 +46,10 @@ pub enum Basis {
     LegitimateInterest,
     /// The US opt-out model: allowed unless the subject opted out of this kind of processing.
     OptOut(OptOutKind),
+    /// `unstated`: the source text names no legal basis. Nothing makes the use lawful
+    /// (GDPR Art. 6(1) lists the only lawful bases): every use it decides is denied
+    /// (`basis_unstated`), and the `basis-unstated` lint lists the purpose.
+    Unstated,
 }
 
 impl Basis {
@@ -59,6 +63,7 @@ impl Basis {
         "public_task",
         "legitimate_interest",
         "opt_out",
+        "unstated",
     ];
 
     /// The name as written in policies (`opt_out(sale)`).
@@ -80,6 +85,7 @@ impl Basis {
             Basis::PublicTask => "public_task",
             Basis::LegitimateInterest => "legitimate_interest",
             Basis::OptOut(_) => "opt_out",
+            Basis::Unstated => "unstated",
         }
     }
 

@@ -419,8 +419,34 @@ pub struct Purpose {
     pub children: Option<ChildTreatment>,
     /// A withdrawal of consent also denies data collected before it.
     pub taints_prior_data: bool,
-    /// The `purpose` declaration; `None` for a purpose only implied by a dotted name.
+    /// The `purpose` declaration; `None` for a purpose only implied by a dotted name. For a
+    /// purpose an `other` clause decides, that clause.
     pub provenance: Option<ProvenanceId>,
+    /// The `purpose other` clause (an index in [`Policy::other_purposes`]) that decides this
+    /// vocabulary purpose, which the policy does not declare: its `uses` and `basis` are the
+    /// clause's, and only a consent to this exact purpose counts.
+    pub other: Option<u32>,
+}
+
+/// `purpose other [for PURPOSES] "Title" { … }`: "other purposes with your consent". Each
+/// vocabulary purpose it covers (and the policy does not declare) is decided with the
+/// clause's data and bases, and needs consent to that exact purpose.
+#[derive(Debug, Clone)]
+pub struct OtherPurposes {
+    /// `other`, the title, docs and span.
+    pub info: Info,
+    /// The purposes it may cover, as written (`for …`; every purpose without it).
+    pub selectors: IdSet,
+    /// Whether `for …` was written.
+    pub limited: bool,
+    /// The vocabulary purposes it decides.
+    pub covers: IdSet,
+    /// Categories they may use.
+    pub uses: IdSet,
+    /// Its `basis` declarations (consent or explicit consent), in order.
+    pub bases: Vec<BasisDecl>,
+    /// The clause, for explanations.
+    pub provenance: ProvenanceId,
 }
 
 /// Someone data may be disclosed to.
@@ -669,6 +695,7 @@ pub struct Policy {
     pub(crate) children: Children,
     pub(crate) provenance: Vec<Provenance>,
     pub(crate) rights: Vec<Right>,
+    pub(crate) other_purposes: Vec<OtherPurposes>,
     pub(crate) responses: Vec<ResponseTime>,
     pub(crate) tests: Vec<CompiledTest>,
     pub(crate) assertions: Vec<CompiledAssertion>,
@@ -742,6 +769,12 @@ impl Policy {
     /// The interned strings conditions compare with.
     pub fn symbols(&self) -> &[String] {
         &self.symbols
+    }
+
+    /// The `purpose other` clauses ("other purposes with your consent"), in declaration
+    /// order; [`Purpose::other`] points into it.
+    pub fn other_purposes(&self) -> &[OtherPurposes] {
+        &self.other_purposes
     }
 
     /// The `deny` rules, in declaration order.

@@ -12,6 +12,7 @@ use std::fmt;
 /// | `subject_kind` | use | 2 | the purpose does not process this kind of subject |
 /// | `denied_by_rule` | all | 3 | a `deny` rule matched and none of its exceptions applied |
 /// | `no_legal_basis` | use | 4 | the purpose has no basis declaration for the region, or none whose `when` holds |
+/// | `basis_unstated` | use | 5 | the basis declaration for the region says the source text states no legal basis (`basis unstated`): no Art. 6(1) basis, so no lawful use |
 /// | `consent_missing` | use | 5 | the basis needs (explicit) consent the subject has not given |
 /// | `consent_withdrawn` | use | 5 | the subject withdrew consent (or the data was collected before a withdrawal and the purpose says withdrawal taints prior data) |
 /// | `objected` | use | 5 | the subject objected to the purpose (absolute for direct marketing) |
@@ -70,6 +71,9 @@ pub enum Reason {
     Localized,
     /// `transfer_forbidden`: no `transfer` rule permits the destination.
     TransferForbidden,
+    /// `basis_unstated`: the basis declaration for the region says the source text states
+    /// no legal basis (`basis unstated`): without an Art. 6(1) basis no use is lawful.
+    BasisUnstated,
 }
 
 impl Reason {
@@ -92,6 +96,7 @@ impl Reason {
         Reason::RecipientCondition,
         Reason::Localized,
         Reason::TransferForbidden,
+        Reason::BasisUnstated,
     ];
 
     /// Every reason code (see the table on [`Reason`]).
@@ -113,6 +118,7 @@ impl Reason {
         "recipient_condition",
         "localized",
         "transfer_forbidden",
+        "basis_unstated",
     ];
 
     /// The stable snake_case code.
@@ -135,6 +141,7 @@ impl Reason {
             Reason::RecipientCondition => "recipient_condition",
             Reason::Localized => "localized",
             Reason::TransferForbidden => "transfer_forbidden",
+            Reason::BasisUnstated => "basis_unstated",
         }
     }
 

@@ -481,13 +481,19 @@ async fn batch(State(app): State<Arc<App>>, request: Request) -> Response {
     let (questions, incoming) = tokio::sync::mpsc::channel::<Result<Bytes, io::Error>>(16);
     let (outgoing, answers) = tokio::sync::mpsc::channel::<Result<Bytes, io::Error>>(16);
     let mut body = request.into_body().into_data_stream();
+    // The first chunk is awaited before the response starts: reading the body is what
+    // sends `100 Continue` to a client that asked for it (curl does for bodies over 1 MB),
+    // and a response begun first would leave that client waiting a second before it sends.
+    let first = body.next().await;
     tokio::spawn(async move {
-        while let Some(chunk) = body.next().await {
+        let mut next = first;
+        while let Some(chunk) = next {
             let chunk = chunk.map_err(io::Error::other);
             let failed = chunk.is_err();
             if questions.send(chunk).await.is_err() || failed {
                 break;
             }
+            next = body.next().await;
         }
     });
     let answering = Arc::clone(&version);

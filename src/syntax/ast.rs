@@ -125,6 +125,19 @@ pub enum Decl {
     Circumstance(CircumstanceDecl),
     /// `vocabulary purpose …`.
     Vocabulary(VocabularyDecl),
+    /// `purpose other … { … }`: other purposes with consent.
+    OtherPurposes(OtherPurposesDecl),
+}
+
+/// `purpose other [for PURPOSES] "Title" { … }`: a catch-all that decides the vocabulary
+/// purposes the policy does not declare ("other purposes with your consent"). Its body is a
+/// purpose body; `body.path` is the word `other`.
+#[derive(Debug, Clone)]
+pub struct OtherPurposesDecl {
+    /// `for …`: the purposes it may cover (empty: every vocabulary purpose).
+    pub covers: Vec<Selector>,
+    /// The body, as a purpose's (`uses`, `basis` …); its path is `other`, spanning the word.
+    pub body: PurposeDecl,
 }
 
 /// `circumstance NAME "Title"`: a fact about the situation of a question.
@@ -323,6 +336,8 @@ pub enum Threshold {
     Age(IntLit),
     /// A regime fact giving the number per region.
     Fact(Name),
+    /// `max(13, digital_consent_age)`: the highest of its terms (ages or facts), per region.
+    Max(Vec<Threshold>),
 }
 
 /// `under N [in R]` in the `children` block.

@@ -292,6 +292,10 @@ fn rule_name(rule: Rule) -> &'static str {
         expect_rule => "`by`",
         kind_target => "`kind`",
         vocabulary_decl => "`vocabulary purpose`",
+        other_purposes_decl => "`purpose other`",
+        threshold_max | kw_max => "`max(…)`",
+        threshold_term => "an age or a regime fact",
+        kw_other => "`other`",
         outcome => "`allow` or `deny`",
         retention_bound => "`least` or `most`",
         retention_verdict => "`must_keep`, `may_keep` or `must_delete`",
@@ -637,6 +641,7 @@ fn declaration(node: &Node) -> Result<Decl> {
         }),
         Rule::children_decl => Decl::Children(children_decl(node)?),
         Rule::purpose_decl => Decl::Purpose(purpose_decl(node)?),
+        Rule::other_purposes_decl => Decl::OtherPurposes(other_purposes_decl(node)?),
         Rule::recipient_decl => Decl::Recipient(recipient_decl(node)?),
         Rule::transfer_decl => Decl::Transfer(TransferDecl {
             data: selector_list(&node.one(Rule::selector_list)?)?,
@@ -804,15 +809,27 @@ fn children_treatment(node: &Node) -> Result<ChildrenTreatment> {
     })
 }
 
+/// An age (`13`) or a regime fact (`digital_consent_age`), the one child of `node`.
+fn threshold_term(node: &Node) -> Result<Threshold> {
+    Ok(match node.opt(Rule::int) {
+        Some(n) => Threshold::Age(int(&n)?),
+        None => Threshold::Fact(node.one(Rule::ident)?.name()),
+    })
+}
+
 fn children_decl(node: &Node) -> Result<ChildrenDecl> {
     let mut decl = ChildrenDecl::default();
     for entry in node.all(Rule::children_entry) {
         let inner = entry.first_meaningful()?;
         match inner.rule() {
             Rule::children_threshold => {
-                let threshold = match inner.opt(Rule::int) {
-                    Some(n) => Threshold::Age(int(&n)?),
-                    None => Threshold::Fact(inner.one(Rule::ident)?.name()),
+                let threshold = match inner.opt(Rule::threshold_max) {
+                    Some(max) => Threshold::Max(
+                        max.all(Rule::threshold_term)
+                            .map(|term| threshold_term(&term))
+                            .collect::<Result<Vec<_>>>()?,
+                    ),
+                    None => threshold_term(&inner)?,
                 };
                 decl.thresholds.push(ChildThreshold {
                     threshold,
@@ -834,9 +851,24 @@ fn children_decl(node: &Node) -> Result<ChildrenDecl> {
     Ok(decl)
 }
 
+/// `purpose other [for PURPOSES] "Title" { … }`.
+fn other_purposes_decl(node: &Node) -> Result<OtherPurposesDecl> {
+    let covers = match node.opt(Rule::selector_list) {
+        Some(list) => selector_list(&list)?,
+        None => Vec::new(),
+    };
+    let body = purpose_body(node, node.one(Rule::kw_other)?.name())?;
+    Ok(OtherPurposesDecl { covers, body })
+}
+
 fn purpose_decl(node: &Node) -> Result<PurposeDecl> {
+    purpose_body(node, node.one(Rule::path)?.name())
+}
+
+/// A purpose's title and `{ … }` entries, under `path`.
+fn purpose_body(node: &Node, path: Name) -> Result<PurposeDecl> {
     let mut decl = PurposeDecl {
-        path: node.one(Rule::path)?.name(),
+        path,
         title: opt_string(node)?,
         uses: Vec::new(),
         subjects: Vec::new(),

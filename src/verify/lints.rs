@@ -41,6 +41,11 @@ impl Verifier<'_> {
                 || purpose.info.span.source != root
                 || purpose.uses.is_empty()
                 || purpose.bases.is_empty()
+                // The text states no basis anywhere: the `basis-unstated` lint says so.
+                || purpose
+                    .bases
+                    .iter()
+                    .all(|b| b.alternatives.contains(&crate::model::Basis::Unstated))
             {
                 continue;
             }
