@@ -19,6 +19,9 @@ type Result<T> = std::result::Result<T, (SyntaxError, Span)>;
 struct Node<'i> {
     pair: Pair<'i, Rule>,
     source: SourceId,
+    /// The file holds `//` somewhere: a pair may end in a comment. Without, only whitespace
+    /// can trail a pair, and its span is found without scanning its last line.
+    comments: bool,
 }
 
 impl<'i> Node<'i> {
@@ -30,7 +33,11 @@ impl<'i> Node<'i> {
     /// skip before an optional part that then matched nothing.
     fn span(&self) -> Span {
         let s = self.pair.as_span();
-        Span::new(self.source, s.start(), trimmed_end(&self.pair))
+        Span::new(
+            self.source,
+            s.start(),
+            trimmed_end(&self.pair, self.comments),
+        )
     }
 
     fn text(&self) -> &'i str {
@@ -38,11 +45,12 @@ impl<'i> Node<'i> {
     }
 
     fn children(&self) -> impl Iterator<Item = Node<'i>> + '_ {
-        let source = self.source;
-        self.pair
-            .clone()
-            .into_inner()
-            .map(move |pair| Node { pair, source })
+        let (source, comments) = (self.source, self.comments);
+        self.pair.clone().into_inner().map(move |pair| Node {
+            pair,
+            source,
+            comments,
+        })
     }
 
     fn all(&self, rule: Rule) -> impl Iterator<Item = Node<'i>> + '_ {
@@ -91,20 +99,20 @@ impl<'i> Node<'i> {
 
 /// Where a pair really ends: after its last child's real end plus any literal tokens (`}`),
 /// but before trailing whitespace and comments. Follows the chain of last children, which is
-/// as deep as the grammar nests (bounded by the depth guard).
-fn trimmed_end(pair: &Pair<'_, Rule>) -> usize {
+/// as deep as the grammar nests (bounded by the depth guard). `comments`: the file holds `//`.
+fn trimmed_end(pair: &Pair<'_, Rule>, comments: bool) -> usize {
     let span = pair.as_span();
     // Most pairs end on a token: then nothing trails and the chain of last children need not
     // be walked (walking it for every node made lowering quadratic in the nesting depth).
     let text = span.as_str();
-    if !may_end_in_skipped(text) {
+    if !may_end_in_skipped(text, comments) {
         return span.end();
     }
     // Only whitespace trails when no `//` is left on the last line once it is trimmed (a
     // comment runs to the end of its line). A pair without children is a token and keeps
     // its own end.
     let trimmed = text.trim_end();
-    if !may_end_in_skipped(trimmed) {
+    if !may_end_in_skipped(trimmed, comments) {
         if pair.clone().into_inner().next().is_none() {
             return span.end();
         }
@@ -113,7 +121,7 @@ fn trimmed_end(pair: &Pair<'_, Rule>) -> usize {
     let Some(last) = pair.clone().into_inner().last() else {
         return span.end();
     };
-    let child_end = trimmed_end(&last).min(span.end());
+    let child_end = trimmed_end(&last, comments).min(span.end());
     let tail = span
         .as_str()
         .get(child_end.saturating_sub(span.start())..)
@@ -122,10 +130,14 @@ fn trimmed_end(pair: &Pair<'_, Rule>) -> usize {
 }
 
 /// Whether `text` may end in whitespace or a `//` comment: it ends in a whitespace character,
-/// or its last line holds `//` (perhaps inside a string: then the slow path decides).
-fn may_end_in_skipped(text: &str) -> bool {
+/// or its last line holds `//` (perhaps inside a string: then the slow path decides). In a
+/// file without `//` (`comments` false) no line need be scanned.
+fn may_end_in_skipped(text: &str, comments: bool) -> bool {
     if text.ends_with(|c: char| c.is_whitespace()) {
         return true;
+    }
+    if !comments {
+        return false;
     }
     let bytes = text.as_bytes();
     let line_start = text.rfind('\n').map_or(0, |i| i + 1);
@@ -173,7 +185,12 @@ pub fn parse_file(source: SourceId, text: &str) -> Result<File> {
         },
         Span::new(source, 0, 0),
     ))?;
-    file(Node { pair, source })
+    let comments = text.contains("//");
+    file(Node {
+        pair,
+        source,
+        comments,
+    })
 }
 
 fn pest_error(
