@@ -431,6 +431,7 @@ impl Checker {
                 sharing: r.sharing.is_some(),
                 conditions: Vec::new(),
                 provenance: ProvenanceId(0),
+                terms: RecipientTerms::default(),
             },
         );
     }

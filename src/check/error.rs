@@ -357,6 +357,20 @@ pub enum CheckError {
         /// The fix.
         help: String,
     },
+    /// A security measure named twice in `security { … }`
+    /// (`lawful::check::duplicate_measure`).
+    #[error("the security measure `{name}` is stated twice")]
+    DuplicateMeasure {
+        /// The measure's name.
+        name: String,
+    },
+    /// A recipient's `never for …` limit that leaves it no purpose
+    /// (`lawful::check::invalid_recipient_limit`).
+    #[error("recipient `{recipient}` may not pursue any of its purposes")]
+    InvalidRecipientLimit {
+        /// The recipient.
+        recipient: String,
+    },
     /// A warning: its name is the lint's name.
     #[error("{message}")]
     Lint {
@@ -415,6 +429,8 @@ impl DiagnosticKind for CheckError {
             CheckError::InvalidObjectionOverride { .. } => {
                 "lawful::check::invalid_objection_override"
             }
+            CheckError::DuplicateMeasure { .. } => "lawful::check::duplicate_measure",
+            CheckError::InvalidRecipientLimit { .. } => "lawful::check::invalid_recipient_limit",
             CheckError::Lint { lint, .. } => match *lint {
                 "unused-category" => "lawful::lint::unused-category",
                 "unused-field" => "lawful::lint::unused-field",
@@ -520,6 +536,14 @@ impl DiagnosticKind for CheckError {
                 "a `{place}` is decided for data, not for one subject: test only \
                  `circumstance.NAME` (with `not`, `and`, `or`), or write a `deny` rule with the \
                  subject condition"
+            ),
+            CheckError::DuplicateMeasure { name } => format!(
+                "state each measure once: merge the descriptions of `{name}`, or give the second \
+                 its own name"
+            ),
+            CheckError::InvalidRecipientLimit { recipient } => format!(
+                "`never for …` removes every purpose of `{recipient}`'s `purposes`: narrow the \
+                 limit, or remove the recipient"
             ),
             CheckError::Lint { help, .. } => help.clone(),
         })

@@ -6,6 +6,7 @@
 //! there is no error.
 
 mod declare;
+mod duties;
 mod error;
 mod index;
 mod lints;
@@ -43,6 +44,7 @@ pub fn check(loaded: Loaded) -> (Option<Policy>, Diagnostics) {
     checker.build_regions(&files);
     checker.build_categories(&files);
     checker.lower(&files);
+    checker.lower_duties(&files);
     checker.compile_tests(&files);
     checker.build_indexes();
     checker.lint(&files);
@@ -133,6 +135,8 @@ struct Checker {
     provenance: Vec<Provenance>,
     rights: Vec<Right>,
     responses: Vec<ResponseTime>,
+    /// Citations, security measures (`duties.rs`).
+    duties: Duties,
     tests: Vec<model_tests::CompiledTest>,
     assertions: Vec<model_tests::CompiledAssertion>,
     index: Indexes,
@@ -198,6 +202,7 @@ impl Checker {
             provenance: Vec::new(),
             rights: Vec::new(),
             responses: Vec::new(),
+            duties: Duties::default(),
             tests: Vec::new(),
             assertions: Vec::new(),
             index: Indexes::default(),
@@ -348,6 +353,7 @@ impl Checker {
             provenance: self.provenance,
             rights: self.rights,
             responses: self.responses,
+            duties: self.duties,
             tests: self.tests,
             assertions: self.assertions,
             index,

@@ -17,16 +17,17 @@ use super::words::{
 const MAX_EXAMPLES: usize = 8;
 
 pub(crate) fn sections(ctx: &Ctx<'_>) -> Vec<Section> {
-    vec![
+    let mut sections = vec![
         who_we_are(ctx),
         what_we_collect(ctx),
         why_we_use_it(ctx),
         recipients(ctx),
         transfers(ctx),
         retention(ctx),
-        your_rights(ctx),
-        children(ctx),
-    ]
+    ];
+    sections.extend(super::duties::notice_security(ctx));
+    sections.extend([your_rights(ctx), children(ctx)]);
+    sections
 }
 
 /// Declared purposes, in declaration order.
@@ -640,6 +641,7 @@ fn recipients(ctx: &Ctx<'_>) -> Section {
             }
             notes.text(format!("Only when {}", ctx.condition(cond)));
         }
+        super::duties::recipient_notes(ctx, r, &mut notes);
         rows.push(vec![
             name,
             Text::plain(recipient_kind_text(r.kind)),
@@ -933,6 +935,9 @@ fn right_item(ctx: &Ctx<'_>, entry: &RightEntry) -> Text {
             " Even then, we continue where the law requires: {}.",
             titles.join("; ")
         ));
+    }
+    for term in &entry.terms {
+        text.text(format!(" {term}"));
     }
     if let Some(docs) = &entry.docs {
         text.line_break().em(docs.replace('\n', " "));

@@ -54,6 +54,7 @@ impl Fx {
                 provenance: Vec::new(),
                 rights: Vec::new(),
                 responses: Vec::new(),
+                duties: Default::default(),
                 tests: Vec::new(),
                 assertions: Vec::new(),
                 index: Indexes::default(),
@@ -352,6 +353,7 @@ impl Fx {
             sharing,
             conditions,
             provenance,
+            terms: Default::default(),
         });
         self.p.index.recipients.insert(name, id);
         id

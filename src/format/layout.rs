@@ -56,6 +56,7 @@ const DECLARATIONS: &[&str] = &[
     "rights",
     "circumstance",
     "vocabulary",
+    "security",
 ];
 
 /// The kind of a `{ … }` body, named by the keyword that opens its construct.
@@ -68,6 +69,7 @@ enum Block {
     Test,
     Subject,
     Rights,
+    Security,
     Other,
 }
 
@@ -82,6 +84,7 @@ impl Block {
             Some("test") => Block::Test,
             Some("subject") => Block::Subject,
             Some("rights") => Block::Rights,
+            Some("security") => Block::Security,
             _ => Block::Other,
         }
     }
@@ -117,7 +120,7 @@ impl Block {
             Block::Recipient => {
                 matches!(
                     word,
-                    "purposes" | "categories" | "sale" | "sharing" | "when"
+                    "purposes" | "categories" | "sale" | "sharing" | "when" | "duty" | "never"
                 )
             }
             Block::Test => matches!(word, "subject" | "expect"),
@@ -139,11 +142,26 @@ impl Block {
                         .is_some_and(|p| p.kind == Kind::Word && TAKES_ARGUMENT.contains(&p.text))
             }
             Block::Rights => {
-                !matches!(word, "in" | "within" | "extendable" | "by")
-                    && !prev.is_some_and(|p| {
-                        p.kind == Kind::Word && matches!(p.text, "in" | "within" | "by" | "respond")
-                    })
+                !matches!(
+                    word,
+                    "in" | "within"
+                        | "extendable"
+                        | "by"
+                        | "free"
+                        | "only"
+                        | "for"
+                        | "basis"
+                        | "via"
+                ) && !prev.is_some_and(|p| {
+                    p.kind == Kind::Word
+                        && matches!(
+                            p.text,
+                            "in" | "within" | "by" | "respond" | "only" | "for" | "basis"
+                        )
+                })
             }
+            // A measure's name is the only word followed by its description.
+            Block::Security => body.get(k + 1).is_some_and(|t| t.kind == Kind::Str),
             Block::Other => false,
         }
     }

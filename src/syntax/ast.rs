@@ -68,6 +68,8 @@ pub struct File {
 pub struct Item {
     /// Its `///` doc comment.
     pub docs: Option<String>,
+    /// Its `//>` citation: the source text it encodes (never notice text).
+    pub cite: Option<String>,
     /// Lint names of its `#[allow(…)]`.
     pub allows: Vec<Name>,
     /// The declaration.
@@ -125,6 +127,8 @@ pub enum Decl {
     Circumstance(CircumstanceDecl),
     /// `vocabulary purpose …`.
     Vocabulary(VocabularyDecl),
+    /// `security { … }`.
+    Security(SecurityDecl),
 }
 
 /// `circumstance NAME "Title"`: a fact about the situation of a question.
@@ -461,6 +465,47 @@ pub struct RecipientDecl {
     pub sharing: Option<Span>,
     /// Its `when` conditions.
     pub conditions: Vec<Condition>,
+    /// Its `duty "…"` terms: what it must do with the data.
+    pub duties: Vec<StrLit>,
+    /// Its `never for PURPOSES "…"` limits: purposes it may not pursue.
+    pub limits: Vec<RecipientLimit>,
+}
+
+/// `never for PURPOSES "why"` in a recipient: a purpose it may not pursue with the data.
+#[derive(Debug, Clone)]
+pub struct RecipientLimit {
+    /// The purposes it may not pursue.
+    pub purposes: Vec<Selector>,
+    /// The limit as the policy states it.
+    pub text: Option<StrLit>,
+    /// Where it is written.
+    pub span: Span,
+}
+
+/// One measure of a `security { … }` block (GDPR Art. 30(1)(g), Art. 32).
+#[derive(Debug, Clone)]
+pub struct SecurityMeasure {
+    /// Its `///` doc comment.
+    pub docs: Option<String>,
+    /// Its `//>` citation.
+    pub cite: Option<String>,
+    /// The measure's name (`encryption`).
+    pub name: Name,
+    /// What it is.
+    pub description: StrLit,
+    /// `for DATA`: the data it protects; empty: all data.
+    pub data: Vec<Selector>,
+    /// `to RECIPIENTS`: the recipients it binds; empty: the controller itself.
+    pub recipients: Vec<RecipientSel>,
+    /// Where it is written.
+    pub span: Span,
+}
+
+/// The `security { … }` block.
+#[derive(Debug, Clone, Default)]
+pub struct SecurityDecl {
+    /// Its measures, in order.
+    pub measures: Vec<SecurityMeasure>,
 }
 
 /// `transfer DATA from R to S [with SAFEGUARD]`.
@@ -948,6 +993,14 @@ pub struct Expectation {
 pub struct RightEntry {
     /// Its `///` doc comment.
     pub docs: Option<String>,
+    /// Its `//>` citation.
+    pub cite: Option<String>,
+    /// Where `free` (of charge) is written, if it is.
+    pub free: Option<Span>,
+    /// `only for basis B, C`: the bases of the processing it applies to; empty: all.
+    pub only_for: Vec<BasisName>,
+    /// `via "…"`: how it is exercised.
+    pub via: Option<StrLit>,
     /// The right's name.
     pub name: Name,
     /// The argument in parentheses (an opt-out kind).
@@ -963,6 +1016,8 @@ pub struct RightEntry {
 pub struct ResponseEntry {
     /// Its `///` doc comment.
     pub docs: Option<String>,
+    /// Its `//>` citation.
+    pub cite: Option<String>,
     /// The time to answer.
     pub within: DurationLit,
     /// How much longer it may take.
