@@ -223,15 +223,18 @@ fn rights(old: &Policy, new: &Policy, out: &mut Vec<StatementChange>) {
                 format!("no longer grants the right `{name}`"),
             ),
             Some(n) if terms(old, o) != terms(new, n) => {
-                // Losing `free`, or gaining an `only for` restriction, gives the subject less.
+                // Losing `free`, or gaining an `only for` restriction, gives the subject less;
+                // the reverse more; anything else (`via`, regions) neither.
                 let less = (o.free && !n.free) || (o.only_for.is_empty() && !n.only_for.is_empty());
+                let more = (!o.free && n.free) || (!o.only_for.is_empty() && n.only_for.is_empty());
+                let impact = match (less, more) {
+                    (true, false) => Impact::Widened,
+                    (false, true) => Impact::Narrowed,
+                    _ => Impact::Neutral,
+                };
                 push(
                     out,
-                    if less {
-                        Impact::Widened
-                    } else {
-                        Impact::Neutral
-                    },
+                    impact,
                     StatementKind::RightTermsChanged,
                     format!("the terms of the right `{name}` changed"),
                 );
