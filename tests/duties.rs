@@ -384,3 +384,39 @@ fn fmt_keeps_every_new_construct() {
         .assert()
         .success();
 }
+
+#[test]
+fn a_source_of_data_is_stated_in_the_notice_and_record_and_diffed() {
+    let with_source = POLICY.replace(
+        "security {",
+        "//> §1 \"We receive snapshots your installer took.\"\n\
+         source installer \"Your installer\" provides user.content.private for essential.service in EU\n\
+         security {",
+    );
+    let policy = compile(&with_source);
+    assert_eq!(policy.data_sources().len(), 1);
+    let doc = lawful::docgen::markdown(&policy);
+    let (notice, record) = doc.split_once("## Record of processing").unwrap();
+    assert!(
+        notice.contains("### Data we receive from others"),
+        "{notice}"
+    );
+    assert!(
+        notice.contains("**Your installer**: ") && notice.contains("for Running the service"),
+        "{notice}"
+    );
+    assert!(!notice.contains("§1 "));
+    assert!(record.contains("(Art. 14(2)(f))") && record.contains("§1 \"We receive"));
+    let added = lawful::diff::diff(&compile(POLICY), &policy);
+    assert_eq!(added.statements.len(), 1, "{:?}", added.statements);
+    assert_eq!(
+        added.statements[0].summary,
+        "receives data from the source `installer`"
+    );
+    assert_eq!(added.widened(), 1);
+    let changed = lawful::diff::diff(
+        &policy,
+        &compile(&with_source.replace("for essential.service in EU", "for essential.service")),
+    );
+    assert_eq!(changed.neutral(), 1, "{:?}", changed.statements);
+}

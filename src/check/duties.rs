@@ -24,6 +24,7 @@ impl Checker {
                         }
                     }
                     Decl::Security(security) => self.lower_security(security),
+                    Decl::Source(source) => self.lower_source(source, item),
                     Decl::Recipient(recipient) => self.lower_recipient_terms(recipient),
                     _ => {}
                 }
@@ -66,6 +67,51 @@ impl Checker {
         }
     }
 
+    fn lower_source(&mut self, decl: &ast::SourceDecl, item: &ast::Item) {
+        let name = &decl.name.text;
+        if self.duties.sources.iter().any(|s| s.info.name == *name) {
+            self.error(
+                CheckError::DuplicateSource { name: name.clone() },
+                decl.name.span,
+                "declared again here",
+            );
+            return;
+        }
+        let categories = self.category_selectors(&decl.data);
+        let purposes = (!decl.purposes.is_empty()).then(|| self.purpose_selectors(&decl.purposes));
+        // Each `for` selector must name a purpose that uses some of the data.
+        for selector in &decl.purposes {
+            let set = self.purpose_selectors(std::slice::from_ref(selector));
+            let uses = set.iter().any(|id| {
+                self.purposes
+                    .item(u32::try_from(id).unwrap_or(u32::MAX))
+                    .is_some_and(|p| p.uses.intersects(&categories))
+            });
+            if !uses && !set.is_empty() {
+                self.error(
+                    CheckError::SourceOutsidePurpose {
+                        source_name: name.clone(),
+                        purpose: selector_text(selector),
+                    },
+                    selector.span,
+                    "uses none of this data",
+                );
+            }
+        }
+        let regions = self.region_scope(&decl.scope);
+        self.duties.sources.push(DataSource {
+            info: Info {
+                name: name.clone(),
+                title: decl.title.as_ref().map(|t| t.value.clone()),
+                docs: item.docs.clone(),
+                span: decl.name.span,
+            },
+            categories,
+            purposes,
+            regions,
+        });
+    }
+
     fn lower_recipient_terms(&mut self, decl: &ast::RecipientDecl) {
         let Some(id) = self.recipients.get(&decl.name.text) else {
             return;
@@ -85,17 +131,7 @@ impl Checker {
         let mut limited = IdSet::new(self.purposes.len());
         for limit in &decl.limits {
             let purposes = self.purpose_selectors(&limit.purposes);
-            let selectors: Vec<String> = limit
-                .purposes
-                .iter()
-                .map(|s| match &s.kind {
-                    ast::SelectorKind::All => "*".to_owned(),
-                    ast::SelectorKind::Path { path, star } => {
-                        format!("{path}{}", if *star { ".*" } else { "" })
-                    }
-                    ast::SelectorKind::Flag(flag) => format!("#{flag}"),
-                })
-                .collect();
+            let selectors: Vec<String> = limit.purposes.iter().map(selector_text).collect();
             // Named by its recipient: a test expects it with `by RECIPIENT`.
             let provenance = self.add_provenance(
                 ProvenanceKind::RecipientLimit,
@@ -169,5 +205,16 @@ impl Checker {
             bases.push(basis);
         }
         bases
+    }
+}
+
+/// A selector as written (`a.b.*`, `#flag`, `*`).
+fn selector_text(selector: &ast::Selector) -> String {
+    match &selector.kind {
+        ast::SelectorKind::All => "*".to_owned(),
+        ast::SelectorKind::Path { path, star } => {
+            format!("{path}{}", if *star { ".*" } else { "" })
+        }
+        ast::SelectorKind::Flag(flag) => format!("#{flag}"),
     }
 }

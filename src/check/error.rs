@@ -364,6 +364,20 @@ pub enum CheckError {
         /// The measure's name.
         name: String,
     },
+    /// A `source` declared twice (`lawful::check::duplicate_source`).
+    #[error("the source `{name}` is declared twice")]
+    DuplicateSource {
+        /// The source's name.
+        name: String,
+    },
+    /// A `source … for P` whose data P does not use (`lawful::check::source_outside_purpose`).
+    #[error("purpose `{purpose}` uses none of the data source `{source_name}` provides")]
+    SourceOutsidePurpose {
+        /// The source.
+        source_name: String,
+        /// The purpose.
+        purpose: String,
+    },
     /// A recipient's `never for …` limit that leaves it no purpose
     /// (`lawful::check::invalid_recipient_limit`).
     #[error("recipient `{recipient}` may not pursue any of its purposes")]
@@ -430,6 +444,8 @@ impl DiagnosticKind for CheckError {
                 "lawful::check::invalid_objection_override"
             }
             CheckError::DuplicateMeasure { .. } => "lawful::check::duplicate_measure",
+            CheckError::DuplicateSource { .. } => "lawful::check::duplicate_source",
+            CheckError::SourceOutsidePurpose { .. } => "lawful::check::source_outside_purpose",
             CheckError::InvalidRecipientLimit { .. } => "lawful::check::invalid_recipient_limit",
             CheckError::Lint { lint, .. } => match *lint {
                 "unused-category" => "lawful::lint::unused-category",
@@ -540,6 +556,12 @@ impl DiagnosticKind for CheckError {
             CheckError::DuplicateMeasure { name } => format!(
                 "state each measure once: merge the descriptions of `{name}`, or give the second \
                  its own name"
+            ),
+            CheckError::DuplicateSource { name } => {
+                format!("declare `{name}` once, with every datum it provides")
+            }
+            CheckError::SourceOutsidePurpose { purpose, .. } => format!(
+                "name a purpose that uses the data, or add the data to `{purpose}`'s `uses`"
             ),
             CheckError::InvalidRecipientLimit { recipient } => format!(
                 "`never for …` removes every purpose of `{recipient}`'s `purposes`: narrow the \

@@ -39,6 +39,12 @@ pub enum StatementKind {
     RecipientLimitAdded,
     /// A recipient's `never for` limit is no longer stated (widened).
     RecipientLimitRemoved,
+    /// A source of data obtained from others is declared that was not (widened: more data).
+    DataSourceAdded,
+    /// A source of data is no longer declared (narrowed).
+    DataSourceRemoved,
+    /// What a source provides, for which purposes or where, changed (neutral).
+    DataSourceChanged,
 }
 
 /// One changed statement.
@@ -59,6 +65,7 @@ pub(super) fn compare(old: &Policy, new: &Policy) -> Vec<StatementChange> {
     responses(old, new, &mut out);
     rights(old, new, &mut out);
     recipients(old, new, &mut out);
+    sources(old, new, &mut out);
     out.sort_by(|a, b| (a.impact, a.kind, &a.summary).cmp(&(b.impact, b.kind, &b.summary)));
     out
 }
@@ -309,6 +316,60 @@ fn recipients(old: &Policy, new: &Policy, out: &mut Vec<StatementChange>) {
                 Impact::Narrowed,
                 StatementKind::RecipientLimitAdded,
                 format!("`{name}` is limited: \u{201c}{limit}\u{201d}"),
+            );
+        }
+    }
+}
+
+fn sources(old: &Policy, new: &Policy, out: &mut Vec<StatementChange>) {
+    let names = |p: &Policy, set: &crate::model::IdSet, purposes: bool| -> Vec<String> {
+        let mut names: Vec<String> = if purposes {
+            set.iter()
+                .filter_map(|i| p.purposes().get(i))
+                .map(|x| x.info.name.clone())
+                .collect()
+        } else {
+            set.iter()
+                .filter_map(|i| p.categories().get(i))
+                .map(|x| x.info.name.clone())
+                .collect()
+        };
+        names.sort_unstable();
+        names
+    };
+    let described = |p: &Policy, s: &crate::model::DataSource| {
+        (
+            names(p, &s.categories, false),
+            s.purposes.as_ref().map(|set| names(p, set, true)),
+            region_names(p, &s.regions),
+        )
+    };
+    for o in old.data_sources() {
+        let name = &o.info.name;
+        match new.data_sources().iter().find(|n| n.info.name == *name) {
+            None => push(
+                out,
+                Impact::Narrowed,
+                StatementKind::DataSourceRemoved,
+                format!("no longer receives data from the source `{name}`"),
+            ),
+            Some(n) if described(old, o) != described(new, n) => push(
+                out,
+                Impact::Neutral,
+                StatementKind::DataSourceChanged,
+                format!("what the source `{name}` provides changed"),
+            ),
+            Some(_) => {}
+        }
+    }
+    for n in new.data_sources() {
+        let name = &n.info.name;
+        if !old.data_sources().iter().any(|o| o.info.name == *name) {
+            push(
+                out,
+                Impact::Widened,
+                StatementKind::DataSourceAdded,
+                format!("receives data from the source `{name}`"),
             );
         }
     }

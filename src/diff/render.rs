@@ -74,7 +74,8 @@ use super::{Change, ExampleSide, Impact, PolicyDiff, StatementChange};
 ///   `security_measure_changed`, `response_time_extended`, `response_time_shortened`,
 ///   `response_time_changed`, `right_added`, `right_removed`, `right_terms_changed`,
 ///   `recipient_duty_added`, `recipient_duty_removed`, `recipient_limit_added`,
-///   `recipient_limit_removed`) and `summary`; counted in `widened`, `narrowed`, `neutral`.
+///   `recipient_limit_removed`, `data_source_added`, `data_source_removed`,
+///   `data_source_changed`) and `summary`; counted in `widened`, `narrowed`, `neutral`.
 #[derive(Debug, Clone, Serialize)]
 pub struct DiffJson<'a> {
     /// The old policy's label (its path, on the command line).

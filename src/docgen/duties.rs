@@ -11,6 +11,46 @@ use super::doc::{Block, Section, Table, Text};
 use super::notice::data_text;
 use super::words::{basis_text, or_list, Ctx};
 
+/// "Data we receive from others" (GDPR Art. 14(2)(f)), for the notice.
+pub(crate) fn notice_sources(ctx: &Ctx<'_>) -> Option<Section> {
+    let sources = ctx.policy.data_sources();
+    if sources.is_empty() {
+        return None;
+    }
+    let mut section = Section::new("sources", "Data we receive from others");
+    section.para("Some personal data does not come from you but from the sources below:");
+    section.block(Block::List(
+        sources.iter().map(|s| source_text(ctx, s)).collect(),
+    ));
+    Some(section)
+}
+
+fn source_text(ctx: &Ctx<'_>, source: &crate::model::DataSource) -> Text {
+    let mut text = Text::new();
+    text.strong(
+        source
+            .info
+            .title
+            .clone()
+            .unwrap_or_else(|| source.info.name.clone()),
+    )
+    .text(": ")
+    .append(data_text(ctx, &source.categories));
+    if let Some(purposes) = &source.purposes {
+        let titles: Vec<String> = ctx
+            .purpose_summary(purposes)
+            .iter()
+            .map(|p| ctx.purpose_title(*p))
+            .collect();
+        text.text(format!(", for {}", titles.join("; ")));
+    }
+    text.text(format!(", {}.", ctx.where_text(&source.regions)));
+    if let Some(docs) = &source.info.docs {
+        text.line_break().em(docs.replace('\n', " "));
+    }
+    text
+}
+
 /// "How we protect your data": the security measures, for the notice.
 pub(crate) fn notice_security(ctx: &Ctx<'_>) -> Option<Section> {
     let measures = ctx.policy.security_measures();
@@ -108,6 +148,25 @@ pub(crate) fn right_terms(free: bool, only_for: &[Basis], via: Option<&str>) -> 
 pub(crate) fn record_sections(ctx: &Ctx<'_>) -> Vec<Section> {
     let policy = ctx.policy;
     let mut sections = Vec::new();
+    if !policy.data_sources().is_empty() {
+        let mut section = Section::new(
+            "record-sources-of-data",
+            "Personal data not obtained from the data subject (Art. 14(2)(f))",
+        );
+        section.block(Block::List(
+            policy
+                .data_sources()
+                .iter()
+                .map(|s| {
+                    let mut text = source_text(ctx, s);
+                    text.line_break().code(s.info.name.clone());
+                    cite_line(policy, s.info.span, &mut text);
+                    text
+                })
+                .collect(),
+        ));
+        sections.push(section);
+    }
     let mut security = Section::new(
         "record-security",
         "Technical and organisational security measures (Art. 30(1)(g), 32)",

@@ -17,14 +17,14 @@ use super::words::{
 const MAX_EXAMPLES: usize = 8;
 
 pub(crate) fn sections(ctx: &Ctx<'_>) -> Vec<Section> {
-    let mut sections = vec![
-        who_we_are(ctx),
-        what_we_collect(ctx),
+    let mut sections = vec![who_we_are(ctx), what_we_collect(ctx)];
+    sections.extend(super::duties::notice_sources(ctx));
+    sections.extend([
         why_we_use_it(ctx),
         recipients(ctx),
         transfers(ctx),
         retention(ctx),
-    ];
+    ]);
     sections.extend(super::duties::notice_security(ctx));
     sections.extend([your_rights(ctx), children(ctx)]);
     sections

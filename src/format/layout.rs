@@ -57,6 +57,7 @@ const DECLARATIONS: &[&str] = &[
     "circumstance",
     "vocabulary",
     "security",
+    "source",
 ];
 
 /// The kind of a `{ … }` body, named by the keyword that opens its construct.

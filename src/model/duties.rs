@@ -102,9 +102,25 @@ impl RecipientTerms {
     }
 }
 
+/// `source NAME provides DATA [for PURPOSES] [in REGIONS]`: data obtained from someone other
+/// than the subject (GDPR Art. 14(2)(f)).
+#[derive(Debug, Clone)]
+pub struct DataSource {
+    /// Its name, title, doc comment and span.
+    pub info: Info,
+    /// The data it provides.
+    pub categories: IdSet,
+    /// The purposes it provides it for; `None`: not said.
+    pub purposes: Option<IdSet>,
+    /// Where.
+    pub regions: IdSet,
+}
+
 /// The policy's statements beside its decisions.
 #[derive(Debug, Clone, Default)]
 pub struct Duties {
+    /// The `source` declarations, in order.
+    pub sources: Vec<DataSource>,
     /// The `//>` citations.
     pub citations: Citations,
     /// The `security { … }` measures, in order.

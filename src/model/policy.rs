@@ -800,6 +800,11 @@ impl Policy {
         self.duties.citations.iter()
     }
 
+    /// The `source` declarations: data obtained from others (GDPR Art. 14(2)(f)).
+    pub fn data_sources(&self) -> &[super::DataSource] {
+        &self.duties.sources
+    }
+
     /// The `security { … }` measures (GDPR Art. 30(1)(g), Art. 32), in order.
     pub fn security_measures(&self) -> &[super::SecurityMeasure] {
         &self.duties.security

@@ -129,6 +129,24 @@ pub enum Decl {
     Vocabulary(VocabularyDecl),
     /// `security { … }`.
     Security(SecurityDecl),
+    /// `source NAME "Title" provides DATA [for PURPOSES] [in REGIONS]`.
+    Source(SourceDecl),
+}
+
+/// `source NAME "Title" provides DATA [for PURPOSES] [in REGIONS]`: data obtained from someone
+/// other than the subject (GDPR Art. 14(2)(f)).
+#[derive(Debug, Clone)]
+pub struct SourceDecl {
+    /// The source's name.
+    pub name: Name,
+    /// The quoted title.
+    pub title: Option<StrLit>,
+    /// The data it provides.
+    pub data: Vec<Selector>,
+    /// `for PURPOSES`: the purposes it provides them for; empty: not said.
+    pub purposes: Vec<Selector>,
+    /// `in REGIONS`: where; empty: everywhere.
+    pub scope: Vec<RegionRef>,
 }
 
 /// `circumstance NAME "Title"`: a fact about the situation of a question.

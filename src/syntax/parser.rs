@@ -408,6 +408,8 @@ fn rule_name(rule: Rule) -> &'static str {
         purpose_entry => "a purpose entry (`uses`, `basis`, `subjects`, `survives`, `children`, …)",
         recipient_entry => "`purposes`, `categories`, `sale`, `sharing`, `when`, `duty` or `never`",
         security_decl => "`security`",
+        source_decl | kw_source => "`source`",
+        kw_provides => "`provides`",
         security_entry => "a security measure (`encryption \"…\"`)",
         right_terms => "`free`, `only for basis …` or `via \"…\"`",
         kw_security => "`security`",
@@ -632,6 +634,16 @@ fn declaration(node: &Node) -> Result<Decl> {
         Rule::purpose_decl => Decl::Purpose(purpose_decl(node)?),
         Rule::recipient_decl => Decl::Recipient(recipient_decl(node)?),
         Rule::security_decl => Decl::Security(security_decl(node)?),
+        Rule::source_decl => Decl::Source(SourceDecl {
+            name: node.one(Rule::ident)?.name(),
+            title: opt_string(node)?,
+            data: selector_list(&node.nth(Rule::selector_list, 0)?)?,
+            purposes: match node.all(Rule::selector_list).nth(1) {
+                Some(list) => selector_list(&list)?,
+                None => Vec::new(),
+            },
+            scope: opt_region_scope(node)?.unwrap_or_default(),
+        }),
         Rule::transfer_decl => Decl::Transfer(TransferDecl {
             data: selector_list(&node.one(Rule::selector_list)?)?,
             from: region_list(&node.nth(Rule::region_list, 0)?),
