@@ -200,6 +200,11 @@ fn item_end(tokens: &[Token<'_>], start: usize) -> usize {
             "use" | "transfer" => !matches!(prev, ":" | "never" | "deny" | "may"),
             "deny" => prev != "always",
             "purpose" => prev != "vocabulary",
+            // Not reserved words: they start a declaration only in its own shape.
+            "security" => tokens.get(k + 1).is_some_and(|t| t.is_punct("{")),
+            "source" => tokens
+                .get(k + 2..k + 4)
+                .is_some_and(|next| next.iter().any(|t| t.text == "provides")),
             _ => true,
         }
     };
