@@ -130,8 +130,8 @@ fn anker_at(line: u64, column: u64) -> String {
 }
 
 /// A rule location in `anker.lawful` must point at the rule: its keyword or its name.
-/// (`transfer`, `localize` and `retain` rules are located at the doc comment attached to
-/// them, where they have one: the checker gives them the span of the whole item.)
+/// (`transfer`, `localize` and `retain` rules are located at the doc comment or citation
+/// attached to them, where they have one: the checker gives them the span of the whole item.)
 fn check_anker_rule(rule: &Value) {
     let name = rule["name"].as_str().unwrap();
     let at = anker_at(
@@ -139,7 +139,7 @@ fn check_anker_rule(rule: &Value) {
         rule["column"].as_u64().unwrap(),
     );
     let keywords = [
-        "basis", "deny", "transfer", "localize", "retain", "under", "///",
+        "basis", "deny", "transfer", "localize", "retain", "under", "///", "//>",
     ];
     let first = name.split(':').next().unwrap_or(name);
     assert!(

@@ -328,6 +328,18 @@ fn the_corpus_uses_every_construct() {
         "respond within 1 month extendable by 2 months in",
         "extendable by P45D",
         "respond within 15 days in",
+        // citations, sources, security, recipients' terms, terms of rights
+        "//> §",
+        "source reseller \"",
+        " provides ",
+        "security {",
+        "\" for user.*",
+        "\" to host",
+        "  duty \"",
+        "  never for improvement \"",
+        " free via \"",
+        "only for basis consent, contract",
+        "  objection free\n",
     ];
     let mut text = String::new();
     for path in corpus() {

@@ -440,6 +440,7 @@ impl Checker {
                 conditions: Vec::new(),
                 consent: r.consent.map(|c| c.explicit),
                 provenance: ProvenanceId(0),
+                terms: RecipientTerms::default(),
             },
         );
     }

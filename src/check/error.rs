@@ -389,6 +389,34 @@ pub enum CheckError {
         /// The fix.
         help: String,
     },
+    /// A security measure named twice in `security { … }`
+    /// (`lawful::check::duplicate_measure`).
+    #[error("the security measure `{name}` is stated twice")]
+    DuplicateMeasure {
+        /// The measure's name.
+        name: String,
+    },
+    /// A `source` declared twice (`lawful::check::duplicate_source`).
+    #[error("the source `{name}` is declared twice")]
+    DuplicateSource {
+        /// The source's name.
+        name: String,
+    },
+    /// A `source … for P` whose data P does not use (`lawful::check::source_outside_purpose`).
+    #[error("purpose `{purpose}` uses none of the data source `{source_name}` provides")]
+    SourceOutsidePurpose {
+        /// The source.
+        source_name: String,
+        /// The purpose.
+        purpose: String,
+    },
+    /// A recipient's `never for …` limit that leaves it no purpose
+    /// (`lawful::check::invalid_recipient_limit`).
+    #[error("recipient `{recipient}` may not pursue any of its purposes")]
+    InvalidRecipientLimit {
+        /// The recipient.
+        recipient: String,
+    },
     /// A warning: its name is the lint's name.
     #[error("{message}")]
     Lint {
@@ -451,6 +479,10 @@ impl DiagnosticKind for CheckError {
             }
             CheckError::InvalidCombination { .. } => "lawful::check::invalid_combination",
             CheckError::InvalidOtherPurposes { .. } => "lawful::check::invalid_other_purposes",
+            CheckError::DuplicateMeasure { .. } => "lawful::check::duplicate_measure",
+            CheckError::DuplicateSource { .. } => "lawful::check::duplicate_source",
+            CheckError::SourceOutsidePurpose { .. } => "lawful::check::source_outside_purpose",
+            CheckError::InvalidRecipientLimit { .. } => "lawful::check::invalid_recipient_limit",
             CheckError::Lint { lint, .. } => match *lint {
                 "unused-category" => "lawful::lint::unused-category",
                 "unused-field" => "lawful::lint::unused-field",
@@ -562,6 +594,20 @@ impl DiagnosticKind for CheckError {
                 "a `{place}` is decided for data, not for one subject: test only \
                  `circumstance.NAME` (with `not`, `and`, `or`), or write a `deny` rule with the \
                  subject condition"
+            ),
+            CheckError::DuplicateMeasure { name } => format!(
+                "state each measure once: merge the descriptions of `{name}`, or give the second \
+                 its own name"
+            ),
+            CheckError::DuplicateSource { name } => {
+                format!("declare `{name}` once, with every datum it provides")
+            }
+            CheckError::SourceOutsidePurpose { purpose, .. } => format!(
+                "name a purpose that uses the data, or add the data to `{purpose}`'s `uses`"
+            ),
+            CheckError::InvalidRecipientLimit { recipient } => format!(
+                "`never for …` removes every purpose of `{recipient}`'s `purposes`: narrow the \
+                 limit, or remove the recipient"
             ),
             CheckError::Lint { help, .. } => help.clone(),
         })

@@ -752,6 +752,7 @@ impl Checker {
                 (_, None) => None,
             };
             let regions = self.region_scope(&right.scope);
+            let only_for = self.right_bases(&right.only_for);
             self.rights.push(Right {
                 info: Info {
                     name: self.sources_text(right),
@@ -762,6 +763,9 @@ impl Checker {
                 name,
                 opt_out,
                 regions,
+                free: right.free.is_some(),
+                only_for,
+                via: right.via.as_ref().map(|v| v.value.clone()),
             });
         }
         for response in &decl.responses {

@@ -7,6 +7,7 @@
 
 mod combine;
 mod declare;
+mod duties;
 mod error;
 mod index;
 mod lints;
@@ -47,6 +48,7 @@ pub fn check(loaded: Loaded) -> (Option<Policy>, Diagnostics) {
     checker.build_regions(&files);
     checker.build_categories(&files);
     checker.lower(&files);
+    checker.lower_duties(&files);
     checker.compile_tests(&files);
     checker.build_indexes();
     checker.lint(&files);
@@ -138,6 +140,8 @@ struct Checker {
     rights: Vec<Right>,
     other_purposes: Vec<OtherPurposes>,
     responses: Vec<ResponseTime>,
+    /// Citations, security measures (`duties.rs`).
+    duties: Duties,
     tests: Vec<model_tests::CompiledTest>,
     assertions: Vec<model_tests::CompiledAssertion>,
     index: Indexes,
@@ -204,6 +208,7 @@ impl Checker {
             rights: Vec::new(),
             other_purposes: Vec::new(),
             responses: Vec::new(),
+            duties: Duties::default(),
             tests: Vec::new(),
             assertions: Vec::new(),
             index: Indexes::default(),
@@ -355,6 +360,7 @@ impl Checker {
             rights: self.rights,
             other_purposes: self.other_purposes,
             responses: self.responses,
+            duties: self.duties,
             tests: self.tests,
             assertions: self.assertions,
             index,

@@ -37,6 +37,7 @@ pub fn check_through(loaded: Loaded, last: Stage) -> (Option<Policy>, usize) {
         return (None, checker.diagnostics.len());
     }
     checker.lower(&files);
+    checker.lower_duties(&files);
     checker.compile_tests(&files);
     if last == Stage::Resolve {
         return (None, checker.diagnostics.len());

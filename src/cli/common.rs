@@ -177,6 +177,9 @@ pub fn human_decision(json: &DecisionJson) -> String {
         json.basis.as_deref().unwrap_or("none")
     );
     let _ = writeln!(out, "  rule:         {}", rule_text(json.rule.as_ref()));
+    if let Some(citation) = json.rule.as_ref().and_then(|r| r.citation.as_ref()) {
+        let _ = writeln!(out, "  cites:        {}", citation.replace('\n', " "));
+    }
     if let Some(safeguard) = &json.safeguard {
         let _ = writeln!(out, "  safeguard:    {safeguard}");
     }
@@ -203,6 +206,9 @@ pub fn human_retention(json: &RetentionJson) -> String {
     let _ = writeln!(out, "{verdict}");
     let _ = writeln!(out, "  {}", json.explanation);
     let _ = writeln!(out, "  rule:         {}", rule_text(json.rule.as_ref()));
+    if let Some(citation) = json.rule.as_ref().and_then(|r| r.citation.as_ref()) {
+        let _ = writeln!(out, "  cites:        {}", citation.replace('\n', " "));
+    }
     if let Some(note) = &json.note {
         let _ = writeln!(out, "  note:         {note}");
     }

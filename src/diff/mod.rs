@@ -45,6 +45,7 @@
 //! the data); a basis change is reported on the use only.
 
 mod describe;
+mod duties;
 mod merge;
 mod render;
 mod retention;
@@ -56,6 +57,7 @@ use serde::Serialize;
 
 use crate::model::Policy;
 
+pub use duties::{StatementChange, StatementKind};
 pub use render::DiffJson;
 
 /// How many decisions a diff may make unless told otherwise (both policies counted).
@@ -78,6 +80,7 @@ pub fn diff_within(old: &Policy, new: &Policy, budget: u64) -> PolicyDiff {
     let changes = merge::merge(&u, scanner.cells);
     PolicyDiff {
         changes,
+        statements: duties::compare(old, new),
         cases,
         complete,
     }
@@ -88,6 +91,9 @@ pub fn diff_within(old: &Policy, new: &Policy, budget: u64) -> PolicyDiff {
 pub struct PolicyDiff {
     /// Every change, widened first, then narrowed, then neutral.
     pub changes: Vec<Change>,
+    /// Changed statements that decide nothing (security measures, response times, terms of
+    /// rights, recipients' duties and limits), widened first.
+    pub statements: Vec<StatementChange>,
     /// Decisions made to compute the diff (both policies counted).
     pub cases: u64,
     /// Every case either policy can tell apart was decided: no change is missing. `false`
@@ -96,9 +102,14 @@ pub struct PolicyDiff {
 }
 
 impl PolicyDiff {
-    /// How many changes have this impact.
+    /// How many changes (decisions and statements) have this impact.
     pub fn count(&self, impact: Impact) -> usize {
         self.changes.iter().filter(|c| c.impact == impact).count()
+            + self
+                .statements
+                .iter()
+                .filter(|c| c.impact == impact)
+                .count()
     }
 
     /// How many changes allow more (each needs review).
@@ -116,9 +127,9 @@ impl PolicyDiff {
         self.count(Impact::Neutral)
     }
 
-    /// No decision changes (and the scan was complete).
+    /// No decision or statement changes (and the scan was complete).
     pub fn is_empty(&self) -> bool {
-        self.changes.is_empty() && self.complete
+        self.changes.is_empty() && self.statements.is_empty() && self.complete
     }
 }
 

@@ -4,7 +4,7 @@ use std::fmt::Write as _;
 
 use serde::Serialize;
 
-use super::{Change, ExampleSide, Impact, PolicyDiff};
+use super::{Change, ExampleSide, Impact, PolicyDiff, StatementChange};
 
 /// The stable JSON shape of a diff (`lawful diff --format json`).
 ///
@@ -69,6 +69,13 @@ use super::{Change, ExampleSide, Impact, PolicyDiff};
 ///   (`honour_withdrawal`, `honour_objection`, `honour_opt_out(sale)`,
 ///   `retain_at_most(2 years after collected)`); `explanation` the decision's sentence (for
 ///   retention, the schedule).
+/// - `statements`: changes to what the policy states but does not decide, each with
+///   `impact`, `kind` (`security_measure_added`, `security_measure_removed`,
+///   `security_measure_changed`, `response_time_extended`, `response_time_shortened`,
+///   `response_time_changed`, `right_added`, `right_removed`, `right_terms_changed`,
+///   `recipient_duty_added`, `recipient_duty_removed`, `recipient_limit_added`,
+///   `recipient_limit_removed`, `data_source_added`, `data_source_removed`,
+///   `data_source_changed`) and `summary`; counted in `widened`, `narrowed`, `neutral`.
 #[derive(Debug, Clone, Serialize)]
 pub struct DiffJson<'a> {
     /// The old policy's label (its path, on the command line).
@@ -87,6 +94,8 @@ pub struct DiffJson<'a> {
     pub complete: bool,
     /// Every change, widened first.
     pub changes: &'a [Change],
+    /// Every changed statement, widened first.
+    pub statements: &'a [StatementChange],
 }
 
 impl PolicyDiff {
@@ -101,6 +110,7 @@ impl PolicyDiff {
             cases: self.cases,
             complete: self.complete,
             changes: &self.changes,
+            statements: &self.statements,
         }
     }
 
@@ -121,6 +131,17 @@ impl PolicyDiff {
                  be missing (raise it with `--case-budget`)",
                 self.cases
             );
+        }
+        if !self.statements.is_empty() {
+            let _ = writeln!(out, "\nstatements (not decisions):");
+            for s in &self.statements {
+                let mark = match s.impact {
+                    Impact::Widened => '+',
+                    Impact::Narrowed => '-',
+                    Impact::Neutral => '~',
+                };
+                let _ = writeln!(out, "  {mark} {}", s.summary);
+            }
         }
         if self.changes.is_empty() {
             if self.complete {

@@ -16,6 +16,7 @@
 //! ([`markdown`]) or as one self-contained HTML file ([`html`]).
 
 mod doc;
+mod duties;
 mod html;
 mod linkage;
 mod markdown;

@@ -17,16 +17,14 @@ use super::words::{
 const MAX_EXAMPLES: usize = 8;
 
 pub(crate) fn sections(ctx: &Ctx<'_>) -> Vec<Section> {
-    let mut sections = vec![who_we_are(ctx), what_we_collect(ctx), why_we_use_it(ctx)];
+    let mut sections = vec![who_we_are(ctx), what_we_collect(ctx)];
+    sections.extend(super::duties::notice_sources(ctx));
+    sections.push(why_we_use_it(ctx));
     sections.extend(super::other::section(ctx));
     sections.extend(super::linkage::kept_apart(ctx));
-    sections.extend([
-        recipients(ctx),
-        transfers(ctx),
-        retention(ctx),
-        your_rights(ctx),
-        children(ctx),
-    ]);
+    sections.extend([recipients(ctx), transfers(ctx), retention(ctx)]);
+    sections.extend(super::duties::notice_security(ctx));
+    sections.extend([your_rights(ctx), children(ctx)]);
     sections
 }
 
@@ -647,6 +645,7 @@ fn recipients(ctx: &Ctx<'_>) -> Section {
             }
             notes.text(consent_text(explicit, "disclosure to them"));
         }
+        super::duties::recipient_notes(ctx, r, &mut notes);
         rows.push(vec![
             name,
             Text::plain(recipient_kind_text(r.kind)),
@@ -957,6 +956,9 @@ fn right_item(ctx: &Ctx<'_>, entry: &RightEntry) -> Text {
             " Even then, we continue where the law requires: {}.",
             titles.join("; ")
         ));
+    }
+    for term in &entry.terms {
+        text.text(format!(" {term}"));
     }
     if let Some(docs) = &entry.docs {
         text.line_break().em(docs.replace('\n', " "));

@@ -12,7 +12,9 @@ use super::notice::{
 use super::words::{basis_record, recipient_kind_text, safeguard_text, Ctx};
 
 pub(crate) fn sections(ctx: &Ctx<'_>) -> Vec<Section> {
-    vec![controller(ctx), activities(ctx)]
+    let mut sections = vec![controller(ctx), activities(ctx)];
+    sections.extend(super::duties::record_sections(ctx));
+    sections
 }
 
 fn controller(ctx: &Ctx<'_>) -> Section {

@@ -82,6 +82,9 @@ pub struct RightEntry {
     pub survivors: Vec<PurposeId>,
     /// The doc comment of the declaration.
     pub docs: Option<String>,
+    /// Its terms as sentences ("Free of charge.", "Only for data we process on the basis
+    /// of your consent.").
+    pub terms: Vec<String>,
 }
 
 /// A right the evaluator grants for one purpose, and the regions where it does.
@@ -120,6 +123,7 @@ pub(crate) fn rights_from(policy: &Policy, granted: &[Granted]) -> Vec<RightEntr
             purposes: Vec::new(),
             survivors: Vec::new(),
             docs: right.info.docs.clone(),
+            terms: super::duties::right_terms(right.free, &right.only_for, right.via.as_deref()),
         });
     }
     // Derived rights grouped by (kind, regions), in purpose order.
@@ -171,6 +175,7 @@ pub(crate) fn rights_from(policy: &Policy, granted: &[Granted]) -> Vec<RightEntr
                 purposes,
                 survivors: Vec::new(),
                 docs: None,
+                terms: Vec::new(),
             }),
         }
     }

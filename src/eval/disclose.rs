@@ -226,6 +226,9 @@ fn decide(policy: &Policy, id: RecipientId, query: &UseQuery, subject: &Subject)
         if denial.reason == Reason::NotDeclared {
             if let Some(rule) = first {
                 denial.rule = Some(rule.provenance);
+            } else if let Some(limit) = recipient.terms.limit_for(query.purpose.index()) {
+                // The recipient's own limit ("may not train models on your data").
+                denial.rule = Some(limit.provenance);
             }
         }
         return denial;
@@ -235,7 +238,11 @@ fn decide(policy: &Policy, id: RecipientId, query: &UseQuery, subject: &Subject)
     let declared = recipient.purposes.contains(query.purpose.index())
         && recipient.categories.contains(query.category.index());
     if !declared {
-        let cited = first.map_or(recipient.provenance, |rule| rule.provenance);
+        // A `never for` limit is out of `purposes`: its denial cites the limit.
+        let limit = recipient.terms.limit_for(query.purpose.index());
+        let cited = first
+            .map(|rule| rule.provenance)
+            .unwrap_or_else(|| limit.map_or(recipient.provenance, |limit| limit.provenance));
         return deny(Reason::RecipientNotDeclared).with_rule(cited);
     }
     if let Some(rule) = first {

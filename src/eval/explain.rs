@@ -400,6 +400,13 @@ impl Decision {
         if rule.is_some_and(|p| p.kind == crate::model::ProvenanceKind::Deny) {
             write!(out, ", and {} forbids it", names.rule(self.rule))?;
         }
+        if let Some(limit) = rule.filter(|p| p.kind == crate::model::ProvenanceKind::RecipientLimit)
+        {
+            write!(out, ", and {} forbids it", names.rule(self.rule))?;
+            if let Some(text) = &limit.docs {
+                write!(out, " (\u{201c}{text}\u{201d})")?;
+            }
+        }
         Ok(())
     }
 
@@ -608,6 +615,7 @@ impl fmt::Display for RuleName<'_> {
             ProvenanceKind::Recipient => "the recipient",
             ProvenanceKind::Purpose => "the purpose",
             ProvenanceKind::Children => "the children rule",
+            ProvenanceKind::RecipientLimit => "the limit on the recipient",
         };
         write!(f, "{kind} `{}`", p.name)
     }

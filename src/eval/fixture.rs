@@ -55,6 +55,7 @@ impl Fx {
                 rights: Vec::new(),
                 other_purposes: Vec::new(),
                 responses: Vec::new(),
+                duties: Default::default(),
                 tests: Vec::new(),
                 assertions: Vec::new(),
                 index: Indexes::default(),
@@ -355,6 +356,7 @@ impl Fx {
             conditions,
             consent: None,
             provenance,
+            terms: Default::default(),
         });
         self.p.index.recipients.insert(name, id);
         id

@@ -6,7 +6,8 @@
 //!   "outcome": "deny",
 //!   "reason": "consent_withdrawn",
 //!   "basis": null,
-//!   "rule": { "name": "consent in EU", "file": "shop.lawful", "line": 12, "column": 3 },
+//!   "rule": { "name": "consent in EU", "file": "shop.lawful", "line": 12, "column": 3,
+//!             "citation": "§4 \"We send newsletters only with your consent.\"" },
 //!   "safeguard": null,
 //!   "obligations": [],
 //!   "explanation": "`marketing.direct` may not use `orders.email` in `DE`: the subject withdrew consent to `marketing.direct`.",
@@ -15,7 +16,8 @@
 //! ```
 //! `outcome` is `allow` or `deny`; `reason` one of [`Reason::CODES`](super::Reason::CODES);
 //! `basis` a basis as written in policies (`consent`, `opt_out(sale)`) or null; `rule` the
-//! deciding declaration (falling back to the purpose) or null; `obligations` codes with
+//! deciding declaration (falling back to the purpose) or null, with the source text it cites
+//! (`//>` lines; the member is absent when there are none); `obligations` codes with
 //! their argument (`honour_withdrawal`, `honour_objection`, `honour_opt_out(sale)`,
 //! `retain_at_most(2 years after collected)`); `would_change` a hint or null.
 
@@ -64,6 +66,9 @@ pub struct RuleJson {
     pub line: usize,
     /// Column in characters, counted from 1.
     pub column: usize,
+    /// The source text the declaration cites (its `//>` lines); absent when it cites none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub citation: Option<String>,
 }
 
 impl RuleJson {
@@ -78,6 +83,7 @@ impl RuleJson {
             file: policy.sources.name(span.source),
             line,
             column,
+            citation: policy.citation(span).map(str::to_owned),
         }
     }
 }

@@ -56,6 +56,8 @@ const DECLARATIONS: &[&str] = &[
     "rights",
     "circumstance",
     "vocabulary",
+    "security",
+    "source",
 ];
 
 /// The kind of a `{ … }` body, named by the keyword that opens its construct.
@@ -68,6 +70,7 @@ enum Block {
     Test,
     Subject,
     Rights,
+    Security,
     Other,
 }
 
@@ -82,6 +85,7 @@ impl Block {
             Some("test") => Block::Test,
             Some("subject") => Block::Subject,
             Some("rights") => Block::Rights,
+            Some("security") => Block::Security,
             _ => Block::Other,
         }
     }
@@ -117,7 +121,8 @@ impl Block {
             Block::Recipient => {
                 matches!(
                     word,
-                    "purposes" | "categories" | "sale" | "sharing" | "when" | "requires"
+                    "purposes" | "categories" | "sale" | "sharing" | "when" | "requires" | "duty"
+                    | "never"
                 )
             }
             Block::Test => matches!(word, "subject" | "expect"),
@@ -142,11 +147,26 @@ impl Block {
                         .is_some_and(|p| p.kind == Kind::Word && TAKES_ARGUMENT.contains(&p.text))
             }
             Block::Rights => {
-                !matches!(word, "in" | "within" | "extendable" | "by")
-                    && !prev.is_some_and(|p| {
-                        p.kind == Kind::Word && matches!(p.text, "in" | "within" | "by" | "respond")
-                    })
+                !matches!(
+                    word,
+                    "in" | "within"
+                        | "extendable"
+                        | "by"
+                        | "free"
+                        | "only"
+                        | "for"
+                        | "basis"
+                        | "via"
+                ) && !prev.is_some_and(|p| {
+                    p.kind == Kind::Word
+                        && matches!(
+                            p.text,
+                            "in" | "within" | "by" | "respond" | "only" | "for" | "basis"
+                        )
+                })
             }
+            // A measure's name is the only word followed by its description.
+            Block::Security => body.get(k + 1).is_some_and(|t| t.kind == Kind::Str),
             Block::Other => false,
         }
     }
@@ -185,6 +205,11 @@ fn item_end(tokens: &[Token<'_>], start: usize) -> usize {
             "deny" => prev != "always",
             // `vocabulary purpose`, `event … per purpose`.
             "purpose" => !matches!(prev, "vocabulary" | "per"),
+            // Not reserved words: they start a declaration only in its own shape.
+            "security" => tokens.get(k + 1).is_some_and(|t| t.is_punct("{")),
+            "source" => tokens
+                .get(k + 2..k + 4)
+                .is_some_and(|next| next.iter().any(|t| t.text == "provides")),
             _ => true,
         }
     };

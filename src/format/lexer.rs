@@ -131,13 +131,16 @@ pub(crate) fn lex(text: &str) -> Result<Vec<Token<'_>>, LexError> {
     Ok(tokens)
 }
 
-/// As the grammar's `COMMENT`, `doc_comment` and `inner_doc` decide: `///x` documents,
-/// `////` is a plain comment, `//!` documents the file.
+/// As the grammar's `COMMENT`, `doc_comment`, `cite_comment` and `inner_doc` decide: `///x`
+/// documents, `////` is a plain comment, `//>` cites, `//!` documents the file.
 fn comment_kind(rest: &str) -> Kind {
     let after = rest.get(2..).unwrap_or("");
     if after.starts_with('!') {
         Kind::InnerDoc
-    } else if after.starts_with('/') && !after.get(1..).unwrap_or("").starts_with('/') {
+    } else if after.starts_with('>')
+        || (after.starts_with('/') && !after.get(1..).unwrap_or("").starts_with('/'))
+    {
+        // `//>` citations lay out as doc comments: on their own line, before an item.
         Kind::DocComment
     } else {
         Kind::Comment

@@ -6,6 +6,7 @@
 
 mod bitset;
 mod condition;
+mod duties;
 mod ids;
 mod lookup;
 mod policy;
@@ -18,6 +19,7 @@ pub use bitset::IdSet;
 pub use condition::{
     AttrValue, Circumstances, CmpOp, Cond, OptOutKind, Predicate, MAX_CIRCUMSTANCES,
 };
+pub use duties::{Citations, DataSource, Duties, RecipientLimit, RecipientTerms, SecurityMeasure};
 pub use ids::*;
 pub use lookup::RuleLookup;
 pub use policy::*;

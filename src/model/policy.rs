@@ -477,6 +477,8 @@ pub struct Recipient {
     pub consent: Option<bool>,
     /// The declaration, for explanations.
     pub provenance: ProvenanceId,
+    /// What it must and may not do with the data (its limits are already out of `purposes`).
+    pub terms: super::RecipientTerms,
 }
 
 /// What a `deny` rule forbids.
@@ -686,6 +688,8 @@ pub enum ProvenanceKind {
     Retain,
     /// A `children` declaration (an age threshold).
     Children,
+    /// A recipient's `never for …` limit: a purpose it may not pursue.
+    RecipientLimit,
 }
 
 /// A declaration that can decide, for explanations and JSON.
@@ -744,6 +748,7 @@ pub struct Policy {
     pub(crate) rights: Vec<Right>,
     pub(crate) other_purposes: Vec<OtherPurposes>,
     pub(crate) responses: Vec<ResponseTime>,
+    pub(crate) duties: super::Duties,
     pub(crate) tests: Vec<CompiledTest>,
     pub(crate) assertions: Vec<CompiledAssertion>,
     pub(crate) index: Indexes,
@@ -864,6 +869,27 @@ impl Policy {
         &self.responses
     }
 
+    /// The `//>` citation of the declaration written at `span` (the innermost cited
+    /// declaration containing it): the source text it encodes.
+    pub fn citation(&self, span: Span) -> Option<&str> {
+        self.duties.citations.of(span)
+    }
+
+    /// Every `//>` citation with the span of the declaration it is written on.
+    pub fn citations(&self) -> impl Iterator<Item = (Span, &str)> + '_ {
+        self.duties.citations.iter()
+    }
+
+    /// The `source` declarations: data obtained from others (GDPR Art. 14(2)(f)).
+    pub fn data_sources(&self) -> &[super::DataSource] {
+        &self.duties.sources
+    }
+
+    /// The `security { … }` measures (GDPR Art. 30(1)(g), Art. 32), in order.
+    pub fn security_measures(&self) -> &[super::SecurityMeasure] {
+        &self.duties.security
+    }
+
     /// The policy's `test` blocks, compiled.
     pub fn tests(&self) -> &[CompiledTest] {
         &self.tests
@@ -914,6 +940,12 @@ pub struct Right {
     pub opt_out: Option<OptOutKind>,
     /// The regions it is granted in.
     pub regions: IdSet,
+    /// `free`: exercised free of charge (GDPR Art. 12(5)).
+    pub free: bool,
+    /// `only for basis …`: the bases of the processing it covers; empty: all.
+    pub only_for: Vec<Basis>,
+    /// `via "…"`: how it is exercised.
+    pub via: Option<String>,
 }
 
 /// How fast requests are answered, and by how much that may be extended.

@@ -224,7 +224,15 @@ fn entry(record: &Record, subject_data: bool) -> Entry<'_> {
         outcome: record.outcome,
         reason: record.reason,
         basis: member("basis"),
-        rule: member("rule"),
+        rule: {
+            // The log says which rule decided; its citation (policy text, often long) is in
+            // the policy version the line names, so it is not repeated on every line.
+            let mut rule = member("rule");
+            if let Some(rule) = rule.as_object_mut() {
+                rule.remove("citation");
+            }
+            rule
+        },
         latency_us: record
             .latency
             .map(|d| u64::try_from(d.as_micros()).unwrap_or(u64::MAX)),

@@ -68,6 +68,8 @@ pub struct File {
 pub struct Item {
     /// Its `///` doc comment.
     pub docs: Option<String>,
+    /// Its `//>` citation: the source text it encodes (never notice text).
+    pub cite: Option<String>,
     /// Lint names of its `#[allow(…)]`.
     pub allows: Vec<Name>,
     /// The declaration.
@@ -127,6 +129,10 @@ pub enum Decl {
     Vocabulary(VocabularyDecl),
     /// `purpose other … { … }`: other purposes with consent.
     OtherPurposes(OtherPurposesDecl),
+    /// `security { … }`.
+    Security(SecurityDecl),
+    /// `source NAME "Title" provides DATA [for PURPOSES] [in REGIONS]`.
+    Source(SourceDecl),
 }
 
 /// `purpose other [for PURPOSES] "Title" { … }`: a catch-all that decides the vocabulary
@@ -138,6 +144,22 @@ pub struct OtherPurposesDecl {
     pub covers: Vec<Selector>,
     /// The body, as a purpose's (`uses`, `basis` …); its path is `other`, spanning the word.
     pub body: PurposeDecl,
+}
+
+/// `source NAME "Title" provides DATA [for PURPOSES] [in REGIONS]`: data obtained from someone
+/// other than the subject (GDPR Art. 14(2)(f)).
+#[derive(Debug, Clone)]
+pub struct SourceDecl {
+    /// The source's name.
+    pub name: Name,
+    /// The quoted title.
+    pub title: Option<StrLit>,
+    /// The data it provides.
+    pub data: Vec<Selector>,
+    /// `for PURPOSES`: the purposes it provides them for; empty: not said.
+    pub purposes: Vec<Selector>,
+    /// `in REGIONS`: where; empty: everywhere.
+    pub scope: Vec<RegionRef>,
 }
 
 /// `circumstance NAME "Title"`: a fact about the situation of a question.
@@ -480,6 +502,10 @@ pub struct RecipientDecl {
     pub conditions: Vec<Condition>,
     /// `requires [explicit] consent`: a disclosure needs the subject's consent to it.
     pub consent: Option<ConsentRequirement>,
+    /// Its `duty "…"` terms: what it must do with the data.
+    pub duties: Vec<StrLit>,
+    /// Its `never for PURPOSES "…"` limits: purposes it may not pursue.
+    pub limits: Vec<RecipientLimit>,
 }
 
 /// `requires [explicit] consent` on a recipient or a transfer.
@@ -491,6 +517,17 @@ pub struct ConsentRequirement {
     pub span: Span,
 }
 
+/// `never for PURPOSES "why"` in a recipient: a purpose it may not pursue with the data.
+#[derive(Debug, Clone)]
+pub struct RecipientLimit {
+    /// The purposes it may not pursue.
+    pub purposes: Vec<Selector>,
+    /// The limit as the policy states it.
+    pub text: Option<StrLit>,
+    /// Where it is written.
+    pub span: Span,
+}
+
 /// What a subject consents to besides a purpose: `consent to acme`, `consent to transfer US`.
 #[derive(Debug, Clone)]
 pub enum ConsentTarget {
@@ -498,6 +535,32 @@ pub enum ConsentTarget {
     Recipient(Name),
     /// A transfer to a region (and the regions within it).
     Transfer(Name),
+}
+
+/// One measure of a `security { … }` block (GDPR Art. 30(1)(g), Art. 32).
+#[derive(Debug, Clone)]
+pub struct SecurityMeasure {
+    /// Its `///` doc comment.
+    pub docs: Option<String>,
+    /// Its `//>` citation.
+    pub cite: Option<String>,
+    /// The measure's name (`encryption`).
+    pub name: Name,
+    /// What it is.
+    pub description: StrLit,
+    /// `for DATA`: the data it protects; empty: all data.
+    pub data: Vec<Selector>,
+    /// `to RECIPIENTS`: the recipients it binds; empty: the controller itself.
+    pub recipients: Vec<RecipientSel>,
+    /// Where it is written.
+    pub span: Span,
+}
+
+/// The `security { … }` block.
+#[derive(Debug, Clone, Default)]
+pub struct SecurityDecl {
+    /// Its measures, in order.
+    pub measures: Vec<SecurityMeasure>,
 }
 
 /// `transfer DATA from R to S [with SAFEGUARD]`.
@@ -1072,6 +1135,14 @@ pub struct Expectation {
 pub struct RightEntry {
     /// Its `///` doc comment.
     pub docs: Option<String>,
+    /// Its `//>` citation.
+    pub cite: Option<String>,
+    /// Where `free` (of charge) is written, if it is.
+    pub free: Option<Span>,
+    /// `only for basis B, C`: the bases of the processing it applies to; empty: all.
+    pub only_for: Vec<BasisName>,
+    /// `via "…"`: how it is exercised.
+    pub via: Option<StrLit>,
     /// The right's name.
     pub name: Name,
     /// The argument in parentheses (an opt-out kind).
@@ -1087,6 +1158,8 @@ pub struct RightEntry {
 pub struct ResponseEntry {
     /// Its `///` doc comment.
     pub docs: Option<String>,
+    /// Its `//>` citation.
+    pub cite: Option<String>,
     /// The time to answer.
     pub within: DurationLit,
     /// How much longer it may take.

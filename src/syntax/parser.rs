@@ -312,7 +312,7 @@ fn rule_name(rule: Rule) -> &'static str {
         subject_ref => "`subject.…`",
         cmp_op => "a comparison",
         literal | attr_value => "a value",
-        item | doc_comment | outer_attr => "a declaration",
+        item | doc_comment | cite_comment | outer_attr => "a declaration",
         inner_attr => "`#![allow(…)]`",
         kw_policy => "`policy`",
         kw_controller => "`controller`",
@@ -432,7 +432,16 @@ fn rule_name(rule: Rule) -> &'static str {
         }
         children_entry => "`under`, `unknown age` or `default`",
         purpose_entry => "a purpose entry (`uses`, `basis`, `subjects`, `survives`, `children`, …)",
-        recipient_entry => "`purposes`, `categories`, `sale`, `sharing` or `when`",
+        recipient_entry => "`purposes`, `categories`, `sale`, `sharing`, `when`, `duty` or `never`",
+        security_decl => "`security`",
+        source_decl | kw_source => "`source`",
+        kw_provides => "`provides`",
+        security_entry => "a security measure (`encryption \"…\"`)",
+        right_terms => "`free`, `only for basis …` or `via \"…\"`",
+        kw_security => "`security`",
+        kw_duty => "`duty`",
+        kw_free => "`free`",
+        kw_via => "`via`",
         subject_entry => "a subject entry (`region`, `age`, `consent`, …)",
         expectation => "`expect`",
         _ => "something else",
@@ -573,17 +582,20 @@ fn join_docs(lines: Vec<String>) -> Option<String> {
 
 fn item(node: &Node) -> Result<Item> {
     let mut docs = Vec::new();
+    let mut cites = Vec::new();
     let mut allows = Vec::new();
     let mut decl = None;
     for child in node.children() {
         match child.rule() {
             Rule::doc_comment => docs.push(doc_line(child.text(), "///")),
+            Rule::cite_comment => cites.push(doc_line(child.text(), "//>")),
             Rule::outer_attr => allows.extend(child.all(Rule::lint_name).map(|n| n.name())),
             _ => decl = Some(declaration(&child)?),
         }
     }
     Ok(Item {
         docs: join_docs(docs),
+        cite: join_docs(cites),
         allows,
         decl: decl.ok_or_else(|| node.shape())?,
         span: node.span(),
@@ -649,6 +661,17 @@ fn declaration(node: &Node) -> Result<Decl> {
         Rule::purpose_decl => Decl::Purpose(purpose_decl(node)?),
         Rule::other_purposes_decl => Decl::OtherPurposes(other_purposes_decl(node)?),
         Rule::recipient_decl => Decl::Recipient(recipient_decl(node)?),
+        Rule::security_decl => Decl::Security(security_decl(node)?),
+        Rule::source_decl => Decl::Source(SourceDecl {
+            name: node.one(Rule::ident)?.name(),
+            title: opt_string(node)?,
+            data: selector_list(&node.nth(Rule::selector_list, 0)?)?,
+            purposes: match node.all(Rule::selector_list).nth(1) {
+                Some(list) => selector_list(&list)?,
+                None => Vec::new(),
+            },
+            scope: opt_region_scope(node)?.unwrap_or_default(),
+        }),
         Rule::transfer_decl => Decl::Transfer(TransferDecl {
             data: selector_list(&node.one(Rule::selector_list)?)?,
             from: region_list(&node.nth(Rule::region_list, 0)?),
@@ -981,6 +1004,8 @@ fn recipient_decl(node: &Node) -> Result<RecipientDecl> {
         sharing: None,
         conditions: Vec::new(),
         consent: None,
+        duties: Vec::new(),
+        limits: Vec::new(),
     };
     for entry in node.all(Rule::recipient_entry) {
         let first = entry.children().next().ok_or_else(|| entry.shape())?;
@@ -1000,6 +1025,12 @@ fn recipient_decl(node: &Node) -> Result<RecipientDecl> {
                 "requires consent",
                 &entry,
             )?,
+            Rule::recipient_duty => decl.duties.push(string(&first.one(Rule::string)?)?),
+            Rule::recipient_limit => decl.limits.push(RecipientLimit {
+                purposes: selector_list(&first.one(Rule::selector_list)?)?,
+                text: opt_string(&first)?,
+                span: first.span(),
+            }),
             _ => return Err(entry.shape()),
         }
     }
@@ -1065,14 +1096,51 @@ fn retain_period(node: &Node) -> Result<RetainPeriod> {
     })
 }
 
+/// The `///` doc comment and `//>` citation of an entry of a block.
+fn entry_docs(entry: &Node) -> (Option<String>, Option<String>) {
+    let lines = |rule, marker| -> Option<String> {
+        join_docs(
+            entry
+                .all(rule)
+                .map(|d| doc_line(d.text(), marker))
+                .collect(),
+        )
+    };
+    (
+        lines(Rule::doc_comment, "///"),
+        lines(Rule::cite_comment, "//>"),
+    )
+}
+
+fn security_decl(node: &Node) -> Result<SecurityDecl> {
+    let mut decl = SecurityDecl::default();
+    for entry in node.all(Rule::security_entry) {
+        let (docs, cite) = entry_docs(&entry);
+        decl.measures.push(SecurityMeasure {
+            docs,
+            cite,
+            name: entry.one(Rule::ident)?.name(),
+            description: string(&entry.one(Rule::string)?)?,
+            data: entry
+                .opt(Rule::selector_list)
+                .map(|l| selector_list(&l))
+                .transpose()?
+                .unwrap_or_default(),
+            recipients: entry
+                .opt(Rule::recipient_list)
+                .map(|l| recipient_list(&l))
+                .transpose()?
+                .unwrap_or_default(),
+            span: entry.span(),
+        });
+    }
+    Ok(decl)
+}
+
 fn rights_decl(node: &Node) -> Result<RightsDecl> {
     let mut decl = RightsDecl::default();
     for entry in node.all(Rule::rights_entry) {
-        let docs: Vec<String> = entry
-            .all(Rule::doc_comment)
-            .map(|d| doc_line(d.text(), "///"))
-            .collect();
-        let docs = join_docs(docs);
+        let (docs, cite) = entry_docs(&entry);
         if let Some(response) = entry.opt(Rule::response_entry) {
             let within = duration(&response.nth(Rule::duration, 0)?)?;
             let extension = response
@@ -1082,6 +1150,7 @@ fn rights_decl(node: &Node) -> Result<RightsDecl> {
                 .transpose()?;
             decl.responses.push(ResponseEntry {
                 docs,
+                cite,
                 within,
                 extension,
                 scope: opt_region_scope(&response)?.unwrap_or_default(),
@@ -1090,8 +1159,35 @@ fn rights_decl(node: &Node) -> Result<RightsDecl> {
         } else {
             let right = entry.one(Rule::right_entry)?;
             let name = right.one(Rule::basis_name)?;
+            if let Some(second) = right.all(Rule::region_scope).nth(1) {
+                return Err((SyntaxError::DuplicateClause { clause: "in" }, second.span()));
+            }
+            let mut free = None;
+            let mut only_for = Vec::new();
+            let mut via = None;
+            for terms in right.all(Rule::right_terms) {
+                if let Some(kw) = terms.opt(Rule::kw_free) {
+                    set_once(&mut free, kw.span(), "free", &terms)?;
+                }
+                if let Some(only) = terms.opt(Rule::right_only_for) {
+                    for b in only.all(Rule::basis_name) {
+                        only_for.push(BasisName {
+                            name: b.nth(Rule::ident, 0)?.name(),
+                            arg: b.all(Rule::ident).nth(1).map(|n| n.name()),
+                            span: b.span(),
+                        });
+                    }
+                }
+                if let Some(v) = terms.opt(Rule::right_via) {
+                    set_once(&mut via, string(&v.one(Rule::string)?)?, "via", &terms)?;
+                }
+            }
             decl.rights.push(RightEntry {
                 docs,
+                cite,
+                free,
+                only_for,
+                via,
                 name: name.nth(Rule::ident, 0)?.name(),
                 arg: name.all(Rule::ident).nth(1).map(|n| n.name()),
                 scope: opt_region_scope(&right)?.unwrap_or_default(),
