@@ -292,7 +292,7 @@ pub fn subjects(policy: &Policy) -> BoxedStrategy<Subject> {
     let flags = (rare(), rare(), rare(), rare(), any::<bool>());
     (
         (region, age, kind, consents, objections),
-        (0u8..32, ::proptest::bool::weighted(0.7), flags, attributes),
+        (0u8..64, ::proptest::bool::weighted(0.7), flags, attributes),
     )
         .prop_map(
             move |(
@@ -307,6 +307,7 @@ pub fn subjects(policy: &Policy) -> BoxedStrategy<Subject> {
                     consents,
                     objections,
                     opt_outs: if no_opt_out { 0 } else { mask },
+                    opt_out_records: Vec::new(),
                     gpc,
                     restricted,
                     erasure_requested,
@@ -354,6 +355,7 @@ pub fn use_queries(policy: &Policy) -> BoxedStrategy<Query> {
                 collected_at,
                 recipient: None,
                 circumstances,
+                campaign: None,
                 stamp,
             },
         )

@@ -64,6 +64,8 @@ pub enum NameKind {
     Lint,
     /// A circumstance (`legal_claims_brought` …).
     Circumstance,
+    /// A direct-marketing channel (`email`, `sms`, `push`, `phone`).
+    Channel,
 }
 
 impl NameKind {
@@ -99,6 +101,7 @@ impl NameKind {
             NameKind::Right => "data subject right",
             NameKind::Lint => "lint",
             NameKind::Circumstance => "circumstance",
+            NameKind::Channel => "channel",
         }
     }
 
@@ -153,6 +156,7 @@ impl NameKind {
             NameKind::Right => "lawful::check::unknown_right",
             NameKind::Lint => "lawful::lint::unknown-lint",
             NameKind::Circumstance => "lawful::check::unknown_circumstance",
+            NameKind::Channel => "lawful::check::unknown_channel",
         }
     }
 }
@@ -357,6 +361,22 @@ pub enum CheckError {
         /// The fix.
         help: String,
     },
+    /// `channel …` on a purpose that is not `direct_marketing`: only a marketing opt-out
+    /// reads channels (`lawful::check::channel_without_direct_marketing`).
+    #[error("`{purpose}` names a channel but is not direct marketing")]
+    ChannelWithoutDirectMarketing {
+        /// The purpose.
+        purpose: String,
+    },
+    /// A test subject's timed opt-out that contradicts itself or limits a kind that takes
+    /// no limit (`lawful::check::invalid_opt_out`).
+    #[error("{message}")]
+    InvalidOptOut {
+        /// What is wrong.
+        message: String,
+        /// The fix.
+        help: String,
+    },
     /// A warning: its name is the lint's name.
     #[error("{message}")]
     Lint {
@@ -415,6 +435,10 @@ impl DiagnosticKind for CheckError {
             CheckError::InvalidObjectionOverride { .. } => {
                 "lawful::check::invalid_objection_override"
             }
+            CheckError::ChannelWithoutDirectMarketing { .. } => {
+                "lawful::check::channel_without_direct_marketing"
+            }
+            CheckError::InvalidOptOut { .. } => "lawful::check::invalid_opt_out",
             CheckError::Lint { lint, .. } => match *lint {
                 "unused-category" => "lawful::lint::unused-category",
                 "unused-field" => "lawful::lint::unused-field",
@@ -511,7 +535,8 @@ impl DiagnosticKind for CheckError {
             }
             CheckError::NameTooDeep { .. } => "flatten the hierarchy".to_owned(),
             CheckError::InvalidRight { help, .. }
-            | CheckError::InvalidObjectionOverride { help, .. } => help.clone(),
+            | CheckError::InvalidObjectionOverride { help, .. }
+            | CheckError::InvalidOptOut { help, .. } => help.clone(),
             CheckError::TooManyCircumstances { limit, .. } => format!(
                 "a question carries its circumstances as one set of {limit}: declare only the \
                  circumstances the policy's conditions test"
@@ -521,6 +546,11 @@ impl DiagnosticKind for CheckError {
                  `circumstance.NAME` (with `not`, `and`, `or`), or write a `deny` rule with the \
                  subject condition"
             ),
+            CheckError::ChannelWithoutDirectMarketing { .. } => {
+                "a channel says which marketing opt-outs stop the purpose: add \
+                 `direct_marketing`, or remove `channel …`"
+                    .to_owned()
+            }
             CheckError::Lint { help, .. } => help.clone(),
         })
     }

@@ -102,18 +102,21 @@ impl Checker {
         });
         let mut survives_restriction = false;
         let mut survives_erasure = false;
+        let mut survives_limit_sensitive = false;
         for s in &decl.survives {
             match s.text.as_str() {
                 "restriction" => survives_restriction = true,
                 "erasure" => survives_erasure = true,
+                "limit_sensitive" => survives_limit_sensitive = true,
                 other => self.unknown(
                     NameKind::Survival,
                     other,
                     s.span,
-                    ["restriction", "erasure"],
+                    ["restriction", "erasure", "limit_sensitive"],
                 ),
             }
         }
+        let channels = self.purpose_channels(decl);
         let children = decl.children.as_ref().map(|t| self.treatment(t));
         let mut bases = Vec::new();
         for basis in &decl.bases {
@@ -163,6 +166,8 @@ impl Checker {
             p.survives_erasure = survives_erasure;
             p.children = children;
             p.taints_prior_data = decl.taints_prior_data.is_some();
+            p.survives_limit_sensitive = survives_limit_sensitive;
+            p.channels = channels;
         }
     }
 

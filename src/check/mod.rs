@@ -5,11 +5,13 @@
 //! **Invariant:** every problem is reported in one run; a `Policy` is produced only when
 //! there is no error.
 
+mod channels;
 mod declare;
 mod error;
 mod index;
 mod lints;
 mod lower;
+mod optout;
 mod regions;
 mod resolve;
 /// The checker's stages one at a time, for benchmarks (feature `testkit`).

@@ -107,6 +107,7 @@ impl Policy {
                 collected_at: None,
                 recipient: None,
                 circumstances: crate::model::Circumstances::NONE,
+                campaign: None,
                 stamp: self.stamp(),
             };
             let decision = UseQuery::prepare(self, &query, subject)?.decide(self, subject);
@@ -133,6 +134,7 @@ impl Policy {
             collected_at: None,
             recipient: None,
             circumstances: crate::model::Circumstances::NONE,
+            campaign: None,
             stamp: self.stamp(),
         };
         // Check the field and region once; every purpose id below is in range.

@@ -38,6 +38,7 @@ mod disclose;
 mod explain;
 mod json;
 mod mask;
+mod optout;
 mod names;
 mod query;
 mod question;

@@ -113,6 +113,7 @@ impl Block {
                     | "survives"
                     | "children"
                     | "withdrawal"
+                    | "channel"
             ),
             Block::Recipient => {
                 matches!(

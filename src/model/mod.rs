@@ -7,6 +7,7 @@
 mod bitset;
 mod condition;
 mod ids;
+mod channel;
 mod lookup;
 mod policy;
 mod reason;
@@ -15,6 +16,7 @@ mod tables;
 pub mod tests;
 
 pub use bitset::IdSet;
+pub use channel::{Campaign, Channel};
 pub use condition::{
     AttrValue, Circumstances, CmpOp, Cond, OptOutKind, Predicate, MAX_CIRCUMSTANCES,
 };
