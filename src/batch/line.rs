@@ -172,6 +172,9 @@ pub struct Line<'a> {
     /// serde_json).
     #[serde(borrow, default)]
     pub circumstances: Option<Vec<Text<'a>>>,
+    /// The direct-marketing campaign asked about (read by serde_json only).
+    #[serde(borrow, default)]
+    pub campaign: Option<Text<'a>>,
     /// Where the scanner found the subject in the cache (a hint: the text is checked).
     #[serde(skip)]
     pub subject_id: Option<u32>,
@@ -255,6 +258,7 @@ impl<'a> Line<'a> {
             self.circumstances.is_some(),
             self.recipient_kind.is_some(),
             self.user.is_some(),
+            self.campaign.is_some(),
         ]
         .iter()
         .enumerate()
@@ -276,7 +280,7 @@ impl<'a> Line<'a> {
 
 /// The members besides `kind`, `id` and `data`, in the order errors name them; a set of
 /// them is a `u16` whose bit `i` stands for `MEMBERS[i]`.
-const MEMBERS: [&str; 12] = [
+const MEMBERS: [&str; 13] = [
     "purpose",
     "recipient",
     "region",
@@ -289,6 +293,7 @@ const MEMBERS: [&str; 12] = [
     "circumstances",
     "recipient_kind",
     "user",
+    "campaign",
 ];
 
 const PURPOSE: u16 = 1 << 0;
@@ -303,11 +308,12 @@ const NOW: u16 = 1 << 8;
 const CIRCUMSTANCES: u16 = 1 << 9;
 const RECIPIENT_KIND: u16 = 1 << 10;
 const USER: u16 = 1 << 11;
+const CAMPAIGN: u16 = 1 << 12;
 
 /// The [`MEMBERS`] a kind of query reads.
 fn allowed(kind: Kind) -> u16 {
     match kind {
-        Kind::Use => PURPOSE | REGION | SUBJECT | USER | COLLECTED_AT | CIRCUMSTANCES,
+        Kind::Use => PURPOSE | REGION | SUBJECT | USER | COLLECTED_AT | CIRCUMSTANCES | CAMPAIGN,
         Kind::Disclose => {
             PURPOSE
                 | RECIPIENT
@@ -317,6 +323,7 @@ fn allowed(kind: Kind) -> u16 {
                 | USER
                 | COLLECTED_AT
                 | CIRCUMSTANCES
+                | CAMPAIGN
         }
         Kind::Transfer => FROM | TO | SUBJECT | USER | CIRCUMSTANCES,
         Kind::Retention => PURPOSE | REGION | EVENTS | NOW | CIRCUMSTANCES,
@@ -745,6 +752,10 @@ mod tests {
             COLLECTED_AT,
             EVENTS,
             NOW,
+            CIRCUMSTANCES,
+            RECIPIENT_KIND,
+            USER,
+            CAMPAIGN,
         ];
         for (i, bit) in bits.into_iter().enumerate() {
             assert_eq!(bit, 1 << i, "{}", MEMBERS[i]);

@@ -62,7 +62,7 @@ pub use decision::{Asked, Decision, Detail, Obligation, Obligations, RuleRef};
 pub use explain::format_time;
 pub use json::{DecisionJson, JsonRenderer, RetentionJson, RuleJson};
 pub use mask::{FieldQuery, MaskQuery};
-pub use names::{opt_out_kind, recipient_kind, NameError, NameKind};
+pub use names::{channel, opt_out_kind, recipient_kind, NameError, NameKind};
 pub use query::{Query, QueryError};
 pub use question::{describe_subject, Question};
 pub use retention::{RetentionDecision, RetentionNote, RetentionQuery, Verdict};

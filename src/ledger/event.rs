@@ -70,15 +70,29 @@ pub enum Change {
         /// The purpose, by name.
         purpose: String,
     },
-    /// An opt-out (`sale`, `sharing`, `targeted_advertising`, `profiling`, `marketing`).
+    /// An opt-out (`sale`, `sharing`, `targeted_advertising`, `profiling`, `marketing`,
+    /// `limit_sensitive`); a `marketing` one perhaps for one channel or campaign only.
     OptOutMade {
         /// The opt-out kind.
         kind: String,
+        /// `email`, `sms`, `push`, `phone`: only direct marketing through this channel.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        channel: Option<String>,
+        /// Only this direct-marketing campaign.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        campaign: Option<String>,
     },
-    /// An opt-out was revoked (the subject opted back in).
+    /// An opt-out was revoked (the subject opted back in): the one of the same kind,
+    /// channel and campaign.
     OptOutRevoked {
         /// The opt-out kind.
         kind: String,
+        /// The channel of the opt-out revoked.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        channel: Option<String>,
+        /// The campaign of the opt-out revoked.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        campaign: Option<String>,
     },
     /// A Global Privacy Control signal was seen (`on`) or stopped being sent.
     GpcSignal {
@@ -238,7 +252,7 @@ impl Event {
         let own: &[&str] = match ty {
             "consent_given" => &["purpose", "explicit"],
             "consent_withdrawn" | "objection_made" | "objection_lifted" => &["purpose"],
-            "opt_out_made" | "opt_out_revoked" => &["kind"],
+            "opt_out_made" | "opt_out_revoked" => &["kind", "channel", "campaign"],
             "gpc_signal" => &["on"],
             "facts" => &["region", "age", "birth_date", "kind", "attributes"],
             _ => &[],
@@ -281,9 +295,13 @@ impl Event {
             },
             "opt_out_made" => Change::OptOutMade {
                 kind: required(object, "kind")?,
+                channel: text(object, "channel")?,
+                campaign: text(object, "campaign")?,
             },
             "opt_out_revoked" => Change::OptOutRevoked {
                 kind: required(object, "kind")?,
+                channel: text(object, "channel")?,
+                campaign: text(object, "campaign")?,
             },
             "gpc_signal" => Change::GpcSignal {
                 on: flag("on", true)?,
@@ -339,9 +357,33 @@ impl Event {
                 .purpose(purpose)
                 .map(|_| ())
                 .map_err(|e| problem("purpose", SubjectProblem::UnknownName(e)).into()),
-            Change::OptOutMade { kind } | Change::OptOutRevoked { kind } => opt_out_kind(kind)
-                .map(|_| ())
-                .map_err(|e| problem("kind", SubjectProblem::UnknownName(e)).into()),
+            Change::OptOutMade {
+                kind,
+                channel,
+                campaign,
+            }
+            | Change::OptOutRevoked {
+                kind,
+                channel,
+                campaign,
+            } => {
+                let kind = opt_out_kind(kind)
+                    .map_err(|e| problem("kind", SubjectProblem::UnknownName(e)))?;
+                if let Some(channel) = channel {
+                    crate::eval::channel(channel)
+                        .map_err(|e| problem("channel", SubjectProblem::UnknownName(e)))?;
+                }
+                if (channel.is_some() || campaign.is_some())
+                    && kind != crate::model::OptOutKind::Marketing
+                {
+                    return Err(problem(
+                        "kind",
+                        SubjectProblem::LimitedOptOut { kind: kind.name() },
+                    )
+                    .into());
+                }
+                Ok(())
+            }
             Change::Facts(facts) => {
                 if facts.erased {
                     return Err(LedgerError::BadEvent {
@@ -508,6 +550,10 @@ struct Stored {
     #[serde(default)]
     kind: Option<String>,
     #[serde(default)]
+    channel: Option<String>,
+    #[serde(default)]
+    campaign: Option<String>,
+    #[serde(default)]
     on: Option<bool>,
     #[serde(default)]
     region: Option<String>,
@@ -544,10 +590,19 @@ pub(crate) fn decode_stored(body: &str) -> Result<Event, String> {
             let kind = s
                 .kind
                 .ok_or_else(|| format!("a `{}` without a kind", s.ty))?;
+            let (channel, campaign) = (s.channel, s.campaign);
             if s.ty == "opt_out_made" {
-                Change::OptOutMade { kind }
+                Change::OptOutMade {
+                    kind,
+                    channel,
+                    campaign,
+                }
             } else {
-                Change::OptOutRevoked { kind }
+                Change::OptOutRevoked {
+                    kind,
+                    channel,
+                    campaign,
+                }
             }
         }
         "gpc_signal" => Change::GpcSignal {
@@ -603,9 +658,13 @@ mod tests {
             },
             Change::OptOutMade {
                 kind: "sale".into(),
+                channel: None,
+                campaign: None,
             },
             Change::OptOutRevoked {
-                kind: "sale".into(),
+                kind: "marketing".into(),
+                channel: Some("email".into()),
+                campaign: Some("spring-sale".into()),
             },
             Change::GpcSignal { on: false },
             Change::RestrictionStarted,
