@@ -5,7 +5,10 @@
 //! - a use on `legitimate_interest` → the subject may **object** (GDPR Art. 21(1));
 //! - a use on `opt_out(K)` → the subject may **opt out** of K;
 //! - a `direct_marketing` purpose → the subject may object to it **at any time**, and the
-//!   objection is absolute (Art. 21(2)–(3));
+//!   objection is absolute (Art. 21(2)–(3)), and it may **opt out** of direct marketing
+//!   (unsubscribe) whatever its basis;
+//! - a purpose that uses `sensitive` data and does not `survive limit_sensitive` → the
+//!   subject may **limit** the use of its sensitive data (CPRA § 1798.121);
 //! - a purpose that `survives restriction` / `survives erasure` → a **limit** on those rights.
 //!
 //! A derived right is never read off the `basis` lines. For every purpose and every region
@@ -276,6 +279,18 @@ fn candidates(policy: &Policy, purpose: PurposeId, region: RegionId) -> Vec<Righ
     }
     if any && direct_marketing && !out.contains(&RightKind::ObjectToDirectMarketing) {
         out.push(RightKind::ObjectToDirectMarketing);
+    }
+    // An unsubscribe stops direct marketing whatever its basis; a limit on sensitive data
+    // stops its use by what does not survive it (`grants` asks the evaluator whether it
+    // changes anything).
+    let limited = [
+        (direct_marketing, OptOutKind::Marketing),
+        (true, OptOutKind::LimitSensitive),
+    ];
+    for (applies, kind) in limited {
+        if any && applies && !out.contains(&RightKind::OptOut(kind)) {
+            out.push(RightKind::OptOut(kind));
+        }
     }
     out
 }
