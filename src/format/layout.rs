@@ -134,8 +134,12 @@ impl Block {
                     "opted_out",
                     "set",
                     "at",
+                    "revoked",
+                    "channel",
+                    "campaign",
                 ];
-                word != "at"
+                // `opted_out marketing at DATE revoked DATE channel email campaign "x"`.
+                !matches!(word, "at" | "revoked" | "channel" | "campaign")
                     && !prev
                         .is_some_and(|p| p.kind == Kind::Word && TAKES_ARGUMENT.contains(&p.text))
             }
