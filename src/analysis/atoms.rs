@@ -881,7 +881,7 @@ pub(crate) fn circumstances_of(atoms: &[Atom], choice: &[usize]) -> Circumstance
 pub(crate) fn limited_opt_out(kind: OptOutKind) -> OptOutRecord {
     if kind == OptOutKind::Marketing {
         OptOutRecord {
-            campaign: Some(Campaign::new("")),
+            campaign: Some(Campaign::new(Campaign::EXAMPLE)),
             at: Some(WITHDRAWN),
             ..OptOutRecord::new(kind)
         }

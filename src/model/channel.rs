@@ -50,6 +50,10 @@ impl Channel {
 pub struct Campaign(u64);
 
 impl Campaign {
+    /// The campaign the prover and the diff opt a subject out of when they need "an opt-out
+    /// of one campaign" (questions they ask name none); a counterexample names it.
+    pub const EXAMPLE: &'static str = "another-campaign";
+
     /// The campaign of this name (any text; campaigns are compared by name).
     pub fn new(name: &str) -> Campaign {
         use sha2::Digest;
