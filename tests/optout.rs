@@ -92,7 +92,10 @@ fn reason(policy: &Policy, q: &Query, s: &Subject) -> &'static str {
 fn old_subject_documents_keep_working() {
     let p = policy();
     let s = subject(&p, r#"{"region":"US-CA","opt_outs":["marketing","sale"]}"#);
-    assert!(s.opt_out_records.is_empty(), "a plain kind is in force since forever");
+    assert!(
+        s.opt_out_records.is_empty(),
+        "a plain kind is in force since forever"
+    );
     let q = query(&p, "marketing.email", "orders.email");
     assert_eq!(reason(&p, &q, &s), "opted_out");
     // A plain opt-out taints nothing: it has no time.
@@ -105,7 +108,8 @@ fn old_subject_documents_keep_working() {
 #[test]
 fn an_unsubscribe_stops_direct_marketing_whatever_its_basis() {
     let p = policy();
-    let opted = r#"{"region":"DE","consents":[{"purpose":"marketing.email"}],"opt_outs":["marketing"]}"#;
+    let opted =
+        r#"{"region":"DE","consents":[{"purpose":"marketing.email"}],"opt_outs":["marketing"]}"#;
     let with_consent = subject(&p, opted);
     let q = query(&p, "marketing.email", "orders.email");
     assert_eq!(reason(&p, &q, &with_consent), "opted_out", "consent basis");
@@ -136,7 +140,10 @@ fn a_channel_opt_out_stops_its_channel_and_purposes_that_do_not_say() {
     assert_eq!(reason(&p, &sms, &s), "allowed");
     assert_eq!(reason(&p, &unsaid, &s), "opted_out", "fail closed");
     let d = p.decide(&email, &s).unwrap();
-    assert_eq!(d.detail.opt_out_channel, Some(lawful::model::Channel::Email));
+    assert_eq!(
+        d.detail.opt_out_channel,
+        Some(lawful::model::Channel::Email)
+    );
     assert!(d.explain(&p).contains("by email"), "{}", d.explain(&p));
 }
 
@@ -181,7 +188,10 @@ fn data_collected_before_an_opt_out_stays_out_after_its_revocation() {
         reason(&p, &email.collected_at(t("2024-01-15")), &unsubscribed),
         "opted_out"
     );
-    assert_eq!(reason(&p, &email.collected_at(t("2024-03-15")), &unsubscribed), "allowed");
+    assert_eq!(
+        reason(&p, &email.collected_at(t("2024-03-15")), &unsubscribed),
+        "allowed"
+    );
     // `marketing.sms` keeps no such data out.
     let sms = query(&p, "marketing.sms", "orders.phone").collected_at(t("2024-01-15"));
     assert_eq!(reason(&p, &sms, &unsubscribed), "allowed");
@@ -191,8 +201,14 @@ fn data_collected_before_an_opt_out_stays_out_after_its_revocation() {
 fn limiting_sensitive_data_stops_what_does_not_survive_it() {
     let p = policy();
     let s = subject(&p, r#"{"region":"US-CA","opt_outs":["limit_sensitive"]}"#);
-    assert_eq!(reason(&p, &query(&p, "fitness", "profile.weight"), &s), "allowed");
-    assert_eq!(reason(&p, &query(&p, "insights", "profile.weight"), &s), "opted_out");
+    assert_eq!(
+        reason(&p, &query(&p, "fitness", "profile.weight"), &s),
+        "allowed"
+    );
+    assert_eq!(
+        reason(&p, &query(&p, "insights", "profile.weight"), &s),
+        "opted_out"
+    );
     // Non-sensitive data is not limited.
     assert_eq!(reason(&p, &query(&p, "ads", "orders.email"), &s), "allowed");
 }
@@ -288,7 +304,10 @@ fn the_ledger_folds_opt_outs_into_timed_records() {
     assert_eq!(reason(&p, &summer, &s), "allowed");
     let ads = query(&p, "ads", "orders.email");
     assert_eq!(reason(&p, &ads, &s), "allowed");
-    assert_eq!(reason(&p, &ads.collected_at(t("2024-01-15")), &s), "opted_out");
+    assert_eq!(
+        reason(&p, &ads.collected_at(t("2024-01-15")), &s),
+        "opted_out"
+    );
     // As of before the revocation the sale opt-out is in force.
     let then = ledger.materialize(&p, "u1", Some(t("2024-02-15"))).unwrap();
     assert_eq!(reason(&p, &ads, &then), "opted_out");
@@ -312,7 +331,11 @@ fn the_prover_proves_an_unsubscribe_promise() {
          assert never use user.health.* for insights when opted_out(limit_sensitive)\n"
     );
     let compiled = lawful::compile_str("shop.lawful", &text);
-    assert!(compiled.is_ok(), "{:?}", compiled.err().map(|f| f.diagnostics));
+    assert!(
+        compiled.is_ok(),
+        "{:?}",
+        compiled.err().map(|f| f.diagnostics)
+    );
     // Without the unsubscribe rule (an objection-free legitimate interest) the promise is
     // false for the sale opt-out: the prover finds it.
     let broken = format!("{POLICY}\nassert never use * for ads when opted_out(marketing)\n");

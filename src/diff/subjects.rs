@@ -29,16 +29,16 @@ use crate::analysis::atoms::{
     age_atom, basis_reads, category_of, channel_opt_out, consent_record, limited_opt_out,
     question_conditions, revoked_opt_out, Atom, ConsentState, Reads,
 };
-use crate::model::Channel;
-use crate::subject::OptOutRecord;
 use crate::analysis::space::to_u32;
 use crate::eval::Query;
 use crate::eval::Question;
+use crate::model::Channel;
 use crate::model::{
     AttrValue, AttributeId, AttributeType, ChildTreatment, IdSet, OptOutKind, Policy, PurposeId,
     RegionId, SubjectKindId, SymbolId,
 };
 use crate::model::{CircumstanceId, Circumstances};
+use crate::subject::OptOutRecord;
 use crate::subject::{ConsentRecord, Subject};
 
 use super::universe::{Side, Universe};
@@ -132,8 +132,8 @@ impl<'p> SideQuestion<'p> {
         if purpose.direct_marketing {
             self.opt_outs |= OptOutKind::Marketing.bit();
         }
-        let sensitive = category_of(policy, query)
-            .is_some_and(|c| policy.index.decision.is_sensitive(c));
+        let sensitive =
+            category_of(policy, query).is_some_and(|c| policy.index.decision.is_sensitive(c));
         if sensitive && !purpose.survives_limit_sensitive {
             self.opt_outs |= OptOutKind::LimitSensitive.bit();
         }

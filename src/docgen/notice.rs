@@ -611,7 +611,10 @@ fn purpose_choices(ctx: &Ctx<'_>, id: PurposeId) -> Vec<String> {
         ));
     }
     if p.survives_limit_sensitive {
-        out.push("This continues even after you limit the use of your sensitive personal information.".to_owned());
+        out.push(
+            "This continues even after you limit the use of your sensitive personal information."
+                .to_owned(),
+        );
     }
     match (p.survives_restriction, p.survives_erasure) {
         (true, true) => out.push("This continues, where the law requires, even after you ask us to restrict processing or erase your data.".to_owned()),

@@ -676,7 +676,9 @@ pub(crate) fn opt_out_text(kind: OptOutKind) -> &'static str {
         OptOutKind::TargetedAdvertising => "targeted advertising",
         OptOutKind::Profiling => "profiling",
         OptOutKind::Marketing => "direct marketing",
-        OptOutKind::LimitSensitive => "the use of your sensitive personal information beyond what the service needs",
+        OptOutKind::LimitSensitive => {
+            "the use of your sensitive personal information beyond what the service needs"
+        }
     }
 }
 

@@ -244,8 +244,13 @@ pub fn recipient_kind(name: &str) -> Result<RecipientKind, NameError> {
 /// `email`, `sms`, `push`, `phone`.
 pub fn channel(name: &str) -> Result<crate::model::Channel, NameError> {
     use crate::model::Channel;
-    Channel::parse(name)
-        .ok_or_else(|| NameError::new(NameKind::Channel, name, Channel::ALL.iter().map(|c| c.name())))
+    Channel::parse(name).ok_or_else(|| {
+        NameError::new(
+            NameKind::Channel,
+            name,
+            Channel::ALL.iter().map(|c| c.name()),
+        )
+    })
 }
 
 /// `sale`, `sharing`, `targeted_advertising`, `profiling`, `marketing`, `limit_sensitive`.

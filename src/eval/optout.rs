@@ -157,7 +157,13 @@ mod tests {
     fn a_general_opt_out_in_force_is_the_mask() {
         let s = subject(vec![record(None, None)]);
         assert_eq!(s.opt_outs, OptOutKind::Marketing.bit());
-        let d = opt_out_denial(&purpose(0, true), &s, OptOutKind::Marketing, None, at("2024-01-01"));
+        let d = opt_out_denial(
+            &purpose(0, true),
+            &s,
+            OptOutKind::Marketing,
+            None,
+            at("2024-01-01"),
+        );
         assert!(d.is_some_and(|d| !d.tainted && !d.via_gpc));
         assert!(opt_out_denial(&purpose(0, true), &s, OptOutKind::Sale, None, None).is_none());
     }

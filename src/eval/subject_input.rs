@@ -438,7 +438,10 @@ impl<'p> SubjectBuilder<'p> {
             .map(|c| super::names::channel(c).map_err(|e| unknown(format!("{field}.channel"), e)))
             .transpose()?;
         if (channel.is_some() || campaign.is_some()) && kind != OptOutKind::Marketing {
-            return Err(error(field, SubjectProblem::LimitedOptOut { kind: kind.name() }));
+            return Err(error(
+                field,
+                SubjectProblem::LimitedOptOut { kind: kind.name() },
+            ));
         }
         if let Some(at) = at {
             self.check_time(format!("{field}.at"), at)?;
@@ -454,7 +457,10 @@ impl<'p> SubjectBuilder<'p> {
                 ))
             }
             (Some(at), Some(revoked_at)) if revoked_at < at => {
-                return Err(error(field, SubjectProblem::RevokedBeforeMade { at, revoked_at }))
+                return Err(error(
+                    field,
+                    SubjectProblem::RevokedBeforeMade { at, revoked_at },
+                ))
             }
             _ => {}
         }

@@ -189,7 +189,10 @@ impl UseQuery {
         // An unsubscribe stops direct marketing whatever its basis.
         if purpose.direct_marketing {
             if let Some(detail) = self.opt_out(purpose, subject, OptOutKind::Marketing) {
-                return Decision { detail, ..deny(Reason::OptedOut) };
+                return Decision {
+                    detail,
+                    ..deny(Reason::OptedOut)
+                };
             }
         }
         let special = policy.index.decision.is_special(self.category);
@@ -234,7 +237,10 @@ impl UseQuery {
         // survive it.
         if !purpose.survives_limit_sensitive && tables.is_sensitive(self.category) {
             if let Some(detail) = self.opt_out(purpose, subject, OptOutKind::LimitSensitive) {
-                return Decision { detail, ..deny(Reason::OptedOut) };
+                return Decision {
+                    detail,
+                    ..deny(Reason::OptedOut)
+                };
             }
         }
 
@@ -316,7 +322,12 @@ impl UseQuery {
 
     /// The opt-out of `kind` that stops this use, if one does (`eval::optout`).
     #[inline]
-    fn opt_out(&self, purpose: &PurposeFacts, subject: &Subject, kind: OptOutKind) -> Option<Detail> {
+    fn opt_out(
+        &self,
+        purpose: &PurposeFacts,
+        subject: &Subject,
+        kind: OptOutKind,
+    ) -> Option<Detail> {
         if subject.opt_outs == 0 && subject.opt_out_records.is_empty() && !subject.gpc {
             return None;
         }

@@ -5,9 +5,9 @@
 //! explanations read after a decision is made.
 
 mod bitset;
+mod channel;
 mod condition;
 mod ids;
-mod channel;
 mod lookup;
 mod policy;
 mod reason;

@@ -632,7 +632,12 @@ impl Spec {
                 let _ = writeln!(out, "  channel {}", CHANNELS[channel % CHANNELS.len()]);
             }
             if let Some(which) = purpose.survives {
-                let what = ["restriction", "erasure", "restriction, erasure", "limit_sensitive"];
+                let what = [
+                    "restriction",
+                    "erasure",
+                    "restriction, erasure",
+                    "limit_sensitive",
+                ];
                 let _ = writeln!(out, "  survives {}", what[which % what.len()]);
             }
             out.push_str("}\n");
