@@ -37,8 +37,7 @@ pub use diagnostic::{Diagnostic, Diagnostics, Severity};
 pub use error::Error;
 pub use model::{Policy, PolicyStamp};
 pub use source::SourceMap;
-pub use subject::Subject;
-pub use subject::{ConsentTarget, TargetConsent};
+pub use subject::{ConsentTarget, OptOutRecord, Subject, TargetConsent};
 
 /// A policy that checked without errors, with its warnings.
 #[derive(Debug, Clone)]

@@ -292,7 +292,7 @@ pub fn subjects(policy: &Policy) -> BoxedStrategy<Subject> {
     let flags = (rare(), rare(), rare(), rare(), any::<bool>());
     (
         (region, age, kind, consents, objections),
-        (0u8..32, ::proptest::bool::weighted(0.7), flags, attributes),
+        (0u8..64, ::proptest::bool::weighted(0.7), flags, attributes),
     )
         .prop_map(
             move |(
@@ -308,6 +308,7 @@ pub fn subjects(policy: &Policy) -> BoxedStrategy<Subject> {
                     target_consents: Vec::new(),
                     objections,
                     opt_outs: if no_opt_out { 0 } else { mask },
+                    opt_out_records: Vec::new(),
                     gpc,
                     restricted,
                     erasure_requested,
@@ -356,6 +357,7 @@ pub fn use_queries(policy: &Policy) -> BoxedStrategy<Query> {
                 recipient: None,
                 combine: None,
                 circumstances,
+                campaign: None,
                 stamp,
             },
         )

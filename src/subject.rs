@@ -2,8 +2,8 @@
 //! is already an id, so deciding never hashes a string.
 
 use crate::model::{
-    AttrValue, AttributeId, OptOutKind, Policy, PolicyStamp, PurposeId, RecipientId, RegionId,
-    SubjectKindId,
+    AttrValue, AttributeId, Campaign, Channel, OptOutKind, Policy, PolicyStamp, PurposeId,
+    RecipientId, RegionId, SubjectKindId,
 };
 
 /// What a [`TargetConsent`] consents to: disclosure to a recipient, or a transfer to a region
@@ -70,6 +70,49 @@ impl ConsentRecord {
     }
 }
 
+/// An opt-out as a timed event (docs/semantics.md, "Opt-outs"): made at `at`, perhaps
+/// revoked later, perhaps limited to one channel or one campaign of direct marketing.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OptOutRecord {
+    /// What the subject opted out of.
+    pub kind: OptOutKind,
+    /// `Some`: only direct marketing through this channel (a `marketing` opt-out only).
+    pub channel: Option<Channel>,
+    /// `Some`: only this campaign (a `marketing` opt-out only).
+    pub campaign: Option<Campaign>,
+    /// When the subject opted out; `None` when not known (in force since forever, and it
+    /// taints no data).
+    pub at: Option<jiff::Timestamp>,
+    /// When the subject revoked it (opted back in); `None` when never. Data collected
+    /// before `at` stays out for purposes whose `withdrawal taints prior data`.
+    pub revoked_at: Option<jiff::Timestamp>,
+}
+
+impl OptOutRecord {
+    /// An opt-out of `kind`, for every channel and campaign, made at an unknown time.
+    pub fn new(kind: OptOutKind) -> OptOutRecord {
+        OptOutRecord {
+            kind,
+            channel: None,
+            campaign: None,
+            at: None,
+            revoked_at: None,
+        }
+    }
+
+    /// Not revoked.
+    #[inline]
+    pub fn in_force(&self) -> bool {
+        self.revoked_at.is_none()
+    }
+
+    /// Covers every channel and every campaign.
+    #[inline]
+    pub fn is_general(&self) -> bool {
+        self.channel.is_none() && self.campaign.is_none()
+    }
+}
+
 /// A data subject, resolved for one policy: make it with [`Subject::new`] (then set its
 /// fields), [`SubjectBuilder`](crate::eval::SubjectBuilder) or [`Subject::from_json`].
 ///
@@ -92,8 +135,13 @@ pub struct Subject {
     pub target_consents: Vec<TargetConsent>,
     /// Purposes objected to (GDPR Art. 21), each covering its descendants.
     pub objections: Vec<PurposeId>,
-    /// Bit mask of [`OptOutKind::bit`].
+    /// Bit mask of [`OptOutKind::bit`]: the kinds the subject opted out of for every
+    /// channel and campaign, in force now (what `opted_out(K)` in a condition reads).
     pub opt_outs: u8,
+    /// Opt-outs as timed events: those with a time, a revocation, a channel or a campaign
+    /// (an untimed general opt-out is enough in `opt_outs`). Add them with
+    /// [`Subject::add_opt_out`], which keeps `opt_outs` in step.
+    pub opt_out_records: Vec<OptOutRecord>,
     /// Global Privacy Control signal present.
     pub gpc: bool,
     /// Processing restricted (GDPR Art. 18).
@@ -128,6 +176,7 @@ impl Subject {
             target_consents: Vec::new(),
             objections: Vec::new(),
             opt_outs: 0,
+            opt_out_records: Vec::new(),
             gpc: false,
             restricted: false,
             erasure_requested: false,
@@ -145,10 +194,12 @@ impl Subject {
         let mut target_consents = std::mem::take(&mut self.target_consents);
         let mut objections = std::mem::take(&mut self.objections);
         let mut attributes = std::mem::take(&mut self.attributes);
+        let mut opt_out_records = std::mem::take(&mut self.opt_out_records);
         consents.clear();
         target_consents.clear();
         objections.clear();
         attributes.clear();
+        opt_out_records.clear();
         attributes.resize(policy.attributes.len(), None);
         *self = Subject {
             region,
@@ -156,6 +207,7 @@ impl Subject {
             target_consents,
             objections,
             attributes,
+            opt_out_records,
             ..Subject::new(policy)
         };
     }
@@ -173,6 +225,15 @@ impl Subject {
     /// Record an opt-out of `kind` (sale, sharing, targeted advertising …).
     pub fn opt_out(&mut self, kind: OptOutKind) {
         self.opt_outs |= kind.bit();
+    }
+
+    /// Record an opt-out as a timed event; a general one in force also sets its bit in
+    /// [`Subject::opt_outs`].
+    pub fn add_opt_out(&mut self, record: OptOutRecord) {
+        if record.in_force() && record.is_general() {
+            self.opt_outs |= record.kind.bit();
+        }
+        self.opt_out_records.push(record);
     }
 
     /// Whether the subject opted out of `kind`, directly or through the Global Privacy
@@ -232,6 +293,7 @@ impl Subject {
             .sum();
         self.consents.capacity() * size_of::<ConsentRecord>()
             + self.target_consents.capacity() * size_of::<TargetConsent>()
+            + self.opt_out_records.capacity() * size_of::<OptOutRecord>()
             + self.objections.capacity() * size_of::<PurposeId>()
             + self.attributes.capacity() * size_of::<Option<AttrValue>>()
             + sets

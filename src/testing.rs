@@ -117,6 +117,7 @@ fn check(policy: &Policy, subject: &Subject, expected: &Expected) -> Option<Mism
             basis,
             safeguard,
             circumstances,
+            campaign,
             rule,
         } => {
             let written = Outcome {
@@ -127,7 +128,7 @@ fn check(policy: &Policy, subject: &Subject, expected: &Expected) -> Option<Mism
                 rule: rule.clone(),
                 date: None,
             };
-            let decision = match decide(policy, subject, query, *circumstances) {
+            let decision = match decide(policy, subject, query, *circumstances, *campaign) {
                 Ok(d) => d,
                 Err(error) => return Some(error_mismatch(written, error)),
             };
@@ -283,6 +284,7 @@ fn decide(
     subject: &Subject,
     query: &TestQuery,
     circumstances: Circumstances,
+    campaign: Option<crate::model::Campaign>,
 ) -> Result<Decision, String> {
     let ask = |purpose, data, region, collected_at, recipient| Query {
         purpose,
@@ -292,6 +294,7 @@ fn decide(
         recipient,
         combine: None,
         circumstances,
+        campaign,
         stamp: policy.stamp(),
     };
     let result = match *query {

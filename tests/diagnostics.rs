@@ -259,6 +259,10 @@ fn corpus_covers_every_reachable_code() {
         "lawful::check::missing_region",
         "lawful::check::missing_fact_value",
         "lawful::check::invalid_group",
+        // check: opt-outs
+        "lawful::check::unknown_channel",
+        "lawful::check::channel_without_direct_marketing",
+        "lawful::check::invalid_opt_out",
         // lints
         "lawful::lint::unused-category",
         "lawful::lint::unused-field",

@@ -143,12 +143,13 @@ const COLLECTED: [&str; 3] = [
 const AGES: [i64; 16] = [
     0, 1, 2, 5, 12, 13, 14, 15, 16, 17, 18, 19, 30, 149, 150, 200,
 ];
-const OPT_OUT_KINDS: [&str; 5] = [
+const OPT_OUT_KINDS: [&str; 6] = [
     "sale",
     "sharing",
     "targeted_advertising",
     "profiling",
     "marketing",
+    "limit_sensitive",
 ];
 
 /// A subject document over `names`' purposes: ages near thresholds, consents in every
@@ -215,6 +216,29 @@ fn subject_json(names: &Names, d: &mut Draw) -> Value {
             .filter(|_| d.chance(40))
             .collect();
         s.insert("opt_outs".into(), json!(kinds));
+    }
+    // Timed opt-outs: made after some collections, perhaps revoked, an unsubscribe perhaps
+    // for one channel or campaign.
+    if d.chance(30) {
+        let mut list: Vec<Value> = s
+            .get("opt_outs")
+            .and_then(Value::as_array)
+            .cloned()
+            .unwrap_or_default();
+        let kind = OPT_OUT_KINDS[d.below(OPT_OUT_KINDS.len())];
+        let mut record = json!({"kind": kind, "at": WITHDRAWN});
+        if kind == "marketing" {
+            match d.below(3) {
+                0 => record["channel"] = json!(policy_gen::CHANNELS[d.below(4)]),
+                1 => record["campaign"] = json!("spring-sale"),
+                _ => {}
+            }
+        }
+        if d.chance(50) {
+            record["revoked_at"] = json!(REGIVEN);
+        }
+        list.push(record);
+        s.insert("opt_outs".into(), Value::Array(list));
     }
     for (flag, percent) in [
         ("gpc", 15),

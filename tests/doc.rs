@@ -259,7 +259,12 @@ fn evaluator_grants(
                     }
                     RightKind::Object => before.basis == Some(Basis::LegitimateInterest),
                     RightKind::ObjectToDirectMarketing => after.reason == Reason::Objected,
-                    RightKind::OptOut(k) => before.basis == Some(Basis::OptOut(k)),
+                    // On its opt-out basis, or stopped by the opt-out whatever the basis (an
+                    // unsubscribe from direct marketing, the limit on sensitive data).
+                    RightKind::OptOut(k) => {
+                        before.basis == Some(Basis::OptOut(k))
+                            || (after.reason == Reason::OptedOut && after.detail.opt_out == Some(k))
+                    }
                     RightKind::Declared(_) => false,
                 };
                 if fits {
@@ -371,9 +376,22 @@ fn check_rights_against_the_evaluator(label: &str, policy: &Policy) -> usize {
                     .any(|g| g.purpose == id && g.kind == kind && g.regions.contains(r));
                 let dm = purpose.direct_marketing;
                 // An objection to a direct-marketing purpose is listed as the absolute one.
+                // The limit on sensitive data is offered where the `rights` block grants it.
+                let limit_declared = policy.rights().iter().any(|right| {
+                    (right.name == "limit_sensitive"
+                        || right.opt_out == Some(OptOutKind::LimitSensitive))
+                        && right.regions.contains(r)
+                });
                 let applies = match kind {
                     RightKind::Object => !dm,
                     RightKind::ObjectToDirectMarketing => dm,
+                    RightKind::OptOut(OptOutKind::LimitSensitive) => {
+                        limit_declared
+                            || policy.basis_declarations(id, region).any(|d| {
+                                d.alternatives
+                                    .contains(&Basis::OptOut(OptOutKind::LimitSensitive))
+                            })
+                    }
                     _ => true,
                 };
                 if applies && !is_listed {

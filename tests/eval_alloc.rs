@@ -35,6 +35,10 @@ fn prepared_decisions_do_not_allocate() {
         r#"{"region":"DE","age":34}"#,
         r#"{"region":"US-CA","age":15,"gpc":true,"opt_outs":["sale"]}"#,
         r#"{"region":"FR","restricted":true}"#,
+        // Timed, revoked, channel and campaign opt-outs (read per decision, no allocation).
+        r#"{"region":"US-CA","age":30,"opt_outs":[{"kind":"marketing","channel":"email","at":"2024-01-01"},
+            {"kind":"marketing","campaign":"spring-sale","at":"2024-02-01"},
+            {"kind":"limit_sensitive","at":"2024-01-01","revoked_at":"2024-03-01"}]}"#,
     ]
     .iter()
     .map(|json| Subject::from_json_str(&policy, json, now).unwrap())
@@ -67,6 +71,7 @@ fn prepared_decisions_do_not_allocate() {
     let mut decided = 0usize;
     let mut allowed = 0usize;
 
+    let campaign = lawful::model::Campaign::new("spring-sale");
     let count = allocations_during(|| {
         for subject in &subjects {
             for &purpose in &purposes {
@@ -76,6 +81,9 @@ fn prepared_decisions_do_not_allocate() {
                     decided += 1;
                     allowed += usize::from(d.allowed());
                     let d = policy.decide(&q.with_circumstances(all), subject).unwrap();
+                    allowed += usize::from(d.allowed());
+                    let timed = q.for_campaign(campaign).collected_at(now);
+                    let d = policy.decide(&timed, subject).unwrap();
                     allowed += usize::from(d.allowed());
                 }
                 for &recipient in &recipients {

@@ -785,6 +785,7 @@ fn every_event_type_reads_back_for_decisions(f: &Fixture) {
         r#"{"subject":"u7","type":"consent_given","purpose":"marketing.communications","explicit":true,"at":"2024-01-02"}"#,
         r#"{"subject":"u7","type":"objection_made","purpose":"personalization","at":"2024-01-03"}"#,
         r#"{"subject":"u7","type":"opt_out_made","kind":"sale","at":"2024-01-04"}"#,
+        r#"{"subject":"u7","type":"opt_out_made","kind":"marketing","channel":"email","at":"2024-01-04T12:00:00Z"}"#,
         r#"{"subject":"u7","type":"gpc_signal","on":true,"at":"2024-01-05"}"#,
         r#"{"subject":"u7","type":"restriction_started","at":"2024-01-06"}"#,
         r#"{"subject":"u7","type":"parental_consent_given","at":"2024-01-07"}"#,

@@ -115,9 +115,17 @@ fn history(steps: &[Step]) -> Vec<Event> {
                 opt_outs[k] = !opt_outs[k];
                 let kind = KINDS[k].to_owned();
                 if opt_outs[k] {
-                    Change::OptOutMade { kind }
+                    Change::OptOutMade {
+                        kind,
+                        channel: None,
+                        campaign: None,
+                    }
                 } else {
-                    Change::OptOutRevoked { kind }
+                    Change::OptOutRevoked {
+                        kind,
+                        channel: None,
+                        campaign: None,
+                    }
                 }
             }
             Step::Gpc(on) => Change::GpcSignal { on },

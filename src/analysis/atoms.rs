@@ -22,6 +22,14 @@
 //!   ever denies because of them; each is an atom only when a condition reads it (or, for a
 //!   `requires` assertion, when a basis alternative reads it: failing one alternative may
 //!   select another). Otherwise it is left unset, which is the most permissive value.
+//!   An opt-out is none / in force for every channel and campaign; where a condition reads
+//!   `opted_out(K)` (which sees only those) and a basis alternative reads K, also one that
+//!   stops the question without the condition seeing it: for `marketing` an opt-out of one
+//!   campaign (the questions name none), for another kind one revoked after the data was
+//!   collected, where the purpose keeps such data out. Channel-limited opt-outs stop a
+//!   question exactly like one of these or like none, so they add no value here (the diff,
+//!   comparing two policies whose purposes may name other channels, has one value per
+//!   channel: `diff::subjects`).
 //! - **parental consent**: read by the children rules of the purpose and by conditions.
 //! - **consent to a recipient or a transfer**: read only by the evaluator, for a disclosure
 //!   to a recipient that `requires consent` and for a transfer (or a disclosure's transfer to
@@ -45,7 +53,8 @@ use crate::model::{
     Cond, IdSet, OptOutKind, Policy, Predicate, PurposeId, RegionId, RuleAction, SubjectKindId,
     SymbolId, FLAG_SPECIAL,
 };
-use crate::subject::{ConsentRecord, ConsentTarget, Subject, TargetConsent};
+use crate::model::{Campaign, Channel};
+use crate::subject::{ConsentRecord, ConsentTarget, OptOutRecord, Subject, TargetConsent};
 
 use crate::analysis::space::Space;
 use crate::eval::Question;
@@ -106,7 +115,12 @@ pub(crate) enum Atom {
         states: Vec<ConsentState>,
     },
     Objection(PurposeId),
-    OptOut(OptOutKind),
+    /// None / in force for everything; with `limited`, also a third value: an opt-out the
+    /// question's basis sees but `opted_out(K)` does not ([`limited_opt_out`]).
+    OptOut {
+        kind: OptOutKind,
+        limited: bool,
+    },
     Gpc,
     Restricted,
     Erased,
@@ -137,8 +151,8 @@ impl Atom {
             Atom::Consent { states, .. } => states.len(),
             Atom::Attribute { values, .. } => values.len(),
             Atom::TargetConsent(_) => 3,
+            Atom::OptOut { limited, .. } => 2 + usize::from(*limited),
             Atom::Objection(_)
-            | Atom::OptOut(_)
             | Atom::Gpc
             | Atom::Restricted
             | Atom::Erased
@@ -149,7 +163,11 @@ impl Atom {
     }
 
     fn taints(&self) -> bool {
-        matches!(self, Atom::Consent { states, .. } if states.iter().any(|s| s.taints()))
+        match self {
+            Atom::Consent { states, .. } => states.iter().any(|s| s.taints()),
+            Atom::OptOut { kind, limited } => *limited && *kind != OptOutKind::Marketing,
+            _ => false,
+        }
     }
 }
 
@@ -561,6 +579,7 @@ pub(crate) fn atoms(
     let mut parental = reads.parental;
     let mut threshold = None;
     let mut taints = false;
+    let mut opt_out_taints = false;
     let env_region = match *question {
         Question::Decide(query) => query.region.unwrap_or(RegionId(0)),
         Question::Transfer { from, .. } => from,
@@ -581,6 +600,7 @@ pub(crate) fn atoms(
         let (consent, explicit, legitimate_interest) =
             (bases.consent, bases.explicit, bases.legitimate_interest);
         basis_opt_outs |= bases.opt_outs;
+        opt_out_taints = goal == Goal::Basis && purpose.is_some_and(|p| p.taints_prior_data);
         if consent {
             consent_lineage = Some((query.purpose, explicit));
             taints = goal == Goal::Basis && purpose.is_some_and(|p| p.taints_prior_data);
@@ -614,17 +634,21 @@ pub(crate) fn atoms(
     }
     consent_atoms(policy, consent_lineage, taints, &reads.consents, &mut atoms);
     objection_atoms(policy, objection_lineage, &reads.objections, &mut atoms);
-    let opt_outs = reads.opt_outs
-        | if goal == Goal::Basis {
-            basis_opt_outs
-        } else {
-            0
-        };
+    let basis_opt_outs = if goal == Goal::Basis {
+        basis_opt_outs
+    } else {
+        0
+    };
+    let opt_outs = reads.opt_outs | basis_opt_outs;
     atoms.extend(
         OptOutKind::ALL
             .into_iter()
             .filter(|k| opt_outs & k.bit() != 0)
-            .map(Atom::OptOut),
+            .map(|kind| {
+                let both = reads.opt_outs & basis_opt_outs & kind.bit() != 0;
+                let limited = both && (kind == OptOutKind::Marketing || opt_out_taints);
+                Atom::OptOut { kind, limited }
+            }),
     );
     for (on, atom) in [
         (reads.gpc, Atom::Gpc),
@@ -864,7 +888,8 @@ pub(crate) fn build_subject(
                 }
             }
             Atom::Objection(purpose) => subject.objections.push(*purpose),
-            Atom::OptOut(kind) => subject.opt_outs |= kind.bit(),
+            Atom::OptOut { kind, .. } if value == 1 => subject.opt_outs |= kind.bit(),
+            Atom::OptOut { kind, .. } => subject.add_opt_out(limited_opt_out(*kind)),
             Atom::Gpc => subject.gpc = true,
             Atom::Restricted => subject.restricted = true,
             Atom::Erased => subject.erasure_requested = true,
@@ -945,6 +970,40 @@ pub(crate) fn circumstances_of(atoms: &[Atom], choice: &[usize]) -> Circumstance
             _ => None,
         })
         .collect()
+}
+
+/// An opt-out of `kind` that stops a question's `opt_out(kind)` basis while `opted_out(kind)`
+/// does not see it: for `marketing`, one of a single campaign (in force; a question naming
+/// no campaign is stopped by it); for the other kinds, one made after the data was collected
+/// and revoked since (it stops data collected before it where the purpose says so).
+pub(crate) fn limited_opt_out(kind: OptOutKind) -> OptOutRecord {
+    if kind == OptOutKind::Marketing {
+        OptOutRecord {
+            campaign: Some(Campaign::new(Campaign::EXAMPLE)),
+            at: Some(WITHDRAWN),
+            ..OptOutRecord::new(kind)
+        }
+    } else {
+        revoked_opt_out(kind)
+    }
+}
+
+/// An opt-out of `kind` made after the data was collected and revoked since.
+pub(crate) fn revoked_opt_out(kind: OptOutKind) -> OptOutRecord {
+    OptOutRecord {
+        at: Some(WITHDRAWN),
+        revoked_at: Some(REGIVEN),
+        ..OptOutRecord::new(kind)
+    }
+}
+
+/// An opt-out of `marketing` by `channel` only, in force.
+pub(crate) fn channel_opt_out(channel: Channel) -> OptOutRecord {
+    OptOutRecord {
+        channel: Some(channel),
+        at: Some(GIVEN),
+        ..OptOutRecord::new(OptOutKind::Marketing)
+    }
 }
 
 pub(crate) fn consent_record(purpose: PurposeId, state: ConsentState) -> Option<ConsentRecord> {

@@ -190,6 +190,9 @@ pub struct Line<'a> {
     /// `combine`: the other data (read by serde_json only).
     #[serde(borrow, default)]
     pub with: Option<Text<'a>>,
+    /// The direct-marketing campaign asked about (read by serde_json only).
+    #[serde(borrow, default)]
+    pub campaign: Option<Text<'a>>,
     /// Where the scanner found the subject in the cache (a hint: the text is checked).
     #[serde(skip)]
     pub subject_id: Option<u32>,
@@ -278,6 +281,7 @@ impl<'a> Line<'a> {
             self.agreed_period.is_some(),
             self.deidentified.is_some(),
             self.with.is_some(),
+            self.campaign.is_some(),
         ]
         .iter()
         .enumerate()
@@ -299,7 +303,7 @@ impl<'a> Line<'a> {
 
 /// The members besides `kind`, `id` and `data`, in the order errors name them; a set of
 /// them is a `u16` whose bit `i` stands for `MEMBERS[i]`.
-const MEMBERS: [&str; 15] = [
+const MEMBERS: [&str; 16] = [
     "purpose",
     "recipient",
     "region",
@@ -315,6 +319,7 @@ const MEMBERS: [&str; 15] = [
     "agreed_period",
     "deidentified",
     "with",
+    "campaign",
 ];
 
 const PURPOSE: u16 = 1 << 0;
@@ -332,11 +337,12 @@ const USER: u16 = 1 << 11;
 const AGREED_PERIOD: u16 = 1 << 12;
 const DEIDENTIFIED: u16 = 1 << 13;
 const WITH: u16 = 1 << 14;
+const CAMPAIGN: u16 = 1 << 15;
 
 /// The [`MEMBERS`] a kind of query reads.
 fn allowed(kind: Kind) -> u16 {
     match kind {
-        Kind::Use => PURPOSE | REGION | SUBJECT | USER | COLLECTED_AT | CIRCUMSTANCES,
+        Kind::Use => PURPOSE | REGION | SUBJECT | USER | COLLECTED_AT | CIRCUMSTANCES | CAMPAIGN,
         Kind::Disclose => {
             PURPOSE
                 | RECIPIENT
@@ -346,6 +352,7 @@ fn allowed(kind: Kind) -> u16 {
                 | USER
                 | COLLECTED_AT
                 | CIRCUMSTANCES
+                | CAMPAIGN
         }
         Kind::Transfer => FROM | TO | SUBJECT | USER | CIRCUMSTANCES,
         Kind::Retention => {
@@ -783,6 +790,7 @@ mod tests {
             AGREED_PERIOD,
             DEIDENTIFIED,
             WITH,
+            CAMPAIGN,
         ];
         for (i, bit) in bits.into_iter().enumerate() {
             assert_eq!(bit, 1 << i, "{}", MEMBERS[i]);

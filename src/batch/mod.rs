@@ -537,6 +537,9 @@ impl<'p> Batch<'p> {
             query =
                 query.with_circumstances(policy.circumstances_named(names.iter().map(|n| &**n))?);
         }
+        if let Some(campaign) = &line.campaign {
+            query = query.for_campaign(crate::model::Campaign::new(campaign));
+        }
         Ok(self.subject_of(line, |subject| match to_kind {
             Some(kind) => policy.decide_disclosure_to_kind(kind, &query, subject),
             None => policy.decide(&query, subject),

@@ -468,6 +468,8 @@ fn empty_purpose(info: Info, parent: Option<PurposeId>, declared: bool) -> Purpo
         survives_erasure: false,
         children: None,
         taints_prior_data: false,
+        survives_limit_sensitive: false,
+        channels: 0,
         provenance: None,
         other: None,
     }

@@ -66,6 +66,8 @@ pub enum NameKind {
     Circumstance,
     /// A retention note in an `expect` line (`no_limit` …).
     RetentionNote,
+    /// A direct-marketing channel (`email`, `sms`, `push`, `phone`).
+    Channel,
 }
 
 impl NameKind {
@@ -102,6 +104,7 @@ impl NameKind {
             NameKind::Lint => "lint",
             NameKind::Circumstance => "circumstance",
             NameKind::RetentionNote => "retention note",
+            NameKind::Channel => "channel",
         }
     }
 
@@ -157,6 +160,7 @@ impl NameKind {
             NameKind::Lint => "lawful::lint::unknown-lint",
             NameKind::Circumstance => "lawful::check::unknown_circumstance",
             NameKind::RetentionNote => "lawful::check::unknown_retention_note",
+            NameKind::Channel => "lawful::check::unknown_channel",
         }
     }
 }
@@ -417,6 +421,22 @@ pub enum CheckError {
         /// The recipient.
         recipient: String,
     },
+    /// `channel …` on a purpose that is not `direct_marketing`: only a marketing opt-out
+    /// reads channels (`lawful::check::channel_without_direct_marketing`).
+    #[error("`{purpose}` names a channel but is not direct marketing")]
+    ChannelWithoutDirectMarketing {
+        /// The purpose.
+        purpose: String,
+    },
+    /// A test subject's timed opt-out that contradicts itself or limits a kind that takes
+    /// no limit (`lawful::check::invalid_opt_out`).
+    #[error("{message}")]
+    InvalidOptOut {
+        /// What is wrong.
+        message: String,
+        /// The fix.
+        help: String,
+    },
     /// A warning: its name is the lint's name.
     #[error("{message}")]
     Lint {
@@ -483,6 +503,10 @@ impl DiagnosticKind for CheckError {
             CheckError::DuplicateSource { .. } => "lawful::check::duplicate_source",
             CheckError::SourceOutsidePurpose { .. } => "lawful::check::source_outside_purpose",
             CheckError::InvalidRecipientLimit { .. } => "lawful::check::invalid_recipient_limit",
+            CheckError::ChannelWithoutDirectMarketing { .. } => {
+                "lawful::check::channel_without_direct_marketing"
+            }
+            CheckError::InvalidOptOut { .. } => "lawful::check::invalid_opt_out",
             CheckError::Lint { lint, .. } => match *lint {
                 "unused-category" => "lawful::lint::unused-category",
                 "unused-field" => "lawful::lint::unused-field",
@@ -585,7 +609,8 @@ impl DiagnosticKind for CheckError {
             CheckError::InvalidRight { help, .. }
             | CheckError::InvalidObjectionOverride { help, .. }
             | CheckError::InvalidCombination { help, .. }
-            | CheckError::InvalidOtherPurposes { help, .. } => help.clone(),
+            | CheckError::InvalidOtherPurposes { help, .. }
+            | CheckError::InvalidOptOut { help, .. } => help.clone(),
             CheckError::TooManyCircumstances { limit, .. } => format!(
                 "a question carries its circumstances as one set of {limit}: declare only the \
                  circumstances the policy's conditions test"
@@ -609,6 +634,11 @@ impl DiagnosticKind for CheckError {
                 "`never for …` removes every purpose of `{recipient}`'s `purposes`: narrow the \
                  limit, or remove the recipient"
             ),
+            CheckError::ChannelWithoutDirectMarketing { .. } => {
+                "a channel says which marketing opt-outs stop the purpose: add \
+                 `direct_marketing`, or remove `channel …`"
+                    .to_owned()
+            }
             CheckError::Lint { help, .. } => help.clone(),
         })
     }

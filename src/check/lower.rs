@@ -17,6 +17,8 @@ pub(super) struct PurposeBody {
     pub survives_erasure: bool,
     pub children: Option<ChildTreatment>,
     pub taints_prior_data: bool,
+    pub survives_limit_sensitive: bool,
+    pub channels: u8,
 }
 
 impl PurposeBody {
@@ -30,6 +32,8 @@ impl PurposeBody {
         purpose.survives_erasure = self.survives_erasure;
         purpose.children = self.children;
         purpose.taints_prior_data = self.taints_prior_data;
+        purpose.survives_limit_sensitive = self.survives_limit_sensitive;
+        purpose.channels = self.channels;
     }
 }
 
@@ -146,18 +150,21 @@ impl Checker {
         });
         let mut survives_restriction = false;
         let mut survives_erasure = false;
+        let mut survives_limit_sensitive = false;
         for s in &decl.survives {
             match s.text.as_str() {
                 "restriction" => survives_restriction = true,
                 "erasure" => survives_erasure = true,
+                "limit_sensitive" => survives_limit_sensitive = true,
                 other => self.unknown(
                     NameKind::Survival,
                     other,
                     s.span,
-                    ["restriction", "erasure"],
+                    ["restriction", "erasure", "limit_sensitive"],
                 ),
             }
         }
+        let channels = self.purpose_channels(decl);
         let children = decl.children.as_ref().map(|t| self.treatment(t));
         let mut bases = Vec::new();
         for basis in &decl.bases {
@@ -199,6 +206,8 @@ impl Checker {
             survives_erasure,
             children,
             taints_prior_data: decl.taints_prior_data.is_some(),
+            survives_limit_sensitive,
+            channels,
         }
     }
 

@@ -5,6 +5,7 @@
 //! **Invariant:** every problem is reported in one run; a `Policy` is produced only when
 //! there is no error.
 
+mod channels;
 mod combine;
 mod declare;
 mod duties;
@@ -12,6 +13,7 @@ mod error;
 mod index;
 mod lints;
 mod lower;
+mod optout;
 mod other;
 mod regions;
 mod resolve;

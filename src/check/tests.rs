@@ -1,6 +1,7 @@
 //! `test` blocks and `assert` statements, resolved to ids. `lawful test` runs the former;
 //! the prover checks the latter.
 
+use super::optout::TimedOptOut;
 use super::{CheckError, Checker, NameKind};
 use crate::model::tests::*;
 use crate::model::Reason;
@@ -233,6 +234,25 @@ impl Checker {
                         }
                     }
                 }
+                SubjectEntryKind::OptedOutRecord {
+                    kind,
+                    at,
+                    revoked,
+                    channel,
+                    campaign,
+                } => {
+                    let entry = TimedOptOut {
+                        kind,
+                        at: at.as_ref(),
+                        revoked: revoked.as_ref(),
+                        channel: channel.as_ref(),
+                        campaign: campaign.as_ref(),
+                        span: entry.span,
+                    };
+                    if let Some(record) = self.timed_opt_out(&entry) {
+                        subject.add_opt_out(record);
+                    }
+                }
                 SubjectEntryKind::Set { attribute, value } => {
                     self.set_attribute(&mut subject, attribute, value)
                 }
@@ -441,6 +461,7 @@ impl Checker {
                     None => (None, None),
                 };
                 let circumstances = self.circumstance_names(&query.given);
+                let campaign = query.campaign.as_ref().map(|c| Campaign::new(&c.value));
                 let query = self.compile_query(query, subject)?;
                 Expected::Decision {
                     allow,
@@ -449,6 +470,7 @@ impl Checker {
                     basis,
                     safeguard,
                     circumstances,
+                    campaign,
                     rule: rule.as_ref().map(|r| r.text.clone()),
                 }
             }

@@ -62,6 +62,10 @@ pub struct QueryArgs {
     /// `--circumstance legal_claims_brought`; one not given is false.
     #[arg(long = "circumstance", value_name = "NAME")]
     pub circumstances: Vec<String>,
+    /// The direct-marketing campaign asked about: an opt-out of another campaign does not
+    /// stop it (with no campaign, an opt-out of any campaign does).
+    #[arg(long, value_name = "NAME")]
+    pub campaign: Option<String>,
     /// The current time, for checking the subject's timestamps (default: now). Every TIME is
     /// an RFC 3339 instant with an offset (`2024-01-01T12:00:00Z`, `…+01:00`) or a date
     /// (`2024-01-01`, midnight UTC).
@@ -124,6 +128,9 @@ fn decide(policy: &Policy, args: &QueryArgs) -> Result<lawful::eval::Decision, C
     query = query.with_circumstances(
         policy.circumstances_named(args.circumstances.iter().map(String::as_str))?,
     );
+    if let Some(campaign) = &args.campaign {
+        query = query.for_campaign(lawful::model::Campaign::new(campaign));
+    }
     if let Some(text) = &args.collected_at {
         query = query.collected_at(past_time(&format!("`--collected-at {text}`"), text, now)?);
     }

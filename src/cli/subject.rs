@@ -31,8 +31,11 @@ pub struct SubjectArgs {
     /// An objection (GDPR Art. 21) to a purpose and its descendants. Repeatable.
     #[arg(long = "objection", value_name = "PURPOSE")]
     pub objections: Vec<String>,
-    /// An opt-out: sale, sharing, targeted_advertising, profiling or marketing. Repeatable.
-    #[arg(long = "opt-out", value_name = "KIND")]
+    /// An opt-out: sale, sharing, targeted_advertising, profiling, marketing or
+    /// limit_sensitive, in force since forever; or a timed one,
+    /// `KIND,at=TIME[,revoked_at=TIME][,channel=email][,campaign=NAME]` (channel and campaign
+    /// for `marketing` only). Repeatable.
+    #[arg(long = "opt-out", value_name = "KIND[,at=TIME,…]")]
     pub opt_outs: Vec<String>,
     /// A Global Privacy Control signal (an opt-out of sale, sharing, targeted advertising).
     #[arg(long)]
@@ -145,7 +148,10 @@ impl SubjectArgs {
                 .map_err(|e| flag("--objection", text, e))?;
         }
         for text in &self.opt_outs {
-            b = b.opt_out(text).map_err(|e| flag("--opt-out", text, e))?;
+            b = match text.split_once(',') {
+                None => b.opt_out(text).map_err(|e| flag("--opt-out", text, e))?,
+                Some((kind, rest)) => timed_opt_out(b, kind, rest, text, now)?,
+            };
         }
         b = b
             .gpc(self.gpc)
@@ -207,6 +213,37 @@ fn flag(name: &str, value: &str, e: lawful::eval::SubjectError) -> CliError {
 pub const MAX_SUBJECT_BYTES: u64 = 1024 * 1024;
 
 /// A subject document: a regular file (or standard input) of at most [`MAX_SUBJECT_BYTES`].
+/// `--opt-out KIND,at=TIME,revoked_at=TIME,channel=C,campaign=NAME`.
+fn timed_opt_out<'p>(
+    b: SubjectBuilder<'p>,
+    kind: &str,
+    rest: &str,
+    text: &str,
+    now: Timestamp,
+) -> Result<SubjectBuilder<'p>, CliError> {
+    let (mut at, mut revoked, mut channel, mut campaign) = (None, None, None, None);
+    for part in rest.split(',') {
+        let (key, value) = split_pair("--opt-out", part)?;
+        match key.trim() {
+            "at" => at = Some(at_time("--opt-out", text, value, now)?),
+            "revoked_at" => revoked = Some(at_time("--opt-out", text, value, now)?),
+            "channel" => channel = Some(value.trim()),
+            "campaign" => campaign = Some(value),
+            other => {
+                return Err(CliError::new(
+                    "lawful::cli::unknown_opt_out_part",
+                    format!(
+                        "`--opt-out {text}`: unknown part `{other}` (expected `at`, \
+                         `revoked_at`, `channel` or `campaign`)"
+                    ),
+                ))
+            }
+        }
+    }
+    b.opt_out_record(kind.trim(), channel, campaign, at, revoked)
+        .map_err(|e| flag("--opt-out", text, e))
+}
+
 fn read(path: &std::path::Path) -> Result<String, CliError> {
     let io_error = |e: &dyn std::fmt::Display| {
         CliError::new(

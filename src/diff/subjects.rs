@@ -28,16 +28,19 @@
 //! does not declare is simply not recorded there (no lineage of that side contains it).
 
 use crate::analysis::atoms::{
-    age_atom, basis_reads, consent_record, question_conditions, Atom, ConsentState, Reads,
+    age_atom, basis_reads, category_of, channel_opt_out, consent_record, limited_opt_out,
+    question_conditions, revoked_opt_out, Atom, ConsentState, Reads,
 };
 use crate::analysis::space::to_u32;
 use crate::eval::Query;
 use crate::eval::Question;
+use crate::model::Channel;
 use crate::model::{
     AttrValue, AttributeId, AttributeType, ChildTreatment, IdSet, OptOutKind, Policy, PurposeId,
     RegionId, SubjectKindId, SymbolId,
 };
 use crate::model::{CircumstanceId, Circumstances};
+use crate::subject::OptOutRecord;
 use crate::subject::{ConsentRecord, Subject};
 
 use super::universe::{Side, Universe};
@@ -56,6 +59,9 @@ pub(crate) struct SideQuestion<'p> {
     consent: Option<(PurposeId, bool, bool)>,
     objection: Option<PurposeId>,
     opt_outs: u8,
+    /// The opt-outs the evaluator reads keep out data collected before them (the purpose's
+    /// `withdrawal taints prior data`).
+    opt_out_taints: bool,
     restricted: bool,
     erased: bool,
     parental: bool,
@@ -88,6 +94,7 @@ impl<'p> SideQuestion<'p> {
             consent: None,
             objection: None,
             opt_outs: 0,
+            opt_out_taints: false,
             restricted: false,
             erased: false,
         };
@@ -122,6 +129,17 @@ impl<'p> SideQuestion<'p> {
         if purpose.direct_marketing || legitimate {
             self.objection = Some(query.purpose);
         }
+        // An unsubscribe stops direct marketing whatever its basis; a limit on sensitive
+        // data stops its use by what does not survive it.
+        if purpose.direct_marketing {
+            self.opt_outs |= OptOutKind::Marketing.bit();
+        }
+        let sensitive =
+            category_of(policy, query).is_some_and(|c| policy.index.decision.is_sensitive(c));
+        if sensitive && !purpose.survives_limit_sensitive {
+            self.opt_outs |= OptOutKind::LimitSensitive.bit();
+        }
+        self.opt_out_taints = purpose.taints_prior_data;
         self.restricted = !purpose.survives_restriction;
         self.erased = !purpose.survives_erasure;
         if threshold.is_some() {
@@ -189,6 +207,8 @@ pub(crate) enum Effect {
     Consent(ConsentRecord),
     Objection(PurposeId),
     OptOut(OptOutKind),
+    /// A timed, revoked or channel- or campaign-limited opt-out.
+    OptOutRecord(OptOutRecord),
     Gpc,
     Restricted,
     Erased,
@@ -263,6 +283,7 @@ impl JointAtoms {
                 Some(Effect::Consent(record)) => subject.consents.push(record.clone()),
                 Some(Effect::Objection(purpose)) => subject.objections.push(*purpose),
                 Some(Effect::OptOut(kind)) => subject.opt_out(*kind),
+                Some(Effect::OptOutRecord(record)) => subject.add_opt_out(record.clone()),
                 Some(Effect::Gpc) => subject.gpc = true,
                 Some(Effect::Restricted) => subject.restricted = true,
                 Some(Effect::Erased) => subject.erasure_requested = true,
@@ -321,15 +342,32 @@ pub(crate) fn joint_atoms(u: &Universe<'_>, sides: [Option<&SideQuestion<'_>>; 2
     if let Some(atom) = residence_atom(u, sides) {
         atoms.push(atom);
     }
-    let collected = lineage_atoms(u, sides, Lineages::Consent, &mut atoms);
+    let mut collected = lineage_atoms(u, sides, Lineages::Consent, &mut atoms);
     lineage_atoms(u, sides, Lineages::Objection, &mut atoms);
     let opt_outs = present().fold(0u8, |bits, s| bits | s.opt_outs | s.reads.opt_outs);
-    atoms.extend(
-        OptOutKind::ALL
-            .into_iter()
-            .filter(|k| opt_outs & k.bit() != 0)
-            .map(|k| JointAtom::same([Effect::OptOut(k)])),
-    );
+    // The evaluator reads an opt-out's channel, campaign and time: one value per channel
+    // (either side's purpose may name any), one of a single campaign, and one revoked after
+    // the data was collected where either side keeps such data out.
+    let taints = present().any(|s| s.opt_out_taints && s.opt_outs != 0);
+    for kind in OptOutKind::ALL
+        .into_iter()
+        .filter(|k| opt_outs & k.bit() != 0)
+    {
+        let mut values = vec![Effect::OptOut(kind)];
+        if kind == OptOutKind::Marketing {
+            values.extend(
+                Channel::ALL
+                    .into_iter()
+                    .map(|c| Effect::OptOutRecord(channel_opt_out(c))),
+            );
+            values.push(Effect::OptOutRecord(limited_opt_out(kind)));
+        }
+        if taints {
+            values.push(Effect::OptOutRecord(revoked_opt_out(kind)));
+            collected = true;
+        }
+        atoms.push(JointAtom::same(values));
+    }
     let gpc = present().any(|s| s.reads.gpc) || opt_outs & OptOutKind::GPC_MASK != 0;
     let restricted = present().any(|s| s.restricted || s.reads.restricted);
     let erased = present().any(|s| s.erased || s.reads.erased);

@@ -564,6 +564,18 @@ fn purpose_choices(ctx: &Ctx<'_>, id: PurposeId) -> Vec<String> {
                 &g.regions,
                 "where we rely on our legitimate interests, you can object.",
             )),
+            // Granted whatever the basis: an unsubscribe from direct marketing, and the limit
+            // on sensitive data.
+            RightKind::OptOut(crate::model::OptOutKind::Marketing) if p.direct_marketing => {
+                out.push(lead(
+                    &g.regions,
+                    "you can unsubscribe from this direct marketing at any time, and we will stop.",
+                ))
+            }
+            RightKind::OptOut(crate::model::OptOutKind::LimitSensitive) => out.push(lead(
+                &g.regions,
+                "you can limit our use of your sensitive personal information for this, and we will stop.",
+            )),
             RightKind::OptOut(kind) => {
                 let text = super::words::opt_out_text(kind).to_owned();
                 match opt_outs.iter_mut().find(|(r, _)| **r == g.regions) {
@@ -585,6 +597,23 @@ fn purpose_choices(ctx: &Ctx<'_>, id: PurposeId) -> Vec<String> {
     }
     if p.taints_prior_data {
         out.push("After you withdraw or opt out, we no longer use the data collected before for this purpose.".to_owned());
+    }
+    let channels: Vec<String> = crate::model::Channel::ALL
+        .into_iter()
+        .filter(|c| p.channels & c.bit() != 0)
+        .map(|c| super::words::channel_text(c).to_owned())
+        .collect();
+    if !channels.is_empty() {
+        out.push(format!(
+            "We contact you for this by {}; you can unsubscribe from each channel, and from each campaign, on its own.",
+            super::words::and_list(&channels)
+        ));
+    }
+    if p.survives_limit_sensitive {
+        out.push(
+            "This continues even after you limit the use of your sensitive personal information."
+                .to_owned(),
+        );
     }
     match (p.survives_restriction, p.survives_erasure) {
         (true, true) => out.push("This continues, where the law requires, even after you ask us to restrict processing or erase your data.".to_owned()),

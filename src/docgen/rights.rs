@@ -5,7 +5,11 @@
 //! - a use on `legitimate_interest` → the subject may **object** (GDPR Art. 21(1));
 //! - a use on `opt_out(K)` → the subject may **opt out** of K;
 //! - a `direct_marketing` purpose → the subject may object to it **at any time**, and the
-//!   objection is absolute (Art. 21(2)–(3));
+//!   objection is absolute (Art. 21(2)–(3)), and it may **opt out** of direct marketing
+//!   (unsubscribe) whatever its basis;
+//! - a purpose that uses `sensitive` data and does not `survive limit_sensitive` → the
+//!   subject may **limit** the use of its sensitive data (CPRA § 1798.121), where the
+//!   `rights` block grants `limit_sensitive`;
 //! - a purpose that `survives restriction` / `survives erasure` → a **limit** on those rights.
 //!
 //! A derived right is never read off the `basis` lines. For every purpose and every region
@@ -282,6 +286,22 @@ fn candidates(policy: &Policy, purpose: PurposeId, region: RegionId) -> Vec<Righ
     }
     if any && direct_marketing && !out.contains(&RightKind::ObjectToDirectMarketing) {
         out.push(RightKind::ObjectToDirectMarketing);
+    }
+    // An unsubscribe stops direct marketing whatever its basis; a limit on sensitive data
+    // stops its use by what does not survive it, offered where the `rights` block grants it
+    // (`grants` asks the evaluator whether either changes anything).
+    let limit_declared = policy.rights.iter().any(|r| {
+        (r.name == "limit_sensitive" || r.opt_out == Some(OptOutKind::LimitSensitive))
+            && r.regions.contains(region.index())
+    });
+    let limited = [
+        (direct_marketing, OptOutKind::Marketing),
+        (limit_declared, OptOutKind::LimitSensitive),
+    ];
+    for (applies, kind) in limited {
+        if any && applies && !out.contains(&RightKind::OptOut(kind)) {
+            out.push(RightKind::OptOut(kind));
+        }
     }
     out
 }
@@ -567,16 +587,40 @@ mod tests {
         let p = policy(&format!(
             "{HEAD}purpose mail {{ uses user.email basis legitimate_interest direct_marketing }}\n"
         ));
+        // And an unsubscribe, whatever the basis.
         assert_eq!(
             rows(&p),
-            vec![row(
-                RightKind::ObjectToDirectMarketing,
-                "*",
-                &["mail"],
-                false,
-                true
-            )]
+            vec![
+                row(
+                    RightKind::ObjectToDirectMarketing,
+                    "*",
+                    &["mail"],
+                    false,
+                    true
+                ),
+                row(
+                    RightKind::OptOut(OptOutKind::Marketing),
+                    "*",
+                    &["mail"],
+                    false,
+                    true
+                ),
+            ]
         );
+    }
+
+    #[test]
+    fn the_limit_on_sensitive_data_is_offered_where_it_stops_a_use() {
+        let p = policy(&format!(
+            "{HEAD}category user.weight sensitive\n\
+             purpose scale {{ uses user.weight basis contract }}\n\
+             purpose core {{ uses user.weight basis contract survives limit_sensitive }}\n\
+             purpose mail {{ uses user.email basis contract }}\n\
+             rights {{ limit_sensitive in US }}\n"
+        ));
+        let limit = RightKind::OptOut(OptOutKind::LimitSensitive);
+        let offered: Vec<Row> = rows(&p).into_iter().filter(|r| r.kind == limit).collect();
+        assert_eq!(offered, vec![row(limit, "US", &["scale"], false, true)]);
     }
 
     #[test]

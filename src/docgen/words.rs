@@ -695,6 +695,15 @@ pub(crate) fn art9_text(condition: &str) -> String {
     format!("{text} (Art. 9(2)({letter}))")
 }
 
+pub(crate) fn channel_text(channel: crate::model::Channel) -> &'static str {
+    match channel {
+        crate::model::Channel::Email => "email",
+        crate::model::Channel::Sms => "text message",
+        crate::model::Channel::Push => "push notification",
+        crate::model::Channel::Phone => "phone",
+    }
+}
+
 pub(crate) fn opt_out_text(kind: OptOutKind) -> &'static str {
     match kind {
         OptOutKind::Sale => "the sale of your personal information",
@@ -702,6 +711,9 @@ pub(crate) fn opt_out_text(kind: OptOutKind) -> &'static str {
         OptOutKind::TargetedAdvertising => "targeted advertising",
         OptOutKind::Profiling => "profiling",
         OptOutKind::Marketing => "direct marketing",
+        OptOutKind::LimitSensitive => {
+            "the use of your sensitive personal information beyond what the service needs"
+        }
     }
 }
 

@@ -170,6 +170,10 @@ pub struct Detail {
     pub opt_out: Option<OptOutKind>,
     /// `opted_out`: only the subject's Global Privacy Control signal made it an opt-out.
     pub via_gpc: bool,
+    /// `opted_out`: the opt-out that applied is limited to this channel.
+    pub opt_out_channel: Option<crate::model::Channel>,
+    /// `opted_out`: the opt-out that applied is limited to one campaign.
+    pub opt_out_campaign: bool,
     /// Consent reasons: explicit consent was required (special category or
     /// `explicit_consent` basis).
     pub explicit_required: bool,

@@ -280,8 +280,20 @@ impl Decision {
                         out,
                         "the subject's Global Privacy Control signal is an opt-out of `{kind}`"
                     )?;
+                } else if self.detail.tainted {
+                    write!(
+                        out,
+                        "the data was collected before the subject opted out of `{kind}`, and \
+                         the purpose keeps such data out even after the opt-out is revoked"
+                    )?;
                 } else {
                     write!(out, "the subject opted out of `{kind}`")?;
+                    if let Some(channel) = self.detail.opt_out_channel {
+                        write!(out, " by {}", channel.name())?;
+                    }
+                    if self.detail.opt_out_campaign {
+                        out.push_str(" for this campaign (or the question names no campaign)");
+                    }
                 }
             }
             Reason::Restricted => out.push_str(
@@ -474,6 +486,9 @@ impl Decision {
             )?,
             Reason::OptedOut if self.detail.via_gpc => {
                 out.push_str("would be allowed without the Global Privacy Control signal");
+            }
+            Reason::OptedOut if self.detail.tainted => {
+                out.push_str("would be allowed only for data collected after the opt-out");
             }
             Reason::OptedOut => write!(
                 out,

@@ -218,6 +218,8 @@ impl Fx {
             survives_erasure: false,
             children: None,
             taints_prior_data: false,
+            survives_limit_sensitive: false,
+            channels: 0,
             provenance: None,
             other: None,
         });

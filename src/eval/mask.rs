@@ -108,6 +108,7 @@ impl Policy {
                 recipient: None,
                 combine: None,
                 circumstances: crate::model::Circumstances::NONE,
+                campaign: None,
                 stamp: self.stamp(),
             };
             let decision = UseQuery::prepare(self, &query, subject)?.decide(self, subject);
@@ -135,6 +136,7 @@ impl Policy {
             recipient: None,
             combine: None,
             circumstances: crate::model::Circumstances::NONE,
+            campaign: None,
             stamp: self.stamp(),
         };
         // Check the field and region once; every purpose id below is in range.

@@ -37,6 +37,8 @@ pub enum NameKind {
     Circumstance,
     /// A kind of recipient (`processor`, `data_broker` …).
     RecipientKind,
+    /// A direct-marketing channel (`email`, `sms`, `push`, `phone`).
+    Channel,
 }
 
 impl NameKind {
@@ -55,6 +57,7 @@ impl NameKind {
             NameKind::OptOut => "opt-out",
             NameKind::Circumstance => "circumstance",
             NameKind::RecipientKind => "recipient kind",
+            NameKind::Channel => "channel",
         }
     }
 
@@ -73,6 +76,7 @@ impl NameKind {
             NameKind::OptOut => "lawful::eval::unknown_opt_out",
             NameKind::Circumstance => "lawful::eval::unknown_circumstance",
             NameKind::RecipientKind => "lawful::eval::unknown_recipient_kind",
+            NameKind::Channel => "lawful::eval::unknown_channel",
         }
     }
 }
@@ -237,7 +241,19 @@ pub fn recipient_kind(name: &str) -> Result<RecipientKind, NameError> {
     })
 }
 
-/// `sale`, `sharing`, `targeted_advertising`, `profiling`, `marketing`.
+/// `email`, `sms`, `push`, `phone`.
+pub fn channel(name: &str) -> Result<crate::model::Channel, NameError> {
+    use crate::model::Channel;
+    Channel::parse(name).ok_or_else(|| {
+        NameError::new(
+            NameKind::Channel,
+            name,
+            Channel::ALL.iter().map(|c| c.name()),
+        )
+    })
+}
+
+/// `sale`, `sharing`, `targeted_advertising`, `profiling`, `marketing`, `limit_sensitive`.
 pub fn opt_out_kind(name: &str) -> Result<OptOutKind, NameError> {
     OptOutKind::parse(name).ok_or_else(|| {
         NameError::new(

@@ -2,7 +2,7 @@
 
 use crate::model::DataRef;
 use crate::model::{
-    CategoryId, CircumstanceId, Circumstances, FieldId, Policy, PolicyStamp, PurposeId,
+    Campaign, CategoryId, CircumstanceId, Circumstances, FieldId, Policy, PolicyStamp, PurposeId,
     RecipientId, RegionId,
 };
 use crate::subject::Subject;
@@ -56,6 +56,9 @@ pub struct Query {
     /// The circumstances that hold for this question (`required_by_law` …); absent ones
     /// are false.
     pub circumstances: Circumstances,
+    /// The direct-marketing campaign asked about (`--campaign spring-sale`); `None`: no
+    /// campaign named, which an opt-out of any one campaign also stops (fail closed).
+    pub campaign: Option<Campaign>,
     /// The policy the ids belong to.
     pub(crate) stamp: PolicyStamp,
 }
@@ -72,6 +75,7 @@ impl Query {
             recipient: None,
             combine: None,
             circumstances: Circumstances::NONE,
+            campaign: None,
             stamp: policy.stamp(),
         }
     }
@@ -110,6 +114,13 @@ impl Query {
     /// bring both together about the subject — instead of a use.
     pub fn combined_with(mut self, other: impl Into<DataRef>) -> Self {
         self.combine = Some(other.into());
+        self
+    }
+
+    /// Ask about direct marketing in `campaign`: an opt-out of another campaign does not
+    /// stop it.
+    pub fn for_campaign(mut self, campaign: Campaign) -> Self {
+        self.campaign = Some(campaign);
         self
     }
 

@@ -319,6 +319,32 @@ pub fn describe_subject(policy: &Policy, subject: &Subject) -> String {
     if !kinds.is_empty() {
         parts.push(format!("opted_out {}", kinds.join(", ")));
     }
+    for record in &subject.opt_out_records {
+        let mut text = format!("opted_out {}", record.kind.name());
+        if let Some(at) = record.at {
+            text.push_str(&format!(" at {}", date(at)));
+        }
+        if let Some(revoked) = record.revoked_at {
+            text.push_str(&format!(" revoked {}", date(revoked)));
+        }
+        if let Some(channel) = record.channel {
+            text.push_str(&format!(" channel {}", channel.name()));
+        }
+        if let Some(campaign) = record.campaign {
+            // Campaigns are known by a digest of their name: only the prover's is named.
+            let example = crate::model::Campaign::new(crate::model::Campaign::EXAMPLE);
+            let name = if campaign == example {
+                crate::model::Campaign::EXAMPLE
+            } else {
+                "(a campaign)"
+            };
+            text.push_str(&format!(" campaign \"{name}\""));
+        }
+        if record.is_general() && record.at.is_none() && record.revoked_at.is_none() {
+            continue;
+        }
+        parts.push(text);
+    }
     for (on, flag) in [
         (subject.gpc, "gpc"),
         (subject.restricted, "restricted"),

@@ -65,6 +65,11 @@ impl SubjectError {
                 "lawful::subject::withdrawal_without_consent"
             }
             SubjectProblem::DuplicateKey { .. } => "lawful::subject::duplicate_key",
+            SubjectProblem::RevokedBeforeMade { .. } => "lawful::subject::revoked_before_made",
+            SubjectProblem::RevocationWithoutOptOut { .. } => {
+                "lawful::subject::revocation_without_opt_out"
+            }
+            SubjectProblem::LimitedOptOut { .. } => "lawful::subject::limited_opt_out",
             SubjectProblem::WrongAttributeType { .. } => "lawful::subject::attribute_type",
             SubjectProblem::Type { .. } => "lawful::subject::json_type",
             SubjectProblem::UnknownField { .. } => "lawful::subject::unknown_field",
@@ -145,6 +150,27 @@ pub enum SubjectProblem {
     WithdrawalWithoutConsent {
         /// The purpose as given.
         purpose: String,
+    },
+    /// An opt-out revoked before it was made (write an opt-out made again after a
+    /// revocation as a second record).
+    #[error("revoked at {revoked_at} before it was made at {at}")]
+    RevokedBeforeMade {
+        /// When the subject opted out.
+        at: Timestamp,
+        /// When it was revoked (before `at`).
+        revoked_at: Timestamp,
+    },
+    /// A revocation of an opt-out that was never made (`revoked_at` without `at`).
+    #[error("revokes an opt-out of `{kind}` that was not made (say when it was made: `at`)")]
+    RevocationWithoutOptOut {
+        /// The opt-out kind.
+        kind: &'static str,
+    },
+    /// A channel or campaign on an opt-out other than `marketing`.
+    #[error("an opt-out of `{kind}` cannot be limited to a channel or a campaign (only `marketing` can)")]
+    LimitedOptOut {
+        /// The opt-out kind.
+        kind: &'static str,
     },
     /// A key written twice in one JSON object (`field` names the object).
     #[error("duplicate key `{key}`")]
@@ -501,6 +527,73 @@ impl<'p> SubjectBuilder<'p> {
         let at = format!("opt_outs[{}]", self.subject.opt_outs.count_ones());
         let kind = opt_out_kind(kind).map_err(|e| unknown(at, e))?;
         Ok(self.opt_out_kind(kind))
+    }
+
+    /// An opt-out as a timed event: of `kind`, made at `at`, revoked at `revoked_at`,
+    /// limited to `channel` and/or `campaign` (a `marketing` opt-out only). A revocation
+    /// before the opt-out, or without one, is an error naming the record (`opt_outs[1]`).
+    pub fn opt_out_record(
+        self,
+        kind: &str,
+        channel: Option<&str>,
+        campaign: Option<&str>,
+        at: Option<Timestamp>,
+        revoked_at: Option<Timestamp>,
+    ) -> Result<Self, SubjectError> {
+        let index = self.subject.opt_out_records.len();
+        let field = format!("opt_outs[{index}]");
+        self.opt_out_record_at(field, kind, channel, campaign, at, revoked_at)
+    }
+
+    /// [`SubjectBuilder::opt_out_record`], its errors naming `field`.
+    pub(crate) fn opt_out_record_at(
+        mut self,
+        field: String,
+        kind: &str,
+        channel: Option<&str>,
+        campaign: Option<&str>,
+        at: Option<Timestamp>,
+        revoked_at: Option<Timestamp>,
+    ) -> Result<Self, SubjectError> {
+        let kind = opt_out_kind(kind).map_err(|e| unknown(format!("{field}.kind"), e))?;
+        let channel = channel
+            .map(|c| super::names::channel(c).map_err(|e| unknown(format!("{field}.channel"), e)))
+            .transpose()?;
+        if (channel.is_some() || campaign.is_some()) && kind != OptOutKind::Marketing {
+            return Err(error(
+                field,
+                SubjectProblem::LimitedOptOut { kind: kind.name() },
+            ));
+        }
+        if let Some(at) = at {
+            self.check_time(format!("{field}.at"), at)?;
+        }
+        if let Some(revoked) = revoked_at {
+            self.check_time(format!("{field}.revoked_at"), revoked)?;
+        }
+        match (at, revoked_at) {
+            (None, Some(_)) => {
+                return Err(error(
+                    field,
+                    SubjectProblem::RevocationWithoutOptOut { kind: kind.name() },
+                ))
+            }
+            (Some(at), Some(revoked_at)) if revoked_at < at => {
+                return Err(error(
+                    field,
+                    SubjectProblem::RevokedBeforeMade { at, revoked_at },
+                ))
+            }
+            _ => {}
+        }
+        self.subject.add_opt_out(crate::subject::OptOutRecord {
+            kind,
+            channel,
+            campaign: campaign.map(crate::model::Campaign::new),
+            at,
+            revoked_at,
+        });
+        Ok(self)
     }
 
     /// [`SubjectBuilder::opt_out`] with a kind already resolved.
@@ -936,8 +1029,13 @@ fn read_field<'p>(
             let mut builder = builder;
             for (i, item) in expect_array(key, value)?.iter().enumerate() {
                 let at = format!("opt_outs[{i}]");
-                let kind = opt_out_kind(expect_str(&at, item)?).map_err(|e| unknown(at, e))?;
-                builder = builder.opt_out_kind(kind);
+                builder = match item {
+                    // The old shape: a kind, in force since forever.
+                    Value::String(kind) => {
+                        builder.opt_out_kind(opt_out_kind(kind).map_err(|e| unknown(at, e))?)
+                    }
+                    _ => read_opt_out(builder, &at, item)?,
+                };
             }
             Ok(builder)
         }
@@ -1044,6 +1142,39 @@ fn read_consent<'p>(
     // A record with neither time is a consent given at an unknown time.
     builder.consent_record(purpose, given_at, withdrawn_at, explicit)
 }
+
+/// `{"kind": "marketing", "channel": "email", "campaign": "spring-sale", "at": …,
+/// "revoked_at": …}`: a timed opt-out (every key but `kind` optional).
+fn read_opt_out<'p>(
+    builder: SubjectBuilder<'p>,
+    at: &str,
+    value: &Value,
+) -> Result<SubjectBuilder<'p>, SubjectError> {
+    let object = expect_object(at, value)?;
+    check_fields(at, object, OPT_OUT_FIELDS)?;
+    let kind = match object.get("kind") {
+        Some(v) => expect_str(&format!("{at}.kind"), v)?,
+        None => return Err(error(format!("{at}.kind"), SubjectProblem::Missing)),
+    };
+    let text = |key: &str| -> Result<Option<&str>, SubjectError> {
+        match object.get(key) {
+            None | Some(Value::Null) => Ok(None),
+            Some(v) => expect_str(&format!("{at}.{key}"), v).map(Some),
+        }
+    };
+    let time = |key: &str| -> Result<Option<Timestamp>, SubjectError> {
+        match object.get(key) {
+            None | Some(Value::Null) => Ok(None),
+            Some(v) => parse_time(&format!("{at}.{key}"), v).map(Some),
+        }
+    };
+    let (channel, campaign) = (text("channel")?, text("campaign")?);
+    let (made, revoked) = (time("at")?, time("revoked_at")?);
+    builder.opt_out_record_at(at.to_owned(), kind, channel, campaign, made, revoked)
+}
+
+/// The keys of a timed opt-out in a subject document.
+pub(crate) const OPT_OUT_FIELDS: &[&str] = &["kind", "channel", "campaign", "at", "revoked_at"];
 
 /// A timestamp member of a JSON document: a string read by [`parse_time_str`].
 pub fn parse_time(field: &str, value: &Value) -> Result<Timestamp, SubjectError> {

@@ -73,8 +73,10 @@ impl<'p> SubjectWriter<'p> {
         let mut consents = std::mem::take(&mut self.subject.consents);
         let mut objections = std::mem::take(&mut self.subject.objections);
         let mut attributes = std::mem::take(&mut self.subject.attributes);
+        let mut opt_out_records = std::mem::take(&mut self.subject.opt_out_records);
         consents.clear();
         objections.clear();
+        opt_out_records.clear();
         for (slot, spare) in attributes.iter_mut().zip(self.spare_sets.iter_mut()) {
             if let Some(AttrValue::Set(members)) = slot.take() {
                 *spare = members;
@@ -84,6 +86,7 @@ impl<'p> SubjectWriter<'p> {
             consents,
             objections,
             attributes,
+            opt_out_records,
             ..Subject::new(self.policy)
         };
         self
@@ -144,6 +147,32 @@ impl<'p> SubjectWriter<'p> {
             .purpose(purpose)
             .map_err(|e| unknown(format!("objections[{index}]"), e))?;
         self.subject.objections.push(id);
+        Ok(self)
+    }
+
+    /// An opt-out of `kind` (`sale`, `marketing` …) for every channel and campaign, made at
+    /// `at` (`None`: at a time not known, in force since forever).
+    pub fn opt_out(
+        &mut self,
+        kind: &str,
+        at: Option<Timestamp>,
+    ) -> Result<&mut Self, SubjectError> {
+        let index = self.subject.opt_out_records.len();
+        let kind = super::names::opt_out_kind(kind)
+            .map_err(|e| unknown(format!("opt_outs[{index}].kind"), e))?;
+        if let Some(at) = at.filter(|at| *at > self.now) {
+            return Err(problem(
+                format!("opt_outs[{index}].at"),
+                SubjectProblem::InFuture { at, now: self.now },
+            ));
+        }
+        match at {
+            None => self.subject.opt_out(kind),
+            Some(at) => self.subject.add_opt_out(crate::subject::OptOutRecord {
+                at: Some(at),
+                ..crate::subject::OptOutRecord::new(kind)
+            }),
+        }
         Ok(self)
     }
 

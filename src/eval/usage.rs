@@ -3,7 +3,7 @@
 
 use crate::model::DataRef;
 use crate::model::{
-    Basis, BasisDecl, CategoryId, ChildTreatment, Circumstances, Policy, ProvenanceId,
+    Basis, BasisDecl, CategoryId, ChildTreatment, Circumstances, OptOutKind, Policy, ProvenanceId,
     PurposeFacts, PurposeId, RegionId,
 };
 use crate::subject::Subject;
@@ -78,6 +78,7 @@ pub(crate) struct UseQuery {
     pub region: RegionId,
     pub collected_at: Option<jiff::Timestamp>,
     pub circumstances: Circumstances,
+    pub campaign: Option<crate::model::Campaign>,
 }
 
 impl UseQuery {
@@ -99,6 +100,7 @@ impl UseQuery {
             region,
             collected_at: query.collected_at,
             circumstances: query.circumstances,
+            campaign: query.campaign,
         })
     }
 
@@ -188,6 +190,15 @@ impl UseQuery {
         if purpose.direct_marketing && has_objected(policy, subject, self.purpose) {
             return deny(Reason::Objected);
         }
+        // An unsubscribe stops direct marketing whatever its basis.
+        if purpose.direct_marketing {
+            if let Some(detail) = self.opt_out(purpose, subject, OptOutKind::Marketing) {
+                return Decision {
+                    detail,
+                    ..deny(Reason::OptedOut)
+                };
+            }
+        }
         let special = policy.index.decision.is_special(self.category);
         let mut chosen: Option<(Basis, ProvenanceId)> = None;
         let mut first_failure: Option<Decision> = None;
@@ -225,6 +236,16 @@ impl UseQuery {
         }
         if subject.is_erased() && !purpose.survives_erasure {
             return deny(Reason::Erased);
+        }
+        // CPRA § 1798.121: a limit on the use of sensitive data stops what does not
+        // survive it.
+        if !purpose.survives_limit_sensitive && tables.is_sensitive(self.category) {
+            if let Some(detail) = self.opt_out(purpose, subject, OptOutKind::LimitSensitive) {
+                return Decision {
+                    detail,
+                    ..deny(Reason::OptedOut)
+                };
+            }
         }
 
         // Step 7: children.
@@ -293,24 +314,30 @@ impl UseQuery {
                     Ok(())
                 }
             }
-            Basis::OptOut(kind) => {
-                if Policy::opted_out(subject.opt_outs, subject.gpc, kind) {
-                    let detail = Detail {
-                        opt_out: Some(kind),
-                        via_gpc: subject.opt_outs & kind.bit() == 0,
-                        ..Detail::default()
-                    };
-                    Err((Reason::OptedOut, detail))
-                } else {
-                    Ok(())
-                }
-            }
+            Basis::OptOut(kind) => match self.opt_out(purpose, subject, kind) {
+                Some(detail) => Err((Reason::OptedOut, detail)),
+                None => Ok(()),
+            },
             Basis::Contract | Basis::LegalObligation | Basis::VitalInterest | Basis::PublicTask => {
                 Ok(())
             }
             // The text states no basis: no Art. 6(1) basis makes the use lawful.
             Basis::Unstated => Err((Reason::BasisUnstated, Detail::default())),
         }
+    }
+
+    /// The opt-out of `kind` that stops this use, if one does (`eval::optout`).
+    #[inline]
+    fn opt_out(
+        &self,
+        purpose: &PurposeFacts,
+        subject: &Subject,
+        kind: OptOutKind,
+    ) -> Option<Detail> {
+        if subject.opt_outs == 0 && subject.opt_out_records.is_empty() && !subject.gpc {
+            return None;
+        }
+        super::optout::opt_out_denial(purpose, subject, kind, self.campaign, self.collected_at)
     }
 
     fn check_consent(

@@ -117,12 +117,19 @@ impl Block {
                     | "survives"
                     | "children"
                     | "withdrawal"
+                    | "channel"
             ),
             Block::Recipient => {
                 matches!(
                     word,
-                    "purposes" | "categories" | "sale" | "sharing" | "when" | "requires" | "duty"
-                    | "never"
+                    "purposes"
+                        | "categories"
+                        | "sale"
+                        | "sharing"
+                        | "when"
+                        | "requires"
+                        | "duty"
+                        | "never"
                 )
             }
             Block::Test => matches!(word, "subject" | "expect"),
@@ -141,8 +148,12 @@ impl Block {
                     // `consent to acme`, `consent to transfer US`
                     "to",
                     "transfer",
+                    "revoked",
+                    "channel",
+                    "campaign",
                 ];
-                word != "at"
+                // `opted_out marketing at DATE revoked DATE channel email campaign "x"`.
+                !matches!(word, "at" | "revoked" | "channel" | "campaign")
                     && !prev
                         .is_some_and(|p| p.kind == Kind::Word && TAKES_ARGUMENT.contains(&p.text))
             }

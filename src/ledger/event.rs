@@ -79,15 +79,29 @@ pub enum Change {
         /// The purpose, by name.
         purpose: String,
     },
-    /// An opt-out (`sale`, `sharing`, `targeted_advertising`, `profiling`, `marketing`).
+    /// An opt-out (`sale`, `sharing`, `targeted_advertising`, `profiling`, `marketing`,
+    /// `limit_sensitive`); a `marketing` one perhaps for one channel or campaign only.
     OptOutMade {
         /// The opt-out kind.
         kind: String,
+        /// `email`, `sms`, `push`, `phone`: only direct marketing through this channel.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        channel: Option<String>,
+        /// Only this direct-marketing campaign.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        campaign: Option<String>,
     },
-    /// An opt-out was revoked (the subject opted back in).
+    /// An opt-out was revoked (the subject opted back in): the one of the same kind,
+    /// channel and campaign.
     OptOutRevoked {
         /// The opt-out kind.
         kind: String,
+        /// The channel of the opt-out revoked.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        channel: Option<String>,
+        /// The campaign of the opt-out revoked.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        campaign: Option<String>,
     },
     /// A Global Privacy Control signal was seen (`on`) or stopped being sent.
     GpcSignal {
@@ -196,8 +210,18 @@ impl Change {
             }
             | Change::ObjectionMade { purpose }
             | Change::ObjectionLifted { purpose }
-            | Change::OptOutMade { kind: purpose }
-            | Change::OptOutRevoked { kind: purpose } => Some((Some(purpose), false)),
+            | Change::OptOutMade {
+                kind: purpose,
+                channel: None,
+                campaign: None,
+            }
+            | Change::OptOutRevoked {
+                kind: purpose,
+                channel: None,
+                campaign: None,
+            } => Some((Some(purpose), false)),
+            // An opt-out limited to a channel or a campaign is read from its JSON.
+            Change::OptOutMade { .. } | Change::OptOutRevoked { .. } => None,
             Change::GpcSignal { on } => Some((None, *on)),
             Change::RestrictionStarted
             | Change::RestrictionEnded
@@ -224,8 +248,16 @@ impl Change {
             },
             ("objection_made", Some(purpose)) => Change::ObjectionMade { purpose },
             ("objection_lifted", Some(purpose)) => Change::ObjectionLifted { purpose },
-            ("opt_out_made", Some(kind)) => Change::OptOutMade { kind },
-            ("opt_out_revoked", Some(kind)) => Change::OptOutRevoked { kind },
+            ("opt_out_made", Some(kind)) => Change::OptOutMade {
+                kind,
+                channel: None,
+                campaign: None,
+            },
+            ("opt_out_revoked", Some(kind)) => Change::OptOutRevoked {
+                kind,
+                channel: None,
+                campaign: None,
+            },
             ("gpc_signal", None) => Change::GpcSignal { on: flag },
             ("restriction_started", None) => Change::RestrictionStarted,
             ("restriction_ended", None) => Change::RestrictionEnded,
@@ -320,7 +352,7 @@ impl Event {
             "consent_given" => &["purpose", "recipient", "explicit"],
             "consent_withdrawn" => &["purpose", "recipient"],
             "objection_made" | "objection_lifted" => &["purpose"],
-            "opt_out_made" | "opt_out_revoked" => &["kind"],
+            "opt_out_made" | "opt_out_revoked" => &["kind", "channel", "campaign"],
             "gpc_signal" => &["on"],
             "facts" => &["region", "age", "birth_date", "kind", "attributes"],
             _ => &[],
@@ -383,9 +415,13 @@ impl Event {
             },
             "opt_out_made" => Change::OptOutMade {
                 kind: required(object, "kind")?,
+                channel: text(object, "channel")?,
+                campaign: text(object, "campaign")?,
             },
             "opt_out_revoked" => Change::OptOutRevoked {
                 kind: required(object, "kind")?,
+                channel: text(object, "channel")?,
+                campaign: text(object, "campaign")?,
             },
             "gpc_signal" => Change::GpcSignal {
                 on: flag("on", true)?,
@@ -452,9 +488,33 @@ impl Event {
                 .purpose(purpose)
                 .map(|_| ())
                 .map_err(|e| problem("purpose", SubjectProblem::UnknownName(e)).into()),
-            Change::OptOutMade { kind } | Change::OptOutRevoked { kind } => opt_out_kind(kind)
-                .map(|_| ())
-                .map_err(|e| problem("kind", SubjectProblem::UnknownName(e)).into()),
+            Change::OptOutMade {
+                kind,
+                channel,
+                campaign,
+            }
+            | Change::OptOutRevoked {
+                kind,
+                channel,
+                campaign,
+            } => {
+                let kind = opt_out_kind(kind)
+                    .map_err(|e| problem("kind", SubjectProblem::UnknownName(e)))?;
+                if let Some(channel) = channel {
+                    crate::eval::channel(channel)
+                        .map_err(|e| problem("channel", SubjectProblem::UnknownName(e)))?;
+                }
+                if (channel.is_some() || campaign.is_some())
+                    && kind != crate::model::OptOutKind::Marketing
+                {
+                    return Err(problem(
+                        "kind",
+                        SubjectProblem::LimitedOptOut { kind: kind.name() },
+                    )
+                    .into());
+                }
+                Ok(())
+            }
             Change::Facts(facts) => {
                 if facts.erased {
                     return Err(LedgerError::BadEvent {
@@ -623,6 +683,10 @@ struct Stored {
     #[serde(default)]
     kind: Option<String>,
     #[serde(default)]
+    channel: Option<String>,
+    #[serde(default)]
+    campaign: Option<String>,
+    #[serde(default)]
     on: Option<bool>,
     #[serde(default)]
     region: Option<String>,
@@ -670,10 +734,19 @@ pub(crate) fn decode_stored(body: &str) -> Result<Event, String> {
             let kind = s
                 .kind
                 .ok_or_else(|| format!("a `{}` without a kind", s.ty))?;
+            let (channel, campaign) = (s.channel, s.campaign);
             if s.ty == "opt_out_made" {
-                Change::OptOutMade { kind }
+                Change::OptOutMade {
+                    kind,
+                    channel,
+                    campaign,
+                }
             } else {
-                Change::OptOutRevoked { kind }
+                Change::OptOutRevoked {
+                    kind,
+                    channel,
+                    campaign,
+                }
             }
         }
         "gpc_signal" => Change::GpcSignal {
@@ -743,9 +816,23 @@ mod tests {
             },
             Change::OptOutMade {
                 kind: "sale".into(),
+                channel: None,
+                campaign: None,
+            },
+            Change::OptOutRevoked {
+                kind: "marketing".into(),
+                channel: Some("email".into()),
+                campaign: Some("spring-sale".into()),
+            },
+            Change::OptOutMade {
+                kind: "marketing".into(),
+                channel: None,
+                campaign: Some("spring-sale".into()),
             },
             Change::OptOutRevoked {
                 kind: "sale".into(),
+                channel: None,
+                campaign: None,
             },
             Change::GpcSignal { on: true },
             Change::GpcSignal { on: false },
@@ -779,7 +866,7 @@ mod tests {
         let mut types = std::collections::BTreeSet::new();
         for change in every_change() {
             let Some((name, flag)) = change.lean() else {
-                // Facts, and consents to a recipient, are read from their JSON.
+                // Facts, consents to a recipient and limited opt-outs are read from their JSON.
                 let to_recipient = matches!(
                     change,
                     Change::ConsentGiven {
@@ -790,7 +877,16 @@ mod tests {
                         ..
                     }
                 );
-                assert!(change.type_name() == "facts" || to_recipient, "{change:?}");
+                let limited = matches!(
+                    change,
+                    Change::OptOutMade { ref channel, ref campaign, .. }
+                    | Change::OptOutRevoked { ref channel, ref campaign, .. }
+                        if channel.is_some() || campaign.is_some()
+                );
+                assert!(
+                    change.type_name() == "facts" || to_recipient || limited,
+                    "{change:?}"
+                );
                 continue;
             };
             let back = Change::from_lean(change.type_name(), name.map(str::to_owned), flag);
@@ -813,7 +909,7 @@ mod tests {
     fn stored_events_read_back_whole() {
         let at: Timestamp = "2024-05-01T12:30:00.123456789Z".parse().unwrap();
         let changes = every_change();
-        assert_eq!(changes.len(), TYPES.len() + 6);
+        assert_eq!(changes.len(), TYPES.len() + 8);
         for change in changes {
             let event = Event {
                 subject: "u1".into(),

@@ -13,9 +13,7 @@ use std::collections::BTreeMap;
 use jiff::Timestamp;
 use serde_json::{Map, Value};
 
-use crate::eval::{
-    opt_out_kind, type_error, AttrInput, SubjectBuilder, SubjectError, SubjectProblem,
-};
+use crate::eval::{type_error, AttrInput, SubjectBuilder, SubjectError};
 use crate::model::Policy;
 use crate::subject::Subject;
 
@@ -70,6 +68,9 @@ struct Open {
     given_at: Timestamp,
 }
 
+/// An opt-out's kind, channel and campaign, as the events name them.
+type OptOutKey = (String, Option<String>, Option<String>);
+
 /// The state of one subject after some of its events.
 #[derive(Debug, Default)]
 pub(crate) struct State {
@@ -79,7 +80,10 @@ pub(crate) struct State {
     open_events: BTreeMap<String, i64>,
     open: BTreeMap<String, (usize, Open)>,
     objections: BTreeMap<String, i64>,
-    opt_outs: BTreeMap<String, i64>,
+    /// Opt-outs in force, by (kind, channel, campaign): when made.
+    opt_outs: BTreeMap<OptOutKey, Timestamp>,
+    /// Revoked opt-outs (made, revoked), kept for the provenance of data collected before.
+    revoked_opt_outs: Vec<(OptOutKey, Timestamp, Timestamp)>,
     gpc: bool,
     restricted: bool,
     erasure_requested: bool,
@@ -161,15 +165,28 @@ impl State {
                     ));
                 }
             }
-            Change::OptOutMade { kind } => {
-                self.opt_outs.entry(kind.clone()).or_insert(stored.seq);
+            Change::OptOutMade {
+                kind,
+                channel,
+                campaign,
+            } => {
+                let key = (kind.clone(), channel.clone(), campaign.clone());
+                self.opt_outs.entry(key).or_insert(at);
             }
-            Change::OptOutRevoked { kind } => {
-                if self.opt_outs.remove(kind).is_none() {
-                    return Err(contradiction(
-                        stored,
-                        format!("opt-out of `{kind}` revoked at {at} but none was made"),
-                    ));
+            Change::OptOutRevoked {
+                kind,
+                channel,
+                campaign,
+            } => {
+                let key = (kind.clone(), channel.clone(), campaign.clone());
+                match self.opt_outs.remove(&key) {
+                    Some(made) => self.revoked_opt_outs.push((key, made, at)),
+                    None => {
+                        return Err(contradiction(
+                            stored,
+                            format!("opt-out of `{kind}` revoked at {at} but none was made"),
+                        ))
+                    }
                 }
             }
             Change::GpcSignal { on } => self.gpc = *on,
@@ -277,12 +294,20 @@ impl State {
         for purpose in self.objections.keys() {
             b = b.objection(purpose)?;
         }
-        for (i, kind) in self.opt_outs.keys().enumerate() {
-            let kind = opt_out_kind(kind).map_err(|e| SubjectError {
-                field: format!("opt_outs[{i}]"),
-                problem: SubjectProblem::UnknownName(e),
-            })?;
-            b = b.opt_out_kind(kind);
+        // Revoked ones first, then those in force: each a timed record.
+        let revoked = self
+            .revoked_opt_outs
+            .iter()
+            .map(|(key, made, revoked)| (key, *made, Some(*revoked)));
+        let open = self.opt_outs.iter().map(|(key, made)| (key, *made, None));
+        for ((kind, channel, campaign), made, revoked) in revoked.chain(open) {
+            b = b.opt_out_record(
+                kind,
+                channel.as_deref(),
+                campaign.as_deref(),
+                Some(made),
+                revoked,
+            )?;
         }
         b = b
             .gpc(self.gpc)
@@ -375,7 +400,30 @@ impl State {
             Value::Array(set.keys().map(|k| Value::from(k.as_str())).collect())
         };
         doc.insert("objections".into(), names(&self.objections));
-        doc.insert("opt_outs".into(), names(&self.opt_outs));
+        let revoked = self
+            .revoked_opt_outs
+            .iter()
+            .map(|(key, made, revoked)| (key, *made, Some(*revoked)));
+        let open = self.opt_outs.iter().map(|(key, made)| (key, *made, None));
+        let opt_outs = revoked
+            .chain(open)
+            .map(|((kind, channel, campaign), made, revoked)| {
+                let mut record = Map::new();
+                record.insert("kind".into(), Value::from(kind.as_str()));
+                if let Some(channel) = channel {
+                    record.insert("channel".into(), Value::from(channel.as_str()));
+                }
+                if let Some(campaign) = campaign {
+                    record.insert("campaign".into(), Value::from(campaign.as_str()));
+                }
+                record.insert("at".into(), Value::from(made.to_string()));
+                if let Some(revoked) = revoked {
+                    record.insert("revoked_at".into(), Value::from(revoked.to_string()));
+                }
+                Value::Object(record)
+            })
+            .collect();
+        doc.insert("opt_outs".into(), Value::Array(opt_outs));
         for (key, on) in [
             ("gpc", self.gpc),
             ("restricted", self.restricted),

@@ -438,6 +438,13 @@ mod tests {
             },
             Change::OptOutMade {
                 kind: "sale".to_owned(),
+                channel: None,
+                campaign: None,
+            },
+            Change::OptOutMade {
+                kind: "marketing".to_owned(),
+                channel: Some("email".to_owned()),
+                campaign: None,
             },
             Change::GpcSignal { on: false },
             Change::ConsentWithdrawn {
@@ -507,7 +514,8 @@ mod tests {
                     |row| row.get(0),
                 )
                 .unwrap();
-            // Every new row but the facts has its lean columns; no old row has them.
+            // Every new row but the facts and the limited opt-out has its lean columns; no
+            // old row has them.
             assert_eq!(lean, 5);
         }
         for subject in ["u1", "u2"] {
@@ -517,7 +525,7 @@ mod tests {
                 .into_iter()
                 .map(Happened::from)
                 .collect();
-            assert_eq!(whole.len(), 6);
+            assert_eq!(whole.len(), 7);
             assert_eq!(store.changes(subject, None).unwrap(), whole);
             let as_of = whole[2].at;
             assert_eq!(store.changes(subject, Some(as_of)).unwrap(), whole[..3]);

@@ -15,18 +15,24 @@ pub enum OptOutKind {
     TargetedAdvertising,
     /// `profiling`: profiling with legal or similarly significant effects.
     Profiling,
-    /// `marketing`: direct marketing.
+    /// `marketing`: direct marketing (an unsubscribe: it stops every `direct_marketing`
+    /// purpose, whatever its basis).
     Marketing,
+    /// `limit_sensitive`: the CPRA right to limit the use of sensitive personal information
+    /// (Cal. Civ. Code § 1798.121): it stops every use of a `sensitive` category by a
+    /// purpose that does not `survive limit_sensitive`.
+    LimitSensitive,
 }
 
 impl OptOutKind {
     /// Every kind, in the order of their bits.
-    pub const ALL: [OptOutKind; 5] = [
+    pub const ALL: [OptOutKind; 6] = [
         OptOutKind::Sale,
         OptOutKind::Sharing,
         OptOutKind::TargetedAdvertising,
         OptOutKind::Profiling,
         OptOutKind::Marketing,
+        OptOutKind::LimitSensitive,
     ];
 
     /// The name as written in policies and subject JSON (`targeted_advertising`).
@@ -37,6 +43,7 @@ impl OptOutKind {
             OptOutKind::TargetedAdvertising => "targeted_advertising",
             OptOutKind::Profiling => "profiling",
             OptOutKind::Marketing => "marketing",
+            OptOutKind::LimitSensitive => "limit_sensitive",
         }
     }
 

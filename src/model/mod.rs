@@ -5,6 +5,7 @@
 //! explanations read after a decision is made.
 
 mod bitset;
+mod channel;
 mod condition;
 mod duties;
 mod ids;
@@ -16,6 +17,7 @@ mod tables;
 pub mod tests;
 
 pub use bitset::IdSet;
+pub use channel::{Campaign, Channel};
 pub use condition::{
     AttrValue, Circumstances, CmpOp, Cond, OptOutKind, Predicate, MAX_CIRCUMSTANCES,
 };

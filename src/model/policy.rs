@@ -419,6 +419,12 @@ pub struct Purpose {
     pub children: Option<ChildTreatment>,
     /// A withdrawal of consent also denies data collected before it.
     pub taints_prior_data: bool,
+    /// `survives limit_sensitive`: still allowed to use `sensitive` categories after the
+    /// subject limited their use (CPRA § 1798.121).
+    pub survives_limit_sensitive: bool,
+    /// `channel …`: the channels it reaches the subject through, as a mask of
+    /// [`Channel::bit`](super::Channel::bit); 0 when it does not say.
+    pub channels: u8,
     /// The `purpose` declaration; `None` for a purpose only implied by a dotted name. For a
     /// purpose an `other` clause decides, that clause.
     pub provenance: Option<ProvenanceId>,

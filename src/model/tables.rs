@@ -17,6 +17,8 @@ pub struct DecisionTables {
     field_category: Vec<CategoryId>,
     /// Special categories (GDPR Art. 9), flags inherited.
     special: IdSet,
+    /// Sensitive categories (US state laws; read by `limit_sensitive`), flags inherited.
+    sensitive: IdSet,
     /// For category `c`, `limits[limit_start[c]..limit_start[c + 1]]` are the
     /// `retain … at most` rules covering it, in declaration order.
     limit_start: Vec<u32>,
@@ -53,6 +55,10 @@ pub struct PurposeFacts {
     pub survives_erasure: bool,
     /// A withdrawal of consent also denies data collected before it.
     pub taints_prior_data: bool,
+    /// Still allowed to use `sensitive` categories after a `limit_sensitive` opt-out.
+    pub survives_limit_sensitive: bool,
+    /// The channels it uses, as a mask of [`Channel::bit`](super::Channel::bit); 0: unsaid.
+    pub channels: u8,
     /// The purpose names the subject kinds it may process.
     pub limits_subject_kinds: bool,
 }
@@ -94,9 +100,16 @@ impl DecisionTables {
                 special.insert(i);
             }
         }
+        let mut sensitive = IdSet::new(policy.categories.len());
+        for (i, category) in policy.categories.iter().enumerate() {
+            if category.flags.contains(super::FLAG_SENSITIVE.index()) {
+                sensitive.insert(i);
+            }
+        }
         let mut tables = DecisionTables {
             field_category,
             special,
+            sensitive,
             ..DecisionTables::default()
         };
         let (mut region_sets, mut purpose_sets) = (Interner::default(), Interner::default());
@@ -148,6 +161,8 @@ impl DecisionTables {
                 survives_restriction: purpose.survives_restriction,
                 survives_erasure: purpose.survives_erasure,
                 taints_prior_data: purpose.taints_prior_data,
+                survives_limit_sensitive: purpose.survives_limit_sensitive,
+                channels: purpose.channels,
                 limits_subject_kinds: purpose.subjects.is_some(),
             });
             for c in purpose.uses.iter().filter(|&c| c < categories) {
@@ -248,6 +263,12 @@ impl DecisionTables {
     #[inline]
     pub fn is_special(&self, category: CategoryId) -> bool {
         self.special.contains(category.index())
+    }
+
+    /// Whether `category` carries the `sensitive` flag (itself or by inheritance).
+    #[inline]
+    pub fn is_sensitive(&self, category: CategoryId) -> bool {
+        self.sensitive.contains(category.index())
     }
 
     /// The first `retain … at most` rule covering `category` in `region` for `purpose`

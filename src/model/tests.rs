@@ -86,6 +86,8 @@ pub enum Expected {
         safeguard: Option<String>,
         /// `given C, D`: the circumstances that hold for the question.
         circumstances: crate::model::Circumstances,
+        /// `campaign "NAME"`: the direct-marketing campaign asked about.
+        campaign: Option<crate::model::Campaign>,
         /// `by RULE`: the deny rule the decision must cite; `None` when the line does not
         /// say.
         rule: Option<String>,

@@ -455,6 +455,8 @@ pub struct PurposeDecl {
     pub children: Option<ChildrenTreatment>,
     /// Where `withdrawal taints prior data` is written, if it is.
     pub taints_prior_data: Option<Span>,
+    /// `channel …`: the channels it reaches the subject through (`email`, `sms` …).
+    pub channels: Vec<Name>,
 }
 
 /// What a recipient selector selects.
@@ -967,6 +969,20 @@ pub enum SubjectEntryKind {
     Objected(Vec<Name>),
     /// `opted_out sale, …`.
     OptedOut(Vec<Name>),
+    /// `opted_out KIND [at DATE] [revoked DATE] [channel C] [campaign "NAME"]`: a timed
+    /// opt-out, perhaps revoked, perhaps limited to a channel or a campaign.
+    OptedOutRecord {
+        /// The opt-out kind.
+        kind: Name,
+        /// `at DATE`: when it was made.
+        at: Option<DateLit>,
+        /// `revoked DATE`: when it was revoked.
+        revoked: Option<DateLit>,
+        /// `channel C`.
+        channel: Option<Name>,
+        /// `campaign "NAME"`.
+        campaign: Option<StrLit>,
+    },
     /// `set NAME = VALUE`: an attribute.
     Set {
         /// The attribute.
@@ -1056,6 +1072,8 @@ pub struct Query {
     pub collected: Option<DateLit>,
     /// `given C, D`: the circumstances that hold.
     pub given: Vec<Name>,
+    /// `campaign "NAME"`: the direct-marketing campaign asked about.
+    pub campaign: Option<StrLit>,
     /// Where it is written.
     pub span: Span,
 }

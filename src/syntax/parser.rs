@@ -287,7 +287,10 @@ fn rule_name(rule: Rule) -> &'static str {
             "`use`, `disclose`, `sell`, `share` or `transfer`"
         }
         query | use_query | disclose_query | transfer_query => "`use`, `disclose` or `transfer`",
-        query_option => "`in`, `collected` or `given`",
+        query_option => "`in`, `collected`, `given` or `campaign`",
+        campaign_clause => "`campaign \"NAME\"`",
+        opt_out_detail => "`at`, `revoked`, `channel` or `campaign`",
+        channel_entry => "`channel`",
         expect_detail => "`basis` or `with`",
         expect_rule => "`by`",
         kind_target => "`kind`",
@@ -347,6 +350,9 @@ fn rule_name(rule: Rule) -> &'static str {
         kw_survives => "`survives`",
         kw_withdrawal => "`withdrawal`",
         kw_taints => "`taints`",
+        kw_channel => "`channel`",
+        kw_campaign => "`campaign`",
+        kw_revoked => "`revoked`",
         kw_prior => "`prior`",
         kw_data => "`data`",
         kw_recipient => "`recipient`",
@@ -431,7 +437,7 @@ fn rule_name(rule: Rule) -> &'static str {
             "a header entry (`controller`, `contact`, `version`, `effective`, `updated`)"
         }
         children_entry => "`under`, `unknown age` or `default`",
-        purpose_entry => "a purpose entry (`uses`, `basis`, `subjects`, `survives`, `children`, …)",
+        purpose_entry => "a purpose entry (`uses`, `basis`, `subjects`, `survives`, `channel`, …)",
         recipient_entry => "`purposes`, `categories`, `sale`, `sharing`, `when`, `duty` or `never`",
         security_decl => "`security`",
         source_decl | kw_source => "`source`",
@@ -909,6 +915,7 @@ fn purpose_body(node: &Node, path: Name) -> Result<PurposeDecl> {
         survives: Vec::new(),
         children: None,
         taints_prior_data: None,
+        channels: Vec::new(),
     };
     for entry in node.all(Rule::purpose_entry) {
         let inner = entry.first_meaningful()?;
@@ -939,6 +946,9 @@ fn purpose_body(node: &Node, path: Name) -> Result<PurposeDecl> {
                 "withdrawal taints prior data",
                 &inner,
             )?,
+            Rule::channel_entry => decl
+                .channels
+                .extend(inner.all(Rule::ident).map(|n| n.name())),
             _ => return Err(inner.shape()),
         }
     }
@@ -1517,6 +1527,7 @@ fn subject_entry(node: &Node) -> Result<SubjectEntry> {
         Rule::kw_objected => {
             SubjectEntryKind::Objected(node.all(Rule::path).map(|n| n.name()).collect())
         }
+        Rule::kw_opted_out if node.has(Rule::opt_out_detail) => opted_out_record(node)?,
         Rule::kw_opted_out => {
             SubjectEntryKind::OptedOut(node.all(Rule::ident).map(|n| n.name()).collect())
         }
@@ -1542,6 +1553,43 @@ fn subject_entry(node: &Node) -> Result<SubjectEntry> {
     Ok(SubjectEntry {
         kind,
         span: node.span(),
+    })
+}
+
+/// `opted_out KIND at DATE revoked DATE channel C campaign "NAME"` in a test subject.
+fn opted_out_record(node: &Node) -> Result<SubjectEntryKind> {
+    let (mut at, mut revoked, mut channel, mut campaign) = (None, None, None, None);
+    for detail in node.all(Rule::opt_out_detail) {
+        let first = detail.children().next().ok_or_else(|| detail.shape())?;
+        match first.rule() {
+            Rule::kw_at => set_once(&mut at, date(&detail.one(Rule::date)?)?, "at", &detail)?,
+            Rule::kw_revoked => set_once(
+                &mut revoked,
+                date(&detail.one(Rule::date)?)?,
+                "revoked",
+                &detail,
+            )?,
+            Rule::kw_channel => set_once(
+                &mut channel,
+                detail.one(Rule::ident)?.name(),
+                "channel",
+                &detail,
+            )?,
+            Rule::kw_campaign => set_once(
+                &mut campaign,
+                string(&detail.one(Rule::string)?)?,
+                "campaign",
+                &detail,
+            )?,
+            _ => return Err(detail.shape()),
+        }
+    }
+    Ok(SubjectEntryKind::OptedOutRecord {
+        kind: node.one(Rule::ident)?.name(),
+        at,
+        revoked,
+        channel,
+        campaign,
     })
 }
 
@@ -1674,6 +1722,7 @@ fn query(node: &Node) -> Result<Query> {
     let mut region = None;
     let mut collected = None;
     let mut given: Option<Vec<Name>> = None;
+    let mut campaign = None;
     let given_list =
         |clause: &Node| -> Vec<Name> { clause.all(Rule::ident).map(|n| n.name()).collect() };
     if let Some(clause) = inner.opt(Rule::given_clause) {
@@ -1684,6 +1733,9 @@ fn query(node: &Node) -> Result<Query> {
             set_once(&mut region, single_region(&scope)?, "in", &option)?;
         } else if let Some(clause) = option.opt(Rule::given_clause) {
             set_once(&mut given, given_list(&clause), "given", &option)?;
+        } else if let Some(clause) = option.opt(Rule::campaign_clause) {
+            let name = string(&clause.one(Rule::string)?)?;
+            set_once(&mut campaign, name, "campaign", &option)?;
         } else {
             set_once(
                 &mut collected,
@@ -1698,6 +1750,7 @@ fn query(node: &Node) -> Result<Query> {
         region,
         collected,
         given: given.unwrap_or_default(),
+        campaign,
         span: node.span(),
     })
 }

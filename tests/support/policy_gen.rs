@@ -33,7 +33,10 @@ const OPT_OUTS: &[&str] = &[
     "targeted_advertising",
     "profiling",
     "marketing",
+    "limit_sensitive",
 ];
+/// The channels a direct-marketing purpose may name.
+pub const CHANNELS: &[&str] = &["email", "sms", "push", "phone"];
 const SAFEGUARDS: &[&str] = &["scc", "adequacy", "bcr", "consent"];
 /// Attribute literals a condition may test (the subject sampler uses the same, and more).
 pub const TIERS: &[&str] = &["gold", "silver"];
@@ -155,6 +158,8 @@ pub struct Purpose {
     pub subjects: Option<bool>,
     pub taints: bool,
     pub survives: Option<usize>,
+    /// `channel …` (written only for a direct-marketing purpose).
+    pub channel: Option<usize>,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -638,8 +643,16 @@ impl Spec {
             if purpose.taints {
                 out.push_str("  withdrawal taints prior data\n");
             }
+            if let (Some(channel), true) = (purpose.channel, purpose.direct_marketing) {
+                let _ = writeln!(out, "  channel {}", CHANNELS[channel % CHANNELS.len()]);
+            }
             if let Some(which) = purpose.survives {
-                let what = ["restriction", "erasure", "restriction, erasure"];
+                let what = [
+                    "restriction",
+                    "erasure",
+                    "restriction, erasure",
+                    "limit_sensitive",
+                ];
                 let _ = writeln!(out, "  survives {}", what[which % what.len()]);
             }
             out.push_str("}\n");
@@ -853,17 +866,21 @@ fn purpose() -> impl Strategy<Value = Purpose> {
         proptest::bool::weighted(0.2),
         proptest::option::weighted(0.25, proptest::bool::weighted(0.7)),
         proptest::bool::weighted(0.3),
-        proptest::option::weighted(0.2, 0..3usize),
+        proptest::option::weighted(0.2, 0..4usize),
+        proptest::option::weighted(0.5, 0..4usize),
     )
         .prop_map(
-            |(uses, bases, children, direct_marketing, subjects, taints, survives)| Purpose {
-                uses,
-                bases,
-                children,
-                direct_marketing,
-                subjects,
-                taints,
-                survives,
+            |(uses, bases, children, direct_marketing, subjects, taints, survives, channel)| {
+                Purpose {
+                    uses,
+                    bases,
+                    children,
+                    direct_marketing,
+                    subjects,
+                    taints,
+                    survives,
+                    channel,
+                }
             },
         )
 }
@@ -1100,6 +1117,8 @@ pub enum Mutation {
     /// Set a purpose's own treatment of children.
     PurposeChildren(Index, Option<Treatment>),
     ToggleTaints(Index),
+    /// The next channel of a purpose (none, email, sms, push, phone, none …).
+    CycleChannel(Index),
     ToggleUsersOnly(Index),
     ChildrenDefault(Option<Treatment>),
     UnknownAge(Option<bool>),
@@ -1130,6 +1149,7 @@ pub fn mutation() -> impl Strategy<Value = Mutation> {
         2 => (ix(), basis()).prop_map(|(p, b)| Mutation::AddBasis(p, b)),
         1 => (ix(), proptest::option::of(treatment())).prop_map(|(p, t)| Mutation::PurposeChildren(p, t)),
         1 => ix().prop_map(Mutation::ToggleTaints),
+        1 => ix().prop_map(Mutation::CycleChannel),
         1 => ix().prop_map(Mutation::ToggleUsersOnly),
         1 => proptest::option::of(treatment()).prop_map(Mutation::ChildrenDefault),
         1 => proptest::option::of(any::<bool>()).prop_map(Mutation::UnknownAge),
@@ -1272,6 +1292,17 @@ impl Spec {
             Mutation::ToggleTaints(p) => {
                 let slots = s.declared_slots();
                 s.purposes[slots[p.index(slots.len())]].taints ^= true;
+            }
+            Mutation::CycleChannel(p) => {
+                let slots = s.declared_slots();
+                let purpose = &mut s.purposes[slots[p.index(slots.len())]];
+                // Direct marketing, so that the channel is written.
+                purpose.direct_marketing = true;
+                purpose.channel = match purpose.channel {
+                    None => Some(0),
+                    Some(c) if c + 1 < CHANNELS.len() => Some(c + 1),
+                    Some(_) => None,
+                };
             }
             Mutation::ToggleUsersOnly(p) => {
                 let slots = s.declared_slots();
