@@ -427,6 +427,11 @@ pub(crate) fn conditions_of<'p>(
             for location in &recipient.located {
                 transfer_conditions(policy, lists, category, region, *location, &mut out);
             }
+            if recipient.located.is_empty() {
+                // Localised data may not go to a recipient of unknown location, unless the
+                // localisation's exception holds: its conditions decide the disclosure.
+                localization_conditions(policy, category, region, &mut out);
+            }
         }
         Question::Transfer {
             category, from, to, ..
@@ -468,19 +473,29 @@ pub(crate) fn transfer_conditions<'p>(
     }
     // Localisations and transfer permissions whose conditions (circumstances only) decide
     // whether the data may leave.
-    for localization in &policy.localizations {
-        if localization.categories.contains(category.index())
-            && localization.within.contains(from.index())
-        {
-            out.extend(localization.unless.iter());
-        }
-    }
+    localization_conditions(policy, category, from, out);
     for transfer in &policy.transfers {
         if transfer.categories.contains(category.index())
             && transfer.from.contains(from.index())
             && transfer.to.contains(to.index())
         {
             out.extend(transfer.when.iter());
+        }
+    }
+}
+
+/// The exceptions of the localisations that keep `category` collected in `from` there.
+fn localization_conditions<'p>(
+    policy: &'p Policy,
+    category: crate::model::CategoryId,
+    from: RegionId,
+    out: &mut Vec<&'p Cond>,
+) {
+    for localization in &policy.localizations {
+        if localization.categories.contains(category.index())
+            && localization.within.contains(from.index())
+        {
+            out.extend(localization.unless.iter());
         }
     }
 }
