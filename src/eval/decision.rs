@@ -412,8 +412,10 @@ mod tests {
     fn decision_is_small_and_copy() {
         fn assert_copy<T: Copy>() {}
         assert_copy::<Decision>();
+        // Returned by value on the hot path, so kept small (the combine question and the
+        // opt-out's channel and campaign took it from 76 to 80 bytes).
         assert!(
-            std::mem::size_of::<Decision>() <= 76,
+            std::mem::size_of::<Decision>() <= 80,
             "{}",
             std::mem::size_of::<Decision>()
         );
