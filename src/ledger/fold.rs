@@ -448,13 +448,30 @@ impl State {
 const RECIPIENT: &str = "@";
 
 /// The state's key of a consent, and how messages name it.
-fn consent_key(purpose: &str, recipient: Option<&str>) -> (String, String) {
+fn consent_key<'a>(purpose: &'a str, recipient: Option<&'a str>) -> (String, ConsentTo<'a>) {
     match recipient {
         Some(recipient) => (
             format!("{RECIPIENT}{recipient}"),
-            format!("recipient `{recipient}`"),
+            ConsentTo::Recipient(recipient),
         ),
-        None => (purpose.to_owned(), format!("`{purpose}`")),
+        None => (purpose.to_owned(), ConsentTo::Purpose(purpose)),
+    }
+}
+
+/// What a consent is to, as a contradiction names it (formatted only when one is reported:
+/// the fold runs on every cache miss).
+#[derive(Debug, Clone, Copy)]
+enum ConsentTo<'a> {
+    Purpose(&'a str),
+    Recipient(&'a str),
+}
+
+impl std::fmt::Display for ConsentTo<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ConsentTo::Purpose(purpose) => write!(f, "`{purpose}`"),
+            ConsentTo::Recipient(recipient) => write!(f, "recipient `{recipient}`"),
+        }
     }
 }
 

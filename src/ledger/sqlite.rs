@@ -316,7 +316,8 @@ fn select_changes(
     let mut rows = statement
         .query(params![subject, second, nano])
         .map_err(storage)?;
-    let mut out = Vec::new();
+    // A subject has tens of events: growing from empty would reallocate four times.
+    let mut out = Vec::with_capacity(64);
     while let Some(row) = rows.next().map_err(storage)? {
         let text = |i: usize| {
             row.get_ref(i)
