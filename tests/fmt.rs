@@ -558,3 +558,12 @@ fn usage_and_io_errors_exit_2() {
         .assert()
         .code(2);
 }
+
+/// A duration after `up to` (and after `agreed` in a test) is one token: respacing once split
+/// `3 years` across lines (seed found by `the_layout_does_not_depend_on_the_input_spacing`).
+#[test]
+fn an_agreed_cap_keeps_its_duration_whole_when_respaced() {
+    let text = read(Path::new("tests/valid/retention_texts.lawful"));
+    let respaced = respace_layout_free(&text, 12_743_045_716_765_615);
+    assert_eq!(format(&respaced, "respaced"), format(&text, "original"));
+}

@@ -192,7 +192,9 @@ fn after_bound(tokens: &[Token<'_>]) -> bool {
         .rev()
         .find(|t| !t.is_comment())
         .is_some_and(|t| {
-            t.kind == Kind::Word && matches!(t.text, "least" | "most" | "within" | "by")
+            // `agreed up to 3 years`, `agreed 2 years` (a test's agreed period).
+            t.kind == Kind::Word
+                && matches!(t.text, "least" | "most" | "within" | "by" | "to" | "agreed")
         })
 }
 
