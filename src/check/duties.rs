@@ -2,7 +2,7 @@
 //! declaration, the `security { … }` measures, a recipient's `duty` and `never for` terms, and
 //! the terms of a right (`free`, `only for basis …`, `via …`).
 
-use super::{CheckError, Checker, NameKind};
+use super::{CheckError, Checker};
 use crate::model::*;
 use crate::syntax::ast::{self, Decl};
 
@@ -175,36 +175,7 @@ impl Checker {
 
     /// The bases of `only for basis …` of a right.
     pub(super) fn right_bases(&mut self, names: &[ast::BasisName]) -> Vec<Basis> {
-        let mut bases = Vec::new();
-        for b in names {
-            let basis = match (b.name.text.as_str(), &b.arg) {
-                ("consent", None) => Basis::Consent,
-                ("explicit_consent", None) => Basis::ExplicitConsent,
-                ("contract", None) => Basis::Contract,
-                ("legal_obligation", None) => Basis::LegalObligation,
-                ("vital_interest", None) => Basis::VitalInterest,
-                ("public_task", None) => Basis::PublicTask,
-                ("legitimate_interest", None) => Basis::LegitimateInterest,
-                ("opt_out", Some(kind)) => match OptOutKind::parse(&kind.text) {
-                    Some(k) => Basis::OptOut(k),
-                    None => {
-                        self.unknown(
-                            NameKind::OptOutKind,
-                            &kind.text,
-                            kind.span,
-                            OptOutKind::names(),
-                        );
-                        continue;
-                    }
-                },
-                (name, _) => {
-                    self.unknown(NameKind::Basis, name, b.span, Basis::NAMES.iter().copied());
-                    continue;
-                }
-            };
-            bases.push(basis);
-        }
-        bases
+        names.iter().filter_map(|b| self.basis_name(b)).collect()
     }
 }
 

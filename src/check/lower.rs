@@ -230,64 +230,72 @@ impl Checker {
         }
     }
 
+    /// One basis as written (`consent`, `opt_out(sale)`, `unstated` …); `None` after
+    /// reporting an unknown or malformed one.
+    pub(super) fn basis_name(&mut self, alt: &ast::BasisName) -> Option<Basis> {
+        Some(match (alt.name.text.as_str(), &alt.arg) {
+            ("consent", None) => Basis::Consent,
+            ("explicit_consent", None) => Basis::ExplicitConsent,
+            ("contract", None) => Basis::Contract,
+            ("legal_obligation", None) => Basis::LegalObligation,
+            ("vital_interest", None) => Basis::VitalInterest,
+            ("public_task", None) => Basis::PublicTask,
+            ("legitimate_interest", None) => Basis::LegitimateInterest,
+            ("unstated", None) => Basis::Unstated,
+            ("opt_out", Some(kind)) => match OptOutKind::parse(&kind.text) {
+                Some(k) => Basis::OptOut(k),
+                None => {
+                    self.unknown(
+                        NameKind::OptOutKind,
+                        &kind.text,
+                        kind.span,
+                        OptOutKind::names(),
+                    );
+                    return None;
+                }
+            },
+            ("opt_out", None) => {
+                self.error(
+                    CheckError::InvalidBasis {
+                        message: "`opt_out` needs the kind of processing".to_owned(),
+                        help: format!(
+                            "write e.g. `opt_out(marketing)`; kinds: {}",
+                            OptOutKind::names().join(", ")
+                        ),
+                    },
+                    alt.span,
+                    "which opt-out?",
+                );
+                return None;
+            }
+            (name, Some(arg)) if Basis::NAMES.contains(&name) => {
+                self.error(
+                    CheckError::InvalidBasis {
+                        message: format!("`{name}` takes no argument"),
+                        help: format!("write `{name}`"),
+                    },
+                    arg.span,
+                    "unexpected",
+                );
+                return None;
+            }
+            (name, _) => {
+                self.unknown(
+                    NameKind::Basis,
+                    name,
+                    alt.name.span,
+                    Basis::NAMES.iter().copied(),
+                );
+                return None;
+            }
+        })
+    }
+
     fn lower_basis(&mut self, purpose: &str, decl: &ast::BasisDecl) -> Option<BasisDecl> {
         let mut alternatives = Vec::new();
         for alt in &decl.alternatives {
-            let basis = match (alt.name.text.as_str(), &alt.arg) {
-                ("consent", None) => Basis::Consent,
-                ("explicit_consent", None) => Basis::ExplicitConsent,
-                ("contract", None) => Basis::Contract,
-                ("legal_obligation", None) => Basis::LegalObligation,
-                ("vital_interest", None) => Basis::VitalInterest,
-                ("public_task", None) => Basis::PublicTask,
-                ("legitimate_interest", None) => Basis::LegitimateInterest,
-                ("unstated", None) => Basis::Unstated,
-                ("opt_out", Some(kind)) => match OptOutKind::parse(&kind.text) {
-                    Some(k) => Basis::OptOut(k),
-                    None => {
-                        self.unknown(
-                            NameKind::OptOutKind,
-                            &kind.text,
-                            kind.span,
-                            OptOutKind::names(),
-                        );
-                        continue;
-                    }
-                },
-                ("opt_out", None) => {
-                    self.error(
-                        CheckError::InvalidBasis {
-                            message: "`opt_out` needs the kind of processing".to_owned(),
-                            help: format!(
-                                "write e.g. `opt_out(marketing)`; kinds: {}",
-                                OptOutKind::names().join(", ")
-                            ),
-                        },
-                        alt.span,
-                        "which opt-out?",
-                    );
-                    continue;
-                }
-                (name, Some(arg)) if Basis::NAMES.contains(&name) => {
-                    self.error(
-                        CheckError::InvalidBasis {
-                            message: format!("`{name}` takes no argument"),
-                            help: format!("write `{name}`"),
-                        },
-                        arg.span,
-                        "unexpected",
-                    );
-                    continue;
-                }
-                (name, _) => {
-                    self.unknown(
-                        NameKind::Basis,
-                        name,
-                        alt.name.span,
-                        Basis::NAMES.iter().copied(),
-                    );
-                    continue;
-                }
+            let Some(basis) = self.basis_name(alt) else {
+                continue;
             };
             alternatives.push(basis);
         }

@@ -295,6 +295,20 @@ pub(crate) struct Scanner<'u, 'p> {
 
 type Slot<'p> = Result<SideQuestion<'p>, Absent>;
 
+/// The atoms a question asked of both sides reads; when they include data collected before
+/// a withdrawal or opt-out, the questions are asked about such data.
+fn slot_atoms(u: &Universe<'_>, slots: &mut [Slot<'_>; 2]) -> JointAtoms {
+    let atoms = joint_atoms(u, [slots[0].as_ref().ok(), slots[1].as_ref().ok()]);
+    if atoms.collected {
+        for slot in slots.iter_mut().flatten() {
+            if let Question::Decide(q) = &mut slot.question {
+                *q = q.collected_at(COLLECTED);
+            }
+        }
+    }
+    atoms
+}
+
 impl<'u, 'p> Scanner<'u, 'p> {
     pub fn new(u: &'u Universe<'p>, budget: u64) -> Self {
         Scanner {
@@ -385,14 +399,7 @@ impl<'u, 'p> Scanner<'u, 'p> {
         if !relevant {
             return;
         }
-        let atoms = joint_atoms(u, [slots[0].as_ref().ok(), slots[1].as_ref().ok()]);
-        if atoms.collected {
-            for slot in slots.iter_mut().flatten() {
-                if let Question::Decide(q) = &mut slot.question {
-                    *q = q.collected_at(COLLECTED);
-                }
-            }
-        }
+        let atoms = slot_atoms(u, &mut slots);
         let mut found = Found::default();
         let mut combos = Combos::default();
         let mut subjects = Side::BOTH.map(|side| Subject::new(u.policy(side)));
@@ -541,14 +548,7 @@ impl<'u, 'p> Scanner<'u, 'p> {
         found: &mut Found,
     ) {
         let u = self.u;
-        let atoms = joint_atoms(u, [slots[0].as_ref().ok(), slots[1].as_ref().ok()]);
-        if atoms.collected {
-            for slot in slots.iter_mut().flatten() {
-                if let Question::Decide(q) = &mut slot.question {
-                    *q = q.collected_at(COLLECTED);
-                }
-            }
-        }
+        let atoms = slot_atoms(u, slots);
         let slots = &*slots;
         let mut subjects = Side::BOTH.map(|side| Subject::new(u.policy(side)));
         let mut cases = 0u64;
@@ -717,14 +717,7 @@ impl<'u, 'p> Scanner<'u, 'p> {
         if !covered {
             return;
         }
-        let atoms = joint_atoms(u, [slots[0].as_ref().ok(), slots[1].as_ref().ok()]);
-        if atoms.collected {
-            for slot in slots.iter_mut().flatten() {
-                if let Question::Decide(q) = &mut slot.question {
-                    *q = q.collected_at(COLLECTED);
-                }
-            }
-        }
+        let atoms = slot_atoms(u, &mut slots);
         let mut found = Found::default();
         let mut subjects = Side::BOTH.map(|side| Subject::new(u.policy(side)));
         let mut cases = 0u64;

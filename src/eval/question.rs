@@ -3,7 +3,7 @@
 
 use std::fmt::Write as _;
 
-use super::{Asked, DataRef, Decision, Query, QueryError, Reason, TransferQuery};
+use super::{DataRef, Decision, Query, QueryError, Reason, TransferQuery};
 use crate::model::{AttrValue, Basis, CategoryId, Circumstances, OptOutKind, Policy, RegionId};
 use crate::subject::Subject;
 
@@ -120,23 +120,11 @@ impl Question {
                 policy.transfers.iter().all(|t| t.when.is_none())
                     && policy.localizations.iter().all(|l| l.unless.is_none())
             }
-            Reason::NoLegalBasis => match decision.asked {
-                Asked::Use {
-                    purpose, region, ..
-                }
-                | Asked::Disclose {
-                    purpose, region, ..
-                }
-                | Asked::DiscloseKind {
-                    purpose, region, ..
-                }
-                | Asked::Combine {
-                    purpose, region, ..
-                } => policy
-                    .basis_declarations(purpose, region)
-                    .all(|declaration| declaration.when.is_none()),
-                Asked::Transfer { .. } => false,
-            },
+            Reason::NoLegalBasis => decision.asked.purpose().is_some_and(|purpose| {
+                policy
+                    .basis_declarations(purpose, decision.asked.region())
+                    .all(|declaration| declaration.when.is_none())
+            }),
             Reason::DeniedByRule => decision.rule.is_some_and(|provenance| {
                 let mut rules = policy
                     .rules
@@ -149,23 +137,11 @@ impl Question {
                     })
             }),
             // Every declaration there says the text states no basis, with no `when`.
-            Reason::BasisUnstated => match decision.asked {
-                Asked::Use {
-                    purpose, region, ..
-                }
-                | Asked::Disclose {
-                    purpose, region, ..
-                }
-                | Asked::DiscloseKind {
-                    purpose, region, ..
-                }
-                | Asked::Combine {
-                    purpose, region, ..
-                } => policy
-                    .basis_declarations(purpose, region)
-                    .all(|d| d.when.is_none() && d.alternatives == [Basis::Unstated]),
-                Asked::Transfer { .. } => false,
-            },
+            Reason::BasisUnstated => decision.asked.purpose().is_some_and(|purpose| {
+                policy
+                    .basis_declarations(purpose, decision.asked.region())
+                    .all(|d| d.when.is_none() && d.alternatives == [Basis::Unstated])
+            }),
             Reason::Allowed
             | Reason::SubjectKind
             | Reason::ConsentMissing

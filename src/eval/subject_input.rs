@@ -391,23 +391,7 @@ impl<'p> SubjectBuilder<'p> {
             .policy
             .purpose(purpose)
             .map_err(|e| unknown(format!("{at}.purpose"), e))?;
-        if let Some(given) = given_at {
-            self.check_time(format!("{at}.given_at"), given)?;
-        }
-        if let Some(withdrawn) = withdrawn_at {
-            self.check_time(format!("{at}.withdrawn_at"), withdrawn)?;
-        }
-        if let (Some(given_at), Some(withdrawn_at)) = (given_at, withdrawn_at) {
-            if withdrawn_at < given_at {
-                return Err(error(
-                    at,
-                    SubjectProblem::WithdrawnBeforeGiven {
-                        given_at,
-                        withdrawn_at,
-                    },
-                ));
-            }
-        }
+        self.check_record_times(&at, given_at, withdrawn_at)?;
         self.subject.consents.push(ConsentRecord {
             purpose,
             given_at,
@@ -478,14 +462,14 @@ impl<'p> SubjectBuilder<'p> {
             .count()
     }
 
-    fn target_record(
-        mut self,
-        at: String,
-        target: crate::subject::ConsentTarget,
+    /// The times of a consent record named `at`: neither in the future, and no withdrawal
+    /// before the giving.
+    fn check_record_times(
+        &self,
+        at: &str,
         given_at: Option<Timestamp>,
         withdrawn_at: Option<Timestamp>,
-        explicit: bool,
-    ) -> Result<Self, SubjectError> {
+    ) -> Result<(), SubjectError> {
         if let Some(given) = given_at {
             self.check_time(format!("{at}.given_at"), given)?;
         }
@@ -495,7 +479,7 @@ impl<'p> SubjectBuilder<'p> {
         if let (Some(given_at), Some(withdrawn_at)) = (given_at, withdrawn_at) {
             if withdrawn_at < given_at {
                 return Err(error(
-                    at,
+                    at.to_owned(),
                     SubjectProblem::WithdrawnBeforeGiven {
                         given_at,
                         withdrawn_at,
@@ -503,6 +487,18 @@ impl<'p> SubjectBuilder<'p> {
                 ));
             }
         }
+        Ok(())
+    }
+
+    fn target_record(
+        mut self,
+        at: String,
+        target: crate::subject::ConsentTarget,
+        given_at: Option<Timestamp>,
+        withdrawn_at: Option<Timestamp>,
+        explicit: bool,
+    ) -> Result<Self, SubjectError> {
+        self.check_record_times(&at, given_at, withdrawn_at)?;
         self.subject
             .target_consents
             .push(crate::subject::TargetConsent {
