@@ -622,6 +622,54 @@ fn disclosure_needs_the_use_the_declaration_and_no_deny_rule() {
 }
 
 #[test]
+fn a_deny_rule_on_a_disclosure_answers_before_a_denied_use() {
+    let p = compile(
+        "category user.contact.email
+         category user.health.weight sensitive
+         subject kind user
+         subject kind visitor
+         purpose news { uses user.contact.email, user.health.weight basis consent }
+         purpose visits { subjects visitor uses user.contact.email basis contract }
+         purpose legal { uses user.contact.email basis contract }
+         recipient mailer kind processor { purposes news, visits categories user.* }
+         deny no_sensitive_sale: sell #sensitive
+         deny no_news_to_processors: disclose user.* to kind processor for news
+         deny no_mail_use: use user.contact.email for legal
+         deny no_legal_disclosure: disclose user.* to * for legal",
+    );
+    // Without the rule the use's `consent_missing` would answer; the promise wins.
+    let d = disclose(&p, "mailer", "news", "user.contact.email", ADULT_DE);
+    assert_eq!(d.reason, Reason::DeniedByRule, "{}", d.explain(&p));
+    assert_eq!(d.rule_ref(&p).unwrap().name, "no_news_to_processors");
+    // The same through a kind with recipients declared, and through one with none (a data
+    // broker's business is selling: `deny sell` answers for it).
+    let s = subject(&p, ADULT_DE);
+    let d = p
+        .decide_disclosure_to_kind_by_name("processor", "news", "user.contact.email", &s, None)
+        .unwrap();
+    assert_eq!(d.reason, Reason::DeniedByRule);
+    assert_eq!(d.rule_ref(&p).unwrap().name, "no_news_to_processors");
+    let d = p
+        .decide_disclosure_to_kind_by_name("data_broker", "news", "user.health.weight", &s, None)
+        .unwrap();
+    assert_eq!(d.reason, Reason::DeniedByRule, "{}", d.explain(&p));
+    assert_eq!(d.rule_ref(&p).unwrap().name, "no_sensitive_sale");
+    // With no disclosure rule applying, the use's own denial stands.
+    let d = p
+        .decide_disclosure_to_kind_by_name("data_broker", "news", "user.contact.email", &s, None)
+        .unwrap();
+    assert_eq!(d.reason, Reason::ConsentMissing);
+    // A use denied by its own deny rule answers with that rule.
+    let d = p
+        .decide_disclosure_to_kind_by_name("processor", "legal", "user.contact.email", &s, None)
+        .unwrap();
+    assert_eq!(d.rule_ref(&p).unwrap().name, "no_mail_use");
+    // A subject the purpose does not process at all keeps `subject_kind` (step 2 before 3).
+    let d = disclose(&p, "mailer", "visits", "user.contact.email", ADULT_DE);
+    assert_eq!(d.reason, Reason::SubjectKind);
+}
+
+#[test]
 fn disclosure_sale_and_sharing_respect_opt_outs_and_conditions() {
     let p = compile(
         "category user.contact.email

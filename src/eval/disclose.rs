@@ -40,8 +40,8 @@ impl Policy {
     /// answer (it names that recipient). Otherwise the denial is that of a recipient a
     /// deny rule refuses (the policy's promise), else of the first recipient; with no
     /// recipient of the kind declared it is `recipient_not_declared` (or the use's own
-    /// denial), citing a `deny disclose … to kind K` rule that forbids it. Allocates
-    /// nothing.
+    /// denial), citing a `deny disclose … to kind K` rule that forbids it — which answers
+    /// (`denied_by_rule`) unless the closed world denies the use. Allocates nothing.
     pub fn decide_disclosure_to_kind(
         &self,
         kind: RecipientKind,
@@ -83,14 +83,17 @@ impl Policy {
         } else {
             Decision { asked, ..used }
         };
-        let closed_world = matches!(
-            decision.reason,
-            Reason::NotDeclared | Reason::RecipientNotDeclared
-        );
-        // (A disclosure rule explains a disclosure better than a use rule.)
-        if closed_world {
+        let rule_first = match decision.reason {
+            Reason::RecipientNotDeclared => RuleFirst::Cite,
+            reason => disclosure_rule_first(reason),
+        };
+        if rule_first != RuleFirst::Keep {
             if let Some(rule) = self.kind_rule(kind, &use_query, subject) {
                 decision.rule = Some(rule);
+                if rule_first == RuleFirst::Answer {
+                    decision.reason = Reason::DeniedByRule;
+                    decision.detail = Detail::default();
+                }
             }
         }
         Ok(decision)
@@ -165,6 +168,46 @@ impl Policy {
     }
 }
 
+/// What a deny rule that forbids a disclosure does to the use's own denial.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum RuleFirst {
+    /// The closed world denies (the purpose does not declare the data): the denial keeps its
+    /// reason and cites the rule — a disclosure rule explains a disclosure better than the
+    /// closed world does (a use is decided in the same order: step 2 before step 3).
+    Cite,
+    /// The rule is the answer (`denied_by_rule`): deny always wins over a missing basis,
+    /// consent, objection, opt-out, restriction or children's rule — the policy's promise is
+    /// the better explanation.
+    Answer,
+    /// The use's own denial stands: the subject's kind is not processed at all (step 2), or
+    /// a `deny use` rule already answered.
+    Keep,
+}
+
+/// How a disclosure rule that applies ranks against the use's denial for `reason`.
+fn disclosure_rule_first(reason: Reason) -> RuleFirst {
+    match reason {
+        Reason::NotDeclared => RuleFirst::Cite,
+        Reason::SubjectKind | Reason::DeniedByRule | Reason::Allowed => RuleFirst::Keep,
+        Reason::NoLegalBasis
+        | Reason::BasisUnstated
+        | Reason::ConsentMissing
+        | Reason::ConsentWithdrawn
+        | Reason::Objected
+        | Reason::OptedOut
+        | Reason::Restricted
+        | Reason::Erased
+        | Reason::Child
+        | Reason::ParentalConsentMissing
+        | Reason::RecipientNotDeclared
+        | Reason::RecipientCondition
+        | Reason::Localized
+        | Reason::TransferForbidden
+        | Reason::RecipientConsentMissing
+        | Reason::TransferConsentMissing => RuleFirst::Answer,
+    }
+}
+
 fn decide(policy: &Policy, id: RecipientId, query: &UseQuery, subject: &Subject) -> Decision {
     let asked = Asked::Disclose {
         recipient: id,
@@ -217,19 +260,25 @@ fn decide(policy: &Policy, id: RecipientId, query: &UseQuery, subject: &Subject)
         .min()
         .and_then(|id| policy.rules.get(id.index()));
 
-    // The use must be allowed: a denied use is the answer. When the closed world denies
-    // it, a deny rule that forbids the disclosure is the better explanation: it is cited.
+    // The use must be allowed: a denied use is the answer — but a deny rule wins over
+    // anything but the closed world, as it does for a use (see `disclosure_rule_first`).
     let used = query.decide(policy, subject);
     if !used.allowed() {
         let mut denial = Decision { asked, ..used };
-        // (A disclosure rule explains a disclosure better than a use rule.)
-        if denial.reason == Reason::NotDeclared {
-            if let Some(rule) = first {
-                denial.rule = Some(rule.provenance);
-            } else if let Some(limit) = recipient.terms.limit_for(query.purpose.index()) {
-                // The recipient's own limit ("may not train models on your data").
-                denial.rule = Some(limit.provenance);
+        match (disclosure_rule_first(denial.reason), first) {
+            (RuleFirst::Cite, Some(rule)) => denial.rule = Some(rule.provenance),
+            (RuleFirst::Cite, None) => {
+                if denial.reason == Reason::NotDeclared {
+                    if let Some(limit) = recipient.terms.limit_for(query.purpose.index()) {
+                        // The recipient's own limit ("may not train models on your data").
+                        denial.rule = Some(limit.provenance);
+                    }
+                }
             }
+            (RuleFirst::Answer, Some(rule)) => {
+                return deny(Reason::DeniedByRule).with_rule(rule.provenance);
+            }
+            (RuleFirst::Answer | RuleFirst::Keep, _) => {}
         }
         return denial;
     }
