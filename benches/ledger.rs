@@ -56,10 +56,12 @@ fn history(subject: &str, key_prefix: &str) -> Vec<Event> {
                 purpose: "marketing".to_owned(),
                 explicit: false,
                 recipient: None,
+                transfer_to: None,
             },
             2 | 4 => Change::ConsentWithdrawn {
                 purpose: "marketing".to_owned(),
                 recipient: None,
+                transfer_to: None,
             },
             5 => Change::GpcSignal { on: i % 2 == 0 },
             _ => Change::Facts(Facts {

@@ -334,6 +334,24 @@ fn invalid_events_write_nothing(f: &Fixture) {
             Some("did you mean `explicit`"),
         ),
         (
+            r#"{"subject":"u3","type":"consent_given","transfer_to":"US"}"#,
+            "transfer_to",
+            "lawful::eval::unknown_region",
+            None,
+        ),
+        (
+            r#"{"subject":"u3","type":"consent_given","recipient":"couriers","transfer_to":"CA"}"#,
+            "transfer_to",
+            "lawful::ledger::consent_to_two",
+            Some("only one of `purpose`, `recipient` and `transfer_to`"),
+        ),
+        (
+            r#"{"subject":"u3","type":"consent_withdrawn","purpose":"marketing","recipient":"couriers"}"#,
+            "recipient",
+            "lawful::ledger::consent_to_two",
+            None,
+        ),
+        (
             r#"{"subject":"u3","type":"facts","age":151}"#,
             "age",
             "lawful::subject::age_out_of_range",
@@ -783,6 +801,8 @@ fn every_event_type_reads_back_for_decisions(f: &Fixture) {
     let lines = [
         r#"{"subject":"u7","type":"facts","region":"CA","age":40,"kind":"guest","attributes":{"verified":true},"at":"2024-01-01"}"#,
         r#"{"subject":"u7","type":"consent_given","purpose":"marketing.communications","explicit":true,"at":"2024-01-02"}"#,
+        r#"{"subject":"u7","type":"consent_given","recipient":"couriers","at":"2024-01-02T06:00:00Z"}"#,
+        r#"{"subject":"u7","type":"consent_given","transfer_to":"CA","explicit":true,"at":"2024-01-02T12:00:00Z"}"#,
         r#"{"subject":"u7","type":"objection_made","purpose":"personalization","at":"2024-01-03"}"#,
         r#"{"subject":"u7","type":"opt_out_made","kind":"sale","at":"2024-01-04"}"#,
         r#"{"subject":"u7","type":"opt_out_made","kind":"marketing","channel":"email","at":"2024-01-04T12:00:00Z"}"#,
@@ -790,6 +810,8 @@ fn every_event_type_reads_back_for_decisions(f: &Fixture) {
         r#"{"subject":"u7","type":"restriction_started","at":"2024-01-06"}"#,
         r#"{"subject":"u7","type":"parental_consent_given","at":"2024-01-07"}"#,
         r#"{"subject":"u7","type":"consent_withdrawn","purpose":"marketing.communications","at":"2024-01-08"}"#,
+        r#"{"subject":"u7","type":"consent_withdrawn","recipient":"couriers","at":"2024-01-08T06:00:00Z"}"#,
+        r#"{"subject":"u7","type":"consent_withdrawn","transfer_to":"CA","at":"2024-01-08T12:00:00Z"}"#,
         r#"{"subject":"u7","type":"objection_lifted","purpose":"personalization","at":"2024-01-09"}"#,
         r#"{"subject":"u7","type":"opt_out_revoked","kind":"sale","at":"2024-01-10"}"#,
         r#"{"subject":"u7","type":"gpc_signal","on":false,"at":"2024-01-11"}"#,

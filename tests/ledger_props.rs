@@ -94,11 +94,13 @@ fn history(steps: &[Step]) -> Vec<Event> {
                         purpose,
                         explicit,
                         recipient: None,
+                        transfer_to: None,
                     }
                 } else {
                     Change::ConsentWithdrawn {
                         purpose,
                         recipient: None,
+                        transfer_to: None,
                     }
                 }
             }

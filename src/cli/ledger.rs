@@ -453,6 +453,17 @@ fn human_record(record: &StoredEvent) -> String {
     {
         line.push_str(&format!(" to recipient {recipient}"));
     }
+    if let lawful::ledger::Change::ConsentGiven {
+        transfer_to: Some(to),
+        ..
+    }
+    | lawful::ledger::Change::ConsentWithdrawn {
+        transfer_to: Some(to),
+        ..
+    } = &e.change
+    {
+        line.push_str(&format!(" to a transfer to {to}"));
+    }
     if let Some(source) = &e.source {
         line.push_str(&format!(" via {source}"));
     }

@@ -48,26 +48,35 @@ pub struct Event {
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum Change {
     /// Consent to a purpose (and its descendants) — or, with `recipient`, to disclosure to
-    /// that recipient — was given.
+    /// that recipient, or, with `transfer_to`, to a transfer of the subject's data to that
+    /// region — was given. A consent is to exactly one of the three.
     ConsentGiven {
-        /// The purpose, by name; empty for a consent to a recipient.
+        /// The purpose, by name; empty for a consent to a recipient or a transfer.
         #[serde(default, skip_serializing_if = "String::is_empty")]
         purpose: String,
-        /// Explicit consent (GDPR Art. 9(2)(a)).
+        /// Explicit consent (GDPR Art. 9(2)(a), Art. 49(1)(a)).
         #[serde(default)]
         explicit: bool,
         /// The recipient consented to (a recipient that `requires consent`), by name.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         recipient: Option<String>,
+        /// The region a transfer is consented to (for a transfer that `requires consent`),
+        /// by name: the region and every region within it.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        transfer_to: Option<String>,
     },
-    /// The consent to a purpose (or, with `recipient`, to a recipient) was withdrawn.
+    /// The consent to a purpose (or, with `recipient`, to a recipient; with `transfer_to`,
+    /// to a transfer) was withdrawn.
     ConsentWithdrawn {
-        /// The purpose, by name; empty for a consent to a recipient.
+        /// The purpose, by name; empty for a consent to a recipient or a transfer.
         #[serde(default, skip_serializing_if = "String::is_empty")]
         purpose: String,
         /// The recipient, by name.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         recipient: Option<String>,
+        /// The region of the transfer, by name.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        transfer_to: Option<String>,
     },
     /// An objection (GDPR Art. 21) to a purpose and its descendants.
     ObjectionMade {
@@ -196,17 +205,27 @@ impl Change {
                 purpose,
                 explicit,
                 recipient: None,
+                transfer_to: None,
             } => Some((Some(purpose), *explicit)),
-            // A consent to a recipient does not fit: it is read from its JSON.
+            // A consent to a recipient or a transfer does not fit: it is read from its JSON.
             Change::ConsentGiven {
                 recipient: Some(_), ..
             }
             | Change::ConsentWithdrawn {
                 recipient: Some(_), ..
+            }
+            | Change::ConsentGiven {
+                transfer_to: Some(_),
+                ..
+            }
+            | Change::ConsentWithdrawn {
+                transfer_to: Some(_),
+                ..
             } => None,
             Change::ConsentWithdrawn {
                 purpose,
                 recipient: None,
+                transfer_to: None,
             }
             | Change::ObjectionMade { purpose }
             | Change::ObjectionLifted { purpose }
@@ -241,10 +260,12 @@ impl Change {
                 purpose,
                 explicit: flag,
                 recipient: None,
+                transfer_to: None,
             },
             ("consent_withdrawn", Some(purpose)) => Change::ConsentWithdrawn {
                 purpose,
                 recipient: None,
+                transfer_to: None,
             },
             ("objection_made", Some(purpose)) => Change::ObjectionMade { purpose },
             ("objection_lifted", Some(purpose)) => Change::ObjectionLifted { purpose },
@@ -269,7 +290,7 @@ impl Change {
     }
 
     /// The purpose a consent or objection event is about (`None` for a consent to a
-    /// recipient).
+    /// recipient or a transfer).
     pub fn purpose(&self) -> Option<&str> {
         match self {
             Change::ConsentGiven {
@@ -277,6 +298,14 @@ impl Change {
             }
             | Change::ConsentWithdrawn {
                 recipient: Some(_), ..
+            }
+            | Change::ConsentGiven {
+                transfer_to: Some(_),
+                ..
+            }
+            | Change::ConsentWithdrawn {
+                transfer_to: Some(_),
+                ..
             } => None,
             Change::ConsentGiven { purpose, .. }
             | Change::ConsentWithdrawn { purpose, .. }
@@ -349,8 +378,8 @@ impl Event {
             });
         };
         let own: &[&str] = match ty {
-            "consent_given" => &["purpose", "recipient", "explicit"],
-            "consent_withdrawn" => &["purpose", "recipient"],
+            "consent_given" => &["purpose", "recipient", "transfer_to", "explicit"],
+            "consent_withdrawn" => &["purpose", "recipient", "transfer_to"],
             "objection_made" | "objection_lifted" => &["purpose"],
             "opt_out_made" | "opt_out_revoked" => &["kind", "channel", "campaign"],
             "gpc_signal" => &["on"],
@@ -379,33 +408,49 @@ impl Event {
                 Some(v) => expect_bool(field, v),
             }
         };
-        // A consent names a purpose or (`recipient`) a recipient, never both.
-        let consent_to = || -> Result<(String, Option<String>), LedgerError> {
-            match text(object, "recipient")? {
-                Some(_) if object.contains_key("purpose") => Err(problem(
-                    "recipient",
-                    SubjectProblem::UnknownField {
-                        name: "recipient".to_owned(),
-                        suggestion: None,
-                    },
-                )
-                .into()),
-                Some(recipient) => Ok((String::new(), Some(recipient))),
-                None => Ok((required(object, "purpose")?, None)),
+        // A consent names a purpose, a recipient (`recipient`) or a transfer
+        // (`transfer_to`): exactly one.
+        type ConsentTo = (String, Option<String>, Option<String>);
+        let consent_to = || -> Result<ConsentTo, LedgerError> {
+            let recipient = text(object, "recipient")?;
+            let transfer_to = text(object, "transfer_to")?;
+            let second = match (&recipient, &transfer_to) {
+                (Some(_), Some(_)) => Some("transfer_to"),
+                (Some(_), None) if object.contains_key("purpose") => Some("recipient"),
+                (None, Some(_)) if object.contains_key("purpose") => Some("transfer_to"),
+                _ => None,
+            };
+            if let Some(field) = second {
+                return Err(LedgerError::BadEvent {
+                    field: field.to_owned(),
+                    message: "a consent is to one purpose, one recipient or one transfer: \
+                              give only one of `purpose`, `recipient` and `transfer_to`"
+                        .to_owned(),
+                    code: "lawful::ledger::consent_to_two",
+                });
+            }
+            match (recipient, transfer_to) {
+                (None, None) => Ok((required(object, "purpose")?, None, None)),
+                (recipient, transfer_to) => Ok((String::new(), recipient, transfer_to)),
             }
         };
         let change = match ty {
             "consent_given" => {
-                let (purpose, recipient) = consent_to()?;
+                let (purpose, recipient, transfer_to) = consent_to()?;
                 Change::ConsentGiven {
                     purpose,
                     explicit: flag("explicit", false)?,
                     recipient,
+                    transfer_to,
                 }
             }
             "consent_withdrawn" => {
-                let (purpose, recipient) = consent_to()?;
-                Change::ConsentWithdrawn { purpose, recipient }
+                let (purpose, recipient, transfer_to) = consent_to()?;
+                Change::ConsentWithdrawn {
+                    purpose,
+                    recipient,
+                    transfer_to,
+                }
             }
             "objection_made" => Change::ObjectionMade {
                 purpose: required(object, "purpose")?,
@@ -481,6 +526,17 @@ impl Event {
                 .recipient(recipient)
                 .map(|_| ())
                 .map_err(|e| problem("recipient", SubjectProblem::UnknownName(e)).into()),
+            Change::ConsentGiven {
+                transfer_to: Some(region),
+                ..
+            }
+            | Change::ConsentWithdrawn {
+                transfer_to: Some(region),
+                ..
+            } => policy
+                .region(region)
+                .map(|_| ())
+                .map_err(|e| problem("transfer_to", SubjectProblem::UnknownName(e)).into()),
             Change::ConsentGiven { purpose, .. }
             | Change::ConsentWithdrawn { purpose, .. }
             | Change::ObjectionMade { purpose }
@@ -679,6 +735,8 @@ struct Stored {
     #[serde(default)]
     recipient: Option<String>,
     #[serde(default)]
+    transfer_to: Option<String>,
+    #[serde(default)]
     explicit: bool,
     #[serde(default)]
     kind: Option<String>,
@@ -706,23 +764,31 @@ pub(crate) fn decode_stored(body: &str) -> Result<Event, String> {
     let s: Stored = serde_json::from_str(body).map_err(|e| e.to_string())?;
     let purpose = |p: Option<String>| p.ok_or_else(|| format!("a `{}` without a purpose", s.ty));
     let change = match s.ty.as_str() {
-        "consent_given" if s.recipient.is_some() => Change::ConsentGiven {
-            purpose: String::new(),
-            explicit: s.explicit,
-            recipient: s.recipient,
-        },
+        "consent_given" if s.recipient.is_some() || s.transfer_to.is_some() => {
+            Change::ConsentGiven {
+                purpose: String::new(),
+                explicit: s.explicit,
+                recipient: s.recipient,
+                transfer_to: s.transfer_to,
+            }
+        }
         "consent_given" => Change::ConsentGiven {
             purpose: purpose(s.purpose)?,
             explicit: s.explicit,
             recipient: None,
+            transfer_to: None,
         },
-        "consent_withdrawn" if s.recipient.is_some() => Change::ConsentWithdrawn {
-            purpose: String::new(),
-            recipient: s.recipient,
-        },
+        "consent_withdrawn" if s.recipient.is_some() || s.transfer_to.is_some() => {
+            Change::ConsentWithdrawn {
+                purpose: String::new(),
+                recipient: s.recipient,
+                transfer_to: s.transfer_to,
+            }
+        }
         "consent_withdrawn" => Change::ConsentWithdrawn {
             purpose: purpose(s.purpose)?,
             recipient: None,
+            transfer_to: None,
         },
         "objection_made" => Change::ObjectionMade {
             purpose: purpose(s.purpose)?,
@@ -789,24 +855,40 @@ mod tests {
                 purpose: "marketing".into(),
                 explicit: true,
                 recipient: None,
+                transfer_to: None,
             },
             Change::ConsentGiven {
                 purpose: "marketing".into(),
                 explicit: false,
                 recipient: None,
+                transfer_to: None,
             },
             Change::ConsentWithdrawn {
                 purpose: "marketing".into(),
                 recipient: None,
+                transfer_to: None,
             },
             Change::ConsentGiven {
                 purpose: String::new(),
                 explicit: false,
                 recipient: Some("partners".into()),
+                transfer_to: None,
             },
             Change::ConsentWithdrawn {
                 purpose: String::new(),
                 recipient: Some("partners".into()),
+                transfer_to: None,
+            },
+            Change::ConsentGiven {
+                purpose: String::new(),
+                explicit: true,
+                recipient: None,
+                transfer_to: Some("US".into()),
+            },
+            Change::ConsentWithdrawn {
+                purpose: String::new(),
+                recipient: None,
+                transfer_to: Some("US".into()),
             },
             Change::ObjectionMade {
                 purpose: "a.b".into(),
@@ -866,7 +948,8 @@ mod tests {
         let mut types = std::collections::BTreeSet::new();
         for change in every_change() {
             let Some((name, flag)) = change.lean() else {
-                // Facts, consents to a recipient and limited opt-outs are read from their JSON.
+                // Facts, consents to a recipient or a transfer and limited opt-outs are read
+                // from their JSON.
                 let to_recipient = matches!(
                     change,
                     Change::ConsentGiven {
@@ -874,6 +957,12 @@ mod tests {
                         ..
                     } | Change::ConsentWithdrawn {
                         recipient: Some(_),
+                        ..
+                    } | Change::ConsentGiven {
+                        transfer_to: Some(_),
+                        ..
+                    } | Change::ConsentWithdrawn {
+                        transfer_to: Some(_),
                         ..
                     }
                 );
@@ -909,7 +998,7 @@ mod tests {
     fn stored_events_read_back_whole() {
         let at: Timestamp = "2024-05-01T12:30:00.123456789Z".parse().unwrap();
         let changes = every_change();
-        assert_eq!(changes.len(), TYPES.len() + 8);
+        assert_eq!(changes.len(), TYPES.len() + 10);
         for change in changes {
             let event = Event {
                 subject: "u1".into(),

@@ -118,8 +118,10 @@ impl State {
                 purpose,
                 explicit,
                 recipient,
+                transfer_to,
             } => {
-                let (key, what) = consent_key(purpose, recipient.as_deref());
+                let (key, what) =
+                    consent_key(purpose, recipient.as_deref(), transfer_to.as_deref());
                 if let Some((_, open)) = self.open.get(&key) {
                     return Err(contradiction(
                         stored,
@@ -136,8 +138,13 @@ impl State {
                     .insert(key.clone(), (self.consents.len() - 1, open));
                 self.open_events.insert(key, stored.seq);
             }
-            Change::ConsentWithdrawn { purpose, recipient } => {
-                let (key, what) = consent_key(purpose, recipient.as_deref());
+            Change::ConsentWithdrawn {
+                purpose,
+                recipient,
+                transfer_to,
+            } => {
+                let (key, what) =
+                    consent_key(purpose, recipient.as_deref(), transfer_to.as_deref());
                 match self.open.remove(&key).inspect(|_| {
                     self.open_events.remove(&key);
                 }) {
@@ -284,11 +291,17 @@ impl State {
             b = b.kind(kind)?;
         }
         for (key, given, withdrawn, explicit) in &self.consents {
-            b = match key.strip_prefix(RECIPIENT) {
-                Some(recipient) => {
-                    b.recipient_consent_record(recipient, Some(*given), *withdrawn, *explicit)?
+            let (given, withdrawn, explicit) = (Some(*given), *withdrawn, *explicit);
+            b = match ConsentTo::of_key(key) {
+                ConsentTo::Recipient(recipient) => {
+                    b.recipient_consent_record(recipient, given, withdrawn, explicit)?
                 }
-                None => b.consent_record(key, Some(*given), *withdrawn, *explicit)?,
+                ConsentTo::Transfer(to) => {
+                    b.transfer_consent_record(to, given, withdrawn, explicit)?
+                }
+                ConsentTo::Purpose(purpose) => {
+                    b.consent_record(purpose, given, withdrawn, explicit)?
+                }
             };
         }
         for purpose in self.objections.keys() {
@@ -368,22 +381,32 @@ impl State {
             record.insert("explicit".into(), Value::from(explicit));
             Value::Object(record)
         };
-        // Consents to recipients: their own list, apart from purposes.
-        let recipients: Vec<Value> = self
-            .consents
-            .iter()
-            .filter_map(|(key, given, withdrawn, explicit)| {
-                let name = key.strip_prefix(RECIPIENT)?;
-                Some(record_of(name, "recipient", given, withdrawn, *explicit))
-            })
-            .collect();
-        if !recipients.is_empty() {
-            doc.insert("recipient_consents".into(), Value::Array(recipients));
+        // Consents to recipients and to transfers: their own lists, apart from purposes.
+        let mut recipients = Vec::new();
+        let mut transfers = Vec::new();
+        for (key, given, withdrawn, explicit) in &self.consents {
+            match ConsentTo::of_key(key) {
+                ConsentTo::Recipient(name) => {
+                    recipients.push(record_of(name, "recipient", given, withdrawn, *explicit));
+                }
+                ConsentTo::Transfer(to) => {
+                    transfers.push(record_of(to, "to", given, withdrawn, *explicit));
+                }
+                ConsentTo::Purpose(_) => {}
+            }
+        }
+        for (key, list) in [
+            ("recipient_consents", recipients),
+            ("transfer_consents", transfers),
+        ] {
+            if !list.is_empty() {
+                doc.insert(key.into(), Value::Array(list));
+            }
         }
         let consents: Vec<Value> = self
             .consents
             .iter()
-            .filter(|(key, ..)| !key.starts_with(RECIPIENT))
+            .filter(|(key, ..)| matches!(ConsentTo::of_key(key), ConsentTo::Purpose(_)))
             .map(|(purpose, given, withdrawn, explicit)| {
                 let mut record = Map::new();
                 record.insert("purpose".into(), Value::from(purpose.as_str()));
@@ -443,18 +466,24 @@ impl State {
     }
 }
 
-/// Consents to recipients are kept beside purpose consents under this prefix, which no
-/// purpose name can start with.
+/// Consents to recipients and to transfers are kept beside purpose consents under these
+/// prefixes, which no purpose name can start with.
 const RECIPIENT: &str = "@";
+const TRANSFER: &str = ">";
 
 /// The state's key of a consent, and how messages name it.
-fn consent_key<'a>(purpose: &'a str, recipient: Option<&'a str>) -> (String, ConsentTo<'a>) {
-    match recipient {
-        Some(recipient) => (
+fn consent_key<'a>(
+    purpose: &'a str,
+    recipient: Option<&'a str>,
+    transfer_to: Option<&'a str>,
+) -> (String, ConsentTo<'a>) {
+    match (recipient, transfer_to) {
+        (Some(recipient), _) => (
             format!("{RECIPIENT}{recipient}"),
             ConsentTo::Recipient(recipient),
         ),
-        None => (purpose.to_owned(), ConsentTo::Purpose(purpose)),
+        (None, Some(to)) => (format!("{TRANSFER}{to}"), ConsentTo::Transfer(to)),
+        (None, None) => (purpose.to_owned(), ConsentTo::Purpose(purpose)),
     }
 }
 
@@ -464,6 +493,20 @@ fn consent_key<'a>(purpose: &'a str, recipient: Option<&'a str>) -> (String, Con
 enum ConsentTo<'a> {
     Purpose(&'a str),
     Recipient(&'a str),
+    Transfer(&'a str),
+}
+
+impl<'a> ConsentTo<'a> {
+    /// What the state's key `key` (of [`consent_key`]) is a consent to.
+    fn of_key(key: &'a str) -> ConsentTo<'a> {
+        if let Some(recipient) = key.strip_prefix(RECIPIENT) {
+            ConsentTo::Recipient(recipient)
+        } else if let Some(to) = key.strip_prefix(TRANSFER) {
+            ConsentTo::Transfer(to)
+        } else {
+            ConsentTo::Purpose(key)
+        }
+    }
 }
 
 impl std::fmt::Display for ConsentTo<'_> {
@@ -471,6 +514,7 @@ impl std::fmt::Display for ConsentTo<'_> {
         match self {
             ConsentTo::Purpose(purpose) => write!(f, "`{purpose}`"),
             ConsentTo::Recipient(recipient) => write!(f, "recipient `{recipient}`"),
+            ConsentTo::Transfer(to) => write!(f, "the transfer to `{to}`"),
         }
     }
 }
@@ -561,12 +605,14 @@ mod tests {
                 Change::ConsentWithdrawn {
                     purpose: String::new(),
                     recipient: Some("partners".to_owned()),
+                    transfer_to: None,
                 }
             } else {
                 Change::ConsentGiven {
                     purpose: String::new(),
                     explicit: true,
                     recipient: Some("partners".to_owned()),
+                    transfer_to: None,
                 }
             }
         };
@@ -580,6 +626,7 @@ mod tests {
                     purpose: "partners".to_owned(),
                     explicit: false,
                     recipient: None,
+                    transfer_to: None,
                 },
             ),
         ];
@@ -600,6 +647,84 @@ mod tests {
         // A withdrawal with no consent in force is a contradiction naming the recipient.
         let error = fold(&events[1..2], now).unwrap_err().to_string();
         assert!(error.contains("recipient `partners`"), "{error}");
+    }
+
+    /// A consent to a transfer folds like any consent into the subject's
+    /// `transfer_consents`: the transfer that `requires explicit consent` is allowed while it
+    /// is in force and refused once withdrawn, and the document reads back as the same
+    /// subject.
+    #[test]
+    fn consents_to_transfers_fold_apart_from_purposes_and_decide_the_transfer() {
+        let policy = crate::compile_str(
+            "p.lawful",
+            r#"#![allow(purpose-without-retention)]
+               policy "P" { controller "C" }
+               region DE "Germany"
+               region US "United States"
+               category user.email
+               purpose service { uses user.email basis contract }
+               transfer user.* from DE to US with consent requires explicit consent"#,
+        )
+        .unwrap()
+        .policy;
+        let transfer = |withdrawn: bool| {
+            if withdrawn {
+                Change::ConsentWithdrawn {
+                    purpose: String::new(),
+                    recipient: None,
+                    transfer_to: Some("US".to_owned()),
+                }
+            } else {
+                Change::ConsentGiven {
+                    purpose: String::new(),
+                    explicit: true,
+                    recipient: None,
+                    transfer_to: Some("US".to_owned()),
+                }
+            }
+        };
+        let events = [
+            stored(1, "2024-01-01T00:00:00Z", transfer(false)),
+            stored(2, "2024-02-01T00:00:00Z", transfer(true)),
+        ];
+        let query = crate::eval::TransferQuery::new(
+            &policy,
+            policy.category("user.email").unwrap(),
+            policy.region("DE").unwrap(),
+            policy.region("US").unwrap(),
+        );
+        let decide = |as_of: &str| {
+            let as_of = t(as_of);
+            let state = fold(&events, as_of).unwrap();
+            let subject = state.subject(&policy, as_of).unwrap();
+            assert!(subject.consents.is_empty());
+            let document = state.document(as_of);
+            assert_eq!(document["transfer_consents"][0]["to"], "US");
+            assert_eq!(
+                Subject::from_json(&policy, &document, as_of).unwrap(),
+                subject
+            );
+            policy.decide_transfer_for(&subject, &query).unwrap()
+        };
+        assert!(decide("2024-01-15T00:00:00Z").allowed());
+        assert_eq!(
+            decide("2024-06-01T00:00:00Z").reason,
+            crate::eval::Reason::TransferConsentMissing
+        );
+        // A second consent while one is open, or a withdrawal with none in force, is a
+        // contradiction naming the transfer.
+        let twice = [
+            stored(1, "2024-01-01T00:00:00Z", transfer(false)),
+            stored(2, "2024-01-02T00:00:00Z", transfer(false)),
+        ];
+        let error = fold(&twice, t("2024-06-01T00:00:00Z"))
+            .unwrap_err()
+            .to_string();
+        assert!(error.contains("the transfer to `US`"), "{error}");
+        let error = fold(&events[1..2], t("2024-06-01T00:00:00Z"))
+            .unwrap_err()
+            .to_string();
+        assert!(error.contains("the transfer to `US`"), "{error}");
     }
 
     /// The cache keeps a subject until the instant its age changes, exactly as `age_at`

@@ -62,7 +62,7 @@ pub(crate) fn proof(
         .filter(|e| e.event.at <= as_of)
         .filter(|e| match e.event.change.purpose() {
             Some(p) => covers(p),
-            // (A consent to a recipient is no consent to the purpose.)
+            // (A consent to a recipient or a transfer is no consent to the purpose.)
             None => !matches!(
                 e.event.change,
                 Change::Facts(_) | Change::ConsentGiven { .. } | Change::ConsentWithdrawn { .. }
@@ -152,13 +152,15 @@ fn receipts(events: &[StoredEvent]) -> Vec<Value> {
             purpose,
             explicit,
             recipient: None,
+            transfer_to: None,
         } = &e.event.change
         else {
             continue;
         };
         let withdrawal = events.iter().skip(index + 1).find(|later| {
             matches!(&later.event.change,
-                Change::ConsentWithdrawn { purpose: p, recipient: None } if p == purpose)
+                Change::ConsentWithdrawn { purpose: p, recipient: None, transfer_to: None }
+                    if p == purpose)
         });
         let status = if withdrawal.is_some() {
             "withdrawn"

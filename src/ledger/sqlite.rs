@@ -436,6 +436,7 @@ mod tests {
                 purpose: "marketing".to_owned(),
                 explicit: true,
                 recipient: None,
+                transfer_to: None,
             },
             Change::OptOutMade {
                 kind: "sale".to_owned(),
@@ -451,6 +452,7 @@ mod tests {
             Change::ConsentWithdrawn {
                 purpose: "marketing".to_owned(),
                 recipient: None,
+                transfer_to: None,
             },
             Change::RestrictionStarted,
         ];
