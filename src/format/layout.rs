@@ -448,6 +448,11 @@ fn opportunities(tokens: &[Token<'_>]) -> Vec<bool> {
             if list_ends.get(k) == Some(&true) && t.kind == Kind::Word {
                 return true;
             }
+            // The keyword that introduces a list goes to the next line with the list
+            // (`… "description"` / `to a, b`), not left alone at the end of this one.
+            if t.kind == Kind::Word && k > 0 && list_len(tokens, k + 1) > 0 {
+                return true;
+            }
             let prev = previous(tokens, k);
             if prev.is_some_and(|p| p.is_punct(",")) {
                 return true;

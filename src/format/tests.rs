@@ -176,3 +176,14 @@ fn strings_and_comments_are_never_changed() {
         "category a \"  two  spaces \\\" and \\\\ é \"  //   odd   spacing   kept\n"
     );
 }
+
+#[test]
+fn the_keyword_of_a_list_moves_to_the_next_line_with_it() {
+    let text = "security {\n  processors \"Bound by contract to protect the data they process for us on our behalf\" \
+                to payment_providers, logistics_providers\n}\n";
+    assert_eq!(
+        fmt(text),
+        "security {\n  processors \"Bound by contract to protect the data they process for us on our behalf\"\n\
+         \x20     to payment_providers, logistics_providers\n}\n"
+    );
+}
