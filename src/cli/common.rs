@@ -13,7 +13,7 @@ use lawful::load::LoadOptions;
 use lawful::Policy;
 
 use super::output::{self, errln};
-use super::{exit, render};
+use super::{exit, render, Format};
 
 /// An error that ends a command with exit 1: a message naming what is wrong, and a stable
 /// code (`lawful::eval::unknown_purpose`, `lawful::subject::age_out_of_range` …).
@@ -229,6 +229,27 @@ pub fn json_line(value: &impl serde::Serialize) -> Result<String, CliError> {
 
 /// Print an answer (human text or a JSON line) and return `code`, or the exit code of the
 /// failed write.
+/// Print one answer of a command that asks the policy one question: `json` as one JSON line,
+/// or rendered by `human`; exit with `code`. An error decides nothing: it is reported.
+pub fn print_answer<J: serde::Serialize>(
+    asked: Result<(J, u8), CliError>,
+    format: Format,
+    human: fn(&J) -> String,
+) -> u8 {
+    let (json, code) = match asked {
+        Ok(answer) => answer,
+        Err(e) => return e.report(),
+    };
+    let text = match format {
+        Format::Human => human(&json),
+        Format::Json => match json_line(&json) {
+            Ok(text) => text,
+            Err(e) => return e.report(),
+        },
+    };
+    answer(&text, code)
+}
+
 pub fn answer(text: &str, code: u8) -> u8 {
     match output::print(text) {
         Ok(()) => code,

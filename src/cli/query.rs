@@ -80,20 +80,8 @@ pub fn run(args: &QueryArgs, load: &LoadOptions) -> u8 {
         Ok(policy) => policy,
         Err(code) => return code,
     };
-    match decide(&policy, args) {
-        Ok(decision) => {
-            let json = decision.to_json(&policy);
-            let text = match args.format {
-                Format::Human => common::human_decision(&json),
-                Format::Json => match common::json_line(&json) {
-                    Ok(text) => text,
-                    Err(e) => return e.report(),
-                },
-            };
-            common::answer(&text, decision_exit(&decision))
-        }
-        Err(e) => e.report(),
-    }
+    let answer = decide(&policy, args).map(|d| (d.to_json(&policy), decision_exit(&d)));
+    common::print_answer(answer, args.format, common::human_decision)
 }
 
 fn decide(policy: &Policy, args: &QueryArgs) -> Result<lawful::eval::Decision, CliError> {

@@ -53,25 +53,15 @@ pub fn run(args: &RetentionArgs, load: &LoadOptions) -> u8 {
         Ok(policy) => policy,
         Err(code) => return code,
     };
-    match decide(&policy, args) {
-        Ok(decision) => {
-            let json = decision.to_json(&policy);
-            let text = match args.format {
-                Format::Human => common::human_retention(&json),
-                Format::Json => match common::json_line(&json) {
-                    Ok(text) => text,
-                    Err(e) => return e.report(),
-                },
-            };
-            // Keeping is what is asked: `must_delete` answers "no".
-            let code = match decision.verdict {
-                Verdict::MustKeep | Verdict::MayKeep => exit::OK,
-                Verdict::MustDelete => exit::DENIED,
-            };
-            common::answer(&text, code)
-        }
-        Err(e) => e.report(),
-    }
+    let answer = decide(&policy, args).map(|decision| {
+        // Keeping is what is asked: `must_delete` answers "no".
+        let code = match decision.verdict {
+            Verdict::MustKeep | Verdict::MayKeep => exit::OK,
+            Verdict::MustDelete => exit::DENIED,
+        };
+        (decision.to_json(&policy), code)
+    });
+    common::print_answer(answer, args.format, common::human_retention)
 }
 
 fn decide(policy: &Policy, args: &RetentionArgs) -> Result<RetentionDecision, CliError> {
