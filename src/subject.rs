@@ -36,11 +36,17 @@ pub struct TargetConsent {
 impl TargetConsent {
     /// Given and not withdrawn since.
     pub fn is_active(&self) -> bool {
-        match (self.given_at, self.withdrawn_at) {
-            (_, None) => true,
-            (Some(given), Some(withdrawn)) => given > withdrawn,
-            (None, Some(_)) => false,
-        }
+        consent_active(self.given_at, self.withdrawn_at)
+    }
+}
+
+/// A consent given at `given` is in force unless withdrawn since; one of unknown time that
+/// was withdrawn is not.
+fn consent_active(given: Option<jiff::Timestamp>, withdrawn: Option<jiff::Timestamp>) -> bool {
+    match (given, withdrawn) {
+        (_, None) => true,
+        (Some(given), Some(withdrawn)) => given > withdrawn,
+        (None, Some(_)) => false,
     }
 }
 
@@ -62,11 +68,7 @@ pub struct ConsentRecord {
 impl ConsentRecord {
     /// Given and not withdrawn since (a consent given again after a withdrawal is active).
     pub fn is_active(&self) -> bool {
-        match (self.given_at, self.withdrawn_at) {
-            (_, None) => true,
-            (Some(given), Some(withdrawn)) => given > withdrawn,
-            (None, Some(_)) => false,
-        }
+        consent_active(self.given_at, self.withdrawn_at)
     }
 }
 
