@@ -44,6 +44,7 @@ mod optout;
 mod query;
 mod question;
 mod retention;
+mod safeguard;
 pub(crate) mod rules;
 mod shared;
 mod subject_input;
