@@ -55,7 +55,10 @@ fn the_evaluator_denies_a_transfer_needing_a_safeguard_the_text_does_not_name() 
     let d = policy
         .decide_transfer_by_name("profile.email", "DE", "US")
         .unwrap();
-    assert_eq!((d.reason, d.reason.code()), (Reason::SafeguardUnstated, "safeguard_unstated"));
+    assert_eq!(
+        (d.reason, d.reason.code()),
+        (Reason::SafeguardUnstated, "safeguard_unstated")
+    );
     assert_eq!(d.rule_ref(&policy).unwrap().name, "transfer with unstated");
     let explanation = d.explain(&policy);
     assert!(explanation.contains("names no safeguard"), "{explanation}");
@@ -63,7 +66,10 @@ fn the_evaluator_denies_a_transfer_needing_a_safeguard_the_text_does_not_name() 
     let scc = policy
         .decide_transfer_by_name("user.device", "DE", "US")
         .unwrap();
-    assert_eq!((scc.reason, scc.safeguard(&policy)), (Reason::Allowed, Some("scc")));
+    assert_eq!(
+        (scc.reason, scc.safeguard(&policy)),
+        (Reason::Allowed, Some("scc"))
+    );
     assert!(policy
         .decide_transfer_by_name("profile.email", "DE", "FR")
         .unwrap()
@@ -99,7 +105,11 @@ fn the_lint_the_prover_and_the_tests_agree() {
     );
     let proofs = lawful::verify::prove_all(&compiled.policy);
     assert_eq!(proofs.len(), 1);
-    assert!(matches!(proofs[0].outcome, Outcome::Proved), "{:?}", proofs[0].outcome);
+    assert!(
+        matches!(proofs[0].outcome, Outcome::Proved),
+        "{:?}",
+        proofs[0].outcome
+    );
     let report = lawful::testing::run_tests(&compiled.policy);
     assert!(report.ok(), "{:?}", report.failures);
     assert_eq!(report.passed, 6);
@@ -117,7 +127,15 @@ fn lawful_transfer_answers_with_the_reason_code_and_exit_3() {
     std::fs::write(&path, POLICY).unwrap();
     let output = Command::cargo_bin("lawful")
         .unwrap()
-        .args(["transfer", "--category", "user.email", "--from", "DE", "--to", "JP"])
+        .args([
+            "transfer",
+            "--category",
+            "user.email",
+            "--from",
+            "DE",
+            "--to",
+            "JP",
+        ])
         .args(["--format", "json"])
         .arg(&path)
         .output()

@@ -374,8 +374,7 @@ fn condition_reads(policy: &Policy, purpose: PurposeId, region: RegionId) -> Con
     let mut conditions = Vec::new();
     for c in p.uses.iter() {
         let category = CategoryId(u32::try_from(c).unwrap_or(u32::MAX));
-        let query =
-            Query::new(policy, purpose, DataRef::Category(category)).in_region(region);
+        let query = Query::new(policy, purpose, DataRef::Category(category)).in_region(region);
         conditions.extend(crate::analysis::atoms::question_conditions(
             policy,
             &crate::eval::Question::Decide(query),

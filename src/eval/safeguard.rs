@@ -26,7 +26,10 @@ pub(crate) fn within_one_country(policy: &Policy, from: RegionId, to: RegionId) 
     };
     origin.within.iter().any(|id| {
         destination.within.contains(id)
-            && policy.regions.get(id).is_some_and(|region| !region.is_group)
+            && policy
+                .regions
+                .get(id)
+                .is_some_and(|region| !region.is_group)
     })
 }
 
@@ -73,7 +76,11 @@ transfer user.email from EU to JP requires explicit consent
         assert_eq!(d.safeguard(&p), None);
         let rule = d.rule_ref(&p).unwrap();
         assert_eq!(rule.name, "transfer with unstated");
-        assert!(d.explain(&p).contains("names no safeguard"), "{}", d.explain(&p));
+        assert!(
+            d.explain(&p).contains("names no safeguard"),
+            "{}",
+            d.explain(&p)
+        );
     }
 
     #[test]
@@ -93,7 +100,10 @@ transfer user.email from EU to JP requires explicit consent
     fn a_permission_naming_a_safeguard_answers_before_the_unstated_one() {
         let p = policy();
         let d = decide(&p, "DE", "CH");
-        assert_eq!((d.reason, d.safeguard(&p)), (Reason::Allowed, Some("adequacy")));
+        assert_eq!(
+            (d.reason, d.safeguard(&p)),
+            (Reason::Allowed, Some("adequacy"))
+        );
     }
 
     #[test]

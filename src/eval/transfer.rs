@@ -8,10 +8,10 @@ use crate::model::{
 use crate::subject::Subject;
 
 use super::cond::Env;
-use super::safeguard::{states_no_safeguard, within_one_country};
 use super::decision::{Asked, Decision};
 use super::query::{check_category, check_region, check_stamp, check_subject, QueryError};
 use super::rules::{is_transfer_rule_for, Situation};
+use super::safeguard::{states_no_safeguard, within_one_country};
 use super::Reason;
 
 /// A prepared transfer question: may data of `category` collected in `from` go to `to`?
