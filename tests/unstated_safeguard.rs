@@ -146,3 +146,78 @@ fn lawful_transfer_answers_with_the_reason_code_and_exit_3() {
     assert_eq!(json["outcome"], "deny", "{json}");
     assert_eq!(json["rule"]["name"], "transfer with unstated", "{json}");
 }
+
+/// Inside one country a permission `with unstated` allows: the prover and the diff must see
+/// that pair of regions apart from a pair in two countries, though no declared set separates
+/// `US-NY` from `JP` (both only in `ELSEWHERE`).
+const ONE_COUNTRY: &str = r#"
+policy "App" { controller "App Ltd" }
+use std::regions
+group ELSEWHERE "Japan and New York" = JP, US-NY
+category user.email "Email"
+purpose service "Service" { uses user.email  basis contract }
+retain user.* at most 1 year after account_closed
+#[allow(safeguard-unstated)]
+transfer user.* from US-CA to ELSEWHERE with unstated
+assert never transfer user.email from US-CA to ELSEWHERE
+"#;
+
+#[test]
+fn the_prover_finds_the_transfer_inside_one_country() {
+    let without = ONE_COUNTRY.replace("assert never", "// assert never");
+    let policy = lawful::compile_str("app.lawful", &without).unwrap().policy;
+    let allowed = policy
+        .decide_transfer_by_name("user.email", "US-CA", "US-NY")
+        .unwrap();
+    assert!(allowed.allowed());
+    let denied = policy
+        .decide_transfer_by_name("user.email", "US-CA", "JP")
+        .unwrap();
+    assert_eq!(denied.reason, Reason::SafeguardUnstated);
+    // The checker proves assertions: this one is refuted by a transfer inside the US.
+    let failed = lawful::compile_str("app.lawful", ONE_COUNTRY).unwrap_err();
+    let rendered = failed.to_string();
+    assert!(
+        failed
+            .diagnostics
+            .items
+            .iter()
+            .any(|d| d.code == "lawful::check::assertion_failed"),
+        "{rendered}"
+    );
+    // (Without the pair inside one country the prover would have proved it, deciding only
+    // `US-CA` to `JP`: the two destinations are one class of regions.)
+    let failure = failed
+        .diagnostics
+        .items
+        .iter()
+        .map(|d| format!("{} {:?}", d.message, d.related))
+        .collect::<String>();
+    assert!(failure.contains("from US-CA to US-NY"), "{failure}");
+}
+
+#[test]
+fn the_diff_reports_the_transfer_inside_one_country() {
+    let old = ONE_COUNTRY
+        .replace("assert never", "// assert never")
+        .replace("to ELSEWHERE with unstated", "to JP with scc");
+    let new = ONE_COUNTRY.replace("assert never", "// assert never");
+    let old = lawful::compile_str("old.lawful", &old).unwrap().policy;
+    let new = lawful::compile_str("new.lawful", &new).unwrap().policy;
+    let diff = lawful::diff::diff(&old, &new);
+    assert!(diff.complete);
+    let summaries: Vec<&str> = diff.changes.iter().map(|c| c.summary.as_str()).collect();
+    // JP loses its safeguard (narrowed); a destination inside the US is newly allowed.
+    assert!(
+        diff.changes
+            .iter()
+            .any(|c| c.impact == lawful::diff::Impact::Widened && c.summary.contains("US-CA")),
+        "{summaries:#?}"
+    );
+    assert!(
+        diff.changes
+            .iter()
+            .any(|c| c.impact == lawful::diff::Impact::Narrowed && c.summary.contains("JP")),
+        "{summaries:#?}"
+    );
+}
