@@ -252,18 +252,26 @@ fn evaluator_grants(
                     continue;
                 }
                 // Allowed on the basis the right is about, denied once it is exercised
-                // (for the right's reason, or by a deny rule that reads it).
+                // (for the right's reason, or by a deny rule that reads it) — or, whatever the
+                // basis, stopped by a condition that reads the choice: a basis `when not
+                // objected(P)` that no longer holds, a deny rule `when opted_out(K)`.
+                let by_condition =
+                    matches!(after.reason, Reason::NoLegalBasis | Reason::DeniedByRule);
                 let fits = match right {
                     RightKind::WithdrawConsent => {
                         matches!(before.basis, Some(Basis::Consent | Basis::ExplicitConsent))
+                            || by_condition
                     }
-                    RightKind::Object => before.basis == Some(Basis::LegitimateInterest),
+                    RightKind::Object => {
+                        before.basis == Some(Basis::LegitimateInterest) || by_condition
+                    }
                     RightKind::ObjectToDirectMarketing => after.reason == Reason::Objected,
                     // On its opt-out basis, or stopped by the opt-out whatever the basis (an
                     // unsubscribe from direct marketing, the limit on sensitive data).
                     RightKind::OptOut(k) => {
                         before.basis == Some(Basis::OptOut(k))
                             || (after.reason == Reason::OptedOut && after.detail.opt_out == Some(k))
+                            || by_condition
                     }
                     RightKind::Declared(_) => false,
                 };
@@ -296,6 +304,13 @@ const HAND_WRITTEN: &[&str] = &[
     "subject kind user
      subject kind staff
      purpose staff_only { uses user.email subjects staff basis legitimate_interest or consent }",
+    // Choices read by conditions, whatever the basis (minopio's `contract when not
+    // objected(P)`; a deny rule that reads an opt-out; a basis that needs consent).
+    "purpose service { uses user.email basis contract when not objected(service) }
+     purpose sibling { uses user.email basis contract when not objected(service) }
+     purpose shop { uses user.email basis contract }
+     deny no_sale_use: use * for shop when opted_out(sale)
+     purpose club { uses user.email basis contract when consent(club) }",
 ];
 
 fn hand_written(body: &str) -> Policy {

@@ -361,6 +361,7 @@ const SAFEGUARDS: &[&str] = &[
     "security_assessment",
     "standard_contract",
     "none",
+    "unstated",
 ];
 const EVENTS: &[&str] = &[
     "collected",

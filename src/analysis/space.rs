@@ -367,11 +367,12 @@ pub(crate) fn category_sets(policy: &Policy) -> Vec<&IdSet> {
     sets
 }
 
-/// One (origin, destination) pair for each (origin class, destination class, domestic)
-/// combination some pair of regions realises. "Domestic" — the destination lies within the
-/// origin — is the only thing a transfer decision reads about the pair itself; everything
-/// else it reads through region sets. Representatives are used where they realise the
-/// combination.
+/// One (origin, destination) pair for each (origin class, destination class, domestic, in
+/// one country) combination some pair of regions realises. "Domestic" — the destination lies
+/// within the origin — and "in one country" — a region that is not a group contains both,
+/// which a permission `with unstated` reads (`eval::within_one_country`) — are the only
+/// things a transfer decision reads about the pair itself; everything else it reads through
+/// region sets. Representatives are used where they realise the combination.
 pub(crate) fn transfer_pairs(policy: &Policy, space: &Space) -> Vec<(RegionId, RegionId)> {
     let domestic = |from: RegionId, to: RegionId| {
         policy
@@ -379,18 +380,24 @@ pub(crate) fn transfer_pairs(policy: &Policy, space: &Space) -> Vec<(RegionId, R
             .get(to.index())
             .is_some_and(|region| region.within.contains(from.index()))
     };
-    let mut seen: HashMap<(u32, u32, bool), (RegionId, RegionId)> = HashMap::new();
-    let add = |seen: &mut HashMap<_, _>, key: (u32, u32, bool), pair: (RegionId, RegionId)| {
-        seen.entry(key).or_insert(pair);
-    };
+    let country = |from: RegionId, to: RegionId| crate::eval::within_one_country(policy, from, to);
+    let mut seen: HashMap<(u32, u32, bool, bool), (RegionId, RegionId)> = HashMap::new();
+    let add =
+        |seen: &mut HashMap<_, _>, key: (u32, u32, bool, bool), pair: (RegionId, RegionId)| {
+            seen.entry(key).or_insert(pair);
+        };
     let class = |r: RegionId| space.region_class(r).unwrap_or(u32::MAX);
+    let key = |from: RegionId, to: RegionId| {
+        (
+            class(from),
+            class(to),
+            domestic(from, to),
+            country(from, to),
+        )
+    };
     for &from in &space.region_reps {
         for &to in &space.region_reps {
-            add(
-                &mut seen,
-                (class(from), class(to), domestic(from, to)),
-                (from, to),
-            );
+            add(&mut seen, key(from, to), (from, to));
         }
     }
     // Domestic pairs: a destination and every place it lies within.
@@ -405,12 +412,44 @@ pub(crate) fn transfer_pairs(policy: &Policy, space: &Space) -> Vec<(RegionId, R
             if !is_place(policy, from) {
                 continue;
             }
-            let key = (class(from), class(to));
-            *domestic_count.entry(key).or_default() += 1;
-            add(&mut seen, (key.0, key.1, true), (from, to));
+            *domestic_count.entry((class(from), class(to))).or_default() += 1;
+            add(&mut seen, key(from, to), (from, to));
         }
     }
-    // Non-domestic pairs in classes whose representatives are domestic.
+    // Pairs of places inside one country that are not domestic (`US-CA` to `US-NY`): per
+    // country, one pair per (origin class, destination class).
+    for region in &policy.regions {
+        if region.is_group {
+            continue;
+        }
+        let mut by_class: Vec<(u32, Vec<RegionId>)> = Vec::new();
+        for member in region.inside.iter() {
+            let member = RegionId(to_u32(member));
+            if !is_place(policy, member) {
+                continue;
+            }
+            match by_class.iter_mut().find(|(c, _)| *c == class(member)) {
+                Some((_, list)) => list.push(member),
+                None => by_class.push((class(member), vec![member])),
+            }
+        }
+        for (ca, froms) in &by_class {
+            for (cb, tos) in &by_class {
+                if seen.contains_key(&(*ca, *cb, false, true)) {
+                    continue;
+                }
+                let pair = froms.iter().find_map(|&f| {
+                    tos.iter()
+                        .find(|&&t| !domestic(f, t) && country(f, t))
+                        .map(|&t| (f, t))
+                });
+                if let Some(pair) = pair {
+                    add(&mut seen, (*ca, *cb, false, true), pair);
+                }
+            }
+        }
+    }
+    // Non-domestic pairs in classes whose representatives are domestic (or in one country).
     let places = |members: &Vec<u32>| -> Vec<RegionId> {
         members
             .iter()
@@ -420,7 +459,7 @@ pub(crate) fn transfer_pairs(policy: &Policy, space: &Space) -> Vec<(RegionId, R
     };
     for &a in &space.region_reps {
         for &b in &space.region_reps {
-            let key = (class(a), class(b), false);
+            let key = (class(a), class(b), false, false);
             if seen.contains_key(&key) {
                 continue;
             }
@@ -434,9 +473,11 @@ pub(crate) fn transfer_pairs(policy: &Policy, space: &Space) -> Vec<(RegionId, R
             if domestic_count.get(&(key.0, key.1)).copied().unwrap_or(0) >= total {
                 continue;
             }
-            let pair = froms
-                .iter()
-                .find_map(|&f| tos.iter().find(|&&t| !domestic(f, t)).map(|&t| (f, t)));
+            let pair = froms.iter().find_map(|&f| {
+                tos.iter()
+                    .find(|&&t| !domestic(f, t) && !country(f, t))
+                    .map(|&t| (f, t))
+            });
             if let Some(pair) = pair {
                 add(&mut seen, key, pair);
             }

@@ -375,6 +375,15 @@ pub enum CheckError {
         /// The fix.
         help: String,
     },
+    /// A transfer safeguard that cannot stand as written, e.g. `with unstated` beside
+    /// `requires consent`, which names one (`lawful::check::invalid_safeguard`).
+    #[error("{message}")]
+    InvalidSafeguard {
+        /// What is wrong.
+        message: String,
+        /// The fix.
+        help: String,
+    },
     /// A `combine` rule or assertion that cannot stand as written
     /// (`lawful::check::invalid_combination`).
     #[error("{message}")]
@@ -458,6 +467,7 @@ pub const LINTS: &[&str] = &[
     "purpose-without-retention",
     "basis-gap",
     "basis-unstated",
+    "safeguard-unstated",
     "unknown-lint",
     "shadowed-rule",
     "unreachable-purpose",
@@ -498,6 +508,7 @@ impl DiagnosticKind for CheckError {
                 "lawful::check::invalid_objection_override"
             }
             CheckError::InvalidCombination { .. } => "lawful::check::invalid_combination",
+            CheckError::InvalidSafeguard { .. } => "lawful::check::invalid_safeguard",
             CheckError::InvalidOtherPurposes { .. } => "lawful::check::invalid_other_purposes",
             CheckError::DuplicateMeasure { .. } => "lawful::check::duplicate_measure",
             CheckError::DuplicateSource { .. } => "lawful::check::duplicate_source",
@@ -515,6 +526,7 @@ impl DiagnosticKind for CheckError {
                 "purpose-without-retention" => "lawful::lint::purpose-without-retention",
                 "basis-gap" => "lawful::lint::basis-gap",
                 "basis-unstated" => "lawful::lint::basis-unstated",
+                "safeguard-unstated" => "lawful::lint::safeguard-unstated",
                 "shadowed-rule" => "lawful::lint::shadowed-rule",
                 "unreachable-purpose" => "lawful::lint::unreachable-purpose",
                 "useless-exception" => "lawful::lint::useless-exception",
@@ -609,6 +621,7 @@ impl DiagnosticKind for CheckError {
             CheckError::InvalidRight { help, .. }
             | CheckError::InvalidObjectionOverride { help, .. }
             | CheckError::InvalidCombination { help, .. }
+            | CheckError::InvalidSafeguard { help, .. }
             | CheckError::InvalidOtherPurposes { help, .. }
             | CheckError::InvalidOptOut { help, .. } => help.clone(),
             CheckError::TooManyCircumstances { limit, .. } => format!(

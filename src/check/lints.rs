@@ -87,6 +87,7 @@ impl Checker {
             }
         }
         self.lint_unstated_bases(root);
+        self.lint_unstated_safeguards(root);
     }
 
     fn lint_purpose(

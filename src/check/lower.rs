@@ -564,6 +564,7 @@ impl Checker {
             }
             None => None,
         };
+        self.check_unstated_safeguard(decl);
         let name = match &safeguard {
             Some(s) => format!("transfer with {s}"),
             None => "transfer".to_owned(),

@@ -17,6 +17,7 @@ mod optout;
 mod other;
 mod regions;
 mod resolve;
+mod safeguard;
 /// The checker's stages one at a time, for benchmarks (feature `testkit`).
 #[cfg(any(test, feature = "testkit"))]
 pub mod stages;

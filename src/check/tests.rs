@@ -448,6 +448,7 @@ impl Checker {
                         (Some(b.text.clone()), None)
                     }
                     Some(ast::ExpectDetail::Safeguard(s)) => {
+                        self.check_expected_safeguard(s);
                         if !SAFEGUARDS.contains(&s.text.as_str()) {
                             self.unknown(
                                 NameKind::Safeguard,

@@ -225,6 +225,10 @@ fn qualifier(why: &Why, allowed: bool) -> String {
             " (the transfer is now permitted)",
             Some(" (no transfer rule permits it)"),
         ),
+        Why::Reason(Reason::SafeguardUnstated) => (
+            " (a safeguard is now stated)",
+            Some(" (the policy names no safeguard for it)"),
+        ),
         Why::Absent(Absent::Category) => (" (a new category)", Some(" (the category is removed)")),
         Why::Absent(Absent::Region) => (" (a new region)", Some(" (the region is removed)")),
         Why::Absent(Absent::Subject) => (

@@ -1114,8 +1114,9 @@ fn reads(cond: &Cond) -> bool {
 }
 
 /// One (origin, destination) pair of places per (origin class, destination class, domestic
-/// on the old side, domestic on the new side) combination some pair realises, preferring
-/// places both sides declare.
+/// on the old side, domestic on the new side, in one country on either side — read by a
+/// permission `with unstated`) combination some pair realises, preferring places both sides
+/// declare.
 fn transfer_pairs(u: &Universe<'_>) -> Vec<(u32, u32)> {
     let places: Vec<u32> = u.places.iter().map(to_u32).collect();
     let domestic = |side: Side, from: u32, to: u32| {
@@ -1128,8 +1129,18 @@ fn transfer_pairs(u: &Universe<'_>) -> Vec<(u32, u32)> {
             _ => false,
         }
     };
+    let country =
+        |side: Side, from: u32, to: u32| match (u.regions.id(side, from), u.regions.id(side, to)) {
+            (Some(f), Some(t)) => crate::eval::within_one_country(
+                u.policy(side),
+                crate::model::RegionId(f),
+                crate::model::RegionId(t),
+            ),
+            _ => false,
+        };
     let rank = |(from, to): (u32, u32)| (u.region_rank(from), u.region_rank(to));
-    let mut seen: BTreeMap<(u32, u32, bool, bool), (u32, u32)> = BTreeMap::new();
+    type Key = (u32, u32, bool, bool, bool, bool);
+    let mut seen: BTreeMap<Key, (u32, u32)> = BTreeMap::new();
     for &from in &places {
         for &to in &places {
             let key = (
@@ -1137,6 +1148,8 @@ fn transfer_pairs(u: &Universe<'_>) -> Vec<(u32, u32)> {
                 u.region_class(to),
                 domestic(Side::Old, from, to),
                 domestic(Side::New, from, to),
+                country(Side::Old, from, to),
+                country(Side::New, from, to),
             );
             let entry = seen.entry(key).or_insert((from, to));
             if rank((from, to)) < rank(*entry) {

@@ -7,7 +7,9 @@ use crate::model::{
 };
 
 use super::doc::{Block, Inline, Section, Table, Text};
-use super::rights::{objection_exceptions, rights_from, RightEntry, RightKind};
+use super::rights::{
+    objection_exceptions, on_legitimate_interest, rights_from, RightEntry, RightKind,
+};
 use super::words::{
     art9_text, basis_text, child_treatment_text, duration_text, or_list, recipient_kind_text,
     safeguard_text, upper_first, Ctx, Scope,
@@ -560,9 +562,16 @@ fn purpose_choices(ctx: &Ctx<'_>, id: PurposeId) -> Vec<String> {
                 &g.regions,
                 "you can object to this direct marketing at any time, and we will stop.",
             )),
+            RightKind::Object if on_legitimate_interest(policy, id, &g.regions) => out.push(
+                lead(
+                    &g.regions,
+                    "where we rely on our legitimate interests, you can object.",
+                ),
+            ),
+            // An objection the basis itself yields to (`contract when not objected(P)`).
             RightKind::Object => out.push(lead(
                 &g.regions,
-                "where we rely on our legitimate interests, you can object.",
+                "you can object to this processing, and we will stop.",
             )),
             // Granted whatever the basis: an unsubscribe from direct marketing, and the limit
             // on sensitive data.

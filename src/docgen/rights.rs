@@ -3,6 +3,9 @@
 //!
 //! - a use on `consent` / `explicit_consent` → the subject may **withdraw** consent;
 //! - a use on `legitimate_interest` → the subject may **object** (GDPR Art. 21(1));
+//! - a use whose conditions read the subject's own choices (`contract when not
+//!   objected(P)`, a deny rule `when opted_out(sale)`), as the analysis finds them
+//!   (`analysis::atoms`) → the same rights, whatever the basis;
 //! - a use on `opt_out(K)` → the subject may **opt out** of K;
 //! - a `direct_marketing` purpose → the subject may object to it **at any time**, and the
 //!   objection is absolute (Art. 21(2)–(3)), and it may **opt out** of direct marketing
@@ -183,6 +186,14 @@ pub(crate) fn rights_from(policy: &Policy, granted: &[Granted]) -> Vec<RightEntr
             }),
         }
     }
+    // An objection the basis itself yields to (`contract when not objected(P)`) is no
+    // objection to processing based on legitimate interests.
+    for entry in &mut only_derived {
+        let yields = |p: &PurposeId| !on_legitimate_interest(policy, *p, &entry.regions);
+        if entry.kind == RightKind::Object && entry.purposes.iter().any(yields) {
+            entry.text = "Object to the processing of your data, and we stop".to_owned();
+        }
+    }
     entries.extend(only_derived);
     let survivors = |f: fn(&crate::model::Purpose) -> bool| -> Vec<PurposeId> {
         policy
@@ -287,6 +298,34 @@ fn candidates(policy: &Policy, purpose: PurposeId, region: RegionId) -> Vec<Righ
     if any && direct_marketing && !out.contains(&RightKind::ObjectToDirectMarketing) {
         out.push(RightKind::ObjectToDirectMarketing);
     }
+    // What the conditions the evaluator tests for this use read about the subject (a basis
+    // `when not objected(P)`, a deny rule `when opted_out(sale)` …), as the analysis finds
+    // them: each is a candidate too, whatever the basis (`grants` asks the evaluator whether
+    // exercising it changes anything).
+    if any {
+        let reads = condition_reads(policy, purpose, region);
+        let mut also = Vec::new();
+        if reads.consent {
+            also.push(RightKind::WithdrawConsent);
+        }
+        if reads.objection {
+            also.push(if direct_marketing {
+                RightKind::ObjectToDirectMarketing
+            } else {
+                RightKind::Object
+            });
+        }
+        for kind in OptOutKind::ALL {
+            if reads.opt_outs & kind.bit() != 0 {
+                also.push(RightKind::OptOut(kind));
+            }
+        }
+        for kind in also {
+            if !out.contains(&kind) {
+                out.push(kind);
+            }
+        }
+    }
     // An unsubscribe stops direct marketing whatever its basis; a limit on sensitive data
     // stops its use by what does not survive it, offered where the `rights` block grants it
     // (`grants` asks the evaluator whether either changes anything).
@@ -304,6 +343,51 @@ fn candidates(policy: &Policy, purpose: PurposeId, region: RegionId) -> Vec<Righ
         }
     }
     out
+}
+
+/// Every basis declaration the evaluator chooses for `purpose` in each of `regions` offers
+/// `legitimate_interest`: an objection there is the GDPR Art. 21(1) one.
+pub(crate) fn on_legitimate_interest(policy: &Policy, purpose: PurposeId, regions: &IdSet) -> bool {
+    regions.iter().all(|r| {
+        let region = RegionId(u32::try_from(r).unwrap_or(u32::MAX));
+        let mut declarations = policy.basis_declarations(purpose, region).peekable();
+        declarations.peek().is_some()
+            && declarations.all(|d| d.alternatives.contains(&Basis::LegitimateInterest))
+    })
+}
+
+/// Which of the subject's own choices the conditions of a use of `purpose` in `region` read.
+#[derive(Debug, Default)]
+struct ConditionReads {
+    consent: bool,
+    objection: bool,
+    opt_outs: u8,
+}
+
+/// [`ConditionReads`] of the uses of every category `purpose` uses, in `region`: the
+/// conditions the evaluator tests for them (`analysis::atoms`), and what those read.
+fn condition_reads(policy: &Policy, purpose: PurposeId, region: RegionId) -> ConditionReads {
+    let mut reads = crate::analysis::atoms::Reads::default();
+    let Some(p) = policy.purposes.get(purpose.index()) else {
+        return ConditionReads::default();
+    };
+    let mut conditions = Vec::new();
+    for c in p.uses.iter() {
+        let category = CategoryId(u32::try_from(c).unwrap_or(u32::MAX));
+        let query = Query::new(policy, purpose, DataRef::Category(category)).in_region(region);
+        conditions.extend(crate::analysis::atoms::question_conditions(
+            policy,
+            &crate::eval::Question::Decide(query),
+        ));
+    }
+    for cond in conditions {
+        reads.cond(cond);
+    }
+    ConditionReads {
+        consent: !reads.consents.is_empty(),
+        objection: !reads.objections.is_empty(),
+        opt_outs: reads.opt_outs,
+    }
 }
 
 /// Whether exercising `right` turns a use of `purpose` in `region` the evaluator allows into
@@ -717,6 +801,48 @@ mod tests {
                 row(RightKind::Object, "*", &["c"], false, true),
             ]
         );
+    }
+
+    /// A basis that yields to an objection (`contract when not objected(P)`) gives the
+    /// objection as surely as legitimate interest does: the evaluator's decision changes.
+    /// Reading the subject's choices in conditions is not enough: the choice must change the
+    /// decision of this purpose.
+    #[test]
+    fn choices_the_conditions_read_are_rights_when_the_evaluator_acts_on_them() {
+        let p = policy(&format!(
+            "{HEAD}purpose service {{ uses user.email basis contract when not objected(service) }}\n\
+             purpose sibling {{ uses user.email basis contract when not objected(service) }}\n\
+             purpose plain {{ uses user.email basis contract }}\n\
+             purpose shop {{ uses user.email basis contract }}\n\
+             deny no_sale_use: use * for shop when opted_out(sale)\n"
+        ));
+        assert_eq!(
+            rows(&p),
+            vec![
+                // `sibling` reads an objection to `service`, not to itself: objecting to
+                // `sibling` changes nothing.
+                row(RightKind::Object, "*", &["service"], false, true),
+                row(
+                    RightKind::OptOut(OptOutKind::Sale),
+                    "*",
+                    &["shop"],
+                    false,
+                    true
+                ),
+            ]
+        );
+        let entries = rights(&p);
+        let object = entries.iter().find(|e| e.kind == RightKind::Object);
+        assert_eq!(
+            object.map(|e| e.text.as_str()),
+            Some("Object to the processing of your data, and we stop")
+        );
+        let markdown = crate::docgen::markdown(&p);
+        assert!(
+            markdown.contains("You can object to this processing, and we will stop."),
+            "{markdown}"
+        );
+        assert!(!markdown.contains("legitimate interests"), "{markdown}");
     }
 
     #[test]

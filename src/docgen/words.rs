@@ -752,6 +752,7 @@ pub(crate) fn safeguard_text(safeguard: Option<&str>) -> String {
         Some("security_assessment") => "security assessment by the authority".to_owned(),
         Some("standard_contract") => "standard contract (PRC)".to_owned(),
         Some("none") => "no safeguard".to_owned(),
+        Some("unstated") => "no safeguard stated: this notice does not name one".to_owned(),
         Some(other) => humanize(other),
     }
 }

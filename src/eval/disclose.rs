@@ -204,7 +204,8 @@ fn disclosure_rule_first(reason: Reason) -> RuleFirst {
         | Reason::Localized
         | Reason::TransferForbidden
         | Reason::RecipientConsentMissing
-        | Reason::TransferConsentMissing => RuleFirst::Answer,
+        | Reason::TransferConsentMissing
+        | Reason::SafeguardUnstated => RuleFirst::Answer,
     }
 }
 

@@ -142,8 +142,20 @@ impl Decision {
         let names = Names { policy };
         let safeguard = self.safeguard(policy);
         match (self.asked, self.basis) {
-            (Asked::Transfer { .. }, _) if self.detail.domestic => {
-                out.push_str(": the destination lies within the region of collection");
+            (Asked::Transfer { from, to, .. }, _) if self.detail.domestic => {
+                let inside = policy
+                    .regions
+                    .get(to.index())
+                    .is_some_and(|r| r.within.contains(from.index()));
+                if inside {
+                    out.push_str(": the destination lies within the region of collection");
+                } else {
+                    // A `with unstated` permission inside one country (eval/safeguard.rs).
+                    out.push_str(
+                        ": the origin and the destination lie in one country, so no transfer \
+                         safeguard is needed",
+                    );
+                }
             }
             (Asked::Transfer { .. }, _) => match safeguard {
                 Some(safeguard) => write!(out, " with the safeguard `{safeguard}`")?,
@@ -371,6 +383,16 @@ impl Decision {
                     names.rule(self.rule)
                 )?;
             }
+            Reason::SafeguardUnstated => {
+                let to = self.detail.transfer_to.map_or("?", |to| names.region(to));
+                write!(
+                    out,
+                    "{} lets `{category}` go to `{to}` but names no safeguard for the transfer \
+                     (GDPR Chapter V; Art. 13(1)(f) requires the notice to refer to it), so the \
+                     transfer is not shown to be lawful",
+                    names.rule(self.rule)
+                )?;
+            }
             Reason::RecipientCondition => match self.asked {
                 Asked::Disclose { recipient, .. } => write!(
                     out,
@@ -535,6 +557,7 @@ impl Decision {
             | Reason::DeniedByRule
             | Reason::NoLegalBasis
             | Reason::BasisUnstated
+            | Reason::SafeguardUnstated
             | Reason::Erased
             | Reason::Child
             | Reason::RecipientNotDeclared

@@ -45,6 +45,7 @@ mod query;
 mod question;
 mod retention;
 pub(crate) mod rules;
+mod safeguard;
 mod shared;
 mod subject_input;
 mod subject_writer;
@@ -68,6 +69,7 @@ pub use names::{channel, opt_out_kind, recipient_kind, NameError, NameKind};
 pub use query::{Query, QueryError};
 pub use question::{describe_subject, Question};
 pub use retention::{parse_period_str, RetentionDecision, RetentionNote, RetentionQuery, Verdict};
+pub(crate) use safeguard::within_one_country;
 pub use shared::{Guard, SharedPolicy};
 /// The subject document's readers, shared with the ledger's event reader.
 pub(crate) use subject_input::{

@@ -142,6 +142,15 @@ impl Question {
                     .basis_declarations(purpose, decision.asked.region())
                     .all(|d| d.when.is_none() && d.alternatives == [Basis::Unstated])
             }),
+            // Another permission may allow it for a subject who consented to the transfer,
+            // or while a circumstance holds.
+            Reason::SafeguardUnstated => {
+                policy
+                    .transfers
+                    .iter()
+                    .all(|t| t.when.is_none() && t.consent.is_none())
+                    && policy.localizations.iter().all(|l| l.unless.is_none())
+            }
             Reason::Allowed
             | Reason::SubjectKind
             | Reason::ConsentMissing

@@ -11,6 +11,7 @@ use super::cond::Env;
 use super::decision::{Asked, Decision};
 use super::query::{check_category, check_region, check_stamp, check_subject, QueryError};
 use super::rules::{is_transfer_rule_for, Situation};
+use super::safeguard::{states_no_safeguard, within_one_country};
 use super::Reason;
 
 /// A prepared transfer question: may data of `category` collected in `from` go to `to`?
@@ -191,14 +192,30 @@ impl TransferQuestion<'_> {
             .filter_map(|&i| policy.transfers.get(i as usize).map(|t| (i, t)));
         // A permission that needs the subject's consent to the transfer, which is missing.
         let mut unconsented = None;
+        // A permission that names no safeguard (`with unstated`), for a transfer needing one.
+        let mut unstated = None;
         for (index, transfer) in permits {
             if transfer.from.contains(from)
                 && transfer.to.contains(to)
                 && env.eval_opt(transfer.when.as_ref()).or_false()
             {
+                if states_no_safeguard(transfer) {
+                    if within_one_country(policy, self.from, self.to) {
+                        // Inside one country: no international transfer, no safeguard needed.
+                        let mut decision = Decision::new(asked, Reason::Allowed);
+                        decision.detail.domestic = true;
+                        return decision;
+                    }
+                    if unconsented.is_none() {
+                        unstated.get_or_insert(transfer.provenance);
+                    }
+                    continue;
+                }
                 if let Some(explicit) = transfer.consent {
                     if !transfer_consented(policy, self.subject, self.to, explicit) {
-                        unconsented.get_or_insert((transfer.provenance, explicit));
+                        if unstated.is_none() {
+                            unconsented.get_or_insert((transfer.provenance, explicit));
+                        }
                         continue;
                     }
                 }
@@ -210,6 +227,11 @@ impl TransferQuestion<'_> {
                 }
                 return decision;
             }
+        }
+        if let Some(provenance) = unstated {
+            let mut denial = Decision::new(asked, Reason::SafeguardUnstated).with_rule(provenance);
+            denial.detail.transfer_to = Some(self.to);
+            return denial;
         }
         match unconsented {
             Some((provenance, explicit)) => {

@@ -224,7 +224,13 @@ pub const SAFEGUARDS: &[&str] = &[
     "security_assessment",
     "standard_contract",
     "none",
+    SAFEGUARD_UNSTATED,
 ];
+
+/// `with unstated`: the source text states the transfer but names no safeguard for it. A
+/// transfer that needs one is denied (`safeguard_unstated`), and the `safeguard-unstated`
+/// lint lists the permission.
+pub const SAFEGUARD_UNSTATED: &str = "unstated";
 
 /// Events retention periods are anchored on, built into every policy.
 pub const BUILTIN_EVENTS: &[&str] = &[

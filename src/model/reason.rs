@@ -27,6 +27,7 @@ use std::fmt;
 /// | `transfer_forbidden` | transfer, disclose | — | no `transfer` rule permits the destination |
 /// | `recipient_consent_missing` | disclose | — | the recipient `requires consent` and the subject has not given (or withdrew) consent to it |
 /// | `transfer_consent_missing` | transfer, disclose | — | only a permission that `requires consent` lets the data go there, and the subject has not given (or withdrew) consent to that transfer |
+/// | `safeguard_unstated` | transfer, disclose | — | only a permission `with unstated` lets the data go there: the policy states the transfer but names no safeguard for it (GDPR Chapter V; Art. 13(1)(f)), so it is not shown to be lawful |
 ///
 /// A disclosure is denied with the reason of the use decision it includes, or of the
 /// transfer to the recipient's location, when that is what fails.
@@ -82,6 +83,10 @@ pub enum Reason {
     /// `basis_unstated`: the basis declaration for the region says the source text states
     /// no legal basis (`basis unstated`): without an Art. 6(1) basis no use is lawful.
     BasisUnstated,
+    /// `safeguard_unstated`: only a permission `with unstated` lets the data go there — the
+    /// policy states the transfer but names no safeguard for it (GDPR Chapter V, Art.
+    /// 13(1)(f)): a transfer that needs one and has none stated is not shown to be lawful.
+    SafeguardUnstated,
 }
 
 impl Reason {
@@ -107,6 +112,7 @@ impl Reason {
         Reason::RecipientConsentMissing,
         Reason::TransferConsentMissing,
         Reason::BasisUnstated,
+        Reason::SafeguardUnstated,
     ];
 
     /// Every reason code (see the table on [`Reason`]).
@@ -131,6 +137,7 @@ impl Reason {
         "recipient_consent_missing",
         "transfer_consent_missing",
         "basis_unstated",
+        "safeguard_unstated",
     ];
 
     /// The stable snake_case code.
@@ -156,6 +163,7 @@ impl Reason {
             Reason::RecipientConsentMissing => "recipient_consent_missing",
             Reason::TransferConsentMissing => "transfer_consent_missing",
             Reason::BasisUnstated => "basis_unstated",
+            Reason::SafeguardUnstated => "safeguard_unstated",
         }
     }
 

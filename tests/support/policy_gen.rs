@@ -37,7 +37,9 @@ const OPT_OUTS: &[&str] = &[
 ];
 /// The channels a direct-marketing purpose may name.
 pub const CHANNELS: &[&str] = &["email", "sms", "push", "phone"];
-const SAFEGUARDS: &[&str] = &["scc", "adequacy", "bcr", "consent"];
+// `unstated`: a permission that names no safeguard (denied `safeguard_unstated` unless the
+// transfer needs none).
+const SAFEGUARDS: &[&str] = &["scc", "adequacy", "bcr", "consent", "unstated"];
 /// Attribute literals a condition may test (the subject sampler uses the same, and more).
 pub const TIERS: &[&str] = &["gold", "silver"];
 pub const TAGS: &[&str] = &["s1", "s2"];
