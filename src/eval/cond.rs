@@ -94,15 +94,17 @@ impl Env<'_> {
         match cond {
             Cond::True => Truth::True,
             Cond::False => Truth::False,
-            Cond::Not(inner) => !self.eval(inner),
-            // The same operators the prover folds conditions with (`analysis::fold`);
+            Cond::Not(inner) => !self.part(inner),
+            // The same operators the prover folds conditions with (`analysis::fold`):
+            // `false` decides an `and`, `true` an `or`, whatever the other parts are, so
             // stopping at the first deciding part is only quicker.
             Cond::And(parts) => {
                 let mut result = Truth::True;
                 for part in parts {
-                    result = result.and(self.eval(part));
-                    if result == Truth::False {
-                        break;
+                    match self.part(part) {
+                        Truth::False => return Truth::False,
+                        Truth::Unknown => result = Truth::Unknown,
+                        Truth::True => {}
                     }
                 }
                 result
@@ -110,9 +112,10 @@ impl Env<'_> {
             Cond::Or(parts) => {
                 let mut result = Truth::False;
                 for part in parts {
-                    result = result.or(self.eval(part));
-                    if result == Truth::True {
-                        break;
+                    match self.part(part) {
+                        Truth::True => return Truth::True,
+                        Truth::Unknown => result = Truth::Unknown,
+                        Truth::False => {}
                     }
                 }
                 result
@@ -121,6 +124,20 @@ impl Env<'_> {
                 Truth::from_bool(self.all_known(inner) && self.eval(inner) == Truth::True)
             }
             Cond::Is(predicate) => self.predicate(predicate),
+        }
+    }
+
+    /// [`Env::eval`] of a part, with a fact (or a negated fact) read without a further
+    /// call: most parts of a condition are.
+    #[inline(always)]
+    fn part(&self, cond: &Cond) -> Truth {
+        match cond {
+            Cond::Is(predicate) => self.predicate(predicate),
+            Cond::Not(inner) => match &**inner {
+                Cond::Is(predicate) => !self.predicate(predicate),
+                inner => !self.eval(inner),
+            },
+            cond => self.eval(cond),
         }
     }
 
