@@ -57,6 +57,9 @@ pub struct NameIndex<I> {
 #[derive(Debug, Clone, Copy)]
 struct Slot<I> {
     hash: u64,
+    /// A name of at most 16 bytes as its [`short_words`], so that finding it reads this
+    /// slot only (zero for a longer name, which is compared by hash and text).
+    words: (u64, u64),
     start: u32,
     end: u32,
     id: I,
@@ -159,18 +162,6 @@ fn word(bytes: &[u8]) -> u64 {
     bytes.first_chunk::<8>().map_or(0, |w| u64::from_le_bytes(*w))
 }
 
-/// Whether two names are the same bytes: for short ones, two word compares and no call.
-#[inline]
-fn same_name(a: &[u8], b: &[u8]) -> bool {
-    if a.len() != b.len() {
-        return false;
-    }
-    match (short_words(a), short_words(b)) {
-        (Some(x), Some(y)) => x == y,
-        _ => a == b,
-    }
-}
-
 /// Up to eight bytes as one word, from at most three reads.
 #[inline]
 fn small_word(bytes: &[u8]) -> u64 {
@@ -260,6 +251,7 @@ impl<I: Copy> NameIndex<I> {
         self.text.push_str(name);
         self.place(Slot {
             hash,
+            words: short_words(name.as_bytes()).unwrap_or_default(),
             start,
             end,
             id,
@@ -302,18 +294,24 @@ impl<I: Copy> NameIndex<I> {
             .unwrap_or("")
     }
 
-    /// The slot holding `name`, by linear probing from its hash.
+    /// The slot holding `name`, by linear probing from its hash. A short name is
+    /// compared with the words its slot holds (no read of the text), a longer one by hash,
+    /// then text.
     #[inline]
     fn position(&self, name: &str, hash: u64) -> Option<usize> {
         let mask = self.slots.len().checked_sub(1)?;
+        let bytes = name.as_bytes();
+        let words = short_words(bytes);
         let mut i = hash as usize & mask;
         loop {
             let slot = self.slots.get(i)?.as_ref()?;
-            if slot.hash == hash
-                && self
-                    .bytes_of(slot)
-                    .is_some_and(|bytes| same_name(bytes, name.as_bytes()))
-            {
+            let same = match words {
+                Some(words) => {
+                    slot.words == words && (slot.end.wrapping_sub(slot.start)) as usize == bytes.len()
+                }
+                None => slot.hash == hash && self.bytes_of(slot) == Some(bytes),
+            };
+            if same {
                 return Some(i);
             }
             i = (i + 1) & mask;
