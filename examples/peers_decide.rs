@@ -117,11 +117,12 @@ fn main() {
     let policy = lawful::compile_str_with("peers.lawful", &text, CompileOptions::deciding())
         .unwrap()
         .policy;
-    let questions: Vec<Named> = std::fs::read_to_string(format!("{dir}/peers-{size}.queries.jsonl"))
-        .unwrap()
-        .lines()
-        .map(named)
-        .collect();
+    let questions: Vec<Named> =
+        std::fs::read_to_string(format!("{dir}/peers-{size}.queries.jsonl"))
+            .unwrap()
+            .lines()
+            .map(named)
+            .collect();
     let now: Timestamp = "2025-01-01T00:00:00Z".parse().unwrap();
     let mut writer = SubjectWriter::new(&policy, now);
     let ready: Vec<(Query, Subject)> = questions

@@ -440,8 +440,12 @@ mod tests {
             Cond::True
         );
         assert_eq!(
-            Cond::And(vec![Cond::True, not_region.clone(), Cond::Not(Box::new(Cond::False))])
-                .folded(),
+            Cond::And(vec![
+                Cond::True,
+                not_region.clone(),
+                Cond::Not(Box::new(Cond::False))
+            ])
+            .folded(),
             not_region
         );
         assert_eq!(

@@ -284,5 +284,8 @@ fn wrong_type(name: &str, expected: AttributeType, found: &'static str) -> Subje
 #[cold]
 #[inline(never)]
 fn age_out_of_range(age: i64) -> SubjectError {
-    problem("age".to_owned(), SubjectProblem::AgeOutOfRange(age.to_string()))
+    problem(
+        "age".to_owned(),
+        SubjectProblem::AgeOutOfRange(age.to_string()),
+    )
 }

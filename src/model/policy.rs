@@ -159,7 +159,9 @@ fn name_hash(name: &str) -> u64 {
 /// Eight bytes as a little-endian word (zero for any other length).
 #[inline]
 fn word(bytes: &[u8]) -> u64 {
-    bytes.first_chunk::<8>().map_or(0, |w| u64::from_le_bytes(*w))
+    bytes
+        .first_chunk::<8>()
+        .map_or(0, |w| u64::from_le_bytes(*w))
 }
 
 /// Up to eight bytes as one word, from at most three reads.
@@ -307,7 +309,8 @@ impl<I: Copy> NameIndex<I> {
             let slot = self.slots.get(i)?.as_ref()?;
             let same = match words {
                 Some(words) => {
-                    slot.words == words && (slot.end.wrapping_sub(slot.start)) as usize == bytes.len()
+                    slot.words == words
+                        && (slot.end.wrapping_sub(slot.start)) as usize == bytes.len()
                 }
                 None => slot.hash == hash && self.bytes_of(slot) == Some(bytes),
             };
