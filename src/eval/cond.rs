@@ -94,15 +94,17 @@ impl Env<'_> {
         match cond {
             Cond::True => Truth::True,
             Cond::False => Truth::False,
-            Cond::Not(inner) => !self.eval(inner),
-            // The same operators the prover folds conditions with (`analysis::fold`);
+            Cond::Not(inner) => !self.part(inner),
+            // The same operators the prover folds conditions with (`analysis::fold`):
+            // `false` decides an `and`, `true` an `or`, whatever the other parts are, so
             // stopping at the first deciding part is only quicker.
             Cond::And(parts) => {
                 let mut result = Truth::True;
                 for part in parts {
-                    result = result.and(self.eval(part));
-                    if result == Truth::False {
-                        break;
+                    match self.part(part) {
+                        Truth::False => return Truth::False,
+                        Truth::Unknown => result = Truth::Unknown,
+                        Truth::True => {}
                     }
                 }
                 result
@@ -110,9 +112,10 @@ impl Env<'_> {
             Cond::Or(parts) => {
                 let mut result = Truth::False;
                 for part in parts {
-                    result = result.or(self.eval(part));
-                    if result == Truth::True {
-                        break;
+                    match self.part(part) {
+                        Truth::True => return Truth::True,
+                        Truth::Unknown => result = Truth::Unknown,
+                        Truth::False => {}
                     }
                 }
                 result
@@ -121,6 +124,20 @@ impl Env<'_> {
                 Truth::from_bool(self.all_known(inner) && self.eval(inner) == Truth::True)
             }
             Cond::Is(predicate) => self.predicate(predicate),
+        }
+    }
+
+    /// [`Env::eval`] of a part, with a fact (or a negated fact) read without a further
+    /// call: most parts of a condition are.
+    #[inline(always)]
+    fn part(&self, cond: &Cond) -> Truth {
+        match cond {
+            Cond::Is(predicate) => self.predicate(predicate),
+            Cond::Not(inner) => match &**inner {
+                Cond::Is(predicate) => !self.predicate(predicate),
+                inner => !self.eval(inner),
+            },
+            cond => self.eval(cond),
         }
     }
 
@@ -277,4 +294,167 @@ pub fn has_objected(policy: &Policy, subject: &Subject, purpose: PurposeId) -> b
     }
     let lineage = lineage(policy, purpose);
     subject.objections.iter().any(|o| lineage.contains(o))
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::indexing_slicing)]
+
+    use proptest::prelude::*;
+
+    use super::{Env, Truth};
+    use crate::model::{
+        AttributeId, Circumstances, CmpOp, Cond, IdSet, Policy, Predicate, PurposeId, RegionId,
+    };
+    use crate::subject::{ConsentRecord, Subject};
+
+    fn policy() -> Policy {
+        crate::compile_str(
+            "fold.lawful",
+            r#"
+            policy "Fold" { controller "C" }
+            region EU "EU"
+            region US "US"
+            attribute verified: bool
+            category contact.email
+            purpose marketing { uses contact.email basis consent }
+            purpose marketing.direct { uses contact.email basis consent }
+            "#,
+        )
+        .unwrap()
+        .policy
+    }
+
+    fn predicate() -> impl Strategy<Value = Predicate> {
+        let ops = prop::sample::select(vec![
+            CmpOp::Eq,
+            CmpOp::Ne,
+            CmpOp::Lt,
+            CmpOp::Le,
+            CmpOp::Gt,
+            CmpOp::Ge,
+        ]);
+        let region_set = prop::collection::vec(any::<bool>(), 2).prop_map(|members| {
+            let mut set = IdSet::new(2);
+            for (i, _) in members.iter().enumerate().filter(|(_, m)| **m) {
+                set.insert(i);
+            }
+            set
+        });
+        prop_oneof![
+            (ops, 10i64..20).prop_map(|(op, n)| Predicate::Age(op, n)),
+            region_set.prop_map(Predicate::RegionIn),
+            (0u32..2).prop_map(|p| Predicate::Consent(PurposeId(p))),
+            (0u32..2).prop_map(|p| Predicate::Objected(PurposeId(p))),
+            Just(Predicate::Gpc),
+            Just(Predicate::Child),
+            Just(Predicate::AttrTrue(AttributeId(0))),
+            Just(Predicate::Never),
+        ]
+    }
+
+    fn cond() -> impl Strategy<Value = Cond> {
+        let leaf = prop_oneof![
+            1 => Just(Cond::True),
+            1 => Just(Cond::False),
+            4 => predicate().prop_map(Cond::Is),
+        ];
+        leaf.prop_recursive(4, 32, 4, |inner| {
+            prop_oneof![
+                inner.clone().prop_map(|c| Cond::Not(Box::new(c))),
+                inner.clone().prop_map(|c| Cond::Known(Box::new(c))),
+                prop::collection::vec(inner.clone(), 0..4).prop_map(Cond::And),
+                prop::collection::vec(inner, 0..4).prop_map(Cond::Or),
+            ]
+        })
+    }
+
+    /// What the subject says: age, region, a consent, an objection, GPC, `verified`.
+    type Facts = (
+        Option<u16>,
+        Option<u32>,
+        Option<u32>,
+        Option<u32>,
+        bool,
+        Option<bool>,
+    );
+
+    fn subject(policy: &Policy, facts: Facts) -> Subject {
+        let (age, region, consent, objection, gpc, verified) = facts;
+        let mut subject = Subject::new(policy);
+        subject.age = age;
+        subject.region = region.map(RegionId);
+        subject.consents = consent
+            .map(|p| ConsentRecord {
+                purpose: PurposeId(p),
+                given_at: None,
+                withdrawn_at: None,
+                explicit: false,
+            })
+            .into_iter()
+            .collect();
+        subject.objections = objection.map(PurposeId).into_iter().collect();
+        subject.gpc = gpc;
+        subject.attributes = vec![verified.map(crate::model::AttrValue::Bool)];
+        subject
+    }
+
+    proptest! {
+        /// A folded condition has the condition's truth value for every subject (and for
+        /// none), so the evaluator may read the folded copy.
+        #[test]
+        fn folding_keeps_the_truth_value(
+            cond in cond(),
+            facts in (
+                prop::option::of(10u16..20),
+                prop::option::of(0u32..2),
+                prop::option::of(0u32..2),
+                prop::option::of(0u32..2),
+                any::<bool>(),
+                prop::option::of(any::<bool>()),
+            ),
+            region in 0u32..2,
+        ) {
+            let policy = policy();
+            let subject = subject(&policy, facts);
+            let folded = cond.folded();
+            for subject in [Some(&subject), None] {
+                let env = Env {
+                    policy: &policy,
+                    subject,
+                    region: RegionId(region),
+                    circumstances: Circumstances::NONE,
+                };
+                prop_assert_eq!(env.eval(&folded), env.eval(&cond), "{:?} → {:?}", cond, folded);
+            }
+        }
+    }
+
+    #[test]
+    fn constant_parts_fold_away() {
+        let region = Cond::Is(Predicate::RegionIn(IdSet::new(2)));
+        let not_region = Cond::Not(Box::new(region.clone()));
+        // `(not subject.region in EU or true)`: always true.
+        assert_eq!(
+            Cond::Or(vec![not_region.clone(), Cond::True]).folded(),
+            Cond::True
+        );
+        assert_eq!(
+            Cond::And(vec![
+                Cond::True,
+                not_region.clone(),
+                Cond::Not(Box::new(Cond::False))
+            ])
+            .folded(),
+            not_region
+        );
+        assert_eq!(
+            Cond::And(vec![region.clone(), Cond::Is(Predicate::Never)]).folded(),
+            Cond::False
+        );
+        // `known` reads whether its facts are known: left as written.
+        let known = Cond::Known(Box::new(Cond::Or(vec![region, Cond::True])));
+        assert_eq!(known.folded(), known);
+        assert_eq!(Truth::True, Truth::Unknown.or(Truth::True));
+    }
 }

@@ -124,21 +124,33 @@ impl NameError {
     }
 }
 
+/// A name's id; the error (with its suggestion) is made out of line, so the hit path stays
+/// a small function.
+#[inline]
 fn lookup<I: Copy>(index: &NameIndex<I>, kind: NameKind, name: &str) -> Result<I, NameError> {
-    index
-        .get(name)
-        .ok_or_else(|| NameError::new(kind, name, index.names()))
+    match index.get(name) {
+        Some(id) => Ok(id),
+        None => Err(missing(index, kind, name)),
+    }
+}
+
+#[cold]
+#[inline(never)]
+fn missing<I: Copy>(index: &NameIndex<I>, kind: NameKind, name: &str) -> NameError {
+    NameError::new(kind, name, index.names())
 }
 
 impl Policy {
     /// The id of the purpose named `name`; a [`NameError`] with a suggestion when the
     /// policy declares none.
+    #[inline]
     pub fn purpose(&self, name: &str) -> Result<PurposeId, NameError> {
         lookup(&self.index.purposes, NameKind::Purpose, name)
     }
 
     /// The id of the field named `name`; a [`NameError`] with a suggestion when the
     /// policy declares none.
+    #[inline]
     pub fn field(&self, name: &str) -> Result<FieldId, NameError> {
         lookup(&self.index.fields, NameKind::Field, name)
     }
@@ -150,6 +162,7 @@ impl Policy {
     }
 
     /// A field, else a category, of that name.
+    #[inline]
     pub fn data(&self, name: &str) -> Result<DataRef, NameError> {
         if let Some(field) = self.index.fields.get(name) {
             return Ok(DataRef::Field(field));
@@ -157,33 +170,48 @@ impl Policy {
         if let Some(category) = self.index.categories.get(name) {
             return Ok(DataRef::Category(category));
         }
+        Err(self.missing_data(name))
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn missing_data(&self, name: &str) -> NameError {
         let candidates = self
             .index
             .fields
             .names()
             .chain(self.index.categories.names());
-        Err(NameError::new(NameKind::Data, name, candidates))
+        NameError::new(NameKind::Data, name, candidates)
     }
 
     /// The id of the region (or region group) named `name`; a [`NameError`] with a suggestion when the
     /// policy declares none.
+    #[inline]
     pub fn region(&self, name: &str) -> Result<RegionId, NameError> {
-        lookup(&self.index.regions, NameKind::Region, name).map_err(|mut e| {
-            if e.suggestion.is_none() {
-                // `Germany` for `DE`: a region named by its title.
-                e.suggestion = self
-                    .regions
-                    .iter()
-                    .find(|r| {
-                        r.info
-                            .title
-                            .as_deref()
-                            .is_some_and(|t| t.eq_ignore_ascii_case(name.trim()))
-                    })
-                    .map(|r| r.info.name.clone());
-            }
-            e
-        })
+        match self.index.regions.get(name) {
+            Some(id) => Ok(id),
+            None => Err(self.missing_region(name)),
+        }
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn missing_region(&self, name: &str) -> NameError {
+        let mut e = missing(&self.index.regions, NameKind::Region, name);
+        if e.suggestion.is_none() {
+            // `Germany` for `DE`: a region named by its title.
+            e.suggestion = self
+                .regions
+                .iter()
+                .find(|r| {
+                    r.info
+                        .title
+                        .as_deref()
+                        .is_some_and(|t| t.eq_ignore_ascii_case(name.trim()))
+                })
+                .map(|r| r.info.name.clone());
+        }
+        e
     }
 
     /// The id of the recipient named `name`; a [`NameError`] with a suggestion when the
@@ -200,6 +228,7 @@ impl Policy {
 
     /// The id of the subject attribute named `name`; a [`NameError`] with a suggestion when the
     /// policy declares none.
+    #[inline]
     pub fn attribute(&self, name: &str) -> Result<AttributeId, NameError> {
         lookup(&self.index.attributes, NameKind::Attribute, name)
     }

@@ -70,31 +70,51 @@ impl<'p> SubjectWriter<'p> {
 
     /// Forget everything written (region, age, consents, attributes …), keeping the memory.
     pub fn clear(&mut self) -> &mut Self {
-        let mut consents = std::mem::take(&mut self.subject.consents);
-        let mut objections = std::mem::take(&mut self.subject.objections);
-        let mut attributes = std::mem::take(&mut self.subject.attributes);
-        let mut opt_out_records = std::mem::take(&mut self.subject.opt_out_records);
+        // Field by field, in place: every field is named, so a new one cannot be forgotten.
+        let Subject {
+            region,
+            age,
+            kind,
+            consents,
+            target_consents,
+            objections,
+            opt_outs,
+            opt_out_records,
+            gpc,
+            restricted,
+            erasure_requested,
+            account_deleted,
+            parental_consent,
+            attributes,
+            stamp: _,
+        } = &mut self.subject;
+        *region = None;
+        *age = None;
+        *kind = None;
         consents.clear();
+        target_consents.clear();
         objections.clear();
+        *opt_outs = 0;
         opt_out_records.clear();
+        *gpc = false;
+        *restricted = false;
+        *erasure_requested = false;
+        *account_deleted = false;
+        *parental_consent = false;
         for (slot, spare) in attributes.iter_mut().zip(self.spare_sets.iter_mut()) {
             if let Some(AttrValue::Set(members)) = slot.take() {
                 *spare = members;
             }
         }
-        self.subject = Subject {
-            consents,
-            objections,
-            attributes,
-            opt_out_records,
-            ..Subject::new(self.policy)
-        };
         self
     }
 
     /// The region of residence, by name.
     pub fn region(&mut self, name: &str) -> Result<&mut Self, SubjectError> {
-        let region = self.policy.region(name).map_err(|e| unknown("region", e))?;
+        let region = match self.policy.region(name) {
+            Ok(region) => region,
+            Err(e) => return Err(unknown_at("region", None, "", e)),
+        };
         self.subject.region = Some(region);
         Ok(self)
     }
@@ -103,10 +123,7 @@ impl<'p> SubjectWriter<'p> {
     pub fn age(&mut self, age: i64) -> Result<&mut Self, SubjectError> {
         let valid = u16::try_from(age).ok().filter(|a| i64::from(*a) <= MAX_AGE);
         let Some(age) = valid else {
-            return Err(problem(
-                "age".to_owned(),
-                SubjectProblem::AgeOutOfRange(age.to_string()),
-            ));
+            return Err(age_out_of_range(age));
         };
         self.subject.age = Some(age);
         Ok(self)
@@ -120,15 +137,12 @@ impl<'p> SubjectWriter<'p> {
         given_at: Option<Timestamp>,
     ) -> Result<&mut Self, SubjectError> {
         let index = self.subject.consents.len();
-        let id = self
-            .policy
-            .purpose(purpose)
-            .map_err(|e| unknown(format!("consents[{index}].purpose"), e))?;
+        let id = match self.policy.purpose(purpose) {
+            Ok(id) => id,
+            Err(e) => return Err(unknown_at("consents", Some(index), ".purpose", e)),
+        };
         if let Some(at) = given_at.filter(|at| *at > self.now) {
-            return Err(problem(
-                format!("consents[{index}].given_at"),
-                SubjectProblem::InFuture { at, now: self.now },
-            ));
+            return Err(in_future("consents", index, ".given_at", at, self.now));
         }
         self.subject.consents.push(ConsentRecord {
             purpose: id,
@@ -142,10 +156,10 @@ impl<'p> SubjectWriter<'p> {
     /// An objection (GDPR Art. 21) to `purpose` and its descendants.
     pub fn objection(&mut self, purpose: &str) -> Result<&mut Self, SubjectError> {
         let index = self.subject.objections.len();
-        let id = self
-            .policy
-            .purpose(purpose)
-            .map_err(|e| unknown(format!("objections[{index}]"), e))?;
+        let id = match self.policy.purpose(purpose) {
+            Ok(id) => id,
+            Err(e) => return Err(unknown_at("objections", Some(index), "", e)),
+        };
         self.subject.objections.push(id);
         Ok(self)
     }
@@ -184,10 +198,10 @@ impl<'p> SubjectWriter<'p> {
         name: &str,
         value: AttrInput<'_>,
     ) -> Result<&mut Self, SubjectError> {
-        let id = self
-            .policy
-            .attribute(name)
-            .map_err(|e| unknown(format!("attributes.{name}"), e))?;
+        let id = match self.policy.attribute(name) {
+            Ok(id) => id,
+            Err(e) => return Err(unknown_at("attributes.", None, name, e)),
+        };
         let declared = self
             .policy
             .attributes()
@@ -211,16 +225,7 @@ impl<'p> SubjectWriter<'p> {
                 members.extend(items.iter().filter_map(|s| symbols.get(s)));
                 AttrValue::Set(members)
             }
-            (expected, found) => {
-                return Err(problem(
-                    format!("attributes.{name}"),
-                    SubjectProblem::WrongAttributeType {
-                        name: name.to_owned(),
-                        expected: expected.name(),
-                        found: found.describe(),
-                    },
-                ))
-            }
+            (expected, found) => return Err(wrong_type(name, expected, found.describe())),
         };
         if let Some(slot) = self.subject.attributes.get_mut(id.index()) {
             *slot = Some(typed);
@@ -229,10 +234,58 @@ impl<'p> SubjectWriter<'p> {
     }
 }
 
+// The errors are made out of line (`#[cold]`), so the writer's methods stay small.
+
+#[cold]
+#[inline(never)]
 fn problem(field: String, problem: SubjectProblem) -> SubjectError {
     SubjectError { field, problem }
 }
 
-fn unknown(field: impl Into<String>, e: NameError) -> SubjectError {
-    problem(field.into(), SubjectProblem::UnknownName(e))
+#[cold]
+#[inline(never)]
+fn unknown(field: String, e: NameError) -> SubjectError {
+    problem(field, SubjectProblem::UnknownName(e))
+}
+
+/// An unknown name at `list[index]rest` (`consents[2].purpose`), or at `list` alone.
+#[cold]
+#[inline(never)]
+fn unknown_at(list: &str, index: Option<usize>, rest: &str, e: NameError) -> SubjectError {
+    let field = match index {
+        Some(index) => format!("{list}[{index}]{rest}"),
+        None => format!("{list}{rest}"),
+    };
+    unknown(field, e)
+}
+
+#[cold]
+#[inline(never)]
+fn in_future(list: &str, index: usize, rest: &str, at: Timestamp, now: Timestamp) -> SubjectError {
+    problem(
+        format!("{list}[{index}]{rest}"),
+        SubjectProblem::InFuture { at, now },
+    )
+}
+
+#[cold]
+#[inline(never)]
+fn wrong_type(name: &str, expected: AttributeType, found: &'static str) -> SubjectError {
+    problem(
+        format!("attributes.{name}"),
+        SubjectProblem::WrongAttributeType {
+            name: name.to_owned(),
+            expected: expected.name(),
+            found,
+        },
+    )
+}
+
+#[cold]
+#[inline(never)]
+fn age_out_of_range(age: i64) -> SubjectError {
+    problem(
+        "age".to_owned(),
+        SubjectProblem::AgeOutOfRange(age.to_string()),
+    )
 }

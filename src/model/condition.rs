@@ -165,6 +165,52 @@ pub enum Cond {
     Is(Predicate),
 }
 
+impl Cond {
+    /// The same condition with its constant parts folded away: a part that is always
+    /// true or always false (`true`, `false`, a comparison no subject can satisfy) decides
+    /// an `and` / `or` it sits in, or drops out of it. Kleene's `and` and `or` let
+    /// `false` / `true` win over `unknown`, so the folded condition has the same truth
+    /// value as this one for every subject and question. `known C` is left as written: it
+    /// asks whether every fact `C` reads is known, which folding would change.
+    ///
+    /// For the evaluator's packed copies (`DecisionTables`); tools read the conditions
+    /// as written.
+    pub fn folded(&self) -> Cond {
+        match self {
+            Cond::True | Cond::False | Cond::Known(_) => self.clone(),
+            Cond::Is(Predicate::Never) => Cond::False,
+            Cond::Is(_) => self.clone(),
+            Cond::Not(inner) => match inner.folded() {
+                Cond::True => Cond::False,
+                Cond::False => Cond::True,
+                inner => Cond::Not(Box::new(inner)),
+            },
+            Cond::And(parts) => Self::fold_parts(parts, Cond::True, Cond::False, Cond::And),
+            Cond::Or(parts) => Self::fold_parts(parts, Cond::False, Cond::True, Cond::Or),
+        }
+    }
+
+    /// `and` (`unit` true, `zero` false) or `or` (`unit` false, `zero` true): a part
+    /// equal to `zero` decides, parts equal to `unit` drop out.
+    fn fold_parts(parts: &[Cond], unit: Cond, zero: Cond, join: fn(Vec<Cond>) -> Cond) -> Cond {
+        let mut kept = Vec::with_capacity(parts.len());
+        for part in parts {
+            let part = part.folded();
+            if part == zero {
+                return zero;
+            }
+            if part != unit {
+                kept.push(part);
+            }
+        }
+        match kept.len() {
+            0 => unit,
+            1 => kept.pop().unwrap_or(unit),
+            _ => join(kept),
+        }
+    }
+}
+
 /// The most circumstances one policy can declare: a question carries them as one `u64`.
 pub const MAX_CIRCUMSTANCES: usize = 64;
 

@@ -29,6 +29,9 @@ const NARROW: usize = 64;
 #[derive(Debug, Clone, Default)]
 pub struct RuleLookup {
     use_narrow: Vec<Vec<(CategoryId, RuleId)>>,
+    /// The categories any purpose's narrow `use` list names: for any other category only
+    /// the broad lists need reading (most decisions: one bit, no search).
+    use_narrow_categories: IdSet,
     use_broad: Vec<Vec<RuleId>>,
     sell: Vec<Vec<RuleId>>,
     share: Vec<Vec<RuleId>>,
@@ -51,6 +54,7 @@ impl RuleLookup {
     ) -> Self {
         let mut lookup = RuleLookup {
             use_narrow: vec![Vec::new(); purposes],
+            use_narrow_categories: IdSet::new(categories),
             use_broad: vec![Vec::new(); purposes],
             sell: vec![Vec::new(); categories],
             share: vec![Vec::new(); categories],
@@ -70,6 +74,11 @@ impl RuleLookup {
                         continue;
                     }
                     let narrow = fresh.len() <= NARROW;
+                    if narrow {
+                        for c in &fresh {
+                            lookup.use_narrow_categories.insert(c.index());
+                        }
+                    }
                     for p in purposes.iter() {
                         if narrow {
                             if let Some(list) = lookup.use_narrow.get_mut(p) {
@@ -120,6 +129,7 @@ impl RuleLookup {
         let narrow = self
             .use_narrow
             .get(purpose.index())
+            .filter(|_| self.use_narrow_categories.contains(category.index()))
             .map_or(&[][..], |list| {
                 // One binary search; a category has few rules, so its end is found by walking.
                 let start = list.partition_point(|&(c, _)| c < category);
@@ -195,6 +205,7 @@ impl RuleLookup {
         let uses = ids(|a| matches!(a, RuleAction::Use { .. }));
         RuleLookup {
             use_narrow: vec![Vec::new(); purposes],
+            use_narrow_categories: IdSet::new(categories),
             use_broad: vec![uses; purposes],
             sell: vec![ids(|a| matches!(a, RuleAction::Sell)); categories],
             share: vec![ids(|a| matches!(a, RuleAction::Share)); categories],

@@ -43,8 +43,8 @@ pub struct Header {
 
 /// A name → id index, used at the API edge to prepare handles and by the by-name API on
 /// every call. An open-addressing table whose names sit back to back in one string, so a
-/// lookup hashes once ([`NameHasher`]) and compares against nearby bytes instead of
-/// chasing a heap pointer per key.
+/// lookup hashes once (two folded multiplies for a name of up to 16 bytes) and compares
+/// against nearby bytes instead of chasing a heap pointer per key.
 #[derive(Clone)]
 pub struct NameIndex<I> {
     /// Linear probing; the length is zero or a power of two at least twice `len`.
@@ -57,6 +57,9 @@ pub struct NameIndex<I> {
 #[derive(Debug, Clone, Copy)]
 struct Slot<I> {
     hash: u64,
+    /// A name of at most 16 bytes as its [`short_words`], so that finding it reads this
+    /// slot only (zero for a longer name, which is compared by hash and text).
+    words: (u64, u64),
     start: u32,
     end: u32,
     id: I,
@@ -87,6 +90,80 @@ impl<I> Default for NameIndex<I> {
     }
 }
 
+/// A name of at most 16 bytes as two words that hold every byte (the reads overlap when it
+/// is shorter), from at most four reads: two names of the same length are equal exactly
+/// when their words are. `None` for a longer name.
+#[inline]
+fn short_words(bytes: &[u8]) -> Option<(u64, u64)> {
+    let len = bytes.len();
+    if len > 16 {
+        return None;
+    }
+    if let (Some(head), Some(tail)) = (bytes.first_chunk::<8>(), bytes.last_chunk::<8>()) {
+        return Some((u64::from_le_bytes(*head), u64::from_le_bytes(*tail)));
+    }
+    if let (Some(head), Some(tail)) = (bytes.first_chunk::<4>(), bytes.last_chunk::<4>()) {
+        return Some((
+            u64::from(u32::from_le_bytes(*head)),
+            u64::from(u32::from_le_bytes(*tail)),
+        ));
+    }
+    // One to three bytes: the first, the middle and the last are all of them.
+    let word = match (bytes.first(), bytes.get(len / 2), bytes.last()) {
+        (Some(&a), Some(&b), Some(&c)) => u64::from(a) | u64::from(b) << 8 | u64::from(c) << 16,
+        _ => 0,
+    };
+    Some((word, 0))
+}
+
+/// The 128-bit product's halves xored (as in wyhash and foldhash): every input bit reaches
+/// every output bit.
+#[inline]
+fn fold(a: u64, b: u64) -> u64 {
+    let product = u128::from(a) * u128::from(b);
+    (product as u64) ^ ((product >> 64) as u64)
+}
+
+/// A name's hash in the index: wyhash's shape — one folded multiply per 16 bytes, one more
+/// for the length — so a short name costs two multiplies and no loop. Not keyed, which is
+/// safe here: the keys are the policy's own names, so a caller choosing what to look up
+/// cannot lengthen the probe sequences.
+#[inline]
+fn name_hash(name: &str) -> u64 {
+    const K0: u64 = 0x51_7c_c1_b7_27_22_0a_95;
+    const K1: u64 = 0x9e_37_79_b9_7f_4a_7c_15;
+    let bytes = name.as_bytes();
+    let (a, b, seed) = match short_words(bytes) {
+        Some((a, b)) => (a, b, K0),
+        None => {
+            let mut seed = K0;
+            let mut rest = bytes;
+            while rest.len() > 16 {
+                let Some((chunk, tail)) = rest.split_first_chunk::<16>() else {
+                    break;
+                };
+                let (a, b) = chunk.split_at(8);
+                seed = fold(word(a) ^ K1, word(b) ^ seed);
+                rest = tail;
+            }
+            // The last 16 bytes, overlapping the chunk before when the length is not a
+            // multiple of 16.
+            let last = bytes.last_chunk::<16>().map_or(&[0; 16], |c| c);
+            let (a, b) = last.split_at(8);
+            (word(a), word(b), seed)
+        }
+    };
+    fold(K1 ^ bytes.len() as u64, fold(a ^ K1, b ^ seed))
+}
+
+/// Eight bytes as a little-endian word (zero for any other length).
+#[inline]
+fn word(bytes: &[u8]) -> u64 {
+    bytes
+        .first_chunk::<8>()
+        .map_or(0, |w| u64::from_le_bytes(*w))
+}
+
 /// Up to eight bytes as one word, from at most three reads.
 #[inline]
 fn small_word(bytes: &[u8]) -> u64 {
@@ -98,12 +175,6 @@ fn small_word(bytes: &[u8]) -> u64 {
         (Some(&a), Some(&b), Some(&c)) => u64::from(a) | u64::from(b) << 8 | u64::from(c) << 16,
         _ => 0,
     }
-}
-
-fn name_hash(name: &str) -> u64 {
-    let mut hasher = NameHasher::default();
-    hasher.write(name.as_bytes());
-    hasher.finish()
 }
 
 /// One folded multiply per 8-byte word: a few nanoseconds for a short name,
@@ -182,6 +253,7 @@ impl<I: Copy> NameIndex<I> {
         self.text.push_str(name);
         self.place(Slot {
             hash,
+            words: short_words(name.as_bytes()).unwrap_or_default(),
             start,
             end,
             id,
@@ -224,14 +296,25 @@ impl<I: Copy> NameIndex<I> {
             .unwrap_or("")
     }
 
-    /// The slot holding `name`, by linear probing from its hash.
+    /// The slot holding `name`, by linear probing from its hash. A short name is
+    /// compared with the words its slot holds (no read of the text), a longer one by hash,
+    /// then text.
     #[inline]
     fn position(&self, name: &str, hash: u64) -> Option<usize> {
         let mask = self.slots.len().checked_sub(1)?;
+        let bytes = name.as_bytes();
+        let words = short_words(bytes);
         let mut i = hash as usize & mask;
         loop {
             let slot = self.slots.get(i)?.as_ref()?;
-            if slot.hash == hash && self.bytes_of(slot) == Some(name.as_bytes()) {
+            let same = match words {
+                Some(words) => {
+                    slot.words == words
+                        && (slot.end.wrapping_sub(slot.start)) as usize == bytes.len()
+                }
+                None => slot.hash == hash && self.bytes_of(slot) == Some(bytes),
+            };
+            if same {
                 return Some(i);
             }
             i = (i + 1) & mask;

@@ -69,9 +69,11 @@ pub struct FlatBasis {
     /// Range of the alternatives in the shared list.
     alternatives_start: u32,
     alternatives_len: u32,
-    /// The declaration holds only when this holds; `None`: always.
+    /// The declaration holds only when this holds; `None`: always. Constant parts folded
+    /// ([`Cond::folded`]).
     pub when: Option<Cond>,
     /// Its `legitimate_interest` survives an objection while this holds; `None`: never.
+    /// Folded too.
     pub objection_override: Option<Cond>,
     /// The declaration, for explanations.
     pub provenance: ProvenanceId,
@@ -175,8 +177,13 @@ impl DecisionTables {
                 self.bases.push(FlatBasis {
                     alternatives_start: to_u32(self.alternatives.len()),
                     alternatives_len: to_u32(declaration.alternatives.len()),
-                    when: declaration.when.clone(),
-                    objection_override: declaration.objection_override.clone(),
+                    // Folded: a `when` that always holds is none at all.
+                    when: declaration
+                        .when
+                        .as_ref()
+                        .map(Cond::folded)
+                        .filter(|when| *when != Cond::True),
+                    objection_override: declaration.objection_override.as_ref().map(Cond::folded),
                     provenance: declaration.provenance,
                 });
                 self.alternatives.extend(&declaration.alternatives);
@@ -410,6 +417,18 @@ mod tests {
                         .map(|&i| &purpose.bases[i as usize])
                         .map(|b| (b.alternatives.clone(), b.when.clone(), b.provenance))
                         .collect();
+                    // The packed copy holds each `when` folded (`Cond::folded`; a `when`
+                    // that always holds is none).
+                    let folded: Vec<_> = expected
+                        .iter()
+                        .map(|(alternatives, when, provenance)| {
+                            let when = when
+                                .as_ref()
+                                .map(crate::model::Cond::folded)
+                                .filter(|w| *w != crate::model::Cond::True);
+                            (alternatives.clone(), when, *provenance)
+                        })
+                        .collect();
                     let found: Vec<_> = tables
                         .bases(policy, id, RegionId::from_index(r))
                         .map(|b| {
@@ -420,7 +439,7 @@ mod tests {
                             )
                         })
                         .collect();
-                    assert_eq!(found, expected, "purpose {p} region {r}");
+                    assert_eq!(found, folded, "purpose {p} region {r}");
                     let asked: Vec<_> = policy
                         .basis_declarations(id, RegionId::from_index(r))
                         .map(|b| (b.alternatives.clone(), b.when.clone(), b.provenance))

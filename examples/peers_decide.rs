@@ -1,0 +1,152 @@
+//! Decisions on the peers' scenario in a plain loop, for counting instructions and cache
+//! misses per decision (criterion's wall times swing on a shared machine; these do not):
+//!
+//! ```sh
+//! cargo build --release --no-default-features --example peers_decide
+//! valgrind --tool=callgrind --collect-atstart=no --toggle-collect='*decide_loop*' \
+//!     target/release/examples/peers_decide x100 by-name 8192
+//! valgrind --tool=cachegrind --cache-sim=yes target/release/examples/peers_decide x100 prepared 8192
+//! ```
+//!
+//! Arguments: the size (`x1`, `x100`), the path (`by-name`: the subject written by name into
+//! a reused `SubjectWriter`, purpose, field and region resolved by name — as
+//! `benches/peers.rs`' `by-name`; `prepared`: handles and subjects built once) and how many
+//! decisions (cycling through the scenario's 4,096 questions). Before the loop every
+//! question is decided both ways and the answers compared. Prints how many were allowed.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic
+)]
+
+use std::hint::black_box;
+
+use jiff::Timestamp;
+use lawful::eval::{AttrInput, DataRef, Query, SubjectWriter};
+use lawful::{CompileOptions, Policy, Subject};
+use serde_json::Value;
+
+/// One question by name, its timestamps read (values, not names).
+struct Named {
+    purpose: String,
+    data: String,
+    region: String,
+    subject_region: String,
+    age: i64,
+    consents: Vec<(String, Timestamp)>,
+    objections: Vec<String>,
+    optouts: Vec<&'static str>,
+}
+
+fn strings(value: &Value) -> impl Iterator<Item = String> + '_ {
+    value
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().unwrap().to_owned())
+}
+
+fn named(line: &str) -> Named {
+    let v: Value = serde_json::from_str(line).unwrap();
+    let s = &v["subject"];
+    Named {
+        purpose: v["purpose"].as_str().unwrap().to_owned(),
+        data: v["data"].as_str().unwrap().to_owned(),
+        region: v["region"].as_str().unwrap().to_owned(),
+        subject_region: s["region"].as_str().unwrap().to_owned(),
+        age: s["age"].as_i64().unwrap(),
+        consents: s["consents"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| {
+                let purpose = c["purpose"].as_str().unwrap().to_owned();
+                (purpose, c["given_at"].as_str().unwrap().parse().unwrap())
+            })
+            .collect(),
+        objections: strings(&s["objections"]).collect(),
+        // Leaked once: the members as `&str`, as a caller holds them.
+        optouts: strings(&s["attributes"]["optouts"])
+            .map(|o| &*Box::leak(o.into_boxed_str()))
+            .collect(),
+    }
+}
+
+fn by_name(policy: &Policy, writer: &mut SubjectWriter<'_>, q: &Named) -> bool {
+    writer
+        .clear()
+        .region(&q.subject_region)
+        .unwrap()
+        .age(q.age)
+        .unwrap();
+    for (purpose, at) in &q.consents {
+        writer.consent(purpose, Some(*at)).unwrap();
+    }
+    for objection in &q.objections {
+        writer.objection(objection).unwrap();
+    }
+    writer
+        .attribute("optouts", AttrInput::Set(&q.optouts))
+        .unwrap();
+    let decision = policy
+        .decide_use_by_name(&q.purpose, &q.data, writer.subject(), Some(&q.region))
+        .unwrap();
+    black_box(decision).allowed()
+}
+
+fn prepared(policy: &Policy, (query, subject): &(Query, Subject)) -> bool {
+    black_box(policy.decide(black_box(query), black_box(subject)))
+        .unwrap()
+        .allowed()
+}
+
+/// The measured loop (callgrind's `--toggle-collect` names it).
+#[inline(never)]
+fn decide_loop(n: usize, mut decide: impl FnMut(usize) -> bool) -> usize {
+    (0..n).filter(|&i| decide(i)).count()
+}
+
+fn main() {
+    let mut args = std::env::args().skip(1);
+    let size = args.next().unwrap_or_else(|| "x1".to_owned());
+    let path = args.next().unwrap_or_else(|| "by-name".to_owned());
+    let n: usize = args.next().map_or(8192, |n| n.parse().unwrap());
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/benches/data");
+    let text = std::fs::read_to_string(format!("{dir}/peers-{size}.lawful")).unwrap();
+    let policy = lawful::compile_str_with("peers.lawful", &text, CompileOptions::deciding())
+        .unwrap()
+        .policy;
+    let questions: Vec<Named> =
+        std::fs::read_to_string(format!("{dir}/peers-{size}.queries.jsonl"))
+            .unwrap()
+            .lines()
+            .map(named)
+            .collect();
+    let now: Timestamp = "2025-01-01T00:00:00Z".parse().unwrap();
+    let mut writer = SubjectWriter::new(&policy, now);
+    let ready: Vec<(Query, Subject)> = questions
+        .iter()
+        .map(|q| {
+            by_name(&policy, &mut writer, q);
+            let query = Query::new(
+                &policy,
+                policy.purpose(&q.purpose).unwrap(),
+                DataRef::Field(policy.field(&q.data).unwrap()),
+            )
+            .in_region(policy.region(&q.region).unwrap());
+            (query, writer.subject().clone())
+        })
+        .collect();
+    for (q, p) in questions.iter().zip(&ready) {
+        assert_eq!(by_name(&policy, &mut writer, q), prepared(&policy, p));
+    }
+    let allowed = match path.as_str() {
+        "by-name" => decide_loop(n, |i| {
+            by_name(&policy, &mut writer, &questions[i % questions.len()])
+        }),
+        "prepared" => decide_loop(n, |i| prepared(&policy, &ready[i % ready.len()])),
+        other => panic!("unknown path `{other}`: by-name or prepared"),
+    };
+    println!("{allowed} of {n} allowed");
+}
