@@ -14,16 +14,8 @@ pub fn find_too_deep(source: SourceId, text: &str) -> Option<Span> {
     let mut i = 0usize;
     loop {
         // Most bytes are none of the eight that matter: skip them in a tight loop.
-        let Some(skip) = bytes
-            .get(i..)
-            .and_then(|rest| rest.iter().position(|&b| is_mark(b)))
-        else {
-            return None;
-        };
-        i += skip;
-        let Some(&b) = bytes.get(i) else {
-            return None;
-        };
+        i += bytes.get(i..)?.iter().position(|&b| is_mark(b))?;
+        let &b = bytes.get(i)?;
         match b {
             b'"' => i = skip_string(bytes, i + 1),
             b'/' if bytes.get(i + 1) == Some(&b'/') => {
