@@ -1324,42 +1324,49 @@ fn when_clause(node: &Node) -> Result<Condition> {
 }
 
 fn condition(node: &Node) -> Result<Condition> {
-    let mut parts = node
-        .all(Rule::and_expr)
-        .map(|n| and_expr(&n))
-        .collect::<Result<Vec<_>>>()?;
-    Ok(if parts.len() == 1 {
-        parts.pop().ok_or_else(|| node.shape())?
-    } else {
-        Condition {
-            kind: CondKind::Or(parts),
-            span: node.span(),
-        }
-    })
+    joined(node, Rule::and_expr, and_expr, CondKind::Or)
 }
 
 fn and_expr(node: &Node) -> Result<Condition> {
-    let mut parts = node
-        .all(Rule::not_expr)
-        .map(|n| not_expr(&n))
-        .collect::<Result<Vec<_>>>()?;
-    Ok(if parts.len() == 1 {
-        parts.pop().ok_or_else(|| node.shape())?
-    } else {
-        Condition {
-            kind: CondKind::And(parts),
-            span: node.span(),
-        }
+    joined(node, Rule::not_expr, not_expr, CondKind::And)
+}
+
+/// `a or b or …` / `a and b and …`: the parts of `rule` lowered by `lower`; one part is that
+/// part itself (most conditions have one: no list is allocated for it).
+fn joined(
+    node: &Node,
+    rule: Rule,
+    lower: fn(&Node) -> Result<Condition>,
+    join: fn(Vec<Condition>) -> CondKind,
+) -> Result<Condition> {
+    let mut parts = node.all(rule);
+    let first = lower(&parts.next().ok_or_else(|| node.shape())?)?;
+    let Some(second) = parts.next() else {
+        return Ok(first);
+    };
+    let mut all = vec![first, lower(&second)?];
+    for part in parts {
+        all.push(lower(&part)?);
+    }
+    Ok(Condition {
+        kind: join(all),
+        span: node.span(),
     })
 }
 
 fn not_expr(node: &Node) -> Result<Condition> {
+    let mut children = node.children();
+    let first = children.next().ok_or_else(|| node.shape())?;
+    // Most atoms have no prefix: then the atom is the first child, and no list is made.
+    if first.rule() == Rule::atom {
+        return atom(&first);
+    }
     let atom_node = node.one(Rule::atom)?;
     let mut cond = atom(&atom_node)?;
     // The prefixes apply innermost first: `not known x` is `not (known x)`. `not not x` is
     // `x` and `known known x` is `known x`; no recursion.
-    let prefixes: Vec<Node> = node
-        .children()
+    let prefixes: Vec<Node> = std::iter::once(first)
+        .chain(children)
         .filter(|c| matches!(c.rule(), Rule::kw_not | Rule::kw_known))
         .collect();
     let mut pending_not = false;
