@@ -1024,6 +1024,22 @@ fn folded_conditions_agree_on_the_seed_policies() {
     assert!(folded > 0, "no seed question folds a condition");
 }
 
+/// Found by property 5: a use the closed world denies cites an `assert never use` that
+/// forbids it, so the assertion's conditions decide the decision's citation. Its attribute
+/// atoms were folded into the basis condition that also reads them (only its truth values
+/// searched), and the citation reached with `subject.tier == "gold"` was lost.
+#[cfg(feature = "testkit")]
+#[test]
+fn the_conditions_of_a_cited_assertion_are_not_folded_away() {
+    let path = "tests/differential/cited_assertion_reads_folded_atoms.lawful";
+    let text = std::fs::read_to_string(path).unwrap();
+    let policy = lawful::compile_str_with(path, &text, lawful::CompileOptions::deciding())
+        .unwrap()
+        .policy;
+    let agreement = lawful::verify::agree::folding_agrees(&policy);
+    assert!(agreement.is_ok(), "{}", agreement.unwrap_err());
+}
+
 /// The generator cannot silently rot: nearly every generated policy compiles.
 #[test]
 fn generated_policies_mostly_compile() {

@@ -48,6 +48,7 @@
 use std::collections::BTreeMap;
 
 use crate::eval::Query;
+use crate::model::tests::AssertionKind;
 use crate::model::{
     AttrValue, AttributeId, AttributeType, Basis, ChildTreatment, CircumstanceId, Circumstances,
     Cond, IdSet, OptOutKind, Policy, Predicate, PurposeId, RegionId, RuleAction, SubjectKindId,
@@ -372,6 +373,22 @@ pub(crate) fn conditions_of<'p>(
                 let covers = rule.categories.contains(c)
                     || other.is_some_and(|o| rule.categories.contains(o.index()));
                 if purposes.contains(p) && covers && rule.regions.contains(r) {
+                    rule_conds(rule, &mut out);
+                }
+            }
+            // A use the closed world denies cites an `assert never use` that forbids it
+            // (`eval::rules::forbidding_assertion`): the assertion's conditions decide which
+            // provenance the decision names, so they are read like a rule's.
+            for assertion in &policy.assertions {
+                let AssertionKind::Never(rule) = &assertion.kind else {
+                    continue;
+                };
+                let covers = rule.categories.contains(c)
+                    || other.is_some_and(|o| rule.categories.contains(o.index()));
+                if crate::eval::rules::is_use_rule_for(rule, query.purpose)
+                    && covers
+                    && rule.regions.contains(r)
+                {
                     rule_conds(rule, &mut out);
                 }
             }
