@@ -74,21 +74,4 @@ mod tests {
         let balanced = "()".repeat(10_000);
         assert_eq!(find_too_deep(id, &balanced), None);
     }
-
-    /// pest is built without its native stack probe (`std` off, Cargo.toml): this guard is
-    /// what keeps the recursive rules shallow. The deepest nesting it lets through parses on a
-    /// thread with a quarter of the 2 MiB a spawned thread gets, even unoptimised.
-    #[test]
-    fn the_deepest_nesting_allowed_parses_on_a_small_stack() {
-        let cond = format!("{}true{}", "(".repeat(MAX_DEPTH), ")".repeat(MAX_DEPTH));
-        let text = format!(
-            "{}deny deep: use * for p when {cond} and not known {cond}\n",
-            "purpose p { uses * basis consent }\n"
-        );
-        let parsed = std::thread::Builder::new()
-            .stack_size(512 * 1024)
-            .spawn(move || crate::syntax::parse(SourceId(0), &text).map(|file| file.items.len()))
-            .map(|thread| thread.join());
-        assert!(matches!(parsed, Ok(Ok(Ok(2)))), "{parsed:?}");
-    }
 }
