@@ -52,5 +52,53 @@ pub fn parse(source: SourceId, text: &str) -> Result<ast::File, Vec<(SyntaxError
     if let Some(span) = depth::find_too_deep(source, text) {
         return Err(vec![(SyntaxError::TooDeep { limit: MAX_DEPTH }, span)]);
     }
-    parser::parse_file(source, text).map_err(|e| vec![e])
+    // pest is built without its per-call stack probe (Cargo.toml): the nesting `depth` lets
+    // through is what bounds its recursion, and this is the one place that makes sure the
+    // stack has room for it. A caller's stack that is short is swapped for a fresh one.
+    stacker::maybe_grow(PARSE_STACK, PARSE_STACK, || {
+        parser::parse_file(source, text)
+    })
+    .map_err(|e| vec![e])
+}
+
+/// The stack parsing may need: the grammar and its lowering at [`MAX_DEPTH`] nesting use
+/// less than half of it even unoptimised (~1.5 MiB; `the_deepest_nesting_allowed_parses_in_half_the_stack`),
+/// far less optimised. A main thread (8 MiB) has it; a spawned one (2 MiB) gets a fresh stack.
+const PARSE_STACK: usize = 4 * 1024 * 1024;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every kind of nesting the grammar recurses through, each at the deepest `depth` allows.
+    fn deepest_nesting() -> String {
+        let nested = |depth| format!("{}true{}", "(".repeat(depth), ")".repeat(depth));
+        let (cond, in_braces) = (nested(MAX_DEPTH), nested(MAX_DEPTH - 1));
+        format!(
+            "purpose p {{ uses * basis consent when {in_braces} }}\n\
+             deny deep: use * for p when {cond} and not known {cond} or {cond}\n"
+        )
+    }
+
+    /// pest runs without its stack probe, so [`PARSE_STACK`] is all that stands between the
+    /// deepest nesting allowed and a stack overflow: half of it must do.
+    #[test]
+    fn the_deepest_nesting_allowed_parses_in_half_the_stack() {
+        let text = deepest_nesting();
+        let parsed = stacker::grow(PARSE_STACK / 2, || {
+            parser::parse_file(SourceId(0), &text).map(|file| file.items.len())
+        });
+        assert!(matches!(parsed, Ok(2)), "{parsed:?}");
+    }
+
+    /// A caller on a small stack (a thread pool's worker, an embedder's task) can parse it too.
+    #[test]
+    fn the_deepest_nesting_allowed_parses_on_a_small_thread() {
+        let text = deepest_nesting();
+        let parsed = std::thread::Builder::new()
+            .stack_size(64 * 1024)
+            .spawn(move || parse(SourceId(0), &text).map(|file| file.items.len()))
+            .map(|thread| thread.join());
+        assert!(matches!(parsed, Ok(Ok(Ok(2)))), "{parsed:?}");
+    }
 }
