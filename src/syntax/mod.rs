@@ -13,6 +13,7 @@ mod chars;
 mod depth;
 mod error;
 mod parser;
+mod pieces;
 
 pub use depth::MAX_DEPTH;
 pub use error::{one_of, SyntaxError};
@@ -56,7 +57,7 @@ pub fn parse(source: SourceId, text: &str) -> Result<ast::File, Vec<(SyntaxError
     // through is what bounds its recursion, and this is the one place that makes sure the
     // stack has room for it. A caller's stack that is short is swapped for a fresh one.
     stacker::maybe_grow(PARSE_STACK, PARSE_STACK, || {
-        parser::parse_file(source, text)
+        pieces::parse(source, text, PARSE_STACK)
     })
     .map_err(|e| vec![e])
 }

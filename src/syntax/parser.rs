@@ -22,6 +22,8 @@ struct Node<'i> {
     /// The file holds `//` somewhere: a pair may end in a comment. Without, only whitespace
     /// can trail a pair, and its span is found without scanning its last line.
     comments: bool,
+    /// Where the text pest saw starts in the file (a piece of it, `syntax::pieces`).
+    offset: usize,
 }
 
 impl<'i> Node<'i> {
@@ -35,8 +37,8 @@ impl<'i> Node<'i> {
         let s = self.pair.as_span();
         Span::new(
             self.source,
-            s.start(),
-            trimmed_end(&self.pair, self.comments),
+            self.offset + s.start(),
+            self.offset + trimmed_end(&self.pair, self.comments),
         )
     }
 
@@ -45,11 +47,12 @@ impl<'i> Node<'i> {
     }
 
     fn children(&self) -> impl Iterator<Item = Node<'i>> + '_ {
-        let (source, comments) = (self.source, self.comments);
+        let (source, comments, offset) = (self.source, self.comments, self.offset);
         self.pair.clone().into_inner().map(move |pair| Node {
             pair,
             source,
             comments,
+            offset,
         })
     }
 
@@ -178,18 +181,37 @@ fn is_keyword(rule: Rule) -> bool {
 
 /// Parse one file. Errors carry the span they point at.
 pub fn parse_file(source: SourceId, text: &str) -> Result<File> {
-    let mut pairs = Grammar::parse(Rule::file, text).map_err(|e| pest_error(source, text, &e))?;
+    file(root(source, text, Rule::file, 0)?)
+}
+
+/// Parse the items of a piece of a file that starts at `offset` in it and after its first
+/// piece (`syntax::pieces`). Spans are the file's.
+pub fn parse_items(source: SourceId, piece: &str, offset: usize) -> Result<Vec<Item>> {
+    let root = root(source, piece, Rule::items, offset)?;
+    root.all(Rule::item).map(|node| item(&node)).collect()
+}
+
+fn root(source: SourceId, text: &str, rule: Rule, offset: usize) -> Result<Node<'_>> {
+    let mut pairs = Grammar::parse(rule, text).map_err(|e| {
+        let (error, span) = pest_error(source, text, &e);
+        let span = Span::new(
+            source,
+            offset + span.start as usize,
+            offset + span.end as usize,
+        );
+        (error, span)
+    })?;
     let pair = pairs.next().ok_or((
         SyntaxError::Shape {
-            rule: "file".to_owned(),
+            rule: format!("{rule:?}"),
         },
-        Span::new(source, 0, 0),
+        Span::new(source, offset, offset),
     ))?;
-    let comments = text.contains("//");
-    file(Node {
+    Ok(Node {
         pair,
         source,
-        comments,
+        comments: text.contains("//"),
+        offset,
     })
 }
 
