@@ -552,8 +552,7 @@ impl Checker {
         let from = self.region_scope(&decl.from);
         let to = self.region_scope(&decl.to);
         let safeguard = match &decl.safeguard {
-            Some(s) if SAFEGUARDS.contains(&s.text.as_str()) => Some(s.text.clone()),
-            Some(s) => {
+            Some(s) => Safeguard::named(&s.text).or_else(|| {
                 self.unknown(
                     NameKind::Safeguard,
                     &s.text,
@@ -561,12 +560,12 @@ impl Checker {
                     SAFEGUARDS.iter().copied(),
                 );
                 None
-            }
+            }),
             None => None,
         };
         self.check_unstated_safeguard(decl);
-        let name = match &safeguard {
-            Some(s) => format!("transfer with {s}"),
+        let name = match safeguard {
+            Some(s) => format!("transfer with {}", s.name()),
             None => "transfer".to_owned(),
         };
         let when = decl

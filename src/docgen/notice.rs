@@ -739,7 +739,9 @@ fn transfers(ctx: &Ctx<'_>) -> Section {
         .text(": ")
         .append(lower(data_text(ctx, &t.categories)))
         .text(" — ")
-        .text(safeguard_text(t.safeguard.as_deref()));
+        .text(safeguard_text(
+            t.safeguard.map(crate::model::Safeguard::name),
+        ));
         if let Some(when) = &t.when {
             text.text(format!(", only where {}", ctx.condition(when)));
         }

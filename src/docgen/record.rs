@@ -155,7 +155,7 @@ fn row(ctx: &Ctx<'_>, id: PurposeId) -> Vec<Text> {
                 "{} → {}: {}{when}",
                 ctx.scope_codes(&t.from),
                 ctx.scope_codes(&t.to),
-                safeguard_text(t.safeguard.as_deref())
+                safeguard_text(t.safeguard.map(crate::model::Safeguard::name))
             ))
         })
         .collect();

@@ -3,11 +3,11 @@
 
 use std::hash::{Hash, Hasher};
 
-use crate::model::DataRef;
 use crate::model::{
     Basis, CategoryId, OptOutKind, Policy, ProvenanceId, PurposeId, RecipientId, RecipientKind,
     RegionId,
 };
+use crate::model::{DataRef, Safeguard};
 use crate::source::Span;
 
 use super::Reason;
@@ -381,7 +381,7 @@ impl Decision {
     /// disclosures to a recipient in another region.
     pub fn safeguard<'p>(&self, policy: &'p Policy) -> Option<&'p str> {
         let rule = policy.transfers.get(self.detail.transfer_rule? as usize)?;
-        rule.safeguard.as_deref()
+        rule.safeguard.map(Safeguard::name)
     }
 
     /// The deciding declaration, or the purpose (recipient) asked about when the purpose's

@@ -370,7 +370,7 @@ impl Fx {
             categories,
             from,
             to,
-            safeguard: safeguard.map(str::to_owned),
+            safeguard: safeguard.and_then(crate::model::Safeguard::named),
             when: None,
             consent: None,
             provenance,

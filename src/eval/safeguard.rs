@@ -9,11 +9,12 @@
 //! country (a region that is not a group: `US-CA` to `US-NY`), or allowed by another
 //! permission — one stating free flow (`transfer user.* from EU to EU`) or a safeguard.
 
-use crate::model::{Policy, RegionId, TransferRule, SAFEGUARD_UNSTATED};
+use crate::model::{Policy, RegionId, TransferRule};
 
 /// The permission states the transfer but names no safeguard (`with unstated`).
 pub(crate) fn states_no_safeguard(rule: &TransferRule) -> bool {
-    rule.safeguard.as_deref() == Some(SAFEGUARD_UNSTATED)
+    rule.safeguard
+        .is_some_and(|safeguard| safeguard.is_unstated())
 }
 
 /// `from` and `to` lie in one country: some region that is not a group contains both.

@@ -561,7 +561,7 @@ mod tests {
             },
             from: IdSet::full(3),
             to: IdSet::full(3),
-            safeguard: Some(safeguard.to_owned()),
+            safeguard: crate::model::Safeguard::named(safeguard),
             when: None,
             consent: None,
             provenance: ProvenanceId(0),

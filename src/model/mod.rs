@@ -232,6 +232,32 @@ pub const SAFEGUARDS: &[&str] = &[
 /// lint lists the permission.
 pub const SAFEGUARD_UNSTATED: &str = "unstated";
 
+/// A transfer safeguard of [`SAFEGUARDS`], by its place there: read on the evaluator's path
+/// without comparing names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Safeguard(u8);
+
+impl Safeguard {
+    /// The safeguard of this name, if it is one of [`SAFEGUARDS`].
+    pub fn named(name: &str) -> Option<Self> {
+        let index = SAFEGUARDS.iter().position(|known| *known == name)?;
+        u8::try_from(index).ok().map(Safeguard)
+    }
+
+    /// Its name as written in policies (`scc`).
+    pub fn name(self) -> &'static str {
+        SAFEGUARDS.get(usize::from(self.0)).copied().unwrap_or("")
+    }
+
+    /// `with unstated`: the text names no safeguard (the last of [`SAFEGUARDS`]).
+    pub const UNSTATED: Safeguard = Safeguard((SAFEGUARDS.len() - 1) as u8);
+
+    /// `with unstated`: the text names no safeguard.
+    pub fn is_unstated(self) -> bool {
+        self == Self::UNSTATED
+    }
+}
+
 /// Events retention periods are anchored on, built into every policy.
 pub const BUILTIN_EVENTS: &[&str] = &[
     "collected",

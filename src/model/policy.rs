@@ -653,9 +653,8 @@ pub struct TransferRule {
     pub from: IdSet,
     /// The destinations.
     pub to: IdSet,
-    /// The safeguard relied on (one of [`SAFEGUARDS`](super::SAFEGUARDS)); `None` when
-    /// not said.
-    pub safeguard: Option<String>,
+    /// The safeguard relied on; `None` when not said.
+    pub safeguard: Option<super::Safeguard>,
     /// `when C`: the permission holds only while C holds (C reads circumstances only).
     pub when: Option<Cond>,
     /// `requires [explicit] consent`: `Some(explicit)` when the permission holds only for a

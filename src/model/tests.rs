@@ -178,3 +178,22 @@ pub struct CompiledAssertion {
     /// The statement.
     pub span: Span,
 }
+
+#[test]
+fn every_safeguard_is_named_back_and_unstated_is_the_constant() {
+    use super::{Safeguard, SAFEGUARDS, SAFEGUARD_UNSTATED};
+    for name in SAFEGUARDS {
+        assert_eq!(Safeguard::named(name).map(Safeguard::name), Some(*name));
+    }
+    assert_eq!(Safeguard::UNSTATED.name(), SAFEGUARD_UNSTATED);
+    assert!(Safeguard::named(SAFEGUARD_UNSTATED).is_some_and(Safeguard::is_unstated));
+    assert!(
+        SAFEGUARDS
+            .iter()
+            .filter_map(|n| Safeguard::named(n))
+            .filter(|s| s.is_unstated())
+            .count()
+            == 1
+    );
+    assert_eq!(Safeguard::named("adequate"), None);
+}
