@@ -11,7 +11,8 @@
 
 use lawful::eval::Query;
 use lawful::verify::{self, Outcome};
-use lawful::{Policy, Subject};
+use lawful::Policy;
+mod common;
 
 const POLICY: &str = r#"
 #![allow(purpose-without-retention)]
@@ -44,14 +45,6 @@ deny no_app_email: combine user.telemetry.app with user.contact.email for analyt
 circumstance required_by_law "Required by law"
 "#;
 
-fn policy() -> Policy {
-    lawful::compile_str("shop.lawful", POLICY).unwrap().policy
-}
-
-fn subject(policy: &Policy, json: &str) -> Subject {
-    Subject::from_json_str(policy, json, "2025-01-01T00:00:00Z".parse().unwrap()).unwrap()
-}
-
 fn combine(
     policy: &Policy,
     purpose: &str,
@@ -59,7 +52,7 @@ fn combine(
     b: &str,
     who: &str,
 ) -> (String, Option<String>) {
-    let subject = subject(policy, who);
+    let subject = common::subject(policy, who);
     let d = policy
         .decide_combination_by_name(purpose, a, b, &subject, None)
         .unwrap();
@@ -73,7 +66,7 @@ const CONSENTED: &str = r#"{"region": "DE", "consents": [{"purpose": "analytics"
 
 #[test]
 fn a_matching_combine_rule_denies_and_is_cited_either_way_round() {
-    let policy = policy();
+    let policy = common::compile("shop.lawful", POLICY);
     for (a, b) in [
         ("user.telemetry.log", "orders.email"),
         ("orders.email", "user.telemetry.log"),
@@ -86,8 +79,8 @@ fn a_matching_combine_rule_denies_and_is_cited_either_way_round() {
 
 #[test]
 fn data_outside_the_rule_combines_when_both_uses_are_allowed() {
-    let policy = policy();
-    let subject = subject(&policy, CONSENTED);
+    let policy = common::compile("shop.lawful", POLICY);
+    let subject = common::subject(&policy, CONSENTED);
     let d = policy
         .decide_combination_by_name(
             "analytics",
@@ -117,9 +110,9 @@ fn data_outside_the_rule_combines_when_both_uses_are_allowed() {
 
 #[test]
 fn a_denied_use_on_either_side_is_the_answer_about_that_data() {
-    let policy = policy();
+    let policy = common::compile("shop.lawful", POLICY);
     let nobody = r#"{"region": "DE"}"#;
-    let subject = subject(&policy, nobody);
+    let subject = common::subject(&policy, nobody);
     let d = policy
         .decide_combination_by_name(
             "analytics",
@@ -167,7 +160,7 @@ fn a_denied_use_on_either_side_is_the_answer_about_that_data() {
 
 #[test]
 fn purposes_regions_and_exceptions_narrow_a_rule() {
-    let policy = policy();
+    let policy = common::compile("shop.lawful", POLICY);
     let us = r#"{"region": "US"}"#;
     let (reason, rule) = combine(
         &policy,
@@ -190,7 +183,7 @@ fn purposes_regions_and_exceptions_narrow_a_rule() {
     );
     assert_eq!(reason, "consent_missing");
     // Its exception, as a circumstance of the question.
-    let subject = subject(&policy, us);
+    let subject = common::subject(&policy, us);
     let query = Query::new(
         &policy,
         policy.purpose("analytics").unwrap(),
@@ -203,7 +196,7 @@ fn purposes_regions_and_exceptions_narrow_a_rule() {
 
 #[test]
 fn special_data_on_the_other_side_needs_explicit_consent() {
-    let policy = policy();
+    let policy = common::compile("shop.lawful", POLICY);
     let plain = r#"{"region": "DE", "consents": [{"purpose": "health"}]}"#;
     let (reason, _) = combine(
         &policy,
@@ -226,15 +219,15 @@ fn special_data_on_the_other_side_needs_explicit_consent() {
 
 #[test]
 fn a_prepared_combination_is_refused_by_another_policy() {
-    let policy = policy();
-    let other = self::policy();
+    let policy = common::compile("shop.lawful", POLICY);
+    let other = common::compile("shop.lawful", POLICY);
     let query = Query::new(
         &policy,
         policy.purpose("analytics").unwrap(),
         policy.category("user.telemetry.log").unwrap(),
     )
     .combined_with(policy.category("user.contact.email").unwrap());
-    let subject = subject(&other, CONSENTED);
+    let subject = common::subject(&other, CONSENTED);
     assert_eq!(
         other
             .decide_combination(&query, &subject)
@@ -313,7 +306,7 @@ test "no linkage" {
 
 #[test]
 fn the_diff_reports_a_dropped_promise_as_a_widened_combination() {
-    let old = policy();
+    let old = common::compile("shop.lawful", POLICY);
     let new_text = POLICY.replace(
         "deny no_log_linkage: combine user.telemetry.log with user.* except user.telemetry.log",
         "",
@@ -375,7 +368,7 @@ fn fmt_keeps_combine_rules_and_questions() {
 
 #[test]
 fn the_notice_states_each_promise_with_its_sentence() {
-    let policy = policy();
+    let policy = common::compile("shop.lawful", POLICY);
     let markdown = lawful::docgen::markdown(&policy);
     assert!(markdown.contains("### What we keep apart"), "{markdown}");
     assert!(
@@ -393,7 +386,7 @@ fn the_notice_states_each_promise_with_its_sentence() {
 #[test]
 fn a_batch_line_or_a_decide_request_asks_a_combination() {
     use lawful::batch::{Batch, Expect, Kind};
-    let policy = policy();
+    let policy = common::compile("shop.lawful", POLICY);
     let mut batch = Batch::new(&policy, "2025-01-01T00:00:00Z".parse().unwrap());
     let mut out = Vec::new();
     // `kind` defaults to `combine` when `with` is given; `/v1/decide` answers it (it expects

@@ -12,7 +12,7 @@
 use assert_cmd::Command;
 use lawful::eval::Reason;
 use lawful::model::{Basis, ProvenanceKind, RecipientKind};
-use lawful::{Policy, Subject};
+mod common;
 
 const POLICY: &str = r#"
 policy "Cam" { controller "Cam Inc." contact "privacy@cam.example" }
@@ -60,21 +60,10 @@ test "the processor may not train models" {
 }
 "#;
 
-fn compile(text: &str) -> Policy {
-    match lawful::compile_str("cam.lawful", text) {
-        Ok(compiled) => compiled.policy,
-        Err(failed) => panic!("{:?}", failed.diagnostics),
-    }
-}
-
-fn subject(policy: &Policy, json: &str) -> Subject {
-    Subject::from_json_str(policy, json, jiff::Timestamp::now()).unwrap()
-}
-
 #[test]
 fn a_disclosure_for_a_purpose_the_recipient_may_not_pursue_is_denied_citing_the_limit() {
-    let policy = compile(POLICY);
-    let consenting = subject(
+    let policy = common::compile("cam.lawful", POLICY);
+    let consenting = common::subject(
         &policy,
         r#"{"region": "DE", "consents": [{"purpose": "train_ai_system"}]}"#,
     );
@@ -166,8 +155,8 @@ fn a_purpose_the_policy_does_not_declare_is_denied_citing_the_limit_too() {
         "expect deny recipient_not_declared\n      disclose clips.snapshot to kind",
         "expect deny not_declared\n      disclose clips.snapshot to kind",
     );
-    let policy = compile(&text);
-    let anyone = subject(&policy, r#"{"region": "DE"}"#);
+    let policy = common::compile("cam.lawful", &text);
+    let anyone = common::subject(&policy, r#"{"region": "DE"}"#);
     let denied = policy
         .decide_disclosure_by_name("cloud", "train_ai_system", "clips.snapshot", &anyone, None)
         .unwrap();
@@ -180,14 +169,14 @@ fn a_purpose_the_policy_does_not_declare_is_denied_citing_the_limit_too() {
 
 #[test]
 fn the_policy_tests_pass() {
-    let policy = compile(POLICY);
+    let policy = common::compile("cam.lawful", POLICY);
     let report = lawful::testing::run_tests(&policy);
     assert!(report.ok() && report.passed == 4, "{report:?}");
 }
 
 #[test]
 fn citations_are_in_the_record_and_explanations_never_in_the_notice() {
-    let policy = compile(POLICY);
+    let policy = common::compile("cam.lawful", POLICY);
     let doc = lawful::docgen::markdown(&policy);
     let (notice, record) = doc.split_once("## Record of processing").unwrap();
     for cite in ["§2 ", "§3 ", "§6 ", "§7 ", "§9 "] {
@@ -217,7 +206,7 @@ fn citations_are_in_the_record_and_explanations_never_in_the_notice() {
         .decide_use_by_name(
             "essential.service",
             "clips.snapshot",
-            &subject(&policy, r#"{"region": "DE"}"#),
+            &common::subject(&policy, r#"{"region": "DE"}"#),
             None,
         )
         .unwrap();
@@ -229,7 +218,7 @@ fn citations_are_in_the_record_and_explanations_never_in_the_notice() {
 
 #[test]
 fn the_notice_and_record_state_measures_terms_and_duties() {
-    let policy = compile(POLICY);
+    let policy = common::compile("cam.lawful", POLICY);
     let measures = policy.security_measures();
     assert_eq!(measures.len(), 2);
     assert_eq!(measures[1].recipients.len(), 1);
@@ -270,8 +259,9 @@ fn the_notice_and_record_state_measures_terms_and_duties() {
 
 #[test]
 fn diff_reports_changed_measures_deadlines_terms_and_duties() {
-    let old = compile(POLICY);
-    let new = compile(
+    let old = common::compile("cam.lawful", POLICY);
+    let new = common::compile(
+        "cam.lawful",
         &POLICY
             .replace(
                 "respond within 1 month extendable by 2 months",
@@ -323,7 +313,7 @@ fn diff_reports_changed_measures_deadlines_terms_and_duties() {
         back.statements
     );
     // Removing the limit changes decisions too: the disclosure is now allowed.
-    let unlimited = compile(&POLICY.replace(
+    let unlimited = common::compile("cam.lawful", &POLICY.replace(
         "  never for train_ai_system \"may not train models on your data\"\n",
         "",
     ).replace(
@@ -362,11 +352,11 @@ fn fmt_keeps_every_new_construct() {
         .assert()
         .success();
     let formatted = std::fs::read_to_string(&path).unwrap();
-    let again = compile(&formatted);
+    let again = common::compile("cam.lawful", &formatted);
     assert_eq!(again.security_measures().len(), 2);
     assert_eq!(
         again.citations().count(),
-        compile(POLICY).citations().count()
+        common::compile("cam.lawful", POLICY).citations().count()
     );
     for line in [
         "  duty \"acts only on our documented instructions\"",
@@ -393,7 +383,7 @@ fn a_source_of_data_is_stated_in_the_notice_and_record_and_diffed() {
          source installer \"Your installer\" provides user.content.private for essential.service in EU\n\
          security {",
     );
-    let policy = compile(&with_source);
+    let policy = common::compile("cam.lawful", &with_source);
     assert_eq!(policy.data_sources().len(), 1);
     let doc = lawful::docgen::markdown(&policy);
     let (notice, record) = doc.split_once("## Record of processing").unwrap();
@@ -407,7 +397,7 @@ fn a_source_of_data_is_stated_in_the_notice_and_record_and_diffed() {
     );
     assert!(!notice.contains("§1 "));
     assert!(record.contains("(Art. 14(2)(f))") && record.contains("§1 \"We receive"));
-    let added = lawful::diff::diff(&compile(POLICY), &policy);
+    let added = lawful::diff::diff(&common::compile("cam.lawful", POLICY), &policy);
     assert_eq!(added.statements.len(), 1, "{:?}", added.statements);
     assert_eq!(
         added.statements[0].summary,
@@ -416,7 +406,10 @@ fn a_source_of_data_is_stated_in_the_notice_and_record_and_diffed() {
     assert_eq!(added.widened(), 1);
     let changed = lawful::diff::diff(
         &policy,
-        &compile(&with_source.replace("for essential.service in EU", "for essential.service")),
+        &common::compile(
+            "cam.lawful",
+            &with_source.replace("for essential.service in EU", "for essential.service"),
+        ),
     );
     assert_eq!(changed.neutral(), 1, "{:?}", changed.statements);
 }

@@ -12,6 +12,7 @@
 use lawful::eval::{Query, SubjectWriter};
 use lawful::model::Campaign;
 use lawful::{Policy, Subject};
+mod common;
 
 const POLICY: &str = r#"
 policy "Shop" { controller "Shop GmbH" }
@@ -59,20 +60,8 @@ purpose ads "Ads" {
 retain user.* at most 2 years after collected
 "#;
 
-fn policy() -> Policy {
-    lawful::compile_str("shop.lawful", POLICY).unwrap().policy
-}
-
-fn now() -> jiff::Timestamp {
-    "2025-01-01T00:00:00Z".parse().unwrap()
-}
-
 fn t(text: &str) -> jiff::Timestamp {
     lawful::eval::parse_time_str("t", text).unwrap()
-}
-
-fn subject(policy: &Policy, json: &str) -> Subject {
-    Subject::from_json_str(policy, json, now()).unwrap()
 }
 
 fn query(policy: &Policy, purpose: &str, field: &str) -> Query {
@@ -90,8 +79,8 @@ fn reason(policy: &Policy, q: &Query, s: &Subject) -> &'static str {
 
 #[test]
 fn old_subject_documents_keep_working() {
-    let p = policy();
-    let s = subject(&p, r#"{"region":"US-CA","opt_outs":["marketing","sale"]}"#);
+    let p = common::compile("shop.lawful", POLICY);
+    let s = common::subject(&p, r#"{"region":"US-CA","opt_outs":["marketing","sale"]}"#);
     assert!(
         s.opt_out_records.is_empty(),
         "a plain kind is in force since forever"
@@ -107,18 +96,18 @@ fn old_subject_documents_keep_working() {
 
 #[test]
 fn an_unsubscribe_stops_direct_marketing_whatever_its_basis() {
-    let p = policy();
+    let p = common::compile("shop.lawful", POLICY);
     let opted =
         r#"{"region":"DE","consents":[{"purpose":"marketing.email"}],"opt_outs":["marketing"]}"#;
-    let with_consent = subject(&p, opted);
+    let with_consent = common::subject(&p, opted);
     let q = query(&p, "marketing.email", "orders.email");
     assert_eq!(reason(&p, &q, &with_consent), "opted_out", "consent basis");
-    let us = subject(&p, r#"{"region":"US-CA","opt_outs":["marketing"]}"#);
+    let us = common::subject(&p, r#"{"region":"US-CA","opt_outs":["marketing"]}"#);
     assert_eq!(reason(&p, &q, &us), "opted_out", "legitimate interest");
     let sms = query(&p, "marketing.sms", "orders.phone");
     assert_eq!(reason(&p, &sms, &us), "opted_out", "contract");
     // Without the opt-out each is allowed.
-    let plain = subject(&p, r#"{"region":"US-CA"}"#);
+    let plain = common::subject(&p, r#"{"region":"US-CA"}"#);
     assert_eq!(reason(&p, &q, &plain), "allowed");
     assert_eq!(reason(&p, &sms, &plain), "allowed");
     // Not direct marketing: the unsubscribe does not touch it.
@@ -128,8 +117,8 @@ fn an_unsubscribe_stops_direct_marketing_whatever_its_basis() {
 
 #[test]
 fn a_channel_opt_out_stops_its_channel_and_purposes_that_do_not_say() {
-    let p = policy();
-    let s = subject(
+    let p = common::compile("shop.lawful", POLICY);
+    let s = common::subject(
         &p,
         r#"{"region":"US-CA","opt_outs":[{"kind":"marketing","channel":"email","at":"2024-02-01"}]}"#,
     );
@@ -149,8 +138,8 @@ fn a_channel_opt_out_stops_its_channel_and_purposes_that_do_not_say() {
 
 #[test]
 fn a_campaign_opt_out_stops_that_campaign_and_questions_naming_none() {
-    let p = policy();
-    let s = subject(
+    let p = common::compile("shop.lawful", POLICY);
+    let s = common::subject(
         &p,
         r#"{"region":"US-CA","opt_outs":[{"kind":"marketing","campaign":"spring-sale","at":"2024-02-01"}]}"#,
     );
@@ -166,8 +155,8 @@ fn a_campaign_opt_out_stops_that_campaign_and_questions_naming_none() {
 
 #[test]
 fn data_collected_before_an_opt_out_stays_out_after_its_revocation() {
-    let p = policy();
-    let s = subject(
+    let p = common::compile("shop.lawful", POLICY);
+    let s = common::subject(
         &p,
         r#"{"region":"US-CA","opt_outs":[{"kind":"sale","at":"2024-02-01","revoked_at":"2024-03-01"}]}"#,
     );
@@ -179,7 +168,7 @@ fn data_collected_before_an_opt_out_stays_out_after_its_revocation() {
     assert!(p.decide(&before, &s).unwrap().detail.tainted);
     assert_eq!(reason(&p, &after, &s), "allowed");
     // The unsubscribe is held to the same rule for a purpose that says so.
-    let unsubscribed = subject(
+    let unsubscribed = common::subject(
         &p,
         r#"{"region":"US-CA","opt_outs":[{"kind":"marketing","at":"2024-02-01","revoked_at":"2024-03-01"}]}"#,
     );
@@ -199,8 +188,8 @@ fn data_collected_before_an_opt_out_stays_out_after_its_revocation() {
 
 #[test]
 fn limiting_sensitive_data_stops_what_does_not_survive_it() {
-    let p = policy();
-    let s = subject(&p, r#"{"region":"US-CA","opt_outs":["limit_sensitive"]}"#);
+    let p = common::compile("shop.lawful", POLICY);
+    let s = common::subject(&p, r#"{"region":"US-CA","opt_outs":["limit_sensitive"]}"#);
     assert_eq!(
         reason(&p, &query(&p, "fitness", "profile.weight"), &s),
         "allowed"
@@ -215,7 +204,7 @@ fn limiting_sensitive_data_stops_what_does_not_survive_it() {
 
 #[test]
 fn contradictory_or_misplaced_opt_outs_are_errors_naming_the_record() {
-    let p = policy();
+    let p = common::compile("shop.lawful", POLICY);
     let cases = [
         (
             r#"{"opt_outs":["sale",{"kind":"marketing","at":"2024-03-01","revoked_at":"2024-02-01"}]}"#,
@@ -254,15 +243,15 @@ fn contradictory_or_misplaced_opt_outs_are_errors_naming_the_record() {
         ),
     ];
     for (json, field, code) in cases {
-        let e = Subject::from_json_str(&p, json, now()).unwrap_err();
+        let e = Subject::from_json_str(&p, json, common::now()).unwrap_err();
         assert_eq!((e.field.as_str(), e.code()), (field, code), "{json}: {e}");
     }
 }
 
 #[test]
 fn the_subject_writer_records_timed_opt_outs_and_forgets_them_on_clear() {
-    let p = policy();
-    let mut writer = SubjectWriter::new(&p, now());
+    let p = common::compile("shop.lawful", POLICY);
+    let mut writer = SubjectWriter::new(&p, common::now());
     writer
         .region("US-CA")
         .unwrap()
@@ -280,7 +269,7 @@ fn the_subject_writer_records_timed_opt_outs_and_forgets_them_on_clear() {
 #[test]
 fn the_ledger_folds_opt_outs_into_timed_records() {
     use lawful::ledger::{Event, Ledger};
-    let p = policy();
+    let p = common::compile("shop.lawful", POLICY);
     let ledger = Ledger::sqlite_in_memory().unwrap();
     let events = [
         r#"{"subject":"u1","type":"facts","region":"US-CA","at":"2024-01-01"}"#,
@@ -290,10 +279,10 @@ fn the_ledger_folds_opt_outs_into_timed_records() {
         r#"{"subject":"u1","type":"opt_out_revoked","kind":"sale","at":"2024-03-01"}"#,
     ];
     for text in events {
-        let event = Event::from_json_str(&p, text, now()).unwrap();
-        ledger.record_at(&p, &[event], now()).unwrap();
+        let event = Event::from_json_str(&p, text, common::now()).unwrap();
+        ledger.record_at(&p, &[event], common::now()).unwrap();
     }
-    let s = ledger.materialize(&p, "u1", Some(now())).unwrap();
+    let s = ledger.materialize(&p, "u1", Some(common::now())).unwrap();
     assert_eq!(s.opt_out_records.len(), 3);
     let email = query(&p, "marketing.email", "orders.email");
     assert_eq!(reason(&p, &email, &s), "opted_out");
@@ -314,14 +303,17 @@ fn the_ledger_folds_opt_outs_into_timed_records() {
     // A channel on a sale opt-out is refused when recorded, and so is a revocation of an
     // opt-out of a campaign that was never made.
     let bad = r#"{"subject":"u1","type":"opt_out_made","kind":"sale","channel":"email","at":"2024-04-01"}"#;
-    let event = Event::from_json_str(&p, bad, now());
-    let refused = event.and_then(|e| ledger.record_at(&p, &[e], now()).map(|_| ()));
+    let event = Event::from_json_str(&p, bad, common::now());
+    let refused = event.and_then(|e| ledger.record_at(&p, &[e], common::now()).map(|_| ()));
     assert!(refused.is_err());
     let revoke = r#"{"subject":"u1","type":"opt_out_revoked","kind":"marketing","campaign":"summer","at":"2024-04-01"}"#;
-    let event = Event::from_json_str(&p, revoke, now()).unwrap();
-    let e = ledger.record_at(&p, &[event], now()).unwrap_err();
+    let event = Event::from_json_str(&p, revoke, common::now()).unwrap();
+    let e = ledger.record_at(&p, &[event], common::now()).unwrap_err();
     assert!(e.to_string().contains("none was made"), "{e}");
-    assert_eq!(ledger.materialize(&p, "u1", Some(now())).unwrap(), s);
+    assert_eq!(
+        ledger.materialize(&p, "u1", Some(common::now())).unwrap(),
+        s
+    );
 }
 
 #[test]
@@ -344,7 +336,7 @@ fn the_prover_proves_an_unsubscribe_promise() {
 
 #[test]
 fn the_diff_sees_a_purpose_change_its_channel() {
-    let old = policy();
+    let old = common::compile("shop.lawful", POLICY);
     let new = lawful::compile_str(
         "shop.lawful",
         &POLICY.replacen("channel email", "channel push", 1),
@@ -354,13 +346,13 @@ fn the_diff_sees_a_purpose_change_its_channel() {
     let diff = lawful::diff::diff(&old, &new);
     assert!(diff.widened() > 0, "an email opt-out no longer stops it");
     assert!(diff.narrowed() > 0, "a push opt-out now stops it");
-    let same = lawful::diff::diff(&old, &policy());
+    let same = lawful::diff::diff(&old, &common::compile("shop.lawful", POLICY));
     assert!(same.is_empty());
 }
 
 #[test]
 fn the_notice_offers_the_unsubscribe_and_the_limit_where_the_evaluator_grants_them() {
-    let markdown = lawful::docgen::markdown(&policy());
+    let markdown = lawful::docgen::markdown(&common::compile("shop.lawful", POLICY));
     assert!(markdown.contains("direct marketing"), "{markdown}");
     assert!(
         markdown.contains("sensitive personal information"),

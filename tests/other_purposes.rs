@@ -10,7 +10,7 @@
 
 use lawful::eval::{Query, Reason};
 use lawful::model::Basis;
-use lawful::{Policy, Subject};
+mod common;
 
 const POLICY: &str = r#"
 policy "Shop" { controller "Shop GmbH" }
@@ -42,18 +42,6 @@ test "other purposes" {
 }
 "#;
 
-fn compile(text: &str) -> Policy {
-    match lawful::compile_str("shop.lawful", text) {
-        Ok(compiled) => compiled.policy,
-        Err(failed) => panic!("{:#?}", failed.diagnostics),
-    }
-}
-
-fn subject(policy: &Policy, json: &str) -> Subject {
-    let now = "2025-01-01T00:00:00Z".parse().unwrap();
-    Subject::from_json_str(policy, json, now).unwrap()
-}
-
 fn codes(text: &str) -> Vec<String> {
     match lawful::compile_str("shop.lawful", text) {
         Ok(compiled) => compiled
@@ -73,8 +61,8 @@ fn codes(text: &str) -> Vec<String> {
 
 #[test]
 fn a_covered_vocabulary_purpose_needs_consent_to_that_exact_purpose() {
-    let policy = compile(POLICY);
-    let consented = subject(
+    let policy = common::compile("shop.lawful", POLICY);
+    let consented = common::subject(
         &policy,
         r#"{"region":"DE","age":30,"consents":[{"purpose":"analytics.reporting","given_at":"2024-01-01"}]}"#,
     );
@@ -100,7 +88,7 @@ fn a_covered_vocabulary_purpose_needs_consent_to_that_exact_purpose() {
     );
 
     // A consent to an ancestor does not count for a purpose the clause decides …
-    let broad = subject(
+    let broad = common::subject(
         &policy,
         r#"{"region":"DE","age":30,"consents":[{"purpose":"analytics","given_at":"2024-01-01"}]}"#,
     );
@@ -114,7 +102,7 @@ fn a_covered_vocabulary_purpose_needs_consent_to_that_exact_purpose() {
         .unwrap();
     assert!(d.allowed(), "{}", d.explain(&policy));
     // And a consent to a declared purpose opens no vocabulary purpose below it.
-    let newsletter = subject(
+    let newsletter = common::subject(
         &policy,
         r#"{"region":"DE","age":30,"consents":[{"purpose":"marketing","given_at":"2024-01-01"}]}"#,
     );
@@ -125,7 +113,7 @@ fn a_covered_vocabulary_purpose_needs_consent_to_that_exact_purpose() {
 
     // A vocabulary purpose below a declared one refines a purpose the notice lists: not an
     // "other" purpose, so not declared even with consent to it.
-    let email = subject(
+    let email = common::subject(
         &policy,
         r#"{"region":"DE","age":30,"consents":[{"purpose":"marketing.communications.email","given_at":"2024-01-01"}]}"#,
     );
@@ -140,7 +128,7 @@ fn a_covered_vocabulary_purpose_needs_consent_to_that_exact_purpose() {
     assert_eq!(d.reason, Reason::NotDeclared);
     assert!(d.explain(&policy).contains("does not provide for"));
     // Nor is the family above a declared purpose (`essential` above `essential.service`).
-    let family = subject(
+    let family = common::subject(
         &policy,
         r#"{"region":"DE","age":30,"consents":[{"purpose":"essential","given_at":"2024-01-01"}]}"#,
     );
@@ -159,7 +147,7 @@ fn a_covered_vocabulary_purpose_needs_consent_to_that_exact_purpose() {
         d.explain(&policy)
     );
     // Withdrawn: denied as withdrawn.
-    let withdrawn = subject(
+    let withdrawn = common::subject(
         &policy,
         r#"{"region":"DE","age":30,"consents":[{"purpose":"analytics.reporting","given_at":"2024-01-01","withdrawn_at":"2024-02-01"}]}"#,
     );
@@ -168,7 +156,7 @@ fn a_covered_vocabulary_purpose_needs_consent_to_that_exact_purpose() {
         .unwrap();
     assert_eq!(d.reason, Reason::ConsentWithdrawn);
     // A deny rule still wins.
-    let ads = subject(
+    let ads = common::subject(
         &policy,
         r#"{"region":"DE","age":30,"consents":[{"purpose":"marketing.advertising.third_party","given_at":"2024-01-01"}]}"#,
     );
@@ -203,8 +191,8 @@ fn a_limited_clause_leaves_other_vocabulary_purposes_not_declared() {
             "  expect deny denied_by_rule use orders.email for marketing.advertising.third_party",
             "  expect deny not_declared use orders.email for marketing.advertising.third_party",
         );
-    let policy = compile(&text);
-    let s = subject(
+    let policy = common::compile("shop.lawful", &text);
+    let s = common::subject(
         &policy,
         r#"{"region":"DE","age":30,"consents":[{"purpose":"personalize","given_at":"2024-01-01"}]}"#,
     );
@@ -219,7 +207,7 @@ fn a_limited_clause_leaves_other_vocabulary_purposes_not_declared() {
 
 #[test]
 fn the_policy_tests_pass() {
-    let report = lawful::testing::run_tests(&compile(POLICY));
+    let report = lawful::testing::run_tests(&common::compile("shop.lawful", POLICY));
     assert!(report.ok(), "{:?}", report.failures);
     assert_eq!(report.passed, 5);
 }
@@ -251,7 +239,7 @@ fn the_checker_refuses_what_cannot_hold() {
         "/// §4",
         "#[allow(purpose-without-retention)]\npurpose other.thing { uses user.name basis contract }\n/// §4",
     );
-    let policy = compile(&text);
+    let policy = common::compile("shop.lawful", &text);
     assert!(policy.purpose("other.thing").is_ok());
 }
 
@@ -265,9 +253,10 @@ fn the_prover_reads_consent_to_a_covered_purpose() {
         )
         .replace("#[allow(purpose-without-retention)]\n/// §4", "/// §4");
     let without = strip_tests(&without);
-    compile(&format!(
-        "{without}\nassert never use user.contact.* for analytics.*\n"
-    ));
+    common::compile(
+        "shop.lawful",
+        &format!("{without}\nassert never use user.contact.* for analytics.*\n"),
+    );
     // … with it, a subject who consented to one analytics purpose is a counterexample.
     let with = strip_tests(POLICY);
     let Err(failed) = lawful::compile_str(
@@ -285,9 +274,10 @@ fn the_prover_reads_consent_to_a_covered_purpose() {
     let text = format!("{failure:?}");
     assert!(text.contains("consent"), "{text}");
     // A consent assertion over it is proven.
-    compile(&format!(
-        "{with}\nassert analytics.reporting requires consent in EU\n"
-    ));
+    common::compile(
+        "shop.lawful",
+        &format!("{with}\nassert analytics.reporting requires consent in EU\n"),
+    );
 }
 
 fn strip_tests(text: &str) -> String {
@@ -299,8 +289,8 @@ fn strip_tests(text: &str) -> String {
 
 #[test]
 fn the_diff_sees_the_clause() {
-    let with = compile(strip_tests(POLICY).as_str());
-    let without = compile(
+    let with = common::compile("shop.lawful", strip_tests(POLICY).as_str());
+    let without = common::compile("shop.lawful", 
         strip_tests(POLICY)
             .replace(
                 "purpose other \"Other purposes with your consent\" {\n  uses user.contact.email, user.name\n  basis consent\n}\n",
@@ -325,7 +315,7 @@ fn the_diff_sees_the_clause() {
 
 #[test]
 fn the_notice_has_its_own_section() {
-    let policy = compile(POLICY);
+    let policy = common::compile("shop.lawful", POLICY);
     let markdown = lawful::docgen::markdown(&policy);
     assert!(
         markdown.contains("Other purposes, with your consent"),
@@ -387,7 +377,7 @@ test "unstated" {
 fn an_unstated_basis_is_denied_with_its_own_reason() {
     let compiled = lawful::compile_str("app.lawful", UNSTATED).unwrap();
     let policy = compiled.policy;
-    let s = subject(&policy, r#"{"region":"DE","age":30}"#);
+    let s = common::subject(&policy, r#"{"region":"DE","age":30}"#);
     let d = policy
         .decide_use_by_name("notifications", "profile.email", &s, None)
         .unwrap();

@@ -14,6 +14,7 @@ use jiff::Timestamp;
 use lawful::eval::{parse_period_str, QueryError, RetentionNote, RetentionQuery, Verdict};
 use lawful::Policy;
 use proptest::prelude::*;
+mod common;
 
 const POLICY: &str = r#"
 policy "Retention texts" { controller "C" }
@@ -44,12 +45,6 @@ retain user.backup without limit after deletion_requested
 retain user.backup for essential.* at most 30 days after deletion_requested
 "#;
 
-fn policy() -> Policy {
-    lawful::compile_str("retention.lawful", POLICY)
-        .unwrap_or_else(|e| panic!("{e}"))
-        .policy
-}
-
 fn at(text: &str) -> Timestamp {
     lawful::eval::parse_time_str("t", text).unwrap()
 }
@@ -67,7 +62,7 @@ fn query<'a>(p: &Policy, category: &str, purpose: Option<&str>, now: &str) -> Re
 
 #[test]
 fn a_per_purpose_event_ends_the_retention_of_its_purpose_and_its_sub_purposes_only() {
-    let p = policy();
+    let p = common::compile("retention.lawful", POLICY);
     let completed = p.event("purpose_completed").unwrap();
     let marketing = p.purpose("marketing").unwrap();
     let service = p.purpose("essential.service").unwrap();
@@ -117,7 +112,7 @@ fn a_per_purpose_event_ends_the_retention_of_its_purpose_and_its_sub_purposes_on
 
 #[test]
 fn an_event_not_declared_per_purpose_cannot_be_given_for_one() {
-    let p = policy();
+    let p = common::compile("retention.lawful", POLICY);
     let deletion = p.event("deletion_requested").unwrap();
     let service = p.purpose("essential.service").unwrap();
     let events = [(deletion, service, at("2024-01-01"))];
@@ -139,7 +134,7 @@ fn an_event_not_declared_per_purpose_cannot_be_given_for_one() {
 
 #[test]
 fn a_minimum_while_the_law_requires_outlasts_every_maximum() {
-    let p = policy();
+    let p = common::compile("retention.lawful", POLICY);
     let completed = p.event("purpose_completed").unwrap();
     let required = p.circumstance("required_by_law").unwrap();
     let events = [(completed, at("2020-01-01"))];
@@ -170,7 +165,7 @@ fn a_minimum_while_the_law_requires_outlasts_every_maximum() {
 
 #[test]
 fn de_identified_data_is_exempt_from_maxima_identified_data_is_not() {
-    let p = policy();
+    let p = common::compile("retention.lawful", POLICY);
     let completed = p.event("purpose_completed").unwrap();
     let events = [(completed, at("2024-01-01"))];
     let q = query(&p, "user.usage", None, "2024-06-01").with_events(&events);
@@ -193,7 +188,7 @@ fn de_identified_data_is_exempt_from_maxima_identified_data_is_not() {
 
 #[test]
 fn an_explicit_no_limit_differs_from_a_text_that_states_no_period() {
-    let p = policy();
+    let p = common::compile("retention.lawful", POLICY);
     let deletion = p.event("deletion_requested").unwrap();
     let d = p
         .decide_retention(&query(&p, "user.backup", None, "2024-06-01"))
@@ -228,7 +223,7 @@ fn an_explicit_no_limit_differs_from_a_text_that_states_no_period() {
 
 #[test]
 fn the_agreed_period_is_bounded_by_the_policy_and_none_agreed_is_none() {
-    let p = policy();
+    let p = common::compile("retention.lawful", POLICY);
     let collected = p.event("collected").unwrap();
     let events = [(collected, at("2024-01-01"))];
     let q = query(&p, "user.contact", Some("marketing.direct"), "2024-01-02").with_events(&events);
@@ -265,7 +260,7 @@ proptest! {
     /// past the policy's cap: the deadline is the event plus the shorter of the two.
     #[test]
     fn the_agreed_deadline_is_the_shorter_of_agreement_and_cap(months in 0i64..120, more in 0i64..24) {
-        let p = policy();
+        let p = common::compile("retention.lawful", POLICY);
         let collected = p.event("collected").unwrap();
         let events = [(collected, at("2024-01-31"))];
         let q = query(&p, "user.contact", Some("marketing.direct"), "2024-01-31").with_events(&events);

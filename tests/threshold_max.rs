@@ -10,6 +10,7 @@
 
 use lawful::eval::Reason;
 use lawful::{Policy, Subject};
+mod common;
 
 const POLICY: &str = r#"
 policy "App" { controller "App Ltd" }
@@ -37,13 +38,6 @@ test "the higher of 13 and local law" {
 }
 "#;
 
-fn compile(text: &str) -> Policy {
-    match lawful::compile_str("app.lawful", text) {
-        Ok(compiled) => compiled.policy,
-        Err(failed) => panic!("{:#?}", failed.diagnostics),
-    }
-}
-
 fn decide(policy: &Policy, region: &str, age: u16) -> Reason {
     let now = "2025-01-01T00:00:00Z".parse().unwrap();
     let subject = Subject::from_json_str(
@@ -60,7 +54,7 @@ fn decide(policy: &Policy, region: &str, age: u16) -> Reason {
 
 #[test]
 fn the_threshold_is_the_highest_term_per_region() {
-    let policy = compile(POLICY);
+    let policy = common::compile("app.lawful", POLICY);
     // France: local law says 12, the text's floor 13 wins.
     assert_eq!(decide(&policy, "FR", 12), Reason::Child);
     assert_eq!(decide(&policy, "FR", 13), Reason::Allowed);
@@ -106,5 +100,5 @@ fn fmt_round_trips() {
         lawful::format::format_source(&formatted).unwrap(),
         formatted
     );
-    compile(&formatted);
+    common::compile("app.lawful", &formatted);
 }
