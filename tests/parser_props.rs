@@ -301,6 +301,50 @@ proptest! {
     }
 }
 
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(48))]
+
+    /// A large file is parsed in pieces cut at line starts (`syntax::pieces`): wherever the
+    /// cuts fall, in valid, damaged or nonsense text, the pieces give the whole file's tree,
+    /// spans included, or one of them fails (and the file is parsed whole).
+    #[test]
+    fn pieces_cut_anywhere_parse_as_the_whole_file(
+        policy in valid_policy(),
+        noise in token_soup(),
+        at in any::<prop::sample::Index>(),
+        cuts in prop::collection::vec(any::<prop::sample::Index>(), 1..4),
+    ) {
+        for text in [policy.clone(), noise.clone(), format!("{policy}\n{noise}\n{policy}")] {
+            let starts: Vec<usize> = text.match_indices('\n').map(|(i, _)| i + 1).collect();
+            if starts.is_empty() {
+                continue;
+            }
+            for &cut in starts.iter().take(25) {
+                pieces_agree(&text, &[cut])?;
+            }
+            let mut chosen: Vec<usize> = cuts.iter().map(|i| starts[i.index(starts.len())]).collect();
+            chosen.push(starts[at.index(starts.len())]);
+            chosen.sort_unstable();
+            chosen.dedup();
+            pieces_agree(&text, &chosen)?;
+        }
+    }
+}
+
+fn pieces_agree(text: &str, cuts: &[usize]) -> Result<(), TestCaseError> {
+    let id = lawful::source::SourceId(0);
+    if let Some(pieces) = lawful::syntax::parse_cut_at(id, text, cuts) {
+        let whole = lawful::syntax::parse(id, text);
+        prop_assert!(
+            whole.is_ok(),
+            "the pieces at {cuts:?} parse, the whole does not"
+        );
+        let (whole, pieces) = (format!("{:?}", whole.ok()), format!("{:?}", Some(pieces)));
+        prop_assert!(whole == pieces, "the pieces at {cuts:?} give another tree");
+    }
+    Ok(())
+}
+
 // ------------------------------------------------------------------------------ valid policies
 
 /// The shape every generated policy draws its names from.

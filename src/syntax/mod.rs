@@ -62,6 +62,14 @@ pub fn parse(source: SourceId, text: &str) -> Result<ast::File, Vec<(SyntaxError
     .map_err(|e| vec![e])
 }
 
+/// The tree of `text` parsed in pieces cut at `cuts` (ascending byte offsets, each at a line
+/// start), or `None` when a piece does not parse — then [`parse`] parses the file whole.
+/// Property tests check every cut against one go (feature `testkit`).
+#[cfg(feature = "testkit")]
+pub fn parse_cut_at(source: SourceId, text: &str, cuts: &[usize]) -> Option<ast::File> {
+    pieces::parse_at(source, text, cuts, PARSE_STACK)
+}
+
 /// The stack parsing may need: the grammar and its lowering at [`MAX_DEPTH`] nesting use
 /// less than half of it even unoptimised (~1.5 MiB; `the_deepest_nesting_allowed_parses_in_half_the_stack`),
 /// far less optimised. A main thread (8 MiB) has it; a spawned one (2 MiB) gets a fresh stack.

@@ -70,7 +70,7 @@ fn parse_in(source: SourceId, text: &str, pieces: usize, stack: usize) -> Result
 
 /// The file's tree from its pieces cut at `cuts` (ascending), or `None` when a piece fails or
 /// a thread cannot be had.
-fn parse_at(source: SourceId, text: &str, cuts: &[usize], stack: usize) -> Option<File> {
+pub(super) fn parse_at(source: SourceId, text: &str, cuts: &[usize], stack: usize) -> Option<File> {
     let mut starts = Vec::with_capacity(cuts.len() + 1);
     starts.push(0);
     starts.extend_from_slice(cuts);
