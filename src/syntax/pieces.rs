@@ -8,7 +8,8 @@
 //! as it does at the end of its piece, and each piece parses as it would in place. A cut inside
 //! a bracket leaves that bracket unclosed in its piece, which then fails. Whenever any piece
 //! fails, the whole file is parsed again in one go, so an error is always the one the whole
-//! file gives (`every_cut_gives_the_whole_files_tree_or_fails` checks all of this).
+//! file gives. `every_cut_gives_the_whole_files_tree_or_fails` (below) and the property
+//! `pieces_cut_anywhere_parse_as_the_whole_file` (tests/parser_props.rs) check all of this.
 
 use std::sync::OnceLock;
 
@@ -108,7 +109,7 @@ pub(super) fn cuts(text: &str, pieces: usize) -> Vec<usize> {
             let Some((opener, cut)) = next_cut(bytes, from) else {
                 return cuts;
             };
-            if cuts.last().is_none_or(|&last| cut > last) {
+            if cuts.last().map_or(cut > 0, |&last| cut > last) {
                 break cut;
             }
             from = opener;
