@@ -156,6 +156,8 @@ struct Checker {
     tests: Vec<model_tests::CompiledTest>,
     assertions: Vec<model_tests::CompiledAssertion>,
     index: Indexes,
+    /// The `allow` attributes, read when the lints start: a silenced warning is not built.
+    allows: Option<Allows>,
 }
 
 use crate::model::tests as model_tests;
@@ -223,6 +225,7 @@ impl Checker {
             tests: Vec::new(),
             assertions: Vec::new(),
             index: Indexes::default(),
+            allows: None,
         }
     }
 
@@ -242,7 +245,19 @@ impl Checker {
             .push(Diagnostic::new(&error, span, label).with_related(related, note));
     }
 
+    /// Whether a warning of `lint` at `span` would be kept (not silenced by an `allow`), so
+    /// a lint builds its message only for warnings that are reported.
+    fn warns(&self, lint: &str, span: Span) -> bool {
+        !self
+            .allows
+            .as_ref()
+            .is_some_and(|allows| allows.silences_lint(lint, span))
+    }
+
     fn warn(&mut self, lint: &'static str, message: String, help: String, span: Span, label: &str) {
+        if !self.warns(lint, span) {
+            return;
+        }
         let error = CheckError::Lint {
             lint,
             message,
@@ -380,7 +395,11 @@ impl Checker {
                 self.check_lint_names(&item.allows);
             }
         }
-        Allows::from_files(files).retain(std::mem::take(&mut self.diagnostics))
+        let allows = self
+            .allows
+            .take()
+            .unwrap_or_else(|| Allows::from_files(files));
+        allows.retain(std::mem::take(&mut self.diagnostics))
     }
 
     fn check_lint_names(&mut self, names: &[ast::Name]) {
@@ -429,7 +448,11 @@ impl Allows {
         let Some(lint) = diagnostic.lint_name() else {
             return false;
         };
-        let at = diagnostic.span;
+        self.silences_lint(lint, diagnostic.span)
+    }
+
+    /// Whether a warning of `lint` at `at` is silenced.
+    pub fn silences_lint(&self, lint: &str, at: Span) -> bool {
         let names = |names: &Vec<String>| names.iter().any(|n| n == lint);
         if self
             .files

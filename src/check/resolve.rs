@@ -3,6 +3,7 @@
 
 use super::{CheckError, Checker, NameKind};
 use crate::model::*;
+use crate::source::Span;
 use crate::syntax::ast::{
     self, CmpOp, CondKind, Decl, LiteralKind, RecipientSelKind, SelectorKind, SubjectTest,
 };
@@ -114,14 +115,20 @@ impl Checker {
 
     /// A category by exact name, reporting an unknown one.
     pub(super) fn category_name(&mut self, name: &ast::Name) -> Option<CategoryId> {
-        match self.categories.get(&name.text) {
+        self.category_at(&name.text, name.span)
+    }
+
+    /// A category by exact name written at `span` (a selector's path), reporting an
+    /// unknown one.
+    fn category_at(&mut self, name: &str, span: Span) -> Option<CategoryId> {
+        match self.categories.get(name) {
             Some(id) => Some(CategoryId(id)),
             None => {
                 let names: Vec<String> = self.categories.names().map(str::to_owned).collect();
                 self.unknown(
                     NameKind::Category,
-                    &name.text,
-                    name.span,
+                    name,
+                    span,
                     names.iter().map(String::as_str),
                 );
                 None
@@ -130,14 +137,19 @@ impl Checker {
     }
 
     pub(super) fn purpose_name(&mut self, name: &ast::Name) -> Option<PurposeId> {
-        match self.purposes.get(&name.text) {
+        self.purpose_at(&name.text, name.span)
+    }
+
+    /// A purpose by exact name written at `span`, reporting an unknown one.
+    pub(super) fn purpose_at(&mut self, name: &str, span: Span) -> Option<PurposeId> {
+        match self.purposes.get(name) {
             Some(id) => Some(PurposeId(id)),
             None => {
                 let names: Vec<String> = self.purposes.names().map(str::to_owned).collect();
                 self.unknown(
                     NameKind::Purpose,
-                    &name.text,
-                    name.span,
+                    name,
+                    span,
                     names.iter().map(String::as_str),
                 );
                 None
@@ -153,11 +165,7 @@ impl Checker {
             match &selector.kind {
                 SelectorKind::All => return IdSet::full(count),
                 SelectorKind::Path { path, .. } => {
-                    let name = ast::Name {
-                        text: path.clone(),
-                        span: selector.span,
-                    };
-                    if let Some(id) = self.category_name(&name) {
+                    if let Some(id) = self.category_at(path, selector.span) {
                         self.category_tree.add_subtree(id.index(), &mut set);
                     }
                 }
@@ -192,11 +200,7 @@ impl Checker {
             match &selector.kind {
                 SelectorKind::All => return IdSet::full(count),
                 SelectorKind::Path { path, .. } => {
-                    let name = ast::Name {
-                        text: path.clone(),
-                        span: selector.span,
-                    };
-                    if let Some(id) = self.purpose_name(&name) {
+                    if let Some(id) = self.purpose_at(path, selector.span) {
                         self.purpose_tree.add_subtree(id.index(), &mut set);
                     }
                 }
@@ -513,10 +517,7 @@ impl Checker {
             match arg.map(|a| &a.kind) {
                 Some(SelectorKind::Path { path, .. }) => {
                     let span = arg.map(|a| a.span).unwrap_or(name.span);
-                    this.purpose_name(&ast::Name {
-                        text: path.clone(),
-                        span,
-                    })
+                    this.purpose_at(path, span)
                 }
                 _ => {
                     this.invalid_condition(
