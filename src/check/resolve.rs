@@ -49,11 +49,11 @@ impl Checker {
         for i in 0..count {
             let id = u32::try_from(i).unwrap_or(u32::MAX);
             let parent = self.categories.item(id).and_then(|c| c.parent);
-            let (mut ancestors, parent_flags) = parent
-                .and_then(|p| self.categories.item(p.0))
-                .map(|p| (p.ancestors.clone(), p.flags.clone()))
-                .unwrap_or_default();
-            ancestors.insert(0, CategoryId(id));
+            let (ancestors, parent_flags) =
+                parent.and_then(|p| self.categories.item(p.0)).map_or_else(
+                    || (vec![CategoryId(id)], IdSet::default()),
+                    |p| (lineage(CategoryId(id), &p.ancestors), p.flags.clone()),
+                );
             if let Some(c) = self.categories.item_mut(id) {
                 c.ancestors = ancestors;
                 c.flags.union_with(&parent_flags);
@@ -69,14 +69,15 @@ impl Checker {
         let purpose_count = self.purposes.len();
         for i in 0..purpose_count {
             let id = u32::try_from(i).unwrap_or(u32::MAX);
-            let mut ancestors = self
+            let ancestors = self
                 .purposes
                 .item(id)
                 .and_then(|p| p.parent)
                 .and_then(|parent| self.purposes.item(parent.0))
-                .map(|p| p.ancestors.clone())
-                .unwrap_or_default();
-            ancestors.insert(0, PurposeId(id));
+                .map_or_else(
+                    || vec![PurposeId(id)],
+                    |p| lineage(PurposeId(id), &p.ancestors),
+                );
             if let Some(p) = self.purposes.item_mut(id) {
                 p.ancestors = ancestors;
             }
@@ -583,6 +584,14 @@ impl Checker {
             }
         }
     }
+}
+
+/// `node` and then its parent's lineage (`a.b.c`, `a.b`, `a`), in one allocation.
+fn lineage<I: Copy>(node: I, parent: &[I]) -> Vec<I> {
+    let mut ancestors = Vec::with_capacity(parent.len() + 1);
+    ancestors.push(node);
+    ancestors.extend_from_slice(parent);
+    ancestors
 }
 
 /// Whether `cond` reads nothing but circumstances.
