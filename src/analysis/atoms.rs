@@ -287,6 +287,9 @@ pub(crate) struct RuleLists {
     pub permits_by_category: Vec<Vec<u32>>,
     /// Every `combine` rule.
     pub combine: Vec<u32>,
+    /// The `assert never use` assertions, by the purposes their rule names (indexes into
+    /// the policy's assertions, in order).
+    pub never_use_by_purpose: Vec<Vec<u32>>,
 }
 
 impl RuleLists {
@@ -298,6 +301,7 @@ impl RuleLists {
             transfer_by_category: vec![Vec::new(); categories],
             permits_by_category: vec![Vec::new(); categories],
             combine: Vec::new(),
+            never_use_by_purpose: vec![Vec::new(); policy.purposes.len()],
         };
         let push = |lists: &mut Vec<Vec<u32>>, set: &IdSet, i: usize| {
             for member in set.iter() {
@@ -323,18 +327,66 @@ impl RuleLists {
         for (i, transfer) in policy.transfers.iter().enumerate() {
             push(&mut lists.permits_by_category, &transfer.categories, i);
         }
+        for (i, assertion) in policy.assertions.iter().enumerate() {
+            if let AssertionKind::Never(rule) = &assertion.kind {
+                if let RuleAction::Use { purposes } = &rule.action {
+                    push(&mut lists.never_use_by_purpose, purposes, i);
+                }
+            }
+        }
         lists
     }
 }
 
 /// The rules of `list` (every rule when there is no list).
-fn rules_of<'p>(
+fn rules_of<'p>(policy: &'p Policy, list: Option<&'p [u32]>) -> Listed<'p, crate::model::DenyRule> {
+    Listed::new(&policy.rules, list)
+}
+
+/// The assertions of `list` (every assertion when there is no list).
+fn assertions_of<'p>(
     policy: &'p Policy,
     list: Option<&'p [u32]>,
-) -> Box<dyn Iterator<Item = &'p crate::model::DenyRule> + 'p> {
-    match list {
-        Some(list) => Box::new(list.iter().filter_map(|&i| policy.rules.get(i as usize))),
-        None => Box::new(policy.rules.iter()),
+) -> Listed<'p, crate::model::tests::CompiledAssertion> {
+    Listed::new(&policy.assertions, list)
+}
+
+/// The items of `all` a list of indexes names, in its order, or every item when there is
+/// no list. A plain iterator (no box, no adapter chain): the analysis asks it once per
+/// question, and `lawful doc` asks hundreds of thousands of questions.
+struct Listed<'p, T> {
+    all: &'p [T],
+    list: Option<std::slice::Iter<'p, u32>>,
+    next: usize,
+}
+
+impl<'p, T> Listed<'p, T> {
+    fn new(all: &'p [T], list: Option<&'p [u32]>) -> Self {
+        Listed {
+            all,
+            list: list.map(<[u32]>::iter),
+            next: 0,
+        }
+    }
+}
+
+impl<'p, T> Iterator for Listed<'p, T> {
+    type Item = &'p T;
+
+    fn next(&mut self) -> Option<&'p T> {
+        match &mut self.list {
+            Some(list) => loop {
+                let &i = list.next()?;
+                if let Some(item) = self.all.get(i as usize) {
+                    return Some(item);
+                }
+            },
+            None => {
+                let item = self.all.get(self.next)?;
+                self.next += 1;
+                Some(item)
+            }
+        }
     }
 }
 
@@ -349,7 +401,18 @@ pub(crate) fn conditions_of<'p>(
     lists: Option<&'p RuleLists>,
     question: &Question,
 ) -> Vec<&'p Cond> {
-    let mut out: Vec<&'p Cond> = Vec::new();
+    let mut out = Vec::new();
+    conditions_into(policy, lists, question, &mut out);
+    out
+}
+
+/// [`conditions_of`], appended to `out` (a caller asking many questions reuses one list).
+pub(crate) fn conditions_into<'p>(
+    policy: &'p Policy,
+    lists: Option<&'p RuleLists>,
+    question: &Question,
+    out: &mut Vec<&'p Cond>,
+) {
     let rule_conds = |rule: &'p crate::model::DenyRule, out: &mut Vec<&'p Cond>| {
         out.extend(rule.when.iter());
         out.extend(rule.excepts.iter().filter_map(|e| e.when.as_ref()));
@@ -357,7 +420,7 @@ pub(crate) fn conditions_of<'p>(
     match *question {
         Question::Decide(query) => {
             let Some(category) = category_of(policy, &query) else {
-                return out;
+                return;
             };
             let region = query.region.unwrap_or(RegionId(0));
             let (c, r, p) = (category.index(), region.index(), query.purpose.index());
@@ -373,13 +436,14 @@ pub(crate) fn conditions_of<'p>(
                 let covers = rule.categories.contains(c)
                     || other.is_some_and(|o| rule.categories.contains(o.index()));
                 if purposes.contains(p) && covers && rule.regions.contains(r) {
-                    rule_conds(rule, &mut out);
+                    rule_conds(rule, out);
                 }
             }
             // A use the closed world denies cites an `assert never use` that forbids it
             // (`eval::rules::forbidding_assertion`): the assertion's conditions decide which
             // provenance the decision names, so they are read like a rule's.
-            for assertion in &policy.assertions {
+            let never = lists.map(|l| l.never_use_by_purpose.get(p).map_or(&[][..], Vec::as_slice));
+            for assertion in assertions_of(policy, never) {
                 let AssertionKind::Never(rule) = &assertion.kind else {
                     continue;
                 };
@@ -389,7 +453,7 @@ pub(crate) fn conditions_of<'p>(
                     && covers
                     && rule.regions.contains(r)
                 {
-                    rule_conds(rule, &mut out);
+                    rule_conds(rule, out);
                 }
             }
             if let Some(other) = other {
@@ -399,24 +463,24 @@ pub(crate) fn conditions_of<'p>(
                         .is_some()
                         && rule.regions.contains(r)
                     {
-                        rule_conds(rule, &mut out);
+                        rule_conds(rule, out);
                     }
                 }
                 for declaration in policy.basis_declarations(query.purpose, region) {
                     out.extend(declaration.when.iter());
                     out.extend(declaration.objection_override.iter());
                 }
-                return out;
+                return;
             }
             for declaration in policy.basis_declarations(query.purpose, region) {
                 out.extend(declaration.when.iter());
                 out.extend(declaration.objection_override.iter());
             }
             let Some(id) = query.recipient else {
-                return out;
+                return;
             };
             let Some(recipient) = policy.recipients.get(id.index()) else {
-                return out;
+                return;
             };
             let list = lists.map(|l| {
                 l.disclosure_by_category
@@ -437,26 +501,25 @@ pub(crate) fn conditions_of<'p>(
                     | RuleAction::Combine { .. } => false,
                 };
                 if action && rule.categories.contains(c) && rule.regions.contains(r) {
-                    rule_conds(rule, &mut out);
+                    rule_conds(rule, out);
                 }
             }
             out.extend(recipient.conditions.iter());
             for location in &recipient.located {
-                transfer_conditions(policy, lists, category, region, *location, &mut out);
+                transfer_conditions(policy, lists, category, region, *location, out);
             }
             if recipient.located.is_empty() {
                 // Localised data may not go to a recipient of unknown location, unless the
                 // localisation's exception holds: its conditions decide the disclosure.
-                localization_conditions(policy, category, region, &mut out);
+                localization_conditions(policy, category, region, out);
             }
         }
         Question::Transfer {
             category, from, to, ..
         } => {
-            transfer_conditions(policy, lists, category, from, to, &mut out);
+            transfer_conditions(policy, lists, category, from, to, out);
         }
     }
-    out
 }
 
 pub(crate) fn transfer_conditions<'p>(
@@ -1053,4 +1116,23 @@ pub(crate) fn consent_record(purpose: PurposeId, state: ConsentState) -> Option<
         ConsentState::RegivenAfterTaint => record(REGIVEN, Some(WITHDRAWN), false),
         ConsentState::RegivenExplicitAfterTaint => record(REGIVEN, Some(WITHDRAWN), true),
     })
+}
+
+#[cfg(test)]
+mod listed_tests {
+    use super::Listed;
+
+    #[test]
+    fn a_list_names_items_in_its_order_and_no_list_names_all() {
+        let all = ["a", "b", "c", "d"];
+        let listed: Vec<&&str> = Listed::new(&all, Some(&[3, 1, 9, 0])).collect();
+        assert_eq!(
+            listed,
+            [&"d", &"b", &"a"],
+            "an index past the end is skipped"
+        );
+        let every: Vec<&&str> = Listed::new(&all, None).collect();
+        assert_eq!(every, all.iter().collect::<Vec<_>>());
+        assert_eq!(Listed::new(&all, Some(&[])).count(), 0);
+    }
 }

@@ -8,6 +8,7 @@ use crate::syntax::ast::{self, Decl};
 
 impl Checker {
     pub(super) fn lint(&mut self, files: &[ast::File]) {
+        self.allows = Some(super::Allows::from_files(files));
         let Some(root) = files.iter().find(|f| f.source == self.root) else {
             return;
         };
@@ -54,7 +55,7 @@ impl Checker {
                         .subtree(id as usize)
                         .iter()
                         .any(|c| used_categories.contains(*c as usize));
-                    if !used {
+                    if !used && self.warns("unused-category", c.path.span) {
                         self.warn(
                             "unused-category",
                             format!("no purpose uses category `{}`", c.path.text),
@@ -70,7 +71,9 @@ impl Checker {
                         .get(&f.path.text)
                         .and_then(|id| self.fields.item(id))
                         .map(|f| f.category);
-                    if category.is_some_and(|c| !used_categories.contains(c.index())) {
+                    if category.is_some_and(|c| !used_categories.contains(c.index()))
+                        && self.warns("unused-field", f.path.span)
+                    {
                         self.warn(
                             "unused-field",
                             format!("no purpose may use field `{}`", f.path.text),
@@ -106,6 +109,9 @@ impl Checker {
             return;
         }
         if decl.uses.is_empty() {
+            if !self.warns("empty-purpose", decl.path.span) {
+                return;
+            }
             self.warn(
                 "empty-purpose",
                 format!("purpose `{}` uses no category", decl.path.text),
@@ -124,7 +130,7 @@ impl Checker {
         for b in &purpose.bases {
             covered.union_with(&b.scope);
         }
-        if !retained {
+        if !retained && self.warns("purpose-without-retention", decl.path.span) {
             self.warn(
                 "purpose-without-retention",
                 format!("no maximum retention covers the data of purpose `{}`", decl.path.text),
@@ -132,6 +138,9 @@ impl Checker {
                 decl.path.span,
                 "kept forever?",
             );
+        }
+        if !self.warns("basis-gap", decl.path.span) {
+            return;
         }
         let gap = jurisdictions.iter().find(|(_, set)| {
             let mut missing = set.clone();

@@ -347,10 +347,9 @@ impl Checker {
                 );
             }
         }
-        let names: Vec<String> = alternatives.iter().map(|b| b.name()).collect();
         let provenance = self.add_provenance(
             ProvenanceKind::Basis,
-            format!("{purpose}: basis {}", names.join(" or ")),
+            basis_title(purpose, &alternatives),
             None,
             decl.span,
         );
@@ -1101,4 +1100,47 @@ pub(crate) fn period_in_range(period: jiff::Span) -> bool {
     period
         .compare((limit, reference))
         .is_ok_and(|o| o != std::cmp::Ordering::Greater)
+}
+
+/// `marketing: basis consent or opt_out(sale)`: a basis's provenance name, written into one
+/// string (one allocation per basis).
+fn basis_title(purpose: &str, alternatives: &[Basis]) -> String {
+    let mut title = String::with_capacity(purpose.len() + 8 + 20 * alternatives.len());
+    title.push_str(purpose);
+    title.push_str(": basis ");
+    for (i, basis) in alternatives.iter().enumerate() {
+        if i > 0 {
+            title.push_str(" or ");
+        }
+        match basis {
+            Basis::OptOut(kind) => {
+                title.push_str("opt_out(");
+                title.push_str(kind.name());
+                title.push(')');
+            }
+            other => title.push_str(other.simple_name()),
+        }
+    }
+    title
+}
+
+#[cfg(test)]
+mod tests {
+    use super::basis_title;
+    use crate::model::{Basis, OptOutKind};
+
+    #[test]
+    fn a_basis_title_joins_the_names_as_written() {
+        let alternatives = [
+            Basis::Consent,
+            Basis::OptOut(OptOutKind::Sale),
+            Basis::LegitimateInterest,
+        ];
+        let names: Vec<String> = alternatives.iter().map(|b| b.name()).collect();
+        assert_eq!(
+            basis_title("marketing.direct", &alternatives),
+            format!("marketing.direct: basis {}", names.join(" or "))
+        );
+        assert_eq!(basis_title("p", &[Basis::Contract]), "p: basis contract");
+    }
 }

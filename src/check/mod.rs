@@ -64,30 +64,33 @@ pub fn check(loaded: Loaded) -> (Option<Policy>, Diagnostics) {
     (Some(policy), diagnostics)
 }
 
-/// A named table under construction: entries plus a by-name index.
+/// A named table under construction: entries plus a by-name index. The index is the
+/// compiled policy's own kind ([`NameIndex`]: one hash of two folded multiplies for a short
+/// name, the names back to back in one string), so declaring a name allocates no key and
+/// the finished index moves into the policy as it is.
 struct Table<T> {
     items: Vec<T>,
-    index: HashMap<String, u32>,
+    index: NameIndex<u32>,
 }
 
 impl<T> Default for Table<T> {
     fn default() -> Self {
         Table {
             items: Vec::new(),
-            index: HashMap::new(),
+            index: NameIndex::default(),
         }
     }
 }
 
 impl<T> Table<T> {
     fn get(&self, name: &str) -> Option<u32> {
-        self.index.get(name).copied()
+        self.index.get(name)
     }
 
     fn push(&mut self, name: &str, item: T) -> u32 {
         let id = u32::try_from(self.items.len()).unwrap_or(u32::MAX);
         self.items.push(item);
-        self.index.insert(name.to_owned(), id);
+        self.index.insert(name, id);
         id
     }
 
@@ -104,7 +107,12 @@ impl<T> Table<T> {
     }
 
     fn names(&self) -> impl Iterator<Item = &str> {
-        self.index.keys().map(String::as_str)
+        self.index.names()
+    }
+
+    /// The finished index, with typed ids.
+    fn into_index<I: Copy>(self, id: impl Fn(u32) -> I) -> (Vec<T>, NameIndex<I>) {
+        (self.items, self.index.map_ids(id))
     }
 }
 
@@ -148,6 +156,8 @@ struct Checker {
     tests: Vec<model_tests::CompiledTest>,
     assertions: Vec<model_tests::CompiledAssertion>,
     index: Indexes,
+    /// The `allow` attributes, read when the lints start: a silenced warning is not built.
+    allows: Option<Allows>,
 }
 
 use crate::model::tests as model_tests;
@@ -215,6 +225,7 @@ impl Checker {
             tests: Vec::new(),
             assertions: Vec::new(),
             index: Indexes::default(),
+            allows: None,
         }
     }
 
@@ -234,7 +245,19 @@ impl Checker {
             .push(Diagnostic::new(&error, span, label).with_related(related, note));
     }
 
+    /// Whether a warning of `lint` at `span` would be kept (not silenced by an `allow`), so
+    /// a lint builds its message only for warnings that are reported.
+    fn warns(&self, lint: &str, span: Span) -> bool {
+        !self
+            .allows
+            .as_ref()
+            .is_some_and(|allows| allows.silences_lint(lint, span))
+    }
+
     fn warn(&mut self, lint: &'static str, message: String, help: String, span: Span, label: &str) {
+        if !self.warns(lint, span) {
+            return;
+        }
         let error = CheckError::Lint {
             lint,
             message,
@@ -306,52 +329,43 @@ impl Checker {
 
     fn into_policy(self, sources: SourceMap) -> Policy {
         let mut index = self.index;
-        for (name, id) in &self.regions.index {
-            index.regions.insert(name, RegionId(*id));
-        }
-        for (name, id) in &self.categories.index {
-            index.categories.insert(name, CategoryId(*id));
-        }
-        for (name, id) in &self.fields.index {
-            index.fields.insert(name, FieldId(*id));
-        }
-        for (name, id) in &self.purposes.index {
-            index.purposes.insert(name, PurposeId(*id));
-        }
-        for (name, id) in &self.recipients.index {
-            index.recipients.insert(name, RecipientId(*id));
-        }
-        for (name, id) in &self.subject_kinds.index {
-            index.subject_kinds.insert(name, SubjectKindId(*id));
-        }
-        for (name, id) in &self.attributes.index {
-            index.attributes.insert(name, AttributeId(*id));
-        }
-        for (name, id) in &self.events.index {
-            index.events.insert(name, EventId(*id));
-        }
-        for (name, id) in &self.circumstances.index {
-            index.circumstances.insert(name, CircumstanceId(*id));
-        }
+        let regions;
+        (regions, index.regions) = self.regions.into_index(RegionId);
+        let categories;
+        (categories, index.categories) = self.categories.into_index(CategoryId);
+        let fields;
+        (fields, index.fields) = self.fields.into_index(FieldId);
+        let purposes;
+        (purposes, index.purposes) = self.purposes.into_index(PurposeId);
+        let recipients;
+        (recipients, index.recipients) = self.recipients.into_index(RecipientId);
+        let subject_kinds;
+        (subject_kinds, index.subject_kinds) = self.subject_kinds.into_index(SubjectKindId);
+        let attributes;
+        (attributes, index.attributes) = self.attributes.into_index(AttributeId);
+        let events;
+        (events, index.events) = self.events.into_index(EventId);
+        let circumstances;
+        (circumstances, index.circumstances) = self.circumstances.into_index(CircumstanceId);
         let mut symbols = vec![String::new(); self.symbols.len()];
-        for (name, id) in &self.symbols.index {
-            index.symbols.insert(name, SymbolId(*id));
-            if let Some(slot) = symbols.get_mut(*id as usize) {
-                slot.clone_from(name);
+        for (name, id) in self.symbols.index.entries() {
+            if let Some(slot) = symbols.get_mut(id as usize) {
+                name.clone_into(slot);
             }
         }
+        index.symbols = self.symbols.index.map_ids(SymbolId);
         let mut policy = Policy {
             header: self.header,
             sources,
-            regions: self.regions.items,
-            categories: self.categories.items,
-            fields: self.fields.items,
-            purposes: self.purposes.items,
-            recipients: self.recipients.items,
-            subject_kinds: self.subject_kinds.items,
-            attributes: self.attributes.items,
-            events: self.events.items,
-            circumstances: self.circumstances.items,
+            regions,
+            categories,
+            fields,
+            purposes,
+            recipients,
+            subject_kinds,
+            attributes,
+            events,
+            circumstances,
             flags: self.flags.items,
             symbols,
             rules: self.rules,
@@ -381,7 +395,11 @@ impl Checker {
                 self.check_lint_names(&item.allows);
             }
         }
-        Allows::from_files(files).retain(std::mem::take(&mut self.diagnostics))
+        let allows = self
+            .allows
+            .take()
+            .unwrap_or_else(|| Allows::from_files(files));
+        allows.retain(std::mem::take(&mut self.diagnostics))
     }
 
     fn check_lint_names(&mut self, names: &[ast::Name]) {
@@ -430,7 +448,11 @@ impl Allows {
         let Some(lint) = diagnostic.lint_name() else {
             return false;
         };
-        let at = diagnostic.span;
+        self.silences_lint(lint, diagnostic.span)
+    }
+
+    /// Whether a warning of `lint` at `at` is silenced.
+    pub fn silences_lint(&self, lint: &str, at: Span) -> bool {
         let names = |names: &Vec<String>| names.iter().any(|n| n == lint);
         if self
             .files

@@ -139,15 +139,25 @@ impl Checker {
             }
             return IdSet::full(count);
         }
-        let mut set = IdSet::new(count);
+        // The first region's closure is copied rather than merged into an empty set: most
+        // scopes name one region (`in EU`).
+        let mut set: Option<IdSet> = None;
         for r in refs {
             if let Some(id) = self.region_ref(r) {
                 if let Some(region) = self.regions.item(id.0) {
-                    set.union_with(&region.inside);
+                    match &mut set {
+                        Some(set) => set.union_with(&region.inside),
+                        None if region.inside.len() == count => set = Some(region.inside.clone()),
+                        None => {
+                            let mut new = IdSet::new(count);
+                            new.union_with(&region.inside);
+                            set = Some(new);
+                        }
+                    }
                 }
             }
         }
-        set
+        set.unwrap_or_else(|| IdSet::new(count))
     }
 
     /// Iterative three-colour DFS over "lies within" edges; each cycle reported once.

@@ -3,6 +3,7 @@
 
 use super::{CheckError, Checker, NameKind};
 use crate::model::*;
+use crate::source::Span;
 use crate::syntax::ast::{
     self, CmpOp, CondKind, Decl, LiteralKind, RecipientSelKind, SelectorKind, SubjectTest,
 };
@@ -48,11 +49,11 @@ impl Checker {
         for i in 0..count {
             let id = u32::try_from(i).unwrap_or(u32::MAX);
             let parent = self.categories.item(id).and_then(|c| c.parent);
-            let (mut ancestors, parent_flags) = parent
-                .and_then(|p| self.categories.item(p.0))
-                .map(|p| (p.ancestors.clone(), p.flags.clone()))
-                .unwrap_or_default();
-            ancestors.insert(0, CategoryId(id));
+            let (ancestors, parent_flags) =
+                parent.and_then(|p| self.categories.item(p.0)).map_or_else(
+                    || (vec![CategoryId(id)], IdSet::default()),
+                    |p| (lineage(CategoryId(id), &p.ancestors), p.flags.clone()),
+                );
             if let Some(c) = self.categories.item_mut(id) {
                 c.ancestors = ancestors;
                 c.flags.union_with(&parent_flags);
@@ -68,14 +69,15 @@ impl Checker {
         let purpose_count = self.purposes.len();
         for i in 0..purpose_count {
             let id = u32::try_from(i).unwrap_or(u32::MAX);
-            let mut ancestors = self
+            let ancestors = self
                 .purposes
                 .item(id)
                 .and_then(|p| p.parent)
                 .and_then(|parent| self.purposes.item(parent.0))
-                .map(|p| p.ancestors.clone())
-                .unwrap_or_default();
-            ancestors.insert(0, PurposeId(id));
+                .map_or_else(
+                    || vec![PurposeId(id)],
+                    |p| lineage(PurposeId(id), &p.ancestors),
+                );
             if let Some(p) = self.purposes.item_mut(id) {
                 p.ancestors = ancestors;
             }
@@ -114,14 +116,20 @@ impl Checker {
 
     /// A category by exact name, reporting an unknown one.
     pub(super) fn category_name(&mut self, name: &ast::Name) -> Option<CategoryId> {
-        match self.categories.get(&name.text) {
+        self.category_at(&name.text, name.span)
+    }
+
+    /// A category by exact name written at `span` (a selector's path), reporting an
+    /// unknown one.
+    fn category_at(&mut self, name: &str, span: Span) -> Option<CategoryId> {
+        match self.categories.get(name) {
             Some(id) => Some(CategoryId(id)),
             None => {
                 let names: Vec<String> = self.categories.names().map(str::to_owned).collect();
                 self.unknown(
                     NameKind::Category,
-                    &name.text,
-                    name.span,
+                    name,
+                    span,
                     names.iter().map(String::as_str),
                 );
                 None
@@ -130,14 +138,19 @@ impl Checker {
     }
 
     pub(super) fn purpose_name(&mut self, name: &ast::Name) -> Option<PurposeId> {
-        match self.purposes.get(&name.text) {
+        self.purpose_at(&name.text, name.span)
+    }
+
+    /// A purpose by exact name written at `span`, reporting an unknown one.
+    pub(super) fn purpose_at(&mut self, name: &str, span: Span) -> Option<PurposeId> {
+        match self.purposes.get(name) {
             Some(id) => Some(PurposeId(id)),
             None => {
                 let names: Vec<String> = self.purposes.names().map(str::to_owned).collect();
                 self.unknown(
                     NameKind::Purpose,
-                    &name.text,
-                    name.span,
+                    name,
+                    span,
                     names.iter().map(String::as_str),
                 );
                 None
@@ -153,11 +166,7 @@ impl Checker {
             match &selector.kind {
                 SelectorKind::All => return IdSet::full(count),
                 SelectorKind::Path { path, .. } => {
-                    let name = ast::Name {
-                        text: path.clone(),
-                        span: selector.span,
-                    };
-                    if let Some(id) = self.category_name(&name) {
+                    if let Some(id) = self.category_at(path, selector.span) {
                         self.category_tree.add_subtree(id.index(), &mut set);
                     }
                 }
@@ -192,11 +201,7 @@ impl Checker {
             match &selector.kind {
                 SelectorKind::All => return IdSet::full(count),
                 SelectorKind::Path { path, .. } => {
-                    let name = ast::Name {
-                        text: path.clone(),
-                        span: selector.span,
-                    };
-                    if let Some(id) = self.purpose_name(&name) {
+                    if let Some(id) = self.purpose_at(path, selector.span) {
                         self.purpose_tree.add_subtree(id.index(), &mut set);
                     }
                 }
@@ -513,10 +518,7 @@ impl Checker {
             match arg.map(|a| &a.kind) {
                 Some(SelectorKind::Path { path, .. }) => {
                     let span = arg.map(|a| a.span).unwrap_or(name.span);
-                    this.purpose_name(&ast::Name {
-                        text: path.clone(),
-                        span,
-                    })
+                    this.purpose_at(path, span)
                 }
                 _ => {
                     this.invalid_condition(
@@ -582,6 +584,14 @@ impl Checker {
             }
         }
     }
+}
+
+/// `node` and then its parent's lineage (`a.b.c`, `a.b`, `a`), in one allocation.
+fn lineage<I: Copy>(node: I, parent: &[I]) -> Vec<I> {
+    let mut ancestors = Vec::with_capacity(parent.len() + 1);
+    ancestors.push(node);
+    ancestors.extend_from_slice(parent);
+    ancestors
 }
 
 /// Whether `cond` reads nothing but circumstances.

@@ -235,6 +235,9 @@ fn derived_text(kind: RightKind) -> String {
 /// where it does. See the module documentation.
 pub fn granted(policy: &Policy) -> Vec<Granted> {
     let regions = policy.regions.len();
+    // The rules by purpose, so finding the conditions of a use reads the purpose's rules,
+    // not every rule (`analysis::atoms::conditions_of`: the same rules, in the same order).
+    let lists = crate::analysis::atoms::RuleLists::new(policy);
     let mut out = Vec::new();
     for (i, purpose) in policy.purposes.iter().enumerate() {
         if !purpose.declared {
@@ -244,7 +247,7 @@ pub fn granted(policy: &Policy) -> Vec<Granted> {
         let mut found: Vec<(RightKind, IdSet)> = Vec::new();
         for r in 0..regions {
             let region = RegionId(u32::try_from(r).unwrap_or(u32::MAX));
-            for kind in candidates(policy, id, region) {
+            for kind in candidates(policy, &lists, id, region) {
                 if !grants(policy, id, region, kind) {
                     continue;
                 }
@@ -269,7 +272,12 @@ pub fn granted(policy: &Policy) -> Vec<Granted> {
 }
 
 /// The rights the evaluator's basis choice for `purpose` in `region` could make count.
-fn candidates(policy: &Policy, purpose: PurposeId, region: RegionId) -> Vec<RightKind> {
+fn candidates(
+    policy: &Policy,
+    lists: &crate::analysis::atoms::RuleLists,
+    purpose: PurposeId,
+    region: RegionId,
+) -> Vec<RightKind> {
     let direct_marketing = policy
         .purposes
         .get(purpose.index())
@@ -303,7 +311,7 @@ fn candidates(policy: &Policy, purpose: PurposeId, region: RegionId) -> Vec<Righ
     // them: each is a candidate too, whatever the basis (`grants` asks the evaluator whether
     // exercising it changes anything).
     if any {
-        let reads = condition_reads(policy, purpose, region);
+        let reads = condition_reads(policy, lists, purpose, region);
         let mut also = Vec::new();
         if reads.consent {
             also.push(RightKind::WithdrawConsent);
@@ -366,22 +374,35 @@ struct ConditionReads {
 
 /// [`ConditionReads`] of the uses of every category `purpose` uses, in `region`: the
 /// conditions the evaluator tests for them (`analysis::atoms`), and what those read.
-fn condition_reads(policy: &Policy, purpose: PurposeId, region: RegionId) -> ConditionReads {
+fn condition_reads(
+    policy: &Policy,
+    lists: &crate::analysis::atoms::RuleLists,
+    purpose: PurposeId,
+    region: RegionId,
+) -> ConditionReads {
     let mut reads = crate::analysis::atoms::Reads::default();
     let Some(p) = policy.purposes.get(purpose.index()) else {
         return ConditionReads::default();
     };
-    let mut conditions = Vec::new();
+    // The conditions every category shares (the basis declarations' `when`) come once per
+    // category: each is read once (what a condition reads does not depend on how often).
+    let (mut conditions, mut read): (Vec<&Cond>, Vec<&Cond>) = (Vec::new(), Vec::new());
     for c in p.uses.iter() {
         let category = CategoryId(u32::try_from(c).unwrap_or(u32::MAX));
         let query = Query::new(policy, purpose, DataRef::Category(category)).in_region(region);
-        conditions.extend(crate::analysis::atoms::question_conditions(
+        conditions.clear();
+        crate::analysis::atoms::conditions_into(
             policy,
+            Some(lists),
             &crate::eval::Question::Decide(query),
-        ));
-    }
-    for cond in conditions {
-        reads.cond(cond);
+            &mut conditions,
+        );
+        for &cond in &conditions {
+            if !read.iter().any(|seen| std::ptr::eq(*seen, cond)) {
+                read.push(cond);
+                reads.cond(cond);
+            }
+        }
     }
     ConditionReads {
         consent: !reads.consents.is_empty(),

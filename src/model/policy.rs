@@ -273,6 +273,36 @@ impl<I: Copy> NameIndex<I> {
         self.slots.iter().flatten().map(|slot| self.name_of(slot))
     }
 
+    /// Every name with its id, in no particular order.
+    pub fn entries(&self) -> impl Iterator<Item = (&str, I)> {
+        self.slots
+            .iter()
+            .flatten()
+            .map(|slot| (self.name_of(slot), slot.id))
+    }
+
+    /// The same names with their ids converted (the checker builds its tables on `u32`
+    /// and hands the policy typed ids): the table is kept as it is, nothing is rehashed.
+    pub fn map_ids<J>(self, convert: impl Fn(I) -> J) -> NameIndex<J> {
+        NameIndex {
+            slots: self
+                .slots
+                .into_iter()
+                .map(|slot| {
+                    slot.map(|s| Slot {
+                        hash: s.hash,
+                        words: s.words,
+                        start: s.start,
+                        end: s.end,
+                        id: convert(s.id),
+                    })
+                })
+                .collect(),
+            text: self.text,
+            len: self.len,
+        }
+    }
+
     /// How many names.
     pub fn len(&self) -> usize {
         self.len
@@ -412,6 +442,28 @@ mod name_index_tests {
         listed.sort_unstable();
         assert_eq!(listed.len(), 1000);
         assert!(listed.binary_search(&"purpose.p999").is_ok());
+    }
+
+    #[test]
+    fn mapped_ids_keep_every_name() {
+        let mut index = NameIndex::default();
+        let names: Vec<String> = (0..300)
+            .map(|i| format!("a.very.long.name.number{i}"))
+            .collect();
+        for (i, name) in names.iter().enumerate() {
+            index.insert(name, i as u32);
+        }
+        let mut entries: Vec<(String, u32)> =
+            index.entries().map(|(n, i)| (n.to_owned(), i)).collect();
+        entries.sort_unstable_by_key(|&(_, i)| i);
+        assert_eq!(entries.len(), 300);
+        assert!(entries.iter().all(|(n, i)| *n == names[*i as usize]));
+        let mapped = index.map_ids(|i| u64::from(i) * 10);
+        assert_eq!(mapped.len(), 300);
+        for (i, name) in names.iter().enumerate() {
+            assert_eq!(mapped.get(name), Some(i as u64 * 10), "{name}");
+        }
+        assert_eq!(mapped.get("a.very.long.name.number300"), None);
     }
 }
 
