@@ -9,8 +9,7 @@
 use std::cmp::Ordering;
 
 use crate::model::{
-    AttrValue, Circumstances, CmpOp, Cond, CondProgram, Op, Policy, Predicate, ProgramRef,
-    PurposeId, RegionId, UnknownAge,
+    AttrValue, Circumstances, CmpOp, Cond, Policy, Predicate, PurposeId, RegionId, UnknownAge,
 };
 use crate::subject::Subject;
 
@@ -151,112 +150,6 @@ impl Env<'_> {
             Cond::And(parts) | Cond::Or(parts) => parts.iter().all(|p| self.all_known(p)),
             Cond::Is(predicate) => self.predicate(predicate) != Truth::Unknown,
         }
-    }
-
-    /// Evaluate a condition laid out flat (`model::program`): the truth value
-    /// [`Env::eval`] gives the condition it was laid out from.
-    #[inline]
-    pub fn run(&self, program: &CondProgram, at: ProgramRef) -> Truth {
-        if at.start >= at.end {
-            // Nothing laid out there (a reference into another program): fail closed as
-            // for a fact the subject does not settle.
-            return Truth::Unknown;
-        }
-        self.run_part(program, at.start as usize).0
-    }
-
-    /// The truth of the condition starting at op `at`, and the index after it.
-    fn step(&self, program: &CondProgram, at: usize) -> (Truth, usize) {
-        let Some(op) = program.op(at) else {
-            return (Truth::Unknown, usize::MAX);
-        };
-        let next = at + 1;
-        match op {
-            Op::Not => {
-                let (truth, after) = self.run_part(program, next);
-                (!truth, after)
-            }
-            // As `Env::eval`: `false` decides an `and`, `true` an `or`.
-            Op::And { end } => {
-                let end = end as usize;
-                let mut result = Truth::True;
-                let mut part = next;
-                while part < end {
-                    let (truth, after) = self.run_part(program, part);
-                    match truth {
-                        Truth::False => return (Truth::False, end),
-                        Truth::Unknown => result = Truth::Unknown,
-                        Truth::True => {}
-                    }
-                    part = after;
-                }
-                (result, end)
-            }
-            Op::Or { end } => {
-                let end = end as usize;
-                let mut result = Truth::False;
-                let mut part = next;
-                while part < end {
-                    let (truth, after) = self.run_part(program, part);
-                    match truth {
-                        Truth::True => return (Truth::True, end),
-                        Truth::Unknown => result = Truth::Unknown,
-                        Truth::False => {}
-                    }
-                    part = after;
-                }
-                (result, end)
-            }
-            leaf => (self.leaf(program, leaf).unwrap_or(Truth::Unknown), next),
-        }
-    }
-
-    /// [`Env::step`] of a part, with a fact (or a negated fact) read without a further
-    /// call: most parts of a condition are.
-    #[inline(always)]
-    fn run_part(&self, program: &CondProgram, at: usize) -> (Truth, usize) {
-        let Some(op) = program.op(at) else {
-            return (Truth::Unknown, usize::MAX);
-        };
-        if let Some(truth) = self.leaf(program, op) {
-            return (truth, at + 1);
-        }
-        if op == Op::Not {
-            if let Some(truth) = program
-                .op(at + 1)
-                .and_then(|inner| self.leaf(program, inner))
-            {
-                return (!truth, at + 2);
-            }
-        }
-        self.step(program, at)
-    }
-
-    /// The truth of a leaf op; `None` for `not`, `and` and `or`. The facts held in an op
-    /// are read as the predicates they stand for.
-    #[inline(always)]
-    fn leaf(&self, program: &CondProgram, op: Op) -> Option<Truth> {
-        Some(match op {
-            Op::Not | Op::And { .. } | Op::Or { .. } => return None,
-            Op::True => Truth::True,
-            Op::False => Truth::False,
-            Op::Age(op, n) => self.predicate(&Predicate::Age(op, n)),
-            Op::RegionIn(mask) => match self.subject {
-                None => Truth::Unknown,
-                Some(subject) => subject.region.map_or(Truth::Unknown, |r| {
-                    Truth::from_bool(r.index() < 64 && mask >> r.index() & 1 == 1)
-                }),
-            },
-            Op::Consent(p) => self.predicate(&Predicate::Consent(p)),
-            Op::ExplicitConsent(p) => self.predicate(&Predicate::ExplicitConsent(p)),
-            Op::Objected(p) => self.predicate(&Predicate::Objected(p)),
-            Op::SetContains(a, s) => self.predicate(&Predicate::SetContains(a, s)),
-            Op::AttrTrue(a) => self.predicate(&Predicate::AttrTrue(a)),
-            Op::Fact(i) => program
-                .fact(i)
-                .map_or(Truth::Unknown, |p| self.predicate(p)),
-            Op::Tree(i) => program.tree(i).map_or(Truth::Unknown, |c| self.eval(c)),
-        })
     }
 
     /// `None` (no condition) holds.
@@ -434,8 +327,7 @@ mod tests {
 
     use super::{Env, Truth};
     use crate::model::{
-        AttributeId, Circumstances, CmpOp, Cond, CondProgram, IdSet, Policy, Predicate, PurposeId,
-        RegionId, SymbolId,
+        AttributeId, Circumstances, CmpOp, Cond, IdSet, Policy, Predicate, PurposeId, RegionId,
     };
     use crate::subject::{ConsentRecord, Subject};
 
@@ -477,17 +369,6 @@ mod tests {
             region_set.prop_map(Predicate::RegionIn),
             (0u32..2).prop_map(|p| Predicate::Consent(PurposeId(p))),
             (0u32..2).prop_map(|p| Predicate::Objected(PurposeId(p))),
-            (0u32..2).prop_map(|p| Predicate::ExplicitConsent(PurposeId(p))),
-            // A region set wider than 64 regions (laid out as a fact, not a mask).
-            any::<bool>().prop_map(|first| {
-                let mut set = IdSet::new(70);
-                set.insert(65);
-                if first {
-                    set.insert(0);
-                }
-                Predicate::RegionIn(set)
-            }),
-            Just(Predicate::SetContains(AttributeId(0), SymbolId(0))),
             Just(Predicate::Gpc),
             Just(Predicate::Child),
             Just(Predicate::AttrTrue(AttributeId(0))),
@@ -568,44 +449,6 @@ mod tests {
                     circumstances: Circumstances::NONE,
                 };
                 prop_assert_eq!(env.eval(&folded), env.eval(&cond), "{:?} → {:?}", cond, folded);
-            }
-        }
-    }
-
-    proptest! {
-        /// A condition laid out flat (`model::program`) has the tree's truth value for
-        /// every subject (and for none), so the evaluator may run the flat copy.
-        #[test]
-        fn program_keeps_the_truth_value(
-            conds in prop::collection::vec(cond(), 1..4),
-            facts in (
-                prop::option::of(10u16..20),
-                prop::option::of(0u32..2),
-                prop::option::of(0u32..2),
-                prop::option::of(0u32..2),
-                any::<bool>(),
-                prop::option::of(any::<bool>()),
-            ),
-            region in 0u32..2,
-        ) {
-            let policy = policy();
-            let subject = subject(&policy, facts);
-            // Several conditions in one program, as the packed tables hold them.
-            let mut program = CondProgram::default();
-            let laid: Vec<_> = conds.iter().map(|c| program.push(c).unwrap()).collect();
-            for subject in [Some(&subject), None] {
-                let env = Env {
-                    policy: &policy,
-                    subject,
-                    region: RegionId(region),
-                    circumstances: Circumstances::NONE,
-                };
-                for (cond, at) in conds.iter().zip(&laid) {
-                    prop_assert_eq!(env.run(&program, *at), env.eval(cond), "{:?}", cond);
-                    let folded = cond.folded();
-                    let at = program.push(&folded).unwrap();
-                    prop_assert_eq!(env.run(&program, at), env.eval(cond), "{:?}", folded);
-                }
             }
         }
     }

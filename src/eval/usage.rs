@@ -180,14 +180,7 @@ impl UseQuery {
         // Each `when` is read once: the first that holds is kept for step 5.
         let mut declarations = tables
             .bases(policy, self.purpose, self.region)
-            .filter(|d| {
-                match d.when_program {
-                    // The flat copy: one run of ops instead of a tree on the heap.
-                    Some(at) => env.run(tables.program(), at),
-                    None => env.eval_opt(d.when.as_ref()),
-                }
-                .or_false()
-            })
+            .filter(|d| env.eval_opt(d.when.as_ref()).or_false())
             .peekable();
         if declarations.peek().is_none() {
             return deny(Reason::NoLegalBasis);

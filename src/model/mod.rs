@@ -11,7 +11,6 @@ mod duties;
 mod ids;
 mod lookup;
 mod policy;
-mod program;
 mod reason;
 mod stamp;
 mod tables;
@@ -26,7 +25,6 @@ pub use duties::{Citations, DataSource, Duties, RecipientLimit, RecipientTerms, 
 pub use ids::*;
 pub use lookup::RuleLookup;
 pub use policy::*;
-pub use program::{CondProgram, Op, ProgramRef};
 pub use reason::{Reason, RETENTION_NOTE_CODES};
 pub use stamp::PolicyStamp;
 pub use tables::{DecisionTables, FlatBasis, Lineage, PurposeFacts};

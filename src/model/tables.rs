@@ -6,8 +6,8 @@
 use std::collections::HashMap;
 
 use super::{
-    Basis, CategoryId, ChildTreatment, Cond, CondProgram, IdSet, Policy, ProgramRef, ProvenanceId,
-    PurposeId, RegionId, RetentionBound,
+    Basis, CategoryId, ChildTreatment, Cond, IdSet, Policy, ProvenanceId, PurposeId, RegionId,
+    RetentionBound,
 };
 
 /// Per-decision lookups, packed.
@@ -38,8 +38,6 @@ pub struct DecisionTables {
     basis_ids: Vec<u32>,
     /// Every declaration's alternatives, back to back.
     alternatives: Vec<Basis>,
-    /// Every declaration's folded `when`, flat ([`FlatBasis::when_program`]).
-    program: CondProgram,
 }
 
 /// A purpose's flags, as a decision reads them.
@@ -140,9 +138,6 @@ pub struct FlatBasis {
     /// The declaration holds only when this holds; `None`: always. Constant parts folded
     /// ([`Cond::folded`]).
     pub when: Option<Cond>,
-    /// `when`, laid out in [`DecisionTables::program`]; `None` when there is no `when` (or
-    /// it could not be laid out: then `when` is read).
-    pub when_program: Option<ProgramRef>,
     /// Its `legitimate_interest` survives an objection while this holds; `None`: never.
     /// Folded too.
     pub objection_override: Option<Cond>,
@@ -246,17 +241,15 @@ impl DecisionTables {
             }
             first_basis.push(to_u32(self.bases.len()));
             for declaration in &purpose.bases {
-                // Folded: a `when` that always holds is none at all.
-                let when = declaration
-                    .when
-                    .as_ref()
-                    .map(Cond::folded)
-                    .filter(|when| *when != Cond::True);
                 self.bases.push(FlatBasis {
                     alternatives_start: to_u32(self.alternatives.len()),
                     alternatives_len: to_u32(declaration.alternatives.len()),
-                    when_program: when.as_ref().and_then(|when| self.program.push(when)),
-                    when,
+                    // Folded: a `when` that always holds is none at all.
+                    when: declaration
+                        .when
+                        .as_ref()
+                        .map(Cond::folded)
+                        .filter(|when| *when != Cond::True),
                     objection_override: declaration.objection_override.as_ref().map(Cond::folded),
                     provenance: declaration.provenance,
                 });
@@ -329,12 +322,6 @@ impl DecisionTables {
         ids.unwrap_or(&[])
             .iter()
             .filter_map(|&i| self.bases.get(i as usize))
-    }
-
-    /// The basis conditions, flat ([`FlatBasis::when_program`]).
-    #[inline]
-    pub fn program(&self) -> &CondProgram {
-        &self.program
     }
 
     /// A declaration's alternatives, in order.
