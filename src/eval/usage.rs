@@ -31,6 +31,7 @@ impl Policy {
 
     /// May `query.purpose` use `query.data` of `subject` in the query region (default: the
     /// subject's region)? Ignores `query.recipient` and `query.combine`.
+    #[inline]
     pub fn decide_use(&self, query: &Query, subject: &Subject) -> Result<Decision, QueryError> {
         let use_query = UseQuery::prepare(self, query, subject)?;
         Ok(use_query.decide(self, subject))
@@ -83,6 +84,7 @@ pub(crate) struct UseQuery {
 
 impl UseQuery {
     /// Check the handles' stamps (first: ids from another policy are not read), then the ids.
+    #[inline]
     pub fn prepare(policy: &Policy, query: &Query, subject: &Subject) -> Result<Self, QueryError> {
         check_stamp(policy, query.stamp, "query")?;
         check_subject(policy, subject)?;
@@ -132,7 +134,8 @@ impl UseQuery {
             region: self.region,
             circumstances: self.circumstances,
         };
-        let situation = Situation {
+        // Made only when a rule is to be matched (most decisions match none).
+        let situation = || Situation {
             env,
             category: self.category,
             purpose: Some(self.purpose),
@@ -145,7 +148,7 @@ impl UseQuery {
                 .rule_lookup
                 .use_rules(self.purpose, self.category)
                 .filter_map(|id| policy.rules.get(id.index()))
-                .find(|rule| is_use_rule_for(rule, self.purpose) && situation.rule_applies(rule))
+                .find(|rule| is_use_rule_for(rule, self.purpose) && situation().rule_applies(rule))
         };
 
         // Step 2: closed world. A deny rule that forbids it too is the better explanation
@@ -153,7 +156,7 @@ impl UseQuery {
         if !tables.uses(self.purpose, self.category) {
             let cited = denying_rule()
                 .map(|rule| rule.provenance)
-                .or_else(|| forbidding_assertion(policy, &situation, None));
+                .or_else(|| forbidding_assertion(policy, &situation(), None));
             return match cited {
                 Some(rule) => deny(Reason::NotDeclared).with_rule(rule),
                 None => deny(Reason::NotDeclared),

@@ -139,17 +139,30 @@ const K0: u64 = 0x51_7c_c1_b7_27_22_0a_95;
 const K1: u64 = 0x9e_37_79_b9_7f_4a_7c_15;
 
 /// A name's hash in the index, from its key: one folded multiply for a name of up to 16
-/// bytes (the key is all of it, the length mixed in), wyhash's shape for a longer one (one
-/// folded multiply per 16 bytes, out of line). Not keyed, which is safe here: the keys are
-/// the policy's own names, so a caller choosing what to look up cannot lengthen the probe
-/// sequences.
+/// bytes (the key is all of it, the length mixed in), two for one of up to 32 (its
+/// [`middle`] too), wyhash's shape for a longer one (one folded multiply per 16 bytes, out
+/// of line). Not keyed, which is safe here: the keys are the policy's own names, so a caller
+/// choosing what to look up cannot lengthen the probe sequences.
 #[inline(always)]
 fn name_hash(bytes: &[u8], key: Key) -> u64 {
-    if bytes.len() <= 16 {
-        fold(key.head ^ K1, key.tail ^ K0 ^ bytes.len() as u64)
+    let len = bytes.len();
+    if len <= 16 {
+        fold(key.head ^ K1, key.tail ^ K0 ^ len as u64)
+    } else if len <= 32 {
+        let (a, b) = middle(bytes);
+        fold(fold(a ^ K0, b ^ K1) ^ key.head, key.tail ^ K0 ^ len as u64)
     } else {
         long_hash(bytes)
     }
+}
+
+/// The words at 8 and at `len - 16` of a name of 17 to 32 bytes: with its key, every byte.
+#[inline(always)]
+fn middle(bytes: &[u8]) -> (u64, u64) {
+    (
+        word_at(bytes, 8),
+        word_at(bytes, bytes.len().saturating_sub(16)),
+    )
 }
 
 #[inline(never)]
@@ -303,28 +316,39 @@ impl<I: Copy> NameIndex<I> {
     }
 
     /// The id of `name`; `None` when absent.
-    #[inline]
+    #[inline(always)]
     pub fn get(&self, name: &str) -> Option<I> {
         let bytes = name.as_bytes();
-        if bytes.len() > 16 {
+        let len = bytes.len();
+        if len > 32 {
             return self.get_long(bytes);
         }
-        // A short name: its key is all of it, so the probe reads slots only (and the
-        // function needs few registers: no spills on this path).
+        // Up to 32 bytes: the key and, over 16, the two middle words are all of the name,
+        // so a probe compares words (and the function needs few registers: no spills).
         let key = Key::of(bytes);
         let mask = self.slots.len().checked_sub(1)?;
-        let mut i = name_hash(bytes, key) as usize & mask;
+        let (hash, rest) = if len <= 16 {
+            (fold(key.head ^ K1, key.tail ^ K0 ^ len as u64), None)
+        } else {
+            let (a, b) = middle(bytes);
+            let hash = fold(fold(a ^ K0, b ^ K1) ^ key.head, key.tail ^ K0 ^ len as u64);
+            (hash, Some((a, b)))
+        };
+        let mut i = hash as usize & mask;
         loop {
             let slot = self.slots.get(i)?;
             let id = slot.id?;
-            if slot.key == key && slot.len as usize == bytes.len() {
+            if slot.key == key
+                && slot.len as usize == len
+                && rest.is_none_or(|words| middle(self.bytes_of(slot)) == words)
+            {
                 return Some(id);
             }
             i = (i + 1) & mask;
         }
     }
 
-    /// [`NameIndex::get`] of a name over 16 bytes.
+    /// [`NameIndex::get`] of a name over 32 bytes.
     #[inline(never)]
     fn get_long(&self, bytes: &[u8]) -> Option<I> {
         let key = Key::of(bytes);
