@@ -3,8 +3,8 @@
 
 use crate::model::DataRef;
 use crate::model::{
-    Basis, BasisDecl, CategoryId, ChildTreatment, Circumstances, OptOutKind, Policy, ProvenanceId,
-    PurposeFacts, PurposeId, RegionId,
+    Basis, BasisDecl, CategoryId, ChildTreatment, Circumstances, DenyRule, OptOutKind, Policy,
+    ProvenanceId, PurposeFacts, PurposeId, RegionId,
 };
 use crate::subject::Subject;
 
@@ -134,7 +134,7 @@ impl UseQuery {
             region: self.region,
             circumstances: self.circumstances,
         };
-        // Made only when a rule is to be matched (most decisions match none).
+        // Made only when an assertion is to be matched.
         let situation = || Situation {
             env,
             category: self.category,
@@ -142,14 +142,7 @@ impl UseQuery {
             recipient: None,
             to: &[],
         };
-        let denying_rule = || {
-            policy
-                .index
-                .rule_lookup
-                .use_rules(self.purpose, self.category)
-                .filter_map(|id| policy.rules.get(id.index()))
-                .find(|rule| is_use_rule_for(rule, self.purpose) && situation().rule_applies(rule))
-        };
+        let denying_rule = || self.denying_rule(policy, env);
 
         // Step 2: closed world. A deny rule that forbids it too is the better explanation
         // (the policy's own promise): the decision cites it.
@@ -293,6 +286,28 @@ impl UseQuery {
         decision.obligations = self.obligations(policy, basis);
         decision.detail.objection_overridden = overrode;
         decision
+    }
+
+    /// The first `deny use` rule that applies to this use, in declaration order.
+    #[inline(always)]
+    fn denying_rule<'p>(&self, policy: &'p Policy, env: Env<'_>) -> Option<&'p DenyRule> {
+        let mut rules = policy
+            .index
+            .rule_lookup
+            .use_rules(self.purpose, self.category)
+            .peekable();
+        // Most decisions have no rule to match: the situation is then not made.
+        rules.peek()?;
+        let situation = Situation {
+            env,
+            category: self.category,
+            purpose: Some(self.purpose),
+            recipient: None,
+            to: &[],
+        };
+        rules
+            .filter_map(|id| policy.rules.get(id.index()))
+            .find(|rule| is_use_rule_for(rule, self.purpose) && situation.rule_applies(rule))
     }
 
     /// Whether one alternative holds for the subject; else the denial reason. An objection
