@@ -128,6 +128,7 @@ impl Policy {
         Ok(self.decide_transfer(&query)?)
     }
 
+    #[inline]
     fn query_by_name(
         &self,
         purpose: &str,

@@ -83,6 +83,7 @@ mod tests {
             survives_limit_sensitive: false,
             channels,
             limits_subject_kinds: false,
+            lineage: crate::model::Lineage::default(),
         }
     }
 

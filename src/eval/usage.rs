@@ -3,8 +3,8 @@
 
 use crate::model::DataRef;
 use crate::model::{
-    Basis, BasisDecl, CategoryId, ChildTreatment, Circumstances, OptOutKind, Policy, ProvenanceId,
-    PurposeFacts, PurposeId, RegionId,
+    Basis, BasisDecl, CategoryId, ChildTreatment, Circumstances, DenyRule, OptOutKind, Policy,
+    ProvenanceId, PurposeFacts, PurposeId, RegionId,
 };
 use crate::subject::Subject;
 
@@ -31,6 +31,7 @@ impl Policy {
 
     /// May `query.purpose` use `query.data` of `subject` in the query region (default: the
     /// subject's region)? Ignores `query.recipient` and `query.combine`.
+    #[inline]
     pub fn decide_use(&self, query: &Query, subject: &Subject) -> Result<Decision, QueryError> {
         let use_query = UseQuery::prepare(self, query, subject)?;
         Ok(use_query.decide(self, subject))
@@ -83,6 +84,7 @@ pub(crate) struct UseQuery {
 
 impl UseQuery {
     /// Check the handles' stamps (first: ids from another policy are not read), then the ids.
+    #[inline]
     pub fn prepare(policy: &Policy, query: &Query, subject: &Subject) -> Result<Self, QueryError> {
         check_stamp(policy, query.stamp, "query")?;
         check_subject(policy, subject)?;
@@ -132,28 +134,22 @@ impl UseQuery {
             region: self.region,
             circumstances: self.circumstances,
         };
-        let situation = Situation {
+        // Made only when an assertion is to be matched.
+        let situation = || Situation {
             env,
             category: self.category,
             purpose: Some(self.purpose),
             recipient: None,
             to: &[],
         };
-        let denying_rule = || {
-            policy
-                .index
-                .rule_lookup
-                .use_rules(self.purpose, self.category)
-                .filter_map(|id| policy.rules.get(id.index()))
-                .find(|rule| is_use_rule_for(rule, self.purpose) && situation.rule_applies(rule))
-        };
+        let denying_rule = || self.denying_rule(policy, env);
 
         // Step 2: closed world. A deny rule that forbids it too is the better explanation
         // (the policy's own promise): the decision cites it.
         if !tables.uses(self.purpose, self.category) {
             let cited = denying_rule()
                 .map(|rule| rule.provenance)
-                .or_else(|| forbidding_assertion(policy, &situation, None));
+                .or_else(|| forbidding_assertion(policy, &situation(), None));
             return match cited {
                 Some(rule) => deny(Reason::NotDeclared).with_rule(rule),
                 None => deny(Reason::NotDeclared),
@@ -290,6 +286,28 @@ impl UseQuery {
         decision.obligations = self.obligations(policy, basis);
         decision.detail.objection_overridden = overrode;
         decision
+    }
+
+    /// The first `deny use` rule that applies to this use, in declaration order.
+    #[inline(always)]
+    fn denying_rule<'p>(&self, policy: &'p Policy, env: Env<'_>) -> Option<&'p DenyRule> {
+        let mut rules = policy
+            .index
+            .rule_lookup
+            .use_rules(self.purpose, self.category)
+            .peekable();
+        // Most decisions have no rule to match: the situation is then not made.
+        rules.peek()?;
+        let situation = Situation {
+            env,
+            category: self.category,
+            purpose: Some(self.purpose),
+            recipient: None,
+            to: &[],
+        };
+        rules
+            .filter_map(|id| policy.rules.get(id.index()))
+            .find(|rule| is_use_rule_for(rule, self.purpose) && situation.rule_applies(rule))
     }
 
     /// Whether one alternative holds for the subject; else the denial reason. An objection

@@ -33,6 +33,9 @@ pub struct RuleLookup {
     /// the broad lists need reading (most decisions: one bit, no search).
     use_narrow_categories: IdSet,
     use_broad: Vec<Vec<RuleId>>,
+    /// The categories any broad `use` rule covers: for any other category the broad lists
+    /// need not be read (a rule applies only to its own categories).
+    use_broad_categories: IdSet,
     sell: Vec<Vec<RuleId>>,
     share: Vec<Vec<RuleId>>,
     disclose: Vec<Vec<RuleId>>,
@@ -56,6 +59,7 @@ impl RuleLookup {
             use_narrow: vec![Vec::new(); purposes],
             use_narrow_categories: IdSet::new(categories),
             use_broad: vec![Vec::new(); purposes],
+            use_broad_categories: IdSet::new(categories),
             sell: vec![Vec::new(); categories],
             share: vec![Vec::new(); categories],
             disclose: vec![Vec::new(); categories],
@@ -78,6 +82,8 @@ impl RuleLookup {
                         for c in &fresh {
                             lookup.use_narrow_categories.insert(c.index());
                         }
+                    } else {
+                        lookup.use_broad_categories.union_with(&rule.categories);
                     }
                     for p in purposes.iter() {
                         if narrow {
@@ -121,6 +127,7 @@ impl RuleLookup {
     }
 
     /// The `use` rules that may apply to `purpose` using `category`, in declaration order.
+    #[inline]
     pub fn use_rules(
         &self,
         purpose: PurposeId,
@@ -140,6 +147,7 @@ impl RuleLookup {
         let broad = self
             .use_broad
             .get(purpose.index())
+            .filter(|_| self.use_broad_categories.contains(category.index()))
             .map_or(&[][..], Vec::as_slice);
         Merge {
             narrow: narrow.iter().map(|&(_, rule)| rule).peekable(),
@@ -207,6 +215,7 @@ impl RuleLookup {
             use_narrow: vec![Vec::new(); purposes],
             use_narrow_categories: IdSet::new(categories),
             use_broad: vec![uses; purposes],
+            use_broad_categories: IdSet::full(categories),
             sell: vec![ids(|a| matches!(a, RuleAction::Sell)); categories],
             share: vec![ids(|a| matches!(a, RuleAction::Share)); categories],
             disclose: vec![ids(|a| matches!(a, RuleAction::Disclose { .. })); categories],

@@ -27,7 +27,7 @@ pub use lookup::RuleLookup;
 pub use policy::*;
 pub use reason::{Reason, RETENTION_NOTE_CODES};
 pub use stamp::PolicyStamp;
-pub use tables::{DecisionTables, FlatBasis, PurposeFacts};
+pub use tables::{DecisionTables, FlatBasis, Lineage, PurposeFacts};
 
 /// GDPR and US-state legal bases (docs/semantics.md, step 5).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]

@@ -42,13 +42,15 @@ pub struct Header {
 }
 
 /// A name → id index, used at the API edge to prepare handles and by the by-name API on
-/// every call. An open-addressing table whose names sit back to back in one string, so a
-/// lookup hashes once (two folded multiplies for a name of up to 16 bytes) and compares
-/// against nearby bytes instead of chasing a heap pointer per key.
+/// every call. An open-addressing table whose names sit back to back in one string; each
+/// slot (32 bytes, two to a cache line) holds the name's first and last eight bytes and its
+/// length, so a name of up to 16 bytes is found by reading its slot alone, and a longer one
+/// reads only its middle from the string (word by word, no `memcmp` call). A lookup hashes
+/// once: one folded multiply for a name of up to 16 bytes.
 #[derive(Clone)]
 pub struct NameIndex<I> {
     /// Linear probing; the length is zero or a power of two at least twice `len`.
-    slots: Vec<Option<Slot<I>>>,
+    slots: Vec<Slot<I>>,
     /// Every name, back to back.
     text: String,
     len: usize,
@@ -56,13 +58,14 @@ pub struct NameIndex<I> {
 
 #[derive(Debug, Clone, Copy)]
 struct Slot<I> {
-    hash: u64,
-    /// A name of at most 16 bytes as its [`short_words`], so that finding it reads this
-    /// slot only (zero for a longer name, which is compared by hash and text).
-    words: (u64, u64),
+    /// The name's [`Key`]: with `len`, all of a name of at most 16 bytes.
+    key: Key,
+    /// Where the name starts in the text.
     start: u32,
-    end: u32,
-    id: I,
+    /// Its length in bytes.
+    len: u32,
+    /// `None`: a free slot.
+    id: Option<I>,
 }
 
 /// The names and their ids, sorted by name: the table's layout depends on the order the
@@ -72,8 +75,7 @@ impl<I: Copy + std::fmt::Debug> std::fmt::Debug for NameIndex<I> {
         let mut entries: Vec<(&str, I)> = self
             .slots
             .iter()
-            .flatten()
-            .map(|slot| (self.name_of(slot), slot.id))
+            .filter_map(|slot| Some((self.name_of(slot), slot.id?)))
             .collect();
         entries.sort_unstable_by_key(|&(name, _)| name);
         f.debug_map().entries(entries).finish()
@@ -90,80 +92,127 @@ impl<I> Default for NameIndex<I> {
     }
 }
 
-/// A name of at most 16 bytes as two words that hold every byte (the reads overlap when it
-/// is shorter), from at most four reads: two names of the same length are equal exactly
-/// when their words are. `None` for a longer name.
-#[inline]
-fn short_words(bytes: &[u8]) -> Option<(u64, u64)> {
-    let len = bytes.len();
-    if len > 16 {
-        return None;
+/// A name's first and last eight bytes as two words (the reads overlap when it is shorter
+/// than 16 bytes; a name of four to seven bytes is two overlapping four-byte reads, one of
+/// one to three bytes its first, middle and last byte). Two names of the same length up to
+/// 16 bytes are equal exactly when their keys are; longer ones when their keys and their
+/// middles are.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+struct Key {
+    head: u64,
+    tail: u64,
+}
+
+impl Key {
+    #[inline(always)]
+    fn of(bytes: &[u8]) -> Key {
+        if let (Some(head), Some(tail)) = (bytes.first_chunk::<8>(), bytes.last_chunk::<8>()) {
+            return Key {
+                head: u64::from_le_bytes(*head),
+                tail: u64::from_le_bytes(*tail),
+            };
+        }
+        if let (Some(head), Some(tail)) = (bytes.first_chunk::<4>(), bytes.last_chunk::<4>()) {
+            return Key {
+                head: u64::from(u32::from_le_bytes(*head)),
+                tail: u64::from(u32::from_le_bytes(*tail)),
+            };
+        }
+        // Zero to three bytes: the first, the middle and the last are all of them.
+        let head = match (bytes.first(), bytes.get(bytes.len() / 2), bytes.last()) {
+            (Some(&a), Some(&b), Some(&c)) => u64::from(a) | u64::from(b) << 8 | u64::from(c) << 16,
+            _ => 0,
+        };
+        Key { head, tail: 0 }
     }
-    if let (Some(head), Some(tail)) = (bytes.first_chunk::<8>(), bytes.last_chunk::<8>()) {
-        return Some((u64::from_le_bytes(*head), u64::from_le_bytes(*tail)));
-    }
-    if let (Some(head), Some(tail)) = (bytes.first_chunk::<4>(), bytes.last_chunk::<4>()) {
-        return Some((
-            u64::from(u32::from_le_bytes(*head)),
-            u64::from(u32::from_le_bytes(*tail)),
-        ));
-    }
-    // One to three bytes: the first, the middle and the last are all of them.
-    let word = match (bytes.first(), bytes.get(len / 2), bytes.last()) {
-        (Some(&a), Some(&b), Some(&c)) => u64::from(a) | u64::from(b) << 8 | u64::from(c) << 16,
-        _ => 0,
-    };
-    Some((word, 0))
 }
 
 /// The 128-bit product's halves xored (as in wyhash and foldhash): every input bit reaches
 /// every output bit.
-#[inline]
+#[inline(always)]
 fn fold(a: u64, b: u64) -> u64 {
     let product = u128::from(a) * u128::from(b);
     (product as u64) ^ ((product >> 64) as u64)
 }
 
-/// A name's hash in the index: wyhash's shape — one folded multiply per 16 bytes, one more
-/// for the length — so a short name costs two multiplies and no loop. Not keyed, which is
-/// safe here: the keys are the policy's own names, so a caller choosing what to look up
-/// cannot lengthen the probe sequences.
-#[inline]
-fn name_hash(name: &str) -> u64 {
-    const K0: u64 = 0x51_7c_c1_b7_27_22_0a_95;
-    const K1: u64 = 0x9e_37_79_b9_7f_4a_7c_15;
-    let bytes = name.as_bytes();
-    let (a, b, seed) = match short_words(bytes) {
-        Some((a, b)) => (a, b, K0),
-        None => {
-            let mut seed = K0;
-            let mut rest = bytes;
-            while rest.len() > 16 {
-                let Some((chunk, tail)) = rest.split_first_chunk::<16>() else {
-                    break;
-                };
-                let (a, b) = chunk.split_at(8);
-                seed = fold(word(a) ^ K1, word(b) ^ seed);
-                rest = tail;
-            }
-            // The last 16 bytes, overlapping the chunk before when the length is not a
-            // multiple of 16.
-            let last = bytes.last_chunk::<16>().map_or(&[0; 16], |c| c);
-            let (a, b) = last.split_at(8);
-            (word(a), word(b), seed)
-        }
-    };
-    fold(K1 ^ bytes.len() as u64, fold(a ^ K1, b ^ seed))
+const K0: u64 = 0x51_7c_c1_b7_27_22_0a_95;
+const K1: u64 = 0x9e_37_79_b9_7f_4a_7c_15;
+
+/// A name's hash in the index, from its key: one folded multiply for a name of up to 16
+/// bytes (the key is all of it, the length mixed in), two for one of up to 32 (its
+/// [`middle`] too), wyhash's shape for a longer one (one folded multiply per 16 bytes, out
+/// of line). Not keyed, which is safe here: the keys are the policy's own names, so a caller
+/// choosing what to look up cannot lengthen the probe sequences.
+#[inline(always)]
+fn name_hash(bytes: &[u8], key: Key) -> u64 {
+    let len = bytes.len();
+    if len <= 16 {
+        fold(key.head ^ K1, key.tail ^ K0 ^ len as u64)
+    } else if len <= 32 {
+        let (a, b) = middle(bytes);
+        fold(fold(a ^ K0, b ^ K1) ^ key.head, key.tail ^ K0 ^ len as u64)
+    } else {
+        long_hash(bytes)
+    }
+}
+
+/// The words at 8 and at `len - 16` of a name of 17 to 32 bytes: with its key, every byte.
+#[inline(always)]
+fn middle(bytes: &[u8]) -> (u64, u64) {
+    (
+        word_at(bytes, 8),
+        word_at(bytes, bytes.len().saturating_sub(16)),
+    )
+}
+
+#[inline(never)]
+fn long_hash(bytes: &[u8]) -> u64 {
+    let mut seed = K0;
+    let mut rest = bytes;
+    while rest.len() > 16 {
+        let Some((chunk, tail)) = rest.split_first_chunk::<16>() else {
+            break;
+        };
+        let (a, b) = chunk.split_at(8);
+        seed = fold(word(a) ^ K1, word(b) ^ seed);
+        rest = tail;
+    }
+    // The last 16 bytes, overlapping the chunk before when the length is not a multiple
+    // of 16.
+    let last = bytes.last_chunk::<16>().map_or(&[0; 16], |c| c);
+    let (a, b) = last.split_at(8);
+    fold(K1 ^ bytes.len() as u64, fold(word(a) ^ K1, word(b) ^ seed))
 }
 
 /// Eight bytes as a little-endian word (zero for any other length).
-#[inline]
+#[inline(always)]
 fn word(bytes: &[u8]) -> u64 {
     bytes
         .first_chunk::<8>()
         .map_or(0, |w| u64::from_le_bytes(*w))
 }
 
+/// The eight bytes at `at` (zero past the end).
+#[inline(always)]
+fn word_at(bytes: &[u8], at: usize) -> u64 {
+    bytes.get(at..).map_or(0, word)
+}
+
+/// Whether two names of the same length, over 16 bytes, whose first and last eight bytes
+/// are equal, are equal: their middles compared a word at a time (the last word overlaps
+/// the one before it).
+#[inline(never)]
+fn same_middle(a: &[u8], b: &[u8]) -> bool {
+    let last = a.len().saturating_sub(16);
+    let mut at = 8;
+    while at < last {
+        if word_at(a, at) != word_at(b, at) {
+            return false;
+        }
+        at += 8;
+    }
+    a.len() == b.len() && word_at(a, last) == word_at(b, last)
+}
 /// Up to eight bytes as one word, from at most three reads.
 #[inline]
 fn small_word(bytes: &[u8]) -> u64 {
@@ -234,43 +283,85 @@ impl Hasher for NameHasher {
 impl<I: Copy> NameIndex<I> {
     /// Add a name (a name added again gets the new id).
     pub fn insert(&mut self, name: &str, id: I) {
-        let hash = name_hash(name);
-        if let Some(at) = self.position(name, hash) {
-            if let Some(Some(slot)) = self.slots.get_mut(at) {
-                slot.id = id;
+        let bytes = name.as_bytes();
+        let key = Key::of(bytes);
+        let hash = name_hash(bytes, key);
+        if let Some(at) = self.position(bytes, key, hash) {
+            if let Some(slot) = self.slots.get_mut(at) {
+                slot.id = Some(id);
             }
             return;
         }
         if (self.len + 1) * 2 > self.slots.len() {
             self.grow();
         }
-        let (Ok(start), Ok(end)) = (
-            u32::try_from(self.text.len()),
-            u32::try_from(self.text.len() + name.len()),
-        ) else {
+        let (Ok(start), Ok(len)) = (u32::try_from(self.text.len()), u32::try_from(name.len()))
+        else {
             return;
         };
+        if start.checked_add(len).is_none() {
+            return;
+        }
         self.text.push_str(name);
-        self.place(Slot {
+        self.place(
             hash,
-            words: short_words(name.as_bytes()).unwrap_or_default(),
-            start,
-            end,
-            id,
-        });
+            Slot {
+                key,
+                start,
+                len,
+                id: Some(id),
+            },
+        );
         self.len += 1;
     }
 
     /// The id of `name`; `None` when absent.
-    #[inline]
+    #[inline(always)]
     pub fn get(&self, name: &str) -> Option<I> {
-        let at = self.position(name, name_hash(name))?;
-        self.slots.get(at)?.as_ref().map(|slot| slot.id)
+        let bytes = name.as_bytes();
+        let len = bytes.len();
+        if len > 32 {
+            return self.get_long(bytes);
+        }
+        // Up to 32 bytes: the key and, over 16, the two middle words are all of the name,
+        // so a probe compares words (and the function needs few registers: no spills).
+        let key = Key::of(bytes);
+        let mask = self.slots.len().checked_sub(1)?;
+        let (hash, rest) = if len <= 16 {
+            (fold(key.head ^ K1, key.tail ^ K0 ^ len as u64), None)
+        } else {
+            let (a, b) = middle(bytes);
+            let hash = fold(fold(a ^ K0, b ^ K1) ^ key.head, key.tail ^ K0 ^ len as u64);
+            (hash, Some((a, b)))
+        };
+        let mut i = hash as usize & mask;
+        loop {
+            let slot = self.slots.get(i)?;
+            let id = slot.id?;
+            if slot.key == key
+                && slot.len as usize == len
+                && rest.is_none_or(|words| middle(self.bytes_of(slot)) == words)
+            {
+                return Some(id);
+            }
+            i = (i + 1) & mask;
+        }
+    }
+
+    /// [`NameIndex::get`] of a name over 32 bytes.
+    #[inline(never)]
+    fn get_long(&self, bytes: &[u8]) -> Option<I> {
+        let key = Key::of(bytes);
+        let at = self.position(bytes, key, name_hash(bytes, key))?;
+        self.slots.get(at)?.id
     }
 
     /// Every name, in no particular order.
     pub fn names(&self) -> impl Iterator<Item = &str> {
-        self.slots.iter().flatten().map(|slot| self.name_of(slot))
+        self.slots
+            .iter()
+            .filter(|slot| slot.id.is_some())
+            .map(|slot| self.name_of(slot))
     }
 
     /// Every name with its id, in no particular order.
@@ -314,62 +405,68 @@ impl<I: Copy> NameIndex<I> {
     }
 
     #[inline]
-    fn bytes_of(&self, slot: &Slot<I>) -> Option<&[u8]> {
+    fn bytes_of(&self, slot: &Slot<I>) -> &[u8] {
+        let start = slot.start as usize;
         self.text
             .as_bytes()
-            .get(slot.start as usize..slot.end as usize)
+            .get(start..start + slot.len as usize)
+            .unwrap_or(&[])
     }
 
     fn name_of(&self, slot: &Slot<I>) -> &str {
+        let start = slot.start as usize;
         self.text
-            .get(slot.start as usize..slot.end as usize)
+            .get(start..start + slot.len as usize)
             .unwrap_or("")
     }
 
-    /// The slot holding `name`, by linear probing from its hash. A short name is
-    /// compared with the words its slot holds (no read of the text), a longer one by hash,
-    /// then text.
-    #[inline]
-    fn position(&self, name: &str, hash: u64) -> Option<usize> {
+    /// The slot holding the name `bytes` (key `key`, hash `hash`), by linear probing from
+    /// its hash: a slot is compared by key and length, and, for a name over 16 bytes only,
+    /// by its middle.
+    #[inline(always)]
+    fn position(&self, bytes: &[u8], key: Key, hash: u64) -> Option<usize> {
         let mask = self.slots.len().checked_sub(1)?;
-        let bytes = name.as_bytes();
-        let words = short_words(bytes);
         let mut i = hash as usize & mask;
         loop {
-            let slot = self.slots.get(i)?.as_ref()?;
-            let same = match words {
-                Some(words) => {
-                    slot.words == words
-                        && (slot.end.wrapping_sub(slot.start)) as usize == bytes.len()
-                }
-                None => slot.hash == hash && self.bytes_of(slot) == Some(bytes),
-            };
-            if same {
+            let slot = self.slots.get(i)?;
+            slot.id?;
+            if slot.key == key
+                && slot.len as usize == bytes.len()
+                && (bytes.len() <= 16 || same_middle(self.bytes_of(slot), bytes))
+            {
                 return Some(i);
             }
             i = (i + 1) & mask;
         }
     }
 
-    /// Put a slot into the first free place of its probe sequence (there always is one).
-    fn place(&mut self, new: Slot<I>) {
+    /// Put a slot into the first free place of the probe sequence of `hash` (there always
+    /// is one).
+    fn place(&mut self, hash: u64, new: Slot<I>) {
         let Some(mask) = self.slots.len().checked_sub(1) else {
             return;
         };
-        let mut i = new.hash as usize & mask;
-        while let Some(Some(_)) = self.slots.get(i) {
+        let mut i = hash as usize & mask;
+        while self.slots.get(i).is_some_and(|slot| slot.id.is_some()) {
             i = (i + 1) & mask;
         }
         if let Some(free) = self.slots.get_mut(i) {
-            *free = Some(new);
+            *free = new;
         }
     }
 
     fn grow(&mut self) {
         let capacity = (self.slots.len() * 2).max(16);
-        let old = std::mem::replace(&mut self.slots, vec![None; capacity]);
-        for slot in old.into_iter().flatten() {
-            self.place(slot);
+        let free = Slot {
+            key: Key::default(),
+            start: 0,
+            len: 0,
+            id: None,
+        };
+        let old = std::mem::replace(&mut self.slots, vec![free; capacity]);
+        for slot in old.into_iter().filter(|slot| slot.id.is_some()) {
+            let hash = name_hash(self.bytes_of(&slot), slot.key);
+            self.place(hash, slot);
         }
     }
 }
@@ -383,9 +480,11 @@ impl<I: Copy> NameIndex<I> {
             .slots
             .iter()
             .enumerate()
-            .filter_map(|(i, slot)| {
-                let home = slot.as_ref()?.hash as usize & mask;
-                Some(i.wrapping_sub(home) & mask)
+            .filter(|(_, slot)| slot.id.is_some())
+            .map(|(i, slot)| {
+                let bytes = self.bytes_of(slot);
+                let home = name_hash(bytes, slot.key) as usize & mask;
+                i.wrapping_sub(home) & mask
             })
             .map(|distance| distance + 1)
             .sum();
@@ -419,6 +518,35 @@ mod name_index_tests {
             }
             let mean = index.mean_probe_length();
             assert!(mean < 1.6, "{}…: {mean:.2} slots per lookup", names[0]);
+        }
+    }
+
+    /// Names alike in their first and last eight bytes and length, differing only in the
+    /// middle (which only a name over 16 bytes has), or only in length, are told apart;
+    /// every length around the 16-byte boundary is found.
+    #[test]
+    fn names_differing_in_the_middle_or_length_are_told_apart() {
+        let mut names: Vec<String> = (0..100)
+            .map(|i| format!("customer_orders_{i:04}_archive.email_address"))
+            .collect();
+        names.extend((0..40).map(|n| "a".repeat(n)));
+        names.extend((1..40).map(|n| format!("x{}y", "ab".repeat(n))));
+        names.push("abcdefgh_12345678".to_owned());
+        names.push("abcdefgh_22345678".to_owned());
+        let mut index = NameIndex::default();
+        for (i, name) in names.iter().enumerate() {
+            index.insert(name, i);
+        }
+        assert_eq!(index.len(), names.len());
+        for (i, name) in names.iter().enumerate() {
+            assert_eq!(index.get(name), Some(i), "{name:?}");
+            // One byte changed in the middle, or one added: absent.
+            let mut bytes = name.clone().into_bytes();
+            if let Some(b) = bytes.get_mut(name.len() / 2) {
+                *b = b'#';
+                assert_eq!(index.get(std::str::from_utf8(&bytes).unwrap()), None);
+            }
+            assert_eq!(index.get(&format!("{name}#")), None);
         }
     }
 

@@ -61,6 +61,72 @@ pub struct PurposeFacts {
     pub channels: u8,
     /// The purpose names the subject kinds it may process.
     pub limits_subject_kinds: bool,
+    /// Its lineage, read by every consent and objection test, kept here so that reading it
+    /// costs no further cache line.
+    pub lineage: Lineage,
+}
+
+/// A purpose's lineage (itself, then its ancestors: `Purpose::ancestors`) when it has at
+/// most [`Lineage::INLINE`] members, and how much of it a consent counts for (only itself
+/// for a purpose a `purpose other` clause decides, see `eval::cond::consent_lineage`).
+/// A longer lineage is not held: the caller reads `Purpose::ancestors`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Lineage {
+    ids: [PurposeId; Lineage::INLINE],
+    /// 0: not held here.
+    len: u8,
+    consent_len: u8,
+}
+
+impl Default for Lineage {
+    /// None held.
+    fn default() -> Self {
+        Lineage {
+            ids: [PurposeId(0); Lineage::INLINE],
+            len: 0,
+            consent_len: 0,
+        }
+    }
+}
+
+impl Lineage {
+    /// How many members are held inline.
+    pub const INLINE: usize = 3;
+
+    fn of(ancestors: &[PurposeId], other: bool) -> Lineage {
+        let mut lineage = Lineage::default();
+        if ancestors.len() > Lineage::INLINE {
+            return lineage;
+        }
+        for (slot, id) in lineage.ids.iter_mut().zip(ancestors) {
+            *slot = *id;
+        }
+        lineage.len = ancestors.len() as u8;
+        lineage.consent_len = if other {
+            lineage.len.min(1)
+        } else {
+            lineage.len
+        };
+        lineage
+    }
+
+    /// The purpose and its ancestors, self first; `None` when not held here.
+    #[inline]
+    pub fn all(&self) -> Option<&[PurposeId]> {
+        match self.len {
+            0 => None,
+            len => self.ids.get(..len as usize),
+        }
+    }
+
+    /// The purposes a consent counts for it when given to; `None` when not held here.
+    #[inline]
+    pub fn consent(&self) -> Option<&[PurposeId]> {
+        match self.len {
+            0 => None,
+            _ => self.ids.get(..self.consent_len as usize),
+        }
+    }
 }
 
 /// One `basis` declaration, as a decision reads it.
@@ -166,6 +232,7 @@ impl DecisionTables {
                 survives_limit_sensitive: purpose.survives_limit_sensitive,
                 channels: purpose.channels,
                 limits_subject_kinds: purpose.subjects.is_some(),
+                lineage: Lineage::of(&purpose.ancestors, purpose.other.is_some()),
             });
             for c in purpose.uses.iter().filter(|&c| c < categories) {
                 if let Some(word) = self.uses.get_mut(p * self.uses_row + c / 64) {
@@ -402,6 +469,24 @@ mod tests {
                 assert_eq!(facts.survives_erasure, purpose.survives_erasure);
                 assert_eq!(facts.taints_prior_data, purpose.taints_prior_data);
                 assert_eq!(facts.limits_subject_kinds, purpose.subjects.is_some());
+                // The lineage held inline is the purpose's own (when short enough).
+                let consent: &[PurposeId] = if purpose.other.is_some() {
+                    &purpose.ancestors[..1]
+                } else {
+                    &purpose.ancestors
+                };
+                if purpose.ancestors.len() <= super::Lineage::INLINE {
+                    assert_eq!(facts.lineage.all(), Some(&purpose.ancestors[..]));
+                    assert_eq!(facts.lineage.consent(), Some(consent));
+                } else {
+                    assert_eq!(facts.lineage.all(), None);
+                    assert_eq!(facts.lineage.consent(), None);
+                }
+                assert_eq!(
+                    crate::eval::cond::lineage(policy, id),
+                    &purpose.ancestors[..]
+                );
+                assert_eq!(crate::eval::cond::consent_lineage(policy, id), consent);
                 for c in 0..policy.categories.len() + 70 {
                     assert_eq!(
                         tables.uses(id, CategoryId::from_index(c)),
