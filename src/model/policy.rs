@@ -368,8 +368,7 @@ impl<I: Copy> NameIndex<I> {
     pub fn entries(&self) -> impl Iterator<Item = (&str, I)> {
         self.slots
             .iter()
-            .flatten()
-            .map(|slot| (self.name_of(slot), slot.id))
+            .filter_map(|slot| Some((self.name_of(slot), slot.id?)))
     }
 
     /// The same names with their ids converted (the checker builds its tables on `u32`
@@ -379,14 +378,11 @@ impl<I: Copy> NameIndex<I> {
             slots: self
                 .slots
                 .into_iter()
-                .map(|slot| {
-                    slot.map(|s| Slot {
-                        hash: s.hash,
-                        words: s.words,
-                        start: s.start,
-                        end: s.end,
-                        id: convert(s.id),
-                    })
+                .map(|slot| Slot {
+                    key: slot.key,
+                    start: slot.start,
+                    len: slot.len,
+                    id: slot.id.map(&convert),
                 })
                 .collect(),
             text: self.text,
