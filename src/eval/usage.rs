@@ -291,13 +291,11 @@ impl UseQuery {
     /// The first `deny use` rule that applies to this use, in declaration order.
     #[inline(always)]
     fn denying_rule<'p>(&self, policy: &'p Policy, env: Env<'_>) -> Option<&'p DenyRule> {
-        let mut rules = policy
+        // Most decisions have no rule to match: the situation is then not made.
+        let rules = policy
             .index
             .rule_lookup
-            .use_rules(self.purpose, self.category)
-            .peekable();
-        // Most decisions have no rule to match: the situation is then not made.
-        rules.peek()?;
+            .use_rules(self.purpose, self.category)?;
         let situation = Situation {
             env,
             category: self.category,

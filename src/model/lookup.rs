@@ -126,17 +126,23 @@ impl RuleLookup {
         lookup
     }
 
-    /// The `use` rules that may apply to `purpose` using `category`, in declaration order.
+    /// The `use` rules that may apply to `purpose` using `category`, in declaration order;
+    /// `None` when there is none (most decisions: two bits read, no list, no iterator).
     #[inline]
     pub fn use_rules(
         &self,
         purpose: PurposeId,
         category: CategoryId,
-    ) -> impl Iterator<Item = RuleId> + '_ {
+    ) -> Option<impl Iterator<Item = RuleId> + '_> {
+        let in_narrow = self.use_narrow_categories.contains(category.index());
+        let in_broad = self.use_broad_categories.contains(category.index());
+        if !in_narrow && !in_broad {
+            return None;
+        }
         let narrow = self
             .use_narrow
             .get(purpose.index())
-            .filter(|_| self.use_narrow_categories.contains(category.index()))
+            .filter(|_| in_narrow)
             .map_or(&[][..], |list| {
                 // One binary search; a category has few rules, so its end is found by walking.
                 let start = list.partition_point(|&(c, _)| c < category);
@@ -147,12 +153,15 @@ impl RuleLookup {
         let broad = self
             .use_broad
             .get(purpose.index())
-            .filter(|_| self.use_broad_categories.contains(category.index()))
+            .filter(|_| in_broad)
             .map_or(&[][..], Vec::as_slice);
-        Merge {
+        if narrow.is_empty() && broad.is_empty() {
+            return None;
+        }
+        Some(Merge {
             narrow: narrow.iter().map(|&(_, rule)| rule).peekable(),
             broad: broad.iter().copied().peekable(),
-        }
+        })
     }
 
     /// `sell` rules covering `category`, in declaration order.
@@ -513,6 +522,8 @@ mod tests {
         let ids = |p: u32, c: u32| -> Vec<u32> {
             lookup
                 .use_rules(PurposeId(p), CategoryId(c))
+                .into_iter()
+                .flatten()
                 .map(|r| r.0)
                 .collect()
         };
@@ -588,6 +599,8 @@ mod tests {
         let uses = |p: u32, c: u32| -> Vec<u32> {
             lookup
                 .use_rules(PurposeId(p), CategoryId(c))
+                .into_iter()
+                .flatten()
                 .map(|r| r.0)
                 .collect()
         };
