@@ -56,6 +56,7 @@ impl Policy {
     /// );
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
+    #[inline]
     pub fn decide_use_by_name(
         &self,
         purpose: &str,
