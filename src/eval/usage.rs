@@ -142,12 +142,12 @@ impl UseQuery {
             recipient: None,
             to: &[],
         };
-        let denying_rule = || self.denying_rule(policy, env);
 
         // Step 2: closed world. A deny rule that forbids it too is the better explanation
         // (the policy's own promise): the decision cites it.
         if !tables.uses(self.purpose, self.category) {
-            let cited = denying_rule()
+            let cited = self
+                .denying_rule(policy, env)
                 .map(|rule| rule.provenance)
                 .or_else(|| forbidding_assertion(policy, &situation(), None));
             return match cited {
@@ -168,7 +168,7 @@ impl UseQuery {
         }
 
         // Step 3: deny rules override everything.
-        if let Some(rule) = denying_rule() {
+        if let Some(rule) = self.denying_rule(policy, env) {
             return deny(Reason::DeniedByRule).with_rule(rule.provenance);
         }
 
@@ -281,7 +281,8 @@ impl UseQuery {
         }
 
         // Step 8: allow, with what the controller must keep doing.
-        let mut decision = Decision::new(asked, Reason::Allowed).with_rule(provenance);
+        let mut decision = Decision::new(asked, Reason::Allowed);
+        decision.rule = Some(provenance);
         decision.basis = Some(basis);
         decision.obligations = self.obligations(policy, basis);
         decision.detail.objection_overridden = overrode;
