@@ -10,7 +10,10 @@
 //!
 //! Arguments: the size (`x1`, `x100`), the path (`by-name`: the subject written by name into
 //! a reused `SubjectWriter`, purpose, field and region resolved by name — as
-//! `benches/peers.rs`' `by-name`; `prepared`: handles and subjects built once) and how many
+//! `benches/peers.rs`' `by-name`, every name its own `String`; `by-name-borrowed`: the same,
+//! every name a `&str` borrowed from the question's JSON line, as a server or a batch holds
+//! a request — `benches/peers.rs`' `by-name-borrowed`; `prepared`: handles and subjects
+//! built once) and how many
 //! decisions (cycling through the scenario's 4,096 questions). Before the loop every
 //! question is decided both ways and the answers compared. Prints how many were allowed.
 #![allow(
@@ -37,6 +40,41 @@ struct Named {
     consents: Vec<(String, Timestamp)>,
     objections: Vec<String>,
     optouts: Vec<&'static str>,
+}
+
+/// One question by name, every name borrowed from its JSON line (`#[serde(borrow)]`).
+#[derive(serde::Deserialize)]
+struct Borrowed<'a> {
+    #[serde(borrow)]
+    purpose: &'a str,
+    data: &'a str,
+    region: &'a str,
+    #[serde(borrow)]
+    subject: BorrowedSubject<'a>,
+}
+
+#[derive(serde::Deserialize)]
+struct BorrowedSubject<'a> {
+    region: &'a str,
+    age: i64,
+    #[serde(borrow)]
+    consents: Vec<BorrowedConsent<'a>>,
+    #[serde(borrow)]
+    objections: Vec<&'a str>,
+    #[serde(borrow)]
+    attributes: BorrowedAttributes<'a>,
+}
+
+#[derive(serde::Deserialize)]
+struct BorrowedConsent<'a> {
+    purpose: &'a str,
+    given_at: Timestamp,
+}
+
+#[derive(serde::Deserialize)]
+struct BorrowedAttributes<'a> {
+    #[serde(borrow)]
+    optouts: Vec<&'a str>,
 }
 
 fn strings(value: &Value) -> impl Iterator<Item = String> + '_ {
@@ -95,6 +133,26 @@ fn by_name(policy: &Policy, writer: &mut SubjectWriter<'_>, q: &Named) -> bool {
     black_box(decision).allowed()
 }
 
+fn by_name_borrowed(policy: &Policy, writer: &mut SubjectWriter<'_>, q: &Borrowed<'_>) -> bool {
+    let s = &q.subject;
+    writer.clear().region(s.region).unwrap().age(s.age).unwrap();
+    for consent in &s.consents {
+        writer
+            .consent(consent.purpose, Some(consent.given_at))
+            .unwrap();
+    }
+    for objection in &s.objections {
+        writer.objection(objection).unwrap();
+    }
+    writer
+        .attribute("optouts", AttrInput::Set(&s.attributes.optouts))
+        .unwrap();
+    let decision = policy
+        .decide_use_by_name(q.purpose, q.data, writer.subject(), Some(q.region))
+        .unwrap();
+    black_box(decision).allowed()
+}
+
 fn prepared(policy: &Policy, (query, subject): &(Query, Subject)) -> bool {
     black_box(policy.decide(black_box(query), black_box(subject)))
         .unwrap()
@@ -117,12 +175,12 @@ fn main() {
     let policy = lawful::compile_str_with("peers.lawful", &text, CompileOptions::deciding())
         .unwrap()
         .policy;
-    let questions: Vec<Named> =
-        std::fs::read_to_string(format!("{dir}/peers-{size}.queries.jsonl"))
-            .unwrap()
-            .lines()
-            .map(named)
-            .collect();
+    let lines = std::fs::read_to_string(format!("{dir}/peers-{size}.queries.jsonl")).unwrap();
+    let questions: Vec<Named> = lines.lines().map(named).collect();
+    let borrowed: Vec<Borrowed<'_>> = lines
+        .lines()
+        .map(|line| serde_json::from_str(line).unwrap())
+        .collect();
     let now: Timestamp = "2025-01-01T00:00:00Z".parse().unwrap();
     let mut writer = SubjectWriter::new(&policy, now);
     let ready: Vec<(Query, Subject)> = questions
@@ -138,15 +196,20 @@ fn main() {
             (query, writer.subject().clone())
         })
         .collect();
-    for (q, p) in questions.iter().zip(&ready) {
-        assert_eq!(by_name(&policy, &mut writer, q), prepared(&policy, p));
+    for ((q, b), p) in questions.iter().zip(&borrowed).zip(&ready) {
+        let answer = prepared(&policy, p);
+        assert_eq!(by_name(&policy, &mut writer, q), answer);
+        assert_eq!(by_name_borrowed(&policy, &mut writer, b), answer);
     }
     let allowed = match path.as_str() {
         "by-name" => decide_loop(n, |i| {
             by_name(&policy, &mut writer, &questions[i % questions.len()])
         }),
+        "by-name-borrowed" => decide_loop(n, |i| {
+            by_name_borrowed(&policy, &mut writer, &borrowed[i % borrowed.len()])
+        }),
         "prepared" => decide_loop(n, |i| prepared(&policy, &ready[i % ready.len()])),
-        other => panic!("unknown path `{other}`: by-name or prepared"),
+        other => panic!("unknown path `{other}`: by-name, by-name-borrowed or prepared"),
     };
     println!("{allowed} of {n} allowed");
 }

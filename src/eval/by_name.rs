@@ -56,7 +56,7 @@ impl Policy {
     /// );
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
-    #[inline]
+    #[inline(always)]
     pub fn decide_use_by_name(
         &self,
         purpose: &str,
@@ -129,7 +129,7 @@ impl Policy {
         Ok(self.decide_transfer(&query)?)
     }
 
-    #[inline]
+    #[inline(always)]
     fn query_by_name(
         &self,
         purpose: &str,

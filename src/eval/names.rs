@@ -162,7 +162,7 @@ impl Policy {
     }
 
     /// A field, else a category, of that name.
-    #[inline]
+    #[inline(always)]
     pub fn data(&self, name: &str) -> Result<DataRef, NameError> {
         if let Some(field) = self.index.fields.get(name) {
             return Ok(DataRef::Field(field));

@@ -69,7 +69,7 @@ impl<'p> SubjectWriter<'p> {
     }
 
     /// Forget everything written (region, age, consents, attributes …), keeping the memory.
-    #[inline]
+    #[inline(always)]
     pub fn clear(&mut self) -> &mut Self {
         // Field by field, in place: every field is named, so a new one cannot be forgotten.
         let Subject {
@@ -111,7 +111,7 @@ impl<'p> SubjectWriter<'p> {
     }
 
     /// The region of residence, by name.
-    #[inline]
+    #[inline(always)]
     pub fn region(&mut self, name: &str) -> Result<&mut Self, SubjectError> {
         let region = match self.policy.region(name) {
             Ok(region) => region,
@@ -122,7 +122,7 @@ impl<'p> SubjectWriter<'p> {
     }
 
     /// Age in whole years, 0 to [`MAX_AGE`].
-    #[inline]
+    #[inline(always)]
     pub fn age(&mut self, age: i64) -> Result<&mut Self, SubjectError> {
         let valid = u16::try_from(age).ok().filter(|a| i64::from(*a) <= MAX_AGE);
         let Some(age) = valid else {
@@ -134,7 +134,7 @@ impl<'p> SubjectWriter<'p> {
 
     /// A consent to `purpose` (and its descendants) given at `given_at` (`None`: at a time
     /// not known) and not withdrawn.
-    #[inline]
+    #[inline(always)]
     pub fn consent(
         &mut self,
         purpose: &str,
@@ -158,7 +158,7 @@ impl<'p> SubjectWriter<'p> {
     }
 
     /// An objection (GDPR Art. 21) to `purpose` and its descendants.
-    #[inline]
+    #[inline(always)]
     pub fn objection(&mut self, purpose: &str) -> Result<&mut Self, SubjectError> {
         let index = self.subject.objections.len();
         let id = match self.policy.purpose(purpose) {
@@ -198,7 +198,7 @@ impl<'p> SubjectWriter<'p> {
     /// A custom attribute, typed against its declaration; the members of a `set` are
     /// written into a buffer this writer keeps. Strings the policy never mentions are kept
     /// as "equal to no literal" (and left out of sets).
-    #[inline]
+    #[inline(always)]
     pub fn attribute(
         &mut self,
         name: &str,
