@@ -14,7 +14,10 @@
 //!   objections and `optouts` set) — names resolved to handles and the subject written by
 //!   name into a reused [`SubjectWriter`] — and `by-name-builder` does the same with a fresh
 //!   [`SubjectBuilder`]; `prepared` uses handles and subjects built once. Timestamps are
-//!   values, not names: they are read once, when the file is loaded.
+//!   values, not names: they are read once, when the file is loaded. In `by-name` every
+//!   name is its own `String`; `by-name-borrowed` is the same question with every name a
+//!   `&str` borrowed from the question's JSON line (`#[serde(borrow)]`, as the server and a
+//!   batch hold a request) — reported beside `by-name`, never instead of it.
 //!
 //! Before timing, every question is decided both ways and checked against the other: a
 //! benchmark must not time wrong answers.
@@ -117,6 +120,40 @@ struct LineAttributes {
     optouts: Vec<String>,
 }
 
+/// One line of a query file with every name borrowed from the line's text.
+#[derive(serde::Deserialize)]
+struct BorrowedLine<'a> {
+    purpose: &'a str,
+    data: &'a str,
+    region: &'a str,
+    #[serde(borrow)]
+    subject: BorrowedSubject<'a>,
+}
+
+#[derive(serde::Deserialize)]
+struct BorrowedSubject<'a> {
+    region: &'a str,
+    age: i64,
+    #[serde(borrow)]
+    consents: Vec<BorrowedConsent<'a>>,
+    #[serde(borrow)]
+    objections: Vec<&'a str>,
+    #[serde(borrow)]
+    attributes: BorrowedAttributes<'a>,
+}
+
+#[derive(serde::Deserialize)]
+struct BorrowedConsent<'a> {
+    purpose: &'a str,
+    given_at: Timestamp,
+}
+
+#[derive(serde::Deserialize)]
+struct BorrowedAttributes<'a> {
+    #[serde(borrow)]
+    optouts: Vec<&'a str>,
+}
+
 /// A question by name, with its consents' timestamps read.
 struct Named {
     line: Line,
@@ -190,6 +227,26 @@ fn by_name(policy: &Policy, writer: &mut SubjectWriter<'_>, q: &Named) -> bool {
     black_box(decision).allowed()
 }
 
+fn by_name_borrowed(policy: &Policy, writer: &mut SubjectWriter<'_>, q: &BorrowedLine<'_>) -> bool {
+    let s = &q.subject;
+    writer.clear().region(s.region).unwrap().age(s.age).unwrap();
+    for consent in &s.consents {
+        writer
+            .consent(consent.purpose, Some(consent.given_at))
+            .unwrap();
+    }
+    for objection in &s.objections {
+        writer.objection(objection).unwrap();
+    }
+    writer
+        .attribute("optouts", AttrInput::Set(&s.attributes.optouts))
+        .unwrap();
+    let decision = policy
+        .decide_use_by_name(q.purpose, q.data, writer.subject(), Some(q.region))
+        .unwrap();
+    black_box(decision).allowed()
+}
+
 fn by_name_builder(policy: &Policy, q: &Named) -> bool {
     let s = &q.line.subject;
     let mut builder = SubjectBuilder::new(policy, now())
@@ -244,11 +301,17 @@ fn decide(c: &mut Criterion) {
     for size in SIZES {
         let policy = compile(&data(&format!("peers-{size}.lawful")));
         let questions = named(size);
+        let lines = data(&format!("peers-{size}.queries.jsonl"));
+        let borrowed: Vec<BorrowedLine<'_>> = lines
+            .lines()
+            .map(|line| serde_json::from_str(line).unwrap())
+            .collect();
         let ready: Vec<Prepared> = questions.iter().map(|q| prepare(&policy, q)).collect();
         let mut writer = SubjectWriter::new(&policy, now());
-        for (q, p) in questions.iter().zip(&ready) {
+        for ((q, b), p) in questions.iter().zip(&borrowed).zip(&ready) {
             let answer = prepared(&policy, p);
             assert_eq!(by_name(&policy, &mut writer, q), answer);
+            assert_eq!(by_name_borrowed(&policy, &mut writer, b), answer);
             assert_eq!(by_name_builder(&policy, q), answer);
         }
         let mut group = c.benchmark_group(format!("peers-decide-{size}"));
@@ -258,6 +321,12 @@ fn decide(c: &mut Criterion) {
             b.iter(|| {
                 i = (i + 1) % questions.len();
                 by_name(&policy, &mut writer, &questions[i])
+            })
+        });
+        group.bench_function("by-name-borrowed", |b| {
+            b.iter(|| {
+                i = (i + 1) % borrowed.len();
+                by_name_borrowed(&policy, &mut writer, &borrowed[i])
             })
         });
         group.bench_function("by-name-builder", |b| {
