@@ -175,8 +175,17 @@ fn main() {
     let policy = lawful::compile_str_with("peers.lawful", &text, CompileOptions::deciding())
         .unwrap()
         .policy;
-    let lines = std::fs::read_to_string(format!("{dir}/peers-{size}.queries.jsonl")).unwrap();
-    let questions: Vec<Named> = lines.lines().map(named).collect();
+    let file = format!("{dir}/peers-{size}.queries.jsonl");
+    let questions: Vec<Named> = std::fs::read_to_string(&file)
+        .unwrap()
+        .lines()
+        .map(named)
+        .collect();
+    // Kept only when asked for, so the other paths' memory is laid out as before.
+    let lines = match path.as_str() {
+        "by-name-borrowed" => std::fs::read_to_string(&file).unwrap(),
+        _ => String::new(),
+    };
     let borrowed: Vec<Borrowed<'_>> = lines
         .lines()
         .map(|line| serde_json::from_str(line).unwrap())
@@ -196,10 +205,14 @@ fn main() {
             (query, writer.subject().clone())
         })
         .collect();
-    for ((q, b), p) in questions.iter().zip(&borrowed).zip(&ready) {
-        let answer = prepared(&policy, p);
-        assert_eq!(by_name(&policy, &mut writer, q), answer);
-        assert_eq!(by_name_borrowed(&policy, &mut writer, b), answer);
+    for (q, p) in questions.iter().zip(&ready) {
+        assert_eq!(by_name(&policy, &mut writer, q), prepared(&policy, p));
+    }
+    for (b, p) in borrowed.iter().zip(&ready) {
+        assert_eq!(
+            by_name_borrowed(&policy, &mut writer, b),
+            prepared(&policy, p)
+        );
     }
     let allowed = match path.as_str() {
         "by-name" => decide_loop(n, |i| {
