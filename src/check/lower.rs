@@ -166,7 +166,7 @@ impl Checker {
         }
         let channels = self.purpose_channels(decl);
         let children = decl.children.as_ref().map(|t| self.treatment(t));
-        let mut bases = Vec::new();
+        let mut bases = Vec::with_capacity(decl.bases.len());
         for basis in &decl.bases {
             if let Some(b) = self.lower_basis(&decl.path.text, basis) {
                 if let (Some(over), Some(_)) = (&basis.objection_override, decl.direct_marketing) {
@@ -292,7 +292,7 @@ impl Checker {
     }
 
     fn lower_basis(&mut self, purpose: &str, decl: &ast::BasisDecl) -> Option<BasisDecl> {
-        let mut alternatives = Vec::new();
+        let mut alternatives = Vec::with_capacity(decl.alternatives.len());
         for alt in &decl.alternatives {
             let Some(basis) = self.basis_name(alt) else {
                 continue;
@@ -371,6 +371,11 @@ impl Checker {
         bases: &[BasisDecl],
         uses: &IdSet,
     ) {
+        // Most purposes use no special category: one pass over the words of both sets
+        // settles it before looking for the first one by name.
+        if !uses.intersects(&self.special_categories) {
+            return;
+        }
         let special = uses.iter().find(|c| {
             self.categories
                 .items

@@ -142,6 +142,9 @@ struct Checker {
     region_parents: Vec<Vec<RegionId>>,
     categories: Table<Category>,
     category_tree: tree::Subtrees,
+    /// The categories flagged `special` (inherited flags included), once the hierarchy is
+    /// built: the special-category check asks it before walking a purpose's uses.
+    special_categories: IdSet,
     fields: Table<Field>,
     purposes: Table<Purpose>,
     purpose_tree: tree::Subtrees,
@@ -208,6 +211,7 @@ impl Checker {
             region_parents: Vec::new(),
             categories: Table::default(),
             category_tree: tree::Subtrees::default(),
+            special_categories: IdSet::default(),
             fields: Table::default(),
             purposes: Table::default(),
             purpose_tree: tree::Subtrees::default(),

@@ -66,6 +66,13 @@ impl Checker {
             .map(|c| c.parent.map(|p| p.0))
             .collect();
         self.category_tree = super::tree::Subtrees::new(&parents);
+        let mut special = IdSet::new(count);
+        for (i, c) in self.categories.items.iter().enumerate() {
+            if c.flags.contains(FLAG_SPECIAL.index()) {
+                special.insert(i);
+            }
+        }
+        self.special_categories = special;
         let purpose_count = self.purposes.len();
         for i in 0..purpose_count {
             let id = u32::try_from(i).unwrap_or(u32::MAX);
