@@ -60,23 +60,14 @@ pub fn check(loaded: Loaded) -> (Option<Policy>, Diagnostics) {
     if diagnostics.has_errors() {
         return (None, diagnostics);
     }
-    let policy = if files.iter().map(|f| f.items.len()).sum::<usize>() < LARGE_TREE {
-        drop(files);
-        checker.into_policy(sources)
-    } else {
-        // A large policy's syntax trees take a while to free (every condition is boxed):
-        // freed on another thread while the policy is built.
-        std::thread::scope(|scope| {
-            let freeing = std::thread::Builder::new().name("lawful-free".to_owned());
-            let _ = freeing.spawn_scoped(scope, move || drop(files));
-            checker.into_policy(sources)
-        })
-    };
+    // The syntax trees are freed here, before the policy is built (whose allocations reuse
+    // their memory). Freeing them on a scoped thread while the policy was built measured
+    // slower on two cores (docs/speed.md, fifth round): the two threads contend for the
+    // allocator, and the join waited for the slower free.
+    drop(files);
+    let policy = checker.into_policy(sources);
     (Some(policy), diagnostics)
 }
-
-/// Declarations from which freeing the syntax trees is worth a thread.
-const LARGE_TREE: usize = 2048;
 
 /// A named table under construction: entries plus a by-name index. The index is the
 /// compiled policy's own kind ([`NameIndex`]: one hash of two folded multiplies for a short
