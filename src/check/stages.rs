@@ -51,9 +51,10 @@ pub fn check_through(loaded: Loaded, last: Stage) -> (Option<Policy>, usize) {
     if last == Stage::Lints || diagnostics.has_errors() {
         return (None, diagnostics.len());
     }
-    // As `check` does: the syntax trees are freed before the policy is built.
+    let policy = checker.into_policy(sources);
+    // As `check` does: the syntax trees are freed once the policy is built.
     drop(files);
-    (Some(checker.into_policy(sources)), diagnostics.len())
+    (Some(policy), diagnostics.len())
 }
 
 #[cfg(test)]
