@@ -60,10 +60,12 @@ pub fn check(loaded: Loaded) -> (Option<Policy>, Diagnostics) {
     if diagnostics.has_errors() {
         return (None, diagnostics);
     }
-    // The syntax trees are freed on this thread once the policy is built: freed before, the
-    // allocator hands their scattered chunks back to the policy's tables (more instructions
-    // per allocation); freed on a scoped thread meanwhile, the two threads contend for the
-    // allocator and the join waits (docs/speed.md, fifth round).
+    // The syntax trees are freed on this thread once the policy is built. Freed before, the
+    // allocator hands their scattered chunks back to the policy's tables (2 M more
+    // instructions in `malloc` at ×100). Freed on a scoped thread meanwhile (the fourth
+    // round), compiling measured slower than the stages that free them here and drop the
+    // policy besides: the two threads share the allocator's arenas, and the join waits for
+    // the free (docs/speed.md, fifth round).
     let policy = checker.into_policy(sources);
     drop(files);
     (Some(policy), diagnostics)
@@ -136,6 +138,9 @@ struct Checker {
     /// The categories flagged `special` (inherited flags included), once the hierarchy is
     /// built: the special-category check asks it before walking a purpose's uses.
     special_categories: IdSet,
+    /// Large category subtrees as sets, by node, made when first selected
+    /// (`add_category_subtree`).
+    category_subtree_sets: HashMap<usize, IdSet>,
     fields: Table<Field>,
     purposes: Table<Purpose>,
     purpose_tree: tree::Subtrees,
@@ -203,6 +208,7 @@ impl Checker {
             categories: Table::default(),
             category_tree: tree::Subtrees::default(),
             special_categories: IdSet::default(),
+            category_subtree_sets: HashMap::new(),
             fields: Table::default(),
             purposes: Table::default(),
             purpose_tree: tree::Subtrees::default(),

@@ -66,6 +66,7 @@ impl Checker {
             .map(|c| c.parent.map(|p| p.0))
             .collect();
         self.category_tree = super::tree::Subtrees::new(&parents);
+        self.category_subtree_sets.clear();
         let mut special = IdSet::new(count);
         for (i, c) in self.categories.items.iter().enumerate() {
             if c.flags.contains(FLAG_SPECIAL.index()) {
@@ -174,7 +175,7 @@ impl Checker {
                 SelectorKind::All => return IdSet::full(count),
                 SelectorKind::Path { path, .. } => {
                     if let Some(id) = self.category_at(path, selector.span) {
-                        self.category_tree.add_subtree(id.index(), &mut set);
+                        self.add_category_subtree(id.index(), &mut set);
                     }
                 }
                 SelectorKind::Flag(flag) => match self.flags.get(flag) {
@@ -198,6 +199,33 @@ impl Checker {
             }
         }
         set
+    }
+
+    /// Add a category and its descendants to `set` (sized for every category). A large
+    /// subtree (`uses contact` over hundreds of categories, written again in purpose after
+    /// purpose) is made into a set the first time and merged word by word after that; a
+    /// small one is added member by member. At most [`SUBTREE_SETS`] sets are kept, so
+    /// the memory stays linear in the number of categories.
+    fn add_category_subtree(&mut self, node: usize, set: &mut IdSet) {
+        let count = self.categories.len();
+        let members = self.category_tree.subtree(node);
+        let large = members.len() >= (count / 64).max(64);
+        if !large {
+            self.category_tree.add_subtree(node, set);
+            return;
+        }
+        if let Some(whole) = self.category_subtree_sets.get(&node) {
+            set.union_with(whole);
+            return;
+        }
+        if self.category_subtree_sets.len() >= SUBTREE_SETS {
+            self.category_tree.add_subtree(node, set);
+            return;
+        }
+        let mut whole = IdSet::new(count);
+        self.category_tree.add_subtree(node, &mut whole);
+        set.union_with(&whole);
+        self.category_subtree_sets.insert(node, whole);
     }
 
     /// Purposes a selector list covers (descendants included).
@@ -592,6 +620,9 @@ impl Checker {
         }
     }
 }
+
+/// How many large category subtrees `add_category_subtree` keeps as sets.
+const SUBTREE_SETS: usize = 64;
 
 /// `node` and then its parent's lineage (`a.b.c`, `a.b`, `a`), in one allocation.
 fn lineage<I: Copy>(node: I, parent: &[I]) -> Vec<I> {
