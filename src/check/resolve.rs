@@ -685,3 +685,74 @@ pub(super) fn recipient_selector_kinds(selectors: &[ast::RecipientSel]) -> u32 {
             }
         })
 }
+
+#[cfg(test)]
+mod tests {
+    use std::fmt::Write as _;
+
+    /// Every purpose's `uses` is the categories named by its selectors or below them, whether
+    /// a subtree is added member by member, merged from a set made the first time, or added
+    /// member by member again once [`super::SUBTREE_SETS`] sets are kept: 30 groups of 2
+    /// subgroups of 63 categories (3,870 in all) make 90 subtrees of at least 64.
+    #[test]
+    fn selected_subtrees_are_the_categories_under_them_however_they_are_added() {
+        let mut text = String::from("region EU \"EU\"\n");
+        for g in 0..30 {
+            for s in 0..2 {
+                for c in 0..63 {
+                    let _ = writeln!(text, "category g{g}.s{s}.c{c}");
+                }
+            }
+        }
+        let mut expected: Vec<(String, Vec<String>)> = Vec::new();
+        // Two passes, so each large subtree is selected again after the sets are full.
+        for round in 0..2 {
+            for g in 0..30 {
+                let selectors = match round {
+                    0 => vec![format!("g{g}.s0"), format!("g{g}"), format!("g{g}.s1.c5")],
+                    _ => vec![
+                        format!("g{g}.s1"),
+                        format!("g{g}.s0.c0"),
+                        format!("g{g}.s0"),
+                    ],
+                };
+                let name = format!("p{round}x{g}");
+                let _ = writeln!(
+                    text,
+                    "purpose {name} {{ uses {} basis consent in EU }}",
+                    selectors.join(", ")
+                );
+                expected.push((name, selectors));
+            }
+        }
+        let (loaded, diagnostics) = crate::load::load_str("subtrees.lawful", &text);
+        assert!(!diagnostics.has_errors(), "{diagnostics:?}");
+        let (policy, diagnostics) = crate::check::check(loaded);
+        let policy = policy.unwrap_or_else(|| panic!("{diagnostics:?}"));
+        assert_eq!(policy.categories().len(), 30 + 60 + 3780);
+        for (name, selectors) in expected {
+            let purpose = policy
+                .purposes()
+                .iter()
+                .find(|p| p.info.name == name)
+                .unwrap_or_else(|| panic!("no purpose {name}"));
+            let want: Vec<usize> = policy
+                .categories()
+                .iter()
+                .enumerate()
+                .filter(|(_, c)| {
+                    selectors.iter().any(|s| {
+                        c.info.name == *s
+                            || c.info
+                                .name
+                                .strip_prefix(s.as_str())
+                                .is_some_and(|rest| rest.starts_with('.'))
+                    })
+                })
+                .map(|(i, _)| i)
+                .collect();
+            let got: Vec<usize> = purpose.uses.iter().collect();
+            assert_eq!(got, want, "{name} uses {selectors:?}");
+        }
+    }
+}
