@@ -161,13 +161,18 @@ fn finish(
         });
     }
     let sources = loaded.sources.clone();
-    let (root, allows) = (loaded.root, check::Allows::from_files(&loaded.files));
+    // The `allow` attributes filter the prover's warnings: read only when proving (a pass
+    // over every declaration).
+    let root = loaded.root;
+    let allows = options
+        .prove
+        .then(|| check::Allows::from_files(&loaded.files));
     let (policy, diagnostics) = check::check(loaded);
     let mut all = load_diagnostics;
     all.extend(diagnostics);
     // Assertions are proven (and the prover's lints run) once the policy checks.
     let mut proofs = Vec::new();
-    if let Some(policy) = policy.as_ref().filter(|_| options.prove) {
+    if let (Some(policy), Some(allows)) = (policy.as_ref(), &allows) {
         let (diagnostics, proven) = verify::check_within(policy, root, options.prover_budget);
         all.extend(allows.retain(diagnostics));
         proofs = proven;

@@ -21,6 +21,20 @@ fn info(name: &str, title: Option<&ast::StrLit>, docs: Option<&String>, span: Sp
 
 impl Checker {
     pub(super) fn declare(&mut self, files: &[ast::File]) {
+        // The large tables take their room once (implied ancestors may add a few more):
+        // growing them by doubling copies every entry again.
+        let (mut categories, mut fields, mut purposes) = (0, 0, 0);
+        for item in files.iter().flat_map(|f| &f.items) {
+            match item.decl {
+                Decl::Category(_) => categories += 1,
+                Decl::Field(_) => fields += 1,
+                Decl::Purpose(_) | Decl::Vocabulary(_) => purposes += 1,
+                _ => {}
+            }
+        }
+        self.categories.items.reserve(categories);
+        self.fields.items.reserve(fields);
+        self.purposes.items.reserve(purposes);
         // Vocabulary names last: the policy's own purposes (and the ancestors they imply)
         // keep the ids, and so the order, they have without a vocabulary.
         for vocabulary in [false, true] {

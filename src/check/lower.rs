@@ -166,7 +166,7 @@ impl Checker {
         }
         let channels = self.purpose_channels(decl);
         let children = decl.children.as_ref().map(|t| self.treatment(t));
-        let mut bases = Vec::new();
+        let mut bases = Vec::with_capacity(decl.bases.len());
         for basis in &decl.bases {
             if let Some(b) = self.lower_basis(&decl.path.text, basis) {
                 if let (Some(over), Some(_)) = (&basis.objection_override, decl.direct_marketing) {
@@ -292,7 +292,7 @@ impl Checker {
     }
 
     fn lower_basis(&mut self, purpose: &str, decl: &ast::BasisDecl) -> Option<BasisDecl> {
-        let mut alternatives = Vec::new();
+        let mut alternatives = Vec::with_capacity(decl.alternatives.len());
         for alt in &decl.alternatives {
             let Some(basis) = self.basis_name(alt) else {
                 continue;
@@ -371,6 +371,11 @@ impl Checker {
         bases: &[BasisDecl],
         uses: &IdSet,
     ) {
+        // Most purposes use no special category: one pass over the words of both sets
+        // settles it before looking for the first one by name.
+        if !uses.intersects(&self.special_categories) {
+            return;
+        }
         let special = uses.iter().find(|c| {
             self.categories
                 .items
@@ -1142,5 +1147,43 @@ mod tests {
             format!("marketing.direct: basis {}", names.join(" or "))
         );
         assert_eq!(basis_title("p", &[Basis::Contract]), "p: basis contract");
+    }
+
+    /// The `special_category_without_art9` errors of `policy`, by message.
+    fn special_errors(policy: &str) -> Vec<String> {
+        let (loaded, diagnostics) = crate::load::load_str("special.lawful", policy);
+        assert!(!diagnostics.has_errors(), "{diagnostics:?}");
+        let (_, diagnostics) = crate::check::check(loaded);
+        diagnostics
+            .errors()
+            .filter(|d| d.code == "lawful::check::special_category_without_art9")
+            .map(|d| d.message.clone())
+            .collect()
+    }
+
+    #[test]
+    fn special_categories_are_found_through_inherited_flags_and_selected_subtrees() {
+        // `care` is special; `care.notes` inherits it; `contact` is not special. The set of
+        // special categories the check asks first must hold inherited flags too.
+        let policy = |uses: &str| {
+            format!(
+                "region EU \"EU\"\n\
+                 category contact.email\n\
+                 category care \"Care\" special\n\
+                 category care.notes\n\
+                 purpose p {{ uses {uses} basis consent in EU }}\n"
+            )
+        };
+        assert_eq!(special_errors(&policy("contact")), Vec::<String>::new());
+        for uses in ["care.notes", "contact.email, care.notes", "care"] {
+            let errors = special_errors(&policy(uses));
+            assert_eq!(errors.len(), 1, "uses {uses}: {errors:?}");
+        }
+        // The first special category in the table is the one named: `care` is declared
+        // before `care.notes`.
+        let both = special_errors(&policy("care"));
+        let one = special_errors(&policy("care.notes"));
+        assert!(both[0].contains("`care`"), "{both:?}");
+        assert!(one[0].contains("`care.notes`"), "{one:?}");
     }
 }

@@ -60,23 +60,16 @@ pub fn check(loaded: Loaded) -> (Option<Policy>, Diagnostics) {
     if diagnostics.has_errors() {
         return (None, diagnostics);
     }
-    let policy = if files.iter().map(|f| f.items.len()).sum::<usize>() < LARGE_TREE {
-        drop(files);
-        checker.into_policy(sources)
-    } else {
-        // A large policy's syntax trees take a while to free (every condition is boxed):
-        // freed on another thread while the policy is built.
-        std::thread::scope(|scope| {
-            let freeing = std::thread::Builder::new().name("lawful-free".to_owned());
-            let _ = freeing.spawn_scoped(scope, move || drop(files));
-            checker.into_policy(sources)
-        })
-    };
+    // The syntax trees are freed on this thread once the policy is built. Freed before, the
+    // allocator hands their scattered chunks back to the policy's tables (2 M more
+    // instructions in `malloc` at ×100). Freed on a scoped thread meanwhile (the fourth
+    // round), compiling measured slower than the stages that free them here and drop the
+    // policy besides: the two threads share the allocator's arenas, and the join waits for
+    // the free (docs/speed.md, fifth round).
+    let policy = checker.into_policy(sources);
+    drop(files);
     (Some(policy), diagnostics)
 }
-
-/// Declarations from which freeing the syntax trees is worth a thread.
-const LARGE_TREE: usize = 2048;
 
 /// A named table under construction: entries plus a by-name index. The index is the
 /// compiled policy's own kind ([`NameIndex`]: one hash of two folded multiplies for a short
@@ -142,6 +135,12 @@ struct Checker {
     region_parents: Vec<Vec<RegionId>>,
     categories: Table<Category>,
     category_tree: tree::Subtrees,
+    /// The categories flagged `special` (inherited flags included), once the hierarchy is
+    /// built: the special-category check asks it before walking a purpose's uses.
+    special_categories: IdSet,
+    /// Large category subtrees as sets, by node, made when first selected
+    /// (`add_category_subtree`).
+    category_subtree_sets: HashMap<usize, IdSet>,
     fields: Table<Field>,
     purposes: Table<Purpose>,
     purpose_tree: tree::Subtrees,
@@ -208,6 +207,8 @@ impl Checker {
             region_parents: Vec::new(),
             categories: Table::default(),
             category_tree: tree::Subtrees::default(),
+            special_categories: IdSet::default(),
+            category_subtree_sets: HashMap::new(),
             fields: Table::default(),
             purposes: Table::default(),
             purpose_tree: tree::Subtrees::default(),

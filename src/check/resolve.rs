@@ -66,6 +66,14 @@ impl Checker {
             .map(|c| c.parent.map(|p| p.0))
             .collect();
         self.category_tree = super::tree::Subtrees::new(&parents);
+        self.category_subtree_sets.clear();
+        let mut special = IdSet::new(count);
+        for (i, c) in self.categories.items.iter().enumerate() {
+            if c.flags.contains(FLAG_SPECIAL.index()) {
+                special.insert(i);
+            }
+        }
+        self.special_categories = special;
         let purpose_count = self.purposes.len();
         for i in 0..purpose_count {
             let id = u32::try_from(i).unwrap_or(u32::MAX);
@@ -167,7 +175,7 @@ impl Checker {
                 SelectorKind::All => return IdSet::full(count),
                 SelectorKind::Path { path, .. } => {
                     if let Some(id) = self.category_at(path, selector.span) {
-                        self.category_tree.add_subtree(id.index(), &mut set);
+                        self.add_category_subtree(id.index(), &mut set);
                     }
                 }
                 SelectorKind::Flag(flag) => match self.flags.get(flag) {
@@ -191,6 +199,33 @@ impl Checker {
             }
         }
         set
+    }
+
+    /// Add a category and its descendants to `set` (sized for every category). A large
+    /// subtree (`uses contact` over hundreds of categories, written again in purpose after
+    /// purpose) is made into a set the first time and merged word by word after that; a
+    /// small one is added member by member. At most [`SUBTREE_SETS`] sets are kept, so
+    /// the memory stays linear in the number of categories.
+    fn add_category_subtree(&mut self, node: usize, set: &mut IdSet) {
+        let count = self.categories.len();
+        let members = self.category_tree.subtree(node);
+        let large = members.len() >= (count / 64).max(64);
+        if !large {
+            self.category_tree.add_subtree(node, set);
+            return;
+        }
+        if let Some(whole) = self.category_subtree_sets.get(&node) {
+            set.union_with(whole);
+            return;
+        }
+        if self.category_subtree_sets.len() >= SUBTREE_SETS {
+            self.category_tree.add_subtree(node, set);
+            return;
+        }
+        let mut whole = IdSet::new(count);
+        self.category_tree.add_subtree(node, &mut whole);
+        set.union_with(&whole);
+        self.category_subtree_sets.insert(node, whole);
     }
 
     /// Purposes a selector list covers (descendants included).
@@ -586,6 +621,9 @@ impl Checker {
     }
 }
 
+/// How many large category subtrees `add_category_subtree` keeps as sets.
+const SUBTREE_SETS: usize = 64;
+
 /// `node` and then its parent's lineage (`a.b.c`, `a.b`, `a`), in one allocation.
 fn lineage<I: Copy>(node: I, parent: &[I]) -> Vec<I> {
     let mut ancestors = Vec::with_capacity(parent.len() + 1);
@@ -646,4 +684,75 @@ pub(super) fn recipient_selector_kinds(selectors: &[ast::RecipientSel]) -> u32 {
                 bits | RecipientKind::parse(&kind.text).map_or(0, RecipientKind::bit)
             }
         })
+}
+
+#[cfg(test)]
+mod tests {
+    use std::fmt::Write as _;
+
+    /// Every purpose's `uses` is the categories named by its selectors or below them, whether
+    /// a subtree is added member by member, merged from a set made the first time, or added
+    /// member by member again once [`super::SUBTREE_SETS`] sets are kept: 30 groups of 2
+    /// subgroups of 63 categories (3,870 in all) make 90 subtrees of at least 64.
+    #[test]
+    fn selected_subtrees_are_the_categories_under_them_however_they_are_added() {
+        let mut text = String::from("region EU \"EU\"\n");
+        for g in 0..30 {
+            for s in 0..2 {
+                for c in 0..63 {
+                    let _ = writeln!(text, "category g{g}.s{s}.c{c}");
+                }
+            }
+        }
+        let mut expected: Vec<(String, Vec<String>)> = Vec::new();
+        // Two passes, so each large subtree is selected again after the sets are full.
+        for round in 0..2 {
+            for g in 0..30 {
+                let selectors = match round {
+                    0 => vec![format!("g{g}.s0"), format!("g{g}"), format!("g{g}.s1.c5")],
+                    _ => vec![
+                        format!("g{g}.s1"),
+                        format!("g{g}.s0.c0"),
+                        format!("g{g}.s0"),
+                    ],
+                };
+                let name = format!("p{round}x{g}");
+                let _ = writeln!(
+                    text,
+                    "purpose {name} {{ uses {} basis consent in EU }}",
+                    selectors.join(", ")
+                );
+                expected.push((name, selectors));
+            }
+        }
+        let (loaded, diagnostics) = crate::load::load_str("subtrees.lawful", &text);
+        assert!(!diagnostics.has_errors(), "{diagnostics:?}");
+        let (policy, diagnostics) = crate::check::check(loaded);
+        let policy = policy.unwrap_or_else(|| panic!("{diagnostics:?}"));
+        assert_eq!(policy.categories().len(), 30 + 60 + 3780);
+        for (name, selectors) in expected {
+            let purpose = policy
+                .purposes()
+                .iter()
+                .find(|p| p.info.name == name)
+                .unwrap_or_else(|| panic!("no purpose {name}"));
+            let want: Vec<usize> = policy
+                .categories()
+                .iter()
+                .enumerate()
+                .filter(|(_, c)| {
+                    selectors.iter().any(|s| {
+                        c.info.name == *s
+                            || c.info
+                                .name
+                                .strip_prefix(s.as_str())
+                                .is_some_and(|rest| rest.starts_with('.'))
+                    })
+                })
+                .map(|(i, _)| i)
+                .collect();
+            let got: Vec<usize> = purpose.uses.iter().collect();
+            assert_eq!(got, want, "{name} uses {selectors:?}");
+        }
+    }
 }

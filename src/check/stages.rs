@@ -51,7 +51,10 @@ pub fn check_through(loaded: Loaded, last: Stage) -> (Option<Policy>, usize) {
     if last == Stage::Lints || diagnostics.has_errors() {
         return (None, diagnostics.len());
     }
-    (Some(checker.into_policy(sources)), diagnostics.len())
+    let policy = checker.into_policy(sources);
+    // As `check` does: the syntax trees are freed once the policy is built.
+    drop(files);
+    (Some(policy), diagnostics.len())
 }
 
 #[cfg(test)]
