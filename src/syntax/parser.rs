@@ -49,10 +49,12 @@ impl<'i> Tree<'i> {
         offset: usize,
     ) -> Self {
         use pest::Token;
-        let mut nodes: Vec<Flat> = Vec::new();
+        let tokens = pairs.tokens();
+        // Two tokens (start and end) per pair.
+        let mut nodes: Vec<Flat> = Vec::with_capacity(tokens.len() / 2);
         // The open pairs, each with its last child so far (0: none yet).
         let mut open: Vec<(u32, u32)> = Vec::new();
-        for token in pairs.tokens() {
+        for token in tokens {
             match token {
                 Token::Start { rule, pos } => {
                     let idx = to_u32(nodes.len());
