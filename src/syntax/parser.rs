@@ -214,6 +214,15 @@ impl<'t> Node<'t> {
         let flat = self.flat();
         let (start, end) = (flat.start as usize, flat.end as usize);
         let comments = self.tree.comments;
+        // The commonest case first, on one byte: in a file without `//`, a pair whose last
+        // byte is ASCII and no whitespace (`char::is_whitespace`) ends on a token.
+        if !comments && start < end {
+            if let Some(&last) = self.tree.text.as_bytes().get(end - 1) {
+                if last.is_ascii() && !matches!(last, b'\t' | b'\n' | 0x0B | 0x0C | b'\r' | b' ') {
+                    return end;
+                }
+            }
+        }
         // Most pairs end on a token: then nothing trails and the chain of last children need
         // not be walked (walking it for every node made lowering quadratic in the nesting
         // depth).
