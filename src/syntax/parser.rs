@@ -1922,3 +1922,71 @@ fn query(node: &Node) -> Result<Query> {
         span: node.span(),
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use pest::iterators::Pair;
+
+    /// `node` holds what pest's `pair` holds: the rule, the range and the same children in
+    /// the same order.
+    fn same_tree(pair: Pair<'_, Rule>, node: Node<'_>) {
+        let flat = node.flat();
+        assert_eq!(pair.as_rule(), flat.rule);
+        assert_eq!(pair.as_span().start(), flat.start as usize);
+        assert_eq!(pair.as_span().end(), flat.end as usize);
+        assert_eq!(pair.as_str(), node.text());
+        let pest_children: Vec<_> = pair.into_inner().collect();
+        let children: Vec<_> = node.children().collect();
+        assert_eq!(pest_children.len(), children.len(), "{:?}", flat.rule);
+        for (pair, node) in pest_children.into_iter().zip(children) {
+            same_tree(pair, node);
+        }
+    }
+
+    /// The flat tree lowering reads is pest's tree, pair for pair, for every seed policy and
+    /// for a piece of one (parsed from `items`, at an offset).
+    #[test]
+    fn the_flat_tree_is_pests_tree() {
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/policies");
+        let mut seen = 0;
+        for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+            let path = entry.path();
+            if path.extension().and_then(|e| e.to_str()) != Some("lawful") {
+                continue;
+            }
+            let text = std::fs::read_to_string(&path).unwrap_or_default();
+            for (rule, piece) in [(Rule::file, text.as_str()), (Rule::items, "field a: b\n")] {
+                let Ok(mut pairs) = Grammar::parse(rule, piece) else {
+                    panic!("{} does not parse", path.display());
+                };
+                let tree = Tree::new(pairs.clone(), piece, SourceId(0), 7);
+                let root = tree.root().expect("a root");
+                same_tree(pairs.next().expect("one pair"), root);
+                assert_eq!(tree.nodes.len() * 2, pairs_tokens(piece, rule));
+            }
+            seen += 1;
+        }
+        assert!(seen >= 3, "only {seen} seed policies under {dir}");
+    }
+
+    /// How many tokens pest's parse of `text` has (two per pair).
+    fn pairs_tokens(text: &str, rule: Rule) -> usize {
+        Grammar::parse(rule, text).map_or(0, |pairs| pairs.tokens().len())
+    }
+
+    /// Spans in a piece are the file's: the piece's offset is added, trailing whitespace is
+    /// not part of a pair.
+    #[test]
+    fn spans_in_a_piece_are_the_files() {
+        let piece = "field a: b   \n";
+        let tree = super::tree(SourceId(0), piece, Rule::items, 100).expect("parses");
+        let root = root(&tree, Rule::items).expect("a root");
+        let item = root.one(Rule::item).expect("an item");
+        assert_eq!(item.span(), Span::new(SourceId(0), 100, 110));
+        let field = item.children().next().expect("the declaration");
+        assert_eq!(field.rule(), Rule::field_decl);
+        let paths: Vec<_> = field.all(Rule::path).map(|p| p.text()).collect();
+        assert_eq!(paths, ["a", "b"]);
+    }
+}
