@@ -13,8 +13,7 @@ pub fn find_too_deep(source: SourceId, text: &str) -> Option<Span> {
     let mut depth = 0usize;
     let mut i = 0usize;
     loop {
-        // Most bytes are none of the eight that matter: skip them in a tight loop.
-        i += bytes.get(i..)?.iter().position(|&b| is_mark(b))?;
+        i = next_mark(bytes, i)?;
         let &b = bytes.get(i)?;
         match b {
             b'"' => i = skip_string(bytes, i + 1),
@@ -35,6 +34,21 @@ pub fn find_too_deep(source: SourceId, text: &str) -> Option<Span> {
         }
         i += 1;
     }
+}
+
+/// Where the next byte [`find_too_deep`] looks at is, from `from` on. Most bytes are none of
+/// the eight that matter (one in ~36 is, in the benchmark's policy): 32 bytes at a time are
+/// ruled out with one test each (the compiler makes it a few vector compares), and only a
+/// block that holds one is searched byte by byte.
+fn next_mark(bytes: &[u8], from: usize) -> Option<usize> {
+    let mut start = from;
+    for block in bytes.get(from..)?.chunks(32) {
+        if block.iter().fold(false, |any, &b| any | is_mark(b)) {
+            return block.iter().position(|&b| is_mark(b)).map(|p| start + p);
+        }
+        start += block.len();
+    }
+    None
 }
 
 /// The bytes [`find_too_deep`] looks at: quotes, `/` and brackets.

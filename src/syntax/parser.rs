@@ -1,7 +1,6 @@
 //! pest → AST. The only file that names pest's `Rule` and `Pair`. One lowering function per
 //! grammar rule; a tree of an unexpected shape becomes [`SyntaxError::Shape`], never a panic.
 
-use pest::iterators::Pair;
 use pest::Parser as _;
 
 use super::ast::*;
@@ -14,10 +13,13 @@ struct Grammar;
 
 type Result<T> = std::result::Result<T, (SyntaxError, Span)>;
 
-/// A pest pair plus the file it came from.
-#[derive(Clone)]
-struct Node<'i> {
-    pair: Pair<'i, Rule>,
+/// The pairs of one parse laid out flat, each with the index of its first child and of its
+/// next sibling: built once from pest's token queue, so lowering walks plain indices instead
+/// of pest's reference-counted `Pair`s (one pair made, and its counts moved, per child visit).
+struct Tree<'i> {
+    /// The text pest saw.
+    text: &'i str,
+    nodes: Vec<Flat>,
     source: SourceId,
     /// The file holds `//` somewhere: a pair may end in a comment. Without, only whitespace
     /// can trail a pair, and its span is found without scanning its last line.
@@ -26,58 +28,163 @@ struct Node<'i> {
     offset: usize,
 }
 
-impl<'i> Node<'i> {
+/// One pair: its rule, its byte range in the text pest saw, and its first child and next
+/// sibling (0 for none: the root, index 0, is no pair's child or sibling).
+#[derive(Clone, Copy)]
+struct Flat {
+    rule: Rule,
+    start: u32,
+    end: u32,
+    first_child: u32,
+    next_sibling: u32,
+}
+
+impl<'i> Tree<'i> {
+    /// The tree of `pairs` (one root pair). Texts are at most [`super::MAX_FILE_BYTES`] long,
+    /// so offsets fit in `u32`.
+    fn new(
+        pairs: pest::iterators::Pairs<'i, Rule>,
+        text: &'i str,
+        source: SourceId,
+        offset: usize,
+    ) -> Self {
+        use pest::Token;
+        let tokens = pairs.tokens();
+        // Two tokens (start and end) per pair.
+        let mut nodes: Vec<Flat> = Vec::with_capacity(tokens.len() / 2);
+        // The open pairs, each with its last child so far (0: none yet).
+        let mut open: Vec<(u32, u32)> = Vec::new();
+        for token in tokens {
+            match token {
+                Token::Start { rule, pos } => {
+                    let idx = to_u32(nodes.len());
+                    nodes.push(Flat {
+                        rule,
+                        start: to_u32(pos.pos()),
+                        end: to_u32(pos.pos()),
+                        first_child: 0,
+                        next_sibling: 0,
+                    });
+                    if let Some((parent, last)) = open.last_mut() {
+                        let before = if *last == 0 { *parent } else { *last };
+                        if let Some(before) = nodes.get_mut(before as usize) {
+                            if *last == 0 {
+                                before.first_child = idx;
+                            } else {
+                                before.next_sibling = idx;
+                            }
+                        }
+                        *last = idx;
+                    }
+                    open.push((idx, 0));
+                }
+                Token::End { pos, .. } => {
+                    if let Some((idx, _)) = open.pop() {
+                        if let Some(node) = nodes.get_mut(idx as usize) {
+                            node.end = to_u32(pos.pos());
+                        }
+                    }
+                }
+            }
+        }
+        Tree {
+            text,
+            nodes,
+            source,
+            comments: text.contains("//"),
+            offset,
+        }
+    }
+
+    fn root(&self) -> Option<Node<'_>> {
+        (!self.nodes.is_empty()).then_some(Node { tree: self, idx: 0 })
+    }
+}
+
+/// An offset into a text no longer than [`super::MAX_FILE_BYTES`].
+fn to_u32(n: usize) -> u32 {
+    u32::try_from(n).unwrap_or(u32::MAX)
+}
+
+/// A pair of a parse: a place in its [`Tree`].
+#[derive(Clone, Copy)]
+struct Node<'t> {
+    tree: &'t Tree<'t>,
+    idx: u32,
+}
+
+impl<'t> Node<'t> {
+    fn flat(&self) -> Flat {
+        // Indices come from the tree itself; the fallback is never taken.
+        self.tree
+            .nodes
+            .get(self.idx as usize)
+            .copied()
+            .unwrap_or(Flat {
+                rule: Rule::EOI,
+                start: 0,
+                end: 0,
+                first_child: 0,
+                next_sibling: 0,
+            })
+    }
+
     fn rule(&self) -> Rule {
-        self.pair.as_rule()
+        self.flat().rule
+    }
+
+    fn source(&self) -> SourceId {
+        self.tree.source
     }
 
     /// The pair's span without trailing whitespace or comments: pest keeps the implicit
     /// skip before an optional part that then matched nothing.
     fn span(&self) -> Span {
-        let s = self.pair.as_span();
+        let offset = self.tree.offset;
         Span::new(
-            self.source,
-            self.offset + s.start(),
-            self.offset + trimmed_end(&self.pair, self.comments),
+            self.tree.source,
+            offset + self.flat().start as usize,
+            offset + self.trimmed_end(),
         )
     }
 
-    fn text(&self) -> &'i str {
-        self.pair.as_str()
+    fn text(&self) -> &'t str {
+        let flat = self.flat();
+        self.tree
+            .text
+            .get(flat.start as usize..flat.end as usize)
+            .unwrap_or("")
     }
 
-    fn children(&self) -> impl Iterator<Item = Node<'i>> + '_ {
-        let (source, comments, offset) = (self.source, self.comments, self.offset);
-        self.pair.clone().into_inner().map(move |pair| Node {
-            pair,
-            source,
-            comments,
-            offset,
-        })
+    fn children(&self) -> Children<'t> {
+        Children {
+            tree: self.tree,
+            next: self.flat().first_child,
+        }
     }
 
-    fn all(&self, rule: Rule) -> impl Iterator<Item = Node<'i>> + '_ {
+    fn all(&self, rule: Rule) -> impl Iterator<Item = Node<'t>> {
         self.children().filter(move |n| n.rule() == rule)
     }
 
-    fn opt(&self, rule: Rule) -> Option<Node<'i>> {
-        self.all(rule).next()
+    fn opt(&self, rule: Rule) -> Option<Node<'t>> {
+        self.children().find(|n| n.rule() == rule)
     }
 
     fn has(&self, rule: Rule) -> bool {
         self.opt(rule).is_some()
     }
 
-    fn one(&self, rule: Rule) -> Result<Node<'i>> {
+    fn one(&self, rule: Rule) -> Result<Node<'t>> {
         self.opt(rule).ok_or_else(|| self.shape())
     }
 
-    fn nth(&self, rule: Rule, n: usize) -> Result<Node<'i>> {
+    fn nth(&self, rule: Rule, n: usize) -> Result<Node<'t>> {
         self.all(rule).nth(n).ok_or_else(|| self.shape())
     }
 
     /// The first child that is not a keyword.
-    fn first_meaningful(&self) -> Result<Node<'i>> {
+    fn first_meaningful(&self) -> Result<Node<'t>> {
         self.children()
             .find(|n| !is_keyword(n.rule()))
             .ok_or_else(|| self.shape())
@@ -98,38 +205,70 @@ impl<'i> Node<'i> {
             span: self.span(),
         }
     }
+
+    /// Where the pair really ends (in the text pest saw): after its last child's real end
+    /// plus any literal tokens (`}`), but before trailing whitespace and comments. Follows the
+    /// chain of last children, which is as deep as the grammar nests (bounded by the depth
+    /// guard).
+    fn trimmed_end(&self) -> usize {
+        let flat = self.flat();
+        let (start, end) = (flat.start as usize, flat.end as usize);
+        let comments = self.tree.comments;
+        // The commonest case first, on one byte: in a file without `//`, a pair whose last
+        // byte is ASCII and no whitespace (`char::is_whitespace`) ends on a token.
+        if !comments && start < end {
+            if let Some(&last) = self.tree.text.as_bytes().get(end - 1) {
+                if last.is_ascii() && !matches!(last, b'\t' | b'\n' | 0x0B | 0x0C | b'\r' | b' ') {
+                    return end;
+                }
+            }
+        }
+        // Most pairs end on a token: then nothing trails and the chain of last children need
+        // not be walked (walking it for every node made lowering quadratic in the nesting
+        // depth).
+        let text = self.text();
+        if !may_end_in_skipped(text, comments) {
+            return end;
+        }
+        // Only whitespace trails when no `//` is left on the last line once it is trimmed (a
+        // comment runs to the end of its line). A pair without children is a token and keeps
+        // its own end.
+        let trimmed = text.trim_end();
+        if !may_end_in_skipped(trimmed, comments) {
+            if flat.first_child == 0 {
+                return end;
+            }
+            return start + trimmed.len();
+        }
+        let Some(last) = self.children().last() else {
+            return end;
+        };
+        let child_end = last.trimmed_end().min(end);
+        let tail = text.get(child_end.saturating_sub(start)..).unwrap_or("");
+        child_end + trim_skipped(tail).len()
+    }
 }
 
-/// Where a pair really ends: after its last child's real end plus any literal tokens (`}`),
-/// but before trailing whitespace and comments. Follows the chain of last children, which is
-/// as deep as the grammar nests (bounded by the depth guard). `comments`: the file holds `//`.
-fn trimmed_end(pair: &Pair<'_, Rule>, comments: bool) -> usize {
-    let span = pair.as_span();
-    // Most pairs end on a token: then nothing trails and the chain of last children need not
-    // be walked (walking it for every node made lowering quadratic in the nesting depth).
-    let text = span.as_str();
-    if !may_end_in_skipped(text, comments) {
-        return span.end();
-    }
-    // Only whitespace trails when no `//` is left on the last line once it is trimmed (a
-    // comment runs to the end of its line). A pair without children is a token and keeps
-    // its own end.
-    let trimmed = text.trim_end();
-    if !may_end_in_skipped(trimmed, comments) {
-        if pair.clone().into_inner().next().is_none() {
-            return span.end();
+/// The children of a [`Node`], in order.
+struct Children<'t> {
+    tree: &'t Tree<'t>,
+    next: u32,
+}
+
+impl<'t> Iterator for Children<'t> {
+    type Item = Node<'t>;
+
+    fn next(&mut self) -> Option<Node<'t>> {
+        if self.next == 0 {
+            return None;
         }
-        return span.start() + trimmed.len();
+        let node = Node {
+            tree: self.tree,
+            idx: self.next,
+        };
+        self.next = node.flat().next_sibling;
+        Some(node)
     }
-    let Some(last) = pair.clone().into_inner().last() else {
-        return span.end();
-    };
-    let child_end = trimmed_end(&last, comments).min(span.end());
-    let tail = span
-        .as_str()
-        .get(child_end.saturating_sub(span.start())..)
-        .unwrap_or("");
-    child_end + trim_skipped(tail).len()
 }
 
 /// Whether `text` may end in whitespace or a `//` comment: it ends in a whitespace character,
@@ -181,18 +320,20 @@ fn is_keyword(rule: Rule) -> bool {
 
 /// Parse one file. Errors carry the span they point at.
 pub fn parse_file(source: SourceId, text: &str) -> Result<File> {
-    file(root(source, text, Rule::file, 0)?)
+    let tree = tree(source, text, Rule::file, 0)?;
+    file(root(&tree, Rule::file)?)
 }
 
 /// Parse the items of a piece of a file that starts at `offset` in it and after its first
 /// piece (`syntax::pieces`). Spans are the file's.
 pub fn parse_items(source: SourceId, piece: &str, offset: usize) -> Result<Vec<Item>> {
-    let root = root(source, piece, Rule::items, offset)?;
+    let tree = tree(source, piece, Rule::items, offset)?;
+    let root = root(&tree, Rule::items)?;
     root.all(Rule::item).map(|node| item(&node)).collect()
 }
 
-fn root(source: SourceId, text: &str, rule: Rule, offset: usize) -> Result<Node<'_>> {
-    let mut pairs = Grammar::parse(rule, text).map_err(|e| {
+fn tree(source: SourceId, text: &str, rule: Rule, offset: usize) -> Result<Tree<'_>> {
+    let pairs = Grammar::parse(rule, text).map_err(|e| {
         let (error, span) = pest_error(source, text, &e);
         let span = Span::new(
             source,
@@ -201,18 +342,16 @@ fn root(source: SourceId, text: &str, rule: Rule, offset: usize) -> Result<Node<
         );
         (error, span)
     })?;
-    let pair = pairs.next().ok_or((
+    Ok(Tree::new(pairs, text, source, offset))
+}
+
+fn root<'t>(tree: &'t Tree<'t>, rule: Rule) -> Result<Node<'t>> {
+    tree.root().ok_or((
         SyntaxError::Shape {
             rule: format!("{rule:?}"),
         },
-        Span::new(source, offset, offset),
-    ))?;
-    Ok(Node {
-        pair,
-        source,
-        comments: text.contains("//"),
-        offset,
-    })
+        Span::new(tree.source, tree.offset, tree.offset),
+    ))
 }
 
 fn pest_error(
@@ -500,7 +639,7 @@ fn string(node: &Node) -> Result<StrLit> {
                     SyntaxError::InvalidEscape {
                         text: format!("\\{other}"),
                     },
-                    Span::new(node.source, start, end),
+                    Span::new(node.source(), start, end),
                 ));
             }
             None => return Err(node.shape()),
@@ -592,7 +731,7 @@ fn file(node: Node) -> Result<File> {
         }
     }
     Ok(File {
-        source: node.source,
+        source: node.source(),
         docs: join_docs(docs),
         allows,
         items,
@@ -1782,4 +1921,72 @@ fn query(node: &Node) -> Result<Query> {
         campaign,
         span: node.span(),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use pest::iterators::Pair;
+
+    /// `node` holds what pest's `pair` holds: the rule, the range and the same children in
+    /// the same order.
+    fn same_tree(pair: Pair<'_, Rule>, node: Node<'_>) {
+        let flat = node.flat();
+        assert_eq!(pair.as_rule(), flat.rule);
+        assert_eq!(pair.as_span().start(), flat.start as usize);
+        assert_eq!(pair.as_span().end(), flat.end as usize);
+        assert_eq!(pair.as_str(), node.text());
+        let pest_children: Vec<_> = pair.into_inner().collect();
+        let children: Vec<_> = node.children().collect();
+        assert_eq!(pest_children.len(), children.len(), "{:?}", flat.rule);
+        for (pair, node) in pest_children.into_iter().zip(children) {
+            same_tree(pair, node);
+        }
+    }
+
+    /// The flat tree lowering reads is pest's tree, pair for pair, for every seed policy and
+    /// for a piece of one (parsed from `items`, at an offset).
+    #[test]
+    fn the_flat_tree_is_pests_tree() {
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/policies");
+        let mut seen = 0;
+        for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+            let path = entry.path();
+            if path.extension().and_then(|e| e.to_str()) != Some("lawful") {
+                continue;
+            }
+            let text = std::fs::read_to_string(&path).unwrap_or_default();
+            for (rule, piece) in [(Rule::file, text.as_str()), (Rule::items, "field a: b\n")] {
+                let Ok(mut pairs) = Grammar::parse(rule, piece) else {
+                    panic!("{} does not parse", path.display());
+                };
+                let tree = Tree::new(pairs.clone(), piece, SourceId(0), 7);
+                let root = tree.root().expect("a root");
+                same_tree(pairs.next().expect("one pair"), root);
+                assert_eq!(tree.nodes.len() * 2, pairs_tokens(piece, rule));
+            }
+            seen += 1;
+        }
+        assert!(seen >= 3, "only {seen} seed policies under {dir}");
+    }
+
+    /// How many tokens pest's parse of `text` has (two per pair).
+    fn pairs_tokens(text: &str, rule: Rule) -> usize {
+        Grammar::parse(rule, text).map_or(0, |pairs| pairs.tokens().len())
+    }
+
+    /// Spans in a piece are the file's: the piece's offset is added, trailing whitespace is
+    /// not part of a pair.
+    #[test]
+    fn spans_in_a_piece_are_the_files() {
+        let piece = "field a: b   \n";
+        let tree = super::tree(SourceId(0), piece, Rule::items, 100).expect("parses");
+        let root = root(&tree, Rule::items).expect("a root");
+        let item = root.one(Rule::item).expect("an item");
+        assert_eq!(item.span(), Span::new(SourceId(0), 100, 110));
+        let field = item.children().next().expect("the declaration");
+        assert_eq!(field.rule(), Rule::field_decl);
+        let paths: Vec<_> = field.all(Rule::path).map(|p| p.text()).collect();
+        assert_eq!(paths, ["a", "b"]);
+    }
 }
