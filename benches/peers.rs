@@ -30,6 +30,10 @@
 
 use std::hint::black_box;
 
+#[path = "common/borrowed.rs"]
+mod borrowed;
+use borrowed::{by_name_borrowed, BorrowedLine};
+
 use criterion::{criterion_group, criterion_main, BatchSize, Criterion, Throughput};
 use jiff::Timestamp;
 use lawful::check::stages::{check_through, Stage};
@@ -120,40 +124,6 @@ struct LineAttributes {
     optouts: Vec<String>,
 }
 
-/// One line of a query file with every name borrowed from the line's text.
-#[derive(serde::Deserialize)]
-struct BorrowedLine<'a> {
-    purpose: &'a str,
-    data: &'a str,
-    region: &'a str,
-    #[serde(borrow)]
-    subject: BorrowedSubject<'a>,
-}
-
-#[derive(serde::Deserialize)]
-struct BorrowedSubject<'a> {
-    region: &'a str,
-    age: i64,
-    #[serde(borrow)]
-    consents: Vec<BorrowedConsent<'a>>,
-    #[serde(borrow)]
-    objections: Vec<&'a str>,
-    #[serde(borrow)]
-    attributes: BorrowedAttributes<'a>,
-}
-
-#[derive(serde::Deserialize)]
-struct BorrowedConsent<'a> {
-    purpose: &'a str,
-    given_at: Timestamp,
-}
-
-#[derive(serde::Deserialize)]
-struct BorrowedAttributes<'a> {
-    #[serde(borrow)]
-    optouts: Vec<&'a str>,
-}
-
 /// A question by name, with its consents' timestamps read.
 struct Named {
     line: Line,
@@ -223,26 +193,6 @@ fn by_name(policy: &Policy, writer: &mut SubjectWriter<'_>, q: &Named) -> bool {
             writer.subject(),
             Some(&q.line.region),
         )
-        .unwrap();
-    black_box(decision).allowed()
-}
-
-fn by_name_borrowed(policy: &Policy, writer: &mut SubjectWriter<'_>, q: &BorrowedLine<'_>) -> bool {
-    let s = &q.subject;
-    writer.clear().region(s.region).unwrap().age(s.age).unwrap();
-    for consent in &s.consents {
-        writer
-            .consent(consent.purpose, Some(consent.given_at))
-            .unwrap();
-    }
-    for objection in &s.objections {
-        writer.objection(objection).unwrap();
-    }
-    writer
-        .attribute("optouts", AttrInput::Set(&s.attributes.optouts))
-        .unwrap();
-    let decision = policy
-        .decide_use_by_name(q.purpose, q.data, writer.subject(), Some(q.region))
         .unwrap();
     black_box(decision).allowed()
 }

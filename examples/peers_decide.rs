@@ -25,6 +25,10 @@
 
 use std::hint::black_box;
 
+#[path = "../benches/common/borrowed.rs"]
+mod borrowed;
+use borrowed::{by_name_borrowed, BorrowedLine};
+
 use jiff::Timestamp;
 use lawful::eval::{AttrInput, DataRef, Query, SubjectWriter};
 use lawful::{CompileOptions, Policy, Subject};
@@ -40,41 +44,6 @@ struct Named {
     consents: Vec<(String, Timestamp)>,
     objections: Vec<String>,
     optouts: Vec<&'static str>,
-}
-
-/// One question by name, every name borrowed from its JSON line (`#[serde(borrow)]`).
-#[derive(serde::Deserialize)]
-struct Borrowed<'a> {
-    #[serde(borrow)]
-    purpose: &'a str,
-    data: &'a str,
-    region: &'a str,
-    #[serde(borrow)]
-    subject: BorrowedSubject<'a>,
-}
-
-#[derive(serde::Deserialize)]
-struct BorrowedSubject<'a> {
-    region: &'a str,
-    age: i64,
-    #[serde(borrow)]
-    consents: Vec<BorrowedConsent<'a>>,
-    #[serde(borrow)]
-    objections: Vec<&'a str>,
-    #[serde(borrow)]
-    attributes: BorrowedAttributes<'a>,
-}
-
-#[derive(serde::Deserialize)]
-struct BorrowedConsent<'a> {
-    purpose: &'a str,
-    given_at: Timestamp,
-}
-
-#[derive(serde::Deserialize)]
-struct BorrowedAttributes<'a> {
-    #[serde(borrow)]
-    optouts: Vec<&'a str>,
 }
 
 fn strings(value: &Value) -> impl Iterator<Item = String> + '_ {
@@ -133,26 +102,6 @@ fn by_name(policy: &Policy, writer: &mut SubjectWriter<'_>, q: &Named) -> bool {
     black_box(decision).allowed()
 }
 
-fn by_name_borrowed(policy: &Policy, writer: &mut SubjectWriter<'_>, q: &Borrowed<'_>) -> bool {
-    let s = &q.subject;
-    writer.clear().region(s.region).unwrap().age(s.age).unwrap();
-    for consent in &s.consents {
-        writer
-            .consent(consent.purpose, Some(consent.given_at))
-            .unwrap();
-    }
-    for objection in &s.objections {
-        writer.objection(objection).unwrap();
-    }
-    writer
-        .attribute("optouts", AttrInput::Set(&s.attributes.optouts))
-        .unwrap();
-    let decision = policy
-        .decide_use_by_name(q.purpose, q.data, writer.subject(), Some(q.region))
-        .unwrap();
-    black_box(decision).allowed()
-}
-
 fn prepared(policy: &Policy, (query, subject): &(Query, Subject)) -> bool {
     black_box(policy.decide(black_box(query), black_box(subject)))
         .unwrap()
@@ -186,7 +135,7 @@ fn main() {
         "by-name-borrowed" => std::fs::read_to_string(&file).unwrap(),
         _ => String::new(),
     };
-    let borrowed: Vec<Borrowed<'_>> = lines
+    let borrowed: Vec<BorrowedLine<'_>> = lines
         .lines()
         .map(|line| serde_json::from_str(line).unwrap())
         .collect();
