@@ -134,14 +134,6 @@ impl UseQuery {
             region: self.region,
             circumstances: self.circumstances,
         };
-        // Made only when an assertion is to be matched.
-        let situation = || Situation {
-            env,
-            category: self.category,
-            purpose: Some(self.purpose),
-            recipient: None,
-            to: &[],
-        };
 
         // Step 2: closed world. A deny rule that forbids it too is the better explanation
         // (the policy's own promise): the decision cites it.
@@ -149,7 +141,7 @@ impl UseQuery {
             let cited = self
                 .denying_rule(policy, env)
                 .map(|rule| rule.provenance)
-                .or_else(|| forbidding_assertion(policy, &situation(), None));
+                .or_else(|| forbidding_assertion(policy, &self.situation(env), None));
             return match cited {
                 Some(rule) => deny(Reason::NotDeclared).with_rule(rule),
                 None => deny(Reason::NotDeclared),
@@ -289,6 +281,19 @@ impl UseQuery {
         decision
     }
 
+    /// This use as the situation a deny rule or an assertion is matched against; made only
+    /// when there is one to match.
+    #[inline(always)]
+    fn situation<'a>(&self, env: Env<'a>) -> Situation<'a> {
+        Situation {
+            env,
+            category: self.category,
+            purpose: Some(self.purpose),
+            recipient: None,
+            to: &[],
+        }
+    }
+
     /// The first `deny use` rule that applies to this use, in declaration order.
     #[inline(always)]
     fn denying_rule<'p>(&self, policy: &'p Policy, env: Env<'_>) -> Option<&'p DenyRule> {
@@ -297,13 +302,7 @@ impl UseQuery {
             .index
             .rule_lookup
             .use_rules(self.purpose, self.category)?;
-        let situation = Situation {
-            env,
-            category: self.category,
-            purpose: Some(self.purpose),
-            recipient: None,
-            to: &[],
-        };
+        let situation = self.situation(env);
         rules
             .filter_map(|id| policy.rules.get(id.index()))
             .find(|rule| is_use_rule_for(rule, self.purpose) && situation.rule_applies(rule))
