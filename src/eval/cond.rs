@@ -9,7 +9,8 @@
 use std::cmp::Ordering;
 
 use crate::model::{
-    AttrValue, Circumstances, CmpOp, Cond, Policy, Predicate, PurposeId, RegionId, UnknownAge,
+    AttrValue, AttributeId, Circumstances, CmpOp, Cond, CondAt, CondNode, PackedConds, Policy,
+    Predicate, PurposeId, RegionId, SymbolId, UnknownAge,
 };
 use crate::subject::Subject;
 
@@ -172,12 +173,8 @@ impl Env<'_> {
         match predicate {
             Predicate::Child => Truth::from_bool(is_child(policy, subject, self.region)),
             Predicate::Adult => Truth::from_bool(!is_child(policy, subject, self.region)),
-            Predicate::Age(op, n) => subject.age.map_or(Truth::Unknown, |age| {
-                Truth::from_bool(compare(*op, i64::from(age).cmp(n)))
-            }),
-            Predicate::RegionIn(set) => subject.region.map_or(Truth::Unknown, |r| {
-                Truth::from_bool(set.contains(r.index()))
-            }),
+            Predicate::Age(op, n) => age_is(subject, *op, *n),
+            Predicate::RegionIn(set) => region_in(subject, |r| set.contains(r)),
             Predicate::KindIs(kind) => subject
                 .kind
                 .or(policy.index.default_subject_kind)
@@ -194,22 +191,187 @@ impl Env<'_> {
             Predicate::Restricted => Truth::from_bool(subject.restricted),
             Predicate::Erased => Truth::from_bool(subject.is_erased()),
             Predicate::ParentalConsent => Truth::from_bool(subject.parental_consent),
-            Predicate::AttrTrue(id) => match subject.attribute(*id) {
-                None => Truth::Unknown,
-                Some(AttrValue::Bool(b)) => Truth::from_bool(*b),
-                Some(_) => Truth::False,
-            },
+            Predicate::AttrTrue(id) => attr_true(subject, *id),
             Predicate::AttrCmp(id, op, literal) => match subject.attribute(*id) {
                 None => Truth::Unknown,
                 Some(value) => Truth::from_bool(compare_values(*op, value, literal)),
             },
-            Predicate::SetContains(id, symbol) => match subject.attribute(*id) {
-                None => Truth::Unknown,
-                Some(AttrValue::Set(items)) => Truth::from_bool(items.contains(symbol)),
-                Some(_) => Truth::False,
-            },
+            Predicate::SetContains(id, symbol) => set_contains(subject, *id, *symbol),
             Predicate::Never | Predicate::Circumstance(_) => Truth::False,
         }
+    }
+
+    /// [`Env::eval`] of a condition packed in `conds` (the decision tables' copies): the
+    /// same truth value as the tree it was packed from (`packing_keeps_the_truth_value`).
+    #[inline]
+    pub fn eval_packed(&self, conds: &PackedConds, at: CondAt) -> Truth {
+        self.node(conds, at.index())
+    }
+
+    fn node(&self, conds: &PackedConds, i: usize) -> Truth {
+        let nodes = conds.nodes();
+        // Out of range only for a corrupt table: not known, so resolved failing closed.
+        let Some(&node) = nodes.get(i) else {
+            return Truth::Unknown;
+        };
+        match node {
+            CondNode::True => Truth::True,
+            CondNode::False => Truth::False,
+            CondNode::Not { .. } => !self.node(conds, i + 1),
+            // As `Env::eval`: `false` decides an `and`, `true` an `or`.
+            CondNode::And { end } => {
+                let mut result = Truth::True;
+                let mut j = i + 1;
+                while j < end as usize {
+                    let (truth, next) = self.packed_part(conds, j);
+                    match truth {
+                        Truth::False => return Truth::False,
+                        Truth::Unknown => result = Truth::Unknown,
+                        Truth::True => {}
+                    }
+                    j = next;
+                }
+                result
+            }
+            CondNode::Or { end } => {
+                let mut result = Truth::False;
+                let mut j = i + 1;
+                while j < end as usize {
+                    let (truth, next) = self.packed_part(conds, j);
+                    match truth {
+                        Truth::True => return Truth::True,
+                        Truth::Unknown => result = Truth::Unknown,
+                        Truth::False => {}
+                    }
+                    j = next;
+                }
+                result
+            }
+            CondNode::Known { end } => Truth::from_bool(
+                self.all_known_packed(conds, i + 1, end as usize)
+                    && self.node(conds, i + 1) == Truth::True,
+            ),
+            leaf => self.leaf(conds, leaf),
+        }
+    }
+
+    /// The part of an `and` / `or` at `j` and the index past it, with a fact (or a negated
+    /// fact) read without a further call, as [`Env::part`] does for trees.
+    #[inline(always)]
+    fn packed_part(&self, conds: &PackedConds, j: usize) -> (Truth, usize) {
+        let nodes = conds.nodes();
+        let Some(&node) = nodes.get(j) else {
+            return (Truth::Unknown, usize::MAX);
+        };
+        match node {
+            CondNode::Not { end } => match nodes.get(j + 1) {
+                Some(&inner) if inner.is_leaf() => (!self.leaf(conds, inner), end as usize),
+                _ => (!self.node(conds, j + 1), end as usize),
+            },
+            CondNode::And { end } | CondNode::Or { end } | CondNode::Known { end } => {
+                (self.node(conds, j), end as usize)
+            }
+            CondNode::True => (Truth::True, j + 1),
+            CondNode::False => (Truth::False, j + 1),
+            leaf => (self.leaf(conds, leaf), j + 1),
+        }
+    }
+
+    /// [`Env::all_known`] of the nodes `i..end` (one subtree).
+    fn all_known_packed(&self, conds: &PackedConds, mut i: usize, end: usize) -> bool {
+        while i < end {
+            let Some(&node) = conds.nodes().get(i) else {
+                return false;
+            };
+            match node {
+                // A `known` inside is two-valued: skip what it reads.
+                CondNode::Known { end } => i = end as usize,
+                CondNode::True
+                | CondNode::False
+                | CondNode::Not { .. }
+                | CondNode::And { .. }
+                | CondNode::Or { .. } => i += 1,
+                leaf => {
+                    if self.leaf(conds, leaf) == Truth::Unknown {
+                        return false;
+                    }
+                    i += 1;
+                }
+            }
+        }
+        true
+    }
+
+    /// A packed predicate: the same helpers [`Env::predicate`] reads it with.
+    #[inline]
+    fn leaf(&self, conds: &PackedConds, node: CondNode) -> Truth {
+        match node {
+            CondNode::Circumstance(id) => return Truth::from_bool(self.circumstances.contains(id)),
+            CondNode::Other(i) => {
+                return conds
+                    .other(i)
+                    .map_or(Truth::Unknown, |predicate| self.predicate(predicate))
+            }
+            _ => {}
+        }
+        let Some(subject) = self.subject else {
+            return Truth::Unknown;
+        };
+        let policy = self.policy;
+        match node {
+            CondNode::Child => Truth::from_bool(is_child(policy, subject, self.region)),
+            CondNode::Adult => Truth::from_bool(!is_child(policy, subject, self.region)),
+            CondNode::Age(op, n) => age_is(subject, op, n),
+            CondNode::RegionMask { members, .. } => {
+                region_in(subject, |r| r < 64 && members & (1 << r) != 0)
+            }
+            CondNode::Consent(p) => Truth::from_bool(has_active_consent(policy, subject, p, false)),
+            CondNode::ExplicitConsent(p) => {
+                Truth::from_bool(has_active_consent(policy, subject, p, true))
+            }
+            CondNode::Objected(p) => Truth::from_bool(has_objected(policy, subject, p)),
+            CondNode::OptedOut(kind) => Truth::from_bool(subject.has_opted_out(kind)),
+            CondNode::AttrTrue(id) => attr_true(subject, id),
+            CondNode::SetContains(id, symbol) => set_contains(subject, id, symbol),
+            // Compound nodes are not leaves; the rest returned above.
+            _ => Truth::Unknown,
+        }
+    }
+}
+
+/// `subject.age OP n`; unknown when the age is.
+#[inline]
+fn age_is(subject: &Subject, op: CmpOp, n: i64) -> Truth {
+    subject.age.map_or(Truth::Unknown, |age| {
+        Truth::from_bool(compare(op, i64::from(age).cmp(&n)))
+    })
+}
+
+/// `subject.region in SET`, `contains` testing a region's index; unknown when the region is.
+#[inline]
+fn region_in(subject: &Subject, contains: impl Fn(usize) -> bool) -> Truth {
+    subject
+        .region
+        .map_or(Truth::Unknown, |r| Truth::from_bool(contains(r.index())))
+}
+
+/// A `bool` attribute is true; unknown when not given, false when of another type.
+#[inline]
+fn attr_true(subject: &Subject, id: AttributeId) -> Truth {
+    match subject.attribute(id) {
+        None => Truth::Unknown,
+        Some(AttrValue::Bool(b)) => Truth::from_bool(*b),
+        Some(_) => Truth::False,
+    }
+}
+
+/// A `set` attribute holds `symbol`; unknown when not given, false when of another type.
+#[inline]
+fn set_contains(subject: &Subject, id: AttributeId, symbol: SymbolId) -> Truth {
+    match subject.attribute(id) {
+        None => Truth::Unknown,
+        Some(AttrValue::Set(items)) => Truth::from_bool(items.contains(&symbol)),
+        Some(_) => Truth::False,
     }
 }
 
@@ -327,7 +489,8 @@ mod tests {
 
     use super::{Env, Truth};
     use crate::model::{
-        AttributeId, Circumstances, CmpOp, Cond, IdSet, Policy, Predicate, PurposeId, RegionId,
+        AttrValue, AttributeId, CircumstanceId, Circumstances, CmpOp, Cond, IdSet, OptOutKind,
+        PackedConds, Policy, Predicate, PurposeId, RegionId, SubjectKindId, SymbolId,
     };
     use crate::subject::{ConsentRecord, Subject};
 
@@ -339,6 +502,9 @@ mod tests {
             region EU "EU"
             region US "US"
             attribute verified: bool
+            attribute tags: set
+            circumstance legal_claims "Legal claims have been brought"
+            circumstance audit "An audit is under way"
             category contact.email
             purpose marketing { uses contact.email basis consent }
             purpose marketing.direct { uses contact.email basis consent }
@@ -449,6 +615,102 @@ mod tests {
                     circumstances: Circumstances::NONE,
                 };
                 prop_assert_eq!(env.eval(&folded), env.eval(&cond), "{:?} → {:?}", cond, folded);
+            }
+        }
+    }
+
+    /// Every predicate kind, the large and the rare ones too (they are packed aside).
+    fn any_predicate() -> impl Strategy<Value = Predicate> {
+        let far_region = prop::collection::vec(0usize..70, 0..3).prop_map(|members| {
+            let mut set = IdSet::new(70);
+            for r in members {
+                set.insert(r);
+            }
+            set
+        });
+        prop_oneof![
+            4 => predicate(),
+            1 => far_region.prop_map(Predicate::RegionIn),
+            1 => Just(Predicate::Adult),
+            1 => (0u32..2).prop_map(|p| Predicate::ExplicitConsent(PurposeId(p))),
+            1 => prop::sample::select(OptOutKind::ALL.to_vec()).prop_map(Predicate::OptedOut),
+            1 => Just(Predicate::Restricted),
+            1 => Just(Predicate::Erased),
+            1 => Just(Predicate::ParentalConsent),
+            1 => (0u32..2).prop_map(|k| Predicate::KindIs(SubjectKindId(k))),
+            1 => (0u32..3).prop_map(|s| Predicate::SetContains(AttributeId(1), SymbolId(s))),
+            1 => (0u32..3).prop_map(|s| Predicate::SetContains(AttributeId(0), SymbolId(s))),
+            1 => any::<bool>().prop_map(|b| Predicate::AttrCmp(AttributeId(0), CmpOp::Eq, AttrValue::Bool(b))),
+            1 => (0u32..2).prop_map(|c| Predicate::Circumstance(CircumstanceId(c))),
+        ]
+    }
+
+    fn any_cond() -> impl Strategy<Value = Cond> {
+        let leaf = prop_oneof![
+            1 => Just(Cond::True),
+            1 => Just(Cond::False),
+            6 => any_predicate().prop_map(Cond::Is),
+        ];
+        leaf.prop_recursive(5, 48, 4, |inner| {
+            prop_oneof![
+                inner.clone().prop_map(|c| Cond::Not(Box::new(c))),
+                inner.clone().prop_map(|c| Cond::Known(Box::new(c))),
+                prop::collection::vec(inner.clone(), 0..4).prop_map(Cond::And),
+                prop::collection::vec(inner, 0..4).prop_map(Cond::Or),
+            ]
+        })
+    }
+
+    proptest! {
+        /// The decision tables' packed copy of a condition has its truth value for every
+        /// subject (and for none), region and circumstances, and unpacks to it.
+        #[test]
+        fn packing_keeps_the_truth_value(
+            conds in prop::collection::vec(any_cond(), 1..4),
+            facts in (
+                prop::option::of(10u16..20),
+                prop::option::of(0u32..2),
+                prop::option::of(0u32..2),
+                prop::option::of(0u32..2),
+                any::<bool>(),
+                prop::option::of(any::<bool>()),
+            ),
+            more in (any::<bool>(), any::<bool>(), any::<u8>(), prop::option::of(0u32..2),
+                prop::option::of(prop::collection::vec(0u32..3, 0..3))),
+            region in 0u32..2,
+            circumstances in 0u64..4,
+        ) {
+            let policy = policy();
+            let mut subject = subject(&policy, facts);
+            let (restricted, parental, opt_outs, kind, set) = more;
+            subject.restricted = restricted;
+            subject.parental_consent = parental;
+            subject.opt_outs = opt_outs & 0x3f;
+            subject.kind = kind.map(SubjectKindId);
+            if let Some(c) = subject.consents.first_mut() {
+                c.explicit = parental;
+            }
+            subject
+                .attributes
+                .push(set.map(|s| AttrValue::Set(s.into_iter().map(SymbolId).collect())));
+            // Several conditions in one list: each is read from where it starts.
+            let mut packed = PackedConds::default();
+            let at: Vec<_> = conds.iter().map(|c| packed.push(c).unwrap()).collect();
+            let circumstances = (0..2)
+                .filter(|i| circumstances & (1 << i) != 0)
+                .map(CircumstanceId)
+                .collect::<Circumstances>();
+            for (cond, &at) in conds.iter().zip(&at) {
+                prop_assert_eq!(packed.to_cond(at), Some(cond.clone()));
+                for subject in [Some(&subject), None] {
+                    let env = Env {
+                        policy: &policy,
+                        subject,
+                        region: RegionId(region),
+                        circumstances,
+                    };
+                    prop_assert_eq!(env.eval_packed(&packed, at), env.eval(cond), "{:?}", cond);
+                }
             }
         }
     }

@@ -166,9 +166,11 @@ impl UseQuery {
 
         // Step 4: the basis declarations for the region whose `when` holds.
         // Each `when` is read once: the first that holds is kept for step 5.
+        let conds = tables.conds();
         let mut declarations = tables
-            .bases(policy, self.purpose, self.region)
-            .filter(|d| env.eval_opt(d.when.as_ref()).or_false())
+            .bases(self.purpose, self.region)
+            .iter()
+            .filter(|d| d.when.is_none_or(|w| env.eval_packed(conds, w).or_false()))
             .peekable();
         if declarations.peek().is_none() {
             return deny(Reason::NoLegalBasis);
@@ -196,8 +198,7 @@ impl UseQuery {
                 let overridden = basis == Basis::LegitimateInterest
                     && declaration
                         .objection_override
-                        .as_ref()
-                        .is_some_and(|c| env.eval(c).or_false());
+                        .is_some_and(|c| env.eval_packed(conds, c).or_false());
                 match self.check_basis(policy, purpose, subject, basis, special, overridden) {
                     Ok(()) => {
                         overrode = overridden && has_objected(policy, subject, self.purpose);

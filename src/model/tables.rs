@@ -6,8 +6,8 @@
 use std::collections::HashMap;
 
 use super::{
-    Basis, CategoryId, ChildTreatment, Cond, IdSet, Policy, ProvenanceId, PurposeId, RegionId,
-    RetentionBound,
+    Basis, BasisDecl, CategoryId, ChildTreatment, Cond, CondAt, IdSet, PackedConds, Policy,
+    ProvenanceId, PurposeId, RegionId, RetentionBound,
 };
 
 /// Per-decision lookups, packed.
@@ -32,12 +32,25 @@ pub struct DecisionTables {
     /// `uses[p * uses_row..][..uses_row]`, so a lookup is one read, not a struct then a set.
     uses: Vec<u64>,
     uses_row: usize,
-    /// Every purpose's basis declarations, back to back; `basis_ids` mirrors
-    /// `Indexes::basis_lists` with positions in this list instead of in each purpose's own.
+    /// How many regions the policy has: purpose `p` in region `r` is slot `p * regions + r`.
+    regions: usize,
+    /// For each slot, the range of `bases` holding the declarations
+    /// `Indexes::basis_choice` picks there.
+    slots: Vec<SlotBases>,
+    /// The declarations slot by slot (one declaring several regions is copied into each),
+    /// so that a decision reads its own contiguously.
     bases: Vec<FlatBasis>,
-    basis_ids: Vec<u32>,
-    /// Every declaration's alternatives, back to back.
-    alternatives: Vec<Basis>,
+    /// The alternatives of declarations with more than [`FlatBasis::INLINE`] of them.
+    long_alternatives: Vec<Basis>,
+    /// The declarations' conditions, packed in the same order as `bases`.
+    conds: PackedConds,
+}
+
+/// A range of [`DecisionTables`]' declarations.
+#[derive(Debug, Clone, Copy, Default)]
+struct SlotBases {
+    start: u32,
+    len: u32,
 }
 
 /// A purpose's flags, as a decision reads them.
@@ -129,20 +142,27 @@ impl Lineage {
     }
 }
 
-/// One `basis` declaration, as a decision reads it.
+/// One `basis` declaration, as a decision reads it (28 bytes).
 #[derive(Debug, Clone, PartialEq)]
 pub struct FlatBasis {
-    /// Range of the alternatives in the shared list.
-    alternatives_start: u32,
-    alternatives_len: u32,
     /// The declaration holds only when this holds; `None`: always. Constant parts folded
-    /// ([`Cond::folded`]).
-    pub when: Option<Cond>,
+    /// ([`Cond::folded`]), then packed in [`DecisionTables::conds`].
+    pub when: Option<CondAt>,
     /// Its `legitimate_interest` survives an objection while this holds; `None`: never.
-    /// Folded too.
-    pub objection_override: Option<Cond>,
+    /// Folded and packed too.
+    pub objection_override: Option<CondAt>,
     /// The declaration, for explanations.
     pub provenance: ProvenanceId,
+    /// The alternatives when there are at most [`FlatBasis::INLINE`] of them; otherwise
+    /// `alternatives_start` is where they are in the long list.
+    inline: [Basis; FlatBasis::INLINE],
+    alternatives_len: u32,
+    alternatives_start: u32,
+}
+
+impl FlatBasis {
+    /// How many alternatives are held in the declaration itself.
+    pub const INLINE: usize = 4;
 }
 
 /// One `retain … at most` rule as a decision reads it.
@@ -219,8 +239,6 @@ impl DecisionTables {
         let categories = policy.categories.len();
         self.uses_row = categories.div_ceil(64);
         self.uses = vec![0; self.uses_row * policy.purposes.len()];
-        // Where each purpose's declarations start in the flat list.
-        let mut first_basis = Vec::with_capacity(policy.purposes.len());
         for (p, purpose) in policy.purposes.iter().enumerate() {
             self.purposes.push(PurposeFacts {
                 provenance: purpose.provenance,
@@ -239,40 +257,57 @@ impl DecisionTables {
                     *word |= 1 << (c % 64);
                 }
             }
-            first_basis.push(to_u32(self.bases.len()));
-            for declaration in &purpose.bases {
-                self.bases.push(FlatBasis {
-                    alternatives_start: to_u32(self.alternatives.len()),
-                    alternatives_len: to_u32(declaration.alternatives.len()),
-                    // Folded: a `when` that always holds is none at all.
-                    when: declaration
-                        .when
-                        .as_ref()
-                        .map(Cond::folded)
-                        .filter(|when| *when != Cond::True),
-                    objection_override: declaration.objection_override.as_ref().map(Cond::folded),
-                    provenance: declaration.provenance,
-                });
-                self.alternatives.extend(&declaration.alternatives);
-            }
         }
-        // `basis_lists` is laid out purpose by purpose (`basis_choice[p * regions + r]`).
-        let regions = policy.regions.len();
-        self.basis_ids = vec![u32::MAX; policy.index.basis_lists.len()];
+        // `basis_choice[p * regions + r]` picks, for purpose `p` in region `r`, positions in
+        // `purpose.bases`; each slot gets its own copies, in slot order.
+        self.regions = policy.regions.len();
+        self.slots = Vec::with_capacity(policy.index.basis_choice.len());
         for (slot, choice) in policy.index.basis_choice.iter().enumerate() {
-            let first = slot
-                .checked_div(regions)
-                .and_then(|p| first_basis.get(p))
-                .copied()
-                .unwrap_or(u32::MAX);
+            let purpose = slot
+                .checked_div(self.regions)
+                .and_then(|p| policy.purposes.get(p));
+            let start = to_u32(self.bases.len());
             let range = choice.start as usize..(choice.start + choice.len) as usize;
-            for i in range {
-                if let (Some(global), Some(&local)) =
-                    (self.basis_ids.get_mut(i), policy.index.basis_lists.get(i))
-                {
-                    *global = first.saturating_add(local);
+            let chosen = policy.index.basis_lists.get(range).unwrap_or(&[]);
+            for &i in chosen {
+                if let Some(declaration) = purpose.and_then(|p| p.bases.get(i as usize)) {
+                    let flat = self.flat_basis(declaration);
+                    self.bases.push(flat);
                 }
             }
+            let len = to_u32(self.bases.len()).saturating_sub(start);
+            self.slots.push(SlotBases { start, len });
+        }
+    }
+
+    fn flat_basis(&mut self, declaration: &BasisDecl) -> FlatBasis {
+        let alternatives = &declaration.alternatives;
+        let mut inline = [Basis::Unstated; FlatBasis::INLINE];
+        let alternatives_start = to_u32(self.long_alternatives.len());
+        if alternatives.len() <= FlatBasis::INLINE {
+            inline
+                .iter_mut()
+                .zip(alternatives)
+                .for_each(|(slot, basis)| *slot = *basis);
+        } else {
+            self.long_alternatives.extend(alternatives);
+        }
+        FlatBasis {
+            // Folded: a `when` that always holds is none at all.
+            when: declaration
+                .when
+                .as_ref()
+                .map(Cond::folded)
+                .filter(|when| *when != Cond::True)
+                .and_then(|when| self.conds.push(&when)),
+            objection_override: declaration
+                .objection_override
+                .as_ref()
+                .and_then(|c| self.conds.push(&c.folded())),
+            provenance: declaration.provenance,
+            inline,
+            alternatives_len: to_u32(alternatives.len()),
+            alternatives_start,
         }
     }
 
@@ -303,34 +338,42 @@ impl DecisionTables {
 
     /// The basis declarations `Indexes::basis_choice` picks for `purpose` in `region`.
     #[inline]
-    pub fn bases(
-        &self,
-        policy: &Policy,
-        purpose: PurposeId,
-        region: RegionId,
-    ) -> impl Iterator<Item = &FlatBasis> + '_ {
-        let slot = purpose
-            .index()
-            .checked_mul(policy.regions.len())
-            .and_then(|i| i.checked_add(region.index()));
-        let choice = slot.and_then(|i| policy.index.basis_choice.get(i)).copied();
-        let ids = choice.and_then(|c| {
-            let start = c.start as usize;
-            self.basis_ids
-                .get(start..start.checked_add(c.len as usize)?)
-        });
-        ids.unwrap_or(&[])
-            .iter()
-            .filter_map(|&i| self.bases.get(i as usize))
+    pub fn bases(&self, purpose: PurposeId, region: RegionId) -> &[FlatBasis] {
+        // An id from another policy finds no slot, or another purpose's: `Query` checks
+        // stamps before any lookup.
+        let slot = if region.index() < self.regions {
+            purpose
+                .index()
+                .checked_mul(self.regions)
+                .and_then(|i| i.checked_add(region.index()))
+                .and_then(|i| self.slots.get(i))
+        } else {
+            None
+        };
+        slot.and_then(|s| {
+            let start = s.start as usize;
+            self.bases.get(start..start.checked_add(s.len as usize)?)
+        })
+        .unwrap_or(&[])
     }
 
     /// A declaration's alternatives, in order.
     #[inline]
-    pub fn alternatives(&self, basis: &FlatBasis) -> &[Basis] {
+    pub fn alternatives<'a>(&'a self, basis: &'a FlatBasis) -> &'a [Basis] {
+        let len = basis.alternatives_len as usize;
+        if len <= FlatBasis::INLINE {
+            return basis.inline.get(..len).unwrap_or(&[]);
+        }
         let start = basis.alternatives_start as usize;
-        self.alternatives
-            .get(start..start + basis.alternatives_len as usize)
+        self.long_alternatives
+            .get(start..start + len)
             .unwrap_or(&[])
+    }
+
+    /// The packed conditions the declarations' `when` and `objection_override` point into.
+    #[inline]
+    pub fn conds(&self) -> &PackedConds {
+        &self.conds
     }
 
     /// Whether `category` carries the `special` flag (itself or by inheritance).
@@ -514,16 +557,34 @@ mod tests {
                             (alternatives.clone(), when, *provenance)
                         })
                         .collect();
+                    let conds = tables.conds();
                     let found: Vec<_> = tables
-                        .bases(policy, id, RegionId::from_index(r))
+                        .bases(id, RegionId::from_index(r))
+                        .iter()
                         .map(|b| {
                             (
                                 tables.alternatives(b).to_vec(),
-                                b.when.clone(),
+                                b.when.and_then(|w| conds.to_cond(w)),
                                 b.provenance,
                             )
                         })
                         .collect();
+                    let overrides: Vec<_> = tables
+                        .bases(id, RegionId::from_index(r))
+                        .iter()
+                        .map(|b| b.objection_override.and_then(|w| conds.to_cond(w)))
+                        .collect();
+                    let expected_overrides: Vec<_> = policy.index.basis_lists[start..]
+                        [..choice.len as usize]
+                        .iter()
+                        .map(|&i| {
+                            purpose.bases[i as usize]
+                                .objection_override
+                                .as_ref()
+                                .map(crate::model::Cond::folded)
+                        })
+                        .collect();
+                    assert_eq!(overrides, expected_overrides, "purpose {p} region {r}");
                     assert_eq!(found, folded, "purpose {p} region {r}");
                     let asked: Vec<_> = policy
                         .basis_declarations(id, RegionId::from_index(r))
