@@ -169,7 +169,6 @@ impl UseQuery {
         let conds = tables.conds();
         let mut declarations = tables
             .bases(self.purpose, self.region)
-            .iter()
             .filter(|d| d.when.is_none_or(|w| env.eval_packed(conds, w).or_false()))
             .peekable();
         if declarations.peek().is_none() {

@@ -34,23 +34,27 @@ pub struct DecisionTables {
     uses_row: usize,
     /// How many regions the policy has: purpose `p` in region `r` is slot `p * regions + r`.
     regions: usize,
-    /// For each slot, the range of `bases` holding the declarations
-    /// `Indexes::basis_choice` picks there.
-    slots: Vec<SlotBases>,
-    /// The declarations slot by slot (one declaring several regions is copied into each),
-    /// so that a decision reads its own contiguously.
-    bases: Vec<FlatBasis>,
+    /// For each slot, the declarations `Indexes::basis_choice` picks there (one declaring
+    /// several regions is copied into each).
+    slots: Vec<Slot>,
+    /// The declarations after a slot's first, slot by slot.
+    more_bases: Vec<FlatBasis>,
     /// The alternatives of declarations with more than [`FlatBasis::INLINE`] of them.
     long_alternatives: Vec<Basis>,
-    /// The declarations' conditions, packed in the same order as `bases`.
+    /// The declarations' conditions, packed slot by slot.
     conds: PackedConds,
 }
 
-/// A range of [`DecisionTables`]' declarations.
-#[derive(Debug, Clone, Copy, Default)]
-struct SlotBases {
-    start: u32,
-    len: u32,
+/// The declarations for one purpose in one region, the first held inline: most slots have
+/// one, which a decision then reads with the slot, from one line (32 bytes, aligned).
+#[derive(Debug, Clone)]
+#[repr(C, align(32))]
+struct Slot {
+    first: FlatBasis,
+    /// Where the declarations after the first are in `more_bases`.
+    more_start: u32,
+    /// How many declarations (none: no legal basis there).
+    count: u32,
 }
 
 /// A purpose's flags, as a decision reads them.
@@ -104,7 +108,7 @@ impl Default for Lineage {
 
 impl Lineage {
     /// How many members are held inline.
-    pub const INLINE: usize = 3;
+    pub const INLINE: usize = 7;
 
     fn of(ancestors: &[PurposeId], other: bool) -> Lineage {
         let mut lineage = Lineage::default();
@@ -142,7 +146,7 @@ impl Lineage {
     }
 }
 
-/// One `basis` declaration, as a decision reads it (28 bytes).
+/// One `basis` declaration, as a decision reads it (24 bytes).
 #[derive(Debug, Clone, PartialEq)]
 pub struct FlatBasis {
     /// The declaration holds only when this holds; `None`: always. Constant parts folded
@@ -153,16 +157,28 @@ pub struct FlatBasis {
     pub objection_override: Option<CondAt>,
     /// The declaration, for explanations.
     pub provenance: ProvenanceId,
-    /// The alternatives when there are at most [`FlatBasis::INLINE`] of them; otherwise
-    /// `alternatives_start` is where they are in the long list.
-    inline: [Basis; FlatBasis::INLINE],
-    alternatives_len: u32,
+    /// Where the alternatives are in the long list, when there are more than
+    /// [`FlatBasis::INLINE`].
     alternatives_start: u32,
+    /// The alternatives when there are at most [`FlatBasis::INLINE`] of them.
+    inline: [Basis; FlatBasis::INLINE],
+    /// How many alternatives (each distinct: there are fewer than 256 bases).
+    alternatives_len: u8,
 }
 
 impl FlatBasis {
     /// How many alternatives are held in the declaration itself.
-    pub const INLINE: usize = 4;
+    pub const INLINE: usize = 7;
+
+    /// In an empty slot's place.
+    const NONE: FlatBasis = FlatBasis {
+        when: None,
+        objection_override: None,
+        provenance: ProvenanceId(0),
+        alternatives_start: 0,
+        inline: [Basis::Unstated; FlatBasis::INLINE],
+        alternatives_len: 0,
+    };
 }
 
 /// One `retain … at most` rule as a decision reads it.
@@ -266,31 +282,46 @@ impl DecisionTables {
             let purpose = slot
                 .checked_div(self.regions)
                 .and_then(|p| policy.purposes.get(p));
-            let start = to_u32(self.bases.len());
             let range = choice.start as usize..(choice.start + choice.len) as usize;
             let chosen = policy.index.basis_lists.get(range).unwrap_or(&[]);
+            let mut slot = Slot {
+                first: FlatBasis::NONE,
+                more_start: to_u32(self.more_bases.len()),
+                count: 0,
+            };
             for &i in chosen {
                 if let Some(declaration) = purpose.and_then(|p| p.bases.get(i as usize)) {
                     let flat = self.flat_basis(declaration);
-                    self.bases.push(flat);
+                    if slot.count == 0 {
+                        slot.first = flat;
+                    } else {
+                        self.more_bases.push(flat);
+                    }
+                    slot.count += 1;
                 }
             }
-            let len = to_u32(self.bases.len()).saturating_sub(start);
-            self.slots.push(SlotBases { start, len });
+            self.slots.push(slot);
         }
     }
 
     fn flat_basis(&mut self, declaration: &BasisDecl) -> FlatBasis {
-        let alternatives = &declaration.alternatives;
+        // A basis written twice is tried once: the second try would fail or hold exactly as
+        // the first did (its outcome depends only on the basis and the declaration).
+        let mut alternatives: Vec<Basis> = Vec::with_capacity(declaration.alternatives.len());
+        for basis in &declaration.alternatives {
+            if !alternatives.contains(basis) {
+                alternatives.push(*basis);
+            }
+        }
         let mut inline = [Basis::Unstated; FlatBasis::INLINE];
         let alternatives_start = to_u32(self.long_alternatives.len());
         if alternatives.len() <= FlatBasis::INLINE {
             inline
                 .iter_mut()
-                .zip(alternatives)
+                .zip(&alternatives)
                 .for_each(|(slot, basis)| *slot = *basis);
         } else {
-            self.long_alternatives.extend(alternatives);
+            self.long_alternatives.extend(&alternatives);
         }
         FlatBasis {
             // Folded: a `when` that always holds is none at all.
@@ -306,7 +337,7 @@ impl DecisionTables {
                 .and_then(|c| self.conds.push(&c.folded())),
             provenance: declaration.provenance,
             inline,
-            alternatives_len: to_u32(alternatives.len()),
+            alternatives_len: u8::try_from(alternatives.len()).unwrap_or(u8::MAX),
             alternatives_start,
         }
     }
@@ -338,7 +369,11 @@ impl DecisionTables {
 
     /// The basis declarations `Indexes::basis_choice` picks for `purpose` in `region`.
     #[inline]
-    pub fn bases(&self, purpose: PurposeId, region: RegionId) -> &[FlatBasis] {
+    pub fn bases(
+        &self,
+        purpose: PurposeId,
+        region: RegionId,
+    ) -> impl Iterator<Item = &FlatBasis> + '_ {
         // An id from another policy finds no slot, or another purpose's: `Query` checks
         // stamps before any lookup.
         let slot = if region.index() < self.regions {
@@ -350,11 +385,18 @@ impl DecisionTables {
         } else {
             None
         };
-        slot.and_then(|s| {
-            let start = s.start as usize;
-            self.bases.get(start..start.checked_add(s.len as usize)?)
-        })
-        .unwrap_or(&[])
+        let (first, more) = match slot {
+            Some(slot) if slot.count > 0 => {
+                let start = slot.more_start as usize;
+                let more = self
+                    .more_bases
+                    .get(start..start + (slot.count as usize - 1))
+                    .unwrap_or(&[]);
+                (Some(&slot.first), more)
+            }
+            _ => (None, &[][..]),
+        };
+        first.into_iter().chain(more)
     }
 
     /// A declaration's alternatives, in order.
@@ -398,6 +440,10 @@ impl DecisionTables {
         purpose: super::PurposeId,
         applies: impl Fn(u32) -> bool,
     ) -> Option<u32> {
+        // A policy without maxima (the usual case) needs no per-category read.
+        if self.limits.is_empty() {
+            return None;
+        }
         let c = category.index();
         let start = *self.limit_start.get(c)? as usize;
         let end = *self.limit_start.get(c + 1)? as usize;
@@ -443,6 +489,85 @@ mod tests {
     #![allow(clippy::unwrap_used)]
 
     use crate::model::{CategoryId, FieldId, PurposeId, RegionId, RetentionBound, FLAG_SPECIAL};
+
+    /// A slot and its first declaration share one aligned half line.
+    #[test]
+    fn a_slot_is_half_a_line() {
+        assert_eq!(std::mem::size_of::<super::FlatBasis>(), 24);
+        assert_eq!(std::mem::size_of::<super::Slot>(), 32);
+        assert_eq!(std::mem::align_of::<super::Slot>(), 32);
+    }
+
+    /// A declaration with more alternatives than fit inline keeps them all, in order, each
+    /// once; the next slot's are its own.
+    #[test]
+    fn long_alternatives_are_kept_aside() {
+        let policy = crate::compile_str(
+            "long.lawful",
+            r#"
+            policy "Long" { controller "C" }
+            region EU "EU"
+            region US "US"
+            category contact.email
+            purpose support {
+              uses contact.email
+              basis opt_out(sale) or consent or opt_out(sharing) or contract or opt_out(profiling) or public_task or consent or opt_out(marketing) or vital_interest in US
+              basis legitimate_interest in EU
+            }
+            purpose research {
+              uses contact.email
+              basis consent in EU when subject.age >= 16
+              basis legitimate_interest or consent in EU
+              basis contract in US
+            }
+            "#,
+        )
+        .unwrap()
+        .policy;
+        let tables = &policy.index.decision;
+        let support = policy.purpose("support").unwrap();
+        let in_us: Vec<_> = tables
+            .bases(support, policy.region("US").unwrap())
+            .map(|b| tables.alternatives(b).to_vec())
+            .collect();
+        use crate::model::{Basis, OptOutKind};
+        assert_eq!(
+            in_us,
+            [vec![
+                Basis::OptOut(OptOutKind::Sale),
+                Basis::Consent,
+                Basis::OptOut(OptOutKind::Sharing),
+                Basis::Contract,
+                Basis::OptOut(OptOutKind::Profiling),
+                Basis::PublicTask,
+                Basis::OptOut(OptOutKind::Marketing),
+                Basis::VitalInterest,
+            ]]
+        );
+        let in_eu: Vec<_> = tables
+            .bases(support, policy.region("EU").unwrap())
+            .map(|b| tables.alternatives(b).to_vec())
+            .collect();
+        assert_eq!(in_eu, [vec![Basis::LegitimateInterest]]);
+        // Two declarations in one slot: the first inline, the second aside.
+        let research = policy.purpose("research").unwrap();
+        let eu: Vec<_> = tables
+            .bases(research, policy.region("EU").unwrap())
+            .map(|b| (tables.alternatives(b).to_vec(), b.when.is_some()))
+            .collect();
+        assert_eq!(
+            eu,
+            [
+                (vec![Basis::Consent], true),
+                (vec![Basis::LegitimateInterest, Basis::Consent], false)
+            ]
+        );
+        let us: Vec<_> = tables
+            .bases(research, policy.region("US").unwrap())
+            .map(|b| tables.alternatives(b).to_vec())
+            .collect();
+        assert_eq!(us, [vec![Basis::Contract]]);
+    }
 
     /// The packed tables answer exactly what the compiled tables say.
     #[test]
@@ -550,6 +675,14 @@ mod tests {
                     let folded: Vec<_> = expected
                         .iter()
                         .map(|(alternatives, when, provenance)| {
+                            // Each alternative once, in order.
+                            let mut distinct = Vec::new();
+                            for basis in alternatives {
+                                if !distinct.contains(basis) {
+                                    distinct.push(*basis);
+                                }
+                            }
+                            let alternatives = &distinct;
                             let when = when
                                 .as_ref()
                                 .map(crate::model::Cond::folded)
@@ -560,7 +693,6 @@ mod tests {
                     let conds = tables.conds();
                     let found: Vec<_> = tables
                         .bases(id, RegionId::from_index(r))
-                        .iter()
                         .map(|b| {
                             (
                                 tables.alternatives(b).to_vec(),
@@ -571,7 +703,6 @@ mod tests {
                         .collect();
                     let overrides: Vec<_> = tables
                         .bases(id, RegionId::from_index(r))
-                        .iter()
                         .map(|b| b.objection_override.and_then(|w| conds.to_cond(w)))
                         .collect();
                     let expected_overrides: Vec<_> = policy.index.basis_lists[start..]
