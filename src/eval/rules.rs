@@ -7,8 +7,8 @@
 
 use crate::model::tests::AssertionKind;
 use crate::model::{
-    CategoryId, DenyRule, Except, Policy, ProvenanceId, PurposeId, Recipient, RecipientId,
-    RecipientKind, RegionId, RuleAction,
+    CategoryId, DenyRule, Except, PackedConds, PackedUseRule, Policy, ProvenanceId, PurposeId,
+    Recipient, RecipientId, RecipientKind, RegionId, RuleAction,
 };
 use crate::subject::Subject;
 
@@ -44,6 +44,20 @@ impl Situation<'_> {
     /// closed) and none of its exceptions applies. The action is the caller's to match.
     pub fn rule_applies(&self, rule: &DenyRule) -> bool {
         self.rule_matches(rule, WhenUnknown::Matches)
+    }
+
+    /// [`is_use_rule_for`] and [`Situation::rule_applies`] of a `deny use` rule, read from
+    /// its packed copy (`DecisionTables::use_rule`): the same answer
+    /// (`packed_use_rules_apply_as_their_rules`).
+    #[inline]
+    pub fn packed_rule_applies(&self, rule: &PackedUseRule, conds: &PackedConds) -> bool {
+        self.purpose
+            .is_some_and(|p| rule.purposes.contains(p.index()))
+            && rule.categories.contains(self.category.index())
+            && rule.regions.contains(self.region().index())
+            && rule
+                .when
+                .is_none_or(|when| self.env.eval_packed(conds, when).or_true())
     }
 
     /// As [`Situation::rule_applies`], with an unknown `when` counted as `unknown` says.

@@ -1643,3 +1643,86 @@ fn rule_lookup_decides_like_walking_every_rule() {
         assert!(compared > 1000, "{compared}");
     }
 }
+
+/// The packed copies of `deny use` rules apply exactly where their rules do: for every
+/// purpose, category and region, subjects of every shape (and none) and with or without
+/// circumstances.
+#[test]
+fn packed_use_rules_apply_as_their_rules() {
+    use super::rules::Situation;
+    let synthetic = crate::compile_str("synthetic.lawful", &crate::synth::policy(104))
+        .unwrap()
+        .policy;
+    let peers = crate::compile_file("benches/data/peers-x1.lawful")
+        .unwrap()
+        .policy;
+    let anker = crate::compile_file("policies/anker.lawful").unwrap().policy;
+    let ampower = crate::compile_file("policies/ampower.lawful")
+        .unwrap()
+        .policy;
+    let now: Timestamp = "2025-01-01T00:00:00Z".parse().unwrap();
+    let mut compared = 0;
+    for policy in [synthetic, peers, anker, ampower] {
+        let tables = &policy.index.decision;
+        // Subjects: bare, consenting to and objecting to each purpose in turn, children.
+        let mut subjects = vec![Subject::new(&policy)];
+        let some_purposes = (policy.purposes.len() / 8).max(1);
+        let some_regions = (policy.regions.len() / 6).max(1);
+        for (p, purpose) in policy.purposes.iter().enumerate().step_by(some_purposes) {
+            let name = &purpose.info.name;
+            for (r, region) in policy.regions.iter().enumerate().step_by(some_regions) {
+                let json = format!(
+                    r#"{{"region":"{}","age":{},"consents":[{{"purpose":"{name}","explicit":{}}}],"objections":["{name}"],"gpc":{}}}"#,
+                    region.info.name,
+                    8 + (p * 7 + r) % 40,
+                    p % 2 == 0,
+                    r % 2 == 0,
+                );
+                subjects.push(Subject::from_json_str(&policy, &json, now).unwrap());
+            }
+        }
+        let all = (0..policy.circumstances.len().min(64))
+            .map(|c| CircumstanceId(c as u32))
+            .collect::<Circumstances>();
+        for p in 0..policy.purposes.len() {
+            let purpose = PurposeId(p as u32);
+            for c in 0..policy.categories.len() {
+                let category = CategoryId(c as u32);
+                for (i, rule) in policy.rules.iter().enumerate() {
+                    let Some(packed) = tables.use_rule(RuleId(i as u32)) else {
+                        continue;
+                    };
+                    // No subject at all: every fact unknown, so a `when` is too.
+                    for subject in subjects.iter().map(Some).chain([None]) {
+                        for r in (0..policy.regions.len()).step_by(some_regions) {
+                            for circumstances in [Circumstances::NONE, all] {
+                                let situation = Situation {
+                                    env: super::cond::Env {
+                                        policy: &policy,
+                                        subject,
+                                        region: RegionId(r as u32),
+                                        circumstances,
+                                    },
+                                    category,
+                                    purpose: Some(purpose),
+                                    recipient: None,
+                                    to: &[],
+                                };
+                                assert_eq!(
+                                    situation.packed_rule_applies(packed, tables.conds()),
+                                    super::rules::is_use_rule_for(rule, purpose)
+                                        && situation.rule_applies(rule),
+                                    "rule {:?} purpose {p} category {c} region {r}",
+                                    rule.info.name
+                                );
+                                compared += 1;
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+    // Every policy but the synthetic one (whose `use` rules all have exceptions) has some.
+    assert!(compared > 100_000, "{compared}");
+}

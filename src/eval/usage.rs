@@ -303,9 +303,15 @@ impl UseQuery {
             .rule_lookup
             .use_rules(self.purpose, self.category)?;
         let situation = self.situation(env);
+        let tables = &policy.index.decision;
         rules
-            .filter_map(|id| policy.rules.get(id.index()))
-            .find(|rule| is_use_rule_for(rule, self.purpose) && situation.rule_applies(rule))
+            .filter(|&id| match tables.use_rule(id) {
+                Some(packed) => situation.packed_rule_applies(packed, tables.conds()),
+                None => policy.rules.get(id.index()).is_some_and(|rule| {
+                    is_use_rule_for(rule, self.purpose) && situation.rule_applies(rule)
+                }),
+            })
+            .find_map(|id| policy.rules.get(id.index()))
     }
 
     /// Whether one alternative holds for the subject; else the denial reason. An objection

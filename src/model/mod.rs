@@ -29,7 +29,7 @@ pub use packed::{CondAt, CondNode, PackedConds};
 pub use policy::*;
 pub use reason::{Reason, RETENTION_NOTE_CODES};
 pub use stamp::PolicyStamp;
-pub use tables::{DecisionTables, FlatBasis, Lineage, PurposeFacts};
+pub use tables::{DecisionTables, FlatBasis, Lineage, PackedUseRule, PurposeFacts};
 
 /// GDPR and US-state legal bases (docs/semantics.md, step 5).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]

@@ -41,8 +41,25 @@ pub struct DecisionTables {
     more_bases: Vec<FlatBasis>,
     /// The alternatives of declarations with more than [`FlatBasis::INLINE`] of them.
     long_alternatives: Vec<Basis>,
-    /// The declarations' conditions, packed slot by slot.
+    /// By rule: the `deny use` rules a decision can read from a packed copy (`None` for
+    /// other actions and for rules with exceptions, read whole).
+    use_rules: Vec<Option<PackedUseRule>>,
+    /// The declarations' conditions, packed slot by slot, then the rules'.
     conds: PackedConds,
+}
+
+/// A `deny use` rule without exceptions, as a decision reads it: a few words in one array
+/// instead of the rule's own sets and condition tree, each behind a pointer.
+#[derive(Debug, Clone)]
+pub struct PackedUseRule {
+    /// The purposes its action names.
+    pub purposes: IdSet,
+    /// The categories it covers.
+    pub categories: IdSet,
+    /// The query regions it applies in.
+    pub regions: IdSet,
+    /// Its `when`, folded and packed in [`DecisionTables::conds`]; `None`: always.
+    pub when: Option<CondAt>,
 }
 
 /// The declarations for one purpose in one region, the first held inline: most slots have
@@ -248,7 +265,30 @@ impl DecisionTables {
         tables.region_sets = region_sets.sets;
         tables.purpose_sets = purpose_sets.sets;
         tables.add_purposes(policy);
+        tables.add_use_rules(policy);
         tables
+    }
+
+    fn add_use_rules(&mut self, policy: &Policy) {
+        self.use_rules = Vec::with_capacity(policy.rules.len());
+        for rule in &policy.rules {
+            let packed = match &rule.action {
+                super::RuleAction::Use { purposes } if rule.excepts.is_empty() => Some(purposes),
+                _ => None,
+            };
+            let packed = packed.map(|purposes| PackedUseRule {
+                purposes: purposes.clone(),
+                categories: rule.categories.clone(),
+                regions: rule.regions.clone(),
+                when: rule
+                    .when
+                    .as_ref()
+                    .map(Cond::folded)
+                    .filter(|when| *when != Cond::True)
+                    .and_then(|when| self.conds.push(&when)),
+            });
+            self.use_rules.push(packed);
+        }
     }
 
     fn add_purposes(&mut self, policy: &Policy) {
@@ -410,6 +450,12 @@ impl DecisionTables {
         self.long_alternatives
             .get(start..start + len)
             .unwrap_or(&[])
+    }
+
+    /// The packed copy of `deny use` rule `rule`; `None` when it has none (read the rule).
+    #[inline]
+    pub fn use_rule(&self, rule: super::RuleId) -> Option<&PackedUseRule> {
+        self.use_rules.get(rule.index())?.as_ref()
     }
 
     /// The packed conditions the declarations' `when` and `objection_override` point into.
