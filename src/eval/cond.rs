@@ -700,6 +700,16 @@ mod tests {
                 .filter(|i| circumstances & (1 << i) != 0)
                 .map(CircumstanceId)
                 .collect::<Circumstances>();
+            // Folded as written into the list: the folded tree, and nothing when it holds.
+            let folded: Vec<_> = conds.iter().map(|c| (packed.push_folded(c).unwrap(), c.folded())).collect();
+            for (at, tree) in &folded {
+                prop_assert_eq!(packed.to_cond(*at), Some(tree.clone()));
+            }
+            for cond in &conds {
+                let when = packed.push_folded_when(cond);
+                prop_assert_eq!(when.is_none(), cond.folded() == Cond::True);
+                prop_assert_eq!(when.and_then(|w| packed.to_cond(w)), Some(cond.folded()).filter(|c| *c != Cond::True));
+            }
             for (cond, &at) in conds.iter().zip(&at) {
                 prop_assert_eq!(packed.to_cond(at), Some(cond.clone()));
                 for subject in [Some(&subject), None] {

@@ -122,6 +122,12 @@ impl CondNode {
     }
 }
 
+/// What folding a condition left: a constant (no node written) or nodes.
+enum Fold {
+    Const(bool),
+    Nodes,
+}
+
 /// Every packed condition of a policy, back to back.
 #[derive(Debug, Clone, Default)]
 pub struct PackedConds {
@@ -193,6 +199,114 @@ impl PackedConds {
                 CondNode::Other(i)
             }
         })
+    }
+
+    /// Append `cond` folded ([`Cond::folded`]) without building the folded tree; `None`
+    /// when it always holds (there is nothing to read).
+    pub fn push_folded_when(&mut self, cond: &Cond) -> Option<CondAt> {
+        let at = CondAt::of(self.nodes.len())?;
+        match self.fold(cond)? {
+            Fold::Const(true) => None,
+            Fold::Const(false) => {
+                self.nodes.push(CondNode::False);
+                Some(at)
+            }
+            Fold::Nodes => Some(at),
+        }
+    }
+
+    /// Append `cond` folded, a constant included.
+    pub fn push_folded(&mut self, cond: &Cond) -> Option<CondAt> {
+        let at = CondAt::of(self.nodes.len())?;
+        if let Fold::Const(holds) = self.fold(cond)? {
+            self.nodes.push(if holds {
+                CondNode::True
+            } else {
+                CondNode::False
+            });
+        }
+        Some(at)
+    }
+
+    /// [`Cond::folded`], written as nodes: a constant writes nothing.
+    fn fold(&mut self, cond: &Cond) -> Option<Fold> {
+        Some(match cond {
+            Cond::True => Fold::Const(true),
+            Cond::False | Cond::Is(Predicate::Never) => Fold::Const(false),
+            // `known C` asks whether C's facts are known: folding would change that.
+            Cond::Is(_) | Cond::Known(_) => {
+                self.push_node(cond)?;
+                Fold::Nodes
+            }
+            Cond::Not(inner) => {
+                let mark = (self.nodes.len(), self.others.len());
+                self.nodes.push(CondNode::True);
+                match self.fold(inner)? {
+                    Fold::Const(holds) => {
+                        self.reset(mark);
+                        Fold::Const(!holds)
+                    }
+                    Fold::Nodes => {
+                        let end = u32::try_from(self.nodes.len()).ok()?;
+                        *self.nodes.get_mut(mark.0)? = CondNode::Not { end };
+                        Fold::Nodes
+                    }
+                }
+            }
+            Cond::And(parts) | Cond::Or(parts) => {
+                let and = matches!(cond, Cond::And(_));
+                // `and`: true drops out, false decides; `or` the other way round.
+                let decides = !and;
+                let mark = (self.nodes.len(), self.others.len());
+                self.nodes.push(CondNode::True);
+                let mut kept = 0;
+                for part in parts {
+                    match self.fold(part)? {
+                        Fold::Const(holds) if holds == decides => {
+                            self.reset(mark);
+                            return Some(Fold::Const(decides));
+                        }
+                        Fold::Const(_) => {}
+                        Fold::Nodes => kept += 1,
+                    }
+                }
+                match kept {
+                    0 => {
+                        self.reset(mark);
+                        Fold::Const(!decides)
+                    }
+                    // One part left is that part, not an `and` of it.
+                    1 => {
+                        self.nodes.remove(mark.0);
+                        for node in self.nodes.get_mut(mark.0..)? {
+                            if let CondNode::Not { end }
+                            | CondNode::And { end }
+                            | CondNode::Or { end }
+                            | CondNode::Known { end } = node
+                            {
+                                *end -= 1;
+                            }
+                        }
+                        Fold::Nodes
+                    }
+                    _ => {
+                        let end = u32::try_from(self.nodes.len()).ok()?;
+                        *self.nodes.get_mut(mark.0)? = if and {
+                            CondNode::And { end }
+                        } else {
+                            CondNode::Or { end }
+                        };
+                        Fold::Nodes
+                    }
+                }
+            }
+        })
+    }
+
+    /// Drop what was written since `mark` (nodes, then predicates kept aside).
+    fn reset(&mut self, (nodes, others): (usize, usize)) {
+        self.nodes.truncate(nodes);
+        self.others.truncate(others);
     }
 
     /// Every node.

@@ -283,9 +283,7 @@ impl DecisionTables {
                 when: rule
                     .when
                     .as_ref()
-                    .map(Cond::folded)
-                    .filter(|when| *when != Cond::True)
-                    .and_then(|when| self.conds.push(&when)),
+                    .and_then(|when| self.conds.push_folded_when(when)),
             });
             self.use_rules.push(packed);
         }
@@ -368,13 +366,11 @@ impl DecisionTables {
             when: declaration
                 .when
                 .as_ref()
-                .map(Cond::folded)
-                .filter(|when| *when != Cond::True)
-                .and_then(|when| self.conds.push(&when)),
+                .and_then(|when| self.conds.push_folded_when(when)),
             objection_override: declaration
                 .objection_override
                 .as_ref()
-                .and_then(|c| self.conds.push(&c.folded())),
+                .and_then(|c| self.conds.push_folded(c)),
             provenance: declaration.provenance,
             inline,
             alternatives_len: u8::try_from(alternatives.len()).unwrap_or(u8::MAX),
