@@ -6,8 +6,8 @@
 use std::collections::HashMap;
 
 use super::{
-    Basis, BasisDecl, CategoryId, ChildTreatment, Cond, CondAt, IdSet, PackedConds, Policy,
-    ProvenanceId, PurposeId, RegionId, RetentionBound,
+    Basis, BasisDecl, CategoryId, ChildTreatment, CondAt, IdSet, PackedConds, Policy, ProvenanceId,
+    PurposeId, RegionId, RetentionBound,
 };
 
 /// Per-decision lookups, packed.
