@@ -2,7 +2,7 @@
 //!
 //! A compiled [`Cond`] is a tree of boxes and vectors: on a large policy, reading a `when`
 //! costs one dependent cache miss per level (the `and`'s parts, then the `not`'s box, then
-//! the region set's words). Packed, the same condition is a run of 16-byte [`CondNode`]s in one
+//! the region set's words). Packed, the same condition is a run of 8-byte [`CondNode`]s in one
 //! array, parts right after their parent (preorder), so it is read from one or two lines.
 //! The tree stays the source of truth: tools read it, and [`PackedConds::to_cond`] gives it
 //! back (tests check both the round trip and that both forms evaluate alike).
@@ -66,13 +66,13 @@ pub enum CondNode {
     Child,
     /// [`Predicate::Adult`].
     Adult,
-    /// [`Predicate::Age`].
-    Age(CmpOp, i64),
-    /// [`Predicate::RegionIn`] of a set with room for at most 64 regions: bit `r` of
+    /// [`Predicate::Age`] with a number that fits in 32 bits.
+    Age(CmpOp, i32),
+    /// [`Predicate::RegionIn`] of a set with room for at most 32 regions: bit `r` of
     /// `members` is region `r`; `len` is the set's room (kept for [`PackedConds::to_cond`]).
     RegionMask {
         /// Bit `r`: region `r` is a member.
-        members: u64,
+        members: u32,
         /// The set's room.
         len: u8,
     },
@@ -86,8 +86,8 @@ pub enum CondNode {
     OptedOut(OptOutKind),
     /// [`Predicate::AttrTrue`].
     AttrTrue(AttributeId),
-    /// [`Predicate::SetContains`].
-    SetContains(AttributeId, SymbolId),
+    /// [`Predicate::SetContains`] of one of the first 65,536 attributes.
+    SetContains(u16, SymbolId),
     /// [`Predicate::Circumstance`].
     Circumstance(CircumstanceId),
     /// Any other predicate: index into [`PackedConds::other`]'s list.
@@ -181,8 +181,10 @@ impl PackedConds {
         Some(match *predicate {
             Predicate::Child => CondNode::Child,
             Predicate::Adult => CondNode::Adult,
-            Predicate::Age(op, n) => CondNode::Age(op, n),
-            Predicate::RegionIn(ref set) if set.len() <= 64 => CondNode::RegionMask {
+            Predicate::Age(op, n) if i32::try_from(n).is_ok() => {
+                CondNode::Age(op, i32::try_from(n).ok()?)
+            }
+            Predicate::RegionIn(ref set) if set.len() <= 32 => CondNode::RegionMask {
                 members: set.iter().fold(0, |mask, r| mask | 1 << r),
                 len: u8::try_from(set.len()).ok()?,
             },
@@ -191,7 +193,9 @@ impl PackedConds {
             Predicate::Objected(p) => CondNode::Objected(p),
             Predicate::OptedOut(kind) => CondNode::OptedOut(kind),
             Predicate::AttrTrue(id) => CondNode::AttrTrue(id),
-            Predicate::SetContains(id, symbol) => CondNode::SetContains(id, symbol),
+            Predicate::SetContains(id, symbol) if u16::try_from(id.0).is_ok() => {
+                CondNode::SetContains(u16::try_from(id.0).ok()?, symbol)
+            }
             Predicate::Circumstance(id) => CondNode::Circumstance(id),
             _ => {
                 let i = u32::try_from(self.others.len()).ok()?;
@@ -346,10 +350,10 @@ impl PackedConds {
             CondNode::Or { end } => Cond::Or(parts(end)?),
             CondNode::Child => Cond::Is(Predicate::Child),
             CondNode::Adult => Cond::Is(Predicate::Adult),
-            CondNode::Age(op, n) => Cond::Is(Predicate::Age(op, n)),
+            CondNode::Age(op, n) => Cond::Is(Predicate::Age(op, n.into())),
             CondNode::RegionMask { members, len } => {
                 let mut set = IdSet::new(len.into());
-                for r in (0..64).filter(|r| members & (1 << r) != 0) {
+                for r in (0..32).filter(|r| members & (1 << r) != 0) {
                     set.insert(r);
                 }
                 Cond::Is(Predicate::RegionIn(set))
@@ -359,7 +363,9 @@ impl PackedConds {
             CondNode::Objected(p) => Cond::Is(Predicate::Objected(p)),
             CondNode::OptedOut(kind) => Cond::Is(Predicate::OptedOut(kind)),
             CondNode::AttrTrue(id) => Cond::Is(Predicate::AttrTrue(id)),
-            CondNode::SetContains(id, symbol) => Cond::Is(Predicate::SetContains(id, symbol)),
+            CondNode::SetContains(id, symbol) => {
+                Cond::Is(Predicate::SetContains(AttributeId(id.into()), symbol))
+            }
             CondNode::Circumstance(id) => Cond::Is(Predicate::Circumstance(id)),
             CondNode::Other(i) => Cond::Is(self.other(i)?.clone()),
         })
@@ -373,8 +379,8 @@ mod tests {
     use super::*;
 
     #[test]
-    fn a_node_is_sixteen_bytes() {
-        assert_eq!(std::mem::size_of::<CondNode>(), 16);
+    fn a_node_is_eight_bytes() {
+        assert_eq!(std::mem::size_of::<CondNode>(), 8);
         assert_eq!(std::mem::size_of::<Option<CondAt>>(), 4);
     }
 
@@ -414,8 +420,8 @@ mod tests {
 
     #[test]
     fn large_predicates_are_kept_aside() {
-        let mut far = IdSet::new(100);
-        far.insert(70);
+        let mut far = IdSet::new(40);
+        far.insert(35);
         let cond = Cond::Or(vec![
             Cond::Is(Predicate::RegionIn(far.clone())),
             Cond::Is(Predicate::Gpc),
