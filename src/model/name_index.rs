@@ -4,11 +4,13 @@
 use std::hash::Hasher;
 
 /// A name → id index, used at the API edge to prepare handles and by the by-name API on
-/// every call. An open-addressing table whose names sit back to back in one string; each
-/// slot (32 bytes, two to a cache line) holds the name's first and last eight bytes and its
-/// length, so a name of up to 16 bytes is found by reading its slot alone, and a longer one
-/// reads only its middle from the string (word by word, no `memcmp` call). A lookup hashes
-/// once: one folded multiply for a name of up to 16 bytes.
+/// every call. An open-addressing table of slots of one cache line each (64 bytes,
+/// aligned): a slot holds its name's bytes as words — its first and last eight bytes and,
+/// for a name of 17 to 48 bytes, the words between — so a lookup of a name of up to
+/// [`INLINE`] bytes reads one line per slot it probes and compares words (no `memcmp`
+/// call). The names also sit back to back in one string, read only to list them and to
+/// compare a name over [`INLINE`] bytes. A lookup hashes once: one folded multiply for a
+/// name of up to 16 bytes, two for one of up to 32.
 #[derive(Clone)]
 pub struct NameIndex<I> {
     /// Linear probing; the length is zero or a power of two at least twice `len`.
@@ -18,16 +20,55 @@ pub struct NameIndex<I> {
     len: usize,
 }
 
+/// The longest name a slot holds all of (its key and its [`Middle`]); a longer one is
+/// compared with the text.
+const INLINE: usize = 48;
+
+/// One cache line (with a `u32` id): the line a lookup reads is the slot's alone.
 #[derive(Debug, Clone, Copy)]
+#[repr(C, align(64))]
 struct Slot<I> {
     /// The name's [`Key`]: with `len`, all of a name of at most 16 bytes.
     key: Key,
-    /// Where the name starts in the text.
-    start: u32,
+    /// The words between the key's of a name of 17 to [`INLINE`] bytes ([`Middle::of`]).
+    middle: Middle,
     /// Its length in bytes.
     len: u32,
+    /// Where the name starts in the text.
+    start: u32,
     /// `None`: a free slot.
     id: Option<I>,
+}
+
+// A slot of a policy's index (ids are `u32`s) is one line, not two.
+const _: () = assert!(std::mem::size_of::<Slot<u32>>() == 64);
+
+/// The words of a name between its [`Key`]'s, which with the key and the length are all of
+/// a name of 17 to [`INLINE`] bytes: for 17 to 32 bytes, the words at 8 and at `len - 16`
+/// ([`middle`], the ones its hash reads); for 33 to 48, the words at 8, 16, 24 and
+/// `len - 16` (the last overlapping the one before). Zero for any other length.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+struct Middle([u64; 4]);
+
+impl Middle {
+    #[inline(always)]
+    fn of(bytes: &[u8]) -> Middle {
+        let len = bytes.len();
+        if len <= 16 || len > INLINE {
+            Middle::default()
+        } else if len <= 32 {
+            let (a, b) = middle(bytes);
+            Middle([a, b, 0, 0])
+        } else {
+            let last = word_at(bytes, len.saturating_sub(16));
+            Middle([
+                word_at(bytes, 8),
+                word_at(bytes, 16),
+                word_at(bytes, 24),
+                last,
+            ])
+        }
+    }
 }
 
 /// The names and their ids, sorted by name: the table's layout depends on the order the
@@ -269,8 +310,9 @@ impl<I: Copy> NameIndex<I> {
             hash,
             Slot {
                 key,
-                start,
+                middle: Middle::of(bytes),
                 len,
+                start,
                 id: Some(id),
             },
         );
@@ -286,7 +328,8 @@ impl<I: Copy> NameIndex<I> {
             return self.get_long(bytes);
         }
         // Up to 32 bytes: the key and, over 16, the two middle words are all of the name,
-        // so a probe compares words (and the function needs few registers: no spills).
+        // so a probe compares words of the slot's line (and the function needs few
+        // registers: no spills).
         let key = Key::of(bytes);
         let mask = self.slots.len().checked_sub(1)?;
         let (hash, rest) = if len <= 16 {
@@ -300,10 +343,8 @@ impl<I: Copy> NameIndex<I> {
         loop {
             let slot = self.slots.get(i)?;
             let id = slot.id?;
-            if slot.key == key
-                && slot.len as usize == len
-                && rest.is_none_or(|words| middle(self.bytes_of(slot)) == words)
-            {
+            let Middle([a, b, ..]) = slot.middle;
+            if slot.key == key && slot.len as usize == len && rest.is_none_or(|w| w == (a, b)) {
                 return Some(id);
             }
             i = (i + 1) & mask;
@@ -342,8 +383,9 @@ impl<I: Copy> NameIndex<I> {
                 .into_iter()
                 .map(|slot| Slot {
                     key: slot.key,
-                    start: slot.start,
+                    middle: slot.middle,
                     len: slot.len,
+                    start: slot.start,
                     id: slot.id.map(&convert),
                 })
                 .collect(),
@@ -379,22 +421,38 @@ impl<I: Copy> NameIndex<I> {
     }
 
     /// The slot holding the name `bytes` (key `key`, hash `hash`), by linear probing from
-    /// its hash: a slot is compared by key and length, and, for a name over 16 bytes only,
-    /// by its middle.
+    /// its hash: a slot is compared by key, length and [`Middle`], and, for a name over
+    /// [`INLINE`] bytes only, by its middle in the text.
     #[inline(always)]
     fn position(&self, bytes: &[u8], key: Key, hash: u64) -> Option<usize> {
         let mask = self.slots.len().checked_sub(1)?;
+        let middle = Middle::of(bytes);
         let mut i = hash as usize & mask;
         loop {
             let slot = self.slots.get(i)?;
             slot.id?;
             if slot.key == key
                 && slot.len as usize == bytes.len()
-                && (bytes.len() <= 16 || same_middle(self.bytes_of(slot), bytes))
+                && slot.middle == middle
+                && (bytes.len() <= INLINE || same_middle(self.bytes_of(slot), bytes))
             {
                 return Some(i);
             }
             i = (i + 1) & mask;
+        }
+    }
+
+    /// The hash of a slot's name: from the slot alone for a name of up to 32 bytes.
+    fn hash_of(&self, slot: &Slot<I>) -> u64 {
+        let len = slot.len as usize;
+        let Key { head, tail } = slot.key;
+        let Middle([a, b, ..]) = slot.middle;
+        if len <= 16 {
+            fold(head ^ K1, tail ^ K0 ^ len as u64)
+        } else if len <= 32 {
+            fold(fold(a ^ K0, b ^ K1) ^ head, tail ^ K0 ^ len as u64)
+        } else {
+            long_hash(self.bytes_of(slot))
         }
     }
 
@@ -417,13 +475,14 @@ impl<I: Copy> NameIndex<I> {
         let capacity = (self.slots.len() * 2).max(16);
         let free = Slot {
             key: Key::default(),
-            start: 0,
+            middle: Middle::default(),
             len: 0,
+            start: 0,
             id: None,
         };
         let old = std::mem::replace(&mut self.slots, vec![free; capacity]);
         for slot in old.into_iter().filter(|slot| slot.id.is_some()) {
-            let hash = name_hash(self.bytes_of(&slot), slot.key);
+            let hash = self.hash_of(&slot);
             self.place(hash, slot);
         }
     }
