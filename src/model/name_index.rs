@@ -143,9 +143,10 @@ const K1: u64 = 0x9e_37_79_b9_7f_4a_7c_15;
 
 /// A name's hash in the index, from its key: one folded multiply for a name of up to 16
 /// bytes (the key is all of it, the length mixed in), two for one of up to 32 (its
-/// [`middle`] too), wyhash's shape for a longer one (one folded multiply per 16 bytes, out
-/// of line). Not keyed, which is safe here: the keys are the policy's own names, so a caller
-/// choosing what to look up cannot lengthen the probe sequences.
+/// [`middle`] too), four for one of up to [`INLINE`] (its [`Middle`]), wyhash's shape for a
+/// longer one (one folded multiply per 16 bytes, out of line). Not keyed, which is safe
+/// here: the keys are the policy's own names, so a caller choosing what to look up cannot
+/// lengthen the probe sequences.
 #[inline(always)]
 fn name_hash(bytes: &[u8], key: Key) -> u64 {
     let len = bytes.len();
@@ -154,9 +155,18 @@ fn name_hash(bytes: &[u8], key: Key) -> u64 {
     } else if len <= 32 {
         let (a, b) = middle(bytes);
         fold(fold(a ^ K0, b ^ K1) ^ key.head, key.tail ^ K0 ^ len as u64)
+    } else if len <= INLINE {
+        inline_hash(key, Middle::of(bytes), len)
     } else {
         long_hash(bytes)
     }
+}
+
+/// The hash of a name of 33 to [`INLINE`] bytes, from its key and [`Middle`].
+#[inline(always)]
+fn inline_hash(key: Key, Middle([a, b, c, d]): Middle, len: usize) -> u64 {
+    let middle = fold(a ^ K0, b ^ K1) ^ fold(c ^ K1, d ^ K0);
+    fold(middle ^ key.head, key.tail ^ K0 ^ len as u64)
 }
 
 /// The words at 8 and at `len - 16` of a name of 17 to 32 bytes: with its key, every byte.
@@ -442,7 +452,8 @@ impl<I: Copy> NameIndex<I> {
         }
     }
 
-    /// The hash of a slot's name: from the slot alone for a name of up to 32 bytes.
+    /// The hash of a slot's name ([`name_hash`]): from the slot alone for a name of up to
+    /// [`INLINE`] bytes.
     fn hash_of(&self, slot: &Slot<I>) -> u64 {
         let len = slot.len as usize;
         let Key { head, tail } = slot.key;
@@ -451,6 +462,8 @@ impl<I: Copy> NameIndex<I> {
             fold(head ^ K1, tail ^ K0 ^ len as u64)
         } else if len <= 32 {
             fold(fold(a ^ K0, b ^ K1) ^ head, tail ^ K0 ^ len as u64)
+        } else if len <= INLINE {
+            inline_hash(slot.key, slot.middle, len)
         } else {
             long_hash(self.bytes_of(slot))
         }
@@ -512,6 +525,10 @@ impl<I: Copy> NameIndex<I> {
 #[cfg(test)]
 mod name_index_tests {
     #![allow(clippy::unwrap_used)]
+
+    use std::collections::HashMap;
+
+    use proptest::prelude::*;
 
     use super::NameIndex;
 
@@ -609,5 +626,72 @@ mod name_index_tests {
             assert_eq!(mapped.get(name), Some(i as u64 * 10), "{name}");
         }
         assert_eq!(mapped.get("a.very.long.name.number300"), None);
+    }
+
+    /// A name of 0 to 80 bytes: a shared prefix (or none), a few characters (ASCII and
+    /// not), a shared suffix (or none), so names collide in their first and last eight bytes
+    /// and in length, around every length boundary the index has (8, 16, 32, 48).
+    fn name() -> impl Strategy<Value = String> {
+        let prefix = prop::sample::select(vec![
+            "",
+            "a",
+            "purpose.",
+            "marketing.advertising.",
+            "customer_orders_0001_archive.",
+            "日本.",
+            "é",
+        ]);
+        let suffix = prop::sample::select(vec!["", "x", ".g12", "_detail.email_address", "ü"]);
+        (prefix, "[ab.é日]{0,30}", suffix).prop_map(|(prefix, middle, suffix)| {
+            let mut name = format!("{prefix}{middle}{suffix}");
+            while name.len() > 80 {
+                name.pop();
+            }
+            name
+        })
+    }
+
+    proptest! {
+        /// A `NameIndex` answers exactly as a `HashMap` does: every name inserted (some
+        /// twice, the last id winning) is found with its id, every other name is absent, and
+        /// it lists the same entries.
+        #[test]
+        fn answers_as_a_hash_map(
+            inserts in prop::collection::vec((name(), 0u32..1000), 0..200),
+            again in prop::collection::vec(any::<prop::sample::Index>(), 0..20),
+            absent in prop::collection::vec(name(), 0..50),
+        ) {
+            let mut index = NameIndex::default();
+            let mut map = HashMap::new();
+            let again = again.iter().filter_map(|at| {
+                let (name, id) = inserts.get(at.index(inserts.len().max(1)))?;
+                Some((name.clone(), id + 1000))
+            });
+            let inserts: Vec<(String, u32)> = inserts.iter().cloned().chain(again).collect();
+            for (name, id) in &inserts {
+                index.insert(name, *id);
+                map.insert(name.clone(), *id);
+            }
+            prop_assert_eq!(index.len(), map.len());
+            for name in inserts.iter().map(|(name, _)| name).chain(&absent) {
+                prop_assert_eq!(index.get(name), map.get(name).copied(), "{:?}", name);
+                // The name with one more character, or its last replaced: absent unless
+                // inserted.
+                for other in [format!("{name}a"), format!("{name}é")] {
+                    prop_assert_eq!(index.get(&other), map.get(&other).copied());
+                }
+                let mut changed = name.clone();
+                if changed.pop().is_some() {
+                    changed.push('#');
+                    prop_assert_eq!(index.get(&changed), map.get(&changed).copied());
+                }
+            }
+            let mut entries: Vec<(String, u32)> =
+                index.entries().map(|(n, id)| (n.to_owned(), id)).collect();
+            entries.sort_unstable();
+            let mut want: Vec<(String, u32)> = map.into_iter().collect();
+            want.sort_unstable();
+            prop_assert_eq!(entries, want);
+        }
     }
 }
