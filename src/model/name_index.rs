@@ -6,11 +6,11 @@ use std::hash::Hasher;
 /// A name → id index, used at the API edge to prepare handles and by the by-name API on
 /// every call. An open-addressing table of slots of one cache line each (64 bytes,
 /// aligned): a slot holds its name's bytes as words — its first and last eight bytes and,
-/// for a name of 17 to 48 bytes, the words between — so a lookup of a name of up to
-/// [`INLINE`] bytes reads one line per slot it probes and compares words (no `memcmp`
-/// call). The names also sit back to back in one string, read only to list them and to
-/// compare a name over [`INLINE`] bytes. A lookup hashes once: one folded multiply for a
-/// name of up to 16 bytes, two for one of up to 32.
+/// for a name of 17 to 48 bytes, the words between — so a lookup of a name of up to 48
+/// bytes reads one line per slot it probes and compares words (no `memcmp` call). The
+/// names also sit back to back in one string, read only to list them and to compare a
+/// longer name. A lookup hashes once: one folded multiply for a name of up to 16 bytes,
+/// two for one of up to 32, four for one of up to 48.
 #[derive(Clone)]
 pub struct NameIndex<I> {
     /// Linear probing; the length is zero or a power of two at least three times `len`: a
