@@ -10,6 +10,7 @@ mod condition;
 mod duties;
 mod ids;
 mod lookup;
+mod name_index;
 mod packed;
 mod policy;
 mod reason;
@@ -25,6 +26,7 @@ pub use condition::{
 pub use duties::{Citations, DataSource, Duties, RecipientLimit, RecipientTerms, SecurityMeasure};
 pub use ids::*;
 pub use lookup::RuleLookup;
+pub use name_index::{NameHasher, NameIndex};
 pub use packed::{CondAt, CondNode, PackedConds};
 pub use policy::*;
 pub use reason::{Reason, RETENTION_NOTE_CODES};
