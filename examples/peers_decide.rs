@@ -14,8 +14,11 @@
 //! every name a `&str` borrowed from the question's JSON line, as a server or a batch holds
 //! a request — `benches/peers.rs`' `by-name-borrowed`; `prepared`: handles and subjects
 //! built once) and how many
-//! decisions (cycling through the scenario's 4,096 questions). Before the loop every
-//! question is decided both ways and the answers compared. Prints how many were allowed.
+//! decisions (cycling through the scenario's 4,096 questions, or through the first of them
+//! when a fourth argument says how many: the working set shrinks, the decisions do not
+//! change). Before the loop every question is decided both ways and the answers compared.
+//! Prints how many were allowed and the wall time per decision (an indication, not a
+//! benchmark: `benches/peers.rs` is that).
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
@@ -119,6 +122,7 @@ fn main() {
     let size = args.next().unwrap_or_else(|| "x1".to_owned());
     let path = args.next().unwrap_or_else(|| "by-name".to_owned());
     let n: usize = args.next().map_or(8192, |n| n.parse().unwrap());
+    let cycle: Option<usize> = args.next().map(|n| n.parse().unwrap());
     let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/benches/data");
     let text = std::fs::read_to_string(format!("{dir}/peers-{size}.lawful")).unwrap();
     let policy = lawful::compile_str_with("peers.lawful", &text, CompileOptions::deciding())
@@ -163,6 +167,13 @@ fn main() {
             prepared(&policy, p)
         );
     }
+    let cycle = cycle.unwrap_or(ready.len()).clamp(1, ready.len());
+    let (questions, borrowed, ready) = (
+        &questions[..cycle],
+        &borrowed[..cycle.min(borrowed.len())],
+        &ready[..cycle],
+    );
+    let start = std::time::Instant::now();
     let allowed = match path.as_str() {
         "by-name" => decide_loop(n, |i| {
             by_name(&policy, &mut writer, &questions[i % questions.len()])
@@ -173,5 +184,6 @@ fn main() {
         "prepared" => decide_loop(n, |i| prepared(&policy, &ready[i % ready.len()])),
         other => panic!("unknown path `{other}`: by-name, by-name-borrowed or prepared"),
     };
-    println!("{allowed} of {n} allowed");
+    let per_decision = start.elapsed().as_secs_f64() * 1e9 / n as f64;
+    println!("{allowed} of {n} allowed, {per_decision:.1} ns a decision");
 }
