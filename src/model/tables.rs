@@ -167,7 +167,7 @@ impl Lineage {
 #[derive(Debug, Clone, PartialEq)]
 pub struct FlatBasis {
     /// The declaration holds only when this holds; `None`: always. Constant parts folded
-    /// ([`Cond::folded`]), then packed in [`DecisionTables::conds`].
+    /// ([`Cond::folded`](super::Cond::folded)), then packed in [`DecisionTables::conds`].
     pub when: Option<CondAt>,
     /// Its `legitimate_interest` survives an objection while this holds; `None`: never.
     /// Folded and packed too.
