@@ -219,40 +219,34 @@ impl Env<'_> {
             CondNode::False => Truth::False,
             CondNode::Not { .. } => !self.node(conds, i + 1),
             // As `Env::eval`: `false` decides an `and`, `true` an `or`.
-            CondNode::And { end } => {
-                let mut result = Truth::True;
-                let mut j = i + 1;
-                while j < end as usize {
-                    let (truth, next) = self.packed_part(conds, j);
-                    match truth {
-                        Truth::False => return Truth::False,
-                        Truth::Unknown => result = Truth::Unknown,
-                        Truth::True => {}
-                    }
-                    j = next;
-                }
-                result
-            }
-            CondNode::Or { end } => {
-                let mut result = Truth::False;
-                let mut j = i + 1;
-                while j < end as usize {
-                    let (truth, next) = self.packed_part(conds, j);
-                    match truth {
-                        Truth::True => return Truth::True,
-                        Truth::Unknown => result = Truth::Unknown,
-                        Truth::False => {}
-                    }
-                    j = next;
-                }
-                result
-            }
+            CondNode::And { end } => self.packed_parts(conds, i, end, Truth::False),
+            CondNode::Or { end } => self.packed_parts(conds, i, end, Truth::True),
             CondNode::Known { end } => Truth::from_bool(
                 self.all_known_packed(conds, i + 1, end as usize)
                     && self.node(conds, i + 1) == Truth::True,
             ),
             leaf => self.leaf(conds, leaf),
         }
+    }
+
+    /// The `and` (`decides` false) or `or` (`decides` true) at `i` of the parts up to `end`:
+    /// the first part that is `decides` decides; else unknown when a part is, else not
+    /// `decides`.
+    #[inline]
+    fn packed_parts(&self, conds: &PackedConds, i: usize, end: u32, decides: Truth) -> Truth {
+        let mut result = !decides;
+        let mut j = i + 1;
+        while j < end as usize {
+            let (truth, next) = self.packed_part(conds, j);
+            if truth == decides {
+                return decides;
+            }
+            if truth == Truth::Unknown {
+                result = Truth::Unknown;
+            }
+            j = next;
+        }
+        result
     }
 
     /// The part of an `and` / `or` at `j` and the index past it, with a fact (or a negated
@@ -545,12 +539,21 @@ mod tests {
     }
 
     fn cond() -> impl Strategy<Value = Cond> {
+        conds_of(predicate(), 4, 32)
+    }
+
+    /// Conditions over `predicates`, `depth` levels and about `size` nodes at most.
+    fn conds_of(
+        predicates: impl Strategy<Value = Predicate> + 'static,
+        depth: u32,
+        size: u32,
+    ) -> impl Strategy<Value = Cond> {
         let leaf = prop_oneof![
             1 => Just(Cond::True),
             1 => Just(Cond::False),
-            4 => predicate().prop_map(Cond::Is),
+            5 => predicates.prop_map(Cond::Is),
         ];
-        leaf.prop_recursive(4, 32, 4, |inner| {
+        leaf.prop_recursive(depth, size, 4, |inner| {
             prop_oneof![
                 inner.clone().prop_map(|c| Cond::Not(Box::new(c))),
                 inner.clone().prop_map(|c| Cond::Known(Box::new(c))),
@@ -652,19 +655,7 @@ mod tests {
     }
 
     fn any_cond() -> impl Strategy<Value = Cond> {
-        let leaf = prop_oneof![
-            1 => Just(Cond::True),
-            1 => Just(Cond::False),
-            6 => any_predicate().prop_map(Cond::Is),
-        ];
-        leaf.prop_recursive(5, 48, 4, |inner| {
-            prop_oneof![
-                inner.clone().prop_map(|c| Cond::Not(Box::new(c))),
-                inner.clone().prop_map(|c| Cond::Known(Box::new(c))),
-                prop::collection::vec(inner.clone(), 0..4).prop_map(Cond::And),
-                prop::collection::vec(inner, 0..4).prop_map(Cond::Or),
-            ]
-        })
+        conds_of(any_predicate(), 5, 48)
     }
 
     proptest! {
