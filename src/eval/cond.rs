@@ -232,7 +232,7 @@ impl Env<'_> {
     /// The `and` (`decides` false) or `or` (`decides` true) at `i` of the parts up to `end`:
     /// the first part that is `decides` decides; else unknown when a part is, else not
     /// `decides`.
-    #[inline]
+    #[inline(always)]
     fn packed_parts(&self, conds: &PackedConds, i: usize, end: u32, decides: Truth) -> Truth {
         let mut result = !decides;
         let mut j = i + 1;
