@@ -76,8 +76,8 @@ impl Plan {
         }
     }
 
-    /// How many subtrees were folded.
-    #[cfg(any(test, feature = "testkit"))]
+    /// How many subtrees were folded (read by `verify::agree`, which only `testkit` builds).
+    #[cfg(feature = "testkit")]
     pub fn folded(&self) -> usize {
         self.dimensions
             .iter()
