@@ -17,10 +17,14 @@
 //!   values, not names: they are read once, when the file is loaded. In `by-name` every
 //!   name is its own `String`; `by-name-borrowed` is the same question with every name a
 //!   `&str` borrowed from the question's JSON line (`#[serde(borrow)]`, as the server and a
-//!   batch hold a request) — reported beside `by-name`, never instead of it.
+//!   batch hold a request) — reported beside `by-name`, never instead of it. `oracle` is the
+//!   baseline: the same `by-name` question decided by the hand-written reference
+//!   implementation of the scenario's rules (`benches/common/oracle.rs`: plain Rust over
+//!   `HashMap`s, which never calls `lawful`), for comparing `lawful`'s figures with hand-written
+//!   code on the same machine.
 //!
-//! Before timing, every question is decided both ways and checked against the other: a
-//! benchmark must not time wrong answers.
+//! Before timing, every question is decided every way and checked against the others (the
+//! oracle included): a benchmark must not time wrong answers.
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
@@ -33,6 +37,10 @@ use std::hint::black_box;
 #[path = "common/borrowed.rs"]
 mod borrowed;
 use borrowed::{by_name_borrowed, BorrowedLine};
+
+#[path = "common/oracle.rs"]
+mod oracle;
+use oracle::{Oracle, Question};
 
 use criterion::{criterion_group, criterion_main, BatchSize, Criterion, Throughput};
 use jiff::Timestamp;
@@ -225,6 +233,22 @@ fn by_name_builder(policy: &Policy, q: &Named) -> bool {
     black_box(decision).allowed()
 }
 
+/// The question decided by the hand-written oracle, from the same strings as `by_name`.
+fn by_oracle(oracle: &Oracle, q: &Named) -> bool {
+    let s = &q.line.subject;
+    let answer = oracle.decide(&Question {
+        purpose: &q.line.purpose,
+        field: &q.line.data,
+        region: &q.line.region,
+        subject_region: &s.region,
+        age: s.age,
+        consents: s.consents.iter().map(|c| c.purpose.as_str()),
+        objections: s.objections.iter().map(String::as_str),
+        optouts: q.optouts.iter().map(|o| &**o),
+    });
+    black_box(answer)
+}
+
 fn prepare(policy: &Policy, q: &Named) -> Prepared {
     let mut writer = SubjectWriter::new(policy, now());
     by_name(policy, &mut writer, q);
@@ -260,7 +284,9 @@ fn next(i: usize, len: usize) -> usize {
 
 fn decide(c: &mut Criterion) {
     for size in SIZES {
-        let policy = compile(&data(&format!("peers-{size}.lawful")));
+        let text = data(&format!("peers-{size}.lawful"));
+        let policy = compile(&text);
+        let oracle = Oracle::from_policy(&text);
         let questions = named(size);
         let lines = data(&format!("peers-{size}.queries.jsonl"));
         let borrowed: Vec<BorrowedLine<'_>> = lines
@@ -274,6 +300,7 @@ fn decide(c: &mut Criterion) {
             assert_eq!(by_name(&policy, &mut writer, q), answer);
             assert_eq!(by_name_borrowed(&policy, &mut writer, b), answer);
             assert_eq!(by_name_builder(&policy, q), answer);
+            assert_eq!(by_oracle(&oracle, q), answer);
         }
         let mut group = c.benchmark_group(format!("peers-decide-{size}"));
         group.throughput(Throughput::Elements(1));
@@ -300,6 +327,12 @@ fn decide(c: &mut Criterion) {
             b.iter(|| {
                 i = next(i, ready.len());
                 prepared(&policy, &ready[i])
+            })
+        });
+        group.bench_function("oracle", |b| {
+            b.iter(|| {
+                i = next(i, questions.len());
+                by_oracle(&oracle, &questions[i])
             })
         });
         group.finish();

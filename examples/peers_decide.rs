@@ -13,10 +13,13 @@
 //! `benches/peers.rs`' `by-name`, every name its own `String`; `by-name-borrowed`: the same,
 //! every name a `&str` borrowed from the question's JSON line, as a server or a batch holds
 //! a request — `benches/peers.rs`' `by-name-borrowed`; `prepared`: handles and subjects
-//! built once) and how many
+//! built once; `oracle`: the `by-name` question decided by the hand-written reference
+//! implementation of the scenario's rules, `benches/common/oracle.rs`, which never calls
+//! `lawful` — the plain-Rust baseline, `benches/peers.rs`' `oracle`) and how many
 //! decisions (cycling through the scenario's 4,096 questions, or through the first of them
 //! when a fourth argument says how many: the working set shrinks, the decisions do not
-//! change). Before the loop every question is decided both ways and the answers compared.
+//! change). Before the loop every question is decided every way (the oracle included) and the
+//! answers compared.
 //! Prints how many were allowed and the wall time per decision (an indication, not a
 //! benchmark: `benches/peers.rs` is that).
 #![allow(
@@ -31,6 +34,10 @@ use std::hint::black_box;
 #[path = "../benches/common/borrowed.rs"]
 mod borrowed;
 use borrowed::{by_name_borrowed, BorrowedLine};
+
+#[path = "../benches/common/oracle.rs"]
+mod oracle;
+use oracle::{Oracle, Question};
 
 use jiff::Timestamp;
 use lawful::eval::{AttrInput, DataRef, Query, SubjectWriter};
@@ -105,6 +112,21 @@ fn by_name(policy: &Policy, writer: &mut SubjectWriter<'_>, q: &Named) -> bool {
     black_box(decision).allowed()
 }
 
+/// The question decided by the hand-written oracle, from the same strings as `by_name`.
+fn by_oracle(oracle: &Oracle, q: &Named) -> bool {
+    let answer = oracle.decide(&Question {
+        purpose: &q.purpose,
+        field: &q.data,
+        region: &q.region,
+        subject_region: &q.subject_region,
+        age: q.age,
+        consents: q.consents.iter().map(|(purpose, _)| purpose.as_str()),
+        objections: q.objections.iter().map(String::as_str),
+        optouts: q.optouts.iter().map(|o| &**o),
+    });
+    black_box(answer)
+}
+
 fn prepared(policy: &Policy, (query, subject): &(Query, Subject)) -> bool {
     black_box(policy.decide(black_box(query), black_box(subject)))
         .unwrap()
@@ -158,8 +180,10 @@ fn main() {
             (query, writer.subject().clone())
         })
         .collect();
+    let oracle = Oracle::from_policy(&text);
     for (q, p) in questions.iter().zip(&ready) {
         assert_eq!(by_name(&policy, &mut writer, q), prepared(&policy, p));
+        assert_eq!(by_oracle(&oracle, q), prepared(&policy, p));
     }
     for (b, p) in borrowed.iter().zip(&ready) {
         assert_eq!(
@@ -182,7 +206,10 @@ fn main() {
             by_name_borrowed(&policy, &mut writer, &borrowed[i % borrowed.len()])
         }),
         "prepared" => decide_loop(n, |i| prepared(&policy, &ready[i % ready.len()])),
-        other => panic!("unknown path `{other}`: by-name, by-name-borrowed or prepared"),
+        "oracle" => decide_loop(n, |i| by_oracle(&oracle, &questions[i % questions.len()])),
+        other => {
+            panic!("unknown path `{other}`: by-name, by-name-borrowed, prepared or oracle")
+        }
     };
     let per_decision = start.elapsed().as_secs_f64() * 1e9 / n as f64;
     println!("{allowed} of {n} allowed, {per_decision:.1} ns a decision");
