@@ -38,6 +38,10 @@ use std::hint::black_box;
 mod borrowed;
 use borrowed::{by_name_borrowed, BorrowedLine};
 
+#[path = "common/line.rs"]
+mod line;
+use line::Line;
+
 #[path = "common/oracle.rs"]
 mod oracle;
 use oracle::{Oracle, Question};
@@ -101,35 +105,6 @@ fn load(c: &mut Criterion) {
         });
         group.finish();
     }
-}
-
-/// One line of a query file, as read from JSON: names and numbers, nothing resolved.
-#[derive(serde::Deserialize)]
-struct Line {
-    purpose: String,
-    data: String,
-    region: String,
-    subject: LineSubject,
-}
-
-#[derive(serde::Deserialize)]
-struct LineSubject {
-    region: String,
-    age: i64,
-    consents: Vec<LineConsent>,
-    objections: Vec<String>,
-    attributes: LineAttributes,
-}
-
-#[derive(serde::Deserialize)]
-struct LineConsent {
-    purpose: String,
-    given_at: String,
-}
-
-#[derive(serde::Deserialize)]
-struct LineAttributes {
-    optouts: Vec<String>,
 }
 
 /// A question by name, with its consents' timestamps read.

@@ -10,6 +10,10 @@
     clippy::panic
 )]
 
+#[path = "../benches/common/line.rs"]
+mod line;
+use line::Line;
+
 #[path = "../benches/common/oracle.rs"]
 mod oracle;
 
@@ -17,34 +21,6 @@ use jiff::Timestamp;
 use lawful::eval::{AttrInput, Decision, SubjectWriter};
 use lawful::{CompileOptions, Policy};
 use oracle::{Oracle, Question};
-
-#[derive(serde::Deserialize)]
-struct Line {
-    purpose: String,
-    data: String,
-    region: String,
-    subject: LineSubject,
-}
-
-#[derive(serde::Deserialize)]
-struct LineSubject {
-    region: String,
-    age: i64,
-    consents: Vec<LineConsent>,
-    objections: Vec<String>,
-    attributes: LineAttributes,
-}
-
-#[derive(serde::Deserialize)]
-struct LineConsent {
-    purpose: String,
-    given_at: Timestamp,
-}
-
-#[derive(serde::Deserialize)]
-struct LineAttributes {
-    optouts: Vec<String>,
-}
 
 fn data(file: &str) -> String {
     let path = format!("{}/benches/data/{file}", env!("CARGO_MANIFEST_DIR"));
@@ -62,7 +38,7 @@ fn lawful(policy: &Policy, writer: &mut SubjectWriter<'_>, q: &Line) -> Decision
         .unwrap();
     for consent in &s.consents {
         writer
-            .consent(&consent.purpose, Some(consent.given_at))
+            .consent(&consent.purpose, Some(consent.given_at.parse().unwrap()))
             .unwrap();
     }
     for objection in &s.objections {
