@@ -703,7 +703,7 @@ mod tests {
                 prop_assert_eq!(packed.to_cond(*at), Some(tree.clone()));
             }
             for cond in &conds {
-                let when = packed.push_folded_when(cond);
+                let when = packed.push_folded_when(cond).unwrap();
                 prop_assert_eq!(when.is_none(), cond.folded() == Cond::True);
                 prop_assert_eq!(when.and_then(|w| packed.to_cond(w)), Some(cond.folded()).filter(|c| *c != Cond::True));
             }

@@ -137,6 +137,18 @@ pub struct PackedConds {
 }
 
 impl PackedConds {
+    /// A list whose first node never holds ([`PackedConds::NEVER`]).
+    pub fn with_never() -> PackedConds {
+        PackedConds {
+            nodes: vec![CondNode::False],
+            others: Vec::new(),
+        }
+    }
+
+    /// The first node of a list made by [`PackedConds::with_never`]: where a condition cannot
+    /// be packed, a table points here and fails closed.
+    pub const NEVER: CondAt = CondAt(NonZeroU32::MIN);
+
     /// Append `cond`; `None` when the list would pass `u32` indexes (it cannot: files are
     /// capped at 64 MiB).
     pub fn push(&mut self, cond: &Cond) -> Option<CondAt> {
@@ -205,18 +217,20 @@ impl PackedConds {
         })
     }
 
-    /// Append `cond` folded ([`Cond::folded`]) without building the folded tree; `None`
-    /// when it always holds (there is nothing to read).
-    pub fn push_folded_when(&mut self, cond: &Cond) -> Option<CondAt> {
+    /// Append `cond` folded ([`Cond::folded`]) without building the folded tree:
+    /// `Some(None)` when it always holds (there is nothing to read), `None` when the list
+    /// would pass `u32` indexes — two answers a caller must not confuse, for the first lets
+    /// everything through.
+    pub fn push_folded_when(&mut self, cond: &Cond) -> Option<Option<CondAt>> {
         let at = CondAt::of(self.nodes.len())?;
-        match self.fold(cond)? {
+        Some(match self.fold(cond)? {
             Fold::Const(true) => None,
             Fold::Const(false) => {
                 self.nodes.push(CondNode::False);
                 Some(at)
             }
             Fold::Nodes => Some(at),
-        }
+        })
     }
 
     /// Append `cond` folded, a constant included.

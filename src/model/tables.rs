@@ -231,6 +231,7 @@ impl DecisionTables {
             field_category,
             special,
             sensitive,
+            conds: PackedConds::with_never(),
             ..DecisionTables::default()
         };
         let (mut region_sets, mut purpose_sets) = (Interner::default(), Interner::default());
@@ -276,14 +277,19 @@ impl DecisionTables {
                 super::RuleAction::Use { purposes } if rule.excepts.is_empty() => Some(purposes),
                 _ => None,
             };
-            let packed = packed.map(|purposes| PackedUseRule {
-                purposes: purposes.clone(),
-                categories: rule.categories.clone(),
-                regions: rule.regions.clone(),
-                when: rule
-                    .when
-                    .as_ref()
-                    .and_then(|when| self.conds.push_folded_when(when)),
+            // A `when` that could not be packed leaves the rule unpacked: the evaluator
+            // then reads the rule itself.
+            let packed = packed.and_then(|purposes| {
+                let when = match &rule.when {
+                    Some(when) => self.conds.push_folded_when(when)?,
+                    None => None,
+                };
+                Some(PackedUseRule {
+                    purposes: purposes.clone(),
+                    categories: rule.categories.clone(),
+                    regions: rule.regions.clone(),
+                    when,
+                })
             });
             self.use_rules.push(packed);
         }
@@ -313,13 +319,23 @@ impl DecisionTables {
             }
         }
         // `basis_choice[p * regions + r]` picks, for purpose `p` in region `r`, positions in
-        // `purpose.bases`; each slot gets its own copies, in slot order.
+        // `purpose.bases`. Slots come in purpose order; a purpose's declarations are
+        // flattened (their conditions packed) once, at its first slot, and every slot that
+        // picks one copies the flat declaration: a declaration for every region is packed
+        // once, not once per region, and a purpose's conditions stay together.
         self.regions = policy.regions.len();
         self.slots = Vec::with_capacity(policy.index.basis_choice.len());
+        let mut flattened: Vec<FlatBasis> = Vec::new();
+        let mut flattened_for = None;
         for (slot, choice) in policy.index.basis_choice.iter().enumerate() {
-            let purpose = slot
-                .checked_div(self.regions)
-                .and_then(|p| policy.purposes.get(p));
+            let p = slot.checked_div(self.regions);
+            if flattened_for != p {
+                let bases = p
+                    .and_then(|p| policy.purposes.get(p))
+                    .map_or(&[][..], |p| &p.bases);
+                flattened = bases.iter().map(|d| self.flat_basis(d)).collect();
+                flattened_for = p;
+            }
             let range = choice.start as usize..(choice.start + choice.len) as usize;
             let chosen = policy.index.basis_lists.get(range).unwrap_or(&[]);
             let mut slot = Slot {
@@ -327,16 +343,13 @@ impl DecisionTables {
                 more_start: to_u32(self.more_bases.len()),
                 count: 0,
             };
-            for &i in chosen {
-                if let Some(declaration) = purpose.and_then(|p| p.bases.get(i as usize)) {
-                    let flat = self.flat_basis(declaration);
-                    if slot.count == 0 {
-                        slot.first = flat;
-                    } else {
-                        self.more_bases.push(flat);
-                    }
-                    slot.count += 1;
+            for flat in chosen.iter().filter_map(|&i| flattened.get(i as usize)) {
+                if slot.count == 0 {
+                    slot.first = flat.clone();
+                } else {
+                    self.more_bases.push(flat.clone());
                 }
+                slot.count += 1;
             }
             self.slots.push(slot);
         }
@@ -362,11 +375,17 @@ impl DecisionTables {
             self.long_alternatives.extend(&alternatives);
         }
         FlatBasis {
-            // Folded: a `when` that always holds is none at all.
-            when: declaration
-                .when
-                .as_ref()
-                .and_then(|when| self.conds.push_folded_when(when)),
+            // Folded: a `when` that always holds is none at all. One that cannot be packed
+            // (past `u32` nodes, far beyond what a file under the size cap compiles to)
+            // never holds: it fails closed, never open.
+            when: match &declaration.when {
+                Some(when) => self
+                    .conds
+                    .push_folded_when(when)
+                    .unwrap_or(Some(PackedConds::NEVER)),
+                None => None,
+            },
+            // Not packed (as above): no override, so the objection stands.
             objection_override: declaration
                 .objection_override
                 .as_ref()
@@ -538,6 +557,38 @@ mod tests {
         assert_eq!(std::mem::size_of::<super::FlatBasis>(), 24);
         assert_eq!(std::mem::size_of::<super::Slot>(), 32);
         assert_eq!(std::mem::align_of::<super::Slot>(), 32);
+    }
+
+    /// A declaration for every region is packed once, not once per region: every slot it
+    /// decides points at the same nodes (the list holds `NEVER`, then its one node).
+    #[test]
+    fn a_declaration_for_every_region_is_packed_once() {
+        let policy = crate::compile_str(
+            "everywhere.lawful",
+            r#"
+            policy "Everywhere" { controller "C" }
+            region EU "EU"
+            region US "US"
+            region CN "CN"
+            category contact.email
+            purpose research {
+              uses contact.email
+              basis consent when subject.age >= 16
+            }
+            "#,
+        )
+        .unwrap()
+        .policy;
+        let tables = &policy.index.decision;
+        let research = policy.purpose("research").unwrap();
+        let whens: Vec<_> = ["EU", "US", "CN"]
+            .iter()
+            .flat_map(|r| tables.bases(research, policy.region(r).unwrap()))
+            .map(|b| b.when)
+            .collect();
+        assert_eq!(whens.len(), 3);
+        assert!(whens.iter().all(|w| w.is_some() && *w == whens[0]));
+        assert_eq!(tables.conds().nodes().len(), 2);
     }
 
     /// A declaration with more alternatives than fit inline keeps them all, in order, each
