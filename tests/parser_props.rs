@@ -331,6 +331,35 @@ proptest! {
     }
 }
 
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(256))]
+
+    /// The parser's fast path (fields, categories, purposes and conditions by hand, the rest
+    /// by pest) builds pest's own tree, pair for pair, for generated policies, soups of the
+    /// grammar's tokens and policies with tokens spliced in — or refuses exactly what pest
+    /// refuses.
+    #[test]
+    fn the_fast_path_agrees_with_pest(
+        policy in valid_policy(),
+        noise in token_soup(),
+        at in any::<prop::sample::Index>(),
+    ) {
+        let mut cut = at.index(policy.len() + 1);
+        while !policy.is_char_boundary(cut) {
+            cut -= 1;
+        }
+        let damaged = format!("{}{noise}{}", &policy[..cut], &policy[cut..]);
+        for text in [&policy, &noise, &damaged] {
+            let agrees = lawful::syntax::fast_path_agrees(text);
+            prop_assert!(agrees.is_ok(), "{}\n---\n{text}", agrees.unwrap_err());
+        }
+        prop_assert!(
+            lawful::syntax::fast_path_agrees(&policy).unwrap().is_some(),
+            "a generated policy does not parse"
+        );
+    }
+}
+
 fn pieces_agree(text: &str, cuts: &[usize]) -> Result<(), TestCaseError> {
     let id = lawful::source::SourceId(0);
     if let Some(pieces) = lawful::syntax::parse_cut_at(id, text, cuts) {

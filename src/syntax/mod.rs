@@ -70,6 +70,14 @@ pub fn parse_cut_at(source: SourceId, text: &str, cuts: &[usize]) -> Option<ast:
     pieces::parse_at(source, text, cuts, PARSE_STACK)
 }
 
+/// Whether the parser's fast path builds pest's own tree for `text`, as a file and as a
+/// piece: `Ok(Some(n))` when both parse it alike (`n`: items left to pest), `Ok(None)` when
+/// neither parses it, else what differs (feature `testkit`).
+#[cfg(feature = "testkit")]
+pub fn fast_path_agrees(text: &str) -> Result<Option<usize>, String> {
+    parser::fast_path_agrees(text)
+}
+
 /// The stack parsing may need: the grammar and its lowering at [`MAX_DEPTH`] nesting use
 /// less than half of it even unoptimised (~1.5 MiB; `the_deepest_nesting_allowed_parses_in_half_the_stack`),
 /// far less optimised. A main thread (8 MiB) has it; a spawned one (2 MiB) gets a fresh stack.

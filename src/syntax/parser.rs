@@ -7,6 +7,8 @@ use super::ast::*;
 use super::error::SyntaxError;
 use crate::source::{SourceId, Span};
 
+mod fast_path;
+
 #[derive(pest_derive::Parser)]
 #[grammar = "../grammar/lawful.pest"]
 struct Grammar;
@@ -30,7 +32,7 @@ struct Tree<'i> {
 
 /// One pair: its rule, its byte range in the text pest saw, and its first child and next
 /// sibling (0 for none: the root, index 0, is no pair's child or sibling).
-#[derive(Clone, Copy)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 struct Flat {
     rule: Rule,
     start: u32,
@@ -40,56 +42,10 @@ struct Flat {
 }
 
 impl<'i> Tree<'i> {
-    /// The tree of `pairs` (one root pair). Texts are at most [`super::MAX_FILE_BYTES`] long,
-    /// so offsets fit in `u32`.
-    fn new(
-        pairs: pest::iterators::Pairs<'i, Rule>,
-        text: &'i str,
-        source: SourceId,
-        offset: usize,
-    ) -> Self {
-        use pest::Token;
-        let tokens = pairs.tokens();
-        // Two tokens (start and end) per pair.
-        let mut nodes: Vec<Flat> = Vec::with_capacity(tokens.len() / 2);
-        // The open pairs, each with its last child so far (0: none yet).
-        let mut open: Vec<(u32, u32)> = Vec::new();
-        for token in tokens {
-            match token {
-                Token::Start { rule, pos } => {
-                    let idx = to_u32(nodes.len());
-                    nodes.push(Flat {
-                        rule,
-                        start: to_u32(pos.pos()),
-                        end: to_u32(pos.pos()),
-                        first_child: 0,
-                        next_sibling: 0,
-                    });
-                    if let Some((parent, last)) = open.last_mut() {
-                        let before = if *last == 0 { *parent } else { *last };
-                        if let Some(before) = nodes.get_mut(before as usize) {
-                            if *last == 0 {
-                                before.first_child = idx;
-                            } else {
-                                before.next_sibling = idx;
-                            }
-                        }
-                        *last = idx;
-                    }
-                    open.push((idx, 0));
-                }
-                Token::End { pos, .. } => {
-                    if let Some((idx, _)) = open.pop() {
-                        if let Some(node) = nodes.get_mut(idx as usize) {
-                            node.end = to_u32(pos.pos());
-                        }
-                    }
-                }
-            }
-        }
+    fn new(nodes: Nodes, text: &'i str, source: SourceId, offset: usize) -> Self {
         Tree {
             text,
-            nodes,
+            nodes: nodes.nodes,
             source,
             comments: text.contains("//"),
             offset,
@@ -104,6 +60,115 @@ impl<'i> Tree<'i> {
 /// An offset into a text no longer than [`super::MAX_FILE_BYTES`].
 fn to_u32(n: usize) -> u32 {
     u32::try_from(n).unwrap_or(u32::MAX)
+}
+
+/// A [`Tree`]'s pairs as they are built, in the order they start: from pest's tokens or by
+/// the fast path, which mixes the two.
+struct Nodes {
+    nodes: Vec<Flat>,
+    /// The pairs started and not yet ended, each with its last child so far (0: none yet).
+    open: Vec<(u32, u32)>,
+}
+
+/// How far a [`Nodes`] had got, to go back to.
+#[derive(Clone, Copy)]
+struct Mark {
+    len: usize,
+    depth: usize,
+    last: Option<(u32, u32)>,
+}
+
+impl Nodes {
+    fn with_capacity(pairs: usize) -> Self {
+        Nodes {
+            nodes: Vec::with_capacity(pairs),
+            open: Vec::new(),
+        }
+    }
+
+    /// A pair of `rule` starts at `pos` (it ends at the next unmatched [`Nodes::end`]).
+    fn start(&mut self, rule: Rule, pos: usize) {
+        let idx = self.push(rule, pos, pos);
+        self.open.push((idx, 0));
+    }
+
+    /// The pair started last and not yet ended ends at `pos`.
+    fn end(&mut self, pos: usize) {
+        if let Some((idx, _)) = self.open.pop() {
+            if let Some(node) = self.nodes.get_mut(idx as usize) {
+                node.end = to_u32(pos);
+            }
+        }
+    }
+
+    /// A pair without children.
+    fn leaf(&mut self, rule: Rule, start: usize, end: usize) {
+        self.push(rule, start, end);
+    }
+
+    fn push(&mut self, rule: Rule, start: usize, end: usize) -> u32 {
+        let idx = to_u32(self.nodes.len());
+        self.nodes.push(Flat {
+            rule,
+            start: to_u32(start),
+            end: to_u32(end),
+            first_child: 0,
+            next_sibling: 0,
+        });
+        if let Some((parent, last)) = self.open.last_mut() {
+            let before = if *last == 0 { *parent } else { *last };
+            if let Some(before) = self.nodes.get_mut(before as usize) {
+                if *last == 0 {
+                    before.first_child = idx;
+                } else {
+                    before.next_sibling = idx;
+                }
+            }
+            *last = idx;
+        }
+        idx
+    }
+
+    fn mark(&self) -> Mark {
+        Mark {
+            len: self.nodes.len(),
+            depth: self.open.len(),
+            last: self.open.last().copied(),
+        }
+    }
+
+    /// Back to `mark`: the pairs pushed since are gone, and so is the link to the first.
+    fn reset(&mut self, mark: Mark) {
+        self.nodes.truncate(mark.len);
+        self.open.truncate(mark.depth);
+        if let (Some(open), Some((parent, last))) = (self.open.last_mut(), mark.last) {
+            *open = (parent, last);
+            let before = if last == 0 { parent } else { last };
+            if let Some(before) = self.nodes.get_mut(before as usize) {
+                if last == 0 {
+                    before.first_child = 0;
+                } else {
+                    before.next_sibling = 0;
+                }
+            }
+        }
+    }
+
+    /// pest's pairs of a text that starts at `offset` in ours; where the last of them ends.
+    fn append_pest(&mut self, pairs: pest::iterators::Pairs<'_, Rule>, offset: usize) -> usize {
+        use pest::Token;
+        let mut end = offset;
+        for token in pairs.tokens() {
+            match token {
+                Token::Start { rule, pos } => self.start(rule, offset + pos.pos()),
+                Token::End { pos, .. } => {
+                    end = offset + pos.pos();
+                    self.end(end);
+                }
+            }
+        }
+        end
+    }
 }
 
 /// A pair of a parse: a place in its [`Tree`].
@@ -333,6 +398,54 @@ pub fn parse_items(source: SourceId, piece: &str, offset: usize) -> Result<Vec<I
 }
 
 fn tree(source: SourceId, text: &str, rule: Rule, offset: usize) -> Result<Tree<'_>> {
+    if let Some((nodes, _)) = fast_path::nodes(text, rule) {
+        return Ok(Tree::new(nodes, text, source, offset));
+    }
+    pest_tree(source, text, rule, offset)
+}
+
+/// Whether the fast path builds pest's tree for `text`, parsed as a file and as a piece:
+/// `Ok(Some(n))` when both parse it alike (`n`: the file's items the fast path left to pest),
+/// `Ok(None)` when neither parses it, else what differs.
+#[cfg(any(test, feature = "testkit"))]
+pub fn fast_path_agrees(text: &str) -> std::result::Result<Option<usize>, String> {
+    let mut by_pest = None;
+    for rule in [Rule::file, Rule::items] {
+        let fast = fast_path::nodes(text, rule);
+        let pest = Grammar::parse(rule, text).ok().map(|pairs| {
+            let mut nodes = Nodes::with_capacity(0);
+            nodes.append_pest(pairs, 0);
+            nodes.nodes
+        });
+        match (fast, pest) {
+            (None, None) => {}
+            (Some(_), None) => {
+                return Err(format!("{rule:?}: pest refuses what the fast path took"))
+            }
+            (None, Some(_)) => {
+                return Err(format!("{rule:?}: the fast path refuses what pest parses"))
+            }
+            (Some((fast, items)), Some(pest)) => {
+                if let Some(at) = (0..fast.nodes.len().max(pest.len()))
+                    .find(|&i| fast.nodes.get(i) != pest.get(i))
+                {
+                    return Err(format!(
+                        "{rule:?}: pair {at} differs: fast path {:?}, pest {:?}",
+                        fast.nodes.get(at),
+                        pest.get(at)
+                    ));
+                }
+                if rule == Rule::file {
+                    by_pest = Some(items);
+                }
+            }
+        }
+    }
+    Ok(by_pest)
+}
+
+/// The tree pest builds for `text`, or its error.
+fn pest_tree(source: SourceId, text: &str, rule: Rule, offset: usize) -> Result<Tree<'_>> {
     let pairs = Grammar::parse(rule, text).map_err(|e| {
         let (error, span) = pest_error(source, text, &e);
         let span = Span::new(
@@ -342,7 +455,9 @@ fn tree(source: SourceId, text: &str, rule: Rule, offset: usize) -> Result<Tree<
         );
         (error, span)
     })?;
-    Ok(Tree::new(pairs, text, source, offset))
+    let mut nodes = Nodes::with_capacity(text.len() / 8);
+    nodes.append_pest(pairs, 0);
+    Ok(Tree::new(nodes, text, source, offset))
 }
 
 fn root<'t>(tree: &'t Tree<'t>, rule: Rule) -> Result<Node<'t>> {
@@ -1960,7 +2075,9 @@ mod tests {
                 let Ok(mut pairs) = Grammar::parse(rule, piece) else {
                     panic!("{} does not parse", path.display());
                 };
-                let tree = Tree::new(pairs.clone(), piece, SourceId(0), 7);
+                let mut nodes = Nodes::with_capacity(0);
+                nodes.append_pest(pairs.clone(), 0);
+                let tree = Tree::new(nodes, piece, SourceId(0), 7);
                 let root = tree.root().expect("a root");
                 same_tree(pairs.next().expect("one pair"), root);
                 assert_eq!(tree.nodes.len() * 2, pairs_tokens(piece, rule));
