@@ -882,6 +882,44 @@ mod tests {
         fast_path_agrees(text).unwrap_or_else(|e| panic!("{what}: {e}\n---\n{text}"))
     }
 
+    /// The reserved words here are the grammar's `reserved` rule's, no more and no fewer.
+    #[test]
+    fn reserved_words_are_the_grammars() {
+        let grammar = include_str!("../../../grammar/lawful.pest");
+        let rule = grammar
+            .split("\nreserved   = _{")
+            .nth(1)
+            .and_then(|rest| rest.split("\n}").next())
+            .expect("the `reserved` rule");
+        let words: Vec<&str> = rule
+            .split('"')
+            .skip(1)
+            .step_by(2)
+            .filter(|w| !w.is_empty())
+            .collect();
+        assert_eq!(words.len(), 28, "{words:?}");
+        for word in &words {
+            assert!(
+                super::is_reserved(word.as_bytes()),
+                "{word} is reserved in the grammar"
+            );
+        }
+        for word in [
+            "categories",
+            "purposes",
+            "subjects",
+            "uses",
+            "security",
+            "source",
+            "other",
+        ] {
+            assert!(
+                !super::is_reserved(word.as_bytes()),
+                "{word} is not reserved"
+            );
+        }
+    }
+
     /// Tokens spliced into policies: near misses of what the fast path reads.
     const NOISE: &[&str] = &[
         "",
