@@ -39,6 +39,13 @@ pub(super) fn nodes(text: &str, root: Rule) -> Option<(Nodes, usize)> {
     Some((scan.nodes, scan.items_by_pest))
 }
 
+/// What separates the items of a list: `,` or a keyword pair (`or`, `and`).
+#[derive(Clone, Copy)]
+enum Separator {
+    Comma,
+    Keyword(Rule, &'static [u8]),
+}
+
 struct Scan<'t> {
     text: &'t str,
     bytes: &'t [u8],
@@ -46,6 +53,8 @@ struct Scan<'t> {
     nodes: Nodes,
     items_by_pest: usize,
 }
+
+const OR: Separator = Separator::Keyword(Rule::kw_or, b"or");
 
 /// The words `reserved` (in the grammar) keeps from starting an identifier.
 fn is_reserved(word: &[u8]) -> bool {
@@ -220,6 +229,30 @@ impl Scan<'_> {
         body(self)?;
         self.nodes.end(self.pos);
         Ok(())
+    }
+
+    /// `rule = { item ~ (separator ~ item)* }`.
+    fn list(&mut self, rule: Rule, separator: Separator, item: impl Fn(&mut Self) -> Step) -> Step {
+        self.pair(rule, |s| {
+            item(s)?;
+            s.skip();
+            s.repeat(
+                |s| {
+                    Ok(match separator {
+                        Separator::Comma => s.at(b','),
+                        Separator::Keyword(_, word) => s.keyword(word),
+                    })
+                },
+                |s| {
+                    match separator {
+                        Separator::Comma => s.literal(b",")?,
+                        Separator::Keyword(rule, word) => s.kw(rule, word)?,
+                    }
+                    s.skip();
+                    item(s)
+                },
+            )
+        })
     }
 
     /// `e*` in a sequence (whose skip before it has run): `e (skip e)*`, the skip before an
@@ -505,18 +538,7 @@ impl Scan<'_> {
 
     /// `selector_list = { selector ~ ("," ~ selector)* }`
     fn selector_list(&mut self) -> Step {
-        self.pair(Rule::selector_list, |s| {
-            s.selector()?;
-            s.skip();
-            s.repeat(
-                |s| Ok(s.at(b',')),
-                |s| {
-                    s.literal(b",")?;
-                    s.skip();
-                    s.selector()
-                },
-            )
-        })
+        self.list(Rule::selector_list, Separator::Comma, Self::selector)
     }
 
     /// `selector = @{ path ~ ".*"? | "*" | "#" ~ ident_raw }`
@@ -544,18 +566,8 @@ impl Scan<'_> {
         self.pair(Rule::basis_entry, |s| {
             s.kw(Rule::kw_basis, b"basis")?;
             s.skip();
-            s.pair(Rule::basis_alternatives, |s| {
-                s.basis_name()?;
-                s.skip();
-                s.repeat(
-                    |s| Ok(s.keyword(b"or")),
-                    |s| {
-                        s.kw(Rule::kw_or, b"or")?;
-                        s.skip();
-                        s.basis_name()
-                    },
-                )
-            })?;
+            // `basis_alternatives = { basis_name ~ (kw_or ~ basis_name)* }`
+            s.list(Rule::basis_alternatives, OR, Self::basis_name)?;
             s.skip();
             s.repeat(
                 |s| {
@@ -607,18 +619,8 @@ impl Scan<'_> {
         self.pair(Rule::region_scope, |s| {
             s.kw(Rule::kw_in, b"in")?;
             s.skip();
-            s.pair(Rule::region_list, |s| {
-                s.region_item()?;
-                s.skip();
-                s.repeat(
-                    |s| Ok(s.at(b',')),
-                    |s| {
-                        s.literal(b",")?;
-                        s.skip();
-                        s.region_item()
-                    },
-                )
-            })
+            // `region_list = { region_item ~ ("," ~ region_item)* }`
+            s.list(Rule::region_list, Separator::Comma, Self::region_item)
         })
     }
 
@@ -660,34 +662,16 @@ impl Scan<'_> {
 
     /// `condition = { and_expr ~ (kw_or ~ and_expr)* }`
     fn condition(&mut self) -> Step {
-        self.pair(Rule::condition, |s| {
-            s.and_expr()?;
-            s.skip();
-            s.repeat(
-                |s| Ok(s.keyword(b"or")),
-                |s| {
-                    s.kw(Rule::kw_or, b"or")?;
-                    s.skip();
-                    s.and_expr()
-                },
-            )
-        })
+        self.list(Rule::condition, OR, Self::and_expr)
     }
 
     /// `and_expr = { not_expr ~ (kw_and ~ not_expr)* }`
     fn and_expr(&mut self) -> Step {
-        self.pair(Rule::and_expr, |s| {
-            s.not_expr()?;
-            s.skip();
-            s.repeat(
-                |s| Ok(s.keyword(b"and")),
-                |s| {
-                    s.kw(Rule::kw_and, b"and")?;
-                    s.skip();
-                    s.not_expr()
-                },
-            )
-        })
+        self.list(
+            Rule::and_expr,
+            Separator::Keyword(Rule::kw_and, b"and"),
+            Self::not_expr,
+        )
     }
 
     /// `not_expr = { (kw_not | kw_known)* ~ atom }`
