@@ -72,10 +72,15 @@ pub fn parse_cut_at(source: SourceId, text: &str, cuts: &[usize]) -> Option<ast:
 
 /// Whether the parser's fast path builds pest's own tree for `text`, as a file and as a
 /// piece: `Ok(Some(n))` when both parse it alike (`n`: items left to pest), `Ok(None)` when
-/// neither parses it, else what differs (feature `testkit`).
+/// neither parses it, else what differs (feature `testkit`). Text nested deeper than
+/// [`MAX_DEPTH`] is `Ok(None)`: [`parse`] refuses it before either runs, and pest's recursion
+/// would overflow the stack on it. Both run on the stack [`parse`] gives them.
 #[cfg(feature = "testkit")]
 pub fn fast_path_agrees(text: &str) -> Result<Option<usize>, String> {
-    parser::fast_path_agrees(text)
+    if depth::find_too_deep(SourceId(0), text).is_some() {
+        return Ok(None);
+    }
+    stacker::maybe_grow(PARSE_STACK, PARSE_STACK, || parser::fast_path_agrees(text))
 }
 
 /// The stack parsing may need: the grammar and its lowering at [`MAX_DEPTH`] nesting use
@@ -106,6 +111,24 @@ mod tests {
             parser::parse_file(SourceId(0), &text).map(|file| file.items.len())
         });
         assert!(matches!(parsed, Ok(2)), "{parsed:?}");
+    }
+
+    /// The comparison the fuzz target runs on any text refuses nesting past the limit, as
+    /// parsing does, instead of letting pest's recursion overflow the stack.
+    #[cfg(feature = "testkit")]
+    #[test]
+    fn comparing_the_fast_path_refuses_nesting_past_the_limit() {
+        let deep = |n| format!("{}true{}", "(".repeat(n), ")".repeat(n));
+        let text = format!(
+            "purpose p {{ uses * basis consent when {} }}\n",
+            deep(20_000)
+        );
+        assert_eq!(fast_path_agrees(&text), Ok(None));
+        let text = format!(
+            "purpose p {{ uses * basis consent when {} }}\n",
+            deep(MAX_DEPTH - 1)
+        );
+        assert_eq!(fast_path_agrees(&text), Ok(Some(0)));
     }
 
     /// A caller on a small stack (a thread pool's worker, an embedder's task) can parse it too.
