@@ -381,6 +381,7 @@ fn separate_processes_on_one_file_lose_nothing() {
                 .arg(shop())
                 .stdin(Stdio::piped())
                 .stdout(Stdio::piped())
+                .stderr(Stdio::piped())
                 .spawn()
                 .unwrap();
             child.stdin.take().unwrap().write_all(lines.as_bytes()).unwrap();
@@ -389,8 +390,21 @@ fn separate_processes_on_one_file_lose_nothing() {
         .collect();
     for child in children {
         let out = child.wait_with_output().unwrap();
-        assert_eq!(out.status.code(), Some(OK));
-        assert_eq!(String::from_utf8(out.stdout).unwrap().lines().count(), EACH);
+        let (stdout, stderr) = (
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr),
+        );
+        // What a refused line or a failed open said, should this ever fail.
+        let refused: Vec<&str> = stdout
+            .lines()
+            .filter(|l| l.contains("\"ok\":false"))
+            .collect();
+        assert_eq!(
+            out.status.code(),
+            Some(OK),
+            "stderr: {stderr}\nrefused lines: {refused:?}"
+        );
+        assert_eq!(stdout.lines().count(), EACH, "stderr: {stderr}");
     }
     let ledger = lawful::ledger::Ledger::sqlite(&db).unwrap();
     let total: usize = (0..5)

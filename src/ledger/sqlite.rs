@@ -74,17 +74,33 @@ impl SqliteStore {
             location: location.clone(),
             detail,
         };
-        let connection = Connection::open(path).map_err(storage)?;
-        SqliteStore::setup(connection, true).map_err(|e| match e {
-            SetupError::NotADatabase(detail) => not_a_ledger(detail),
-            SetupError::Ledger(e) => e,
-        })
+        // Processes opening one file at once contend for it while it is switched to WAL mode
+        // and its schema made, and SQLite may then answer "database is locked" without waiting
+        // (seen: `tests/cli_ledger.rs`, four processes on a new file under load). Opening is
+        // idempotent, so it is tried again until the busy timeout has passed.
+        let deadline = std::time::Instant::now() + BUSY_TIMEOUT;
+        let mut pause = Duration::from_millis(1);
+        loop {
+            let connection = Connection::open(path).map_err(storage)?;
+            match SqliteStore::setup(connection, true) {
+                Ok(store) => return Ok(store),
+                Err(SetupError::Busy(_)) if std::time::Instant::now() < deadline => {
+                    std::thread::sleep(pause);
+                    pause = (pause * 2).min(Duration::from_millis(50));
+                }
+                Err(SetupError::Busy(detail)) => return Err(LedgerError::Storage(detail)),
+                Err(SetupError::NotADatabase(detail)) => return Err(not_a_ledger(detail)),
+                Err(SetupError::Ledger(e)) => return Err(e),
+            }
+        }
     }
 
     pub(crate) fn in_memory() -> Result<SqliteStore, LedgerError> {
         let connection = Connection::open_in_memory().map_err(storage)?;
         SqliteStore::setup(connection, false).map_err(|e| match e {
-            SetupError::NotADatabase(detail) => LedgerError::Storage(detail),
+            SetupError::NotADatabase(detail) | SetupError::Busy(detail) => {
+                LedgerError::Storage(detail)
+            }
             SetupError::Ledger(e) => e,
         })
     }
@@ -97,9 +113,10 @@ impl SqliteStore {
                 .query_row("PRAGMA journal_mode = WAL", [], |row| row.get(0))
                 .map_err(setup_error)?;
             if !mode.eq_ignore_ascii_case("wal") {
-                return Err(SetupError::Ledger(LedgerError::Storage(format!(
+                // The mode stays as it was while another connection holds the file.
+                return Err(SetupError::Busy(format!(
                     "cannot switch to WAL mode (journal mode is `{mode}`)"
-                ))));
+                )));
             }
         }
         connection
@@ -120,6 +137,8 @@ impl SqliteStore {
 
 enum SetupError {
     NotADatabase(String),
+    /// Another connection holds the file: worth trying again.
+    Busy(String),
     Ledger(LedgerError),
 }
 
@@ -127,6 +146,9 @@ fn setup_error(e: rusqlite::Error) -> SetupError {
     match e.sqlite_error_code() {
         Some(ErrorCode::NotADatabase) | Some(ErrorCode::DatabaseCorrupt) => {
             SetupError::NotADatabase(e.to_string())
+        }
+        Some(ErrorCode::DatabaseBusy) | Some(ErrorCode::DatabaseLocked) => {
+            SetupError::Busy(e.to_string())
         }
         _ => SetupError::Ledger(storage(e)),
     }
