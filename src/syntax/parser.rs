@@ -79,6 +79,14 @@ struct Mark {
 }
 
 impl Nodes {
+    /// pest's pairs, as they are.
+    fn from_pest(pairs: pest::iterators::Pairs<'_, Rule>) -> Self {
+        // Two tokens (start and end) per pair.
+        let mut nodes = Nodes::with_capacity(pairs.clone().tokens().len() / 2);
+        nodes.append_pest(pairs, 0);
+        nodes
+    }
+
     fn with_capacity(pairs: usize) -> Self {
         Nodes {
             nodes: Vec::with_capacity(pairs),
@@ -412,11 +420,9 @@ pub fn fast_path_agrees(text: &str) -> std::result::Result<Option<usize>, String
     let mut by_pest = None;
     for rule in [Rule::file, Rule::items] {
         let fast = fast_path::nodes(text, rule);
-        let pest = Grammar::parse(rule, text).ok().map(|pairs| {
-            let mut nodes = Nodes::with_capacity(0);
-            nodes.append_pest(pairs, 0);
-            nodes.nodes
-        });
+        let pest = Grammar::parse(rule, text)
+            .ok()
+            .map(|pairs| Nodes::from_pest(pairs).nodes);
         match (fast, pest) {
             (None, None) => {}
             (Some(_), None) => {
@@ -455,9 +461,7 @@ fn pest_tree(source: SourceId, text: &str, rule: Rule, offset: usize) -> Result<
         );
         (error, span)
     })?;
-    let mut nodes = Nodes::with_capacity(text.len() / 8);
-    nodes.append_pest(pairs, 0);
-    Ok(Tree::new(nodes, text, source, offset))
+    Ok(Tree::new(Nodes::from_pest(pairs), text, source, offset))
 }
 
 fn root<'t>(tree: &'t Tree<'t>, rule: Rule) -> Result<Node<'t>> {
@@ -2075,9 +2079,7 @@ mod tests {
                 let Ok(mut pairs) = Grammar::parse(rule, piece) else {
                     panic!("{} does not parse", path.display());
                 };
-                let mut nodes = Nodes::with_capacity(0);
-                nodes.append_pest(pairs.clone(), 0);
-                let tree = Tree::new(nodes, piece, SourceId(0), 7);
+                let tree = Tree::new(Nodes::from_pest(pairs.clone()), piece, SourceId(0), 7);
                 let root = tree.root().expect("a root");
                 same_tree(pairs.next().expect("one pair"), root);
                 assert_eq!(tree.nodes.len() * 2, pairs_tokens(piece, rule));
