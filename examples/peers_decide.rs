@@ -20,6 +20,13 @@
 //! when a fourth argument says how many: the working set shrinks, the decisions do not
 //! change). Before the loop every question is decided every way (the oracle included) and the
 //! answers compared.
+//!
+//! A fifth argument, for `prepared` only, repeats the first that many questions: the cycle is
+//! filled with copies of them, each its own clone, so the memory the loop reads is as large as
+//! before but the answers and the paths taken to them come round again every that many
+//! questions, which a processor's branch predictor learns. Against the plain cycle it tells
+//! what the variety of the questions costs (branches guessed wrong) from what their memory
+//! does (docs/speed.md, ninth round).
 //! Prints how many were allowed and the wall time per decision (an indication, not a
 //! benchmark: `benches/peers.rs` is that).
 #![allow(
@@ -145,6 +152,11 @@ fn main() {
     let path = args.next().unwrap_or_else(|| "by-name".to_owned());
     let n: usize = args.next().map_or(8192, |n| n.parse().unwrap());
     let cycle: Option<usize> = args.next().map(|n| n.parse().unwrap());
+    let repeat: Option<usize> = args.next().map(|n| n.parse().unwrap());
+    assert!(
+        repeat.is_none() || path == "prepared",
+        "a fifth argument (questions to repeat) is for `prepared` only"
+    );
     let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/benches/data");
     let text = std::fs::read_to_string(format!("{dir}/peers-{size}.lawful")).unwrap();
     let policy = lawful::compile_str_with("peers.lawful", &text, CompileOptions::deciding())
@@ -197,6 +209,15 @@ fn main() {
         &borrowed[..cycle.min(borrowed.len())],
         &ready[..cycle],
     );
+    let repeated: Vec<(Query, Subject)>;
+    let ready = match repeat {
+        Some(repeat) => {
+            let repeat = repeat.clamp(1, cycle);
+            repeated = (0..cycle).map(|i| ready[i % repeat].clone()).collect();
+            &repeated[..]
+        }
+        None => ready,
+    };
     let start = std::time::Instant::now();
     let allowed = match path.as_str() {
         "by-name" => decide_loop(n, |i| {
