@@ -47,7 +47,7 @@ mod oracle;
 use oracle::{Oracle, Question};
 
 use jiff::Timestamp;
-use lawful::eval::{AttrInput, DataRef, Query, SubjectWriter};
+use lawful::eval::{AttrInput, DataRef, Query, SubjectBuilder, SubjectWriter};
 use lawful::{CompileOptions, Policy, Subject};
 use serde_json::Value;
 
@@ -115,6 +115,29 @@ fn by_name(policy: &Policy, writer: &mut SubjectWriter<'_>, q: &Named) -> bool {
         .unwrap();
     let decision = policy
         .decide_use_by_name(&q.purpose, &q.data, writer.subject(), Some(&q.region))
+        .unwrap();
+    black_box(decision).allowed()
+}
+
+/// `by_name` with a fresh `SubjectBuilder` for each question instead of a reused writer.
+fn by_name_builder(policy: &Policy, now: Timestamp, q: &Named) -> bool {
+    let mut builder = SubjectBuilder::new(policy, now)
+        .region(&q.subject_region)
+        .unwrap()
+        .age(q.age)
+        .unwrap();
+    for (purpose, at) in &q.consents {
+        builder = builder.consent(purpose, *at).unwrap();
+    }
+    for objection in &q.objections {
+        builder = builder.objection(objection).unwrap();
+    }
+    let subject = builder
+        .attribute("optouts", AttrInput::Set(&q.optouts))
+        .unwrap()
+        .build();
+    let decision = policy
+        .decide_use_by_name(&q.purpose, &q.data, &subject, Some(&q.region))
         .unwrap();
     black_box(decision).allowed()
 }
@@ -195,6 +218,7 @@ fn main() {
     let oracle = Oracle::from_policy(&text);
     for (q, p) in questions.iter().zip(&ready) {
         assert_eq!(by_name(&policy, &mut writer, q), prepared(&policy, p));
+        assert_eq!(by_name_builder(&policy, now, q), prepared(&policy, p));
         assert_eq!(by_oracle(&oracle, q), prepared(&policy, p));
     }
     for (b, p) in borrowed.iter().zip(&ready) {
@@ -226,10 +250,16 @@ fn main() {
         "by-name-borrowed" => decide_loop(n, |i| {
             by_name_borrowed(&policy, &mut writer, &borrowed[i % borrowed.len()])
         }),
+        "by-name-builder" => decide_loop(n, |i| {
+            by_name_builder(&policy, now, &questions[i % questions.len()])
+        }),
         "prepared" => decide_loop(n, |i| prepared(&policy, &ready[i % ready.len()])),
         "oracle" => decide_loop(n, |i| by_oracle(&oracle, &questions[i % questions.len()])),
         other => {
-            panic!("unknown path `{other}`: by-name, by-name-borrowed, prepared or oracle")
+            panic!(
+                "unknown path `{other}`: by-name, by-name-borrowed, by-name-builder, prepared \
+                 or oracle"
+            )
         }
     };
     let per_decision = start.elapsed().as_secs_f64() * 1e9 / n as f64;

@@ -303,6 +303,7 @@ impl<'p> SubjectBuilder<'p> {
     }
 
     /// The region of residence, by name; an unknown region is an error.
+    #[inline]
     pub fn region(mut self, name: &str) -> Result<Self, SubjectError> {
         let region = self.policy.region(name).map_err(|e| unknown("region", e))?;
         self.subject.region = Some(region);
@@ -310,6 +311,7 @@ impl<'p> SubjectBuilder<'p> {
     }
 
     /// Age in whole years, 0 to [`MAX_AGE`].
+    #[inline]
     pub fn age(mut self, age: i64) -> Result<Self, SubjectError> {
         let valid = u16::try_from(age).ok().filter(|a| i64::from(*a) <= MAX_AGE);
         let Some(age) = valid else {
@@ -330,6 +332,7 @@ impl<'p> SubjectBuilder<'p> {
     }
 
     /// A consent given at `given_at` and not withdrawn.
+    #[inline]
     pub fn consent(self, purpose: &str, given_at: Timestamp) -> Result<Self, SubjectError> {
         self.consent_record(purpose, Some(given_at), None, false)
     }
@@ -355,7 +358,7 @@ impl<'p> SubjectBuilder<'p> {
         });
         match open {
             Some(index) => {
-                self.check_time(format!("consents[{index}].withdrawn_at"), at)?;
+                self.check_time(|| format!("consents[{index}].withdrawn_at"), at)?;
                 if let Some(record) = self.subject.consents.get_mut(index) {
                     record.withdrawn_at = Some(at);
                 }
@@ -379,6 +382,7 @@ impl<'p> SubjectBuilder<'p> {
 
     /// A consent record as stored by a consent-management platform. A withdrawal before
     /// the giving is an error naming the record (`consents[2]`).
+    #[inline]
     pub fn consent_record(
         mut self,
         purpose: &str,
@@ -386,11 +390,13 @@ impl<'p> SubjectBuilder<'p> {
         withdrawn_at: Option<Timestamp>,
         explicit: bool,
     ) -> Result<Self, SubjectError> {
-        let at = format!("consents[{}]", self.subject.consents.len());
+        // Paths in the subject document are written out only for an error.
+        let index = self.subject.consents.len();
+        let at = || format!("consents[{index}]");
         let purpose = self
             .policy
             .purpose(purpose)
-            .map_err(|e| unknown(format!("{at}.purpose"), e))?;
+            .map_err(|e| unknown(format!("{}.purpose", at()), e))?;
         self.check_record_times(&at, given_at, withdrawn_at)?;
         self.subject.consents.push(ConsentRecord {
             purpose,
@@ -411,16 +417,15 @@ impl<'p> SubjectBuilder<'p> {
         withdrawn_at: Option<Timestamp>,
         explicit: bool,
     ) -> Result<Self, SubjectError> {
-        let at = format!(
-            "recipient_consents[{}]",
-            self.count_targets(|t| matches!(t, crate::subject::ConsentTarget::Recipient(_)))
-        );
+        let index =
+            self.count_targets(|t| matches!(t, crate::subject::ConsentTarget::Recipient(_)));
+        let at = move || format!("recipient_consents[{index}]");
         let id = self
             .policy
             .recipient(recipient)
-            .map_err(|e| unknown(format!("{at}.recipient"), e))?;
+            .map_err(|e| unknown(format!("{}.recipient", at()), e))?;
         self.target_record(
-            at,
+            &at,
             crate::subject::ConsentTarget::Recipient(id),
             given_at,
             withdrawn_at,
@@ -437,16 +442,14 @@ impl<'p> SubjectBuilder<'p> {
         withdrawn_at: Option<Timestamp>,
         explicit: bool,
     ) -> Result<Self, SubjectError> {
-        let at = format!(
-            "transfer_consents[{}]",
-            self.count_targets(|t| matches!(t, crate::subject::ConsentTarget::Transfer(_)))
-        );
+        let index = self.count_targets(|t| matches!(t, crate::subject::ConsentTarget::Transfer(_)));
+        let at = move || format!("transfer_consents[{index}]");
         let id = self
             .policy
             .region(to)
-            .map_err(|e| unknown(format!("{at}.to"), e))?;
+            .map_err(|e| unknown(format!("{}.to", at()), e))?;
         self.target_record(
-            at,
+            &at,
             crate::subject::ConsentTarget::Transfer(id),
             given_at,
             withdrawn_at,
@@ -462,24 +465,24 @@ impl<'p> SubjectBuilder<'p> {
             .count()
     }
 
-    /// The times of a consent record named `at`: neither in the future, and no withdrawal
+    /// The times of a consent record named `at()`: neither in the future, and no withdrawal
     /// before the giving.
     fn check_record_times(
         &self,
-        at: &str,
+        at: &dyn Fn() -> String,
         given_at: Option<Timestamp>,
         withdrawn_at: Option<Timestamp>,
     ) -> Result<(), SubjectError> {
         if let Some(given) = given_at {
-            self.check_time(format!("{at}.given_at"), given)?;
+            self.check_time(|| format!("{}.given_at", at()), given)?;
         }
         if let Some(withdrawn) = withdrawn_at {
-            self.check_time(format!("{at}.withdrawn_at"), withdrawn)?;
+            self.check_time(|| format!("{}.withdrawn_at", at()), withdrawn)?;
         }
         if let (Some(given_at), Some(withdrawn_at)) = (given_at, withdrawn_at) {
             if withdrawn_at < given_at {
                 return Err(error(
-                    at.to_owned(),
+                    at(),
                     SubjectProblem::WithdrawnBeforeGiven {
                         given_at,
                         withdrawn_at,
@@ -492,13 +495,13 @@ impl<'p> SubjectBuilder<'p> {
 
     fn target_record(
         mut self,
-        at: String,
+        at: &dyn Fn() -> String,
         target: crate::subject::ConsentTarget,
         given_at: Option<Timestamp>,
         withdrawn_at: Option<Timestamp>,
         explicit: bool,
     ) -> Result<Self, SubjectError> {
-        self.check_record_times(&at, given_at, withdrawn_at)?;
+        self.check_record_times(at, given_at, withdrawn_at)?;
         self.subject
             .target_consents
             .push(crate::subject::TargetConsent {
@@ -511,17 +514,21 @@ impl<'p> SubjectBuilder<'p> {
     }
 
     /// An objection (GDPR Art. 21) to the purpose and its descendants.
+    #[inline]
     pub fn objection(mut self, purpose: &str) -> Result<Self, SubjectError> {
-        let at = format!("objections[{}]", self.subject.objections.len());
-        let purpose = self.policy.purpose(purpose).map_err(|e| unknown(at, e))?;
+        let index = self.subject.objections.len();
+        let purpose = self
+            .policy
+            .purpose(purpose)
+            .map_err(|e| unknown(format!("objections[{index}]"), e))?;
         self.subject.objections.push(purpose);
         Ok(self)
     }
 
     /// An opt-out: `sale`, `sharing`, `targeted_advertising`, `profiling`, `marketing`.
     pub fn opt_out(self, kind: &str) -> Result<Self, SubjectError> {
-        let at = format!("opt_outs[{}]", self.subject.opt_outs.count_ones());
-        let kind = opt_out_kind(kind).map_err(|e| unknown(at, e))?;
+        let index = self.subject.opt_outs.count_ones();
+        let kind = opt_out_kind(kind).map_err(|e| unknown(format!("opt_outs[{index}]"), e))?;
         Ok(self.opt_out_kind(kind))
     }
 
@@ -562,10 +569,10 @@ impl<'p> SubjectBuilder<'p> {
             ));
         }
         if let Some(at) = at {
-            self.check_time(format!("{field}.at"), at)?;
+            self.check_time(|| format!("{field}.at"), at)?;
         }
         if let Some(revoked) = revoked_at {
-            self.check_time(format!("{field}.revoked_at"), revoked)?;
+            self.check_time(|| format!("{field}.revoked_at"), revoked)?;
         }
         match (at, revoked_at) {
             (None, Some(_)) => {
@@ -630,12 +637,10 @@ impl<'p> SubjectBuilder<'p> {
 
     /// A custom attribute, typed against its declaration. Strings the policy never
     /// mentions are kept as "equal to no literal".
+    #[inline]
     pub fn attribute(mut self, name: &str, value: AttrInput<'_>) -> Result<Self, SubjectError> {
-        let at = format!("attributes.{name}");
-        let id = self
-            .policy
-            .attribute(name)
-            .map_err(|e| unknown(at.clone(), e))?;
+        let at = || format!("attributes.{name}");
+        let id = self.policy.attribute(name).map_err(|e| unknown(at(), e))?;
         let declared = self
             .policy
             .attributes
@@ -651,7 +656,7 @@ impl<'p> SubjectBuilder<'p> {
             }
             (expected, found) => {
                 return Err(error(
-                    at,
+                    at(),
                     SubjectProblem::WrongAttributeType {
                         name: name.to_owned(),
                         expected: expected.name(),
@@ -666,9 +671,17 @@ impl<'p> SubjectBuilder<'p> {
         Ok(self)
     }
 
-    fn check_time(&self, field: String, at: Timestamp) -> Result<(), SubjectError> {
+    /// `at` not after now; the error names `field()`.
+    fn check_time(
+        &self,
+        field: impl FnOnce() -> String,
+        at: Timestamp,
+    ) -> Result<(), SubjectError> {
         if at > self.now {
-            return Err(error(field, SubjectProblem::InFuture { at, now: self.now }));
+            return Err(error(
+                field(),
+                SubjectProblem::InFuture { at, now: self.now },
+            ));
         }
         Ok(())
     }
