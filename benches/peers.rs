@@ -13,7 +13,9 @@
 //!   question line (purpose, field, region; the subject's region, age, consents,
 //!   objections and `optouts` set) — names resolved to handles and the subject written by
 //!   name into a reused [`SubjectWriter`] — and `by-name-builder` does the same with a fresh
-//!   [`SubjectBuilder`]; `prepared` uses handles and subjects built once. Timestamps are
+//!   [`SubjectBuilder`]; `by-json` reads the subject from its JSON text
+//!   ([`Subject::from_json_str`], as the server reads a subject sent with a request);
+//!   `prepared` uses handles and subjects built once. Timestamps are
 //!   values, not names: they are read once, when the file is loaded. In `by-name` every
 //!   name is its own `String`; `by-name-borrowed` is the same question with every name a
 //!   `&str` borrowed from the question's JSON line (`#[serde(borrow)]`, as the server and a
@@ -208,6 +210,21 @@ fn by_name_builder(policy: &Policy, q: &Named) -> bool {
     black_box(decision).allowed()
 }
 
+/// `by_name` with the subject read from its JSON text (`Subject::from_json_str`), as the
+/// server reads a subject sent with a request.
+fn by_json(policy: &Policy, q: &Named, subject: &str) -> bool {
+    let subject = Subject::from_json_str(policy, subject, now()).unwrap();
+    let decision = policy
+        .decide_use_by_name(
+            &q.line.purpose,
+            &q.line.data,
+            &subject,
+            Some(&q.line.region),
+        )
+        .unwrap();
+    black_box(decision).allowed()
+}
+
 /// The question decided by the hand-written oracle, from the same strings as `by_name`.
 fn by_oracle(oracle: &Oracle, q: &Named) -> bool {
     let s = &q.line.subject;
@@ -268,10 +285,18 @@ fn decide(c: &mut Criterion) {
             .lines()
             .map(|line| serde_json::from_str(line).unwrap())
             .collect();
+        // Each subject as JSON text, as a request to the server carries it.
+        let subjects: Vec<String> = lines
+            .lines()
+            .map(|line| {
+                serde_json::from_str::<serde_json::Value>(line).unwrap()["subject"].to_string()
+            })
+            .collect();
         let ready: Vec<Prepared> = questions.iter().map(|q| prepare(&policy, q)).collect();
         let mut writer = SubjectWriter::new(&policy, now());
-        for ((q, b), p) in questions.iter().zip(&borrowed).zip(&ready) {
+        for (((q, b), s), p) in questions.iter().zip(&borrowed).zip(&subjects).zip(&ready) {
             let answer = prepared(&policy, p);
+            assert_eq!(by_json(&policy, q, s), answer);
             assert_eq!(by_name(&policy, &mut writer, q), answer);
             assert_eq!(by_name_borrowed(&policy, &mut writer, b), answer);
             assert_eq!(by_name_builder(&policy, q), answer);
@@ -296,6 +321,12 @@ fn decide(c: &mut Criterion) {
             b.iter(|| {
                 i = next(i, questions.len());
                 by_name_builder(&policy, &questions[i])
+            })
+        });
+        group.bench_function("by-json", |b| {
+            b.iter(|| {
+                i = next(i, questions.len());
+                by_json(&policy, &questions[i], &subjects[i])
             })
         });
         group.bench_function("prepared", |b| {

@@ -142,6 +142,16 @@ fn by_name_builder(policy: &Policy, now: Timestamp, q: &Named) -> bool {
     black_box(decision).allowed()
 }
 
+/// `by_name` with the subject read from its JSON text (`Subject::from_json_str`), as the
+/// server reads a subject given with a request.
+fn by_json(policy: &Policy, now: Timestamp, q: &Named, subject: &str) -> bool {
+    let subject = Subject::from_json_str(policy, subject, now).unwrap();
+    let decision = policy
+        .decide_use_by_name(&q.purpose, &q.data, &subject, Some(&q.region))
+        .unwrap();
+    black_box(decision).allowed()
+}
+
 /// The question decided by the hand-written oracle, from the same strings as `by_name`.
 fn by_oracle(oracle: &Oracle, q: &Named) -> bool {
     let answer = oracle.decide(&Question {
@@ -193,9 +203,15 @@ fn main() {
         .collect();
     // Kept only when asked for, so the other paths' memory is laid out as before.
     let lines = match path.as_str() {
-        "by-name-borrowed" => std::fs::read_to_string(&file).unwrap(),
+        "by-name-borrowed" | "by-json" => std::fs::read_to_string(&file).unwrap(),
         _ => String::new(),
     };
+    // The subjects as JSON text, as a request to the server carries one.
+    let subjects: Vec<String> = lines
+        .lines()
+        .filter(|_| path == "by-json")
+        .map(|line| serde_json::from_str::<Value>(line).unwrap()["subject"].to_string())
+        .collect();
     let borrowed: Vec<BorrowedLine<'_>> = lines
         .lines()
         .map(|line| serde_json::from_str(line).unwrap())
@@ -221,6 +237,9 @@ fn main() {
         assert_eq!(by_name_builder(&policy, now, q), prepared(&policy, p));
         assert_eq!(by_oracle(&oracle, q), prepared(&policy, p));
     }
+    for ((q, s), p) in questions.iter().zip(&subjects).zip(&ready) {
+        assert_eq!(by_json(&policy, now, q, s), prepared(&policy, p));
+    }
     for (b, p) in borrowed.iter().zip(&ready) {
         assert_eq!(
             by_name_borrowed(&policy, &mut writer, b),
@@ -228,9 +247,10 @@ fn main() {
         );
     }
     let cycle = cycle.unwrap_or(ready.len()).clamp(1, ready.len());
-    let (questions, borrowed, ready) = (
+    let (questions, borrowed, subjects, ready) = (
         &questions[..cycle],
         &borrowed[..cycle.min(borrowed.len())],
+        &subjects[..cycle.min(subjects.len())],
         &ready[..cycle],
     );
     let repeated: Vec<(Query, Subject)>;
@@ -250,6 +270,14 @@ fn main() {
         "by-name-borrowed" => decide_loop(n, |i| {
             by_name_borrowed(&policy, &mut writer, &borrowed[i % borrowed.len()])
         }),
+        "by-json" => decide_loop(n, |i| {
+            by_json(
+                &policy,
+                now,
+                &questions[i % questions.len()],
+                &subjects[i % subjects.len()],
+            )
+        }),
         "by-name-builder" => decide_loop(n, |i| {
             by_name_builder(&policy, now, &questions[i % questions.len()])
         }),
@@ -257,8 +285,8 @@ fn main() {
         "oracle" => decide_loop(n, |i| by_oracle(&oracle, &questions[i % questions.len()])),
         other => {
             panic!(
-                "unknown path `{other}`: by-name, by-name-borrowed, by-name-builder, prepared \
-                 or oracle"
+                "unknown path `{other}`: by-name, by-name-borrowed, by-name-builder, by-json, \
+                 prepared or oracle"
             )
         }
     };

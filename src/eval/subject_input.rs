@@ -851,13 +851,24 @@ impl Subject {
     ) -> Result<Subject, SubjectError> {
         let object = expect_object("", value)?;
         check_fields("", object, SUBJECT_FIELDS)?;
+        // Each key's value in its place in `SUBJECT_FIELDS`, from one pass over the object
+        // (not a search of the object per field).
+        let mut given: [Option<&Value>; SUBJECT_FIELDS.len()] = [None; SUBJECT_FIELDS.len()];
+        for (key, value) in object.iter().filter(|(_, v)| !v.is_null()) {
+            if let Some(place) = SUBJECT_FIELDS
+                .iter()
+                .position(|known| known == key)
+                .and_then(|i| given.get_mut(i))
+            {
+                *place = Some(value);
+            }
+        }
         let mut builder = SubjectBuilder::new(policy, now);
         // A fixed order, so the first error reported does not depend on key order.
-        for &key in SUBJECT_FIELDS {
-            let Some(value) = object.get(key).filter(|v| !v.is_null()) else {
-                continue;
-            };
-            builder = read_field(builder, key, value)?;
+        for (&key, value) in SUBJECT_FIELDS.iter().zip(given) {
+            if let Some(value) = value {
+                builder = read_field(builder, key, value)?;
+            }
         }
         builder.try_build()
     }
@@ -1015,8 +1026,9 @@ fn read_field<'p>(
         }
         "consents" => {
             let mut builder = builder;
+            let list = Path::Key(&Path::Root, key);
             for (i, item) in expect_array(key, value)?.iter().enumerate() {
-                builder = read_consent(builder, &format!("consents[{i}]"), item)?;
+                builder = read_consent(builder, Path::Index(&list, i), item)?;
             }
             Ok(builder)
         }
@@ -1029,21 +1041,22 @@ fn read_field<'p>(
         }
         "objections" => {
             let mut builder = builder;
+            let list = Path::Key(&Path::Root, key);
             for (i, item) in expect_array(key, value)?.iter().enumerate() {
-                builder = builder.objection(expect_str(&format!("objections[{i}]"), item)?)?;
+                builder = builder.objection(expect_str(Path::Index(&list, i), item)?)?;
             }
             Ok(builder)
         }
         "opt_outs" => {
             let mut builder = builder;
+            let list = Path::Key(&Path::Root, key);
             for (i, item) in expect_array(key, value)?.iter().enumerate() {
-                let at = format!("opt_outs[{i}]");
+                let at = Path::Index(&list, i);
                 builder = match item {
                     // The old shape: a kind, in force since forever.
-                    Value::String(kind) => {
-                        builder.opt_out_kind(opt_out_kind(kind).map_err(|e| unknown(at, e))?)
-                    }
-                    _ => read_opt_out(builder, &at, item)?,
+                    Value::String(kind) => builder
+                        .opt_out_kind(opt_out_kind(kind).map_err(|e| unknown(at.to_string(), e))?),
+                    _ => read_opt_out(builder, at, item)?,
                 };
             }
             Ok(builder)
@@ -1055,15 +1068,16 @@ fn read_field<'p>(
         "parental_consent" => Ok(builder.parental_consent(expect_bool(key, value)?)),
         "attributes" => {
             let mut builder = builder;
+            let attributes = Path::Key(&Path::Root, key);
             for (name, item) in expect_object(key, value)? {
-                let at = format!("attributes.{name}");
+                let at = Path::Key(&attributes, name);
                 builder = match item {
                     Value::Null => builder,
                     Value::Bool(b) => builder.attribute(name, AttrInput::Bool(*b))?,
                     Value::Number(n) => {
                         let i = n
                             .as_i64()
-                            .ok_or_else(|| type_error(&at, "a whole number", item))?;
+                            .ok_or_else(|| type_error(at, "a whole number", item))?;
                         builder.attribute(name, AttrInput::Int(i))?
                     }
                     Value::String(s) => builder.attribute(name, AttrInput::Str(s))?,
@@ -1071,12 +1085,12 @@ fn read_field<'p>(
                         let strings = items
                             .iter()
                             .enumerate()
-                            .map(|(i, v)| expect_str(&format!("{at}[{i}]"), v))
+                            .map(|(i, v)| expect_str(Path::Index(&at, i), v))
                             .collect::<Result<Vec<_>, _>>()?;
                         builder.attribute(name, AttrInput::Set(&strings))?
                     }
                     Value::Object(_) => {
-                        return Err(type_error(&at, "a bool, number, string or array", item))
+                        return Err(type_error(at, "a bool, number, string or array", item))
                     }
                 };
             }
@@ -1094,29 +1108,35 @@ fn read_target_consent<'p>(
     index: usize,
     value: &Value,
 ) -> Result<SubjectBuilder<'p>, SubjectError> {
-    let at = format!("{list}[{index}]");
-    let object = expect_object(&at, value)?;
+    let list_path = Path::Key(&Path::Root, list);
+    let at = Path::Index(&list_path, index);
+    let object = expect_object(at, value)?;
     let (name_key, fields) = if list == "recipient_consents" {
         ("recipient", RECIPIENT_CONSENT_FIELDS)
     } else {
         ("to", TRANSFER_CONSENT_FIELDS)
     };
-    check_fields(&at, object, fields)?;
+    check_fields(at, object, fields)?;
     let name = match object.get(name_key) {
-        Some(v) => expect_str(&format!("{at}.{name_key}"), v)?,
-        None => return Err(error(format!("{at}.{name_key}"), SubjectProblem::Missing)),
+        Some(v) => expect_str(Path::Key(&at, name_key), v)?,
+        None => {
+            return Err(error(
+                Path::Key(&at, name_key).to_string(),
+                SubjectProblem::Missing,
+            ))
+        }
     };
     let time = |key: &str| -> Result<Option<Timestamp>, SubjectError> {
         match object.get(key) {
             None | Some(Value::Null) => Ok(None),
-            Some(v) => parse_time(&format!("{at}.{key}"), v).map(Some),
+            Some(v) => parse_time(Path::Key(&at, key), v).map(Some),
         }
     };
     let given_at = time("given_at")?;
     let withdrawn_at = time("withdrawn_at")?;
     let explicit = match object.get("explicit") {
         None | Some(Value::Null) => false,
-        Some(v) => expect_bool(&format!("{at}.explicit"), v)?,
+        Some(v) => expect_bool(Path::Key(&at, "explicit"), v)?,
     };
     if name_key == "recipient" {
         builder.recipient_consent_record(name, given_at, withdrawn_at, explicit)
@@ -1127,26 +1147,31 @@ fn read_target_consent<'p>(
 
 fn read_consent<'p>(
     builder: SubjectBuilder<'p>,
-    at: &str,
+    at: Path<'_>,
     value: &Value,
 ) -> Result<SubjectBuilder<'p>, SubjectError> {
     let object = expect_object(at, value)?;
     check_fields(at, object, CONSENT_FIELDS)?;
     let purpose = match object.get("purpose") {
-        Some(v) => expect_str(&format!("{at}.purpose"), v)?,
-        None => return Err(error(format!("{at}.purpose"), SubjectProblem::Missing)),
+        Some(v) => expect_str(Path::Key(&at, "purpose"), v)?,
+        None => {
+            return Err(error(
+                Path::Key(&at, "purpose").to_string(),
+                SubjectProblem::Missing,
+            ))
+        }
     };
     let time = |key: &str| -> Result<Option<Timestamp>, SubjectError> {
         match object.get(key) {
             None | Some(Value::Null) => Ok(None),
-            Some(v) => parse_time(&format!("{at}.{key}"), v).map(Some),
+            Some(v) => parse_time(Path::Key(&at, key), v).map(Some),
         }
     };
     let given_at = time("given_at")?;
     let withdrawn_at = time("withdrawn_at")?;
     let explicit = match object.get("explicit") {
         None | Some(Value::Null) => false,
-        Some(v) => expect_bool(&format!("{at}.explicit"), v)?,
+        Some(v) => expect_bool(Path::Key(&at, "explicit"), v)?,
     };
     // A record with neither time is a consent given at an unknown time.
     builder.consent_record(purpose, given_at, withdrawn_at, explicit)
@@ -1156,37 +1181,45 @@ fn read_consent<'p>(
 /// "revoked_at": …}`: a timed opt-out (every key but `kind` optional).
 fn read_opt_out<'p>(
     builder: SubjectBuilder<'p>,
-    at: &str,
+    at: Path<'_>,
     value: &Value,
 ) -> Result<SubjectBuilder<'p>, SubjectError> {
     let object = expect_object(at, value)?;
     check_fields(at, object, OPT_OUT_FIELDS)?;
     let kind = match object.get("kind") {
-        Some(v) => expect_str(&format!("{at}.kind"), v)?,
-        None => return Err(error(format!("{at}.kind"), SubjectProblem::Missing)),
+        Some(v) => expect_str(Path::Key(&at, "kind"), v)?,
+        None => {
+            return Err(error(
+                Path::Key(&at, "kind").to_string(),
+                SubjectProblem::Missing,
+            ))
+        }
     };
     let text = |key: &str| -> Result<Option<&str>, SubjectError> {
         match object.get(key) {
             None | Some(Value::Null) => Ok(None),
-            Some(v) => expect_str(&format!("{at}.{key}"), v).map(Some),
+            Some(v) => expect_str(Path::Key(&at, key), v).map(Some),
         }
     };
     let time = |key: &str| -> Result<Option<Timestamp>, SubjectError> {
         match object.get(key) {
             None | Some(Value::Null) => Ok(None),
-            Some(v) => parse_time(&format!("{at}.{key}"), v).map(Some),
+            Some(v) => parse_time(Path::Key(&at, key), v).map(Some),
         }
     };
     let (channel, campaign) = (text("channel")?, text("campaign")?);
     let (made, revoked) = (time("at")?, time("revoked_at")?);
-    builder.opt_out_record_at(at.to_owned(), kind, channel, campaign, made, revoked)
+    builder.opt_out_record_at(at.to_string(), kind, channel, campaign, made, revoked)
 }
 
 /// The keys of a timed opt-out in a subject document.
 pub(crate) const OPT_OUT_FIELDS: &[&str] = &["kind", "channel", "campaign", "at", "revoked_at"];
 
 /// A timestamp member of a JSON document: a string read by [`parse_time_str`].
-pub fn parse_time(field: &str, value: &Value) -> Result<Timestamp, SubjectError> {
+pub fn parse_time(
+    field: impl fmt::Display + Copy,
+    value: &Value,
+) -> Result<Timestamp, SubjectError> {
     parse_time_str(field, expect_str(field, value)?)
 }
 
@@ -1212,10 +1245,10 @@ pub fn parse_time(field: &str, value: &Value) -> Result<Timestamp, SubjectError>
 ///     expected an RFC 3339 timestamp with an offset, or a date"));
 /// # Ok::<(), lawful::eval::SubjectError>(())
 /// ```
-pub fn parse_time_str(field: &str, text: &str) -> Result<Timestamp, SubjectError> {
+pub fn parse_time_str(field: impl fmt::Display, text: &str) -> Result<Timestamp, SubjectError> {
     strict_time(text).ok_or_else(|| {
         error(
-            field,
+            field.to_string(),
             SubjectProblem::BadTimestamp {
                 text: text.to_owned(),
             },
@@ -1276,13 +1309,13 @@ fn strict_time(text: &str) -> Option<Timestamp> {
 }
 
 fn check_fields(
-    at: &str,
+    at: impl fmt::Display,
     object: &Map<String, Value>,
     known: &'static [&'static str],
 ) -> Result<(), SubjectError> {
     match object.keys().find(|k| !known.contains(&k.as_str())) {
         Some(key) => Err(error(
-            at,
+            at.to_string(),
             SubjectProblem::UnknownField {
                 name: key.clone(),
                 suggestion: suggest(key, known.iter().copied()),
@@ -1303,9 +1336,13 @@ pub(crate) fn json_type(value: &Value) -> &'static str {
     }
 }
 
-pub(crate) fn type_error(field: &str, expected: &'static str, found: &Value) -> SubjectError {
+pub(crate) fn type_error(
+    field: impl fmt::Display,
+    expected: &'static str,
+    found: &Value,
+) -> SubjectError {
     error(
-        field,
+        field.to_string(),
         SubjectProblem::Type {
             expected,
             found: json_type(found),
@@ -1313,31 +1350,31 @@ pub(crate) fn type_error(field: &str, expected: &'static str, found: &Value) -> 
     )
 }
 
-pub(crate) fn expect_str<'v>(field: &str, value: &'v Value) -> Result<&'v str, SubjectError> {
+pub(crate) fn expect_str(field: impl fmt::Display, value: &Value) -> Result<&str, SubjectError> {
     value
         .as_str()
         .ok_or_else(|| type_error(field, "a string", value))
 }
 
-pub(crate) fn expect_bool(field: &str, value: &Value) -> Result<bool, SubjectError> {
+pub(crate) fn expect_bool(field: impl fmt::Display, value: &Value) -> Result<bool, SubjectError> {
     value
         .as_bool()
         .ok_or_else(|| type_error(field, "true or false", value))
 }
 
-pub(crate) fn expect_array<'v>(
-    field: &str,
-    value: &'v Value,
-) -> Result<&'v Vec<Value>, SubjectError> {
+pub(crate) fn expect_array(
+    field: impl fmt::Display,
+    value: &Value,
+) -> Result<&Vec<Value>, SubjectError> {
     value
         .as_array()
         .ok_or_else(|| type_error(field, "an array", value))
 }
 
-pub(crate) fn expect_object<'v>(
-    field: &str,
-    value: &'v Value,
-) -> Result<&'v Map<String, Value>, SubjectError> {
+pub(crate) fn expect_object(
+    field: impl fmt::Display,
+    value: &Value,
+) -> Result<&Map<String, Value>, SubjectError> {
     value
         .as_object()
         .ok_or_else(|| type_error(field, "an object", value))

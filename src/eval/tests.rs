@@ -1534,6 +1534,43 @@ fn subject_from_json() {
     assert_eq!(err("[]"), "expected an object, got an array");
     assert_eq!(err(r#"{"consents":[{}]}"#), "consents[0].purpose: missing");
     assert!(err(r#"{"opt_outs":["sail"]}"#).starts_with("opt_outs[0]: unknown opt-out `sail`"));
+    // Every place an error can name (written out only for the error).
+    assert!(err(r#"{"objections":["analytics","analytix"]}"#)
+        .starts_with("objections[1]: unknown purpose `analytix`"));
+    assert_eq!(
+        err(r#"{"objections":["analytics",3]}"#),
+        "objections[1]: expected a string, got a number"
+    );
+    assert_eq!(
+        err(r#"{"attributes":{"roles":["admin",3]}}"#),
+        "attributes.roles[1]: expected a string, got a number"
+    );
+    assert_eq!(
+        err(r#"{"attributes":{"roles":{"admin":true}}}"#),
+        "attributes.roles: expected a bool, number, string or array, got an object"
+    );
+    assert_eq!(
+        err(r#"{"consents":[{"purpose":"marketing"},{"purpose":"analytics","explicit":"yes"}]}"#),
+        "consents[1].explicit: expected true or false, got a string"
+    );
+    assert!(err(
+        r#"{"consents":[{"purpose":"marketing","given_at":"2024-01-01","withdrawn_at":"soon"}]}"#
+    )
+    .starts_with("consents[0].withdrawn_at: not a timestamp"));
+    assert_eq!(
+        err(r#"{"consents":[{"purpose":"marketing","given_at":"2024-02-01","withdrawn_at":"2024-01-01"}]}"#)
+            .split(':')
+            .next(),
+        Some("consents[0]")
+    );
+    assert_eq!(
+        err(r#"{"opt_outs":["sale",{"kind":3}]}"#),
+        "opt_outs[1].kind: expected a string, got a number"
+    );
+    assert_eq!(
+        err(r#"{"consents":[{"purpose":"marketing","when":"now"}]}"#),
+        "consents[0]: unknown field `when`"
+    );
     // Nulls mean "not given".
     let subject = Subject::from_json_str(&p, r#"{"age":null,"region":null}"#, now).unwrap();
     assert_eq!((subject.age, subject.region), (None, None));

@@ -336,19 +336,19 @@ impl State {
                 Value::Number(n) => {
                     let i = n
                         .as_i64()
-                        .ok_or_else(|| type_error(&at(), "a whole number", value))?;
+                        .ok_or_else(|| type_error(at(), "a whole number", value))?;
                     b.attribute(name, AttrInput::Int(i))?
                 }
                 Value::String(v) => b.attribute(name, AttrInput::Str(v))?,
                 Value::Array(items) => {
                     let strings = items
                         .iter()
-                        .map(|v| v.as_str().ok_or_else(|| type_error(&at(), "a string", v)))
+                        .map(|v| v.as_str().ok_or_else(|| type_error(at(), "a string", v)))
                         .collect::<Result<Vec<_>, _>>()?;
                     b.attribute(name, AttrInput::Set(&strings))?
                 }
                 Value::Object(_) => {
-                    return Err(type_error(&at(), "a bool, number, string or array", value))
+                    return Err(type_error(at(), "a bool, number, string or array", value))
                 }
             };
         }
