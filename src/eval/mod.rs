@@ -47,6 +47,7 @@ mod retention;
 pub(crate) mod rules;
 mod safeguard;
 mod shared;
+mod subject_document;
 mod subject_input;
 mod subject_writer;
 mod transfer;
@@ -80,4 +81,28 @@ pub use subject_input::{
     parse_time, parse_time_str, AttrInput, SubjectBuilder, SubjectError, SubjectProblem, MAX_AGE,
 };
 pub use subject_writer::SubjectWriter;
+
+/// The subject in `text` as the general reader reads it (a `Value` tree, then field by
+/// field), never the typed reader [`Subject::from_json_str`](crate::Subject::from_json_str)
+/// tries first: tests compare the two (feature `testkit`).
+#[cfg(feature = "testkit")]
+pub fn subject_from_json_general(
+    policy: &crate::Policy,
+    text: &str,
+    now: jiff::Timestamp,
+) -> Result<crate::Subject, SubjectError> {
+    let value = json_without_duplicates(text)?;
+    crate::Subject::from_json(policy, &value, now)
+}
+
+/// The typed reader's answer alone: `None` where it leaves the document to the general
+/// reader (feature `testkit`).
+#[cfg(feature = "testkit")]
+pub fn subject_from_json_typed(
+    policy: &crate::Policy,
+    text: &str,
+    now: jiff::Timestamp,
+) -> Option<crate::Subject> {
+    subject_document::subject(policy, text, now)
+}
 pub use transfer::TransferQuery;

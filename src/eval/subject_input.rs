@@ -881,6 +881,11 @@ impl Subject {
         text: &str,
         now: Timestamp,
     ) -> Result<Subject, SubjectError> {
+        // Well-formed documents of the common shapes are read without a `Value` tree; the
+        // rest, and every error, are the general reader's.
+        if let Some(subject) = super::subject_document::subject(policy, text, now) {
+            return Ok(subject);
+        }
         let value = json_without_duplicates(text)?;
         Subject::from_json(policy, &value, now)
     }
