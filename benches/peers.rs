@@ -171,15 +171,7 @@ fn by_name(policy: &Policy, writer: &mut SubjectWriter<'_>, q: &Named) -> bool {
     writer
         .attribute("optouts", AttrInput::Set(&q.optouts))
         .unwrap();
-    let decision = policy
-        .decide_use_by_name(
-            &q.line.purpose,
-            &q.line.data,
-            writer.subject(),
-            Some(&q.line.region),
-        )
-        .unwrap();
-    black_box(decision).allowed()
+    decide_named(policy, q, writer.subject())
 }
 
 fn by_name_builder(policy: &Policy, q: &Named) -> bool {
@@ -199,28 +191,21 @@ fn by_name_builder(policy: &Policy, q: &Named) -> bool {
         .attribute("optouts", AttrInput::Set(&q.optouts))
         .unwrap()
         .build();
-    let decision = policy
-        .decide_use_by_name(
-            &q.line.purpose,
-            &q.line.data,
-            &subject,
-            Some(&q.line.region),
-        )
-        .unwrap();
-    black_box(decision).allowed()
+    decide_named(policy, q, &subject)
 }
 
 /// `by_name` with the subject read from its JSON text (`Subject::from_json_str`), as the
 /// server reads a subject sent with a request.
 fn by_json(policy: &Policy, q: &Named, subject: &str) -> bool {
     let subject = Subject::from_json_str(policy, subject, now()).unwrap();
+    decide_named(policy, q, &subject)
+}
+
+/// The question's purpose, field and region, by name, for `subject`.
+#[inline(always)]
+fn decide_named(policy: &Policy, q: &Named, subject: &Subject) -> bool {
     let decision = policy
-        .decide_use_by_name(
-            &q.line.purpose,
-            &q.line.data,
-            &subject,
-            Some(&q.line.region),
-        )
+        .decide_use_by_name(&q.line.purpose, &q.line.data, subject, Some(&q.line.region))
         .unwrap();
     black_box(decision).allowed()
 }

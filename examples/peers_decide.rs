@@ -113,10 +113,7 @@ fn by_name(policy: &Policy, writer: &mut SubjectWriter<'_>, q: &Named) -> bool {
     writer
         .attribute("optouts", AttrInput::Set(&q.optouts))
         .unwrap();
-    let decision = policy
-        .decide_use_by_name(&q.purpose, &q.data, writer.subject(), Some(&q.region))
-        .unwrap();
-    black_box(decision).allowed()
+    decide_named(policy, q, writer.subject())
 }
 
 /// `by_name` with a fresh `SubjectBuilder` for each question instead of a reused writer.
@@ -136,18 +133,21 @@ fn by_name_builder(policy: &Policy, now: Timestamp, q: &Named) -> bool {
         .attribute("optouts", AttrInput::Set(&q.optouts))
         .unwrap()
         .build();
-    let decision = policy
-        .decide_use_by_name(&q.purpose, &q.data, &subject, Some(&q.region))
-        .unwrap();
-    black_box(decision).allowed()
+    decide_named(policy, q, &subject)
 }
 
 /// `by_name` with the subject read from its JSON text (`Subject::from_json_str`), as the
 /// server reads a subject given with a request.
 fn by_json(policy: &Policy, now: Timestamp, q: &Named, subject: &str) -> bool {
     let subject = Subject::from_json_str(policy, subject, now).unwrap();
+    decide_named(policy, q, &subject)
+}
+
+/// The question's purpose, field and region, by name, for `subject`.
+#[inline(always)]
+fn decide_named(policy: &Policy, q: &Named, subject: &Subject) -> bool {
     let decision = policy
-        .decide_use_by_name(&q.purpose, &q.data, &subject, Some(&q.region))
+        .decide_use_by_name(&q.purpose, &q.data, subject, Some(&q.region))
         .unwrap();
     black_box(decision).allowed()
 }
