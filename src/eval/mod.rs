@@ -91,8 +91,7 @@ pub fn subject_from_json_general(
     text: &str,
     now: jiff::Timestamp,
 ) -> Result<crate::Subject, SubjectError> {
-    let value = json_without_duplicates(text)?;
-    crate::Subject::from_json(policy, &value, now)
+    subject_input::read_general(policy, text, now)
 }
 
 /// The typed reader's answer alone: `None` where it leaves the document to the general

@@ -87,11 +87,17 @@ impl<'de: 'a, 'a> Deserialize<'de> for Attributes<'a> {
             fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
                 let mut entries: Vec<(Cow<'a, str>, Option<Attribute<'a>>)> = Vec::new();
                 while let Some(name) = map.next_key::<Cow<'a, str>>()? {
-                    if entries.iter().any(|(seen, _)| *seen == name) {
-                        return Err(de::Error::custom("duplicate attribute"));
-                    }
                     let value = map.next_value::<Option<Attribute<'a>>>()?;
                     entries.push((name, value));
+                }
+                // Sorted, not compared pairwise: a hostile document may name thousands.
+                let mut names: Vec<&str> = entries.iter().map(|(name, _)| &**name).collect();
+                names.sort_unstable();
+                if names
+                    .windows(2)
+                    .any(|pair| matches!(pair, [a, b] if a == b))
+                {
+                    return Err(de::Error::custom("duplicate attribute"));
                 }
                 Ok(Attributes(entries))
             }

@@ -883,12 +883,22 @@ impl Subject {
     ) -> Result<Subject, SubjectError> {
         // Well-formed documents of the common shapes are read without a `Value` tree; the
         // rest, and every error, are the general reader's.
-        if let Some(subject) = super::subject_document::subject(policy, text, now) {
-            return Ok(subject);
+        match super::subject_document::subject(policy, text, now) {
+            Some(subject) => Ok(subject),
+            None => read_general(policy, text, now),
         }
-        let value = json_without_duplicates(text)?;
-        Subject::from_json(policy, &value, now)
     }
+}
+
+/// The general reader of a subject document's text: a `Value` tree (a key written twice
+/// refused), then [`Subject::from_json`].
+pub(crate) fn read_general(
+    policy: &Policy,
+    text: &str,
+    now: Timestamp,
+) -> Result<Subject, SubjectError> {
+    let value = json_without_duplicates(text)?;
+    Subject::from_json(policy, &value, now)
 }
 
 /// Parse JSON text, refusing a key written twice in any object (serde_json would keep the
